@@ -1,0 +1,106 @@
+package io.kubevde.vdeplug.ffi;
+
+import java.nio.ByteBuffer;
+import jnr.ffi.LibraryLoader;
+import jnr.ffi.Pointer;
+import jnr.ffi.Runtime;
+import jnr.ffi.annotations.In;
+import jnr.ffi.annotations.Out;
+import jnr.ffi.annotations.SaveError;
+import jnr.ffi.types.size_t;
+import jnr.ffi.types.ssize_t;
+
+/**
+ * The few libc calls the data plane needs that the JDK does not offer (fd-level I/O on taps and inherited sockets,
+ * ioctl TUNSETIFF, setns, poll, socketpair, recvmmsg/sendmmsg), bound with jnr-ffi. Buffers passed to
+ * {@code read}/{@code write} should be direct. Errors: a call returns -1 and {@link #errno()} gives the code.
+ * Add further calls here (one shared binding), not in private copies.
+ */
+public interface LibC {
+
+    /** The process-wide binding. */
+    LibC INSTANCE = LibraryLoader.create(LibC.class).load("c");
+
+    /** The last error code of a call on this thread (errno). */
+    static int errno() { return Runtime.getRuntime(INSTANCE).getLastError(); }
+
+    /** The message for an error code (strerror). */
+    static String strerror(int errno) { return INSTANCE.strerror(errno); }
+
+    int O_RDWR = 2;
+    int O_NONBLOCK = 04000;
+    int O_CLOEXEC = 02000000;
+    short POLLIN = 0x001;
+    short POLLOUT = 0x004;
+    short POLLERR = 0x008;
+    short POLLHUP = 0x010;
+    short POLLNVAL = 0x020;
+    int EINTR = 4;
+    int EIO = 5;
+    int EBADF = 9;
+    int EAGAIN = 11;
+    int EBUSY = 16;
+    int ENODEV = 19;
+    int EINVAL = 22;
+    int EBADFD = 77;
+    int AF_UNIX = 1;
+    int SOCK_STREAM = 1;
+    int SOCK_DGRAM = 2;
+    int SOCK_SEQPACKET = 5;
+    int SOCK_NONBLOCK = 04000;
+    int SOCK_CLOEXEC = 02000000;
+    int MSG_DONTWAIT = 0x40;
+    int CLONE_NEWNET = 0x40000000;
+    int EFD_CLOEXEC = 02000000;
+    int EFD_NONBLOCK = 04000;
+
+    @SaveError int open(String path, int flags);
+
+    @SaveError int close(int fd);
+
+    @SaveError @ssize_t long read(int fd, @Out ByteBuffer buf, @size_t long count);
+
+    @SaveError @ssize_t long write(int fd, @In ByteBuffer buf, @size_t long count);
+
+    @SaveError @ssize_t long read(int fd, Pointer buf, @size_t long count);
+
+    @SaveError @ssize_t long write(int fd, Pointer buf, @size_t long count);
+
+    @SaveError @ssize_t long send(int fd, @In ByteBuffer buf, @size_t long len, int flags);
+
+    @SaveError @ssize_t long recv(int fd, @Out ByteBuffer buf, @size_t long len, int flags);
+
+    /** ioctl with a pointer argument (e.g. TUNSETIFF with a 40-byte struct ifreq). */
+    @SaveError int ioctl(int fd, long request, ByteBuffer arg);
+
+    /** ioctl with an integer argument (e.g. TUNSETPERSIST). */
+    @SaveError int ioctl(int fd, long request, long arg);
+
+    /** poll over {@code nfds} packed {@code struct pollfd} (8 bytes each: int fd, short events, short revents). */
+    @SaveError int poll(ByteBuffer fds, long nfds, int timeoutMs);
+
+    /** socketpair; {@code sv} receives two ints. */
+    @SaveError int socketpair(int domain, int type, int protocol, @Out int[] sv);
+
+    @SaveError int setns(int fd, int nstype);
+
+    @SaveError int eventfd(int initval, int flags);
+
+    @SaveError int fcntl(int fd, int cmd, int arg);
+
+    @SaveError int dup(int fd);
+
+    @SaveError int dup2(int oldfd, int newfd);
+
+    /** recvmmsg; {@code msgvec} holds {@code vlen} packed {@code struct mmsghdr} (64 bytes each on x86-64). */
+    @SaveError int recvmmsg(int fd, Pointer msgvec, int vlen, int flags, Pointer timeout);
+
+    /** sendmmsg; {@code msgvec} as for {@link #recvmmsg}. */
+    @SaveError int sendmmsg(int fd, Pointer msgvec, int vlen, int flags);
+
+    String strerror(int errnum);
+
+    int getpid();
+
+    int geteuid();
+}
