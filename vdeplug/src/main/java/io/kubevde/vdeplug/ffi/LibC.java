@@ -24,8 +24,8 @@ public interface LibC {
     /** The last error code of a call on this thread (errno). */
     static int errno() { return Runtime.getRuntime(INSTANCE).getLastError(); }
 
-    /** The message for an error code (strerror). */
-    static String strerror(int errno) { return INSTANCE.strerror(errno); }
+    /** The message for an error code, e.g. {@code "No such device"}. */
+    static String message(int errno) { return INSTANCE.strerror(errno); }
 
     int O_RDWR = 2;
     int O_NONBLOCK = 04000;
