@@ -1,0 +1,34 @@
+package io.kubevde.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Desired state of a {@link VdeLink} (architecture.md §4). A hand-off is an edit: add the new path, wait until it is
+ * Up, remove the old one; with {@code multi} no frame is lost.
+ *
+ * @param network name of the VdeNetwork (same namespace) the link attaches to
+ * @param node the node that runs the link (exclusive with nodeSelector)
+ * @param nodeSelector labels of the nodes that run the link
+ * @param mode single (default), multi or bonding
+ * @param paths the far ends, 1..16 named VNLs
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record VdeLinkSpec(
+    @Required @Pattern(Patterns.DNS_LABEL) @JsonPropertyDescription("VdeNetwork in the same namespace")
+        String network,
+    @Pattern(Patterns.DNS_SUBDOMAIN) @JsonPropertyDescription("Node running the link") String node,
+    @JsonPropertyDescription("Labels of the nodes running the link") Map<String, String> nodeSelector,
+    @JsonPropertyDescription("single (default), multi or bonding") LinkMode mode,
+    @Required @Size(min = 1, max = 16) List<LinkPath> paths) {
+
+  /** @return the mode, {@link LinkMode#SINGLE} when unset */
+  public LinkMode effectiveMode() {
+    return mode == null ? LinkMode.SINGLE : mode;
+  }
+}

@@ -1,0 +1,72 @@
+package io.kubevde.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Pattern;
+import java.util.Map;
+
+/**
+ * Desired state of a {@link VdeNetwork} (architecture.md §4). Every field is optional; the operator fills defaults.
+ *
+ * @param transport vxvde (multicast, default), vxvde-unicast or local
+ * @param vni VXLAN/vxvde network identifier 1..16777215; allocated (unique per cluster) when absent
+ * @param group multicast group (IPv4 224.0.0.0/4 or IPv6 ff00::/8); allocated when absent
+ * @param port UDP port of the vxvde uplink, 1..65535 (default 14789, as vdeplug4)
+ * @param mtu MTU of pod interfaces in bytes, 576..9216 (default 1450: underlay 1500 minus vxvde's 50 bytes)
+ * @param nodeSelector labels of the nodes the network spans (all Linux nodes when empty)
+ * @param ipam address management (absent = pure L2)
+ * @param switchMode per-node netnode policy ({@code switch} in YAML): learning (default) or hub
+ * @param vlan optional 802.1Q tag (1..4094) on the uplink
+ * @param macPrefix optional 3-octet locally administered prefix for pod MACs ({@code 02:77:00})
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record VdeNetworkSpec(
+    @JsonPropertyDescription("vxvde (multicast, default), vxvde-unicast, or local (single-node switches)")
+        Transport transport,
+    @JsonPropertyDescription("Network identifier; allocated when empty") @Min(1) @Max(16777215) Integer vni,
+    @JsonPropertyDescription("Multicast group of the vxvde uplink; allocated when empty")
+        @Pattern(Patterns.MULTICAST_GROUP) String group,
+    @JsonPropertyDescription("UDP port of the vxvde uplink (default 14789)") @Min(1) @Max(65535) Integer port,
+    @JsonPropertyDescription("MTU of pod interfaces in bytes (default 1450)") @Min(576) @Max(9216) Integer mtu,
+    @JsonPropertyDescription("Labels selecting the nodes this network spans (all nodes when empty)")
+        Map<String, String> nodeSelector,
+    @JsonPropertyDescription("Address management; absent means pure L2") Ipam ipam,
+    @JsonProperty("switch") @JsonPropertyDescription("Per-node netnode: learning (default) or hub")
+        SwitchMode switchMode,
+    @JsonPropertyDescription("802.1Q tag on the uplink") @Min(1) @Max(4094) Integer vlan,
+    @JsonPropertyDescription("3-octet locally administered prefix of pod MAC addresses, e.g. 02:77:00")
+        @Pattern(Patterns.MAC_PREFIX) String macPrefix) {
+
+  /** Default vxvde UDP port (vdeplug4, vde-protocols.md). */
+  public static final int DEFAULT_PORT = 14789;
+  /** Default pod MTU in bytes (underlay 1500 − 50, platform-notes.md). */
+  public static final int DEFAULT_MTU = 1450;
+
+  /** @return the transport, {@link Transport#VXVDE} when unset */
+  public Transport effectiveTransport() {
+    return transport == null ? Transport.VXVDE : transport;
+  }
+
+  /** @return the UDP port, {@link #DEFAULT_PORT} when unset */
+  public int effectivePort() {
+    return port == null ? DEFAULT_PORT : port;
+  }
+
+  /** @return the MTU in bytes, {@link #DEFAULT_MTU} when unset */
+  public int effectiveMtu() {
+    return mtu == null ? DEFAULT_MTU : mtu;
+  }
+
+  /** @return the switch mode, {@link SwitchMode#LEARNING} when unset */
+  public SwitchMode effectiveSwitchMode() {
+    return switchMode == null ? SwitchMode.LEARNING : switchMode;
+  }
+
+  /** @return the node selector, never null */
+  public Map<String, String> effectiveNodeSelector() {
+    return nodeSelector == null ? Map.of() : nodeSelector;
+  }
+}
