@@ -1,0 +1,67 @@
+package io.kubevde.operator;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.javaoperatorsdk.operator.Operator;
+import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
+import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
+import io.kubevde.operator.link.VdeLinkReconciler;
+import io.kubevde.operator.network.VdeNetworkReconciler;
+import io.kubevde.operator.runtime.HealthServer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The operator: a JOSDK {@link Operator} with the VdeNetwork and VdeLink reconcilers, Micrometer metrics, optional
+ * leader election and the health/metrics HTTP server. Used by {@link OperatorMain} and by the tests (same wiring).
+ */
+public final class KubevdeOperator implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(KubevdeOperator.class);
+  private final Operator operator;
+  private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final HealthServer http;
+
+  /**
+   * Builds (does not start) the operator.
+   *
+   * @param client API client (not closed by {@link #close()}: the caller owns it)
+   * @param cfg settings
+   */
+  public KubevdeOperator(KubernetesClient client, OperatorConfig cfg) {
+    this.operator = new Operator(o -> {
+      o.withKubernetesClient(client).withCloseClientOnStop(false)
+          .withMetrics(MicrometerMetrics.newPerResourceCollectingMicrometerMetricsBuilder(registry).build())
+          .withStopOnInformerErrorDuringStartup(true);
+      if (cfg.leaderElection()) {
+        o.withLeaderElectionConfiguration(new LeaderElectionConfiguration(cfg.leaseName(), cfg.namespace()));
+      }
+    });
+    operator.register(new VdeNetworkReconciler(cfg, registry));
+    operator.register(new VdeLinkReconciler(cfg));
+    this.http = cfg.httpPort() >= 0 ? new HealthServer(cfg.httpPort(), operator.getRuntimeInfo(), registry) : null;
+  }
+
+  /** Starts the controllers (after winning the lease when leader election is on) and the HTTP server. */
+  public void start() {
+    if (http != null) http.start();
+    operator.start();
+    LOG.info("kubevde operator started");
+  }
+
+  /** @return the port of /healthz, /readyz and /metrics, or -1 when disabled */
+  public int httpPort() {
+    return http == null ? -1 : http.port();
+  }
+
+  /** @return the JOSDK operator (runtime info for readiness) */
+  public Operator operator() {
+    return operator;
+  }
+
+  @Override
+  public void close() {
+    operator.stop();
+    if (http != null) http.close();
+  }
+}

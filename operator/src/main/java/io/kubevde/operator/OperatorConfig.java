@@ -1,0 +1,46 @@
+package io.kubevde.operator;
+
+import io.kubevde.operator.model.AllocationPolicy;
+import java.time.Duration;
+
+/**
+ * The operator's settings (command line / environment, see {@link OperatorMain}).
+ *
+ * @param namespace namespace of the operator's own objects: agent DaemonSet, per-network agent ConfigMaps, lease
+ * @param agentImage container image of the node agent (also ships the CNI binary)
+ * @param agentImagePullPolicy Always, IfNotPresent or Never
+ * @param agentServiceAccount service account of the agent pods
+ * @param allocation VNI and multicast group pools
+ * @param heartbeatTimeout a VdeNode whose lastHeartbeat is older counts as not ready
+ * @param leaderElection whether to run with a coordination.k8s.io Lease (one active replica)
+ * @param leaseName name of that Lease
+ * @param httpPort port of /healthz, /readyz, /metrics (0 = any free port, -1 = no server)
+ */
+public record OperatorConfig(String namespace, String agentImage, String agentImagePullPolicy,
+    String agentServiceAccount, AllocationPolicy allocation, Duration heartbeatTimeout, boolean leaderElection,
+    String leaseName, int httpPort) {
+
+  /** Default agent image. */
+  public static final String DEFAULT_AGENT_IMAGE = "ghcr.io/kubevde/agent:0.1.0";
+
+  /**
+   * @param namespace operator namespace
+   * @return defaults for that namespace (leader election off, no HTTP server)
+   */
+  public static OperatorConfig defaults(String namespace) {
+    return new OperatorConfig(namespace, DEFAULT_AGENT_IMAGE, "IfNotPresent", "kubevde-agent",
+        AllocationPolicy.defaults(), Duration.ofSeconds(60), false, "kubevde-operator", -1);
+  }
+
+  /** @return a copy with another agent image */
+  public OperatorConfig withAgentImage(String image) {
+    return new OperatorConfig(namespace, image, agentImagePullPolicy, agentServiceAccount, allocation,
+        heartbeatTimeout, leaderElection, leaseName, httpPort);
+  }
+
+  /** @return a copy with leader election switched on or off */
+  public OperatorConfig withLeaderElection(boolean on) {
+    return new OperatorConfig(namespace, agentImage, agentImagePullPolicy, agentServiceAccount, allocation,
+        heartbeatTimeout, on, leaseName, httpPort);
+  }
+}

@@ -1,0 +1,82 @@
+package io.kubevde.operator;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.kubevde.operator.model.AllocationPolicy;
+import io.kubevde.operator.model.Cidr;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code java -jar operator.jar [options]}: runs the kubevde operator against the cluster of the current kubeconfig
+ * ({@code KUBECONFIG}, {@code ~/.kube/config}, or the in-cluster service account). Wiring only.
+ */
+@Command(name = "kubevde-operator", mixinStandardHelpOptions = true, version = "kubevde-operator 0.1.0",
+    description = "Reconciles VdeNetwork and VdeLink objects (kubevde.io/v1alpha1).")
+public final class OperatorMain implements Callable<Integer> {
+  @Option(names = "--namespace", defaultValue = "${env:KUBEVDE_NAMESPACE:-${env:POD_NAMESPACE:-kubevde-system}}",
+      description = "Namespace of the agent DaemonSet, agent ConfigMaps and the lease (default: ${DEFAULT-VALUE})")
+  String namespace;
+
+  @Option(names = "--agent-image", defaultValue = "${env:KUBEVDE_AGENT_IMAGE:-" + OperatorConfig.DEFAULT_AGENT_IMAGE
+      + "}", description = "Node agent image (default: ${DEFAULT-VALUE})")
+  String agentImage;
+
+  @Option(names = "--agent-image-pull-policy", defaultValue = "${env:KUBEVDE_AGENT_PULL_POLICY:-IfNotPresent}")
+  String pullPolicy;
+
+  @Option(names = "--agent-service-account", defaultValue = "kubevde-agent")
+  String agentServiceAccount;
+
+  @Option(names = "--vni-range", defaultValue = "4096-16777215",
+      description = "VNIs allocated automatically, FIRST-LAST (default: ${DEFAULT-VALUE})")
+  String vniRange;
+
+  @Option(names = "--group-pool", defaultValue = "239.77.0.0/16",
+      description = "Multicast prefix groups are allocated from (default: ${DEFAULT-VALUE})")
+  String groupPool;
+
+  @Option(names = "--heartbeat-timeout", defaultValue = "60", description = "Seconds after which a silent agent "
+      + "counts as not ready (default: ${DEFAULT-VALUE})")
+  long heartbeatSeconds;
+
+  @Option(names = "--leader-election", negatable = true, defaultValue = "true",
+      description = "Use a Lease so only one replica is active (default: ${DEFAULT-VALUE})")
+  boolean leaderElection;
+
+  @Option(names = "--lease-name", defaultValue = "kubevde-operator")
+  String leaseName;
+
+  @Option(names = "--http-port", defaultValue = "8081",
+      description = "Port of /healthz, /readyz, /metrics; -1 disables (default: ${DEFAULT-VALUE})")
+  int httpPort;
+
+  @Override
+  public Integer call() throws Exception {
+    String[] r = vniRange.split("-");
+    OperatorConfig cfg = new OperatorConfig(namespace, agentImage, pullPolicy, agentServiceAccount,
+        new AllocationPolicy(Integer.parseInt(r[0].trim()), Integer.parseInt(r[1].trim()), Cidr.parse(groupPool)),
+        Duration.ofSeconds(heartbeatSeconds), leaderElection, leaseName, httpPort);
+    CountDownLatch stop = new CountDownLatch(1);
+    try (KubernetesClient client = new KubernetesClientBuilder().build();
+        KubevdeOperator op = new KubevdeOperator(client, cfg)) {
+      Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown, "shutdown"));
+      op.start();
+      System.err.println("kubevde-operator: running against " + client.getMasterUrl() + ", namespace " + namespace
+          + (httpPort >= 0 ? ", http :" + op.httpPort() : ""));
+      stop.await();
+    }
+    return 0;
+  }
+
+  /**
+   * @param args command line
+   */
+  public static void main(String[] args) {
+    System.exit(new CommandLine(new OperatorMain()).execute(args));
+  }
+}

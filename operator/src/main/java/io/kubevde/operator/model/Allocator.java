@@ -1,0 +1,121 @@
+package io.kubevde.operator.model;
+
+import io.kubevde.operator.model.Allocation.Problem;
+import java.math.BigInteger;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Chooses a network's VNI and multicast group, unique in the cluster, and finds conflicts with other networks.
+ * Pure: all state comes in as arguments, so the same inputs give the same answer in every operator replica and after
+ * restarts.
+ *
+ * <p>Rules: a value the user wrote in the spec is used as is; it conflicts when an <em>older</em> network (creation
+ * time, then namespace/name) already uses it, and then only the newer network gets the conflict. A value allocated
+ * before (found in the network's status) is kept unless an older network now claims it. Otherwise the lowest free
+ * value of the pool is taken. IPAM subnets of host-local networks must not overlap an older network's subnet.
+ */
+public final class Allocator {
+  private final AllocationPolicy policy;
+
+  /** @param policy pools to allocate from */
+  public Allocator(AllocationPolicy policy) {
+    this.policy = policy;
+  }
+
+  /**
+   * @param self the network being reconciled: key, creation time, the spec's vni/group (user values, may be null)
+   *     and subnet
+   * @param previous the values in its status (allocated earlier; may be null)
+   * @param needVni whether the transport needs a VNI (all but local)
+   * @param needGroup whether the transport needs a multicast group (vxvde only)
+   * @param others every other network's effective claim (from statuses, specs and in-flight reservations)
+   * @return the effective values and the problems found
+   */
+  public Allocation allocate(NetworkClaim self, NetworkClaim previous, boolean needVni, boolean needGroup,
+      Collection<NetworkClaim> others) {
+    List<Problem> problems = new ArrayList<>();
+    Integer vni = null;
+    String group = null;
+    if (needVni) {
+      vni = chooseVni(self, previous, others, problems);
+    }
+    if (needGroup) {
+      group = chooseGroup(self, previous, others, problems);
+    }
+    if (self.subnet() != null) {
+      Cidr mine = Cidr.parse(self.subnet());
+      others.stream()
+          .filter(o -> o.subnet() != null && o.olderThan(self))
+          .filter(o -> Cidr.parse(o.subnet()).overlaps(mine))
+          .sorted(NetworkClaim.AGE)
+          .findFirst()
+          .ifPresent(o -> problems.add(new Problem("SubnetOverlap",
+              "subnet " + self.subnet() + " overlaps " + o.subnet() + " of the older network " + o.key())));
+    }
+    return new Allocation(vni, group, List.copyOf(problems));
+  }
+
+  private Integer chooseVni(NetworkClaim self, NetworkClaim previous, Collection<NetworkClaim> others,
+      List<Problem> problems) {
+    if (self.vni() != null) {
+      others.stream().filter(o -> self.vni().equals(o.vni()) && o.olderThan(self)).sorted(NetworkClaim.AGE)
+          .findFirst()
+          .ifPresent(o -> problems.add(new Problem("VniConflict",
+              "VNI " + self.vni() + " is already used by the older network " + o.key())));
+      return self.vni();
+    }
+    Set<Integer> used = new HashSet<>();
+    for (NetworkClaim o : others) if (o.vni() != null) used.add(o.vni());
+    if (previous != null && previous.vni() != null) {
+      Integer p = previous.vni();
+      boolean takenByOlder = others.stream().anyMatch(o -> p.equals(o.vni()) && o.olderThan(self));
+      if (!takenByOlder) return p;
+    }
+    for (int v = policy.vniFirst(); v <= policy.vniLast(); v++) {
+      if (!used.contains(v)) return v;
+    }
+    problems.add(new Problem("VniPoolExhausted",
+        "no free VNI in " + policy.vniFirst() + ".." + policy.vniLast()));
+    return null;
+  }
+
+  private String chooseGroup(NetworkClaim self, NetworkClaim previous, Collection<NetworkClaim> others,
+      List<Problem> problems) {
+    if (self.group() != null) {
+      String mine = canonicalIp(self.group());
+      others.stream().filter(o -> o.group() != null && canonicalIp(o.group()).equals(mine) && o.olderThan(self))
+          .sorted(NetworkClaim.AGE).findFirst()
+          .ifPresent(o -> problems.add(new Problem("GroupConflict",
+              "multicast group " + self.group() + " is already used by the older network " + o.key())));
+      return self.group();
+    }
+    Set<String> used = new HashSet<>();
+    for (NetworkClaim o : others) if (o.group() != null) used.add(canonicalIp(o.group()));
+    if (previous != null && previous.group() != null) {
+      String p = canonicalIp(previous.group());
+      boolean takenByOlder = others.stream()
+          .anyMatch(o -> o.group() != null && canonicalIp(o.group()).equals(p) && o.olderThan(self));
+      if (!takenByOlder) return previous.group();
+    }
+    Cidr pool = policy.groupPool();
+    BigInteger limit = pool.size().min(BigInteger.valueOf(1L << 24));
+    for (BigInteger i = BigInteger.ONE; i.compareTo(limit) < 0; i = i.add(BigInteger.ONE)) {
+      String candidate = pool.at(i).toString();
+      if (!used.contains(candidate)) return candidate;
+    }
+    problems.add(new Problem("GroupPoolExhausted", "no free multicast group in " + pool));
+    return null;
+  }
+
+  private static String canonicalIp(String s) {
+    try {
+      return Cidr.Ip.parse(s).toString();
+    } catch (IllegalArgumentException e) {
+      return s;
+    }
+  }
+}

@@ -1,0 +1,115 @@
+package io.kubevde.operator.model;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
+import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
+import io.kubevde.api.v1alpha1.IpamType;
+import io.kubevde.api.v1alpha1.NodeRange;
+import io.kubevde.api.v1alpha1.Transport;
+import io.kubevde.api.v1alpha1.VdeNetwork;
+import io.kubevde.api.v1alpha1.VdeNetworkSpec;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Desired per-network objects, built from a VdeNetwork and its allocation with no API calls (Strimzi model/ style):
+ * the agent ConfigMap and the Multus NetworkAttachmentDefinition.
+ */
+public final class NetworkResources {
+  private NetworkResources() {}
+
+  private static final ObjectMapper JSON = new ObjectMapper().configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS,
+      true);
+
+  /**
+   * @param n the network
+   * @param vni effective VNI (null for local)
+   * @param group effective group (null unless vxvde)
+   * @param ranges per-node blocks
+   * @param peers node underlay addresses (vxvde-unicast)
+   * @return what the agents must run
+   */
+  public static AgentNetworkConfig agentConfig(VdeNetwork n, Integer vni, String group, List<NodeRange> ranges,
+      List<String> peers) {
+    VdeNetworkSpec s = n.getSpec();
+    Transport t = s.effectiveTransport();
+    String uplink = switch (t) {
+      case VXVDE -> group == null || vni == null ? null
+          : "vxvde://" + group + "/port=" + s.effectivePort() + "/vni=" + vni;
+      case VXVDE_UNICAST, LOCAL -> null;
+    };
+    boolean hostLocal = s.ipam() != null && s.ipam().effectiveType() == IpamType.HOST_LOCAL;
+    Map<String, NodeRange> byNode = new TreeMap<>();
+    if (ranges != null) for (NodeRange r : ranges) byNode.put(r.node(), r);
+    return new AgentNetworkConfig(n.getMetadata().getNamespace(), n.getMetadata().getName(),
+        n.getMetadata().getUid(), n.getMetadata().getGeneration(), t.wireName(), uplink, vni, group,
+        s.effectivePort(), s.effectiveMtu(), s.effectiveSwitchMode().name().toLowerCase(java.util.Locale.ROOT),
+        s.vlan(), s.macPrefix(), new TreeMap<>(s.effectiveNodeSelector()),
+        s.ipam() == null ? IpamType.NONE.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-')
+            : (hostLocal ? "host-local" : "none"),
+        hostLocal ? s.ipam().subnet() : null, hostLocal ? s.ipam().gateway() : null,
+        hostLocal && s.ipam().exclude() != null ? List.copyOf(s.ipam().exclude()) : List.of(), byNode,
+        t == Transport.VXVDE_UNICAST ? peers.stream().sorted().toList() : List.of());
+  }
+
+  /**
+   * @param operatorNamespace where the agents read their configuration
+   * @param cfg what the agents must run
+   * @return the ConfigMap {@link Names#configMap} with key {@link Names#CONFIG_KEY}
+   */
+  public static ConfigMap configMap(String operatorNamespace, AgentNetworkConfig cfg) {
+    String json;
+    try {
+      json = JSON.writerWithDefaultPrettyPrinter().writeValueAsString(cfg);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+    return new ConfigMapBuilder()
+        .withNewMetadata().withNamespace(operatorNamespace).withName(Names.configMap(cfg.namespace(), cfg.name()))
+        .withLabels(Names.networkLabels(cfg.namespace(), cfg.name())).endMetadata()
+        .withData(Map.of(Names.CONFIG_KEY, json))
+        .build();
+  }
+
+  /**
+   * The Multus NetworkAttachmentDefinition (k8s.cni.cncf.io/v1) for a network: same namespace and name, owned by the
+   * VdeNetwork, {@code spec.config} = {@code {"cniVersion":"1.0.0","name":<name>,"type":"kubevde",
+   * "network":"<ns>/<name>","mtu":…,"capabilities":{"mac":true,"ips":true}}} (k8s-conventions.md §1.7: Multus passes
+   * the config verbatim to our binary and the annotation's mac/ips as runtimeConfig).
+   *
+   * @param n the network (needs metadata.uid for the owner reference)
+   * @return the NAD
+   */
+  public static GenericKubernetesResource nad(VdeNetwork n) {
+    Map<String, Object> config = new LinkedHashMap<>();
+    config.put("cniVersion", "1.0.0");
+    config.put("name", n.getMetadata().getName());
+    config.put("type", Names.CNI_TYPE);
+    config.put("network", n.getMetadata().getNamespace() + "/" + n.getMetadata().getName());
+    config.put("mtu", n.getSpec().effectiveMtu());
+    config.put("capabilities", Map.of("ips", true, "mac", true));
+    String json;
+    try {
+      json = JSON.writeValueAsString(config);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+    return new GenericKubernetesResourceBuilder()
+        .withApiVersion("k8s.cni.cncf.io/v1").withKind("NetworkAttachmentDefinition")
+        .withNewMetadata().withNamespace(n.getMetadata().getNamespace()).withName(n.getMetadata().getName())
+        .withLabels(Map.of(Names.LABEL_MANAGED_BY, Names.MANAGER))
+        .withOwnerReferences(new OwnerReferenceBuilder().withApiVersion(n.getApiVersion()).withKind(n.getKind())
+            .withName(n.getMetadata().getName()).withUid(n.getMetadata().getUid()).withController(true)
+            .withBlockOwnerDeletion(true).build())
+        .endMetadata()
+        .withAdditionalProperties(Map.of("spec", Map.of("config", json)))
+        .build();
+  }
+}
