@@ -123,6 +123,7 @@ public class VdeLinkReconciler implements Reconciler<VdeLink> {
       new EventRecorder(ctx.getClient()).emit(l, !"Ready".equals(reason), reason, message);
     }
     l.setStatus(status);
+    l.getMetadata().setResourceVersion(null);
     return UpdateControl.patchStatus(l);
   }
 

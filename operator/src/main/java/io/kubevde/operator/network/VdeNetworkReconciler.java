@@ -198,12 +198,18 @@ public class VdeNetworkReconciler implements Reconciler<VdeNetwork>, Cleaner<Vde
         nadName, problems.isEmpty() ? cfg.namespace() + "/" + cmName : null);
     emitTransitions(client, n, prev, status, oldReady, oldDegraded);
     n.setStatus(status);
+    // the status is recomputed from the whole state each time and reconciles of one object are serialized:
+    // apply it without an optimistic lock (a concurrent spec edit would only cause a needless 409 and retry)
+    n.getMetadata().setResourceVersion(null);
     return UpdateControl.patchStatus(n);
   }
 
   @Override
   public ErrorStatusUpdateControl<VdeNetwork> updateErrorStatus(VdeNetwork n, Context<VdeNetwork> ctx, Exception e) {
     LOG.warn("VdeNetwork {}: reconcile failed: {}", key(n), e.toString());
+    if (e instanceof io.fabric8.kubernetes.client.KubernetesClientException k && k.getCode() == 409) {
+      return ErrorStatusUpdateControl.defaultErrorProcessing(); // a race with another writer: just retry
+    }
     VdeNetworkStatus prev = n.getStatus();
     List<Condition> conds = Conditions.set(prev == null ? null : prev.conditions(), Conditions.READY, false,
         "ReconcileError", String.valueOf(e.getMessage()), n.getMetadata().getGeneration(), Instant.now());
@@ -213,6 +219,7 @@ public class VdeNetworkReconciler implements Reconciler<VdeNetwork>, Cleaner<Vde
         : new VdeNetworkStatus(prev.observedGeneration(), conds, prev.vni(), prev.group(), prev.port(), prev.mtu(),
             prev.nodes(), prev.nodesReady(), prev.nodesTotal(), prev.attachments(), prev.nodeRanges(),
             prev.networkAttachmentDefinition(), prev.configMap()));
+    n.getMetadata().setResourceVersion(null);
     return ErrorStatusUpdateControl.patchStatus(n);
   }
 
