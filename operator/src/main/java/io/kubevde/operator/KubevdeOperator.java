@@ -29,12 +29,29 @@ public final class KubevdeOperator implements AutoCloseable {
    * @param cfg settings
    */
   public KubevdeOperator(KubernetesClient client, OperatorConfig cfg) {
+    this(client, cfg, false);
+  }
+
+  /**
+   * Builds (does not start) the operator.
+   *
+   * @param client API client (not closed by {@link #close()}: the caller owns it)
+   * @param cfg settings
+   * @param exitOnLostLease with leader election: exit the JVM when the lease is lost (what a pod should do: it is
+   *     restarted and competes again); false for embedded use
+   */
+  public KubevdeOperator(KubernetesClient client, OperatorConfig cfg, boolean exitOnLostLease) {
     this.operator = new Operator(o -> {
       o.withKubernetesClient(client).withCloseClientOnStop(false)
           .withMetrics(MicrometerMetrics.newPerResourceCollectingMicrometerMetricsBuilder(registry).build())
           .withStopOnInformerErrorDuringStartup(true);
       if (cfg.leaderElection()) {
-        o.withLeaderElectionConfiguration(new LeaderElectionConfiguration(cfg.leaseName(), cfg.namespace()));
+        String identity = System.getenv().getOrDefault("HOSTNAME", "kubevde-operator") + "-"
+            + java.util.UUID.randomUUID().toString().substring(0, 8);
+        o.withLeaderElectionConfiguration(new LeaderElectionConfiguration(cfg.leaseName(), cfg.namespace(),
+            LeaderElectionConfiguration.LEASE_DURATION_DEFAULT_VALUE,
+            LeaderElectionConfiguration.RENEW_DEADLINE_DEFAULT_VALUE,
+            LeaderElectionConfiguration.RETRY_PERIOD_DEFAULT_VALUE, identity, null, exitOnLostLease));
       }
     });
     operator.register(new VdeNetworkReconciler(cfg, registry));

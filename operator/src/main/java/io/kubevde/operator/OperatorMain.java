@@ -63,7 +63,7 @@ public final class OperatorMain implements Callable<Integer> {
         Duration.ofSeconds(heartbeatSeconds), leaderElection, leaseName, httpPort);
     CountDownLatch stop = new CountDownLatch(1);
     try (KubernetesClient client = new KubernetesClientBuilder().build();
-        KubevdeOperator op = new KubevdeOperator(client, cfg)) {
+        KubevdeOperator op = new KubevdeOperator(client, cfg, true)) {
       Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown, "shutdown"));
       op.start();
       System.err.println("kubevde-operator: running against " + client.getMasterUrl() + ", namespace " + namespace
