@@ -21,6 +21,7 @@ public final class KubevdeOperator implements AutoCloseable {
   private final Operator operator;
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final HealthServer http;
+  private volatile boolean started;
 
   /**
    * Builds (does not start) the operator.
@@ -56,13 +57,15 @@ public final class KubevdeOperator implements AutoCloseable {
     });
     operator.register(new VdeNetworkReconciler(cfg, registry));
     operator.register(new VdeLinkReconciler(cfg));
-    this.http = cfg.httpPort() >= 0 ? new HealthServer(cfg.httpPort(), operator.getRuntimeInfo(), registry) : null;
+    this.http = cfg.httpPort() >= 0 ? new HealthServer(cfg.httpPort(),
+        () -> started && operator.getRuntimeInfo().allEventSourcesAreHealthy(), registry) : null;
   }
 
   /** Starts the controllers (after winning the lease when leader election is on) and the HTTP server. */
   public void start() {
     if (http != null) http.start();
     operator.start();
+    started = true;
     LOG.info("kubevde operator started");
   }
 

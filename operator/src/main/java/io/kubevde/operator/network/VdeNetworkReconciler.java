@@ -111,6 +111,7 @@ public class VdeNetworkReconciler implements Reconciler<VdeNetwork>, Cleaner<Vde
 
   @Override
   public UpdateControl<VdeNetwork> reconcile(VdeNetwork n, Context<VdeNetwork> ctx) {
+    long t0 = System.nanoTime();
     KubernetesClient client = ctx.getClient();
     String key = key(n);
     VdeNetworkSpec spec = n.getSpec() == null ? emptySpec() : n.getSpec();
@@ -201,6 +202,8 @@ public class VdeNetworkReconciler implements Reconciler<VdeNetwork>, Cleaner<Vde
     // the status is recomputed from the whole state each time and reconciles of one object are serialized:
     // apply it without an optimistic lock (a concurrent spec edit would only cause a needless 409 and retry)
     n.getMetadata().setResourceVersion(null);
+    LOG.info("VdeNetwork {} (generation {}): {} in {} ms", key, gen, Conditions.signature(conds, Conditions.READY),
+        (System.nanoTime() - t0) / 1_000_000);
     return UpdateControl.patchStatus(n);
   }
 

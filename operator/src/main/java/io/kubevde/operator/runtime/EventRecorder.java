@@ -13,12 +13,19 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Writes core/v1 Events about our objects ({@code kubectl describe vnet x} shows them) and logs the same line.
- * Callers emit on transitions only (k8s-conventions.md §8). Failures to write an Event are logged, never thrown.
+ * Callers emit on transitions only (k8s-conventions.md §8). Events are written by background threads (a cached
+ * pool: one stuck write, e.g. on a client being closed, blocks nothing else) so a reconcile does not wait for them; failures are logged, never thrown.
  */
 public final class EventRecorder {
   private static final Logger LOG = LoggerFactory.getLogger(EventRecorder.class);
   /** Reporting component name. */
   public static final String COMPONENT = "kubevde-operator";
+  private static final java.util.concurrent.ExecutorService WRITER =
+      java.util.concurrent.Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "event-writer");
+        t.setDaemon(true);
+        return t;
+      });
   private final KubernetesClient client;
 
   /** @param client the API client */
@@ -38,6 +45,11 @@ public final class EventRecorder {
     LOG.info("{} {}/{}: {} {}: {}", kind, ns, about.getMetadata().getName(), warning ? "Warning" : "Normal", reason,
         message);
     String now = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
+    WRITER.execute(() -> write(about, ns, kind, warning, reason, message, now));
+  }
+
+  private void write(HasMetadata about, String ns, String kind, boolean warning, String reason, String message,
+      String now) {
     try {
       client.v1().events().inNamespace(ns).resource(new EventBuilder()
           .withNewMetadata().withNamespace(ns)

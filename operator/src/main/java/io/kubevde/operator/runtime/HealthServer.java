@@ -2,7 +2,6 @@ package io.kubevde.operator.runtime;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import io.javaoperatorsdk.operator.RuntimeInfo;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -17,17 +16,17 @@ import java.util.concurrent.Executors;
  */
 public final class HealthServer implements AutoCloseable {
   private final HttpServer server;
-  private final RuntimeInfo runtime;
+  private final java.util.function.BooleanSupplier ready;
   private final PrometheusMeterRegistry registry;
 
   /**
    * @param port TCP port on all addresses (0 = any free port)
-   * @param runtime JOSDK runtime info
+   * @param ready true when controllers are started and every event source is healthy
    * @param registry meters to publish
    * @throws UncheckedIOException if the port cannot be bound
    */
-  public HealthServer(int port, RuntimeInfo runtime, PrometheusMeterRegistry registry) {
-    this.runtime = runtime;
+  public HealthServer(int port, java.util.function.BooleanSupplier ready, PrometheusMeterRegistry registry) {
+    this.ready = ready;
     this.registry = registry;
     try {
       server = HttpServer.create(new InetSocketAddress(port), 16);
@@ -41,9 +40,8 @@ public final class HealthServer implements AutoCloseable {
     }));
     server.createContext("/healthz", ex -> reply(ex, 200, "ok\n", "text/plain"));
     server.createContext("/readyz", ex -> {
-      boolean ready = runtime.isStarted() && runtime.allEventSourcesAreHealthy();
-      reply(ex, ready ? 200 : 503, ready ? "ok\n" : "not ready: " + runtime.unhealthyEventSources() + "\n",
-          "text/plain");
+      boolean ok = ready.getAsBoolean();
+      reply(ex, ok ? 200 : 503, ok ? "ok\n" : "not ready\n", "text/plain");
     });
     server.createContext("/metrics", ex -> reply(ex, 200, registry.scrape(),
         "text/plain; version=0.0.4; charset=utf-8"));
