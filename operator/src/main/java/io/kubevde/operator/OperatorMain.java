@@ -62,13 +62,24 @@ public final class OperatorMain implements Callable<Integer> {
         new AllocationPolicy(Integer.parseInt(r[0].trim()), Integer.parseInt(r[1].trim()), Cidr.parse(groupPool)),
         Duration.ofSeconds(heartbeatSeconds), leaderElection, leaseName, httpPort);
     CountDownLatch stop = new CountDownLatch(1);
+    CountDownLatch closed = new CountDownLatch(1);
+    // SIGTERM: let main stop the controllers and close the client before the JVM exits
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      stop.countDown();
+      try {
+        closed.await(20, java.util.concurrent.TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }, "shutdown"));
     try (KubernetesClient client = new KubernetesClientBuilder().build();
         KubevdeOperator op = new KubevdeOperator(client, cfg, true)) {
-      Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown, "shutdown"));
       op.start();
       System.err.println("kubevde-operator: running against " + client.getMasterUrl() + ", namespace " + namespace
           + (httpPort >= 0 ? ", http :" + op.httpPort() : ""));
       stop.await();
+    } finally {
+      closed.countDown();
     }
     return 0;
   }
