@@ -103,6 +103,9 @@ public class VdeNetworkReconciler implements Reconciler<VdeNetwork>, Cleaner<Vde
     var primaries = ctx.getPrimaryCache();
     nodes = new InformerEventSource<>(InformerEventSourceConfiguration.from(Node.class, VdeNetwork.class)
         .withName("nodes")
+        // kubelets update their Node every few seconds; only label changes move networks' node sets
+        .withOnUpdateFilter((Node newer, Node older) -> !java.util.Objects.equals(newer.getMetadata().getLabels(),
+            older.getMetadata().getLabels()))
         .withSecondaryToPrimaryMapper((Node n) -> primaries.list().map(ResourceID::fromResource)
             .collect(Collectors.toSet()))
         .build(), ctx);
@@ -204,7 +207,9 @@ public class VdeNetworkReconciler implements Reconciler<VdeNetwork>, Cleaner<Vde
     n.getMetadata().setResourceVersion(null);
     LOG.info("VdeNetwork {} (generation {}): {} in {} ms", key, gen, Conditions.signature(conds, Conditions.READY),
         (System.nanoTime() - t0) / 1_000_000);
-    return UpdateControl.patchStatus(n);
+    UpdateControl<VdeNetwork> control = UpdateControl.patchStatus(n);
+    // a silent agent must turn into Degraded without waiting for the periodic resync
+    return view.reporting() > 0 ? control.rescheduleAfter(cfg.heartbeatTimeout().toMillis()) : control;
   }
 
   @Override
