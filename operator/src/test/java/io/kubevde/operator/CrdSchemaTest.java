@@ -89,6 +89,14 @@ class CrdSchemaTest {
             Map.of("paths", List.of(Map.of("name", "a", "vnl", "udp://10.0.0.1:1/10.0.0.2:1"))), "spec.network"),
         Arguments.of("unknown link mode", "VdeLink", Map.of("network", "blue", "mode", "mirror",
             "paths", List.of(Map.of("name", "a", "vnl", "vde:///run/sw"))), "spec.mode"),
+        Arguments.of("host-local ipam without subnet (CEL)", "VdeNetwork", net("ipam", Map.of("gateway", "10.0.0.1")),
+            "subnet is required unless type is none"),
+        Arguments.of("node and nodeSelector (CEL)", "VdeLink", Map.of("network", "blue", "node", "n1",
+            "nodeSelector", Map.of("a", "b"), "paths", List.of(Map.of("name", "a", "vnl", "vde:///run/sw"))),
+            "node and nodeSelector are mutually exclusive"),
+        Arguments.of("duplicate path names (CEL)", "VdeLink", Map.of("network", "blue", "paths", List.of(
+            Map.of("name", "a", "vnl", "vde:///run/sw1"), Map.of("name", "a", "vnl", "vde:///run/sw2"))),
+            "path names must be unique"),
         Arguments.of("bad node address", "VdeNode", Map.of("address", "node-1.example"), "spec.address"));
   }
 

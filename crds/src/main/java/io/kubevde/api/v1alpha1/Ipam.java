@@ -6,6 +6,7 @@ import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
 import java.util.List;
 
 /**
@@ -23,6 +24,8 @@ import java.util.List;
  * @param nodeBlockPrefix prefix length of each node's block (default: subnet prefix + 8, at most /28 for IPv4)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(value = "(has(self.type) && self.type == 'none') || has(self.subnet)",
+    message = "subnet is required unless type is none")
 public record Ipam(
     @JsonPropertyDescription("host-local (one block of the subnet per node, default) or none (pure L2)") IpamType type,
     @JsonPropertyDescription("Subnet in CIDR form, e.g. 10.77.0.0/16") @Pattern(Patterns.CIDR) String subnet,

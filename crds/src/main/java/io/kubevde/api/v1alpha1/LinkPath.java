@@ -3,6 +3,7 @@ package io.kubevde.api.v1alpha1;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
 
 /**
  * One named path of a {@link VdeLink}.
@@ -12,5 +13,6 @@ import io.fabric8.generator.annotation.Required;
  *     {@code cmd://ssh host vde_plug …}, or {@code vdenetwork://<namespace>/<name>} for another VdeNetwork
  */
 public record LinkPath(
-    @Required @Pattern(Patterns.DNS_LABEL) String name,
-    @Required @Pattern(Patterns.VNL) @JsonPropertyDescription("The far end as a VNL") String vnl) {}
+    @Required @Pattern(Patterns.DNS_LABEL) @Size(max = 63) String name,
+    @Required @Pattern(Patterns.VNL) @Size(max = 4096) @JsonPropertyDescription("The far end as a VNL")
+        String vnl) {}

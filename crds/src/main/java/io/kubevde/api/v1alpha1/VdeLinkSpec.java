@@ -5,11 +5,13 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
 import java.util.List;
 import java.util.Map;
 
 /**
- * Desired state of a {@link VdeLink} (architecture.md §4). A hand-off is an edit: add the new path, wait until it is
+ * Desired state of a {@link VdeLink} (architecture.md §4). CEL rules: node and nodeSelector are exclusive, path
+ * names are unique. A hand-off is an edit: add the new path, wait until it is
  * Up, remove the old one; with {@code multi} no frame is lost.
  *
  * @param network name of the VdeNetwork (same namespace) the link attaches to
@@ -19,6 +21,10 @@ import java.util.Map;
  * @param paths the far ends, 1..16 named VNLs
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(value = "!(has(self.node) && has(self.nodeSelector))",
+    message = "node and nodeSelector are mutually exclusive")
+@ValidationRule(value = "self.paths.all(p, self.paths.filter(q, q.name == p.name).size() == 1)",
+    message = "path names must be unique")
 public record VdeLinkSpec(
     @Required @Pattern(Patterns.DNS_LABEL) @JsonPropertyDescription("VdeNetwork in the same namespace")
         String network,
