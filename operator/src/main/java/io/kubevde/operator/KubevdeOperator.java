@@ -44,7 +44,7 @@ public final class KubevdeOperator implements AutoCloseable {
   public KubevdeOperator(KubernetesClient client, OperatorConfig cfg, boolean exitOnLostLease) {
     this.operator = new Operator(o -> {
       o.withKubernetesClient(client).withCloseClientOnStop(false)
-          .withMetrics(MicrometerMetrics.newPerResourceCollectingMicrometerMetricsBuilder(registry).build())
+          .withMetrics(MicrometerMetrics.withoutPerResourceMetrics(registry))
           .withStopOnInformerErrorDuringStartup(true);
       if (cfg.leaderElection()) {
         String identity = System.getenv().getOrDefault("HOSTNAME", "kubevde-operator") + "-"

@@ -12,13 +12,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Keeps the one agent DaemonSet in line with the set of live networks (server-side apply, only when the desired
- * object changed since the last apply by this process). Serialized: reconciles of many networks call it at once.
+ * Keeps the one agent DaemonSet in line with the set of live networks (server-side apply when the desired object
+ * changed since the last apply by this process, and at least once a minute so a deleted or edited DaemonSet comes
+ * back). Serialized: reconciles of many networks call it at once.
  */
 final class AgentDaemonSetApplier {
   private static final Logger LOG = LoggerFactory.getLogger(AgentDaemonSetApplier.class);
   private final OperatorConfig cfg;
+  private static final long REAPPLY_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
   private String lastApplied;
+  private long lastAppliedAt;
 
   AgentDaemonSetApplier(OperatorConfig cfg) {
     this.cfg = cfg;
@@ -39,11 +42,12 @@ final class AgentDaemonSetApplier {
     }
     DaemonSet ds = AgentDaemonSet.desired(selectors, cfg);
     String json = Serialization.asJson(ds);
-    if (json.equals(lastApplied)) return;
+    if (json.equals(lastApplied) && System.nanoTime() - lastAppliedAt < REAPPLY_NANOS) return;
     client.apps().daemonSets().inNamespace(cfg.namespace()).resource(ds).fieldManager(Names.MANAGER)
         .forceConflicts().serverSideApply();
     LOG.info("DaemonSet {}/{}: applied for {} node selector(s)", cfg.namespace(), Names.AGENT_DAEMONSET,
         selectors.size());
     lastApplied = json;
+    lastAppliedAt = System.nanoTime();
   }
 }
