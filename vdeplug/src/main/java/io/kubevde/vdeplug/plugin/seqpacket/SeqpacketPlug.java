@@ -59,7 +59,7 @@ public final class SeqpacketPlug implements Plug {
         }
         synchronized (sendLock) {
             sbuf.clear();
-            sbuf.put(frame);
+            sbuf.put(frame).flip();
             while (true) {
                 long r = C.send(fd, sbuf, n, MSG_NOSIGNAL);
                 if (r == n) {

@@ -112,6 +112,7 @@ public final class UdpPlug implements Plug {
                 try {
                     selector.select();
                     selector.selectedKeys().clear();
+                    if (Thread.currentThread().isInterrupted()) throw new java.io.InterruptedIOException("udp: interrupted");
                 } catch (ClosedSelectorException e) {
                     return CLOSED;
                 }
