@@ -84,12 +84,10 @@ public final class DpipeMain implements Callable<Integer> {
             System.err.println("dpipe: warning: -n/-N are accepted but the Java dpipe keeps its wrapper process");
         }
         if (daemon && !Daemon.isChild()) return Daemon.spawn(Optional.ofNullable(pidfile));
-        if (pidfile != null) Daemon.writePidFile(pidfile, ProcessHandle.current().pid());
-        if (pgrpfile != null) Daemon.writePidFile(pgrpfile, -processGroup());
-
         int[] ab = pipe(); // CMD1 stdout -> CMD2 stdin
         int[] ba = pipe(); // CMD2 stdout -> CMD1 stdin
-        List<Process> procs = new ArrayList<>();
+        List<Process> procs = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(procs)));
         try {
             procs.add(start(cmds.get(0), ba[0], ab[1]));
             procs.add(start(cmds.get(1), ab[0], ba[1]));
@@ -100,7 +98,8 @@ public final class DpipeMain implements Callable<Integer> {
         } finally {
             for (int fd : new int[] {ab[0], ab[1], ba[0], ba[1]}) LibC.INSTANCE.close(fd);
         }
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(procs)));
+        if (pidfile != null) Daemon.writePidFile(pidfile, ProcessHandle.current().pid());
+        if (pgrpfile != null) Daemon.writePidFile(pgrpfile, -processGroup());
         int status = 0;
         for (int i = 0; i < procs.size(); i++) {
             int s = procs.get(i).waitFor();

@@ -93,12 +93,15 @@ public final class VdePlugMain implements Callable<Integer> {
             }
             return Daemon.spawn(Optional.ofNullable(pidfile));
         }
-        if (pidfile != null) Daemon.writePidFile(pidfile, ProcessHandle.current().pid());
+        // Close whatever is open when SIGTERM/SIGINT arrives, even during start-up (a cmd child must not survive).
+        List<Plug> opened = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> opened.forEach(VdePlugMain::closeQuietly)));
 
         String vnl1 = shape.vnls().isEmpty() ? "" : shape.vnls().get(0);
         Plug a;
         try {
             a = Plugs.open(vnl1, args1);
+            opened.add(a);
         } catch (IOException | VnlException e) {
             System.err.println("vde_open " + vnl1 + ": " + e.getMessage());
             return 1;
@@ -115,16 +118,26 @@ public final class VdePlugMain implements Callable<Integer> {
             } else {
                 b = StreamPlug.stdio();
             }
+            opened.add(b);
         } catch (IOException | VnlException e) {
             System.err.println("vde_open " + what + ": " + e.getMessage());
             a.close();
             return 1;
         }
         try (Cable cable = new Cable("vde_plug", a, b)) {
-            Runtime.getRuntime().addShutdownHook(new Thread(cable::close));
+            // the pid file says "running": written once both plugs are open (and removed at exit)
+            if (pidfile != null) Daemon.writePidFile(pidfile, ProcessHandle.current().pid());
             cable.awaitEnd();
         }
         return 0;
+    }
+
+    private static void closeQuietly(Plug p) {
+        try {
+            p.close();
+        } catch (IOException | RuntimeException e) {
+            // best effort at exit
+        }
     }
 
     Shape shape() {

@@ -145,7 +145,8 @@ class CliTest {
         Path pgrp = dir.resolve("d.pgrp");
         List<String> cmd = new ArrayList<>(JavaCli.dpipe("-p", pid.toString(), "-P", pgrp.toString(),
                 "sh", "-c", "echo hello; read x; echo got:$x >&2", "=",
-                "sh", "-c", "read y; echo $y-back; cat " + dir.resolve("d.pgrp") + " >&2; exit 3"));
+                "sh", "-c", "read y; echo $y-back; while [ ! -s " + pgrp + " ]; do sleep 0.05; done; cat " + pgrp
+                        + " >&2; exit 3"));
         Run r = run(cmd, new byte[0]);
         assertThat(r.code()).isEqualTo(3);
         assertThat(r.err()).contains("got:hello-back").containsPattern("(?m)^-\\d+$");
