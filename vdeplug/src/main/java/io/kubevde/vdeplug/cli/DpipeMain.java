@@ -19,9 +19,10 @@ import picocli.CommandLine.Parameters;
  * stdout piped to CMD2's stdin and CMD2's stdout piped to CMD1's stdin (two kernel pipes; the JVM copies no data),
  * stderr inherited, waits for both and exits with CMD2's exit status.
  *
- * <p>Choices where the C tool differs: only the two-command form is supported; three or more commands
- * ({@code ALTERNATE_STDIN/STDOUT}) and the one-directional {@code =} {@code }} forms are refused with a usage
- * error (a JVM cannot place extra pipes at fds 3/4 of a child). {@code -n}/{@code -N} (no wrapper process) are accepted
+ * <p>Three or more commands ({@code ALTERNATE_STDIN/STDOUT} chains) and the one-directional {@code =}}/{@code }=}
+ * and <code>={</code>/<code>{=</code> forms are planned by {@link PipeTopology}; commands that need fds 3/4 get them
+ * through a tiny {@code sh -c 'exec 3<… 4>…; exec "$@"'} (a JVM cannot place extra fds in a child).
+ * {@code -n}/{@code -N} (no wrapper process) are accepted
  * but a JVM cannot exec() into the last command, so the Java dpipe always stays as the wrapper; a warning says so.
  * SIGTERM/SIGINT/SIGHUP end both children (SIGTERM, then SIGKILL after 2 s) and remove the pid/pgrp files.
  */
@@ -44,33 +45,16 @@ public final class DpipeMain implements Callable<Integer> {
     @Option(names = {"-N", "--nowrapnoclean"}, description = "accepted; as -n")
     boolean noWrapperNoClean;
 
-    @Parameters(paramLabel = "CMD", arity = "1..*", description = "CMD1 ARGS = CMD2 ARGS")
+    @Parameters(paramLabel = "CMD", arity = "1..*", description = "CMD1 ARGS = CMD2 ARGS [= CMD3 ARGS ...]; '=} CMD }=' / '={ CMD {=' make an intermediate command one-directional")
     List<String> words = new ArrayList<>();
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    /** Splits the words at {@code =} tokens; refuses the forms this dpipe does not support. */
-    List<List<String>> commands() {
-        List<List<String>> cmds = new ArrayList<>();
-        List<String> cur = new ArrayList<>();
-        for (String w : words) {
-            if (w.equals("=")) {
-                cmds.add(cur);
-                cur = new ArrayList<>();
-            } else if (w.equals("=}") || w.equals("}=") || w.equals("={") || w.equals("{=")) {
-                throw usage("the one-directional forms '=}' '}=' '={' '{=' are not supported by the Java dpipe");
-            } else {
-                cur.add(w);
-            }
-        }
-        cmds.add(cur);
-        if (cmds.size() < 2) throw usage("needs two commands separated by '=' (dpipe CMD1 ARGS = CMD2 ARGS)");
-        for (List<String> c : cmds) if (c.isEmpty()) throw usage("'=' at the start or the end, or an empty command");
-        if (cmds.size() > 2) {
-            throw usage("only two commands are supported by the Java dpipe (no ALTERNATE_STDIN/ALTERNATE_STDOUT chains)");
-        }
-        return cmds;
+    /** Plans the pipes for the words; a usage error when the separators do not make sense. */
+    PipeTopology topology() {
+        PipeTopology.Result r = PipeTopology.plan(words);
+        return r.topology().orElseThrow(() -> usage(r.error()));
     }
 
     private CommandLine.ParameterException usage(String msg) {
@@ -79,24 +63,28 @@ public final class DpipeMain implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        List<List<String>> cmds = commands();
+        PipeTopology plan = topology();
         if (noWrapper || noWrapperNoClean) {
             System.err.println("dpipe: warning: -n/-N are accepted but the Java dpipe keeps its wrapper process");
         }
         if (daemon && !Daemon.isChild()) return Daemon.spawn(Optional.ofNullable(pidfile));
-        int[] ab = pipe(); // CMD1 stdout -> CMD2 stdin
-        int[] ba = pipe(); // CMD2 stdout -> CMD1 stdin
+        int[][] pipes = new int[plan.pipes()][];
         List<Process> procs = new java.util.concurrent.CopyOnWriteArrayList<>();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(procs)));
         try {
-            procs.add(start(cmds.get(0), ba[0], ab[1]));
-            procs.add(start(cmds.get(1), ab[0], ba[1]));
+            for (int i = 0; i < pipes.length; i++) pipes[i] = pipe();
+            for (PipeTopology.Wiring w : plan.commands()) procs.add(start(w, pipes));
+            awaitAlternateFds(plan, procs, pipes);
         } catch (IOException e) {
             System.err.println("dpipe: " + e.getMessage());
             procs.forEach(Process::destroy);
             return 1;
         } finally {
-            for (int fd : new int[] {ab[0], ab[1], ba[0], ba[1]}) LibC.INSTANCE.close(fd);
+            for (int[] p : pipes) {
+                if (p == null) continue;
+                LibC.INSTANCE.close(p[0]);
+                LibC.INSTANCE.close(p[1]);
+            }
         }
         if (pidfile != null) Daemon.writePidFile(pidfile, ProcessHandle.current().pid());
         if (pgrpfile != null) Daemon.writePidFile(pgrpfile, -processGroup());
@@ -108,15 +96,77 @@ public final class DpipeMain implements Callable<Integer> {
         return status;
     }
 
-    private static Process start(List<String> argv, int stdinFd, int stdoutFd) throws IOException {
+    /** fd numbers given to intermediate commands as {@code ALTERNATE_STDIN} and {@code ALTERNATE_STDOUT}. */
+    static final int ALT_IN_FD = 3;
+    static final int ALT_OUT_FD = 4;
+
+    /**
+     * Starts one command. stdin/stdout are redirected from/to {@code /proc/self/fd/N} of the JVM's pipe ends. A command
+     * with alternate fds is started through {@code sh -c 'exec 3<R 4>W; exec "$@"'} with R/W the JVM's pipe ends as
+     * {@code /proc/<jvm pid>/fd/N} (ProcessBuilder can only set fds 0-2); the shell only places the fds and then
+     * execs the command, and {@code ALTERNATE_STDIN=3}, {@code ALTERNATE_STDOUT=4} are set in its environment.
+     */
+    private static Process start(PipeTopology.Wiring w, int[][] pipes) throws IOException {
+        List<String> argv = w.argv();
+        ProcessBuilder pb;
+        if (w.alternate()) {
+            String self = "/proc/" + ProcessHandle.current().pid() + "/fd/";
+            String in = w.altIn() >= 0 ? self + pipes[w.altIn()][0] : "/dev/null";
+            String out = w.altOut() >= 0 ? self + pipes[w.altOut()][1] : "/dev/null";
+            List<String> cmd = new ArrayList<>(List.of("sh", "-c",
+                    "exec " + ALT_IN_FD + "<\"$1\" " + ALT_OUT_FD + ">\"$2\" || exit 126; shift 2; exec \"$@\"",
+                    "dpipe", in, out));
+            cmd.addAll(argv);
+            pb = new ProcessBuilder(cmd);
+            pb.environment().put("ALTERNATE_STDIN", Integer.toString(ALT_IN_FD));
+            pb.environment().put("ALTERNATE_STDOUT", Integer.toString(ALT_OUT_FD));
+        } else {
+            pb = new ProcessBuilder(argv);
+        }
         try {
-            return new ProcessBuilder(argv)
-                    .redirectInput(ProcessBuilder.Redirect.from(new File("/proc/self/fd/" + stdinFd)))
-                    .redirectOutput(ProcessBuilder.Redirect.to(new File("/proc/self/fd/" + stdoutFd)))
+            return pb.redirectInput(ProcessBuilder.Redirect.from(new File("/proc/self/fd/" + pipes[w.stdin()][0])))
+                    .redirectOutput(ProcessBuilder.Redirect.to(new File("/proc/self/fd/" + pipes[w.stdout()][1])))
                     .redirectError(ProcessBuilder.Redirect.INHERIT)
                     .start();
         } catch (IOException e) {
             throw new IOException("cannot start '" + String.join(" ", argv) + "': " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Waits (at most 30 s) until every command with alternate fds has opened them (its fd 3/4 link to our pipes), so
+     * the JVM can close its own pipe ends (else no command would ever see EOF).
+     */
+    private static void awaitAlternateFds(PipeTopology plan, List<Process> procs, int[][] pipes) throws IOException {
+        long deadline = System.currentTimeMillis() + 30_000;
+        for (int i = 0; i < procs.size(); i++) {
+            PipeTopology.Wiring w = plan.commands().get(i);
+            if (!w.alternate()) continue;
+            Process p = procs.get(i);
+            String wantIn = w.altIn() >= 0 ? link("/proc/self/fd/" + pipes[w.altIn()][0]) : null;
+            String wantOut = w.altOut() >= 0 ? link("/proc/self/fd/" + pipes[w.altOut()][1]) : null;
+            while (p.isAlive()) {
+                boolean inOk = wantIn == null || wantIn.equals(link("/proc/" + p.pid() + "/fd/" + ALT_IN_FD));
+                boolean outOk = wantOut == null || wantOut.equals(link("/proc/" + p.pid() + "/fd/" + ALT_OUT_FD));
+                if (inOk && outOk) break;
+                if (System.currentTimeMillis() > deadline) {
+                    throw new IOException("'" + w.argv().get(0) + "' did not open its alternate fds within 30 s");
+                }
+                try {
+                    Thread.sleep(5);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException("interrupted");
+                }
+            }
+        }
+    }
+
+    private static String link(String path) {
+        try {
+            return Files.readSymbolicLink(Path.of(path)).toString();
+        } catch (IOException | UnsupportedOperationException e) {
+            return "";
         }
     }
 
