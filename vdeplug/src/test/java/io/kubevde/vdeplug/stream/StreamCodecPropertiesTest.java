@@ -15,7 +15,7 @@ import net.jqwik.api.constraints.IntRange;
 import net.jqwik.api.constraints.Size;
 
 /** Property tests of the §2 stream codec: any chunking decodes like the whole, garbage never throws. */
-class StreamCodecProperties {
+class StreamCodecPropertiesTest {
 
     @Provide
     Arbitrary<List<byte[]>> frameLists() {

@@ -12,7 +12,7 @@ import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 
 /** Property tests of the VNL parser (vde-protocols.md §1): garbage only ever fails with VnlException; %XX round trips. */
-class VnlProperties {
+class VnlPropertiesTest {
     private static final List<String> VXVDE_KEYS =
             List.of("port", "vni", "grp", "ttl", "rcvbuf", "v6", "v4", "hashsize", "expiretime", "if", "bind");
     private static final List<String> VDE_KEYS = List.of("port", "portgroup", "group", "mode");
