@@ -33,6 +33,8 @@ import org.junit.jupiter.api.Timeout;
  *       the first header byte across reads);</li>
  *   <li>through a C {@code vde_plug DIR/h}: frames are lost (C drops the lone header byte and desynchronises).</li>
  * </ul>
+ * The second test writes an oversize length (0x3000) followed by good frames in one write: the Java vde_plug
+ * resynchronises and delivers every frame, the C one drops the rest of its read chunk.
  */
 @Timeout(value = 180, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class SplitHeaderInteropTest {
@@ -154,5 +156,49 @@ class SplitHeaderInteropTest {
         System.out.println("split headers: Java delivered " + javaSeqs.size() + "/" + FRAMES + ", C delivered "
                 + seqs.size() + "/" + FRAMES + " " + seqs);
         assertThat(seqs.size()).as("frames through the C vde_plug (§12.1: C loses a split header)").isLessThan(FRAMES);
+    }
+
+    /** An oversize length (0x3000) followed by frames, all in one write. */
+    private static void writeOversizeThenFrames(OutputStream out, int run) throws Exception {
+        java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+        b.write(0x30);
+        b.write(0x00);
+        for (int seq = 0; seq < FRAMES; seq++) {
+            byte[] f = frame(run, seq);
+            b.write(0);
+            b.write(f.length);
+            b.write(f);
+        }
+        out.write(b.toByteArray());
+        out.flush();
+    }
+
+    /**
+     * §2/§12.1: a length above 9236 followed by good frames in the same write. The Java vde_plug counts it and
+     * resynchronises on the next header (all frames delivered); the C vde_plug drops the rest of the read chunk.
+     */
+    @Test
+    void javaResynchronisesAfterAnOversizeLengthWhereCDropsTheChunk() throws Exception {
+        Path h = dir.resolve("h");
+        Process hub = hub(h);
+        List<Integer> seqs = new CopyOnWriteArrayList<>();
+        reader(hub.getInputStream(), 7, seqs, new PlugStats());
+
+        Process jplug = startPiped(JavaCli.vdePlug("cmd://vde_plug " + h));
+        Thread.sleep(3000);
+        writeOversizeThenFrames(jplug.getOutputStream(), 7);
+        awaitCount(seqs, FRAMES, 30_000);
+        List<Integer> javaSeqs = List.copyOf(seqs);
+        assertThat(javaSeqs).as("frames after the oversize length, through the Java vde_plug")
+                .containsExactlyElementsOf(java.util.stream.IntStream.range(0, FRAMES).boxed().toList());
+
+        seqs.clear();
+        Process c = startPiped(List.of("vde_plug", h.toString()));
+        Thread.sleep(1000);
+        writeOversizeThenFrames(c.getOutputStream(), 7);
+        Thread.sleep(2000);
+        System.out.println("oversize length: Java delivered " + javaSeqs.size() + "/" + FRAMES + ", C delivered "
+                + seqs.size() + "/" + FRAMES);
+        assertThat(seqs.size()).as("frames through the C vde_plug (rest of the chunk dropped)").isLessThan(FRAMES);
     }
 }
