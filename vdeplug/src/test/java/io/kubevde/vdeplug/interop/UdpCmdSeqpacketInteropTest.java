@@ -57,6 +57,21 @@ class UdpCmdSeqpacketInteropTest {
         }
     }
 
+    /** udp over IPv6 literals without brackets (split at the last ':'), Java in A, C in B. */
+    @Test
+    void javaUdpOverIpv6InteroperatesWithCUdp() {
+        try (TapLan lan = new TapLan()) {
+            lan.start("java-udp6", lan.a(), JavaCli.vdePlug(
+                    "udp://" + NetnsPair.UNDERLAY6_A + ":5000->" + NetnsPair.UNDERLAY6_B + ":5001",
+                    "cmd://vde_plug tap://" + lan.tapA));
+            lan.awaitUdpPort(lan.a(), 5000);
+            lan.start("c-udp6", lan.b(), List.of("vde_plug",
+                    "udp://" + NetnsPair.UNDERLAY6_B + ":5001->" + NetnsPair.UNDERLAY6_A + ":5000", "tap://" + lan.tapB));
+            lan.configureTaps();
+            lan.assertPingAndMegabyteBothWays();
+        }
+    }
+
     /**
      * cmd:// spawning a C vde_plug that creates a C hub: Java {@code vde_plug 'cmd://vde_plug hub:///DIR/h' udp://...}
      * in A, a C {@code vde_plug vde:///DIR/h tap://A} joins that hub; C udp + tap in B.
