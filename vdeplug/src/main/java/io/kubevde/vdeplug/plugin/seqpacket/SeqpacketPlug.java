@@ -31,6 +31,8 @@ public final class SeqpacketPlug implements Plug {
     private final ReentrantLock fdLock = new ReentrantLock();
     private final Object sendLock = new Object();
     private volatile boolean closed;
+    private final java.util.concurrent.atomic.AtomicInteger receivers = new java.util.concurrent.atomic.AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicBoolean wakeClosed = new java.util.concurrent.atomic.AtomicBoolean();
 
     /**
      * Adopts {@code fd}; the plug owns it from now on and closes it on {@link #close}.
@@ -80,6 +82,19 @@ public final class SeqpacketPlug implements Plug {
 
     @Override
     public int receive(ByteBuffer frame) throws IOException {
+        receivers.incrementAndGet();
+        try {
+            return receiveFrame(frame);
+        } finally {
+            if (receivers.decrementAndGet() == 0 && closed) closeWakeFd();
+        }
+    }
+
+    private void closeWakeFd() {
+        if (wakeClosed.compareAndSet(false, true)) C.close(wakeFd);
+    }
+
+    private int receiveFrame(ByteBuffer frame) throws IOException {
         while (true) {
             if (closed) return CLOSED;
             pollFds.clear();
@@ -142,6 +157,7 @@ public final class SeqpacketPlug implements Plug {
         } finally {
             fdLock.unlock();
         }
-        // wakeFd stays open: a receiver may still be inside poll() on it; it is one eventfd per plug.
+        // a receiver inside poll() still uses wakeFd: the last one out closes it
+        if (receivers.get() == 0) closeWakeFd();
     }
 }
