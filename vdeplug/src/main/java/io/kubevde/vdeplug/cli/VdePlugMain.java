@@ -26,8 +26,8 @@ import picocli.CommandLine.Parameters;
  *   <li>{@code vde_plug [opts] VNL1 VNL2} — a cable between two plugs;</li>
  *   <li>{@code vde_plug [opts] [VNL] = CMD ARGS…} — starts CMD (no shell) and streams to its stdin/stdout.</li>
  * </ul>
- * Options must come before the first VNL (everything after it, e.g. the command after {@code =}, is taken
- * literally). The program ends on stdin EOF, when either plug reports {@link Plug#CLOSED}, or on SIGTERM/SIGINT.
+ * Options may come before or between the VNLs (as GNU getopt permutes them in vdeplug4); everything after the first
+ * {@code =} is the command, taken literally. The program ends on stdin EOF, when either plug reports {@link Plug#CLOSED}, or on SIGTERM/SIGINT.
  * Exit codes: 0 after a clean end, 1 when a plug cannot be opened ({@code vde_open VNL: reason}), 2 for usage errors.
  */
 @Command(name = "vde_plug", mixinStandardHelpOptions = true, sortOptions = false,
@@ -68,7 +68,7 @@ public final class VdePlugMain implements Callable<Integer> {
     @Option(names = "--port2", paramLabel = "N", description = "switch port of the second plug (obsolete)")
     int port2;
 
-    @Parameters(paramLabel = "VNL", arity = "0..*", description = "0, 1 or 2 VNLs, or [VNL] = CMD ARGS...")
+    @Parameters(paramLabel = "VNL", arity = "0..*", description = "0, 1 or 2 VNLs, or [VNL] = CMD ARGS... (everything after = is the command)")
     List<String> words = new ArrayList<>();
 
     @CommandLine.Spec
@@ -140,14 +140,14 @@ public final class VdePlugMain implements Callable<Integer> {
         }
     }
 
+    /** The words after the first {@code =} of the command line (the command), or null without {@code =}. */
+    List<String> command;
+
     Shape shape() {
-        int eq = words.indexOf("=");
-        if (eq >= 0) {
-            List<String> vnls = words.subList(0, eq);
-            List<String> cmd = words.subList(eq + 1, words.size());
-            if (vnls.size() > 1) usage("at most one VNL before '='");
-            if (cmd.isEmpty()) usage("a command must follow '='");
-            return new Shape(List.copyOf(vnls), List.copyOf(cmd));
+        if (command != null) {
+            if (words.size() > 1) usage("at most one VNL before '='");
+            if (command.isEmpty()) usage("a command must follow '='");
+            return new Shape(List.copyOf(words), List.copyOf(command));
         }
         if (words.size() > 2) usage("at most two VNLs (got " + words.size() + "); use '= CMD ARGS' to run a command");
         return new Shape(List.copyOf(words), List.of());
@@ -172,19 +172,25 @@ public final class VdePlugMain implements Callable<Integer> {
         return new OpenArgs(description == null ? "vdeplug:" : description, port, Optional.ofNullable(group), m);
     }
 
-    /** The picocli command line, configured as vdeplug4's getopt ("+": options stop at the first VNL). */
-    static CommandLine commandLine() {
-        CommandLine cl = new CommandLine(new VdePlugMain());
-        cl.setStopAtPositional(true);
-        return cl;
+    /**
+     * The picocli command line for {@code args}: like vdeplug4 (GNU getopt), options may come before or between the
+     * VNLs; everything after the first {@code =} is the command, passed on untouched (its options are its own).
+     */
+    static CommandLine commandLine(String[] args, String[][] head) {
+        VdePlugMain m = new VdePlugMain();
+        int eq = java.util.Arrays.asList(args).indexOf("=");
+        head[0] = eq < 0 ? args : java.util.Arrays.copyOfRange(args, 0, eq);
+        m.command = eq < 0 ? null : List.of(args).subList(eq + 1, args.length);
+        return new CommandLine(m);
     }
 
     /** Entry point; exits with the code of {@link #call()}. Nothing but frames may be written to stdout. */
     public static void main(String[] args) {
         java.io.PrintStream realOut = System.out;
         System.setOut(System.err);
-        CommandLine cl = commandLine();
+        String[][] head = new String[1][];
+        CommandLine cl = commandLine(args, head);
         cl.setOut(new java.io.PrintWriter(realOut, true));
-        System.exit(cl.execute(args));
+        System.exit(cl.execute(head[0]));
     }
 }

@@ -61,6 +61,17 @@ class CliTest {
     }
 
     @Test
+    void vdePlugOptionsMayFollowAVnlButNotTheEqualsSign() throws Exception {
+        Run between = run(JavaCli.vdePlug("null://", "-D", "descr", "cmd://true"), new byte[0]);
+        assertThat(between.code()).as(between.err()).isZero();
+        Run cmdOpts = run(JavaCli.vdePlug("null://", "=", "sh", "-c", "exit 0", "-D"), new byte[0]);
+        assertThat(cmdOpts.code()).as(cmdOpts.err()).isZero();
+        Run unknown = run(JavaCli.vdePlug("-x", "null://"), new byte[0]);
+        assertThat(unknown.code()).isEqualTo(2);
+        assertThat(unknown.err()).contains("-x");
+    }
+
+    @Test
     void vdePlugExitsOnStdinEofAndWarnsAboutLogOptions() throws Exception {
         Run r = run(JavaCli.vdePlug("-l", "null://"), new byte[0]);
         assertThat(r.code()).isZero();
