@@ -103,4 +103,7 @@ public interface LibC {
     int getpid();
 
     int geteuid();
+
+    /** pipe2; {@code fds} receives the read end [0] and the write end [1]. */
+    @SaveError int pipe2(@Out int[] fds, int flags);
 }

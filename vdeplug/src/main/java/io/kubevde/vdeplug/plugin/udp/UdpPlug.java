@@ -1,0 +1,157 @@
+package io.kubevde.vdeplug.plugin.udp;
+
+import io.kubevde.vdeplug.Plug;
+import io.kubevde.vdeplug.PlugStats;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.PortUnreachableException;
+import java.net.StandardProtocolFamily;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.ClosedSelectorException;
+import java.nio.channels.DatagramChannel;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+
+/**
+ * {@code udp://[SRC:]SRCPORT->DST:DSTPORT} (vde-protocols.md §4.2): one UDP socket bound to SRC; the payload of each
+ * datagram is one raw Ethernet frame, no header. Like vdeplug4 the socket starts unconnected (accepts frames from
+ * anyone), is connected to DST on the first send (from then on the kernel only delivers DST's datagrams), and a
+ * received zero-length datagram disconnects it again until the next send.
+ *
+ * <p>Bad input never throws: datagrams shorter than 14 bytes are counted as dropped, longer than 9234 as malformed;
+ * an ICMP port-unreachable (the peer is not up yet) is counted as a drop. The channel is non-blocking with a
+ * selector so that the sender can connect/disconnect while the receiver waits. The receive path reuses one direct
+ * buffer.
+ */
+public final class UdpPlug implements Plug {
+    private static final int RECV_BUF = 65536;
+
+    private final DatagramChannel channel;
+    private final Selector selector;
+    private final InetSocketAddress destination;
+    private final PlugStats stats = new PlugStats();
+    private final ByteBuffer rbuf = ByteBuffer.allocateDirect(RECV_BUF);
+    private final Object sendLock = new Object();
+    private volatile boolean closed;
+
+    /**
+     * Binds the socket.
+     *
+     * @param source      local address and port (wildcard address allowed); its family must be the destination's
+     * @param destination where frames are sent
+     * @throws IOException when the socket cannot be bound (port in use, address not local)
+     */
+    public UdpPlug(InetSocketAddress source, InetSocketAddress destination) throws IOException {
+        this.destination = destination;
+        boolean v6 = destination.getAddress() instanceof java.net.Inet6Address;
+        DatagramChannel ch = DatagramChannel.open(v6 ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET);
+        try {
+            ch.bind(source);
+            ch.configureBlocking(false);
+            this.selector = Selector.open();
+            ch.register(selector, SelectionKey.OP_READ);
+        } catch (IOException | RuntimeException e) {
+            ch.close();
+            throw new IOException("udp: cannot bind " + source + ": " + e.getMessage(), e);
+        }
+        this.channel = ch;
+    }
+
+    /** The bound local address (useful with source port 0). */
+    public InetSocketAddress localAddress() throws IOException { return (InetSocketAddress) channel.getLocalAddress(); }
+
+    /** Whether the socket is currently connected to the destination. */
+    public boolean connected() { return channel.isConnected(); }
+
+    @Override
+    public void send(ByteBuffer frame) throws IOException {
+        if (closed) throw new ClosedChannelException();
+        int n = frame.remaining();
+        if (n < MIN_FRAME || n > MAX_FRAME) {
+            frame.position(frame.limit());
+            stats.dropped();
+            return;
+        }
+        synchronized (sendLock) {
+            try {
+                if (!channel.isConnected()) channel.connect(destination);
+                if (channel.write(frame) == n) stats.sent(n);
+                else stats.dropped();
+            } catch (PortUnreachableException e) {
+                stats.dropped();
+            } catch (ClosedChannelException e) {
+                throw e;
+            } catch (IOException e) {
+                if (closed) throw new ClosedChannelException();
+                stats.dropped(); // transient (ENOBUFS, EHOSTUNREACH, ...): the frame is lost, the plug lives on
+            } finally {
+                frame.position(frame.limit());
+            }
+        }
+    }
+
+    @Override
+    public int receive(ByteBuffer frame) throws IOException {
+        while (true) {
+            if (closed) return CLOSED;
+            rbuf.clear();
+            Object from;
+            try {
+                from = channel.receive(rbuf);
+            } catch (PortUnreachableException e) {
+                stats.dropped();
+                continue;
+            } catch (ClosedChannelException e) {
+                return CLOSED;
+            } catch (IOException e) {
+                if (closed) return CLOSED;
+                throw e;
+            }
+            if (from == null) {
+                try {
+                    selector.select();
+                    selector.selectedKeys().clear();
+                    if (Thread.currentThread().isInterrupted()) throw new java.io.InterruptedIOException("udp: interrupted");
+                } catch (ClosedSelectorException e) {
+                    return CLOSED;
+                }
+                continue;
+            }
+            int n = rbuf.position();
+            if (n == 0) {
+                synchronized (sendLock) {
+                    if (channel.isConnected()) channel.disconnect();
+                }
+                return NO_FRAME;
+            }
+            if (n < MIN_FRAME) {
+                stats.dropped();
+                return NO_FRAME;
+            }
+            if (n > MAX_FRAME || frame.remaining() < n) {
+                stats.malformed();
+                return NO_FRAME;
+            }
+            rbuf.flip();
+            frame.put(rbuf);
+            stats.received(n);
+            return n;
+        }
+    }
+
+    @Override
+    public PlugStats stats() { return stats; }
+
+    @Override
+    public void close() throws IOException {
+        if (closed) return;
+        closed = true;
+        selector.wakeup();
+        try {
+            channel.close();
+        } finally {
+            selector.close();
+        }
+    }
+}
