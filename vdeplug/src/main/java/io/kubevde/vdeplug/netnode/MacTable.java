@@ -8,15 +8,17 @@ import java.util.function.LongSupplier;
  * node masks with 0x3FF, §12.5). An entry is valid while {@code now - lastSeen < expireSeconds}. Size 0 disables
  * learning (every lookup misses). Not thread-safe: the engine's forwarding lock guards it. No allocation after
  * construction.
+ *
+ * @param <P> what a key maps to (the port)
  */
-public final class MacTable {
+public final class MacTable<P> {
     /** Seconds from {@link System#nanoTime()}. */
     public static final LongSupplier SYSTEM_CLOCK = () -> System.nanoTime() / 1_000_000_000L;
     private static final long EMPTY = -1L;
 
     private final long[] keys;
     private final long[] seen;
-    private final NetnodePort[] ports;
+    private final Object[] ports;
     private final int mask;
     private final long seed;
     private final long expire;
@@ -36,7 +38,7 @@ public final class MacTable {
         }
         this.keys = new long[n];
         this.seen = new long[n];
-        this.ports = new NetnodePort[n];
+        this.ports = new Object[n];
         this.mask = n - 1;
         this.seed = seed;
         this.expire = Math.max(1, expireSeconds);
@@ -61,7 +63,7 @@ public final class MacTable {
     }
 
     /** Records that {@code key} was seen on {@code port} now. */
-    public void learn(long key, NetnodePort port) {
+    public void learn(long key, P port) {
         if (keys.length == 0) return;
         int i = slot(key);
         keys[i] = key;
@@ -70,15 +72,16 @@ public final class MacTable {
     }
 
     /** The port {@code key} was last seen on, or null when unknown or expired. */
-    public NetnodePort lookup(long key) {
+    @SuppressWarnings("unchecked")
+    public P lookup(long key) {
         if (keys.length == 0) return null;
         int i = slot(key);
         if (keys[i] != key || clock.getAsLong() - seen[i] >= expire) return null;
-        return ports[i];
+        return (P) ports[i];
     }
 
     /** Forgets every entry pointing at {@code port}. */
-    public void removePort(NetnodePort port) {
+    public void removePort(P port) {
         for (int i = 0; i < keys.length; i++) {
             if (ports[i] == port) {
                 keys[i] = EMPTY;

@@ -10,7 +10,7 @@ public enum NetnodeKind {
     /** {@code hub://}: floods every frame to every other port and the host. */
     HUB("hub", c -> new HubPolicy()),
     /** {@code switch://}: learning switch keyed by (MAC, 12-bit VLAN), aging per {@link NetnodeConfig}. */
-    SWITCH("switch", c -> new SwitchPolicy(new MacTable(c.hashSize(), c.hashSeed(), c.expireSeconds(), MacTable.SYSTEM_CLOCK))),
+    SWITCH("switch", c -> new SwitchPolicy(new MacTable<>(c.hashSize(), c.hashSeed(), c.expireSeconds(), MacTable.SYSTEM_CLOCK))),
     /** {@code multi://}: ports to host only; host to every port (hand-off). */
     MULTI("multi", c -> new MultiPolicy()),
     /** {@code bonding://}: ports to host only; host to one port, round-robin. */

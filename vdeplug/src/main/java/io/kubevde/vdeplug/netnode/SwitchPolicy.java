@@ -9,10 +9,10 @@ import java.nio.ByteBuffer;
  * neither added nor removed (trunk behaviour, as vdeplug4). Group-bit source MACs are not learned.
  */
 public final class SwitchPolicy implements ForwardingPolicy {
-    private final MacTable table;
+    private final MacTable<NetnodePort> table;
 
     /** A switch over {@code table}. */
-    public SwitchPolicy(MacTable table) { this.table = table; }
+    public SwitchPolicy(MacTable<NetnodePort> table) { this.table = table; }
 
     /** The VLAN a frame belongs to: the tag's 12-bit VID, or 0 when untagged (or too short to hold a tag). */
     public static int vlanOf(ByteBuffer frame) {
