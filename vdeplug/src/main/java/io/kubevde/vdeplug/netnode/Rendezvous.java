@@ -184,18 +184,32 @@ final class Rendezvous implements AutoCloseable {
         long n = p.sock().tryReceive(p.buf());
         if (n == -LibC.EAGAIN || n == -LibC.EINTR) return;
         if (n <= 0) {
+            if (n == 0 && p.buf().position() == 0) {
+                pending.remove(p);
+                p.sock().close(); // a liveness probe (e.g. another node checking for a stale directory)
+                return;
+            }
             refuse(p, n == 0 ? "connection closed before a complete request" : "read failed: " + LibC.message((int) -n));
             return;
         }
-        if (p.buf().position() < VdeRequest.HEADER && p.buf().hasRemaining()) return;
+        if (p.buf().position() < VdeRequest.HEADER && p.buf().hasRemaining() && !badPrefix(p.buf())) return;
         ByteBuffer req = p.buf().duplicate().flip();
         VdeRequest.Parsed parsed = VdeRequest.parse(req);
         switch (parsed) {
             case VdeRequest.Invalid inv -> refuse(p, "invalid request: " + inv.reason());
+            case VdeRequest.Valid v when v.request().type() == VdeRequest.NEW_PORT0 -> refuse(p,
+                    "REQ_NEW_PORT0 (management port 0, vde://DIR[0]) is not served by a netnode");
             case VdeRequest.Valid v when v.request().kind() != VdeRequest.REQ_NEW_CONTROL -> refuse(p,
-                    "request type " + v.request().kind() + " (REQ_NEW_PORT0, management port 0) is not served by a netnode");
+                    "unknown request type 0x" + Integer.toHexString(v.request().type()));
             case VdeRequest.Valid v -> attach(p, v.request());
         }
+    }
+
+    /** Whether the first bytes already show a wrong magic or version (refuse now instead of waiting for more). */
+    private static boolean badPrefix(ByteBuffer buf) {
+        if (buf.position() < 8) return false;
+        ByteBuffer b = buf.duplicate().order(ByteOrder.nativeOrder());
+        return b.getInt(0) != VdeRequest.MAGIC || b.getInt(4) != VdeRequest.VERSION;
     }
 
     private void attach(Pending p, VdeRequest req) {
