@@ -123,6 +123,8 @@ public interface LibC {
 
     @SaveError int shutdown(int fd, int how);
 
+    @SaveError @ssize_t long sendto(int fd, @In ByteBuffer buf, @size_t long len, int flags, @In byte[] addr, int addrlen);
+
     @SaveError int chmod(String path, int mode);
 
     @SaveError int chown(String path, int owner, int group);

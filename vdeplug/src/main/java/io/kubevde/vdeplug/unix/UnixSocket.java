@@ -84,6 +84,15 @@ public final class UnixSocket implements AutoCloseable {
         return n < 0 ? -LibC.errno() : n;
     }
 
+    /**
+     * Sends one datagram to {@code addr} (a {@link SockaddrUn#toBytes()} array, computed once by the caller) with
+     * MSG_DONTWAIT, on an unconnected socket; the position is not moved. Returns the bytes sent or {@code -errno}.
+     */
+    public long trySendTo(ByteBuffer buf, byte[] addr) {
+        long n = C.sendto(fd, buf.slice(), buf.remaining(), LibC.MSG_DONTWAIT, addr, addr.length);
+        return n < 0 ? -LibC.errno() : n;
+    }
+
     /** Blocking send of all bytes of {@code buf} (stream sockets; one call for a datagram); throws on failure. */
     public void sendAll(ByteBuffer buf) throws IOException {
         while (buf.hasRemaining()) {

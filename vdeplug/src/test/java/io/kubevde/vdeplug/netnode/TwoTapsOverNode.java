@@ -11,14 +11,14 @@ import java.util.List;
  * Test scenario helper: a C {@code vde_plug VNL tap://NAME} in each namespace of a {@link NetnsPair}, the taps
  * configured as 192.168.77.1 (A) and .2 (B); then ping and iperf3 across whatever joins the two VNLs.
  */
-final class TwoTapsOverNode implements AutoCloseable {
+public final class TwoTapsOverNode implements AutoCloseable {
     static final String IP_A = "192.168.77.1";
     static final String IP_B = "192.168.77.2";
     private final NetnsPair ns;
     private final Proc plugA;
     private final Proc plugB;
 
-    TwoTapsOverNode(NetnsPair ns, String vnlA, String vnlB) {
+    public TwoTapsOverNode(NetnsPair ns, String vnlA, String vnlB) {
         this.ns = ns;
         this.plugA = Proc.start("vde_plug-A", ns.a(), List.of("vde_plug", vnlA, "tap://kvtap0"));
         this.plugB = Proc.start("vde_plug-B", ns.b(), List.of("vde_plug", vnlB, "tap://kvtap0"));
@@ -26,12 +26,12 @@ final class TwoTapsOverNode implements AutoCloseable {
         NetnsPair.configureTap(ns.b(), "kvtap0", IP_B + "/24", "52:54:00:77:00:02", 15_000);
     }
 
-    Proc plugA() { return plugA; }
+    public Proc plugA() { return plugA; }
 
-    Proc plugB() { return plugB; }
+    public Proc plugB() { return plugB; }
 
     /** Asserts ping A→B reaches 0 % loss (after ARP warm-up) and 1 MB moves each way with iperf3. */
-    void assertPingAndTransfer() {
+    public void assertPingAndTransfer() {
         assertThat(NetnsPair.awaitPing(ns.a(), IP_B, 20_000)).as("first ping A->B; A: %s B: %s", plugA.output(), plugB.output()).isTrue();
         assertThat(NetnsPair.pingLoss(ns.a(), IP_B, 10, 56)).as("ping loss A->B").isEqualTo(0.0);
         assertThat(NetnsPair.pingLoss(ns.b(), IP_A, 10, 1400)).as("ping loss B->A, 1400 bytes").isEqualTo(0.0);
