@@ -80,7 +80,7 @@ public final class UnixSocket implements AutoCloseable {
      * receiver is full).
      */
     public long trySend(ByteBuffer buf) {
-        long n = C.send(fd, buf.slice(), buf.remaining(), LibC.MSG_DONTWAIT);
+        long n = C.send(fd, buf, buf.remaining(), LibC.MSG_DONTWAIT);
         return n < 0 ? -LibC.errno() : n;
     }
 
@@ -89,7 +89,7 @@ public final class UnixSocket implements AutoCloseable {
      * MSG_DONTWAIT, on an unconnected socket; the position is not moved. Returns the bytes sent or {@code -errno}.
      */
     public long trySendTo(ByteBuffer buf, byte[] addr) {
-        long n = C.sendto(fd, buf.slice(), buf.remaining(), LibC.MSG_DONTWAIT, addr, addr.length);
+        long n = C.sendto(fd, buf, buf.remaining(), LibC.MSG_DONTWAIT, addr, addr.length);
         return n < 0 ? -LibC.errno() : n;
     }
 
@@ -112,7 +112,7 @@ public final class UnixSocket implements AutoCloseable {
      * {@code -errno} ({@code -EAGAIN} when nothing is queued).
      */
     public long tryReceive(ByteBuffer buf) {
-        long n = C.recv(fd, buf.slice(), buf.remaining(), LibC.MSG_DONTWAIT);
+        long n = C.recv(fd, buf, buf.remaining(), LibC.MSG_DONTWAIT);
         if (n < 0) return -LibC.errno();
         buf.position(buf.position() + (int) n);
         return n;
