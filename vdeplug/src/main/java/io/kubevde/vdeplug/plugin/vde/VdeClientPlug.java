@@ -185,19 +185,27 @@ public final class VdeClientPlug implements Plug {
     public int receive(ByteBuffer frame) throws IOException {
         guard.readLock().lock();
         try {
+            int mask = 1; // try the data socket first: under load a frame is usually queued, saving the poll
             while (true) {
                 if (closed) return CLOSED;
-                int mask = waiter.await(-1);
+                if (mask == 0) mask = waiter.await(-1);
                 if ((mask & FdWaiter.WOKEN) != 0) return CLOSED;
                 if ((mask & 2) != 0) {
                     ctlScratch.clear();
                     long c = ctl.tryReceive(ctlScratch);
                     if (c == 0 || (c < 0 && c != -LibC.EAGAIN && c != -LibC.EINTR)) return CLOSED;
                 }
-                if ((mask & 1) != 0) {
+                if ((mask & 1) == 0) {
+                    mask = 0;
+                    continue;
+                }
+                {
                     int start = frame.position();
                     long n = data.tryReceive(frame);
-                    if (n == -LibC.EAGAIN || n == -LibC.EINTR) continue;
+                    if (n == -LibC.EAGAIN || n == -LibC.EINTR) {
+                        mask = 0;
+                        continue;
+                    }
                     if (n < 0) {
                         stats.malformed();
                         return NO_FRAME;
