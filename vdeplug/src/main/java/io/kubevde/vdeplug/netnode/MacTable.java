@@ -80,6 +80,18 @@ public final class MacTable<P> {
         return (P) ports[i];
     }
 
+    /** Forgets the entry for {@code key}; false when there was none (or it had expired). */
+    public boolean forget(long key) {
+        if (keys.length == 0) return false;
+        int i = slot(key);
+        boolean live = keys[i] == key && clock.getAsLong() - seen[i] < expire;
+        if (keys[i] == key) {
+            keys[i] = EMPTY;
+            ports[i] = null;
+        }
+        return live;
+    }
+
     /** Forgets every entry pointing at {@code port}. */
     public void removePort(P port) {
         for (int i = 0; i < keys.length; i++) {
@@ -88,6 +100,21 @@ public final class MacTable<P> {
                 ports[i] = null;
             }
         }
+    }
+
+    /**
+     * A snapshot of the live entries: key ({@link #key}) → {@code label.apply(port)}, for printing ({@code hash/print}).
+     */
+    public java.util.Map<Long, Integer> entries(java.util.function.ToIntFunction<P> label) {
+        long now = clock.getAsLong();
+        java.util.Map<Long, Integer> out = new java.util.TreeMap<>();
+        for (int i = 0; i < keys.length; i++) {
+            if (keys[i] != EMPTY && now - seen[i] < expire) {
+                @SuppressWarnings("unchecked") P p = (P) ports[i];
+                out.put(keys[i], label.applyAsInt(p));
+            }
+        }
+        return out;
     }
 
     /** Live (unexpired) entries. */
