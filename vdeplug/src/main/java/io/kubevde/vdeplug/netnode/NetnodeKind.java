@@ -12,7 +12,7 @@ public enum NetnodeKind {
     /** {@code switch://}: learning switch keyed by (MAC, 12-bit VLAN), aging per {@link NetnodeConfig}. */
     SWITCH("switch", c -> new SwitchPolicy(new MacTable<>(c.hashSize(), c.hashSeed(), c.expireSeconds(), MacTable.SYSTEM_CLOCK))),
     /** {@code multi://}: ports to host only; host to every port (hand-off). */
-    MULTI("multi", c -> new MultiPolicy()),
+    MULTI("multi", c -> new MultiPolicy(c.dedupMillis())),
     /** {@code bonding://}: ports to host only; host to one port, round-robin. */
     BONDING("bonding", c -> new BondingPolicy());
 

@@ -54,6 +54,14 @@ class NetnodeConfigTest {
     }
 
     @Test
+    void dedupIsOffByDefaultAndTakesAnOptionalWindow() {
+        assertThat(parse("multi:///tmp/kvm").dedupMillis()).isZero();
+        assertThat(parse("multi:///tmp/kvm[dedup]").dedupMillis()).isEqualTo(NetnodeConfig.DEFAULT_DEDUP_MS);
+        assertThat(parse("multi:///tmp/kvm[dedup=50]").dedupMillis()).isEqualTo(50);
+        assertThat(parse("multi:///tmp/kvm[d=0750]").dirMode()).as("'d' still abbreviates dirmode").isEqualTo(0750);
+    }
+
+    @Test
     void emptyPathIsTheUsersDefaultNode() {
         assertThat(parse("switch://").directory().orElseThrow().toString()).startsWith("/tmp/vdenode_");
     }
