@@ -22,6 +22,12 @@ public interface ForwardingPolicy {
     /** Forgets everything learned about {@code port} (called when it leaves). */
     default void portRemoved(NetnodePort port) {}
 
+    /** How often the engine calls {@link #tick}, in ms; 0 (the default) = never. */
+    default long tickMillis() { return 0; }
+
+    /** Periodic work (e.g. bonding heartbeats), called every {@link #tickMillis()} ms with the forwarding lock held. */
+    default void tick(NetnodePort[] ports, NetnodePort host) {}
+
     /** Live MAC table entries (0 for policies that do not learn). */
     default int macTableSize() { return 0; }
 }

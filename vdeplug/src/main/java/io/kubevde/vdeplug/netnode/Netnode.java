@@ -33,12 +33,31 @@ public final class Netnode implements Plug {
     private final ReentrantLock lock = new ReentrantLock();
     private volatile NetnodePort[] ports = new NetnodePort[0];
     private final Rendezvous rendezvous;
+    private final Thread ticker;
     private volatile boolean closed;
 
     private Netnode(NetnodeKind kind, ForwardingPolicy policy, NetnodeConfig config) throws IOException {
         this.kind = kind;
         this.policy = policy;
         this.rendezvous = config.directory().isPresent() ? Rendezvous.open(config.directory().get(), config, this) : null;
+        long every = policy.tickMillis();
+        this.ticker = every <= 0 ? null : Thread.ofPlatform().daemon().name("netnode-tick").start(() -> tickLoop(every));
+    }
+
+    private void tickLoop(long everyMs) {
+        while (!closed) {
+            try {
+                Thread.sleep(everyMs);
+            } catch (InterruptedException e) {
+                return;
+            }
+            lock.lock();
+            try {
+                if (!closed) policy.tick(ports, host);
+            } finally {
+                lock.unlock();
+            }
+        }
     }
 
     /**
@@ -181,6 +200,7 @@ public final class Netnode implements Plug {
             return;
         }
         source.stats().received(len);
+        source.markInput();
         lock.lock();
         try {
             if (closed) return;
@@ -219,6 +239,7 @@ public final class Netnode implements Plug {
         } finally {
             lock.unlock();
         }
+        if (ticker != null) ticker.interrupt();
         if (rendezvous != null) rendezvous.close();
         for (NetnodePort p : ports) removePort(p.id());
         host.shutdown();

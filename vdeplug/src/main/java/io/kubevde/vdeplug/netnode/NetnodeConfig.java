@@ -20,11 +20,14 @@ import java.util.Optional;
  * @param expireSeconds switch MAC entry lifetime after the last sighting, seconds, default 120
  * @param dedupMillis   multi only: duplicate-suppression window in ms (0 = off, the vdeplug4 behaviour); see
  *                      {@link MultiPolicy}
+ * @param healthMillis  bonding only: a link silent for this many ms is skipped (0 = off); see {@link BondingPolicy}
  */
 public record NetnodeConfig(Optional<Path> directory, int mode, int dirMode, Optional<String> group, int hashSize,
-                            long hashSeed, int expireSeconds, int dedupMillis) {
+                            long hashSeed, int expireSeconds, int dedupMillis, int healthMillis) {
     /** Key table in matching order (§1.2). */
-    public static final List<String> KEYS = List.of("mode", "dirmode", "grp", "hashsize", "hashseed", "expiretime", "dedup");
+    public static final List<String> KEYS = List.of("mode", "dirmode", "grp", "hashsize", "hashseed", "expiretime", "dedup", "health");
+    /** Default silence after which {@code [health]} bonding skips a link: 500 ms. */
+    public static final int DEFAULT_HEALTH_MS = 500;
     /** Default duplicate-suppression window of {@code [dedup]}: 200 ms. */
     public static final int DEFAULT_DEDUP_MS = 200;
     /** Default socket mode (vdeplug4 4.0.1 without options): 0600. */
@@ -40,23 +43,29 @@ public record NetnodeConfig(Optional<Path> directory, int mode, int dirMode, Opt
         if (hashSize < 0) throw new IllegalArgumentException("hashSize must be >= 0");
         if (expireSeconds <= 0) expireSeconds = DEFAULT_EXPIRE;
         if (dedupMillis < 0) throw new IllegalArgumentException("dedupMillis must be >= 0");
+        if (healthMillis < 0) throw new IllegalArgumentException("healthMillis must be >= 0");
     }
 
     /** A copy with duplicate suppression ({@code multi}) over a window of {@code ms} milliseconds (0 = off). */
     public NetnodeConfig withDedup(int ms) {
-        return new NetnodeConfig(directory, mode, dirMode, group, hashSize, hashSeed, expireSeconds, ms);
+        return new NetnodeConfig(directory, mode, dirMode, group, hashSize, hashSeed, expireSeconds, ms, healthMillis);
+    }
+
+    /** A copy with link health ({@code bonding}): links silent for {@code ms} milliseconds are skipped (0 = off). */
+    public NetnodeConfig withHealth(int ms) {
+        return new NetnodeConfig(directory, mode, dirMode, group, hashSize, hashSeed, expireSeconds, dedupMillis, ms);
     }
 
     /** An in-process node (no rendezvous directory) with default table settings. */
     public static NetnodeConfig inProcess() {
         return new NetnodeConfig(Optional.empty(), DEFAULT_MODE, dirModeFor(DEFAULT_MODE), Optional.empty(),
-                DEFAULT_HASHSIZE, 0, DEFAULT_EXPIRE, 0);
+                DEFAULT_HASHSIZE, 0, DEFAULT_EXPIRE, 0, 0);
     }
 
     /** A node serving {@code directory} with default permissions and table settings. */
     public static NetnodeConfig at(Path directory) {
         return new NetnodeConfig(Optional.of(directory), DEFAULT_MODE, dirModeFor(DEFAULT_MODE), Optional.empty(),
-                DEFAULT_HASHSIZE, 0, DEFAULT_EXPIRE, 0);
+                DEFAULT_HASHSIZE, 0, DEFAULT_EXPIRE, 0, 0);
     }
 
     /** The derivation rule of §6.1: {@code 02000 | M | (M & 0444) >> 2 | (M & 0222) >> 1} (0666 → 02777). */
@@ -65,7 +74,7 @@ public record NetnodeConfig(Optional<Path> directory, int mode, int dirMode, Opt
     }
 
     /**
-     * Parses {@code scheme://PATH[mode=…/dirmode=…/grp=…/hashsize=…/hashseed=…/expiretime=…/dedup[=MS]]}. The mode comes from the
+     * Parses {@code scheme://PATH[mode=…/dirmode=…/grp=…/hashsize=…/hashseed=…/expiretime=…/dedup[=MS]/health[=MS]]}. The mode comes from the
      * VNL, else {@code args.mode()}, else 0600, with x bits stripped; dirmode from the VNL, else derived. An empty
      * PATH is {@code /tmp/vdenode_<user>}; a relative PATH is resolved against the real path of its parent.
      *
@@ -87,9 +96,10 @@ public record NetnodeConfig(Optional<Path> directory, int mode, int dirMode, Opt
         }
         int expire = o.intValue("expiretime", DEFAULT_EXPIRE, 0, Integer.MAX_VALUE);
         int dedup = o.has("dedup") ? o.intValue("dedup", DEFAULT_DEDUP_MS, 1, 60_000) : 0;
+        int health = o.has("health") ? o.intValue("health", DEFAULT_HEALTH_MS, 40, 60_000) : 0;
         String path = o.address();
         Path dir = path.isEmpty() ? Path.of("/tmp/vdenode_" + System.getProperty("user.name", "u" + io.kubevde.vdeplug.ffi.LibC.INSTANCE.geteuid()))
                 : Path.of(path).toAbsolutePath().normalize();
-        return new NetnodeConfig(Optional.of(dir), mode, dirMode, group, hashSize, seed, expire, dedup);
+        return new NetnodeConfig(Optional.of(dir), mode, dirMode, group, hashSize, seed, expire, dedup, health);
     }
 }

@@ -14,7 +14,7 @@ public enum NetnodeKind {
     /** {@code multi://}: ports to host only; host to every port (hand-off). */
     MULTI("multi", c -> new MultiPolicy(c.dedupMillis())),
     /** {@code bonding://}: ports to host only; host to one port, round-robin. */
-    BONDING("bonding", c -> new BondingPolicy());
+    BONDING("bonding", c -> new BondingPolicy(c.healthMillis()));
 
     private final String scheme;
     private final Function<NetnodeConfig, ForwardingPolicy> factory;

@@ -13,6 +13,7 @@ public abstract sealed class NetnodePort permits HostPort, UnixClientPort, PlugP
     private final int id;
     private final String description;
     private final PlugStats stats = new PlugStats();
+    private volatile long lastInputNanos = System.nanoTime();
 
     NetnodePort(int id, String description) {
         this.id = id;
@@ -27,6 +28,11 @@ public abstract sealed class NetnodePort permits HostPort, UnixClientPort, PlugP
 
     /** The port's counters. */
     public final PlugStats stats() { return stats; }
+
+    /** {@link System#nanoTime()} of the last frame that entered the node through this port (or of its attachment). */
+    public final long lastInputNanos() { return lastInputNanos; }
+
+    final void markInput() { lastInputNanos = System.nanoTime(); }
 
     /** A short kind name: {@code host}, {@code unix}, {@code plug}. */
     public abstract String kind();
