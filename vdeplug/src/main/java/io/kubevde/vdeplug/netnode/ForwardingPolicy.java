@@ -22,6 +22,12 @@ public interface ForwardingPolicy {
     /** Forgets everything learned about {@code port} (called when it leaves). */
     default void portRemoved(NetnodePort port) {}
 
+    /**
+     * Whether several clients may share one port number (vde_switch "cables": a client requesting a port that is in
+     * use becomes another endpoint of it, vde-protocols.md §9.2). Default false: netnodes give every client its own id.
+     */
+    default boolean sharesPortNumbers() { return false; }
+
     /** How often the engine calls {@link #tick}, in ms; 0 (the default) = never. */
     default long tickMillis() { return 0; }
 

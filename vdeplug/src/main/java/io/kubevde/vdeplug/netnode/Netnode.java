@@ -127,14 +127,23 @@ public final class Netnode implements Plug {
         return port.id();
     }
 
-    /** Detaches and closes port {@code id}; false when there is no such port. */
+    /**
+     * Detaches and closes port {@code id} (its first endpoint, when a vde_switch-mode port has several); false when
+     * there is no such port.
+     */
     public boolean removePort(int id) {
+        for (NetnodePort p : ports) if (p.id() == id) return remove(p);
+        return false;
+    }
+
+    /** Detaches and closes exactly {@code port}; false when it is no longer attached. */
+    boolean remove(NetnodePort port) {
         NetnodePort gone = null;
         lock.lock();
         try {
             NetnodePort[] cur = ports;
             for (int i = 0; i < cur.length; i++) {
-                if (cur[i].id() == id) {
+                if (cur[i] == port) {
                     gone = cur[i];
                     NetnodePort[] next = new NetnodePort[cur.length - 1];
                     System.arraycopy(cur, 0, next, 0, i);
@@ -157,7 +166,8 @@ public final class Netnode implements Plug {
         lock.lock();
         try {
             if (closed) throw new IOException("netnode closed");
-            port = new UnixClientPort(freeId(req.port()), req.description(), ctl, data, dataPath, this);
+            int id = req.port() > 0 && policy.sharesPortNumbers() ? req.port() : freeId(req.port());
+            port = new UnixClientPort(id, req.description(), ctl, data, dataPath, this);
             add(port);
         } finally {
             lock.unlock();
@@ -241,7 +251,7 @@ public final class Netnode implements Plug {
         }
         if (ticker != null) ticker.interrupt();
         if (rendezvous != null) rendezvous.close();
-        for (NetnodePort p : ports) removePort(p.id());
+        for (NetnodePort p : ports) remove(p);
         host.shutdown();
         if (rendezvous != null) rendezvous.removeDirectory();
     }

@@ -44,7 +44,7 @@ final class PlugPort extends NetnodePort {
         } catch (IOException | RuntimeException e) {
             if (!stopping) LOG.log(Level.WARNING, this + " failed: " + e.getMessage());
         }
-        if (!stopping) node.removePort(id());
+        if (!stopping) node.remove(this);
     }
 
     @Override

@@ -228,7 +228,7 @@ final class Rendezvous implements AutoCloseable {
             long w = p.sock().trySend(reply);
             if (w != VdeReply.SIZE) {
                 LOG.warning("netnode " + dir + ": could not send the reply to " + port + "; removing it");
-                node.removePort(port.id());
+                node.remove(port);
                 return;
             }
             requests.received(VdeRequest.HEADER);
@@ -258,7 +258,7 @@ final class Rendezvous implements AutoCloseable {
         scratch.clear();
         long n = port.ctl().tryReceive(scratch);
         if (n == -LibC.EAGAIN || n == -LibC.EINTR || n > 0) return;
-        node.removePort(port.id());
+        node.remove(port);
     }
 
     private void expirePending() {

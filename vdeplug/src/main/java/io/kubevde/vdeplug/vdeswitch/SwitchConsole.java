@@ -298,6 +298,12 @@ public final class SwitchConsole implements AutoCloseable {
         return Reply.data(out);
     }
 
+    private List<Netnode.PortInfo> endpoints(int port) {
+        List<Netnode.PortInfo> out = new ArrayList<>();
+        for (Netnode.PortInfo p : node.ports()) if (p.id() == port) out.add(p);
+        return out;
+    }
+
     private Netnode.PortInfo active(int port) {
         for (Netnode.PortInfo p : node.ports()) if (p.id() == port) return p;
         return null;
@@ -320,15 +326,24 @@ public final class SwitchConsole implements AutoCloseable {
         }
         for (int n : ports) {
             if (n == 0) continue;
-            Netnode.PortInfo p = active(n);
-            if (p == null && !all) continue;
+            List<Netnode.PortInfo> eps = endpoints(n);
+            if (eps.isEmpty() && !all) continue;
             out.add(String.format("Port %04d untagged_vlan=%04d %s - Unnamed Allocatable", n, policy.untaggedVlan(n),
-                    p == null ? "INACTIVE" : "ACTIVE"));
+                    eps.isEmpty() ? "INACTIVE" : "ACTIVE"));
             out.add(" Current User: NONE Access Control: (User: NONE - Group: NONE)");
-            PlugStats s = p == null ? new PlugStats() : p.stats();
-            out.add(String.format(" IN:  pkts %10d          bytes %20d", s.rxFrames(), s.rxBytes()));
-            out.add(String.format(" OUT: pkts %10d          bytes %20d", s.txFrames(), s.txBytes()));
-            if (p != null) out.add(String.format("  -- endpoint ID %04d module %-4s prog   : %s", n, p.kind(), p.description()));
+            long rxF = 0, rxB = 0, txF = 0, txB = 0;
+            for (Netnode.PortInfo e : eps) {
+                rxF += e.stats().rxFrames();
+                rxB += e.stats().rxBytes();
+                txF += e.stats().txFrames();
+                txB += e.stats().txBytes();
+            }
+            out.add(String.format(" IN:  pkts %10d          bytes %20d", rxF, rxB));
+            out.add(String.format(" OUT: pkts %10d          bytes %20d", txF, txB));
+            int k = 0;
+            for (Netnode.PortInfo e : eps) {
+                out.add(String.format("  -- endpoint ID %04d module %-4s prog   : %s", n * 100 + k++, e.kind(), e.description()));
+            }
         }
         return Reply.data(out);
     }

@@ -130,10 +130,14 @@ public final class VlanSwitchPolicy implements ForwardingPolicy {
     /** A snapshot of the MAC table for {@code hash/print}: {@code (mac, vlan) -> port id}. */
     public synchronized Map<Long, Integer> macEntries() { return table.entries(NetnodePort::id); }
 
+    /** vde_switch ports accept several endpoints ("cables", §9.2): frames for the port go to each of them. */
+    @Override
+    public boolean sharesPortNumbers() { return true; }
+
     @Override
     public synchronized void forward(NetnodePort source, ByteBuffer frame, NetnodePort[] ports, NetnodePort host) {
         if (hub) {
-            for (NetnodePort q : ports) if (q != source) q.deliver(frame);
+            for (NetnodePort q : ports) if (q.id() != source.id()) q.deliver(frame);
             return;
         }
         PortConfig in = cfg(source.id());
@@ -159,15 +163,23 @@ public final class VlanSwitchPolicy implements ForwardingPolicy {
         if ((frame.get(p) & 1) == 0) {
             NetnodePort dst = table.lookup(MacTable.key(mac(frame, p), vlan));
             if (dst != null) {
-                if (dst != source) {
-                    PortConfig out = cfg(dst.id());
-                    if (out.member(vlan)) send(dst, out, frame, isTagged, vlan, false, false);
+                int target = dst.id();
+                if (target != source.id()) {
+                    PortConfig out = cfg(target);
+                    if (out.member(vlan)) {
+                        for (NetnodePort q : ports) {
+                            if (q.id() != target) continue;
+                            int made = send(q, out, frame, isTagged, vlan, haveTagged, haveUntagged);
+                            haveTagged |= made == 1;
+                            haveUntagged |= made == 2;
+                        }
+                    }
                 }
                 return;
             }
         }
         for (NetnodePort q : ports) {
-            if (q == source) continue;
+            if (q.id() == source.id()) continue;
             PortConfig out = cfg(q.id());
             if (!out.member(vlan)) continue;
             int made = send(q, out, frame, isTagged, vlan, haveTagged, haveUntagged);

@@ -41,9 +41,9 @@ class JavaVdeSwitchTest {
 
     /** Runs commands through C unixterm, one line every 300 ms (unixterm reads its stdin as a terminal would). */
     private static String unixterm(Path mgmt, String... commands) {
-        StringBuilder script = new StringBuilder("sleep 0.3;");
-        for (String c : commands) script.append(" printf '%s\\n' '").append(c).append("'; sleep 0.3;");
-        script.append(" sleep 0.5");
+        StringBuilder script = new StringBuilder("sleep 0.5;");
+        for (String c : commands) script.append(" printf '%s\\n' '").append(c).append("'; sleep 0.5;");
+        script.append(" sleep 2");
         return Sh.run("sh", "-c", "(" + script + ") | timeout 30 unixterm " + mgmt);
     }
 
@@ -97,6 +97,28 @@ class JavaVdeSwitchTest {
             Awaitility.await().atMost(Duration.ofSeconds(10)).until(sw::stopped);
             assertThat(dir).doesNotExist();
             assertThat(mgmt).doesNotExist();
+        }
+    }
+
+    @Test
+    void severalCablesOnOnePortAllReceiveItsFramesAndNeverEachOthers() throws Exception {
+        Path dir = tmp.resolve("sw");
+        Path mgmt = tmp.resolve("mgmt");
+        try (VdeSwitch sw = VdeSwitch.start(dir, Optional.of(mgmt), false);
+             CStreamPlug cable1 = new CStreamPlug(null, "vde://" + dir + "[5]");
+             CStreamPlug cable2 = new CStreamPlug(null, "vde://" + dir + "[5]");
+             CStreamPlug other = new CStreamPlug(null, "vde://" + dir + "[6]")) {
+            Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> sw.node().ports().size() == 3);
+            assertThat(sw.node().ports()).extracting(io.kubevde.vdeplug.netnode.Netnode.PortInfo::id).containsExactlyInAnyOrder(5, 5, 6);
+            // a host behind port 5 (reached through either cable) is learned on port 5
+            cable1.send(EthFrames.frame(EthFrames.BROADCAST, M12, EthFrames.TEST_TYPE, "from5"));
+            assertThat(other.poll(10_000)).isNotNull();
+            assertThat(cable2.poll(500)).as("frames of a port never go back to its other cables").isNull();
+            other.send(EthFrames.frame(M12, M14, EthFrames.TEST_TYPE, "to-5"));
+            assertThat(cable1.poll(10_000)).as("a frame for port 5 goes to every cable").isNotNull();
+            assertThat(cable2.poll(10_000)).isNotNull();
+            String print = unixterm(mgmt, "port/print 5");
+            assertThat(print.split("-- endpoint ID", -1)).as(print).hasSize(3);
         }
     }
 
