@@ -68,6 +68,17 @@ public record NetnodeConfig(Optional<Path> directory, int mode, int dirMode, Opt
                 DEFAULT_HASHSIZE, 0, DEFAULT_EXPIRE, 0, 0);
     }
 
+    /** {@code dir} with its parent replaced by the parent's real path (symlinks resolved) when the parent exists. */
+    private static Path realParent(Path dir) {
+        Path parent = dir.getParent();
+        if (parent == null || dir.getFileName() == null) return dir;
+        try {
+            return parent.toRealPath().resolve(dir.getFileName());
+        } catch (java.io.IOException e) {
+            return dir; // the open reports the missing parent
+        }
+    }
+
     /** The derivation rule of §6.1: {@code 02000 | M | (M & 0444) >> 2 | (M & 0222) >> 1} (0666 → 02777). */
     public static int dirModeFor(int mode) {
         return 02000 | mode | (mode & 0444) >> 2 | (mode & 0222) >> 1;
@@ -99,7 +110,7 @@ public record NetnodeConfig(Optional<Path> directory, int mode, int dirMode, Opt
         int health = o.has("health") ? o.intValue("health", DEFAULT_HEALTH_MS, 40, 60_000) : 0;
         String path = o.address();
         Path dir = path.isEmpty() ? Path.of("/tmp/vdenode_" + System.getProperty("user.name", "u" + io.kubevde.vdeplug.ffi.LibC.INSTANCE.geteuid()))
-                : Path.of(path).toAbsolutePath().normalize();
+                : realParent(Path.of(path).toAbsolutePath().normalize());
         return new NetnodeConfig(Optional.of(dir), mode, dirMode, group, hashSize, seed, expire, dedup, health);
     }
 }

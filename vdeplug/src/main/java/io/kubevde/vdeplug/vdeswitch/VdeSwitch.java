@@ -15,7 +15,8 @@ import java.util.concurrent.CountDownLatch;
  * forwarding of {@link VlanSwitchPolicy}, and the management {@link SwitchConsole} on {@code mgmt}.
  *
  * <p>Differences from vde_switch 2.3.2: data sockets are named {@code fd<n>} (netnode style, invisible to clients);
- * the engine's host port is port 0 and receives nothing; a port has one endpoint (no cable groups yet); no FSTP.
+ * the engine's host port is port 0 and receives nothing; several clients requesting one port number become its
+ * "cables" (§9.2); no FSTP.
  */
 public final class VdeSwitch implements AutoCloseable {
     /** vde_switch's defaults: 32 ports, 128 hash slots, entries expire after 100 s. */
