@@ -99,17 +99,6 @@ public interface LibC {
     @SaveError int sendmmsg(int fd, Pointer msgvec, int vlen, int flags);
 
     // --- AF_UNIX sockets by path (vde://, netnodes, ptp): sockaddr_un is 110 bytes, see unix.SockaddrUn ---
-    int ENOENT = 2;
-    int EADDRINUSE = 98;
-    int ENOTCONN = 107;
-    int EDESTADDRREQ = 89;
-    int ECONNREFUSED = 111;
-    int EISCONN = 106;
-    int EPIPE = 32;
-    int ENOBUFS = 105;
-    int EWOULDBLOCK = EAGAIN;
-    int SHUT_RDWR = 2;
-
     @SaveError int socket(int domain, int type, int protocol);
 
     @SaveError int bind(int fd, @In byte[] addr, int addrlen);
@@ -120,8 +109,6 @@ public interface LibC {
 
     /** accept4 without peer address ({@code addr} and {@code addrlen} null). */
     @SaveError int accept4(int fd, Pointer addr, Pointer addrlen, int flags);
-
-    @SaveError int shutdown(int fd, int how);
 
     @SaveError @ssize_t long sendto(int fd, @In ByteBuffer buf, @size_t long len, int flags, @In byte[] addr, int addrlen);
 

@@ -45,7 +45,7 @@ class UnixSocketTest {
     @Test
     void errorsNameTheCallAndPath() throws Exception {
         try (UnixSocket a = UnixSocket.create(LibC.SOCK_DGRAM, false)) {
-            assertThat(a.tryConnect(tmp.resolve("missing"))).isEqualTo(-LibC.ENOENT);
+            assertThat(a.tryConnect(tmp.resolve("missing"))).isEqualTo(-Errno.ENOENT);
             assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> a.connect(tmp.resolve("missing"))))
                     .hasMessageContaining("connect").hasMessageContaining("missing").hasMessageContaining("No such file");
         }

@@ -88,7 +88,7 @@ public final class PtpDatagramPlug implements Plug {
         try (UnixSocket probe = UnixSocket.create(LibC.SOCK_DGRAM, false)) {
             int rc = probe.tryConnect(p);
             if (rc == 0) return true;
-            if (rc == -LibC.ECONNREFUSED) {
+            if (rc == -io.kubevde.vdeplug.unix.Errno.ECONNREFUSED) {
                 Files.deleteIfExists(p);
                 return false;
             }

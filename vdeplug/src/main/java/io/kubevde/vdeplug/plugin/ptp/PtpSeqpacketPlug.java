@@ -78,15 +78,15 @@ public final class PtpSeqpacketPlug implements Plug {
                 throw UnixSocket.error("ptp: " + path + " refused us", null, answer);
             }
             s.close();
-            if (rc == -LibC.ECONNREFUSED) {
+            if (rc == -io.kubevde.vdeplug.unix.Errno.ECONNREFUSED) {
                 LOG.info("ptp: removing stale socket " + path);
                 Files.deleteIfExists(path);
-            } else if (rc != -LibC.ENOENT) {
+            } else if (rc != -io.kubevde.vdeplug.unix.Errno.ENOENT) {
                 throw UnixSocket.error("ptp: connect", path, -rc);
             }
             UnixSocket l = UnixSocket.create(LibC.SOCK_SEQPACKET, true);
             int b = l.tryBind(path);
-            if (b == -LibC.EADDRINUSE) {
+            if (b == -io.kubevde.vdeplug.unix.Errno.EADDRINUSE) {
                 l.close();
                 continue; // raced with another end: connect again
             }
@@ -185,7 +185,7 @@ public final class PtpSeqpacketPlug implements Plug {
         synchronized (lock) {
             ack.clear();
             if (peer != null) {
-                ack.put(0, (byte) LibC.EISCONN).limit(1);
+                ack.put(0, (byte) io.kubevde.vdeplug.unix.Errno.EISCONN).limit(1);
                 s.trySend(ack);
                 s.close();
             } else {

@@ -116,7 +116,7 @@ public final class VdeClientPlug implements Plug {
                 int rc = data.tryBind(p);
                 if (rc == 0) return p;
                 lastErr = -rc;
-                if (lastErr != LibC.EADDRINUSE) break;
+                if (lastErr != io.kubevde.vdeplug.unix.Errno.EADDRINUSE) break;
             }
         }
         throw UnixSocket.error("bind data socket in", dir, lastErr);
