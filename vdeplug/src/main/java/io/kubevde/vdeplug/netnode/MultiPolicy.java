@@ -6,16 +6,18 @@ import java.nio.ByteBuffer;
  * multi: a frame from a link goes to the host only (links are never bridged); a frame from the host is duplicated on
  * every link — the hand-off node of vde-protocols.md §7. With no links, host frames are dropped.
  *
- * <p>Optional duplicate suppression ({@code multi://DIR[dedup]} or {@code [dedup=MS]}, beyond vdeplug4): while two or
- * more links are attached (a hand-off overlap), a frame from a link is dropped when a byte-identical frame arrived
- * from a <em>different</em> link less than the window ago (default 200 ms). The first copy is delivered at once (no
- * added latency); a frame repeated on the same link (a retransmission) is delivered; with a single link nothing is
- * checked at all. Identity is a 64-bit hash of the whole frame in a direct-mapped table of 4096 recent frames (a
- * collision can only let a duplicate through, never drop a distinct frame unless two distinct frames hash equal within
- * the window). Suppressed copies are counted as drops on the link they arrived on.
+ * <p>Optional duplicate suppression ({@code multi://DIR[dedup]} or {@code [dedup=MS]}, beyond vdeplug4): a frame from
+ * a link is dropped when a byte-identical frame arrived from a <em>different</em> link less than the window ago
+ * (default 200 ms) — the copies a hand-off overlap produces, including late copies on the new link after the old one
+ * has gone. The first copy is delivered at once (no added latency); a frame repeated on the same link (a
+ * retransmission) is delivered; with a single link nothing is ever dropped. Identity is a 64-bit hash of the whole
+ * frame (tens of nanoseconds per frame) in a 4-way set-associative table of 16384 recent frames (a collision can only let a
+ * duplicate through; a distinct frame is dropped only if two distinct frames hash equal within the window).
+ * Suppressed copies are counted as drops on the link they arrived on.
  */
 public final class MultiPolicy implements ForwardingPolicy {
-    private static final int SLOTS = 4096;
+    private static final int SLOTS = 16384;
+    private static final int WAYS = 4;
     private final long windowNanos;
     private final long[] hashes;
     private final long[] times;
@@ -35,7 +37,7 @@ public final class MultiPolicy implements ForwardingPolicy {
     @Override
     public void forward(NetnodePort source, ByteBuffer frame, NetnodePort[] ports, NetnodePort host) {
         if (source != host) {
-            if (hashes != null && ports.length > 1 && duplicate(source, frame)) {
+            if (hashes != null && duplicate(source, frame)) {
                 source.stats().dropped();
                 return;
             }
@@ -47,14 +49,20 @@ public final class MultiPolicy implements ForwardingPolicy {
 
     private boolean duplicate(NetnodePort source, ByteBuffer frame) {
         long h = hash(frame);
-        int slot = (int) (h ^ (h >>> 32)) & (SLOTS - 1);
+        int base = (int) (h ^ (h >>> 32)) & (SLOTS - WAYS);
         long now = System.nanoTime();
-        if (hashes[slot] == h && now - times[slot] < windowNanos) {
-            if (from[slot] != source.id()) return true;
+        int oldest = base;
+        for (int i = base; i < base + WAYS; i++) {
+            if (hashes[i] == h && now - times[i] < windowNanos) {
+                if (from[i] != source.id()) return true;
+                times[i] = now;
+                return false;
+            }
+            if (times[i] - times[oldest] < 0) oldest = i;
         }
-        hashes[slot] = h;
-        times[slot] = now;
-        from[slot] = source.id();
+        hashes[oldest] = h;
+        times[oldest] = now;
+        from[oldest] = source.id();
         return false;
     }
 
