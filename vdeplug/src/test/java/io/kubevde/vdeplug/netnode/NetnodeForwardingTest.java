@@ -157,7 +157,7 @@ class NetnodeForwardingTest {
             assertThat(h2.pollMarked("across", 5000)).isNotNull();
             assertThat(sw.ports()).extracting(Netnode.PortInfo::description).containsExactly("uplink-1", "uplink-2");
             assertThat(sw.ports().get(0).stats().rxFrames()).isEqualTo(1);
-            assertThat(sw.ports().get(1).stats().txFrames()).isEqualTo(1);
+            Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> sw.ports().get(1).stats().txFrames() == 1);
             assertThat(sw.removePort(p1)).isTrue();
             assertThat(sw.ports()).hasSize(1);
             awaitPorts(hub1, 0);
