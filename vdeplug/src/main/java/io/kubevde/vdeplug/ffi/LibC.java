@@ -98,6 +98,24 @@ public interface LibC {
     /** sendmmsg; {@code msgvec} as for {@link #recvmmsg}. */
     @SaveError int sendmmsg(int fd, Pointer msgvec, int vlen, int flags);
 
+    // --- AF_UNIX sockets by path (vde://, netnodes, ptp): sockaddr_un is 110 bytes, see unix.SockaddrUn ---
+    @SaveError int socket(int domain, int type, int protocol);
+
+    @SaveError int bind(int fd, @In byte[] addr, int addrlen);
+
+    @SaveError int connect(int fd, @In byte[] addr, int addrlen);
+
+    @SaveError int listen(int fd, int backlog);
+
+    /** accept4 without peer address ({@code addr} and {@code addrlen} null). */
+    @SaveError int accept4(int fd, Pointer addr, Pointer addrlen, int flags);
+
+    @SaveError @ssize_t long sendto(int fd, @In ByteBuffer buf, @size_t long len, int flags, @In byte[] addr, int addrlen);
+
+    @SaveError int chmod(String path, int mode);
+
+    @SaveError int chown(String path, int owner, int group);
+
     String strerror(int errnum);
 
     int getpid();
