@@ -62,7 +62,10 @@ public final class VxvdePlug implements Plug {
     private final ByteBuffer sbuf = ByteBuffer.allocateDirect(VxlanHeader.LENGTH + Plug.MAX_FRAME);
     private final ReentrantLock sendLock = new ReentrantLock();
     private volatile boolean closed;
-    private boolean groupFirst;
+    /** Frames in a row taken from one socket before the other is looked at first. */
+    private static final int FAIRNESS = 32;
+    private boolean lastFromGroup;
+    private int streak;
 
     private VxvdePlug(VxvdeConfig config, DatagramChannel group, DatagramChannel unicast, Selector readSelector,
                       Selector writeSelector, InetSocketAddress[] floodTargets, SelfEcho selfEcho) {
@@ -206,15 +209,31 @@ public final class VxvdePlug implements Plug {
         }
     }
 
+    /**
+     * Receives from whichever socket has data. The socket that delivered last is tried first (under load nearly every
+     * frame comes from one socket, so this saves an empty recvfrom per frame); the other one is still tried at least
+     * every {@value #FAIRNESS} frames so that neither can starve the other.
+     */
     @Override
     public int receive(ByteBuffer frame) throws IOException {
         try {
             while (!closed) {
-                groupFirst = !groupFirst;
+                boolean groupFirst = lastFromGroup;
+                if (++streak >= FAIRNESS) {
+                    streak = 0;
+                    groupFirst = !groupFirst;
+                }
                 int r = poll(groupFirst ? group : unicast, groupFirst, frame);
-                if (r != EMPTY) return r;
+                if (r != EMPTY) {
+                    lastFromGroup = groupFirst;
+                    return r;
+                }
                 r = poll(groupFirst ? unicast : group, !groupFirst, frame);
-                if (r != EMPTY) return r;
+                if (r != EMPTY) {
+                    lastFromGroup = !groupFirst;
+                    streak = 0;
+                    return r;
+                }
                 readSelector.select(IGNORE);
             }
         } catch (ClosedChannelException | ClosedSelectorException e) {
