@@ -2,25 +2,23 @@ package io.kubevde.vdeplug.plugin.vxvde;
 
 import io.kubevde.vdeplug.Plug;
 import io.kubevde.vdeplug.PlugStats;
+import io.kubevde.vdeplug.ffi.LibC;
 import io.kubevde.vdeplug.plugin.overlay.MacTable;
 import io.kubevde.vdeplug.plugin.overlay.Macs;
 import io.kubevde.vdeplug.plugin.overlay.OverlayNet;
 import io.kubevde.vdeplug.plugin.overlay.SelfEcho;
+import io.kubevde.vdeplug.plugin.overlay.UdpSocket;
 import io.kubevde.vdeplug.plugin.overlay.VxlanHeader;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.NetworkInterface;
-import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.channels.ClosedChannelException;
-import java.nio.channels.ClosedSelectorException;
-import java.nio.channels.DatagramChannel;
-import java.nio.channels.SelectionKey;
-import java.nio.channels.Selector;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.Consumer;
+import java.util.concurrent.locks.StampedLock;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -40,44 +38,60 @@ import java.util.logging.Logger;
  * breaks unicast across routers); the learning table is a real hash map; the {@code if} interface must exist (vdeplug4
  * silently uses "any").
  *
- * <p>Threads: one receiver and any number of senders (sends are serialised). The hot path reuses two direct buffers.
+ * <p>I/O: both sockets are driven through libc ({@link UdpSocket}): the receiver takes up to {@value UdpSocket#BATCH}
+ * datagrams per {@code recvmmsg} call and hands them out one frame per {@link #receive}; it waits with {@code poll} on
+ * both sockets and an eventfd, so {@link #close} wakes it at once. Sends are blocking {@code sendto} calls (a full
+ * socket buffer slows the sender rather than dropping).
+ *
+ * <p>Threads: one receiver and any number of senders (sends are serialised). The hot path allocates nothing.
  */
 public final class VxvdePlug implements Plug {
     private static final Logger LOG = Logger.getLogger(VxvdePlug.class.getName());
-    private static final Consumer<SelectionKey> IGNORE = k -> { };
-    private static final int EMPTY = -2;
-    /** How long a send waits for room in the socket buffer before the frame is dropped (ms). */
-    private static final long SEND_WAIT_MS = 50;
+    private static final LibC C = LibC.INSTANCE;
+    /** Frames in a row taken from one socket before the other is looked at first. */
+    private static final int FAIRNESS = 64;
+    /**
+     * Receive buffer of the unicast socket when {@code rcvbuf} is not given: 4 MiB (bytes of kernel memory, so about
+     * 5000 small datagrams), so that a receiver descheduled for a few ms under load loses nothing; vdeplug4 keeps the
+     * system default (~208 KiB).
+     */
+    static final int DEFAULT_UNICAST_RCVBUF = 4 << 20;
+    private static final int DATAGRAM = VxlanHeader.LENGTH + Plug.MAX_FRAME + 1;
 
     private final VxvdeConfig config;
-    private final DatagramChannel group;
-    private final DatagramChannel unicast;
-    private final Selector readSelector;
-    private final Selector writeSelector;
+    private final UdpSocket group;
+    private final UdpSocket unicast;
+    private final InetSocketAddress unicastAddress;
+    private final int wakeFd;
     private final InetSocketAddress[] floodTargets;
     private final MacTable table;
     private final PlugStats stats = new PlugStats();
     private final VxvdeReceivePath receivePath;
-    private final ByteBuffer rbuf = ByteBuffer.allocateDirect(VxlanHeader.LENGTH + Plug.MAX_FRAME + 1);
     private final ByteBuffer sbuf = ByteBuffer.allocateDirect(VxlanHeader.LENGTH + Plug.MAX_FRAME);
+    private final ByteBuffer pollFds = ByteBuffer.allocateDirect(24).order(ByteOrder.nativeOrder());
     private final ReentrantLock sendLock = new ReentrantLock();
+    private final StampedLock lifecycle = new StampedLock();
     private volatile boolean closed;
-    /** Frames in a row taken from one socket before the other is looked at first. */
-    private static final int FAIRNESS = 32;
+    private UdpSocket batchSocket;
+    private int batchCount;
+    private int batchNext;
     private boolean lastFromGroup;
     private int streak;
 
-    private VxvdePlug(VxvdeConfig config, DatagramChannel group, DatagramChannel unicast, Selector readSelector,
-                      Selector writeSelector, InetSocketAddress[] floodTargets, SelfEcho selfEcho) {
+    private VxvdePlug(VxvdeConfig config, UdpSocket group, UdpSocket unicast, InetSocketAddress unicastAddress, int wakeFd,
+                      InetSocketAddress[] floodTargets, SelfEcho selfEcho) {
         this.config = config;
         this.group = group;
         this.unicast = unicast;
-        this.readSelector = readSelector;
-        this.writeSelector = writeSelector;
+        this.unicastAddress = unicastAddress;
+        this.wakeFd = wakeFd;
         this.floodTargets = floodTargets;
         this.table = new MacTable(config.hashsize(), config.expireMillis());
         this.receivePath = new VxvdeReceivePath(config.header(), table, stats, selfEcho, System::currentTimeMillis);
         config.header().write(sbuf);
+        pollFds.putInt(0, group.fd()).putShort(4, LibC.POLLIN);
+        pollFds.putInt(8, unicast.fd()).putShort(12, LibC.POLLIN);
+        pollFds.putInt(16, wakeFd).putShort(20, LibC.POLLIN);
     }
 
     /**
@@ -90,39 +104,34 @@ public final class VxvdePlug implements Plug {
         List<AutoCloseable> opened = new ArrayList<>();
         try {
             NetworkInterface iface = null;
-            DatagramChannel g = DatagramChannel.open(c.family());
+            UdpSocket g = UdpSocket.open(c.family(), DATAGRAM);
             opened.add(g);
-            if (c.rcvbuf() > 0) g.setOption(StandardSocketOptions.SO_RCVBUF, (int) c.rcvbuf());
+            if (c.rcvbuf() > 0) g.receiveBuffer((int) c.rcvbuf());
             if (c.unicastMode()) {
-                InetSocketAddress listen = c.bind() == null ? new InetSocketAddress(c.port()) : new InetSocketAddress(c.bind(), c.port());
                 try {
-                    g.bind(listen);
+                    g.bind(c.bind(), c.port());
                 } catch (IOException e) {
-                    throw new IOException("cannot listen on " + listen + " (unicast mode): " + e.getMessage(), e);
+                    throw new IOException("cannot listen on port " + c.port() + " (unicast mode): " + e.getMessage(), e);
                 }
             } else {
                 iface = OverlayNet.multicastInterface(c.group(), c.ifName());
-                g.setOption(StandardSocketOptions.SO_REUSEADDR, true);
-                g.bind(new InetSocketAddress(c.group(), c.port()));
-                g.join(c.group(), iface);
+                g.reuseAddress();
+                g.bind(c.group(), c.port());
+                g.join(c.group(), iface.getIndex());
             }
-            DatagramChannel u = DatagramChannel.open(c.family());
+            UdpSocket u = UdpSocket.open(c.family(), DATAGRAM);
             opened.add(u);
-            if (c.rcvbuf() > 0) u.setOption(StandardSocketOptions.SO_RCVBUF, (int) c.rcvbuf());
-            u.bind(c.bind() == null ? null : new InetSocketAddress(c.bind(), 0));
-            u.setOption(StandardSocketOptions.IP_MULTICAST_TTL, c.ttl());
-            u.setOption(StandardSocketOptions.IP_MULTICAST_LOOP, true);
-            if (iface != null) u.setOption(StandardSocketOptions.IP_MULTICAST_IF, iface);
-            g.configureBlocking(false);
-            u.configureBlocking(false);
-            Selector rs = Selector.open();
-            opened.add(rs);
-            Selector ws = Selector.open();
-            opened.add(ws);
-            g.register(rs, SelectionKey.OP_READ);
-            u.register(rs, SelectionKey.OP_READ);
-            u.register(ws, SelectionKey.OP_WRITE);
-            SelfEcho selfEcho = new SelfEcho(((InetSocketAddress) u.getLocalAddress()).getPort());
+            if (c.rcvbuf() > 0) u.receiveBuffer((int) c.rcvbuf());
+            else u.receiveBufferAtLeast(DEFAULT_UNICAST_RCVBUF);
+            u.bind(c.bind(), 0);
+            u.multicastTtl(c.ttl());
+            u.multicastLoop(true);
+            if (iface != null) u.multicastInterface(iface.getIndex());
+            InetSocketAddress local = u.localAddress();
+            int efd = C.eventfd(0, LibC.EFD_CLOEXEC | LibC.EFD_NONBLOCK);
+            if (efd < 0) throw new IOException("eventfd: " + LibC.message(LibC.errno()));
+            opened.add(() -> C.close(efd));
+            SelfEcho selfEcho = new SelfEcho(local.getPort());
             InetSocketAddress[] targets;
             if (c.unicastMode()) {
                 List<InetSocketAddress> t = new ArrayList<>();
@@ -135,7 +144,7 @@ public final class VxvdePlug implements Plug {
             } else {
                 targets = new InetSocketAddress[] {new InetSocketAddress(c.group(), c.port())};
             }
-            return new VxvdePlug(c, g, u, rs, ws, targets, selfEcho);
+            return new VxvdePlug(c, g, u, local, efd, targets, selfEcho);
         } catch (IOException | RuntimeException e) {
             for (AutoCloseable a : opened) {
                 try {
@@ -152,7 +161,7 @@ public final class VxvdePlug implements Plug {
     public VxvdeConfig config() { return config; }
 
     /** The local address of the unicast socket (its port is what peers learn). */
-    public InetSocketAddress unicastAddress() throws IOException { return (InetSocketAddress) unicast.getLocalAddress(); }
+    public InetSocketAddress unicastAddress() { return unicastAddress; }
 
     /** Where broadcast/unknown frames go: the group, or the peers (without this node itself). */
     public List<InetSocketAddress> floodTargets() { return List.of(floodTargets); }
@@ -168,115 +177,119 @@ public final class VxvdePlug implements Plug {
             stats.dropped();
             return;
         }
-        if (closed) throw new ClosedChannelException();
-        sendLock.lock();
+        long stamp = lifecycle.readLock();
         try {
-            sbuf.clear().position(VxlanHeader.LENGTH);
-            sbuf.put(frame);
-            sbuf.flip();
-            long dst = Macs.destination(sbuf, VxlanHeader.LENGTH);
-            InetSocketAddress to = Macs.isGroup(dst) ? null
-                    : table.lookup(MacTable.key(dst, VxvdeReceivePath.VLAN), System.currentTimeMillis());
-            if (to != null) {
-                transmit(to);
-            } else {
-                for (InetSocketAddress t : floodTargets) {
-                    sbuf.position(0);
-                    transmit(t);
+            if (closed) throw new ClosedChannelException();
+            sendLock.lock();
+            try {
+                sbuf.clear().position(VxlanHeader.LENGTH);
+                sbuf.put(frame);
+                sbuf.flip();
+                long dst = Macs.destination(sbuf, VxlanHeader.LENGTH);
+                InetSocketAddress to = Macs.isGroup(dst) ? null
+                        : table.lookup(MacTable.key(dst, VxvdeReceivePath.VLAN), System.currentTimeMillis());
+                if (to != null) {
+                    transmit(to);
+                } else {
+                    for (InetSocketAddress t : floodTargets) transmit(t);
                 }
+                stats.sent(n);
+            } finally {
+                sendLock.unlock();
             }
-            stats.sent(n);
         } finally {
-            sendLock.unlock();
+            lifecycle.unlockRead(stamp);
         }
     }
 
-    private void transmit(InetSocketAddress to) throws IOException {
-        try {
-            if (unicast.send(sbuf, to) > 0) return;
-            long deadline = System.nanoTime() + SEND_WAIT_MS * 1_000_000L;
-            while (System.nanoTime() < deadline) {
-                writeSelector.select(IGNORE, SEND_WAIT_MS);
-                if (unicast.send(sbuf, to) > 0) return;
-            }
+    private void transmit(InetSocketAddress to) {
+        long r = unicast.sendTo(sbuf, to);
+        if (r < 0) {
+            // transient (no route, unreachable, buffer): the frame is lost, as a switch would lose it
             stats.dropped();
-        } catch (ClosedChannelException | ClosedSelectorException e) {
-            throw new ClosedChannelException();
-        } catch (IOException e) {
-            // transient (no route, unreachable): the frame is lost, as a switch would lose it
-            stats.dropped();
-            LOG.log(Level.FINE, "vxvde send to " + to + " failed", e);
+            if (LOG.isLoggable(Level.FINE)) LOG.fine("vxvde send to " + to + ": " + LibC.message((int) -r));
         }
     }
 
     /**
-     * Receives from whichever socket has data. The socket that delivered last is tried first (under load nearly every
-     * frame comes from one socket, so this saves an empty recvfrom per frame); the other one is still tried at least
-     * every {@value #FAIRNESS} frames so that neither can starve the other.
+     * Returns the next frame: from the current batch if one is pending, else from a new {@code recvmmsg} batch of the
+     * socket that delivered last (the other socket is looked at first at least every {@value #FAIRNESS} batches, and
+     * whenever the preferred one is empty), else waits in poll.
      */
     @Override
     public int receive(ByteBuffer frame) throws IOException {
+        long stamp = lifecycle.readLock();
         try {
             while (!closed) {
+                if (batchNext < batchCount) {
+                    int i = batchNext++;
+                    UdpSocket s = batchSocket;
+                    if (s.truncated(i)) {
+                        stats.malformed();
+                        return NO_FRAME;
+                    }
+                    return receivePath.accept(s.data(i), s.length(i), s.sender(i), s == group, frame);
+                }
                 boolean groupFirst = lastFromGroup;
                 if (++streak >= FAIRNESS) {
                     streak = 0;
                     groupFirst = !groupFirst;
                 }
-                int r = poll(groupFirst ? group : unicast, groupFirst, frame);
-                if (r != EMPTY) {
-                    lastFromGroup = groupFirst;
-                    return r;
+                if (fill(groupFirst ? group : unicast) || fill(groupFirst ? unicast : group)) {
+                    if ((batchSocket == group) != lastFromGroup) streak = 0;
+                    lastFromGroup = batchSocket == group;
+                    continue;
                 }
-                r = poll(groupFirst ? unicast : group, !groupFirst, frame);
-                if (r != EMPTY) {
-                    lastFromGroup = !groupFirst;
-                    streak = 0;
-                    return r;
-                }
-                readSelector.select(IGNORE);
+                pollFds.putShort(6, (short) 0).putShort(14, (short) 0).putShort(22, (short) 0);
+                int r = C.poll(pollFds, 3, -1);
+                if (r < 0 && LibC.errno() != LibC.EINTR) throw new IOException("poll: " + LibC.message(LibC.errno()));
             }
-        } catch (ClosedChannelException | ClosedSelectorException e) {
-            // closed under us
+            return CLOSED;
+        } finally {
+            lifecycle.unlockRead(stamp);
         }
-        return CLOSED;
     }
 
-    private int poll(DatagramChannel ch, boolean isGroup, ByteBuffer frame) throws IOException {
-        rbuf.clear();
-        InetSocketAddress from = (InetSocketAddress) ch.receive(rbuf);
-        if (from == null) return EMPTY;
-        return receivePath.accept(rbuf, rbuf.position(), from, isGroup, frame);
+    private boolean fill(UdpSocket s) throws IOException {
+        int n = s.receiveBatch();
+        if (n == 0) return false;
+        batchSocket = s;
+        batchCount = n;
+        batchNext = 0;
+        return true;
     }
 
     @Override
     public PlugStats stats() { return stats; }
 
-    /** Sends the goodbye datagram (the 8 header bytes, to the group or every peer), then closes everything. */
+    /**
+     * Sends the goodbye datagram (the 8 header bytes, to the group or every peer), wakes a blocked receiver, then
+     * closes the sockets. Idempotent.
+     */
     @Override
     public void close() throws IOException {
         if (closed) return;
-        closed = true;
+        sendLock.lock();
         try {
-            ByteBuffer bye = ByteBuffer.wrap(config.header().bytes());
-            for (InetSocketAddress t : floodTargets) {
-                bye.rewind();
-                unicast.send(bye, t);
-            }
-        } catch (IOException e) {
-            LOG.log(Level.FINE, "vxvde goodbye failed", e);
+            if (closed) return;
+            ByteBuffer bye = ByteBuffer.allocateDirect(VxlanHeader.LENGTH);
+            config.header().write(bye);
+            bye.flip();
+            for (InetSocketAddress t : floodTargets) unicast.sendTo(bye, t);
+            closed = true;
+        } finally {
+            sendLock.unlock();
         }
-        readSelector.wakeup();
-        writeSelector.wakeup();
-        IOException first = null;
-        for (AutoCloseable c : new AutoCloseable[] {group, unicast, readSelector, writeSelector}) {
-            try {
-                c.close();
-            } catch (Exception e) {
-                if (first == null) first = e instanceof IOException io ? io : new IOException(e);
-            }
+        ByteBuffer one = ByteBuffer.allocateDirect(8).order(ByteOrder.nativeOrder()).putLong(0, 1L);
+        C.write(wakeFd, one, 8);
+        long stamp = lifecycle.writeLock();
+        try {
+            group.close();
+            unicast.close();
+            C.close(wakeFd);
+        } finally {
+            lifecycle.unlockWrite(stamp);
         }
-        if (first != null) throw first;
     }
 
     @Override
