@@ -58,7 +58,7 @@ public record VxlanConfig(ProtocolFamily family, InetAddress group, int port, in
         int ttl = o.intValue("ttl", 1, 0, 255);
         long rcvbuf = o.sizeValue("rcvbuf", 0);
         if (rcvbuf > Integer.MAX_VALUE) throw o.bad("rcvbuf", o.get("rcvbuf").orElse(""), "larger than 2 GiB");
-        int hashsize = o.intValue("hashsize", 1024, 0, 1 << 24);
+        int hashsize = o.intValue("hashsize", 1024, 0, 1 << 20);
         int expire = o.intValue("expiretime", 128, Integer.MIN_VALUE, Integer.MAX_VALUE);
         if (expire <= 0) expire = 128;
         String ifName = o.get("if").filter(s -> !s.isEmpty()).orElse(null);

@@ -72,7 +72,7 @@ public record VxvdeConfig(ProtocolFamily family, InetAddress group, int port, in
         int ttl = o.intValue("ttl", 1, 0, 255);
         long rcvbuf = o.sizeValue("rcvbuf", 0);
         if (rcvbuf > Integer.MAX_VALUE) throw o.bad("rcvbuf", o.get("rcvbuf").orElse(""), "larger than 2 GiB");
-        int hashsize = o.intValue("hashsize", DEFAULT_HASHSIZE, 0, 1 << 24);
+        int hashsize = o.intValue("hashsize", DEFAULT_HASHSIZE, 0, 1 << 20);
         int expire = o.intValue("expiretime", DEFAULT_EXPIRE_SECONDS, Integer.MIN_VALUE, Integer.MAX_VALUE);
         if (expire <= 0) expire = DEFAULT_EXPIRE_SECONDS;
         String ifName = o.get("if").filter(s -> !s.isEmpty()).orElse(null);
