@@ -85,6 +85,17 @@ class VxvdeInteropTest {
     }
 
     @Test
+    void withoutAMulticastRouteOpenFailsAndSaysHowToFixIt() throws Exception {
+        try (OverlayLab lab = OverlayLab.create()) {
+            Sh.run("ip", "-n", lab.pair().a(), "route", "del", "224.0.0.0/4");
+            Proc p = lab.javaPlug(lab.pair().a(), "vxvde://239.1.2.3");
+            assertThat(p.process().waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            assertThat(p.process().exitValue()).isEqualTo(1);
+            assertThat(p.output()).contains("vde_open vxvde://239.1.2.3").contains("ip route add 224.0.0.0/4");
+        }
+    }
+
+    @Test
     void javaNodesTalkInUnicastModeOverIpv6() {
         try (OverlayLab lab = OverlayLab.create()) {
             lab.javaPlug(lab.pair().a(), "vxvde:///vni=7/peers=[fd77::2]:14789");
