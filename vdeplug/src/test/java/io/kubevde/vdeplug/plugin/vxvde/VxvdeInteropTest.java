@@ -85,6 +85,18 @@ class VxvdeInteropTest {
     }
 
     @Test
+    void ifOptionReplacesTheMulticastRouteOnBothImplementations() {
+        try (OverlayLab lab = OverlayLab.create()) {
+            Sh.run("ip", "-n", lab.pair().a(), "route", "del", "224.0.0.0/4");
+            Sh.run("ip", "-n", lab.pair().b(), "route", "del", "224.0.0.0/4");
+            lab.javaPlug(lab.pair().a(), "vxvde://239.1.2.3/if=" + lab.pair().vethA() + "/ttl=2/rcvbuf=1M/hashsize=64/expiretime=30");
+            lab.cPlug(lab.pair().b(), "vxvde://239.1.2.3/if=" + lab.pair().vethB());
+            lab.taps();
+            lab.assertPingBothWays();
+        }
+    }
+
+    @Test
     void withoutAMulticastRouteOpenFailsAndSaysHowToFixIt() throws Exception {
         try (OverlayLab lab = OverlayLab.create()) {
             Sh.run("ip", "-n", lab.pair().a(), "route", "del", "224.0.0.0/4");
