@@ -48,7 +48,7 @@ import java.util.logging.Logger;
 public final class VxvdePlug implements Plug {
     private static final Logger LOG = Logger.getLogger(VxvdePlug.class.getName());
     private static final LibC C = LibC.INSTANCE;
-    /** Frames in a row taken from one socket before the other is looked at first. */
+    /** Batches in a row taken from one socket before the other is looked at first. */
     private static final int FAIRNESS = 64;
     /**
      * Receive buffer of the unicast socket when {@code rcvbuf} is not given: 4 MiB (bytes of kernel memory, so about
