@@ -30,7 +30,7 @@ kv_apt() {
 }
 
 # The packages the data-plane tests and demos use (vde-protocols.md §11 and the benchmarks).
-KV_TEST_PACKAGES=(vdeplug vde-switch vde2 iperf3 iproute2 iputils-ping tcpdump procps psmisc)
+KV_TEST_PACKAGES=(vdeplug vde-switch vde2 iperf3 iproute2 iputils-ping tcpdump procps psmisc ethtool)
 
 # kv_mvn ARGS...: runs Maven in batch mode with JDK 25.
 kv_mvn() { (cd "$KUBEVDE_ROOT" && mvn -B -ntp "$@"); }

@@ -124,4 +124,37 @@ public interface LibC {
 
     /** pipe2; {@code fds} receives the read end [0] and the write end [1]. */
     @SaveError int pipe2(@Out int[] fds, int flags);
+    // --- UDP sockets for the overlays (vxvde): socket/bind/setsockopt/getsockname/sendto; recvmmsg above ---
+    int AF_INET = 2;
+    int AF_INET6 = 10;
+    int SOL_SOCKET = 1;
+    int SO_REUSEADDR = 2;
+    int SO_RCVBUF = 8;
+    int SO_RCVBUFFORCE = 33;
+    int IPPROTO_IP = 0;
+    int IPPROTO_IPV6 = 41;
+    int IP_MULTICAST_IF = 32;
+    int IP_MULTICAST_TTL = 33;
+    int IP_MULTICAST_LOOP = 34;
+    int IP_ADD_MEMBERSHIP = 35;
+    int IPV6_MULTICAST_IF = 17;
+    int IPV6_MULTICAST_HOPS = 18;
+    int IPV6_MULTICAST_LOOP = 19;
+    int IPV6_ADD_MEMBERSHIP = 20;
+    int IPV6_V6ONLY = 26;
+    int EADDRINUSE = 98;
+    int ENETUNREACH = 101;
+
+    /** bind with a sockaddr in {@code addr} (from its position) of {@code len} bytes. */
+    @SaveError int bind(int fd, @In ByteBuffer addr, int len);
+
+    @SaveError int setsockopt(int fd, int level, int optname, @In ByteBuffer optval, int optlen);
+
+    /** getsockname; {@code len[0]} holds the buffer size in and the address size out. */
+    @SaveError int getsockname(int fd, @Out ByteBuffer addr, int[] len);
+
+    @SaveError @ssize_t long sendto(int fd, @In ByteBuffer buf, @size_t long len, int flags, @In ByteBuffer addr, int addrlen);
+
+    /** recvmmsg over a direct buffer holding {@code vlen} packed {@code struct mmsghdr}; {@code timeout} may be null. */
+    @SaveError int recvmmsg(int fd, ByteBuffer msgvec, int vlen, int flags, Pointer timeout);
 }

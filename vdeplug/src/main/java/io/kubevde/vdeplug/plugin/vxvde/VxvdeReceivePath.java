@@ -1,0 +1,88 @@
+package io.kubevde.vdeplug.plugin.vxvde;
+
+import io.kubevde.vdeplug.Plug;
+import io.kubevde.vdeplug.PlugStats;
+import io.kubevde.vdeplug.plugin.overlay.MacTable;
+import io.kubevde.vdeplug.plugin.overlay.Macs;
+import io.kubevde.vdeplug.plugin.overlay.SelfEcho;
+import io.kubevde.vdeplug.plugin.overlay.VxlanHeader;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.util.function.LongSupplier;
+
+/**
+ * What vxvde does with one received UDP datagram (vde-protocols.md §4.4 "Receive" and "Goodbye"), independent of
+ * sockets so it can be tested with any bytes:
+ * <ol>
+ *   <li>shorter than the 8-byte header, or a header that is not exactly ours: malformed, dropped;</li>
+ *   <li>exactly the 8 header bytes: a goodbye, every table entry learned from the sender is forgotten;</li>
+ *   <li>a frame shorter than 14 bytes or longer than {@link Plug#MAX_FRAME}: malformed, dropped (a frame of exactly
+ *       14 bytes is accepted: vdeplug4 drops it, §12.4);</li>
+ *   <li>on the group socket, our own looped-back multicast ({@link SelfEcho}): dropped silently;</li>
+ *   <li>learn (source MAC, VLAN 1) → sender unless the source MAC is a group address; deliver the frame.</li>
+ * </ol>
+ * Never throws on datagram content; never allocates.
+ */
+public final class VxvdeReceivePath {
+    /** vdeplug4 always keys the table with VLAN 1. */
+    static final int VLAN = 1;
+
+    private final VxlanHeader header;
+    private final MacTable table;
+    private final PlugStats stats;
+    private final SelfEcho selfEcho;
+    private final LongSupplier clockMillis;
+
+    /**
+     * @param header      our header (VNI)
+     * @param table       the learning table (shared with the send path)
+     * @param stats       counters to update
+     * @param selfEcho    the self-echo rule for datagrams on the group socket
+     * @param clockMillis current time in ms, for learning timestamps
+     */
+    public VxvdeReceivePath(VxlanHeader header, MacTable table, PlugStats stats, SelfEcho selfEcho, LongSupplier clockMillis) {
+        this.header = header;
+        this.table = table;
+        this.stats = stats;
+        this.selfEcho = selfEcho;
+        this.clockMillis = clockMillis;
+    }
+
+    /**
+     * Handles one datagram: bytes {@code [0, length)} of {@code datagram} (absolute indices).
+     *
+     * @param fromGroup whether it arrived on the group (multicast/listening) socket, where self-echo applies
+     * @param out       where the frame is copied (at its position, which is advanced)
+     * @return the frame length (≥ 14) or {@link Plug#NO_FRAME} when nothing is delivered
+     */
+    public int accept(ByteBuffer datagram, int length, InetSocketAddress from, boolean fromGroup, ByteBuffer out) {
+        if (length < VxlanHeader.LENGTH || length > datagram.capacity() || from == null) {
+            stats.malformed();
+            return Plug.NO_FRAME;
+        }
+        if (!header.matchesExactly(datagram, 0)) {
+            stats.malformed();
+            return Plug.NO_FRAME;
+        }
+        if (length == VxlanHeader.LENGTH) {
+            table.forgetAddress(from);
+            return Plug.NO_FRAME;
+        }
+        int frameLen = length - VxlanHeader.LENGTH;
+        if (frameLen < Plug.MIN_FRAME || frameLen > Plug.MAX_FRAME) {
+            stats.malformed();
+            return Plug.NO_FRAME;
+        }
+        if (fromGroup && selfEcho.isSelf(from)) return Plug.NO_FRAME;
+        if (out.remaining() < frameLen) {
+            stats.dropped();
+            return Plug.NO_FRAME;
+        }
+        long src = Macs.source(datagram, VxlanHeader.LENGTH);
+        if (!Macs.isGroup(src)) table.learn(MacTable.key(src, VLAN), from, clockMillis.getAsLong());
+        out.put(out.position(), datagram, VxlanHeader.LENGTH, frameLen);
+        out.position(out.position() + frameLen);
+        stats.received(frameLen);
+        return frameLen;
+    }
+}

@@ -1,0 +1,130 @@
+package io.kubevde.vdeplug.plugin.vxvde;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.kubevde.vdeplug.OpenArgs;
+import io.kubevde.vdeplug.Plug;
+import io.kubevde.vdeplug.Plugs;
+import io.kubevde.vdeplug.plugin.overlay.MacTable;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Two vxvde nodes in unicast mode on the loopback address, in this JVM (no root needed): flooding to peers, learning,
+ * direct unicast, the goodbye datagram, and close waking a blocked receive.
+ */
+@Timeout(60)
+class VxvdeUnicastLoopbackTest {
+    static final long MAC_A = 0x5254_0000_000aL;
+    static final long MAC_B = 0x5254_0000_000bL;
+
+    static int freePort() throws IOException {
+        try (DatagramChannel c = DatagramChannel.open()) {
+            c.bind(new InetSocketAddress("127.0.0.1", 0));
+            return ((InetSocketAddress) c.getLocalAddress()).getPort();
+        }
+    }
+
+    static ByteBuffer frame(long dst, long src, int len) {
+        ByteBuffer f = ByteBuffer.allocateDirect(len);
+        for (int i = 5; i >= 0; i--) f.put((byte) (dst >>> (8 * i)));
+        for (int i = 5; i >= 0; i--) f.put((byte) (src >>> (8 * i)));
+        while (f.hasRemaining()) f.put((byte) 0x33);
+        return f.flip();
+    }
+
+    /** Receives until a frame arrives (skipping NO_FRAME events), at most 5 s. */
+    static int receiveFrame(Plug p, ByteBuffer buf) throws Exception {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                while (true) {
+                    buf.clear();
+                    int n = p.receive(buf);
+                    if (n != Plug.NO_FRAME) return n;
+                }
+            } catch (IOException e) {
+                throw new RuntimeException(e);
+            }
+        }).get(5, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void nodesFloodToPeersLearnUnicastAndForgetOnGoodbye() throws Exception {
+        int pa = freePort();
+        int pb = freePort();
+        VxvdePlug a = (VxvdePlug) Plugs.open("vxvde:///port=" + pa + "/bind=127.0.0.1/peers=127.0.0.1:" + pb + ",127.0.0.1:" + pa, OpenArgs.DEFAULT);
+        VxvdePlug b = (VxvdePlug) Plugs.open("vxvde:///port=" + pb + "/bind=127.0.0.1/peers=127.0.0.1:" + pa, OpenArgs.DEFAULT);
+        try {
+            assertThat(a.floodTargets()).as("a node never floods to itself").containsExactly(new InetSocketAddress("127.0.0.1", pb));
+            ByteBuffer buf = ByteBuffer.allocateDirect(Plug.MAX_FRAME);
+
+            a.send(frame(0xFFFF_FFFF_FFFFL, MAC_A, 14)); // a broadcast of exactly 14 bytes
+            assertThat(receiveFrame(b, buf)).isEqualTo(14);
+            assertThat(b.table().lookup(MacTable.key(MAC_A, 1), System.currentTimeMillis())).isEqualTo(a.unicastAddress());
+
+            b.send(frame(MAC_A, MAC_B, 100)); // known destination: straight to a's unicast socket
+            assertThat(receiveFrame(a, buf)).isEqualTo(100);
+            assertThat(buf.get(11)).isEqualTo((byte) 0x0b);
+            assertThat(a.table().lookup(MacTable.key(MAC_B, 1), System.currentTimeMillis())).isEqualTo(b.unicastAddress());
+            assertThat(a.stats().rxFrames()).isEqualTo(1);
+
+            CompletableFuture<Integer> pending = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return b.receive(ByteBuffer.allocateDirect(Plug.MAX_FRAME));
+                } catch (IOException e) {
+                    throw new RuntimeException(e);
+                }
+            });
+            a.close(); // goodbye: b forgets MAC_A
+            assertThat(pending.get(5, TimeUnit.SECONDS)).isEqualTo(Plug.NO_FRAME);
+            await().atMost(Duration.ofSeconds(5)).until(() -> b.table().size() == 0);
+        } finally {
+            a.close();
+            b.close();
+        }
+    }
+
+    @Test
+    void closeMakesABlockedReceiveReturnClosed() throws Exception {
+        int p = freePort();
+        Plug n = Plugs.open("vxvde:///port=" + p + "/bind=127.0.0.1/peers=127.0.0.1:" + freePort(), OpenArgs.DEFAULT);
+        CompletableFuture<Integer> r = CompletableFuture.supplyAsync(() -> {
+            try {
+                return n.receive(ByteBuffer.allocateDirect(Plug.MAX_FRAME));
+            } catch (IOException e) {
+                throw new RuntimeException(e);
+            }
+        });
+        Thread.sleep(200);
+        assertThat(r).isNotDone();
+        n.close();
+        assertThat(r.get(2, TimeUnit.SECONDS)).isEqualTo(Plug.CLOSED);
+    }
+
+    @Test
+    void aMalformedDatagramIsCountedNotThrown() throws Exception {
+        int p = freePort();
+        Plug n = Plugs.open("vxvde:///port=" + p + "/bind=127.0.0.1/peers=127.0.0.1:" + freePort(), OpenArgs.DEFAULT);
+        try (DatagramChannel junk = DatagramChannel.open()) {
+            junk.send(ByteBuffer.wrap(new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10}), new InetSocketAddress("127.0.0.1", p));
+            assertThat(CompletableFuture.supplyAsync(() -> {
+                try {
+                    return n.receive(ByteBuffer.allocateDirect(Plug.MAX_FRAME));
+                } catch (IOException e) {
+                    throw new RuntimeException(e);
+                }
+            }).get(5, TimeUnit.SECONDS)).isEqualTo(Plug.NO_FRAME);
+            assertThat(n.stats().malformedCount()).isEqualTo(1);
+        } finally {
+            n.close();
+        }
+    }
+}
