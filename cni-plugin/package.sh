@@ -1,0 +1,50 @@
+#!/bin/bash
+# Builds the installable kubevde CNI binary into cni-plugin/target/cni-bin/:
+#   kubevde        the launcher (the CNI `type`), a POSIX sh script
+#   kubevde.d/     runtime/ (jlink'd JDK with only the modules jdeps finds), lib/ (jars), kubevde.aot (AOT cache)
+# Needs a JDK 25 (found by e2e/lib/env.sh) and the module built (`mvn -pl cni-plugin -am package`); runs it if not.
+# Install: copy kubevde and kubevde.d/ side by side into the CNI bin dir (e.g. /opt/cni/bin). No JDK needed there.
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../e2e/lib/env.sh"
+kv_java
+tgt="$here/target"
+jar="$tgt/cni-plugin-0.1.0-SNAPSHOT.jar"
+if [ ! -f "$jar" ] || [ -n "$(find "$here/src/main" -newer "$jar" -type f | head -1)" ]; then
+  (cd "$here/.." && mvn -B -ntp -q -pl cni-plugin -am package -DskipTests)
+fi
+out="$tgt/cni-bin"
+rm -rf "$out"
+mkdir -p "$out/kubevde.d/lib"
+cp "$jar" "$out/kubevde.d/lib/cni-plugin.jar"
+cp "$tgt"/lib/picocli-*.jar "$out/kubevde.d/lib/picocli.jar"
+cp_rel="lib/cni-plugin.jar:lib/picocli.jar"
+
+mods=$(jdeps --multi-release 25 --print-module-deps --ignore-missing-deps \
+  -cp "$out/kubevde.d/lib/picocli.jar" "$out/kubevde.d/lib/cni-plugin.jar" 2>/dev/null)
+echo "kubevde package: jlink modules: $mods"
+jlink --add-modules "$mods" --output "$out/kubevde.d/runtime" --strip-debug --no-man-pages --no-header-files \
+  --generate-cds-archive
+
+# JVM flags shared by the training run and the launcher (platform-notes.md: AOT cache + SerialGC + C1 only).
+# Logging of the AOT/CDS machinery goes to stderr only: stdout belongs to the CNI result.
+flags="-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData -Xms8m -Xmx128m -Xlog:disable -Xlog:all=error:stderr"
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+# the training run: same class path, same flags, run from kubevde.d so the recorded paths are relative
+(cd "$out/kubevde.d" && ./runtime/bin/java $flags -XX:AOTCacheOutput=kubevde.aot -cp "$cp_rel" \
+  io.kubevde.cni.plugin.AotTraining "$scratch" 2>"$scratch/train.log") || { cat "$scratch/train.log" >&2; exit 1; }
+
+cat > "$out/kubevde" <<LAUNCHER
+#!/bin/sh
+# kubevde CNI plugin launcher: runs the jlink'd runtime in kubevde.d/ beside this script (no installed JDK needed).
+self=\$(readlink -f "\$0" 2>/dev/null || echo "\$0")
+d=\$(dirname "\$self")/kubevde.d
+cd "\$d" 2>/dev/null || { echo '{"cniVersion":"1.1.0","code":5,"msg":"kubevde.d/ not found beside the kubevde launcher"}'; exit 1; }
+PATH="\${PATH:-/usr/bin:/bin}:/usr/sbin:/usr/bin:/sbin:/bin"
+export PATH
+exec ./runtime/bin/java $flags -XX:AOTCache=kubevde.aot -cp "$cp_rel" io.kubevde.cni.plugin.CniPluginMain "\$@"
+LAUNCHER
+chmod 755 "$out/kubevde"
+du -sh "$out/kubevde.d" | sed 's/^/kubevde package: size /'
+echo "kubevde package: $out/kubevde"

@@ -1,0 +1,47 @@
+package io.kubevde.cni.plugin;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * Entry point of the {@code kubevde} CNI binary: wiring only. The runtime passes the CNI environment and the network
+ * configuration on stdin (CNI SPEC 1.1.0); the result or error JSON goes to stdout, logs to stderr, exit 0 on success.
+ * Command-line arguments are not part of CNI; only {@code --help} and {@code --version} exist.
+ */
+@Command(name = "kubevde", mixinStandardHelpOptions = true, version = "kubevde CNI plugin 0.1.0 (CNI 0.3.0-1.1.0)",
+        description = "CNI plugin for kubevde: reads CNI_* environment and the network config on stdin, "
+                + "forwards to the kubevde node agent (default socket /run/kubevde/cni.sock).")
+public final class CniPluginMain implements Callable<Integer> {
+
+    /** Runs the binary; exits with the CNI exit code. */
+    public static void main(String[] args) {
+        if (args.length == 0) {
+            System.exit(invoke()); // the CNI path: no picocli parsing needed for an empty command line
+        }
+        System.exit(new CommandLine(new CniPluginMain()).execute(args));
+    }
+
+    @Override
+    public Integer call() {
+        return invoke();
+    }
+
+    private static int invoke() {
+        String stdin;
+        try {
+            stdin = new String(System.in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            stdin = null;
+        }
+        CniPlugin.Outcome o = CniPlugin.standard().run(System.getenv(), stdin);
+        PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), false, StandardCharsets.UTF_8);
+        out.print(o.stdout());
+        out.flush();
+        if (!o.stderr().isEmpty()) System.err.print(o.stderr());
+        return o.exitCode();
+    }
+}
