@@ -2,11 +2,9 @@ package io.kubevde.cni.plugin;
 
 import io.kubevde.cni.protocol.CniCommand;
 import io.kubevde.cni.protocol.CniError;
-import java.util.ArrayList;
+import io.kubevde.cni.protocol.CniValidation;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.regex.Pattern;
 
 /**
  * The CNI parameters a runtime passes in the environment (CNI SPEC 1.1.0 "Parameters", k8s-conventions.md §1.1),
@@ -23,7 +21,6 @@ import java.util.regex.Pattern;
 public record CniEnvironment(CniCommand command, String containerId, String netns, String ifName,
                              Map<String, String> args, String path) {
 
-    private static final Pattern CONTAINER_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.\\-]*");
 
     /**
      * Reads and validates the environment.
@@ -41,36 +38,13 @@ public record CniEnvironment(CniCommand command, String containerId, String netn
         String netns = env.getOrDefault("CNI_NETNS", "");
         String ifName = env.getOrDefault("CNI_IFNAME", "");
         String path = env.getOrDefault("CNI_PATH", "");
-        List<String> missing = new ArrayList<>();
-        boolean needsContainer = cmd == CniCommand.ADD || cmd == CniCommand.CHECK || cmd == CniCommand.DEL;
-        if (needsContainer && cid.isEmpty()) missing.add("CNI_CONTAINERID");
-        if ((cmd == CniCommand.ADD || cmd == CniCommand.CHECK) && netns.isEmpty()) missing.add("CNI_NETNS");
-        if (needsContainer && ifName.isEmpty()) missing.add("CNI_IFNAME");
-        if (cmd == CniCommand.GC && path.isEmpty()) missing.add("CNI_PATH");
-        if (!missing.isEmpty()) {
-            throw new CniError.Failure(CniError.INVALID_ENV, "required environment variables missing: " + String.join(", ", missing));
-        }
-        if (needsContainer && !CONTAINER_ID.matcher(cid).matches()) {
-            throw new CniError.Failure(CniError.INVALID_ENV, "CNI_CONTAINERID '" + cid + "' is not a valid container id");
-        }
-        if (needsContainer) {
-            String why = ifNameProblem(ifName);
-            if (why != null) throw new CniError.Failure(CniError.INVALID_ENV, "CNI_IFNAME '" + ifName + "' " + why);
-        }
+        CniValidation.require(cmd, cid, netns, ifName, path);
         return new CniEnvironment(cmd, cid, netns, ifName, parseArgs(env.getOrDefault("CNI_ARGS", "")), path);
     }
 
-    /** Why {@code name} cannot be a Linux interface name (at most 15 bytes, no {@code /}, {@code :} or blanks), or null. */
+    /** Why {@code name} cannot be a Linux interface name, or null ({@link CniValidation#ifNameProblem}). */
     public static String ifNameProblem(String name) {
-        if (name.length() > 15) return "is longer than 15 characters";
-        if (name.equals(".") || name.equals("..")) return "is not a valid interface name";
-        for (int i = 0; i < name.length(); i++) {
-            char c = name.charAt(i);
-            if (c == '/' || c == ':' || Character.isWhitespace(c) || c < 0x21 || c > 0x7e) {
-                return "contains an invalid character";
-            }
-        }
-        return null;
+        return CniValidation.ifNameProblem(name);
     }
 
     /**

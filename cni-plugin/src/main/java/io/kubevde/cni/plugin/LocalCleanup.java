@@ -1,13 +1,11 @@
 package io.kubevde.cni.plugin;
 
-import io.kubevde.cni.protocol.Json;
-import io.kubevde.cni.protocol.JsonException;
+import io.kubevde.cni.protocol.TapAlias;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -19,9 +17,6 @@ import java.util.concurrent.TimeUnit;
  */
 public final class LocalCleanup {
     private LocalCleanup() {}
-
-    /** The {@code ifalias} prefix the agent puts on its taps. */
-    public static final String ALIAS_PREFIX = "kubevde/";
 
     /**
      * Best effort: never throws; returns what happened, for a log line on stderr.
@@ -43,15 +38,9 @@ public final class LocalCleanup {
         }
     }
 
-    /** Whether {@code ip -j -d link show} output describes a tap the agent created. */
+    /** Whether {@code ip -j -d link show} output describes a tap the agent created ({@link TapAlias}). */
     public static boolean isKubevdeTap(String ipJson) {
-        try {
-            if (!(Json.parse(ipJson) instanceof List<?> l) || l.isEmpty() || !(l.getFirst() instanceof Map<?, ?> link)) return false;
-            boolean tun = link.get("linkinfo") instanceof Map<?, ?> li && "tun".equals(li.get("info_kind"));
-            return tun && link.get("ifalias") instanceof String a && a.startsWith(ALIAS_PREFIX);
-        } catch (JsonException e) {
-            return false;
-        }
+        return TapAlias.isKubevdeTap(ipJson);
     }
 
     private record Result(int exit, String out) {}
