@@ -10,7 +10,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 kv_java
 tgt="$here/target"
 jar="$tgt/cni-plugin-0.1.0-SNAPSHOT.jar"
-if [ ! -f "$jar" ] || [ -n "$(find "$here/src/main" -newer "$jar" -type f | head -1)" ]; then
+if [ -z "${KUBEVDE_CNI_NO_BUILD:-}" ] && { [ ! -f "$jar" ] || [ -n "$(find "$here/src/main" -newer "$jar" -type f | head -1)" ]; }; then
   (cd "$here/.." && mvn -B -ntp -q -pl cni-plugin -am package -DskipTests)
 fi
 out="$tgt/cni-bin"
