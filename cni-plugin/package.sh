@@ -2,7 +2,9 @@
 # Builds the installable kubevde CNI binary into cni-plugin/target/cni-bin/:
 #   kubevde        the launcher (the CNI `type`), a POSIX sh script
 #   kubevde.d/     runtime/ (jlink'd JDK with only the modules jdeps finds), lib/ (jars), kubevde.aot (AOT cache)
-# Needs a JDK 25 (found by e2e/lib/env.sh) and the module built (`mvn -pl cni-plugin -am package`); runs it if not.
+# Needs a JDK 25 (found by e2e/lib/env.sh) and the module built (`mvn -pl cni-plugin -am package`); runs that Maven
+# build first when the jar is missing or older than the sources, unless KUBEVDE_CNI_NO_BUILD is set (the Maven build
+# itself runs this script in its package phase with it set).
 # Install: copy kubevde and kubevde.d/ side by side into the CNI bin dir (e.g. /opt/cni/bin). No JDK needed there.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
@@ -40,9 +42,11 @@ trap 'rm -rf "$scratch"' EXIT
 cat > "$out/kubevde" <<LAUNCHER
 #!/bin/sh
 # kubevde CNI plugin launcher: runs the jlink'd runtime in kubevde.d/ beside this script (no installed JDK needed).
-self=\$(readlink -f "\$0" 2>/dev/null || echo "\$0")
-d=\$(dirname "\$self")/kubevde.d
-cd "\$d" 2>/dev/null || { echo '{"cniVersion":"1.1.0","code":5,"msg":"kubevde.d/ not found beside the kubevde launcher"}'; exit 1; }
+# Shell builtins only until the exec (each fork costs milliseconds on the pod start-up path).
+self=\$0
+case \$self in */*) ;; *) self=\$(command -v "\$self") ;; esac
+[ -L "\$self" ] && self=\$(readlink -f "\$self")
+cd "\${self%/*}/kubevde.d" 2>/dev/null || { echo '{"cniVersion":"1.1.0","code":5,"msg":"kubevde.d/ not found beside the kubevde launcher"}'; exit 1; }
 PATH="\${PATH:-/usr/bin:/bin}:/usr/sbin:/usr/bin:/sbin:/bin"
 export PATH
 exec ./runtime/bin/java $flags -XX:AOTCache=kubevde.aot -cp "$cp_rel" io.kubevde.cni.plugin.CniPluginMain "\$@"
