@@ -32,7 +32,9 @@ jlink --add-modules "$mods" --output "$out/kubevde.d/runtime" --strip-debug --no
 # CNI call runs ~40 ms of Java, too short for JIT compilation to pay off; measured here (median of 15, VERSION and
 # DEL-without-agent): -Xint 50-60 ms wall / 30-40 ms CPU vs C1-only (TieredStopAtLevel=1) 61-71 ms / 40-60 ms.
 # Logging of the AOT/CDS machinery goes to stderr only: stdout belongs to the CNI result.
-flags="-XX:+UseSerialGC -Xint -XX:-UsePerfData -Xms8m -Xmx128m -Xlog:disable -Xlog:all=error:stderr"
+# -Djdk.reflect.useNativeAccessorOnly: the JDK's unix socket channel initialises SecureRandom, whose provider is
+# created reflectively; the default method-handle accessor spins classes at run time (~3 ms here).
+flags="-XX:+UseSerialGC -Xint -XX:-UsePerfData -Xms8m -Xmx128m -Djdk.reflect.useNativeAccessorOnly=true -Xlog:disable -Xlog:all=error:stderr"
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 # the training run: same class path, same flags, run from kubevde.d so the recorded paths are relative

@@ -52,36 +52,40 @@ public final class Json {
 
     /** Appends the encoding of {@code value} to {@code sb}. */
     public static void write(StringBuilder sb, Object value) {
-        switch (value) {
-            case null -> sb.append("null");
-            case String s -> string(sb, s);
-            case Raw r -> sb.append(r.json());
-            case Boolean b -> sb.append(b.booleanValue());
-            case Long l -> sb.append(l.longValue());
-            case Integer i -> sb.append(i.intValue());
-            case BigDecimal d -> sb.append(d.toString());
-            case Number n -> sb.append(n);
-            case Map<?, ?> m -> {
-                sb.append('{');
-                boolean first = true;
-                for (Map.Entry<?, ?> e : m.entrySet()) {
-                    if (!first) sb.append(',');
-                    first = false;
-                    string(sb, String.valueOf(e.getKey()));
-                    sb.append(':');
-                    write(sb, e.getValue());
-                }
-                sb.append('}');
+        // instanceof chains rather than a pattern switch: a type switch bootstraps (spins a class) at run time, which
+        // costs milliseconds in the CNI binary's interpreter-only JVM
+        if (value == null) {
+            sb.append("null");
+        } else if (value instanceof String s) {
+            string(sb, s);
+        } else if (value instanceof Raw r) {
+            sb.append(r.json());
+        } else if (value instanceof Boolean || value instanceof Long || value instanceof Integer) {
+            sb.append(value);
+        } else if (value instanceof BigDecimal d) {
+            sb.append(d.toString());
+        } else if (value instanceof Number n) {
+            sb.append(n);
+        } else if (value instanceof Map<?, ?> m) {
+            sb.append('{');
+            boolean first = true;
+            for (Map.Entry<?, ?> e : m.entrySet()) {
+                if (!first) sb.append(',');
+                first = false;
+                string(sb, String.valueOf(e.getKey()));
+                sb.append(':');
+                write(sb, e.getValue());
             }
-            case List<?> l -> {
-                sb.append('[');
-                for (int i = 0; i < l.size(); i++) {
-                    if (i > 0) sb.append(',');
-                    write(sb, l.get(i));
-                }
-                sb.append(']');
+            sb.append('}');
+        } else if (value instanceof List<?> l) {
+            sb.append('[');
+            for (int i = 0; i < l.size(); i++) {
+                if (i > 0) sb.append(',');
+                write(sb, l.get(i));
             }
-            default -> throw new IllegalArgumentException("not a JSON value: " + value.getClass().getName());
+            sb.append(']');
+        } else {
+            throw new IllegalArgumentException("not a JSON value: " + value.getClass().getName());
         }
     }
 
@@ -108,14 +112,12 @@ public final class Json {
 
     /** A short name of the JSON type of a parsed value, for error messages. */
     public static String typeName(Object v) {
-        return switch (v) {
-            case null -> "null";
-            case Map<?, ?> m -> "object";
-            case List<?> l -> "array";
-            case String s -> "string";
-            case Boolean b -> "boolean";
-            default -> "number";
-        };
+        if (v == null) return "null";
+        if (v instanceof Map) return "object";
+        if (v instanceof List) return "array";
+        if (v instanceof String) return "string";
+        if (v instanceof Boolean) return "boolean";
+        return "number";
     }
 
     private static final class Reader {
