@@ -34,7 +34,8 @@ jlink --add-modules "$mods" --output "$out/kubevde.d/runtime" --strip-debug --no
 # Logging of the AOT/CDS machinery goes to stderr only: stdout belongs to the CNI result.
 # -Djdk.reflect.useNativeAccessorOnly: the JDK's unix socket channel initialises SecureRandom, whose provider is
 # created reflectively; the default method-handle accessor spins classes at run time (~3 ms here).
-flags="-XX:+UseSerialGC -Xint -XX:-UsePerfData -Xms8m -Xmx128m -Djdk.reflect.useNativeAccessorOnly=true -Xlog:disable -Xlog:all=error:stderr"
+# -XX:ActiveProcessorCount=1: a single-threaded call; the JVM sizes fewer internal pools (~3-6 ms less here).
+flags="-XX:+UseSerialGC -Xint -XX:ActiveProcessorCount=1 -XX:-UsePerfData -Xms8m -Xmx128m -Djdk.reflect.useNativeAccessorOnly=true -Xlog:disable -Xlog:all=error:stderr"
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 # the training run: same class path, same flags, run from kubevde.d so the recorded paths are relative

@@ -9,8 +9,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Runs iproute2 ({@code ip}) for the agent's link work: a batch of commands in the host netns
- * ({@code ip -batch -}) or inside a pod netns given by path ({@code nsenter --net=<path> ip -batch -}; {@code ip -n}
- * only takes names under /var/run/netns, runtimes give paths). One process per batch keeps an ADD at two execs.
+ * ({@code ip -batch -}) or inside a pod netns given by path ({@code ip -n NAME} for /var/run/netns/NAME, else
+ * {@code nsenter --net=<path> ip}; {@code ip -n} only takes names). One process per batch: an ADD is one exec.
  */
 public final class IpTool {
     /** The outcome of a command: exit code and merged stdout+stderr. */
@@ -35,14 +35,30 @@ public final class IpTool {
 
     /** Runs {@code ip -batch -} inside the netns at {@code netnsPath}. */
     public Result batchIn(String netnsPath, List<String> lines) {
-        return run(List.of("nsenter", "--net=" + netnsPath, "ip", "-batch", "-"), String.join("\n", lines) + "\n");
+        List<String> cmd = new ArrayList<>(inNetns(netnsPath));
+        cmd.addAll(List.of("-batch", "-"));
+        return run(cmd, String.join("\n", lines) + "\n");
     }
 
     /** Runs {@code ip ARGS…} inside the netns at {@code netnsPath}. */
     public Result in(String netnsPath, String... args) {
-        List<String> cmd = new ArrayList<>(List.of("nsenter", "--net=" + netnsPath, "ip"));
+        List<String> cmd = new ArrayList<>(inNetns(netnsPath));
         cmd.addAll(List.of(args));
         return run(cmd, null);
+    }
+
+    /**
+     * The command prefix running {@code ip} in a netns: {@code ip -n NAME} when the path is a named netns under
+     * /var/run/netns or /run/netns (containerd's and CRI-O's paths; one exec), else {@code nsenter --net=PATH ip}.
+     */
+    static List<String> inNetns(String netnsPath) {
+        for (String dir : List.of("/var/run/netns/", "/run/netns/")) {
+            if (netnsPath.startsWith(dir)) {
+                String name = netnsPath.substring(dir.length());
+                if (!name.isEmpty() && name.indexOf('/') < 0 && !name.startsWith(".")) return List.of("ip", "-n", name);
+            }
+        }
+        return List.of("nsenter", "--net=" + netnsPath, "ip");
     }
 
     /** Runs {@code ip ARGS…} in the host netns. */
