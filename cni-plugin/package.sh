@@ -38,9 +38,15 @@ jlink --add-modules "$mods" --output "$out/kubevde.d/runtime" --strip-debug --no
 flags="-XX:+UseSerialGC -Xint -XX:ActiveProcessorCount=1 -XX:-UsePerfData -Xms8m -Xmx128m -Djdk.reflect.useNativeAccessorOnly=true -Xlog:disable -Xlog:all=error:stderr"
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
-# the training run: same class path, same flags, run from kubevde.d so the recorded paths are relative
+# the training run: same class path and flags as the launcher, run from kubevde.d so the recorded paths are relative;
+# a stand-in agent runs in its own JVM so that only the client's classes go into the cache
+sock="$scratch/agent.sock"
+(cd "$out/kubevde.d" && ./runtime/bin/java -cp "$cp_rel" io.kubevde.cni.plugin.AotTraining agent "$sock" 6 2>"$scratch/agent.log") &
+agent=$!
 (cd "$out/kubevde.d" && ./runtime/bin/java $flags -XX:AOTCacheOutput=kubevde.aot -cp "$cp_rel" \
-  io.kubevde.cni.plugin.AotTraining "$scratch" 2>"$scratch/train.log") || { cat "$scratch/train.log" >&2; exit 1; }
+  io.kubevde.cni.plugin.AotTraining client "$sock" >"$scratch/train.log" 2>&1) || { cat "$scratch/train.log" >&2; kill $agent 2>/dev/null; exit 1; }
+wait $agent || { echo "kubevde package: training agent failed" >&2; cat "$scratch/agent.log" >&2; exit 1; }
+[ -s "$out/kubevde.d/kubevde.aot" ] || { echo "kubevde package: no AOT cache written" >&2; cat "$scratch/train.log" >&2; exit 1; }
 
 cat > "$out/kubevde" <<LAUNCHER
 #!/bin/sh

@@ -1,8 +1,12 @@
 package io.kubevde.cni.plugin;
 
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -33,17 +37,28 @@ public final class CniPluginMain implements Callable<Integer> {
     }
 
     private static int invoke() {
+        return run(System.getenv(), System.in, new PrintStream(new FileOutputStream(FileDescriptor.out), false, StandardCharsets.UTF_8),
+                System.err);
+    }
+
+    /**
+     * One CNI invocation: reads the config from {@code in}, prints the result or error JSON on {@code out} and log
+     * lines on {@code err}; returns the exit code. (The AOT training run calls this several times in one JVM.)
+     */
+    static int run(Map<String, String> env, InputStream in, PrintStream out, PrintStream err) {
         String stdin;
         try {
-            stdin = new String(System.in.readAllBytes(), StandardCharsets.UTF_8);
+            stdin = new String(in.readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException e) {
             stdin = null;
         }
-        CniPlugin.Outcome o = CniPlugin.standard().run(System.getenv(), stdin);
-        PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), false, StandardCharsets.UTF_8);
+        CniPlugin.Outcome o = CniPlugin.standard().run(env, stdin);
         out.print(o.stdout());
         out.flush();
-        if (!o.stderr().isEmpty()) System.err.print(o.stderr());
+        if (!o.stderr().isEmpty()) {
+            err.print(o.stderr());
+            err.flush();
+        }
         return o.exitCode();
     }
 }

@@ -2,7 +2,6 @@ package io.kubevde.cni.protocol;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Pattern;
 
 /**
  * The CNI parameter rules both sides enforce (CNI SPEC 1.1.0 "Parameters", k8s-conventions.md §1.1): which variables
@@ -10,8 +9,6 @@ import java.util.regex.Pattern;
  */
 public final class CniValidation {
     private CniValidation() {}
-
-    private static final Pattern CONTAINER_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.\\-]*");
 
     /**
      * Checks the parameters of {@code cmd}: ADD and CHECK need container id, netns and ifname; DEL needs container id
@@ -29,13 +26,24 @@ public final class CniValidation {
         if (!missing.isEmpty()) {
             throw new CniError.Failure(CniError.INVALID_ENV, "required environment variables missing: " + String.join(", ", missing));
         }
-        if (needsContainer && !CONTAINER_ID.matcher(containerId).matches()) {
+        if (needsContainer && !isContainerId(containerId)) {
             throw new CniError.Failure(CniError.INVALID_ENV, "CNI_CONTAINERID '" + containerId + "' is not a valid container id");
         }
         if (needsContainer) {
             String why = ifNameProblem(ifName);
             if (why != null) throw new CniError.Failure(CniError.INVALID_ENV, "CNI_IFNAME '" + ifName + "' " + why);
         }
+    }
+
+    /** Whether {@code id} matches {@code [A-Za-z0-9][A-Za-z0-9_.-]*} (no regex: the binary runs interpreted). */
+    public static boolean isContainerId(String id) {
+        if (id.isEmpty()) return false;
+        for (int i = 0; i < id.length(); i++) {
+            char c = id.charAt(i);
+            boolean alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+            if (!alnum && (i == 0 || (c != '_' && c != '.' && c != '-'))) return false;
+        }
+        return true;
     }
 
     /** Why {@code name} cannot be a Linux interface name (at most 15 bytes, no {@code /}, {@code :} or blanks), or null. */
