@@ -147,6 +147,29 @@ class TapAttachmentTest {
     }
 
     @Test
+    void aNetnsGivenAsAProcPathWorksThroughNsenter() throws Exception {
+        try (TestNetns nets = new TestNetns(); AgentFixture a = new AgentFixture()) {
+            String ns = nets.create();
+            Process holder = new ProcessBuilder("ip", "netns", "exec", ns, "sleep", "120").start();
+            try {
+                String procPath = "/proc/" + holder.pid() + "/ns/net";
+                // wait until the exec'd sleep really sits in the netns (same inode as the named one)
+                String want = sh("stat", "-L", "-c", "%i", path(ns)).strip();
+                for (int i = 0; i < 100 && !sh("stat", "-L", "-c", "%i", procPath).strip().equals(want); i++) Thread.sleep(20);
+                String cfg = a.config("1.1.0", "blue", IPAM);
+                Map<String, Object> res = ok(a.call("ADD", "c1", procPath, "net1", cfg));
+                assertThat(Json.write(res)).contains("\"sandbox\":\"" + procPath + "\"");
+                assertThat(addrs(link(ns, "net1"))).containsExactly("10.77.60.2/24");
+                ok(a.call("CHECK", "c1", procPath, "net1", cfg));
+                ok(a.call("DEL", "c1", procPath, "net1", cfg));
+                assertThat(link(ns, "net1")).isNull();
+            } finally {
+                holder.destroyForcibly().waitFor();
+            }
+        }
+    }
+
+    @Test
     void gcRemovesOnlyAttachmentsNotListedAsValid() throws Exception {
         try (TestNetns nets = new TestNetns(); AgentFixture a = new AgentFixture()) {
             String ns1 = nets.create();
