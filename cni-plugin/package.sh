@@ -28,6 +28,11 @@ echo "kubevde package: jlink modules: $mods"
 jlink --add-modules "$mods" --output "$out/kubevde.d/runtime" --strip-debug --no-man-pages --no-header-files \
   --generate-cds-archive
 
+# The JDK's AF_UNIX channel initialises SecureRandom, which parses conf/security/java.security (1662 lines, nearly all
+# comments) in the interpreter: keep only the property lines (same Properties, checked once with Properties.equals).
+sec="$out/kubevde.d/runtime/conf/security/java.security"
+sed -i -e '/^[[:space:]]*#/d' -e '/^[[:space:]]*$/d' "$sec"
+
 # JVM flags shared by the training run and the launcher: AOT cache + SerialGC (platform-notes.md), and -Xint: a
 # CNI call runs ~40 ms of Java, too short for JIT compilation to pay off; measured here (median of 15, VERSION and
 # DEL-without-agent): -Xint 50-60 ms wall / 30-40 ms CPU vs C1-only (TieredStopAtLevel=1) 61-71 ms / 40-60 ms.
