@@ -63,6 +63,13 @@ case \$self in */*) ;; *) self=\$(command -v "\$self") ;; esac
 cd "\${self%/*}/kubevde.d" 2>/dev/null || { echo '{"cniVersion":"1.1.0","code":5,"msg":"kubevde.d/ not found beside the kubevde launcher"}'; exit 1; }
 PATH="\${PATH:-/usr/bin:/bin}:/usr/sbin:/usr/bin:/sbin:/bin"
 export PATH
+# Optional burst gate: if kubevde.d/max-concurrent holds N > 0, at most N JVMs of this binary run at once on the node
+# (flock on slot PID mod N under \$KUBEVDE_CNI_SLOT_DIR, default /run/kubevde/cni-slots); costs one flock exec.
+if [ -r max-concurrent ] && read n <max-concurrent && [ "\$n" -gt 0 ] 2>/dev/null && command -v flock >/dev/null; then
+  slots=\${KUBEVDE_CNI_SLOT_DIR:-/run/kubevde/cni-slots}
+  [ -d "\$slots" ] || mkdir -p "\$slots"
+  exec flock "\$slots/slot\$((\$\$ % n))" ./runtime/bin/java $flags -XX:AOTCache=kubevde.aot -cp "$cp_rel" io.kubevde.cni.plugin.CniPluginMain "\$@"
+fi
 exec ./runtime/bin/java $flags -XX:AOTCache=kubevde.aot -cp "$cp_rel" io.kubevde.cni.plugin.CniPluginMain "\$@"
 LAUNCHER
 chmod 755 "$out/kubevde"

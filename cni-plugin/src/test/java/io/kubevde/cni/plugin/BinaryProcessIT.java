@@ -137,6 +137,53 @@ class BinaryProcessIT {
     }
 
     @Test
+    void theOptionalBurstGateLetsOnlyMaxConcurrentJvmsRun() throws Exception {
+        Path dir = Files.createTempDirectory("kvcnigate");
+        try (FakeAgent agent = new FakeAgent(r -> {
+            try {
+                Thread.sleep(3_000);
+            } catch (InterruptedException ignored) {
+                // closing
+            }
+            return "{}";
+        }, true)) {
+            copyTree(BIN.getParent(), dir.resolve("bin"));
+            Path bin = dir.resolve("bin/kubevde");
+            Map<String, String> e = env("CHECK", "/var/run/netns/p");
+            e.put("KUBEVDE_CNI_SLOT_DIR", dir.resolve("slots").toString());
+            // without the gate both calls reach the agent at about the same time
+            assertThat(gapBetweenTwoConcurrentCalls(bin, e, agent)).isLessThan(2_500);
+            // with max-concurrent 1 the second JVM starts only when the first has finished
+            Files.writeString(dir.resolve("bin/kubevde.d/max-concurrent"), "1\n");
+            agent.acceptedNanos.clear();
+            assertThat(gapBetweenTwoConcurrentCalls(bin, e, agent)).isGreaterThanOrEqualTo(2_500);
+        } finally {
+            deleteTree(dir);
+        }
+    }
+
+    /** Starts two identical calls at once; returns the ms between the agent's two accepts. */
+    private static long gapBetweenTwoConcurrentCalls(Path bin, Map<String, String> e, FakeAgent agent) throws Exception {
+        String cfg = config(agent.socket);
+        try (var pool = java.util.concurrent.Executors.newFixedThreadPool(2)) {
+            var a = pool.submit(() -> call(bin, e, cfg));
+            var b = pool.submit(() -> call(bin, e, cfg));
+            assertThat(a.get().exit()).as(a.get().stdout() + a.get().stderr()).isZero();
+            assertThat(b.get().exit()).as(b.get().stdout() + b.get().stderr()).isZero();
+        }
+        assertThat(agent.acceptedNanos).hasSize(2);
+        return Math.abs(agent.acceptedNanos.get(1) - agent.acceptedNanos.get(0)) / 1_000_000;
+    }
+
+    private static Run call(Path bin, Map<String, String> e, String cfg) {
+        try {
+            return exec(bin, e, cfg);
+        } catch (IOException | InterruptedException ex) {
+            throw new IllegalStateException(ex);
+        }
+    }
+
+    @Test
     void delWithoutTheAgentDeletesAKubevdeTapButNeverAForeignInterface() throws Exception {
         assumeTrue("0".equals(new String(new ProcessBuilder("id", "-u").start().getInputStream().readAllBytes()).trim()),
                 "SKIPPED: needs root for network namespaces (run as root)");

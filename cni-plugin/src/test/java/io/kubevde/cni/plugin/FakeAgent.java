@@ -18,26 +18,45 @@ final class FakeAgent implements AutoCloseable {
     final Path dir;
     final Path socket;
     final List<CniRequest> requests = new CopyOnWriteArrayList<>();
+    /** When each connection was accepted (System.nanoTime), in order. */
+    final List<Long> acceptedNanos = new CopyOnWriteArrayList<>();
     private final ServerSocketChannel server;
     private final Thread thread;
 
     FakeAgent(Function<CniRequest, String> answer) throws IOException {
+        this(answer, false);
+    }
+
+    /** With {@code concurrent}, each connection is served on its own thread (else one after the other). */
+    FakeAgent(Function<CniRequest, String> answer, boolean concurrent) throws IOException {
         dir = Files.createTempDirectory("kvfakeagent");
         socket = dir.resolve("cni.sock");
         server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         server.bind(UnixDomainSocketAddress.of(socket));
         thread = Thread.ofPlatform().daemon().start(() -> {
             while (server.isOpen()) {
-                try (SocketChannel c = server.accept()) {
-                    CniRequest r = CniRequest.fromJson(AgentProtocol.readAll(c));
-                    requests.add(r);
-                    String a = answer.apply(r);
-                    if (a != null) AgentProtocol.writeAll(c, a);
+                SocketChannel c;
+                try {
+                    c = server.accept();
                 } catch (IOException e) {
                     return;
                 }
+                acceptedNanos.add(System.nanoTime());
+                if (concurrent) Thread.ofPlatform().daemon().start(() -> serve(c, answer));
+                else serve(c, answer);
             }
         });
+    }
+
+    private void serve(SocketChannel ch, Function<CniRequest, String> answer) {
+        try (SocketChannel c = ch) {
+            CniRequest r = CniRequest.fromJson(AgentProtocol.readAll(c));
+            requests.add(r);
+            String a = answer.apply(r);
+            if (a != null) AgentProtocol.writeAll(c, a);
+        } catch (IOException e) {
+            // client went away
+        }
     }
 
     @Override
