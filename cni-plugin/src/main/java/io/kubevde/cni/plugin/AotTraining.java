@@ -55,6 +55,7 @@ public final class AotTraining {
 
     private static void client(Path sock) throws InterruptedException {
         for (int i = 0; i < 200 && !Files.exists(sock); i++) Thread.sleep(50);
+        if (System.getenv().isEmpty()) System.err.println("empty environment"); // the real entry reads System.getenv()
         String cfg = "{\"cniVersion\":\"1.1.0\",\"name\":\"train\",\"type\":\"kubevde\",\"network\":\"default/train\",\"agentSocket\":\""
                 + sock + "\",\"ipam\":{\"subnet\":\"10.77.0.0/24\"}}";
         PrintStream out = new PrintStream(new ByteArrayOutputStream(), false, StandardCharsets.UTF_8);
