@@ -46,7 +46,12 @@ rm -f "$sec.new"
 # -Djdk.reflect.useNativeAccessorOnly: the JDK's unix socket channel initialises SecureRandom, whose provider is
 # created reflectively; the default method-handle accessor spins classes at run time (~3 ms here).
 # -XX:ActiveProcessorCount=1: a single-threaded call; the JVM sizes fewer internal pools (~3-6 ms less here).
-flags="-XX:+UseSerialGC -Xint -XX:ActiveProcessorCount=1 -XX:-UsePerfData -Xms8m -Xmx128m -Djdk.reflect.useNativeAccessorOnly=true -Xlog:disable -Xlog:all=error:stderr"
+# -Djava.nio.channels.spi.SelectorProvider=sun.nio.ch.EPollSelectorProvider names the JDK's default provider, so the
+# first channel does not run a ServiceLoader scan of the class path jars for another one (~15 ms less here).
+# -XX:-UseContainerSupport: heap and CPU count are set explicitly, no need to read the cgroup files.
+flags="-XX:+UseSerialGC -Xint -XX:ActiveProcessorCount=1 -XX:-UseContainerSupport -XX:-UsePerfData -Xms8m -Xmx128m"
+flags="$flags -Djdk.reflect.useNativeAccessorOnly=true -Djava.nio.channels.spi.SelectorProvider=sun.nio.ch.EPollSelectorProvider"
+flags="$flags -Xlog:disable -Xlog:all=error:stderr"
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 # the training run: same class path and flags as the launcher, run from kubevde.d so the recorded paths are relative;
