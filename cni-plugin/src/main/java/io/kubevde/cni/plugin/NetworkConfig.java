@@ -1,0 +1,62 @@
+package io.kubevde.cni.plugin;
+
+import io.kubevde.cni.protocol.CniError;
+import io.kubevde.cni.protocol.CniVersions;
+import io.kubevde.cni.protocol.Json;
+import io.kubevde.cni.protocol.JsonException;
+import java.util.Map;
+
+/**
+ * What the binary itself needs from the stdin network configuration (CNI SPEC 1.1.0 "Network configuration",
+ * k8s-conventions.md §1.2); everything else ({@code network}, {@code ipam}, {@code mtu}, {@code runtimeConfig},
+ * {@code prevResult}, …) is the agent's business and travels verbatim as {@code raw}.
+ *
+ * @param cniVersion  the selected version (validated: supported)
+ * @param name        the network name
+ * @param type        the plugin type (normally {@code kubevde})
+ * @param agentSocket the agent socket path from the plugin's own {@code agentSocket} key, or {@code null}
+ * @param raw         the configuration text as received
+ */
+public record NetworkConfig(String cniVersion, String name, String type, String agentSocket, String raw) {
+
+    /**
+     * Parses the configuration.
+     *
+     * @throws CniError.Failure code 6 when the text is not a JSON object, 1 for an unsupported version, 7 when
+     *                          {@code cniVersion} or {@code name} is missing or not a string
+     */
+    public static NetworkConfig parse(String text) {
+        Map<String, Object> m;
+        try {
+            m = Json.parseObject(text);
+        } catch (JsonException e) {
+            throw new CniError.Failure(new CniError(CniError.DECODE_FAILURE, "cannot decode the network configuration on stdin",
+                    e.getMessage()));
+        }
+        String version = string(m, "cniVersion");
+        CniVersions.require(version);
+        String name = string(m, "name");
+        if (name == null || name.isEmpty()) throw new CniError.Failure(CniError.INVALID_CONFIG, "network config has no name");
+        String sock = string(m, "agentSocket");
+        return new NetworkConfig(version, name, string(m, "type"), sock, text);
+    }
+
+    /** The version named by {@code text} if it is a JSON object with a string {@code cniVersion}, else null. */
+    public static String versionOrNull(String text) {
+        try {
+            Object v = Json.parseObject(text).get("cniVersion");
+            return v instanceof String s ? s : null;
+        } catch (JsonException e) {
+            return null;
+        }
+    }
+
+    private static String string(Map<String, Object> m, String key) {
+        Object v = m.get(key);
+        if (v == null) return null;
+        if (!(v instanceof String s)) {
+            throw new CniError.Failure(CniError.INVALID_CONFIG, "network config key '" + key + "' must be a string, got " + Json.typeName(v));
+        }
+        return s;
+    }
+}
