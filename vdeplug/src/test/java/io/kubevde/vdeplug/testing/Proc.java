@@ -13,7 +13,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * A long-running process started by a test (a C {@code vde_plug}, a Java CLI, iperf3), optionally inside a network
  * namespace. Its stdin stays open (single-VNL {@code vde_plug} exits on stdin EOF, vde-protocols.md §11) until
- * {@link #close}; stdout and stderr go to a log file. {@link #close} kills exactly this process and its descendants,
+ * {@link #close}; stdout and stderr go to a log file, deleted by {@link #close} (read {@link #output} before). {@link #close} kills exactly this process and its descendants,
  * by PID.
  */
 public final class Proc implements AutoCloseable {
@@ -110,6 +110,11 @@ public final class Proc implements AutoCloseable {
             process.getOutputStream().close();
         } catch (IOException ignored) {
             // already gone
+        }
+        try {
+            Files.deleteIfExists(log);
+        } catch (IOException ignored) {
+            // a leftover log in /tmp is harmless
         }
     }
 
