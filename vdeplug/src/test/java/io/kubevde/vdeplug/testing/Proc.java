@@ -13,7 +13,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * A long-running process started by a test (a C {@code vde_plug}, a Java CLI, iperf3), optionally inside a network
  * namespace. Its stdin stays open (single-VNL {@code vde_plug} exits on stdin EOF, vde-protocols.md §11) until
- * {@link #close}; stdout and stderr go to a log file, deleted by {@link #close} (read {@link #output} before). {@link #close} kills exactly this process and its descendants,
+ * {@link #close}; stdout and stderr go to a log file, deleted when the test JVM exits. {@link #close} kills exactly this process and its descendants,
  * by PID.
  */
 public final class Proc implements AutoCloseable {
@@ -37,6 +37,7 @@ public final class Proc implements AutoCloseable {
         full.addAll(cmd);
         try {
             Path log = Files.createTempFile("kubevde-" + name.replaceAll("[^A-Za-z0-9_.-]", "_") + "-", ".log");
+            log.toFile().deleteOnExit();
             Process p = new ProcessBuilder(full).redirectErrorStream(true).redirectOutput(log.toFile()).start();
             return new Proc(name, p, log);
         } catch (IOException e) {
@@ -110,11 +111,6 @@ public final class Proc implements AutoCloseable {
             process.getOutputStream().close();
         } catch (IOException ignored) {
             // already gone
-        }
-        try {
-            Files.deleteIfExists(log);
-        } catch (IOException ignored) {
-            // a leftover log in /tmp is harmless
         }
     }
 
