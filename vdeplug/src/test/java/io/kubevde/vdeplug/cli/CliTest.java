@@ -142,8 +142,8 @@ class CliTest {
             List<ProcessHandle> kids = h.children().toList();
             assertThat(kids).as("the cmd:// child").isNotEmpty();
             h.destroy();
-            assertThat(h.onExit().get(20, TimeUnit.SECONDS).isAlive()).isFalse();
-            for (ProcessHandle k : kids) assertThat(k.onExit().get(20, TimeUnit.SECONDS).isAlive()).as("cmd child ended").isFalse();
+            assertThat(h.onExit().get(60, TimeUnit.SECONDS).isAlive()).isFalse();
+            for (ProcessHandle k : kids) assertThat(k.onExit().get(60, TimeUnit.SECONDS).isAlive()).as("cmd child ended").isFalse();
             assertThat(pidfile).doesNotExist();
         } finally {
             h.destroyForcibly();
