@@ -21,6 +21,7 @@ import io.kubevde.api.v1alpha1.VdeNetworkSpec;
 import io.kubevde.api.v1alpha1.VdeNode;
 import io.kubevde.api.v1alpha1.VdeNodeSpec;
 import io.kubevde.operator.KubevdeOperator;
+import io.kubevde.operator.model.AgentDaemonSet;
 import io.kubevde.operator.OperatorConfig;
 import io.kubevde.operator.model.Conditions;
 import java.nio.file.Files;
@@ -110,7 +111,7 @@ class ChartApiServerTest {
 
   @ParameterizedTest
   @MethodSource("valueSets")
-  void everyRenderedObjectPassesServerSideDryRunApply(Map<String, Object> values) {
+  void everyRenderedObjectPassesServerSideDryRunApply(Map<String, Object> values) throws Exception {
     String ns = "dry-" + UUID.randomUUID().toString().substring(0, 8);
     try (KubernetesClient admin = KubeApi.admin()) {
       admin.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build())
@@ -122,9 +123,13 @@ class ChartApiServerTest {
         assertThat(out.getMetadata().getUid()).as("%s %s", o.getKind(), o.getMetadata().getName()).isNotBlank();
       }
       // the DaemonSet the operator would create from these values is valid for the API server too
-      String settings = Chart.all(objs, io.fabric8.kubernetes.api.model.ConfigMap.class).getFirst().getData()
-          .get("agent-settings.json");
-      assertThat(settings).isNotBlank();
+      String fullname = values.containsKey("fullnameOverride") ? (String) values.get("fullnameOverride")
+          : "dry-kubevde";
+      DaemonSet ds = AgentDaemonSet.desired(List.of(Map.of("zone", "a")),
+          RenderedOperator.of(objs, fullname).config(Files.createTempDirectory(tmp, "cfg")));
+      DaemonSet out = admin.resource(ds).dryRun().fieldManager("kubevde-operator").forceConflicts().serverSideApply();
+      assertThat(out.getSpec().getTemplate().getSpec().getContainers().getFirst().getSecurityContext())
+          .isEqualTo(ds.getSpec().getTemplate().getSpec().getContainers().getFirst().getSecurityContext());
     }
   }
 
