@@ -147,12 +147,16 @@ class ChartRenderTest {
         Map.entry("agent.nodeSelector.kubevde\\.io/agent", "yes"),
         Map.entry("agent.logLevel", "debug"),
         Map.entry("operator.leaderElection.enabled", "false"),
-        Map.entry("operator.metrics.service", "false")));
+        Map.entry("operator.metrics.service", "false"),
+        Map.entry("operator.extraEnv[0].name", "KUBERNETES_SERVICE_HOST"),
+        Map.entry("operator.extraEnv[0].value", "10.79.0.1")));
     RenderedOperator op = RenderedOperator.of(objs, "vde");
     assertThat(op.args()).containsKey("--no-leader-election").doesNotContainKey("--leader-election")
         .containsEntry("--agent-image", "registry.local/kubevde/agent:dev")
         .containsEntry("--agent-image-pull-policy", "Never");
     assertThat(Chart.all(objs, Service.class)).isEmpty();
+    assertThat(op.deployment().getSpec().getTemplate().getSpec().getContainers().getFirst().getEnv())
+        .extracting(e -> e.getName() + "=" + e.getValue()).contains("KUBERNETES_SERVICE_HOST=10.79.0.1");
     // Multus off: the operator may not touch NADs
     assertThat(Chart.one(objs, ClusterRole.class, "vde-operator").getRules())
         .noneSatisfy(r -> assertThat(r.getApiGroups()).contains("k8s.cni.cncf.io"));
