@@ -1,5 +1,6 @@
 package io.kubevde.operator;
 
+import io.kubevde.operator.model.AgentSettings;
 import io.kubevde.operator.model.AllocationPolicy;
 import java.time.Duration;
 
@@ -15,10 +16,24 @@ import java.time.Duration;
  * @param leaderElection whether to run with a coordination.k8s.io Lease (one active replica)
  * @param leaseName name of that Lease
  * @param httpPort port of /healthz, /readyz, /metrics (0 = any free port, -1 = no server)
+ * @param agentSettings site settings of the agent DaemonSet ({@code --agent-settings}, see {@link AgentSettings})
  */
 public record OperatorConfig(String namespace, String agentImage, String agentImagePullPolicy,
     String agentServiceAccount, AllocationPolicy allocation, Duration heartbeatTimeout, boolean leaderElection,
-    String leaseName, int httpPort) {
+    String leaseName, int httpPort, AgentSettings agentSettings) {
+
+  /** Null settings become {@link AgentSettings#defaults()}. */
+  public OperatorConfig {
+    if (agentSettings == null) agentSettings = AgentSettings.defaults();
+  }
+
+  /** The configuration with default agent settings (as before {@code --agent-settings} existed). */
+  public OperatorConfig(String namespace, String agentImage, String agentImagePullPolicy,
+      String agentServiceAccount, AllocationPolicy allocation, Duration heartbeatTimeout, boolean leaderElection,
+      String leaseName, int httpPort) {
+    this(namespace, agentImage, agentImagePullPolicy, agentServiceAccount, allocation, heartbeatTimeout,
+        leaderElection, leaseName, httpPort, AgentSettings.defaults());
+  }
 
   /** Default agent image. */
   public static final String DEFAULT_AGENT_IMAGE = "ghcr.io/kubevde/agent:0.1.0";
@@ -35,12 +50,18 @@ public record OperatorConfig(String namespace, String agentImage, String agentIm
   /** @return a copy with another agent image */
   public OperatorConfig withAgentImage(String image) {
     return new OperatorConfig(namespace, image, agentImagePullPolicy, agentServiceAccount, allocation,
-        heartbeatTimeout, leaderElection, leaseName, httpPort);
+        heartbeatTimeout, leaderElection, leaseName, httpPort, agentSettings);
+  }
+
+  /** @return a copy with other agent settings */
+  public OperatorConfig withAgentSettings(AgentSettings settings) {
+    return new OperatorConfig(namespace, agentImage, agentImagePullPolicy, agentServiceAccount, allocation,
+        heartbeatTimeout, leaderElection, leaseName, httpPort, settings);
   }
 
   /** @return a copy with leader election switched on or off */
   public OperatorConfig withLeaderElection(boolean on) {
     return new OperatorConfig(namespace, agentImage, agentImagePullPolicy, agentServiceAccount, allocation,
-        heartbeatTimeout, on, leaseName, httpPort);
+        heartbeatTimeout, on, leaseName, httpPort, agentSettings);
   }
 }

@@ -2,6 +2,7 @@ package io.kubevde.operator;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.kubevde.operator.model.AgentSettings;
 import io.kubevde.operator.model.AllocationPolicy;
 import io.kubevde.operator.model.Cidr;
 import java.time.Duration;
@@ -55,12 +56,19 @@ public final class OperatorMain implements Callable<Integer> {
       description = "Port of /healthz, /readyz, /metrics; -1 disables (default: ${DEFAULT-VALUE})")
   int httpPort;
 
+  @Option(names = "--agent-settings", defaultValue = "${env:KUBEVDE_AGENT_SETTINGS}",
+      description = "JSON/YAML file with the agent DaemonSet's site settings: cniBinDir, cniConfDir, mtu, multus, "
+          + "resources, initResources, tolerations, nodeSelector, securityContext, imagePullSecrets, podAnnotations, "
+          + "priorityClassName, logLevel (the Helm chart writes it from its agent.* values)")
+  java.nio.file.Path agentSettings;
+
   @Override
   public Integer call() throws Exception {
     String[] r = vniRange.split("-");
     OperatorConfig cfg = new OperatorConfig(namespace, agentImage, pullPolicy, agentServiceAccount,
         new AllocationPolicy(Integer.parseInt(r[0].trim()), Integer.parseInt(r[1].trim()), Cidr.parse(groupPool)),
-        Duration.ofSeconds(heartbeatSeconds), leaderElection, leaseName, httpPort);
+        Duration.ofSeconds(heartbeatSeconds), leaderElection, leaseName, httpPort,
+        agentSettings == null ? null : AgentSettings.read(agentSettings));
     CountDownLatch stop = new CountDownLatch(1);
     CountDownLatch closed = new CountDownLatch(1);
     // SIGTERM: let main stop the controllers and close the client before the JVM exits

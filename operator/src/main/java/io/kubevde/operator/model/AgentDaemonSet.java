@@ -109,6 +109,7 @@ public final class AgentDaemonSet {
           .endTemplate()
         .endSpec();
     DaemonSet ds = b.build();
+    applySettings(ds, cfg.agentSettings());
     if (!terms.isEmpty()) {
       ds.getSpec().getTemplate().getSpec().setAffinity(new io.fabric8.kubernetes.api.model.AffinityBuilder()
           .withNewNodeAffinity().withNewRequiredDuringSchedulingIgnoredDuringExecution()
@@ -116,6 +117,48 @@ public final class AgentDaemonSet {
           .build());
     }
     return ds;
+  }
+
+  /**
+   * Applies the site settings (--agent-settings) over the defaults: CNI directories, resources, tolerations, node
+   * selector, security context, pull secrets, annotations, priority class, agent environment.
+   */
+  private static void applySettings(DaemonSet ds, AgentSettings s) {
+    var pod = ds.getSpec().getTemplate().getSpec();
+    var agent = pod.getContainers().get(0);
+    var init = pod.getInitContainers().get(0);
+    String binDir = s.effectiveCniBinDir();
+    pod.getVolumes().stream().filter(v -> v.getName().equals("cni-bin"))
+        .forEach(v -> v.getHostPath().setPath(binDir));
+    pod.getVolumes().add(hostPath("cni-conf", s.effectiveCniConfDir(), "DirectoryOrCreate"));
+    agent.getVolumeMounts().add(new VolumeMountBuilder().withName("cni-conf").withMountPath("/host/etc/cni/net.d")
+        .withReadOnly(true).build());
+    List<io.fabric8.kubernetes.api.model.EnvVar> env = agent.getEnv();
+    env.add(new EnvVarBuilder().withName("KUBEVDE_CNI_BIN_DIR").withValue(binDir).build());
+    env.add(new EnvVarBuilder().withName("KUBEVDE_CNI_CONF_DIR").withValue(s.effectiveCniConfDir()).build());
+    env.add(new EnvVarBuilder().withName("KUBEVDE_MULTUS").withValue(Boolean.toString(s.multusEnabled())).build());
+    if (s.mtu() != null && s.mtu() > 0) {
+      env.add(new EnvVarBuilder().withName("KUBEVDE_DEFAULT_MTU").withValue(s.mtu().toString()).build());
+    }
+    if (s.logLevel() != null && !s.logLevel().isBlank()) {
+      env.add(new EnvVarBuilder().withName("KUBEVDE_LOG_LEVEL").withValue(s.logLevel()).build());
+    }
+    if (s.resources() != null) agent.setResources(s.resources());
+    if (s.initResources() != null) init.setResources(s.initResources());
+    if (s.tolerations() != null) pod.setTolerations(new ArrayList<>(s.tolerations()));
+    if (s.nodeSelector() != null) {
+      Map<String, String> sel = new TreeMap<>(pod.getNodeSelector());
+      sel.putAll(s.nodeSelector());
+      pod.setNodeSelector(sel);
+    }
+    if (s.securityContext() != null) agent.setSecurityContext(s.securityContext());
+    if (s.imagePullSecrets() != null) pod.setImagePullSecrets(new ArrayList<>(s.imagePullSecrets()));
+    if (s.podAnnotations() != null && !s.podAnnotations().isEmpty()) {
+      ds.getSpec().getTemplate().getMetadata().setAnnotations(new TreeMap<>(s.podAnnotations()));
+    }
+    if (s.priorityClassName() != null && !s.priorityClassName().isBlank()) {
+      pod.setPriorityClassName(s.priorityClassName());
+    }
   }
 
   /** @return one term per distinct non-empty selector, or none when any selector is empty (all nodes) */

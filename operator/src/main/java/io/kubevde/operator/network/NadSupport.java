@@ -15,8 +15,15 @@ final class NadSupport {
   private static final Duration RECHECK = Duration.ofSeconds(10);
   private volatile Instant checkedAt = Instant.EPOCH;
   private volatile boolean present;
+  private final boolean enabled;
+
+  /** @param enabled false = Multus integration off: never look for or write NADs */
+  NadSupport(boolean enabled) {
+    this.enabled = enabled;
+  }
 
   boolean present(KubernetesClient client) {
+    if (!enabled) return false;
     Instant now = Instant.now();
     if (Duration.between(checkedAt, now).compareTo(RECHECK) > 0) {
       try {

@@ -70,7 +70,7 @@ public class VdeNetworkReconciler implements Reconciler<VdeNetwork>, Cleaner<Vde
   private final Allocator allocator;
   private final Reservations reservations = new Reservations();
   private final AgentDaemonSetApplier daemonSet;
-  private final NadSupport nads = new NadSupport();
+  private final NadSupport nads;
   private final Counter allocations;
   private final Counter conflicts;
   private volatile InformerEventSource<VdeNode, VdeNetwork> vdeNodes;
@@ -85,6 +85,7 @@ public class VdeNetworkReconciler implements Reconciler<VdeNetwork>, Cleaner<Vde
     this.cfg = cfg;
     this.allocator = new Allocator(cfg.allocation());
     this.daemonSet = new AgentDaemonSetApplier(cfg);
+    this.nads = new NadSupport(cfg.agentSettings().multusEnabled());
     this.allocations = Counter.builder("kubevde.operator.allocations")
         .description("VNI/group allocations made").register(registry);
     this.conflicts = Counter.builder("kubevde.operator.conflicts")

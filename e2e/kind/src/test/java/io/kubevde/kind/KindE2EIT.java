@@ -1,0 +1,235 @@
+package io.kubevde.kind;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.marcnuri.helm.Helm;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.apps.DaemonSet;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.dsl.ExecWatch;
+import io.kubevde.api.v1alpha1.VdeNetwork;
+import io.kubevde.api.v1alpha1.VdeNode;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * kubevde on a real 3-node kind cluster, installed as a user would (architecture.md §8.5, k8s-conventions.md §6):
+ * create the cluster, load the images e2e/images/build made, install Multus, {@code helm install} charts/kubevde,
+ * apply e2e/examples (a VdeNetwork and three pods asking for it through {@code k8s.v1.cni.cncf.io/networks}),
+ * then assert what a user sees: the agent DaemonSet on every node, VdeNodes reporting, each pod's {@code net1} with
+ * an address of the network's subnet, ping across nodes and on one node with 0 % loss, attachments released when
+ * the pods go. Skips (with the reason) where Docker or kind is missing, as on the project's build machines.
+ */
+@Tag("kind")
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class KindE2EIT {
+  static final Path ROOT = Path.of(System.getProperty("kubevde.root", "../..")).toAbsolutePath().normalize();
+  static final String CLUSTER = env("KUBEVDE_KIND_CLUSTER", "kubevde-e2e");
+  static final String SYSTEM_NS = "kubevde-system";
+  static final String NS = "kubevde-e2e";
+  static final String DEFAULT_MULTUS = "https://raw.githubusercontent.com/k8snetworkplumbingwg/multus-cni/"
+      + "v4.2.2/deployments/multus-daemonset-thick.yml";
+  static boolean created;
+  static Path kubeconfig;
+  static KubernetesClient client;
+  /** why the suite cannot run here, or null */
+  static String skip;
+
+  @BeforeAll
+  static void cluster() throws Exception {
+    String why = Kind.unavailable();
+    Path images = ROOT.resolve("e2e/images/target/images");
+    if (why != null) {
+      skip = "kind e2e skipped: " + why + ". Needs a Docker engine and kind on the PATH (see e2e/README.md, "
+          + "\"kind e2e\").";
+    } else if (!Files.exists(images.resolve("kubevde-agent.tar"))) {
+      skip = "kind e2e skipped: no " + images.resolve("kubevde-agent.tar")
+          + " (run e2e/kind/run, which builds the images first)";
+    }
+    if (skip != null) {
+      System.out.println(skip);
+      return;
+    }
+    String existing = System.getenv("KUBEVDE_KIND_KUBECONFIG");
+    if (existing != null && !existing.isBlank()) {
+      kubeconfig = Path.of(existing);
+    } else {
+      Path cfg = Files.createTempFile("kind-config", ".yaml");
+      Files.writeString(cfg, Kind.clusterConfig());
+      kubeconfig = Files.createTempFile("kind-kubeconfig", "");
+      Kind.run(List.of("kind", "create", "cluster", "--name", CLUSTER, "--config", cfg.toString(),
+          "--kubeconfig", kubeconfig.toString(), "--wait", "180s"), 600);
+      created = true;
+    }
+    client = new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(Files.readString(kubeconfig))).build();
+    if (created) {
+      for (String img : List.of("kubevde-operator.tar", "kubevde-agent.tar")) {
+        Kind.run(List.of("kind", "load", "image-archive", images.resolve(img).toString(), "--name", CLUSTER), 600);
+      }
+    }
+  }
+
+  @BeforeEach
+  void runnable() {
+    Assumptions.assumeTrue(skip == null, skip);
+  }
+
+  @AfterAll
+  static void cleanUp() throws Exception {
+    if (client != null) {
+      client.namespaces().withName(NS).delete();
+      try {
+        Helm.uninstall("kubevde").withNamespace(SYSTEM_NS).withKubeConfig(kubeconfig).call();
+      } catch (RuntimeException e) {
+        System.out.println("helm uninstall: " + e.getMessage());
+      }
+      client.close();
+    }
+    if (created && !"1".equals(System.getenv("KUBEVDE_KIND_KEEP"))) {
+      Kind.run(List.of("kind", "delete", "cluster", "--name", CLUSTER), 300);
+    }
+  }
+
+  @Test
+  @Order(1)
+  void helmInstallsTheOperatorAndMultus() throws Exception {
+    String multus = env("KUBEVDE_KIND_MULTUS", DEFAULT_MULTUS);
+    if (!"none".equals(multus)) {
+      Kind.run(List.of("kubectl", "--kubeconfig", kubeconfig.toString(), "apply", "-f", multus), 300);
+      await().atMost(Duration.ofMinutes(5)).until(() -> client.apps().daemonSets().inNamespace("kube-system")
+          .list().getItems().stream().filter(d -> d.getMetadata().getName().startsWith("kube-multus"))
+          .anyMatch(KindE2EIT::rolledOut));
+    }
+    client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(SYSTEM_NS)
+        .addToLabels("pod-security.kubernetes.io/enforce", "privileged").endMetadata().build()).serverSideApply();
+    var release = new Helm(ROOT.resolve("charts/kubevde")).install().withName("kubevde").withNamespace(SYSTEM_NS)
+        .withKubeConfig(kubeconfig).set("operator.image.pullPolicy", "Never").set("agent.image.pullPolicy", "Never")
+        .set("multus.enabled", Boolean.toString(!"none".equals(multus))).call();
+    assertThat(release.getStatus()).isEqualTo("deployed");
+    await().atMost(Duration.ofMinutes(3)).until(() -> {
+      var d = client.apps().deployments().inNamespace(SYSTEM_NS).withName("kubevde-operator").get();
+      return d != null && d.getStatus() != null && Integer.valueOf(1).equals(d.getStatus().getReadyReplicas());
+    });
+  }
+
+  @Test
+  @Order(2)
+  void aNetworkBringsTheAgentToEveryNode() throws Exception {
+    client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NS).endMetadata().build())
+        .serverSideApply();
+    for (HasMetadata o : load("vdenetwork-blue.yaml")) client.resource(o).inNamespace(NS).serverSideApply();
+    await().atMost(Duration.ofMinutes(2)).untilAsserted(() -> {
+      VdeNetwork n = client.resources(VdeNetwork.class).inNamespace(NS).withName("blue").get();
+      assertThat(n.getStatus()).isNotNull();
+      assertThat(n.getStatus().conditions()).anySatisfy(c -> {
+        assertThat(c.getType()).isEqualTo("Ready");
+        assertThat(c.getStatus()).isEqualTo("True");
+      });
+    });
+    int nodes = client.nodes().list().getItems().size();
+    assertThat(nodes).isEqualTo(3);
+    await().atMost(Duration.ofMinutes(5)).until(() -> rolledOut(
+        client.apps().daemonSets().inNamespace(SYSTEM_NS).withName("kubevde-agent").get()));
+    await().atMost(Duration.ofMinutes(2)).until(() ->
+        client.resources(VdeNode.class).list().getItems().size() == nodes);
+  }
+
+  @Test
+  @Order(3)
+  void podsGetNet1AndPingAcrossNodesAndOnOneNode() throws Exception {
+    Assumptions.assumeFalse("none".equals(System.getenv("KUBEVDE_KIND_MULTUS")),
+        "pod attachment needs Multus (KUBEVDE_KIND_MULTUS=none)");
+    String image = env("KUBEVDE_KIND_TEST_IMAGE", "busybox:1.36");
+    for (HasMetadata o : load("pods-blue.yaml")) {
+      Pod p = (Pod) o;
+      p.getSpec().getContainers().forEach(c -> c.setImage(image));
+      client.resource(p).inNamespace(NS).create();
+    }
+    for (String name : List.of("blue-a", "blue-b", "blue-c")) {
+      client.pods().inNamespace(NS).withName(name).waitUntilReady(5, TimeUnit.MINUTES);
+    }
+    Pod a = client.pods().inNamespace(NS).withName("blue-a").get();
+    Pod b = client.pods().inNamespace(NS).withName("blue-b").get();
+    Pod c = client.pods().inNamespace(NS).withName("blue-c").get();
+    assertThat(a.getSpec().getNodeName()).isNotEqualTo(b.getSpec().getNodeName());
+    assertThat(a.getSpec().getNodeName()).isEqualTo(c.getSpec().getNodeName());
+    String ipB = net1Address("blue-b");
+    String ipC = net1Address("blue-c");
+    assertThat(net1Address("blue-a")).startsWith("192.168.77.");
+    assertThat(ping("blue-a", ipB)).as("cross-node ping").contains(" 0% packet loss");
+    assertThat(ping("blue-a", ipC)).as("same-node ping").contains(" 0% packet loss");
+    assertThat(a.getMetadata().getAnnotations().get("k8s.v1.cni.cncf.io/network-status")).contains("net1");
+  }
+
+  @Test
+  @Order(4)
+  void deletingThePodsReleasesTheirAttachments() {
+    client.pods().inNamespace(NS).withLabel("app", "kubevde-e2e").delete();
+    await().atMost(Duration.ofMinutes(3)).until(() -> {
+      VdeNetwork n = client.resources(VdeNetwork.class).inNamespace(NS).withName("blue").get();
+      return n.getStatus() != null && (n.getStatus().attachments() == null || n.getStatus().attachments() == 0);
+    });
+    client.resources(VdeNetwork.class).inNamespace(NS).withName("blue").delete();
+    await().atMost(Duration.ofMinutes(2)).until(() ->
+        client.resources(VdeNetwork.class).inNamespace(NS).withName("blue").get() == null);
+  }
+
+  private static List<HasMetadata> load(String example) throws IOException {
+    try (InputStream in = Files.newInputStream(ROOT.resolve("e2e/examples").resolve(example))) {
+      return client.load(in).items();
+    }
+  }
+
+  private static String net1Address(String pod) throws Exception {
+    String out = exec(pod, "ip", "-4", "-o", "addr", "show", "dev", "net1");
+    Matcher m = Pattern.compile("inet (\\d+\\.\\d+\\.\\d+\\.\\d+)/").matcher(out);
+    assertThat(m.find()).as("net1 of %s: %s", pod, out).isTrue();
+    return m.group(1);
+  }
+
+  private static String ping(String pod, String ip) throws Exception {
+    return exec(pod, "ping", "-c", "5", "-W", "2", ip);
+  }
+
+  private static String exec(String pod, String... cmd) throws Exception {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try (ExecWatch w = client.pods().inNamespace(NS).withName(pod).writingOutput(out).writingError(out).exec(cmd)) {
+      w.exitCode().get(60, TimeUnit.SECONDS);
+    }
+    return out.toString();
+  }
+
+  private static boolean rolledOut(DaemonSet d) {
+    return d != null && d.getStatus() != null && d.getStatus().getDesiredNumberScheduled() != null
+        && d.getStatus().getDesiredNumberScheduled() > 0
+        && d.getStatus().getDesiredNumberScheduled().equals(d.getStatus().getNumberReady());
+  }
+
+  private static String env(String name, String dflt) {
+    String v = System.getenv(name);
+    return v == null || v.isBlank() ? dflt : v;
+  }
+
+}
