@@ -96,6 +96,48 @@ class DataPlaneTest {
         }
     }
 
+    static String get(int port, String path) throws Exception {
+        var c = java.net.http.HttpClient.newHttpClient();
+        var r = c.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + path)).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        return r.statusCode() + "\n" + r.body();
+    }
+
+    static double metric(String scrape, String prefix) {
+        return scrape.lines().filter(l -> l.startsWith(prefix)).mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+    }
+
+    @Test
+    void metricsAndHealthEndpointsShowTraffic() throws Exception {
+        try (Agent agent = new Agent(AgentConfig.standalone(dir, "n1").withPorts(0, 0))) {
+            agent.start();
+            int hp = agent.http().healthPort(), mp = agent.http().metricsPort();
+            assertThat(get(hp, "/healthz")).startsWith("200");
+            assertThat(get(hp, "/readyz?verbose")).startsWith("200").contains("[+]cni-socket");
+            String a = netns.create(), b = netns.create();
+            assertThat(cni(agent, "ADD", "ma", a).exitCode()).isZero();
+            assertThat(cni(agent, "ADD", "mb", b).exitCode()).isZero();
+            assertThat(ping(a, addressOf(b), 5)).isTrue();
+            String m = get(mp, "/metrics");
+            assertThat(m).startsWith("200");
+            String pod = "{network=\"default/dp\",node=\"n1\",port_kind=\"pod\"}";
+            assertThat(metric(m, "vde_port_receive_packets_total" + pod)).isGreaterThanOrEqualTo(10);
+            assertThat(metric(m, "vde_port_transmit_packets_total" + pod)).isGreaterThanOrEqualTo(10);
+            assertThat(metric(m, "vde_port_receive_bytes_total" + pod)).isGreaterThanOrEqualTo(10 * 98);
+            assertThat(m).contains("vde_port_receive_drop_total" + pod, "vde_port_transmit_drop_total" + pod);
+            assertThat(metric(m, "vde_switch_ports{network=\"default/dp\"")).isEqualTo(2);
+            assertThat(metric(m, "vde_switch_mac_entries{network=\"default/dp\"")).isGreaterThanOrEqualTo(2);
+            assertThat(metric(m, "vde_cni_requests_total{command=\"ADD\",result=\"success\"}")).isEqualTo(2);
+            assertThat(metric(m, "vde_cni_request_duration_seconds_count{command=\"ADD\"}")).isEqualTo(2);
+            assertThat(m).contains("vde_cni_request_duration_seconds_bucket{command=\"ADD\",le=");
+            assertThat(m).contains("vde_build_info{version=\"");
+            // a DEL keeps the pod counters (monotonic)
+            double before = metric(m, "vde_port_receive_packets_total" + pod);
+            assertThat(cni(agent, "DEL", "mb", b).exitCode()).isZero();
+            assertThat(metric(get(mp, "/metrics"), "vde_port_receive_packets_total" + pod)).isGreaterThanOrEqualTo(before);
+        }
+    }
+
     @Test
     void cVdePlugJoinsThroughTheRendezvousDirectory() throws Exception {
         assumeTrue(TestNetns.exec("which", "vde_plug").exit() == 0, "needs the C vde_plug");
