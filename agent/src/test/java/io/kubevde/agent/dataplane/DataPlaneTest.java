@@ -86,7 +86,8 @@ class DataPlaneTest {
             assertThat(ping(a, ipB, 3)).as("ping a -> b " + ipB).isTrue();
             assertThat(sw.node().ports().stream().filter(p -> sw.portKind(p).equals("pod"))
                     .mapToLong(p -> p.stats().rxFrames()).sum()).isGreaterThanOrEqualTo(6);
-            assertThat(sw.node().macTableSize()).isGreaterThanOrEqualTo(2);
+            // direct-mapped 256-slot table: two random MACs share a slot with p = 1/256, so ≥ 1
+            assertThat(sw.node().macTableSize()).isGreaterThanOrEqualTo(1);
 
             assertThat(cni(agent, "DEL", "cb", b).exitCode()).isZero();
             assertThat(sw.attachments()).isEqualTo(1);
@@ -126,7 +127,7 @@ class DataPlaneTest {
             assertThat(metric(m, "vde_port_receive_bytes_total" + pod)).isGreaterThanOrEqualTo(10 * 98);
             assertThat(m).contains("vde_port_receive_drop_total" + pod, "vde_port_transmit_drop_total" + pod);
             assertThat(metric(m, "vde_switch_ports{network=\"default/dp\"")).isEqualTo(2);
-            assertThat(metric(m, "vde_switch_mac_entries{network=\"default/dp\"")).isGreaterThanOrEqualTo(2);
+            assertThat(metric(m, "vde_switch_mac_entries{network=\"default/dp\"")).isGreaterThanOrEqualTo(1);
             assertThat(metric(m, "vde_cni_requests_total{command=\"ADD\",result=\"success\"}")).isEqualTo(2);
             assertThat(metric(m, "vde_cni_request_duration_seconds_count{command=\"ADD\"}")).isEqualTo(2);
             assertThat(m).contains("vde_cni_request_duration_seconds_bucket{command=\"ADD\",le=");
