@@ -62,7 +62,7 @@ public final class DataPlane implements AutoCloseable {
      * Creates or updates the network's switch from the operator's config. A switch/hub change recreates the switch
      * and re-attaches its taps.
      *
-     * @throws IOException when the switch or the uplink cannot be opened
+     * @throws IOException when the switch cannot be opened (an uplink failure is retried, see {@link NetworkSwitch})
      */
     public synchronized void apply(NetworkConfig cfg) throws IOException {
         String uplink = cfg.uplinkVnl(selfAddress, uplinkIf);
@@ -80,6 +80,11 @@ public final class DataPlane implements AutoCloseable {
                 + (uplink == null ? ", no uplink" : ", uplink " + uplink));
         if (sw != null) reattach(cfg.key());
         listeners.forEach(Runnable::run);
+    }
+
+    /** Retries uplinks that are not up (heartbeat). */
+    public void retryUplinks() {
+        for (NetworkSwitch sw : networks()) sw.retryUplink();
     }
 
     /** Stops the network's switch (its taps lose their port; the taps themselves stay in the pods). */

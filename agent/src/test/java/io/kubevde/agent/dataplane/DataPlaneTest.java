@@ -122,7 +122,7 @@ class DataPlaneTest {
             String m = get(mp, "/metrics");
             assertThat(m).startsWith("200");
             String pod = "{network=\"default/dp\",node=\"n1\",port_kind=\"pod\"}";
-            assertThat(metric(m, "vde_port_receive_packets_total" + pod)).isGreaterThanOrEqualTo(10);
+            assertThat(metric(m, "vde_port_receive_packets_total" + pod)).as(m).isGreaterThanOrEqualTo(10);
             assertThat(metric(m, "vde_port_transmit_packets_total" + pod)).isGreaterThanOrEqualTo(10);
             assertThat(metric(m, "vde_port_receive_bytes_total" + pod)).isGreaterThanOrEqualTo(10 * 98);
             assertThat(m).contains("vde_port_receive_drop_total" + pod, "vde_port_transmit_drop_total" + pod);
@@ -136,6 +136,27 @@ class DataPlaneTest {
             double before = metric(m, "vde_port_receive_packets_total" + pod);
             assertThat(cni(agent, "DEL", "mb", b).exitCode()).isZero();
             assertThat(metric(get(mp, "/metrics"), "vde_port_receive_packets_total" + pod)).isGreaterThanOrEqualTo(before);
+        }
+    }
+
+    @Test
+    void anUplinkThatCannotOpenLeavesTheSwitchServingButNotReady() throws Exception {
+        try (Agent agent = new Agent(AgentConfig.standalone(dir, "n1").withPorts(0, -1))) {
+            agent.start();
+            NetworkConfig bad = new NetworkConfig("default", "dp", "u", "vxvde", "vxvde://239.77.0.1/port=24789/vni=7/if=kvnoif0",
+                    24789, 7L, 0, false, "none", null, null, java.util.List.of(), null, java.util.List.of(), Map.of(), true);
+            agent.dataPlane().apply(bad);
+            NetworkSwitch sw = agent.dataPlane().network("default/dp").orElseThrow();
+            assertThat(sw.ready()).isFalse();
+            assertThat(sw.uplinkError()).isNotBlank();
+            assertThat(get(agent.http().healthPort(), "/readyz")).startsWith("503").contains("[-]data-plane");
+            String a = netns.create();
+            assertThat(cni(agent, "ADD", "ua", a).exitCode()).as("pods are still served").isZero();
+            assertThat(sw.attachments()).isEqualTo(1);
+            // the operator switches the network to local: no uplink wanted, ready
+            agent.dataPlane().apply(NetworkConfig.local("default/dp"));
+            assertThat(agent.dataPlane().network("default/dp").orElseThrow().ready()).isTrue();
+            assertThat(get(agent.http().healthPort(), "/readyz")).startsWith("200");
         }
     }
 
