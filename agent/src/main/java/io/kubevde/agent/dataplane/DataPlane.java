@@ -78,7 +78,7 @@ public final class DataPlane implements AutoCloseable {
         switches.put(cfg.key(), NetworkSwitch.open(cfg, directoryOf(cfg.key()), uplink));
         LOG.info("network " + cfg.key() + ": " + (cfg.hub() ? "hub" : "switch") + " at " + directoryOf(cfg.key())
                 + (uplink == null ? ", no uplink" : ", uplink " + uplink));
-        if (sw != null) reattach(cfg.key());
+        reattach(cfg.key()); // a recreated switch, or a network back after its ConfigMap was deleted and recreated
         listeners.forEach(Runnable::run);
     }
 
@@ -87,7 +87,10 @@ public final class DataPlane implements AutoCloseable {
         for (NetworkSwitch sw : networks()) sw.retryUplink();
     }
 
-    /** Stops the network's switch (its taps lose their port; the taps themselves stay in the pods). */
+    /**
+     * Stops the network's switch (its taps lose their port; the taps themselves stay in the pods and stay listed in
+     * {@link #attachments}, and are re-attached if the network comes back).
+     */
     public synchronized void remove(String key) {
         NetworkSwitch sw = switches.remove(key);
         if (sw != null) {

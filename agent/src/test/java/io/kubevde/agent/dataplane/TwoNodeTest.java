@@ -68,7 +68,7 @@ class TwoNodeTest {
 
     static NetworkConfig unicast(int port) {
         return new NetworkConfig("default", "dp", "u", "vxvde-unicast", null, port, 4242L, 0, false, "none", null, null,
-                List.of(), null, List.of("127.0.0.1", "127.0.0.2"), Map.of(), true);
+                List.of(), null, List.of("127.0.0.1", "127.0.0.2"), Map.of(), true, "02:77:00");
     }
 
     @Test
@@ -85,6 +85,7 @@ class TwoNodeTest {
             addPod(n1, "ua", a, "192.168.77.10");
             String ipB = addPod(n2, "ub", b, "192.168.77.20");
             assertThat(DataPlaneTest.ping(a, ipB, 3)).as("pod on n1 pings pod on n2 over vxvde unicast").isTrue();
+            assertThat(TestNetns.sh("ip", "-n", a, "link", "show", "net1")).as("network macPrefix").contains("link/ether 02:77:00:");
             assertThat(n1.dataPlane().network("default/dp").orElseThrow().ready()).isTrue();
         }
     }

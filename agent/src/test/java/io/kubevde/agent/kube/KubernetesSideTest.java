@@ -156,6 +156,12 @@ class KubernetesSideTest {
             await().atMost(Duration.ofSeconds(60)).until(() -> agent.dataPlane().network(ns + "/blue").isEmpty());
             await().atMost(Duration.ofSeconds(60)).until(() -> vdeNode().getStatus().networks().stream()
                     .noneMatch(n -> n.name().equals("blue")));
+
+            // recreated: the pods' taps (still in the pods) are re-attached
+            client.configMaps().inNamespace(ns).resource(configMap("blue", "learning")).create();
+            await().atMost(Duration.ofSeconds(60)).until(() -> agent.dataPlane().network(ns + "/blue")
+                    .map(s -> s.attachments() == 2).orElse(false));
+            assertThat(TestNetns.exec("ip", "netns", "exec", a, "ping", "-c", "2", "-i", "0.2", "-W", "2", ipB).exit()).isZero();
         }
     }
 
