@@ -43,6 +43,8 @@ public final class AgentMetrics {
     private final LinkManager links;
     private final Map<String, List<Meter>> perNetwork = new HashMap<>();
     private final Map<String, List<Meter>> perPath = new HashMap<>();
+    /** Strong references: Micrometer function meters hold their state object weakly. */
+    private final Map<String, PortTotals> totalsByNetwork = new HashMap<>();
 
     /**
      * @param node      this node (label)
@@ -83,7 +85,11 @@ public final class AgentMetrics {
         Map<String, NetworkSwitch> now = new HashMap<>();
         for (NetworkSwitch sw : dataPlane.networks()) now.put(sw.config().key(), sw);
         for (String key : new ArrayList<>(perNetwork.keySet())) {
-            if (!now.containsKey(key)) perNetwork.remove(key).forEach(registry::remove);
+            PortTotals t = totalsByNetwork.get(key);
+            if (!now.containsKey(key) || (t != null && t.sw != now.get(key))) { // gone, or recreated (hub/switch)
+                perNetwork.remove(key).forEach(registry::remove);
+                totalsByNetwork.remove(key);
+            }
         }
         for (var e : now.entrySet()) {
             if (perNetwork.containsKey(e.getKey())) continue;
@@ -116,6 +122,7 @@ public final class AgentMetrics {
         List<Meter> out = new ArrayList<>();
         Tags base = Tags.of("network", key, "node", node);
         PortTotals totals = new PortTotals(sw);
+        totalsByNetwork.put(key, totals);
         for (String kind : KINDS) {
             Tags t = base.and("port_kind", kind);
             out.add(counter("vde.port.receive.bytes", t, totals, kind, 0, "bytes received from ports"));

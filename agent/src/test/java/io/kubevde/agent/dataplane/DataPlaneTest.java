@@ -144,7 +144,7 @@ class DataPlaneTest {
         try (Agent agent = new Agent(AgentConfig.standalone(dir, "n1").withPorts(0, -1))) {
             agent.start();
             NetworkConfig bad = new NetworkConfig("default", "dp", "u", "vxvde", "vxvde://239.77.0.1/port=24789/vni=7/if=kvnoif0",
-                    24789, 7L, 0, false, "none", null, null, java.util.List.of(), null, java.util.List.of(), Map.of(), true, null);
+                    24789, 7L, 0, false, "none", null, null, java.util.List.of(), null, java.util.List.of(), Map.of(), true, null, null);
             agent.dataPlane().apply(bad);
             NetworkSwitch sw = agent.dataPlane().network("default/dp").orElseThrow();
             assertThat(sw.ready()).isFalse();
@@ -197,6 +197,7 @@ class DataPlaneTest {
         }
         assertThat(TestNetns.exec("ip", "-n", a, "link", "show", "net1").exit()).as("tap survives the agent").isZero();
         assertThat(ping(a, ipB, 1)).as("no switch, no traffic").isFalse();
+        TestNetns.sh("ip", "-n", a, "neigh", "flush", "dev", "net1");
         try (Agent agent = new Agent(AgentConfig.standalone(dir, "n1"))) {
             agent.start();
             assertThat(agent.dataPlane().attachments()).hasSize(2);
