@@ -87,6 +87,7 @@ class TwoNodeTest {
             assertThat(DataPlaneTest.ping(a, ipB, 3)).as("pod on n1 pings pod on n2 over vxvde unicast").isTrue();
             assertThat(TestNetns.sh("ip", "-n", a, "link", "show", "net1")).as("network macPrefix").contains("link/ether 02:77:00:");
             assertThat(n1.dataPlane().network("default/dp").orElseThrow().ready()).isTrue();
+            assertThat(n1.metrics().scrape()).contains("vde_vxvde_peers{network=\"default/dp\",node=\"n1\"} 1.0");
             // the network's vlan tags the uplink: another VID on the other node cuts the pods apart
             n2.dataPlane().apply(unicast(port, 200));
             assertThat(DataPlaneTest.ping(a, ipB, 2)).as("VLAN 100 vs 200").isFalse();
