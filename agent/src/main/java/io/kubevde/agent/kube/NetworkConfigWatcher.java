@@ -50,10 +50,14 @@ public final class NetworkConfigWatcher implements AutoCloseable {
         this.cache = cache;
     }
 
-    /** Starts the informer in {@code namespace} (returns at once; see {@link #synced}). */
+    /**
+     * Starts the informer in {@code namespace}; returns at once (see {@link #synced}); an unreachable API server is
+     * retried (the data plane keeps running from the cache meanwhile).
+     */
     public void start(String namespace) {
         informer = client.configMaps().inNamespace(namespace).withLabel(COMPONENT_LABEL, COMPONENT)
-                .inform(new ResourceEventHandler<>() {
+                .runnableInformer(60_000);
+        informer.addEventHandler(new ResourceEventHandler<>() {
                     @Override
                     public void onAdd(ConfigMap cm) {
                         applied(cm);
@@ -72,7 +76,8 @@ public final class NetworkConfigWatcher implements AutoCloseable {
                             cache.delete(key);
                         }
                     }
-                }, 60_000);
+                });
+        Informers.startRetrying(informer, "ConfigMaps in " + namespace);
     }
 
     /** Whether the initial list has been delivered. */

@@ -161,6 +161,31 @@ class DataPlaneTest {
     }
 
     @Test
+    void anUnreachableApiServerDoesNotBlockStartOrPods() throws Exception {
+        Path kc = dir.resolve("kubeconfig");
+        Files.writeString(kc, """
+                apiVersion: v1
+                kind: Config
+                clusters: [{name: c, cluster: {server: "https://127.0.0.1:9"}}]
+                users: [{name: u, user: {token: t}}]
+                contexts: [{name: x, context: {cluster: c, user: u}}]
+                current-context: x
+                """);
+        AgentConfig cfg = AgentConfig.standalone(dir, "n1").withKubernetes(kc, "kubevde-system", 1_000).withPorts(0, -1);
+        try (Agent agent = new Agent(cfg)) {
+            long t0 = System.nanoTime();
+            agent.start();
+            assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0)).as("start-up ms").isLessThan(10_000);
+            String a = netns.create(), b = netns.create();
+            assertThat(cni(agent, "ADD", "na", a).exitCode()).isZero();
+            assertThat(cni(agent, "ADD", "nb", b).exitCode()).isZero();
+            assertThat(ping(a, addressOf(b), 2)).isTrue();
+            assertThat(get(agent.http().healthPort(), "/healthz")).startsWith("200");
+            assertThat(get(agent.http().healthPort(), "/readyz")).startsWith("503").contains("[-]informer-networks");
+        }
+    }
+
+    @Test
     void cVdePlugJoinsThroughTheRendezvousDirectory() throws Exception {
         assumeTrue(TestNetns.exec("which", "vde_plug").exit() == 0, "needs the C vde_plug");
         try (Agent agent = new Agent(AgentConfig.standalone(dir, "n1"))) {
