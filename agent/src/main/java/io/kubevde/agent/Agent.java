@@ -1,0 +1,205 @@
+package io.kubevde.agent;
+
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.kubevde.agent.cni.AttachmentStore;
+import io.kubevde.agent.cni.CniServer;
+import io.kubevde.agent.cni.IpAllocator;
+import io.kubevde.agent.cni.IpTool;
+import io.kubevde.agent.cni.TapAttachmentHandler;
+import io.kubevde.agent.dataplane.DataPlane;
+import io.kubevde.agent.dataplane.LinkManager;
+import io.kubevde.agent.dataplane.NetworkCache;
+import io.kubevde.agent.dataplane.NetworkConfig;
+import io.kubevde.agent.dataplane.NetworkSwitch;
+import io.kubevde.agent.dataplane.SwitchingAttachmentHandler;
+import io.kubevde.agent.http.HttpEndpoints;
+import io.kubevde.agent.kube.LinkEvents;
+import io.kubevde.agent.kube.LinkWatcher;
+import io.kubevde.agent.kube.NetworkConfigWatcher;
+import io.kubevde.agent.kube.VdeNodeReporter;
+import io.kubevde.agent.metrics.AgentMetrics;
+import io.kubevde.agent.metrics.MeteredHandler;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The node agent's core (architecture.md §6), without the command line: the data plane ({@link DataPlane},
+ * {@link LinkManager}), the CNI server, metrics and health endpoints and, when {@link AgentConfig#kubernetes()}, the
+ * Kubernetes side (ConfigMap and VdeLink informers, the VdeNode status heartbeat). {@link #start} restores the
+ * attachments of a previous run; {@link #close} stops everything but leaves the pods' taps (persistent) in place.
+ */
+public final class Agent implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(Agent.class.getName());
+
+    private final AgentConfig cfg;
+    private final AttachmentStore store;
+    private final DataPlane dataPlane;
+    private final LinkManager links;
+    private final SwitchingAttachmentHandler handler;
+    private final AgentMetrics metrics;
+    private final CniServer server;
+    private KubernetesClient client;
+    private NetworkConfigWatcher networkWatcher;
+    private LinkWatcher linkWatcher;
+    private VdeNodeReporter reporter;
+    private LinkEvents linkEvents;
+    private HttpEndpoints http;
+    private ScheduledExecutorService heartbeat;
+    private volatile boolean closed;
+
+    /** Builds the agent (nothing runs until {@link #start}). */
+    public Agent(AgentConfig cfg) {
+        this.cfg = cfg;
+        this.store = new AttachmentStore(cfg.stateDir().resolve("attachments"));
+        this.dataPlane = new DataPlane(cfg.runDir(), cfg.nodeAddress(), cfg.uplinkInterface());
+        this.links = new LinkManager(dataPlane);
+        TapAttachmentHandler taps = new TapAttachmentHandler(store, new IpAllocator(cfg.stateDir().resolve("ipam")),
+                new IpTool(30_000), cfg.underlayMtu() - 50);
+        this.handler = new SwitchingAttachmentHandler(taps, store, dataPlane);
+        this.metrics = new AgentMetrics(cfg.nodeName(), AgentMain.VERSION, dataPlane, links);
+        this.server = new CniServer(cfg.cniSocket(), new MeteredHandler(handler, metrics));
+    }
+
+    /**
+     * Brings back the networks of the last run from the {@link NetworkCache} (Kubernetes mode), restores
+     * attachments (dropping stale records, re-attaching the rest), serves the CNI socket, then starts the Kubernetes
+     * side (informers update the networks; once synced, cached networks whose ConfigMap is gone are removed), the HTTP
+     * endpoints and the heartbeat.
+     *
+     * @throws IOException when the socket or a port cannot be served
+     */
+    public void start() throws IOException {
+        Files.createDirectories(cfg.runDir());
+        NetworkCache cache = new NetworkCache(cfg.stateDir().resolve("networks"));
+        if (cfg.kubernetes()) {
+            // the switches of the last run first (with their uplinks), so traffic resumes before the API answers
+            for (NetworkConfig n : cache.load(cfg.nodeName())) {
+                try {
+                    dataPlane.apply(n);
+                } catch (IOException | RuntimeException e) {
+                    LOG.warning("cached network " + n.key() + ": " + e.getMessage());
+                }
+            }
+        }
+        int[] r = handler.restore();
+        if (r[0] > 0 || r[1] > 0) LOG.info("removed " + r[0] + " stale attachment(s), re-attached " + r[1]);
+        server.start();
+        if (cfg.kubernetes()) {
+            client = cfg.kubeconfig() != null
+                    ? new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(Files.readString(cfg.kubeconfig()))).build()
+                    : new KubernetesClientBuilder().build();
+            networkWatcher = new NetworkConfigWatcher(client, dataPlane, cfg.nodeName(), cache);
+            networkWatcher.start(cfg.configNamespace());
+            linkWatcher = new LinkWatcher(client, links, cfg.nodeName());
+            linkWatcher.start();
+            reporter = new VdeNodeReporter(client, cfg.nodeName(), cfg.nodeAddress(), AgentMain.VERSION, dataPlane, links);
+            linkEvents = new LinkEvents(client, cfg.nodeName());
+            Thread.ofPlatform().daemon().name("agent-prune").start(() -> {
+                while (!networkWatcher.synced()) {
+                    if (closed) return;
+                    sleep(100);
+                }
+                sleep(500); // let the informer's handlers apply the listed configs
+                networkWatcher.pruneStale();
+            });
+        }
+        List<HttpEndpoints.Check> checks = new ArrayList<>();
+        checks.add(new HttpEndpoints.Check("cni-socket", server::ready));
+        checks.add(new HttpEndpoints.Check("data-plane", () -> dataPlane.networks().stream().allMatch(NetworkSwitch::ready)));
+        if (cfg.kubernetes()) {
+            checks.add(new HttpEndpoints.Check("informer-networks", networkWatcher::synced));
+            checks.add(new HttpEndpoints.Check("informer-links", linkWatcher::synced));
+        }
+        if (cfg.healthPort() >= 0 || cfg.metricsPort() >= 0) {
+            http = new HttpEndpoints(cfg.healthPort(), cfg.metricsPort(), checks, metrics::scrape);
+        }
+        heartbeat = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("agent-heartbeat").factory());
+        heartbeat.scheduleWithFixedDelay(this::beat, 0, cfg.heartbeatMs(), TimeUnit.MILLISECONDS);
+    }
+
+    private void beat() {
+        try {
+            dataPlane.retryUplinks();
+            links.resync();
+            metrics.sync();
+            if (reporter != null) reporter.report();
+            if (linkEvents != null) linkEvents.observe(links.status());
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "heartbeat failed", e);
+        }
+    }
+
+    /** Writes the VdeNode status now (tests; also done every heartbeat). */
+    public void reportNow() {
+        if (reporter != null) reporter.report();
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** The data plane. */
+    public DataPlane dataPlane() {
+        return dataPlane;
+    }
+
+    /** The VdeLinks run here. */
+    public LinkManager links() {
+        return links;
+    }
+
+    /** The metrics. */
+    public AgentMetrics metrics() {
+        return metrics;
+    }
+
+    /** The HTTP endpoints (null when both ports are off). */
+    public HttpEndpoints http() {
+        return http;
+    }
+
+    /** The attachment records. */
+    public AttachmentStore store() {
+        return store;
+    }
+
+    /** The CNI server. */
+    public CniServer cniServer() {
+        return server;
+    }
+
+    /** The configuration. */
+    public AgentConfig config() {
+        return cfg;
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        if (heartbeat != null) heartbeat.shutdownNow();
+        if (http != null) http.close();
+        try {
+            server.close();
+        } catch (IOException | RuntimeException ignored) {
+            // exiting anyway
+        }
+        if (linkWatcher != null) linkWatcher.close();
+        if (networkWatcher != null) networkWatcher.close();
+        links.close();
+        dataPlane.close();
+        if (client != null) client.close();
+    }
+}

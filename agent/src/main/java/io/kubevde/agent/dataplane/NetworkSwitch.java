@@ -1,0 +1,185 @@
+package io.kubevde.agent.dataplane;
+
+import io.kubevde.agent.cni.AttachmentKey;
+import io.kubevde.vdeplug.OpenArgs;
+import io.kubevde.vdeplug.Plug;
+import io.kubevde.vdeplug.Plugs;
+import io.kubevde.vdeplug.netnode.Netnode;
+import io.kubevde.vdeplug.netnode.NetnodeConfig;
+import io.kubevde.vdeplug.netnode.NetnodeKind;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * One network on this node (architecture.md §6): a switch netnode ({@code hub} when the network says so) serving the
+ * rendezvous directory {@code <run-dir>/net/<ns>/<name>} (so {@code vde_plug vde://DIR tap://x} or qemu join the
+ * L2), with ports for the uplink (a vxvde plug; none for {@code local}), one per pod tap and one per VdeLink.
+ * Thread-safe.
+ */
+public final class NetworkSwitch implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(NetworkSwitch.class.getName());
+
+    private final Netnode node;
+    private volatile NetworkConfig config;
+    private volatile String uplinkVnl;
+    private volatile int uplinkPort = -1;
+    private volatile String wantedUplink;
+    private volatile String uplinkError;
+    private final Map<AttachmentKey, Integer> taps = new ConcurrentHashMap<>();
+
+    private NetworkSwitch(Netnode node, NetworkConfig config) {
+        this.node = node;
+        this.config = config;
+    }
+
+    /**
+     * Starts the switch and its uplink. An uplink that cannot be opened (no multicast route, address not there yet)
+     * is logged and retried by {@link #retryUplink} (every heartbeat); the switch is not {@link #ready} meanwhile but
+     * serves its pods and rendezvous.
+     *
+     * @param directory the rendezvous directory (its parent is created)
+     * @param uplink    the uplink VNL, or null for none
+     * @throws IOException when the rendezvous cannot be served
+     */
+    public static NetworkSwitch open(NetworkConfig config, Path directory, String uplink) throws IOException {
+        Files.createDirectories(directory.getParent());
+        Netnode node = Netnode.open(config.hub() ? NetnodeKind.HUB : NetnodeKind.SWITCH, NetnodeConfig.at(directory));
+        NetworkSwitch sw = new NetworkSwitch(node, config);
+        sw.wantedUplink = uplink;
+        sw.retryUplink();
+        return sw;
+    }
+
+    /** The network config this switch runs. */
+    public NetworkConfig config() {
+        return config;
+    }
+
+    /** The netnode (ports, stats, MAC table). */
+    public Netnode node() {
+        return node;
+    }
+
+    /** The uplink VNL in use (open), or null. */
+    public String uplinkVnl() {
+        return uplinkVnl;
+    }
+
+    /**
+     * Applies a newer config: replaces the uplink port when its VNL changed. A switch/hub change needs a new switch
+     * (the caller recreates it; see {@link DataPlane}).
+     *
+     * @throws IOException when the new uplink cannot be opened (the switch then runs without uplink)
+     */
+    public synchronized void update(NetworkConfig newConfig, String uplink) throws IOException {
+        boolean vlanChanged = !java.util.Objects.equals(newConfig.vlan(), config.vlan());
+        this.config = newConfig;
+        if (vlanChanged || !java.util.Objects.equals(uplink, wantedUplink)) {
+            wantedUplink = uplink;
+            uplinkVnl = null;
+            if (uplinkPort >= 0) node.removePort(uplinkPort);
+            uplinkPort = -1;
+        }
+        retryUplink();
+    }
+
+    /**
+     * Opens the wanted uplink if it is not a live port (first start, a failed open, a plug that closed).
+     *
+     * @return true when the uplink (or no uplink) is in place
+     */
+    public synchronized boolean retryUplink() {
+        if (wantedUplink == null) return true;
+        if (ready()) return true;
+        try {
+            setUplink(wantedUplink);
+            if (uplinkError != null) LOG.info("network " + config.key() + ": uplink " + wantedUplink + " up");
+            uplinkError = null;
+            return true;
+        } catch (IOException | RuntimeException e) {
+            if (!String.valueOf(e.getMessage()).equals(uplinkError)) {
+                LOG.warning("network " + config.key() + ": cannot open uplink " + wantedUplink + ": " + e.getMessage()
+                        + " (retrying every heartbeat)");
+            }
+            uplinkError = String.valueOf(e.getMessage());
+            return false;
+        }
+    }
+
+    /** Why the uplink is not up, or null. */
+    public String uplinkError() {
+        return uplinkError;
+    }
+
+    private synchronized void setUplink(String vnl) throws IOException {
+        if (uplinkPort >= 0) node.removePort(uplinkPort);
+        uplinkPort = -1;
+        uplinkVnl = null;
+        if (vnl == null) return;
+        Plug p = Plugs.open(vnl, OpenArgs.DEFAULT.withDescription("kubevde uplink " + config.key()));
+        if (config.vlan() != null) p = new VlanPlug(p, config.vlan());
+        uplinkPort = node.addPort(p, "uplink " + vnl);
+        uplinkVnl = vnl;
+    }
+
+    /**
+     * Adds a pod's tap as a port (replacing a previous port of the same attachment).
+     *
+     * @param key  the attachment
+     * @param plug the opened tap (the switch owns it from now on)
+     * @throws IOException when the switch is closed
+     */
+    public void attach(AttachmentKey key, Plug plug) throws IOException {
+        int id = node.addPort(plug, "pod " + key.containerId() + "/" + key.ifName());
+        Integer old = taps.put(key, id);
+        if (old != null) node.removePort(old);
+    }
+
+    /** Removes (and closes) the attachment's port; false when it had none. */
+    public boolean detach(AttachmentKey key) {
+        Integer id = taps.remove(key);
+        return id != null && node.removePort(id);
+    }
+
+    /** Number of pod attachments with a port. */
+    public int attachments() {
+        return taps.size();
+    }
+
+    /** Whether the attachment has a live port. */
+    public boolean attached(AttachmentKey key) {
+        Integer id = taps.get(key);
+        return id != null && node.ports().stream().anyMatch(p -> p.id() == id);
+    }
+
+    /** Whether the switch forwards (not closed; the uplink, when wanted, is a live port). */
+    public boolean ready() {
+        int up = uplinkPort;
+        if (wantedUplink == null) return true;
+        return uplinkVnl != null && up >= 0 && node.ports().stream().anyMatch(p -> p.id() == up);
+    }
+
+    /** Kind of port {@code id}: {@code uplink}, {@code pod}, {@code link} or {@code client} (a vde:// client). */
+    public String portKind(Netnode.PortInfo p) {
+        // by the description given at addPort (stable from the port's first frame; no race with the taps map)
+        String d = p.description();
+        if (p.id() == uplinkPort || d.startsWith("uplink ")) return "uplink";
+        if (d.startsWith("pod ")) return "pod";
+        if (d.startsWith("link ")) return "link";
+        return "client";
+    }
+
+    @Override
+    public void close() {
+        try {
+            node.close();
+        } catch (RuntimeException e) {
+            LOG.log(Level.FINE, "close " + config.key(), e);
+        }
+    }
+}
