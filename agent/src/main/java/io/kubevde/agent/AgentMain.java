@@ -1,10 +1,5 @@
 package io.kubevde.agent;
 
-import io.kubevde.agent.cni.AttachmentStore;
-import io.kubevde.agent.cni.CniServer;
-import io.kubevde.agent.cni.IpAllocator;
-import io.kubevde.agent.cni.IpTool;
-import io.kubevde.agent.cni.TapAttachmentHandler;
 import io.kubevde.cni.protocol.AgentProtocol;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -14,45 +9,80 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * The node agent's entry point (wiring only): cleans stale attachment records, then serves the CNI binary on the
- * agent socket until SIGTERM/SIGINT. Prints {@code kubevde-agent: ready} on stdout once the socket listens.
+ * The node agent's entry point (flags → {@link AgentConfig} → {@link Agent}): restores the attachments of a previous
+ * run, serves the CNI binary, runs the data plane and, unless {@code --standalone}, the Kubernetes side, until
+ * SIGTERM/SIGINT. Prints {@code kubevde-agent: ready} on stdout once the socket listens.
  */
-@Command(name = "kubevde-agent", mixinStandardHelpOptions = true, version = "kubevde-agent 0.1.0",
+@Command(name = "kubevde-agent", mixinStandardHelpOptions = true, version = "kubevde-agent " + AgentMain.VERSION,
         description = "kubevde node agent: serves the kubevde CNI binary and runs the node's VDE data plane.")
 public final class AgentMain implements Callable<Integer> {
+    /** The agent version (VdeNode spec.agentVersion, vde_build_info). */
+    public static final String VERSION = "0.1.0";
+
     @Option(names = "--cni-socket", description = "CNI socket path (default: ${DEFAULT-VALUE})")
     Path cniSocket = Path.of(AgentProtocol.DEFAULT_SOCKET);
 
     @Option(names = "--state-dir", description = "state directory: attachments/ and ipam/ (default: ${DEFAULT-VALUE})")
     Path stateDir = Path.of("/var/lib/kubevde");
 
+    @Option(names = "--run-dir", description = "run directory: rendezvous directories net/<ns>/<name> (default: ${DEFAULT-VALUE})")
+    Path runDir = Path.of("/run/kubevde");
+
     @Option(names = "--underlay-mtu", description = "underlay MTU in bytes; taps default to it minus 50 (default: ${DEFAULT-VALUE})")
     int underlayMtu = 1500;
+
+    @Option(names = "--node-name", defaultValue = "${env:NODE_NAME}", description = "this node's name (default: $NODE_NAME, else the host name)")
+    String nodeName;
+
+    @Option(names = "--node-address", defaultValue = "${env:NODE_IP}", description = "this node's underlay address (default: $NODE_IP)")
+    String nodeAddress;
+
+    @Option(names = "--uplink-interface", description = "interface for vxvde multicast uplinks (default: the routing table's choice)")
+    String uplinkInterface;
+
+    @Option(names = {"--config-namespace", "--namespace"}, defaultValue = "${env:KUBEVDE_CONFIG_NAMESPACE:-${env:POD_NAMESPACE:-kubevde-system}}",
+            description = "namespace of the operator's ConfigMaps (default: $KUBEVDE_CONFIG_NAMESPACE, $POD_NAMESPACE, kubevde-system)")
+    String configNamespace;
+
+    @Option(names = "--kubeconfig", description = "kubeconfig file (default: in-cluster, $KUBECONFIG, ~/.kube/config)")
+    Path kubeconfig;
+
+    @Option(names = "--standalone", description = "no Kubernetes: networks only from CNI configs (local switches)")
+    boolean standalone;
+
+    @Option(names = "--heartbeat-seconds", description = "VdeNode status period in seconds (default: ${DEFAULT-VALUE})")
+    int heartbeatSeconds = 10;
+
+    @Option(names = "--health-port", description = "port of /healthz and /readyz, -1 = off (default: ${DEFAULT-VALUE})")
+    int healthPort = 8081;
+
+    @Option(names = "--metrics-port", description = "port of /metrics, -1 = off (default: ${DEFAULT-VALUE})")
+    int metricsPort = 9090;
 
     /** Runs the agent; exits with its status. */
     public static void main(String[] args) {
         System.exit(new CommandLine(new AgentMain()).execute(args));
     }
 
+    AgentConfig config() throws java.net.UnknownHostException {
+        String node = nodeName == null || nodeName.isBlank() ? java.net.InetAddress.getLocalHost().getHostName() : nodeName;
+        return new AgentConfig(cniSocket, stateDir, runDir, underlayMtu, node,
+                nodeAddress == null || nodeAddress.isBlank() ? null : nodeAddress, uplinkInterface, !standalone,
+                kubeconfig, configNamespace, heartbeatSeconds * 1000L, healthPort, metricsPort);
+    }
+
     @Override
     public Integer call() throws Exception {
-        AttachmentStore store = new AttachmentStore(stateDir.resolve("attachments"));
-        TapAttachmentHandler handler = new TapAttachmentHandler(store, new IpAllocator(stateDir.resolve("ipam")),
-                new IpTool(30_000), underlayMtu - 50);
-        int cleaned = handler.reconcile();
-        if (cleaned > 0) System.err.println("kubevde-agent: removed " + cleaned + " stale attachment record(s)");
+        AgentConfig cfg = config();
         CountDownLatch stop = new CountDownLatch(1);
-        try (CniServer server = new CniServer(cniSocket, handler)) {
+        try (Agent agent = new Agent(cfg)) {
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                try {
-                    server.close();
-                } catch (Exception ignored) {
-                    // exiting anyway
-                }
+                agent.close();
                 stop.countDown();
             }));
-            server.start();
-            System.out.println("kubevde-agent: ready, CNI socket " + cniSocket + ", state " + stateDir);
+            agent.start();
+            System.out.println("kubevde-agent: ready, node " + cfg.nodeName() + ", CNI socket " + cfg.cniSocket()
+                    + ", state " + cfg.stateDir() + ", run " + cfg.runDir());
             System.out.flush();
             stop.await();
         }

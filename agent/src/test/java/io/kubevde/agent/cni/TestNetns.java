@@ -8,24 +8,24 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 /** Network namespaces for a test, unique names ({@code kvc<random>}), all deleted by {@link #close}. */
-final class TestNetns implements AutoCloseable {
+public final class TestNetns implements AutoCloseable {
     private final List<String> names = new ArrayList<>();
     private final String tag = Integer.toString(ThreadLocalRandom.current().nextInt(1 << 20, 1 << 24), 36);
 
     /** Creates one more namespace; returns its name (path: /var/run/netns/NAME). */
-    synchronized String create() {
+    public synchronized String create() {
         String n = "kvc" + tag + names.size();
         names.add(n);
         sh("ip", "netns", "add", n);
         return n;
     }
 
-    static String path(String name) {
+    public static String path(String name) {
         return "/var/run/netns/" + name;
     }
 
     /** Runs a command; returns exit code and output. */
-    static Result exec(String... cmd) {
+    public static Result exec(String... cmd) {
         try {
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -43,15 +43,15 @@ final class TestNetns implements AutoCloseable {
     }
 
     /** Runs a command and returns its output; throws when it fails. */
-    static String sh(String... cmd) {
+    public static String sh(String... cmd) {
         Result r = exec(cmd);
         if (r.exit() != 0) throw new IllegalStateException(String.join(" ", cmd) + " -> " + r.exit() + ": " + r.out());
         return r.out();
     }
 
-    record Result(int exit, String out) {}
+    public record Result(int exit, String out) {}
 
-    static boolean isRoot() {
+    public static boolean isRoot() {
         return "0".equals(exec("id", "-u").out().trim());
     }
 

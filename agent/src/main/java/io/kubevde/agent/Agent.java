@@ -1,0 +1,178 @@
+package io.kubevde.agent;
+
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.kubevde.agent.cni.AttachmentStore;
+import io.kubevde.agent.cni.CniServer;
+import io.kubevde.agent.cni.IpAllocator;
+import io.kubevde.agent.cni.IpTool;
+import io.kubevde.agent.cni.TapAttachmentHandler;
+import io.kubevde.agent.dataplane.DataPlane;
+import io.kubevde.agent.dataplane.LinkManager;
+import io.kubevde.agent.dataplane.NetworkSwitch;
+import io.kubevde.agent.dataplane.SwitchingAttachmentHandler;
+import io.kubevde.agent.http.HttpEndpoints;
+import io.kubevde.agent.kube.LinkWatcher;
+import io.kubevde.agent.kube.NetworkConfigWatcher;
+import io.kubevde.agent.kube.VdeNodeReporter;
+import io.kubevde.agent.metrics.AgentMetrics;
+import io.kubevde.agent.metrics.MeteredHandler;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The node agent's core (architecture.md §6), without the command line: the data plane ({@link DataPlane},
+ * {@link LinkManager}), the CNI server, metrics and health endpoints and, when {@link AgentConfig#kubernetes()}, the
+ * Kubernetes side (ConfigMap and VdeLink informers, the VdeNode status heartbeat). {@link #start} restores the
+ * attachments of a previous run; {@link #close} stops everything but leaves the pods' taps (persistent) in place.
+ */
+public final class Agent implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(Agent.class.getName());
+
+    private final AgentConfig cfg;
+    private final AttachmentStore store;
+    private final DataPlane dataPlane;
+    private final LinkManager links;
+    private final SwitchingAttachmentHandler handler;
+    private final AgentMetrics metrics;
+    private final CniServer server;
+    private KubernetesClient client;
+    private NetworkConfigWatcher networkWatcher;
+    private LinkWatcher linkWatcher;
+    private VdeNodeReporter reporter;
+    private HttpEndpoints http;
+    private ScheduledExecutorService heartbeat;
+
+    /** Builds the agent (nothing runs until {@link #start}). */
+    public Agent(AgentConfig cfg) {
+        this.cfg = cfg;
+        this.store = new AttachmentStore(cfg.stateDir().resolve("attachments"));
+        this.dataPlane = new DataPlane(cfg.runDir(), cfg.nodeAddress(), cfg.uplinkInterface());
+        this.links = new LinkManager(dataPlane);
+        TapAttachmentHandler taps = new TapAttachmentHandler(store, new IpAllocator(cfg.stateDir().resolve("ipam")),
+                new IpTool(30_000), cfg.underlayMtu() - 50);
+        this.handler = new SwitchingAttachmentHandler(taps, store, dataPlane);
+        this.metrics = new AgentMetrics(cfg.nodeName(), AgentMain.VERSION, dataPlane, links);
+        this.server = new CniServer(cfg.cniSocket(), new MeteredHandler(handler, metrics));
+    }
+
+    /**
+     * Starts the Kubernetes side (informers; networks first, so restored taps find their operator-made switch),
+     * restores attachments (dropping stale records, re-attaching the rest), serves the CNI socket, the HTTP endpoints
+     * and the heartbeat.
+     *
+     * @throws IOException when the socket or a port cannot be served
+     */
+    public void start() throws IOException {
+        Files.createDirectories(cfg.runDir());
+        if (cfg.kubernetes()) {
+            client = cfg.kubeconfig() != null
+                    ? new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(Files.readString(cfg.kubeconfig()))).build()
+                    : new KubernetesClientBuilder().build();
+            networkWatcher = new NetworkConfigWatcher(client, dataPlane, cfg.nodeName());
+            networkWatcher.start(cfg.configNamespace());
+            linkWatcher = new LinkWatcher(client, links, cfg.nodeName());
+            linkWatcher.start();
+            reporter = new VdeNodeReporter(client, cfg.nodeName(), cfg.nodeAddress(), AgentMain.VERSION, dataPlane, links);
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (!networkWatcher.synced() && System.nanoTime() < end) sleep(50);
+        }
+        int[] r = handler.restore();
+        if (r[0] > 0 || r[1] > 0) LOG.info("removed " + r[0] + " stale attachment(s), re-attached " + r[1]);
+        server.start();
+        List<HttpEndpoints.Check> checks = new ArrayList<>();
+        checks.add(new HttpEndpoints.Check("cni-socket", server::ready));
+        checks.add(new HttpEndpoints.Check("data-plane", () -> dataPlane.networks().stream().allMatch(NetworkSwitch::ready)));
+        if (cfg.kubernetes()) {
+            checks.add(new HttpEndpoints.Check("informer-networks", networkWatcher::synced));
+            checks.add(new HttpEndpoints.Check("informer-links", linkWatcher::synced));
+        }
+        if (cfg.healthPort() >= 0 || cfg.metricsPort() >= 0) {
+            http = new HttpEndpoints(cfg.healthPort(), cfg.metricsPort(), checks, metrics::scrape);
+        }
+        heartbeat = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("agent-heartbeat").factory());
+        heartbeat.scheduleWithFixedDelay(this::beat, 0, cfg.heartbeatMs(), TimeUnit.MILLISECONDS);
+    }
+
+    private void beat() {
+        try {
+            links.resync();
+            metrics.sync();
+            if (reporter != null) reporter.report();
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "heartbeat failed", e);
+        }
+    }
+
+    /** Writes the VdeNode status now (tests; also done every heartbeat). */
+    public void reportNow() {
+        if (reporter != null) reporter.report();
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** The data plane. */
+    public DataPlane dataPlane() {
+        return dataPlane;
+    }
+
+    /** The VdeLinks run here. */
+    public LinkManager links() {
+        return links;
+    }
+
+    /** The metrics. */
+    public AgentMetrics metrics() {
+        return metrics;
+    }
+
+    /** The HTTP endpoints (null when both ports are off). */
+    public HttpEndpoints http() {
+        return http;
+    }
+
+    /** The attachment records. */
+    public AttachmentStore store() {
+        return store;
+    }
+
+    /** The CNI server. */
+    public CniServer cniServer() {
+        return server;
+    }
+
+    /** The configuration. */
+    public AgentConfig config() {
+        return cfg;
+    }
+
+    @Override
+    public void close() {
+        if (heartbeat != null) heartbeat.shutdownNow();
+        if (http != null) http.close();
+        try {
+            server.close();
+        } catch (IOException | RuntimeException ignored) {
+            // exiting anyway
+        }
+        if (linkWatcher != null) linkWatcher.close();
+        if (networkWatcher != null) networkWatcher.close();
+        links.close();
+        dataPlane.close();
+        if (client != null) client.close();
+    }
+}

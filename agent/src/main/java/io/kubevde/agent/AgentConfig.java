@@ -1,0 +1,43 @@
+package io.kubevde.agent;
+
+import java.nio.file.Path;
+
+/**
+ * Everything the agent is started with (flags of {@link AgentMain}).
+ *
+ * @param cniSocket       the CNI socket path
+ * @param stateDir        state directory ({@code attachments/}, {@code ipam/})
+ * @param runDir          run directory: rendezvous directories under {@code net/<ns>/<name>}
+ * @param underlayMtu     underlay MTU in bytes; pod taps default to it minus 50
+ * @param nodeName        this node's name (VdeNode name, {@code nodeRanges} key)
+ * @param nodeAddress     this node's underlay address (vxvde-unicast bind and peer filtering; VdeNode spec), or null
+ * @param uplinkInterface multicast interface for vxvde uplinks, or null
+ * @param kubernetes      whether to watch Kubernetes and write the VdeNode
+ * @param kubeconfig      kubeconfig file, or null for the default chain (in-cluster, KUBECONFIG, ~/.kube/config)
+ * @param configNamespace namespace of the operator's ConfigMaps
+ * @param heartbeatMs     VdeNode status period (ms)
+ * @param healthPort      /healthz and /readyz port (0 = ephemeral, -1 = off)
+ * @param metricsPort     /metrics port (0 = ephemeral, -1 = off)
+ */
+public record AgentConfig(Path cniSocket, Path stateDir, Path runDir, int underlayMtu, String nodeName,
+                          String nodeAddress, String uplinkInterface, boolean kubernetes, Path kubeconfig,
+                          String configNamespace, long heartbeatMs, int healthPort, int metricsPort) {
+
+    /** A stand-alone agent (no Kubernetes, no HTTP) with everything under {@code dir} (tests). */
+    public static AgentConfig standalone(Path dir, String nodeName) {
+        return new AgentConfig(dir.resolve("cni.sock"), dir.resolve("state"), dir.resolve("run"), 1500, nodeName, null,
+                null, false, null, "kubevde-system", 10_000, -1, -1);
+    }
+
+    /** A copy with Kubernetes on, using {@code kubeconfig} and ConfigMaps from {@code namespace}. */
+    public AgentConfig withKubernetes(Path kubeconfig, String namespace, long heartbeatMs) {
+        return new AgentConfig(cniSocket, stateDir, runDir, underlayMtu, nodeName, nodeAddress, uplinkInterface, true,
+                kubeconfig, namespace, heartbeatMs, healthPort, metricsPort);
+    }
+
+    /** A copy with the HTTP ports set. */
+    public AgentConfig withPorts(int health, int metrics) {
+        return new AgentConfig(cniSocket, stateDir, runDir, underlayMtu, nodeName, nodeAddress, uplinkInterface,
+                kubernetes, kubeconfig, configNamespace, heartbeatMs, health, metrics);
+    }
+}

@@ -1,0 +1,186 @@
+package io.kubevde.agent.dataplane;
+
+import io.kubevde.vdeplug.OpenArgs;
+import io.kubevde.vdeplug.Plug;
+import io.kubevde.vdeplug.PlugStats;
+import io.kubevde.vdeplug.Plugs;
+import io.kubevde.vdeplug.netnode.Netnode;
+import io.kubevde.vdeplug.netnode.NetnodeConfig;
+import io.kubevde.vdeplug.netnode.NetnodeKind;
+import java.io.IOException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.logging.Logger;
+
+/**
+ * The VdeLinks this node runs (architecture.md §4, §6). {@code single}: the path's plug is a port of the network
+ * switch (a cable between the switch and the path VNL). {@code multi} / {@code bonding}: an in-process
+ * {@code multi} netnode (with duplicate suppression, {@link NetnodeConfig#DEFAULT_DEDUP_MS}) or {@code bonding}
+ * netnode (with link health, {@link NetnodeConfig#DEFAULT_HEALTH_MS}) whose host side is a port of the network switch,
+ * each path a port of it. An edit of the paths is applied as a diff: new paths are opened first, paths no longer
+ * listed are closed after; unchanged paths keep running — so a hand-off (add the new path, wait until it is up, remove
+ * the old one) loses no frame with multi + dedup. Links whose network is not (yet) on this node wait for it.
+ * Thread-safe (synchronized).
+ */
+public final class LinkManager implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(LinkManager.class.getName());
+
+    /**
+     * Status of one path on this node (what VdeNode status {@code links[]} reports).
+     *
+     * @param link     the link key {@code <ns>/<name>}
+     * @param path     the path name
+     * @param up       whether the path's plug is open and attached
+     * @param since    when the path last changed state (ISO-8601)
+     * @param stats    the path port's counters (rx = frames from the far end), or null when down
+     */
+    public record PathState(String namespace, String link, String path, boolean up, String since, PlugStats stats) {}
+
+    private final DataPlane dataPlane;
+    private final Map<String, LinkSpec> desired = new LinkedHashMap<>();
+    private final Map<String, Running> running = new LinkedHashMap<>();
+
+    private static final class Running {
+        LinkSpec spec;
+        NetworkSwitch sw;
+        Netnode group;
+        int switchPort = -1;
+        final Map<String, PathRun> paths = new LinkedHashMap<>();
+    }
+
+    private record PathRun(String vnl, Netnode node, int port, String since) {}
+
+    private final Map<String, String> downSince = new LinkedHashMap<>();
+
+    /** @param dataPlane the switches links attach to */
+    public LinkManager(DataPlane dataPlane) {
+        this.dataPlane = dataPlane;
+        dataPlane.onNetworksChanged(this::resync);
+    }
+
+    /** Creates or edits a link. */
+    public synchronized void apply(LinkSpec spec) {
+        desired.put(spec.key(), spec);
+        reconcile(spec.key());
+    }
+
+    /** Stops a link (no-op when unknown). */
+    public synchronized void remove(String key) {
+        desired.remove(key);
+        stop(key);
+    }
+
+    /** Re-applies every link (after a network switch was created, recreated or removed; retries failed paths). */
+    public synchronized void resync() {
+        for (String key : new ArrayList<>(running.keySet())) if (!desired.containsKey(key)) stop(key);
+        for (String key : desired.keySet()) reconcile(key);
+    }
+
+    private void stop(String key) {
+        Running r = running.remove(key);
+        if (r == null) return;
+        if (r.group != null) {
+            if (r.switchPort >= 0) r.sw.node().removePort(r.switchPort);
+            r.group.close();
+        } else {
+            for (PathRun p : r.paths.values()) r.sw.node().removePort(p.port());
+        }
+        LOG.info("link " + key + " stopped");
+    }
+
+    private void reconcile(String key) {
+        LinkSpec spec = desired.get(key);
+        NetworkSwitch sw = dataPlane.network(spec.networkKey()).orElse(null);
+        Running r = running.get(key);
+        if (r != null && (r.sw != sw || !r.spec.mode().equals(spec.mode()))) {
+            stop(key);
+            r = null;
+        }
+        if (sw == null) return;
+        if (r == null) {
+            r = new Running();
+            r.sw = sw;
+            if (!"single".equals(spec.mode())) {
+                try {
+                    NetnodeConfig c = NetnodeConfig.inProcess();
+                    r.group = "multi".equals(spec.mode())
+                            ? Netnode.open(NetnodeKind.MULTI, c.withDedup(NetnodeConfig.DEFAULT_DEDUP_MS))
+                            : Netnode.open(NetnodeKind.BONDING, c.withHealth(NetnodeConfig.DEFAULT_HEALTH_MS));
+                    r.switchPort = sw.node().addPort(r.group, "link " + key);
+                } catch (IOException e) {
+                    LOG.warning("link " + key + ": " + e.getMessage());
+                    return;
+                }
+            }
+            running.put(key, r);
+        }
+        r.spec = spec;
+        List<LinkSpec.Path> wanted = "single".equals(spec.mode()) && !spec.paths().isEmpty()
+                ? List.of(spec.paths().getFirst()) : spec.paths();
+        Netnode target = r.group != null ? r.group : sw.node();
+        // open new and changed paths first
+        for (LinkSpec.Path p : wanted) {
+            PathRun cur = r.paths.get(p.name());
+            if (cur != null && cur.vnl().equals(p.vnl()) && alive(cur)) continue;
+            if (cur != null) {
+                cur.node().removePort(cur.port());
+                r.paths.remove(p.name());
+            }
+            try {
+                Plug plug = Plugs.open(p.vnl(), OpenArgs.DEFAULT.withDescription("kubevde link " + key + " " + p.name()));
+                int id = target.addPort(plug, (r.group != null ? "path " : "link " + key + " path ") + p.name());
+                r.paths.put(p.name(), new PathRun(p.vnl(), target, id, Instant.now().toString()));
+                downSince.remove(key + "/" + p.name());
+                LOG.info("link " + key + ": path " + p.name() + " up (" + p.vnl() + ")");
+            } catch (IOException | RuntimeException e) {
+                downSince.putIfAbsent(key + "/" + p.name(), Instant.now().toString());
+                LOG.warning("link " + key + ": path " + p.name() + " (" + p.vnl() + "): " + e.getMessage());
+            }
+        }
+        // then close paths no longer listed
+        for (String name : new ArrayList<>(r.paths.keySet())) {
+            if (wanted.stream().noneMatch(p -> p.name().equals(name))) {
+                PathRun old = r.paths.remove(name);
+                old.node().removePort(old.port());
+                LOG.info("link " + key + ": path " + name + " removed");
+            }
+        }
+    }
+
+    private static boolean alive(PathRun p) {
+        return p.node().ports().stream().anyMatch(i -> i.id() == p.port());
+    }
+
+    /** Per-path status of every desired link whose network runs here. */
+    public synchronized List<PathState> status() {
+        List<PathState> out = new ArrayList<>();
+        for (LinkSpec spec : desired.values()) {
+            Running r = running.get(spec.key());
+            if (r == null) continue;
+            List<LinkSpec.Path> wanted = "single".equals(spec.mode()) && !spec.paths().isEmpty()
+                    ? List.of(spec.paths().getFirst()) : spec.paths();
+            for (LinkSpec.Path p : wanted) {
+                PathRun run = r.paths.get(p.name());
+                PlugStats stats = null;
+                if (run != null) {
+                    for (Netnode.PortInfo i : run.node().ports()) if (i.id() == run.port()) stats = i.stats();
+                }
+                boolean up = stats != null;
+                String since = up ? run.since() : Objects.requireNonNullElse(downSince.get(spec.key() + "/" + p.name()),
+                        run != null ? run.since() : Instant.now().toString());
+                out.add(new PathState(spec.namespace(), spec.name(), p.name(), up, since, stats));
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public synchronized void close() {
+        for (String key : new ArrayList<>(running.keySet())) stop(key);
+        desired.clear();
+    }
+}

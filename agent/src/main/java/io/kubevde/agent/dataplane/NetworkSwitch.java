@@ -1,0 +1,146 @@
+package io.kubevde.agent.dataplane;
+
+import io.kubevde.agent.cni.AttachmentKey;
+import io.kubevde.vdeplug.OpenArgs;
+import io.kubevde.vdeplug.Plug;
+import io.kubevde.vdeplug.Plugs;
+import io.kubevde.vdeplug.netnode.Netnode;
+import io.kubevde.vdeplug.netnode.NetnodeConfig;
+import io.kubevde.vdeplug.netnode.NetnodeKind;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * One network on this node (architecture.md §6): a switch netnode ({@code hub} when the network says so) serving the
+ * rendezvous directory {@code <run-dir>/net/<ns>/<name>} (so {@code vde_plug vde://DIR tap://x} or qemu join the
+ * L2), with ports for the uplink (a vxvde plug; none for {@code local}), one per pod tap and one per VdeLink.
+ * Thread-safe.
+ */
+public final class NetworkSwitch implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(NetworkSwitch.class.getName());
+
+    private final Netnode node;
+    private volatile NetworkConfig config;
+    private volatile String uplinkVnl;
+    private volatile int uplinkPort = -1;
+    private final Map<AttachmentKey, Integer> taps = new ConcurrentHashMap<>();
+
+    private NetworkSwitch(Netnode node, NetworkConfig config) {
+        this.node = node;
+        this.config = config;
+    }
+
+    /**
+     * Starts the switch and its uplink.
+     *
+     * @param directory the rendezvous directory (its parent is created)
+     * @param uplink    the uplink VNL, or null for none
+     * @throws IOException when the rendezvous cannot be served or the uplink cannot be opened
+     */
+    public static NetworkSwitch open(NetworkConfig config, Path directory, String uplink) throws IOException {
+        Files.createDirectories(directory.getParent());
+        Netnode node = Netnode.open(config.hub() ? NetnodeKind.HUB : NetnodeKind.SWITCH, NetnodeConfig.at(directory));
+        NetworkSwitch sw = new NetworkSwitch(node, config);
+        try {
+            sw.setUplink(uplink);
+        } catch (IOException | RuntimeException e) {
+            node.close();
+            throw e;
+        }
+        return sw;
+    }
+
+    /** The network config this switch runs. */
+    public NetworkConfig config() {
+        return config;
+    }
+
+    /** The netnode (ports, stats, MAC table). */
+    public Netnode node() {
+        return node;
+    }
+
+    /** The uplink VNL in use, or null. */
+    public String uplinkVnl() {
+        return uplinkVnl;
+    }
+
+    /**
+     * Applies a newer config: replaces the uplink port when its VNL changed. A switch/hub change needs a new switch
+     * (the caller recreates it; see {@link DataPlane}).
+     *
+     * @throws IOException when the new uplink cannot be opened (the switch then runs without uplink)
+     */
+    public synchronized void update(NetworkConfig newConfig, String uplink) throws IOException {
+        this.config = newConfig;
+        if (!java.util.Objects.equals(uplink, uplinkVnl)) setUplink(uplink);
+    }
+
+    private synchronized void setUplink(String vnl) throws IOException {
+        if (uplinkPort >= 0) node.removePort(uplinkPort);
+        uplinkPort = -1;
+        uplinkVnl = null;
+        if (vnl == null) return;
+        Plug p = Plugs.open(vnl, OpenArgs.DEFAULT.withDescription("kubevde uplink " + config.key()));
+        uplinkPort = node.addPort(p, "uplink " + vnl);
+        uplinkVnl = vnl;
+    }
+
+    /**
+     * Adds a pod's tap as a port (replacing a previous port of the same attachment).
+     *
+     * @param key  the attachment
+     * @param plug the opened tap (the switch owns it from now on)
+     * @throws IOException when the switch is closed
+     */
+    public void attach(AttachmentKey key, Plug plug) throws IOException {
+        int id = node.addPort(plug, "pod " + key.containerId() + "/" + key.ifName());
+        Integer old = taps.put(key, id);
+        if (old != null) node.removePort(old);
+    }
+
+    /** Removes (and closes) the attachment's port; false when it had none. */
+    public boolean detach(AttachmentKey key) {
+        Integer id = taps.remove(key);
+        return id != null && node.removePort(id);
+    }
+
+    /** Number of pod attachments with a port. */
+    public int attachments() {
+        return taps.size();
+    }
+
+    /** Whether the attachment has a live port. */
+    public boolean attached(AttachmentKey key) {
+        Integer id = taps.get(key);
+        return id != null && node.ports().stream().anyMatch(p -> p.id() == id);
+    }
+
+    /** Whether the switch forwards (not closed; the uplink, when wanted, is a live port). */
+    public boolean ready() {
+        int up = uplinkPort;
+        return uplinkVnl == null || node.ports().stream().anyMatch(p -> p.id() == up);
+    }
+
+    /** Kind of port {@code id}: {@code uplink}, {@code pod}, {@code link} or {@code client} (a vde:// client). */
+    public String portKind(Netnode.PortInfo p) {
+        if (p.id() == uplinkPort) return "uplink";
+        if (taps.containsValue(p.id())) return "pod";
+        if (p.description().startsWith("link ")) return "link";
+        return "client";
+    }
+
+    @Override
+    public void close() {
+        try {
+            node.close();
+        } catch (RuntimeException e) {
+            LOG.log(Level.FINE, "close " + config.key(), e);
+        }
+    }
+}

@@ -1,0 +1,184 @@
+package io.kubevde.agent.dataplane;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.kubevde.agent.Agent;
+import io.kubevde.agent.AgentConfig;
+import io.kubevde.agent.cni.TestNetns;
+import io.kubevde.cni.plugin.AgentClient;
+import io.kubevde.cni.plugin.CniPlugin;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The agent's data plane with real namespaces, taps and pings (root), no Kubernetes: pods attached through the CNI
+ * socket exactly as the binary does it land on one switch; a C {@code vde_plug} joins through the rendezvous
+ * directory; DEL removes port and tap; a restarted agent re-attaches the taps.
+ */
+class DataPlaneTest {
+    private Path dir;
+    private TestNetns netns;
+    private final CniPlugin plugin = new CniPlugin(p -> new AgentClient(p, 60_000));
+
+    @BeforeEach
+    void setUp() throws IOException {
+        assumeTrue(TestNetns.isRoot(), "needs root (netns, taps)");
+        dir = Files.createTempDirectory("kvdp");
+        netns = new TestNetns();
+    }
+
+    @AfterEach
+    void tearDown() throws IOException {
+        if (netns != null) netns.close();
+        if (dir != null) {
+            try (Stream<Path> s = Files.walk(dir)) {
+                s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    static String config(Path socket, String network) {
+        return "{\"cniVersion\":\"1.1.0\",\"name\":\"dp\",\"type\":\"kubevde\",\"network\":\"" + network
+                + "\",\"agentSocket\":\"" + socket + "\",\"ipam\":{\"subnet\":\"192.168.77.0/24\"}}";
+    }
+
+    CniPlugin.Outcome cni(Agent agent, String cmd, String id, String ns) {
+        Map<String, String> env = new HashMap<>();
+        env.put("CNI_COMMAND", cmd);
+        env.put("CNI_CONTAINERID", id);
+        env.put("CNI_NETNS", ns == null ? "" : TestNetns.path(ns));
+        env.put("CNI_IFNAME", "net1");
+        env.put("CNI_PATH", "/opt/cni/bin");
+        env.put("CNI_ARGS", "K8S_POD_NAMESPACE=default;K8S_POD_NAME=p-" + id);
+        return plugin.run(env, config(agent.config().cniSocket(), "default/dp"));
+    }
+
+    static String addressOf(String ns) {
+        String out = TestNetns.sh("ip", "-n", ns, "-4", "-o", "addr", "show", "dev", "net1");
+        return out.replaceAll("(?s).*inet (\\S+)/.*", "$1");
+    }
+
+    static boolean ping(String ns, String ip, int count) {
+        return TestNetns.exec("ip", "netns", "exec", ns, "ping", "-c", String.valueOf(count), "-i", "0.2", "-W", "2", ip).exit() == 0;
+    }
+
+    @Test
+    void twoPodsOnOneSwitchPingAndDelRemovesPortAndTap() throws Exception {
+        try (Agent agent = new Agent(AgentConfig.standalone(dir, "n1"))) {
+            agent.start();
+            String a = netns.create(), b = netns.create();
+            assertThat(cni(agent, "ADD", "ca", a).exitCode()).isZero();
+            assertThat(cni(agent, "ADD", "cb", b).exitCode()).isZero();
+            NetworkSwitch sw = agent.dataPlane().network("default/dp").orElseThrow();
+            assertThat(sw.attachments()).isEqualTo(2);
+            assertThat(Files.exists(dir.resolve("run/net/default/dp/ctl"))).isTrue();
+            String ipB = addressOf(b);
+            assertThat(ping(a, ipB, 3)).as("ping a -> b " + ipB).isTrue();
+            assertThat(sw.node().ports().stream().filter(p -> sw.portKind(p).equals("pod"))
+                    .mapToLong(p -> p.stats().rxFrames()).sum()).isGreaterThanOrEqualTo(6);
+            assertThat(sw.node().macTableSize()).isGreaterThanOrEqualTo(2);
+
+            assertThat(cni(agent, "DEL", "cb", b).exitCode()).isZero();
+            assertThat(sw.attachments()).isEqualTo(1);
+            assertThat(sw.node().ports()).hasSize(1);
+            assertThat(TestNetns.exec("ip", "-n", b, "link", "show", "net1").exit()).isNotZero();
+            assertThat(ping(a, ipB, 1)).isFalse();
+        }
+    }
+
+    static String get(int port, String path) throws Exception {
+        var c = java.net.http.HttpClient.newHttpClient();
+        var r = c.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + path)).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        return r.statusCode() + "\n" + r.body();
+    }
+
+    static double metric(String scrape, String prefix) {
+        return scrape.lines().filter(l -> l.startsWith(prefix)).mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+    }
+
+    @Test
+    void metricsAndHealthEndpointsShowTraffic() throws Exception {
+        try (Agent agent = new Agent(AgentConfig.standalone(dir, "n1").withPorts(0, 0))) {
+            agent.start();
+            int hp = agent.http().healthPort(), mp = agent.http().metricsPort();
+            assertThat(get(hp, "/healthz")).startsWith("200");
+            assertThat(get(hp, "/readyz?verbose")).startsWith("200").contains("[+]cni-socket");
+            String a = netns.create(), b = netns.create();
+            assertThat(cni(agent, "ADD", "ma", a).exitCode()).isZero();
+            assertThat(cni(agent, "ADD", "mb", b).exitCode()).isZero();
+            assertThat(ping(a, addressOf(b), 5)).isTrue();
+            String m = get(mp, "/metrics");
+            assertThat(m).startsWith("200");
+            String pod = "{network=\"default/dp\",node=\"n1\",port_kind=\"pod\"}";
+            assertThat(metric(m, "vde_port_receive_packets_total" + pod)).isGreaterThanOrEqualTo(10);
+            assertThat(metric(m, "vde_port_transmit_packets_total" + pod)).isGreaterThanOrEqualTo(10);
+            assertThat(metric(m, "vde_port_receive_bytes_total" + pod)).isGreaterThanOrEqualTo(10 * 98);
+            assertThat(m).contains("vde_port_receive_drop_total" + pod, "vde_port_transmit_drop_total" + pod);
+            assertThat(metric(m, "vde_switch_ports{network=\"default/dp\"")).isEqualTo(2);
+            assertThat(metric(m, "vde_switch_mac_entries{network=\"default/dp\"")).isGreaterThanOrEqualTo(2);
+            assertThat(metric(m, "vde_cni_requests_total{command=\"ADD\",result=\"success\"}")).isEqualTo(2);
+            assertThat(metric(m, "vde_cni_request_duration_seconds_count{command=\"ADD\"}")).isEqualTo(2);
+            assertThat(m).contains("vde_cni_request_duration_seconds_bucket{command=\"ADD\",le=");
+            assertThat(m).contains("vde_build_info{version=\"");
+            // a DEL keeps the pod counters (monotonic)
+            double before = metric(m, "vde_port_receive_packets_total" + pod);
+            assertThat(cni(agent, "DEL", "mb", b).exitCode()).isZero();
+            assertThat(metric(get(mp, "/metrics"), "vde_port_receive_packets_total" + pod)).isGreaterThanOrEqualTo(before);
+        }
+    }
+
+    @Test
+    void cVdePlugJoinsThroughTheRendezvousDirectory() throws Exception {
+        assumeTrue(TestNetns.exec("which", "vde_plug").exit() == 0, "needs the C vde_plug");
+        try (Agent agent = new Agent(AgentConfig.standalone(dir, "n1"))) {
+            agent.start();
+            String pod = netns.create(), vm = netns.create();
+            assertThat(cni(agent, "ADD", "cp", pod).exitCode()).isZero();
+            Path rdv = agent.dataPlane().directoryOf("default/dp");
+            Process p = new ProcessBuilder("ip", "netns", "exec", vm, "vde_plug", "vde://" + rdv, "tap://vmtap")
+                    .redirectErrorStream(true).redirectOutput(dir.resolve("vde_plug.log").toFile()).start();
+            try {
+                long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                while (TestNetns.exec("ip", "-n", vm, "link", "show", "vmtap").exit() != 0 && System.nanoTime() < end) Thread.sleep(100);
+                TestNetns.sh("ip", "-n", vm, "addr", "add", "192.168.77.250/24", "dev", "vmtap");
+                TestNetns.sh("ip", "-n", vm, "link", "set", "vmtap", "up");
+                assertThat(ping(vm, addressOf(pod), 3)).as("C vde_plug client pings the pod").isTrue();
+                assertThat(agent.dataPlane().network("default/dp").orElseThrow().node().ports()).hasSize(2);
+            } finally {
+                p.destroy();
+                if (!p.waitFor(10, TimeUnit.SECONDS)) p.destroyForcibly();
+            }
+        }
+    }
+
+    @Test
+    void restartedAgentReattachesTheTaps() throws Exception {
+        String a = netns.create(), b = netns.create();
+        String ipB;
+        try (Agent agent = new Agent(AgentConfig.standalone(dir, "n1"))) {
+            agent.start();
+            assertThat(cni(agent, "ADD", "ra", a).exitCode()).isZero();
+            assertThat(cni(agent, "ADD", "rb", b).exitCode()).isZero();
+            ipB = addressOf(b);
+            assertThat(ping(a, ipB, 2)).isTrue();
+        }
+        assertThat(TestNetns.exec("ip", "-n", a, "link", "show", "net1").exit()).as("tap survives the agent").isZero();
+        assertThat(ping(a, ipB, 1)).as("no switch, no traffic").isFalse();
+        try (Agent agent = new Agent(AgentConfig.standalone(dir, "n1"))) {
+            agent.start();
+            assertThat(agent.dataPlane().attachments()).hasSize(2);
+            assertThat(ping(a, ipB, 3)).as("traffic resumes after restart").isTrue();
+        }
+    }
+}
