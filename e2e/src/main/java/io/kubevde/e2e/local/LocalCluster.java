@@ -32,7 +32,8 @@ public final class LocalCluster implements AutoCloseable {
     private Underlay underlay;
     private ControlPlane controlPlane;
     private Daemon operator;
-    private boolean keepDir;
+    /** -Dkubevde.e2e.keep=true keeps the temp dir (logs, state) after close, for debugging. */
+    private final boolean keepDir = Boolean.getBoolean("kubevde.e2e.keep");
 
     private LocalCluster(Repo repo, Path dir, PrintStream progress) {
         this.repo = repo;
@@ -52,7 +53,6 @@ public final class LocalCluster implements AutoCloseable {
             c.boot(nodeCount);
             return c;
         } catch (RuntimeException | IOException e) {
-            c.keepDir = Boolean.getBoolean("kubevde.e2e.keep");
             c.close();
             throw e;
         }

@@ -114,7 +114,8 @@ public final class LocalNode implements AutoCloseable {
             if (supports("--kubeconfig")) cmd.addAll(List.of("--kubeconfig", kubeconfig.toString()));
             if (supports("--namespace")) cmd.addAll(List.of("--namespace", namespace));
             if (supports("--node-name")) cmd.addAll(List.of("--node-name", node.name()));
-            return Daemon.start(name, logDir, node.netns(), Map.of("NODE_NAME", node.name(),
+            if (supports("--node-address")) cmd.addAll(List.of("--node-address", node.address()));
+            return Daemon.start(name, logDir, node.netns(), Map.of("NODE_NAME", node.name(), "NODE_IP", node.address(),
                     "KUBECONFIG", kubeconfig.toString(), "POD_NAMESPACE", namespace), cmd);
         }
 
