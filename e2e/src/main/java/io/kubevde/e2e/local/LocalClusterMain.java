@@ -69,6 +69,14 @@ public final class LocalClusterMain {
         System.out.println("==> ping from pod-a (node-1) to pod-b (node-2) at " + ips.getFirst());
         Cmd.Result ping = a.exec("ping", "-c", "5", "-i", "0.2", "-W", "2", ips.getFirst());
         System.out.print(ping.out());
+        System.out.println("==> waiting (up to 30 s) for the agents' next VdeNode heartbeat to report the attachments");
+        long end = System.currentTimeMillis() + 30_000;
+        while (System.currentTimeMillis() < end) {
+            Cmd.Result r = c.kubectlResult(null, "get", "vdenodes", "-o", "jsonpath={.items[*].status.attachments}");
+            if (r.ok() && r.out().trim().equals("1 1")) break;
+            ControlPlane.sleep(1000);
+        }
+        show(c, "get", "vnet,vdenodes", "-A");
         return ping.ok() && ping.out().contains(" 0% packet loss") ? 0 : 1;
     }
 

@@ -248,7 +248,7 @@ class LocalClusterE2ETest {
                 }
             }
             System.out.printf("agent kill -9 + restart under ping (every %d ms): longest silence %.0f ms "
-                    + "(%d echo requests unanswered), traffic resumed%n", intervalMs, maxGapMs, missing);
+                    + "(icmp_seq jump %d), traffic resumed%n", intervalMs, maxGapMs, missing);
             assertThat(lastSeq(ping.output())).isGreaterThan(seqAtRestart + 50);
         }
     }
