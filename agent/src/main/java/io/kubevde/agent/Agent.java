@@ -104,6 +104,7 @@ public final class Agent implements AutoCloseable {
 
     private void beat() {
         try {
+            dataPlane.retryUplinks();
             links.resync();
             metrics.sync();
             if (reporter != null) reporter.report();

@@ -28,8 +28,9 @@ import java.util.Set;
  * "create, move"): the result is the same persistent tap, but a netns move costs ~20 ms of kernel RCU
  * synchronisation per ADD here (measured: create+move 23 ms, create in place 5 ms) and one more exec. The data plane
  * opens it by name inside the netns (setns), which it must do after an agent restart anyway.
- * Any failure undoes what was done and answers code 103. Attaching the tap to the network's switch (the data plane)
- * is another component's job; the tap is persistent so it can be opened by name later and survives agent restarts.
+ * Any failure undoes what was done and answers code 103. Attaching the tap to the network's switch is
+ * {@link io.kubevde.agent.dataplane.SwitchingAttachmentHandler}'s job; the tap is persistent so it can be opened by
+ * name there and survives agent restarts.
  * Thread-safe: operations on one key are serialised by a lock stripe; different keys run in parallel.
  */
 public final class TapAttachmentHandler implements AttachmentHandler {

@@ -62,7 +62,7 @@ public final class DataPlane implements AutoCloseable {
      * Creates or updates the network's switch from the operator's config. A switch/hub change recreates the switch
      * and re-attaches its taps.
      *
-     * @throws IOException when the switch or the uplink cannot be opened
+     * @throws IOException when the switch cannot be opened (an uplink failure is retried, see {@link NetworkSwitch})
      */
     public synchronized void apply(NetworkConfig cfg) throws IOException {
         String uplink = cfg.uplinkVnl(selfAddress, uplinkIf);
@@ -78,11 +78,19 @@ public final class DataPlane implements AutoCloseable {
         switches.put(cfg.key(), NetworkSwitch.open(cfg, directoryOf(cfg.key()), uplink));
         LOG.info("network " + cfg.key() + ": " + (cfg.hub() ? "hub" : "switch") + " at " + directoryOf(cfg.key())
                 + (uplink == null ? ", no uplink" : ", uplink " + uplink));
-        if (sw != null) reattach(cfg.key());
+        reattach(cfg.key()); // a recreated switch, or a network back after its ConfigMap was deleted and recreated
         listeners.forEach(Runnable::run);
     }
 
-    /** Stops the network's switch (its taps lose their port; the taps themselves stay in the pods). */
+    /** Retries uplinks that are not up (heartbeat). */
+    public void retryUplinks() {
+        for (NetworkSwitch sw : networks()) sw.retryUplink();
+    }
+
+    /**
+     * Stops the network's switch (its taps lose their port; the taps themselves stay in the pods and stay listed in
+     * {@link #attachments}, and are re-attached if the network comes back).
+     */
     public synchronized void remove(String key) {
         NetworkSwitch sw = switches.remove(key);
         if (sw != null) {

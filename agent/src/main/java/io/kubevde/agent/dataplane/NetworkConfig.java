@@ -29,11 +29,12 @@ import java.util.Map;
  * @param peers      node underlay addresses (vxvde-unicast)
  * @param nodeSelector node labels the network spans (empty = all nodes)
  * @param fromOperator true when this came from a ConfigMap, false for a network made on demand by a CNI request
+ * @param macPrefix  3-octet prefix of generated pod MACs ({@code 02:77:00}), or null
  */
 public record NetworkConfig(String namespace, String name, String uid, String transport, String uplink, int port,
                             Long vni, int mtu, boolean hub, String ipamType, String subnet, String gateway,
                             List<String> exclude, Map<String, String> nodeBlock, List<String> peers,
-                            Map<String, String> nodeSelector, boolean fromOperator) {
+                            Map<String, String> nodeSelector, boolean fromOperator, String macPrefix) {
 
     /** The network key {@code <namespace>/<name>}. */
     public String key() {
@@ -46,7 +47,7 @@ public record NetworkConfig(String namespace, String name, String uid, String tr
         String ns = slash < 0 ? "" : network.substring(0, slash);
         String n = slash < 0 ? network : network.substring(slash + 1);
         return new NetworkConfig(ns, n, "", "local", null, 0, null, 0, false, "none", null, null, List.of(), null,
-                List.of(), Map.of(), false);
+                List.of(), Map.of(), false, null);
     }
 
     /**
@@ -73,7 +74,7 @@ public record NetworkConfig(String namespace, String name, String uid, String tr
                 str(m, "uplink"), (int) num(m, "port", 14789), m.get("vni") instanceof Number v ? v.longValue() : null,
                 (int) num(m, "mtu", 0), "hub".equalsIgnoreCase(str(m, "switchMode")),
                 orDefault(str(m, "ipamType"), "none"), str(m, "subnet"), str(m, "gateway"), strings(m.get("exclude")),
-                block, strings(m.get("peers")), sel, true);
+                block, strings(m.get("peers")), sel, true, str(m, "macPrefix"));
     }
 
     /**

@@ -28,6 +28,8 @@ public final class NetworkSwitch implements AutoCloseable {
     private volatile NetworkConfig config;
     private volatile String uplinkVnl;
     private volatile int uplinkPort = -1;
+    private volatile String wantedUplink;
+    private volatile String uplinkError;
     private final Map<AttachmentKey, Integer> taps = new ConcurrentHashMap<>();
 
     private NetworkSwitch(Netnode node, NetworkConfig config) {
@@ -36,22 +38,20 @@ public final class NetworkSwitch implements AutoCloseable {
     }
 
     /**
-     * Starts the switch and its uplink.
+     * Starts the switch and its uplink. An uplink that cannot be opened (no multicast route, address not there yet)
+     * is logged and retried by {@link #retryUplink} (every heartbeat); the switch is not {@link #ready} meanwhile but
+     * serves its pods and rendezvous.
      *
      * @param directory the rendezvous directory (its parent is created)
      * @param uplink    the uplink VNL, or null for none
-     * @throws IOException when the rendezvous cannot be served or the uplink cannot be opened
+     * @throws IOException when the rendezvous cannot be served
      */
     public static NetworkSwitch open(NetworkConfig config, Path directory, String uplink) throws IOException {
         Files.createDirectories(directory.getParent());
         Netnode node = Netnode.open(config.hub() ? NetnodeKind.HUB : NetnodeKind.SWITCH, NetnodeConfig.at(directory));
         NetworkSwitch sw = new NetworkSwitch(node, config);
-        try {
-            sw.setUplink(uplink);
-        } catch (IOException | RuntimeException e) {
-            node.close();
-            throw e;
-        }
+        sw.wantedUplink = uplink;
+        sw.retryUplink();
         return sw;
     }
 
@@ -65,7 +65,7 @@ public final class NetworkSwitch implements AutoCloseable {
         return node;
     }
 
-    /** The uplink VNL in use, or null. */
+    /** The uplink VNL in use (open), or null. */
     public String uplinkVnl() {
         return uplinkVnl;
     }
@@ -78,7 +78,41 @@ public final class NetworkSwitch implements AutoCloseable {
      */
     public synchronized void update(NetworkConfig newConfig, String uplink) throws IOException {
         this.config = newConfig;
-        if (!java.util.Objects.equals(uplink, uplinkVnl)) setUplink(uplink);
+        if (!java.util.Objects.equals(uplink, wantedUplink)) {
+            wantedUplink = uplink;
+            uplinkVnl = null;
+            if (uplinkPort >= 0) node.removePort(uplinkPort);
+            uplinkPort = -1;
+        }
+        retryUplink();
+    }
+
+    /**
+     * Opens the wanted uplink if it is not a live port (first start, a failed open, a plug that closed).
+     *
+     * @return true when the uplink (or no uplink) is in place
+     */
+    public synchronized boolean retryUplink() {
+        if (wantedUplink == null) return true;
+        if (ready()) return true;
+        try {
+            setUplink(wantedUplink);
+            if (uplinkError != null) LOG.info("network " + config.key() + ": uplink " + wantedUplink + " up");
+            uplinkError = null;
+            return true;
+        } catch (IOException | RuntimeException e) {
+            if (!String.valueOf(e.getMessage()).equals(uplinkError)) {
+                LOG.warning("network " + config.key() + ": cannot open uplink " + wantedUplink + ": " + e.getMessage()
+                        + " (retrying every heartbeat)");
+            }
+            uplinkError = String.valueOf(e.getMessage());
+            return false;
+        }
+    }
+
+    /** Why the uplink is not up, or null. */
+    public String uplinkError() {
+        return uplinkError;
     }
 
     private synchronized void setUplink(String vnl) throws IOException {
@@ -124,14 +158,17 @@ public final class NetworkSwitch implements AutoCloseable {
     /** Whether the switch forwards (not closed; the uplink, when wanted, is a live port). */
     public boolean ready() {
         int up = uplinkPort;
-        return uplinkVnl == null || node.ports().stream().anyMatch(p -> p.id() == up);
+        if (wantedUplink == null) return true;
+        return uplinkVnl != null && up >= 0 && node.ports().stream().anyMatch(p -> p.id() == up);
     }
 
     /** Kind of port {@code id}: {@code uplink}, {@code pod}, {@code link} or {@code client} (a vde:// client). */
     public String portKind(Netnode.PortInfo p) {
-        if (p.id() == uplinkPort) return "uplink";
-        if (taps.containsValue(p.id())) return "pod";
-        if (p.description().startsWith("link ")) return "link";
+        // by the description given at addPort (stable from the port's first frame; no race with the taps map)
+        String d = p.description();
+        if (p.id() == uplinkPort || d.startsWith("uplink ")) return "uplink";
+        if (d.startsWith("pod ")) return "pod";
+        if (d.startsWith("link ")) return "link";
         return "client";
     }
 

@@ -19,7 +19,7 @@ import java.util.Set;
  * then the tap is opened by name there and becomes a port of its network's switch ({@link DataPlane}); DEL removes
  * the port first, then the tap. When the operator describes the network (a ConfigMap), its IPAM wins — the subnet
  * with this node's address block — and its MTU is the default; otherwise the CNI config's own {@code ipam}/{@code mtu}
- * apply.
+ * apply; a network {@code macPrefix} gives generated MACs that prefix (a requested MAC wins).
  */
 public final class SwitchingAttachmentHandler implements AttachmentHandler {
     private final TapAttachmentHandler taps;
@@ -48,7 +48,13 @@ public final class SwitchingAttachmentHandler implements AttachmentHandler {
                     conf.ipam().routes());
         }
         Integer mtu = conf.mtu() != null ? conf.mtu() : net.mtu() > 0 ? Integer.valueOf(net.mtu()) : null;
-        return new NetConf(conf.cniVersion(), conf.name(), conf.network(), mtu, conf.mac(), conf.ips(),
+        String mac = conf.mac();
+        if (mac == null && net.macPrefix() != null && net.macPrefix().matches("(?i)[0-9a-f][26ae](:[0-9a-f]{2}){2}")) {
+            byte[] b = new byte[3];
+            java.util.concurrent.ThreadLocalRandom.current().nextBytes(b);
+            mac = (net.macPrefix() + ":" + java.util.HexFormat.ofDelimiter(":").formatHex(b)).toLowerCase(java.util.Locale.ROOT);
+        }
+        return new NetConf(conf.cniVersion(), conf.name(), conf.network(), mtu, mac, conf.ips(),
                 ipam != null ? ipam : conf.ipam(), conf.dns(), conf.prevResult(), conf.validAttachments());
     }
 

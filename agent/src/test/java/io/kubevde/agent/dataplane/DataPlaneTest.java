@@ -86,7 +86,8 @@ class DataPlaneTest {
             assertThat(ping(a, ipB, 3)).as("ping a -> b " + ipB).isTrue();
             assertThat(sw.node().ports().stream().filter(p -> sw.portKind(p).equals("pod"))
                     .mapToLong(p -> p.stats().rxFrames()).sum()).isGreaterThanOrEqualTo(6);
-            assertThat(sw.node().macTableSize()).isGreaterThanOrEqualTo(2);
+            // direct-mapped 256-slot table: two random MACs share a slot with p = 1/256, so ≥ 1
+            assertThat(sw.node().macTableSize()).isGreaterThanOrEqualTo(1);
 
             assertThat(cni(agent, "DEL", "cb", b).exitCode()).isZero();
             assertThat(sw.attachments()).isEqualTo(1);
@@ -121,12 +122,12 @@ class DataPlaneTest {
             String m = get(mp, "/metrics");
             assertThat(m).startsWith("200");
             String pod = "{network=\"default/dp\",node=\"n1\",port_kind=\"pod\"}";
-            assertThat(metric(m, "vde_port_receive_packets_total" + pod)).isGreaterThanOrEqualTo(10);
+            assertThat(metric(m, "vde_port_receive_packets_total" + pod)).as(m).isGreaterThanOrEqualTo(10);
             assertThat(metric(m, "vde_port_transmit_packets_total" + pod)).isGreaterThanOrEqualTo(10);
             assertThat(metric(m, "vde_port_receive_bytes_total" + pod)).isGreaterThanOrEqualTo(10 * 98);
             assertThat(m).contains("vde_port_receive_drop_total" + pod, "vde_port_transmit_drop_total" + pod);
             assertThat(metric(m, "vde_switch_ports{network=\"default/dp\"")).isEqualTo(2);
-            assertThat(metric(m, "vde_switch_mac_entries{network=\"default/dp\"")).isGreaterThanOrEqualTo(2);
+            assertThat(metric(m, "vde_switch_mac_entries{network=\"default/dp\"")).isGreaterThanOrEqualTo(1);
             assertThat(metric(m, "vde_cni_requests_total{command=\"ADD\",result=\"success\"}")).isEqualTo(2);
             assertThat(metric(m, "vde_cni_request_duration_seconds_count{command=\"ADD\"}")).isEqualTo(2);
             assertThat(m).contains("vde_cni_request_duration_seconds_bucket{command=\"ADD\",le=");
@@ -135,6 +136,27 @@ class DataPlaneTest {
             double before = metric(m, "vde_port_receive_packets_total" + pod);
             assertThat(cni(agent, "DEL", "mb", b).exitCode()).isZero();
             assertThat(metric(get(mp, "/metrics"), "vde_port_receive_packets_total" + pod)).isGreaterThanOrEqualTo(before);
+        }
+    }
+
+    @Test
+    void anUplinkThatCannotOpenLeavesTheSwitchServingButNotReady() throws Exception {
+        try (Agent agent = new Agent(AgentConfig.standalone(dir, "n1").withPorts(0, -1))) {
+            agent.start();
+            NetworkConfig bad = new NetworkConfig("default", "dp", "u", "vxvde", "vxvde://239.77.0.1/port=24789/vni=7/if=kvnoif0",
+                    24789, 7L, 0, false, "none", null, null, java.util.List.of(), null, java.util.List.of(), Map.of(), true, null);
+            agent.dataPlane().apply(bad);
+            NetworkSwitch sw = agent.dataPlane().network("default/dp").orElseThrow();
+            assertThat(sw.ready()).isFalse();
+            assertThat(sw.uplinkError()).isNotBlank();
+            assertThat(get(agent.http().healthPort(), "/readyz")).startsWith("503").contains("[-]data-plane");
+            String a = netns.create();
+            assertThat(cni(agent, "ADD", "ua", a).exitCode()).as("pods are still served").isZero();
+            assertThat(sw.attachments()).isEqualTo(1);
+            // the operator switches the network to local: no uplink wanted, ready
+            agent.dataPlane().apply(NetworkConfig.local("default/dp"));
+            assertThat(agent.dataPlane().network("default/dp").orElseThrow().ready()).isTrue();
+            assertThat(get(agent.http().healthPort(), "/readyz")).startsWith("200");
         }
     }
 

@@ -25,7 +25,7 @@ import java.util.TreeMap;
  * when a network selects every node), always restricted to {@code kubernetes.io/os=linux}.
  *
  * <p>Pod shape: hostNetwork (vxvde uses node addresses), {@code system-node-critical}, tolerates every taint,
- * RollingUpdate, NODE_NAME from the downward API, an initContainer copying the CNI binary into
+ * RollingUpdate, NODE_NAME and NODE_IP (status.hostIP) from the downward API, an initContainer copying the CNI binary into
  * {@code /opt/cni/bin} (write then rename inside the image's installer), hostPath mounts {@code /opt/cni/bin},
  * {@code /run/kubevde} (CNI socket, rendezvous dirs), {@code /var/lib/kubevde} (attachment records),
  * {@code /var/run/netns} (pod namespaces, HostToContainer propagation) and {@code /dev/net/tun}; privileged (tap
@@ -81,6 +81,9 @@ public final class AgentDaemonSet {
                 .withArgs("--config-namespace=" + cfg.namespace())
                 .withEnv(new EnvVarBuilder().withName("NODE_NAME").withNewValueFrom().withNewFieldRef()
                         .withFieldPath("spec.nodeName").endFieldRef().endValueFrom().build(),
+                    // the node's underlay address: vxvde-unicast bind/peer filtering and VdeNode spec.address
+                    new EnvVarBuilder().withName("NODE_IP").withNewValueFrom().withNewFieldRef()
+                        .withFieldPath("status.hostIP").endFieldRef().endValueFrom().build(),
                     new EnvVarBuilder().withName("KUBEVDE_CONFIG_NAMESPACE").withValue(cfg.namespace()).build())
                 .addNewPort().withName("healthz").withContainerPort(HEALTH_PORT).withProtocol("TCP").endPort()
                 .addNewPort().withName("metrics").withContainerPort(METRICS_PORT).withProtocol("TCP").endPort()

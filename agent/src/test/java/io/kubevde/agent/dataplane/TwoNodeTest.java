@@ -1,0 +1,164 @@
+package io.kubevde.agent.dataplane;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.kubevde.agent.Agent;
+import io.kubevde.agent.AgentConfig;
+import io.kubevde.agent.cni.TestNetns;
+import io.kubevde.cni.plugin.AgentClient;
+import io.kubevde.cni.plugin.CniPlugin;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Two agents ("nodes") in one JVM, each with its own state and run directory and one pod, joined over loopback:
+ * by the vxvde-unicast uplink the operator's config describes (node addresses 127.0.0.1 and 127.0.0.2), and by a
+ * VdeLink in multi mode whose path is handed off under a fast ping with no lost and no duplicated reply.
+ */
+class TwoNodeTest {
+    private Path dir;
+    private TestNetns netns;
+    private final CniPlugin plugin = new CniPlugin(p -> new AgentClient(p, 60_000));
+
+    @BeforeEach
+    void setUp() throws IOException {
+        assumeTrue(TestNetns.isRoot(), "needs root (netns, taps)");
+        dir = Files.createTempDirectory("kv2n");
+        netns = new TestNetns();
+    }
+
+    @AfterEach
+    void tearDown() throws IOException {
+        if (netns != null) netns.close();
+        if (dir != null) {
+            try (Stream<Path> s = Files.walk(dir)) {
+                s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    AgentConfig node(String name, String address) {
+        AgentConfig c = AgentConfig.standalone(dir.resolve(name), name);
+        return new AgentConfig(c.cniSocket(), c.stateDir(), c.runDir(), c.underlayMtu(), name, address, null, false, null,
+                c.configNamespace(), 1_000, -1, -1);
+    }
+
+    String addPod(Agent agent, String id, String ns, String rangeStart) {
+        Map<String, String> env = new HashMap<>(Map.of("CNI_COMMAND", "ADD", "CNI_CONTAINERID", id,
+                "CNI_NETNS", TestNetns.path(ns), "CNI_IFNAME", "net1", "CNI_PATH", "/opt/cni/bin"));
+        String conf = "{\"cniVersion\":\"1.1.0\",\"name\":\"dp\",\"type\":\"kubevde\",\"network\":\"default/dp\",\"agentSocket\":\""
+                + agent.config().cniSocket() + "\",\"ipam\":{\"subnet\":\"192.168.77.0/24\",\"rangeStart\":\"" + rangeStart + "\"}}";
+        CniPlugin.Outcome o = plugin.run(env, conf);
+        assertThat(o.exitCode()).as(o.stdout()).isZero();
+        return DataPlaneTest.addressOf(ns);
+    }
+
+    static NetworkConfig unicast(int port) {
+        return new NetworkConfig("default", "dp", "u", "vxvde-unicast", null, port, 4242L, 0, false, "none", null, null,
+                List.of(), null, List.of("127.0.0.1", "127.0.0.2"), Map.of(), true, "02:77:00");
+    }
+
+    @Test
+    void vxvdeUnicastUplinkJoinsPodsOnTwoNodes() throws Exception {
+        int port = ThreadLocalRandom.current().nextInt(20000, 40000);
+        try (Agent n1 = new Agent(node("n1", "127.0.0.1")); Agent n2 = new Agent(node("n2", "127.0.0.2"))) {
+            n1.start();
+            n2.start();
+            n1.dataPlane().apply(unicast(port));
+            n2.dataPlane().apply(unicast(port));
+            assertThat(n1.dataPlane().network("default/dp").orElseThrow().uplinkVnl())
+                    .isEqualTo("vxvde:///port=" + port + "/vni=4242/bind=127.0.0.1/peers=127.0.0.2");
+            String a = netns.create(), b = netns.create();
+            addPod(n1, "ua", a, "192.168.77.10");
+            String ipB = addPod(n2, "ub", b, "192.168.77.20");
+            assertThat(DataPlaneTest.ping(a, ipB, 3)).as("pod on n1 pings pod on n2 over vxvde unicast").isTrue();
+            assertThat(TestNetns.sh("ip", "-n", a, "link", "show", "net1")).as("network macPrefix").contains("link/ether 02:77:00:");
+            assertThat(n1.dataPlane().network("default/dp").orElseThrow().ready()).isTrue();
+        }
+    }
+
+    @Test
+    void multiLinkHandOffUnderPingLosesNothing() throws Exception {
+        int base = ThreadLocalRandom.current().nextInt(20000, 40000);
+        String a1 = "udp://127.0.0.1:" + base + "->127.0.0.1:" + (base + 1);
+        String a2 = "udp://127.0.0.1:" + (base + 1) + "->127.0.0.1:" + base;
+        String b1 = "udp://127.0.0.1:" + (base + 2) + "->127.0.0.1:" + (base + 3);
+        String b2 = "udp://127.0.0.1:" + (base + 3) + "->127.0.0.1:" + (base + 2);
+        try (Agent n1 = new Agent(node("n1", null)); Agent n2 = new Agent(node("n2", null))) {
+            n1.start();
+            n2.start();
+            String a = netns.create(), b = netns.create();
+            addPod(n1, "ha", a, "192.168.77.10");
+            String ipB = addPod(n2, "hb", b, "192.168.77.20");
+            n1.links().apply(new LinkSpec("default", "wan", "dp", "multi", List.of(new LinkSpec.Path("a", a1))));
+            n2.links().apply(new LinkSpec("default", "wan", "dp", "multi", List.of(new LinkSpec.Path("a", a2))));
+            assertThat(DataPlaneTest.ping(a, ipB, 3)).as("over path a").isTrue();
+
+            Process ping = new ProcessBuilder("ip", "netns", "exec", a, "ping", "-i", "0.01", "-c", "600", "-W", "2", ipB)
+                    .redirectErrorStream(true).start();
+            Thread.sleep(1500);
+            // hand-off: add b on both ends, wait until up, remove a
+            n1.links().apply(new LinkSpec("default", "wan", "dp", "multi", List.of(new LinkSpec.Path("a", a1), new LinkSpec.Path("b", b1))));
+            n2.links().apply(new LinkSpec("default", "wan", "dp", "multi", List.of(new LinkSpec.Path("a", a2), new LinkSpec.Path("b", b2))));
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (System.nanoTime() < end && !(n1.links().status().stream().allMatch(LinkManager.PathState::up)
+                    && n2.links().status().stream().allMatch(LinkManager.PathState::up))) Thread.sleep(20);
+            Thread.sleep(500);
+            n1.links().apply(new LinkSpec("default", "wan", "dp", "multi", List.of(new LinkSpec.Path("b", b1))));
+            n2.links().apply(new LinkSpec("default", "wan", "dp", "multi", List.of(new LinkSpec.Path("b", b2))));
+            String out = new String(ping.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(ping.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            String summary = out.lines().filter(l -> l.contains("packets transmitted")).findFirst().orElse(out);
+            System.out.println("RESULT handoff_ping " + summary);
+            assertThat(summary).contains("600 received").contains(" 0% packet loss").doesNotContain("duplicates");
+            assertThat(out).doesNotContain("DUP!");
+            assertThat(n1.links().status()).extracting(LinkManager.PathState::path).containsExactly("b");
+            assertThat(n1.links().status().getFirst().stats().rxFrames()).isPositive();
+        }
+    }
+
+    @Test
+    void singleAndBondingLinksCarryPing() throws Exception {
+        int base = ThreadLocalRandom.current().nextInt(20000, 40000);
+        try (Agent n1 = new Agent(node("n1", null)); Agent n2 = new Agent(node("n2", null))) {
+            n1.start();
+            n2.start();
+            String a = netns.create(), b = netns.create();
+            addPod(n1, "sa", a, "192.168.77.10");
+            String ipB = addPod(n2, "sb", b, "192.168.77.20");
+            assertThat(DataPlaneTest.ping(a, ipB, 1)).as("no link, no traffic").isFalse();
+            n1.links().apply(new LinkSpec("default", "wan", "dp", "single",
+                    List.of(new LinkSpec.Path("a", "udp://127.0.0.1:" + base + "->127.0.0.1:" + (base + 1)))));
+            n2.links().apply(new LinkSpec("default", "wan", "dp", "single",
+                    List.of(new LinkSpec.Path("a", "udp://127.0.0.1:" + (base + 1) + "->127.0.0.1:" + base))));
+            assertThat(n1.dataPlane().network("default/dp").orElseThrow().node().ports()).hasSize(2);
+            assertThat(DataPlaneTest.ping(a, ipB, 3)).as("single").isTrue();
+            // mode change: the link is rebuilt as a bonding netnode with two paths
+            for (Agent n : List.of(n1, n2)) {
+                boolean first = n == n1;
+                n.links().apply(new LinkSpec("default", "wan", "dp", "bonding", List.of(
+                        new LinkSpec.Path("a", first ? "udp://127.0.0.1:" + base + "->127.0.0.1:" + (base + 1)
+                                : "udp://127.0.0.1:" + (base + 1) + "->127.0.0.1:" + base),
+                        new LinkSpec.Path("b", first ? "udp://127.0.0.1:" + (base + 2) + "->127.0.0.1:" + (base + 3)
+                                : "udp://127.0.0.1:" + (base + 3) + "->127.0.0.1:" + (base + 2)))));
+            }
+            assertThat(DataPlaneTest.ping(a, ipB, 6)).as("bonding").isTrue();
+            List<LinkManager.PathState> st = n1.links().status();
+            assertThat(st).extracting(LinkManager.PathState::path).containsExactly("a", "b");
+            assertThat(st).allMatch(p -> p.up() && p.stats().txFrames() > 0);
+        }
+    }
+}
