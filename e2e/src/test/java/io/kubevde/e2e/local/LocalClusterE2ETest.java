@@ -232,13 +232,13 @@ class LocalClusterE2ETest {
         String ipB = addressOf(b.add(config, "net1").check().json());
         int intervalMs = 20;
         try (Daemon ping = Daemon.start("ping-restart", cluster.dir(), a.netns(), Map.of(),
-                List.of("ping", "-D", "-i", "0.02", "-c", "3000", ipB))) { // no -w: with a deadline ping exits on the first error
+                List.of("ping", "-D", "-i", "0.02", "-c", "10000", ipB))) { // no -w: with a deadline ping exits on the first error
             await().atMost(Duration.ofSeconds(10)).until(() -> ping.output().contains("icmp_seq=20 "));
             n.killAgent();
             assertThat(a.hasInterface("net1")).isTrue();
             n.startAgent();
             int seqAtRestart = lastSeq(ping.output());
-            await().atMost(Duration.ofSeconds(30)).until(() -> lastSeq(ping.output()) > seqAtRestart + 50);
+            await().atMost(Duration.ofSeconds(90)).until(() -> lastSeq(ping.output()) > seqAtRestart + 50);
             List<double[]> replies = replies(ping.output());
             double maxGapMs = 0;
             int missing = 0;
