@@ -10,6 +10,8 @@ import io.kubevde.agent.cni.IpTool;
 import io.kubevde.agent.cni.TapAttachmentHandler;
 import io.kubevde.agent.dataplane.DataPlane;
 import io.kubevde.agent.dataplane.LinkManager;
+import io.kubevde.agent.dataplane.NetworkCache;
+import io.kubevde.agent.dataplane.NetworkConfig;
 import io.kubevde.agent.dataplane.NetworkSwitch;
 import io.kubevde.agent.dataplane.SwitchingAttachmentHandler;
 import io.kubevde.agent.http.HttpEndpoints;
@@ -50,6 +52,7 @@ public final class Agent implements AutoCloseable {
     private VdeNodeReporter reporter;
     private HttpEndpoints http;
     private ScheduledExecutorService heartbeat;
+    private volatile boolean closed;
 
     /** Builds the agent (nothing runs until {@link #start}). */
     public Agent(AgentConfig cfg) {
@@ -65,29 +68,47 @@ public final class Agent implements AutoCloseable {
     }
 
     /**
-     * Starts the Kubernetes side (informers; networks first, so restored taps find their operator-made switch),
-     * restores attachments (dropping stale records, re-attaching the rest), serves the CNI socket, the HTTP endpoints
-     * and the heartbeat.
+     * Brings back the networks of the last run from the {@link NetworkCache} (Kubernetes mode), restores
+     * attachments (dropping stale records, re-attaching the rest), serves the CNI socket, then starts the Kubernetes
+     * side (informers update the networks; once synced, cached networks whose ConfigMap is gone are removed), the HTTP
+     * endpoints and the heartbeat.
      *
      * @throws IOException when the socket or a port cannot be served
      */
     public void start() throws IOException {
         Files.createDirectories(cfg.runDir());
+        NetworkCache cache = new NetworkCache(cfg.stateDir().resolve("networks"));
         if (cfg.kubernetes()) {
-            client = cfg.kubeconfig() != null
-                    ? new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(Files.readString(cfg.kubeconfig()))).build()
-                    : new KubernetesClientBuilder().build();
-            networkWatcher = new NetworkConfigWatcher(client, dataPlane, cfg.nodeName());
-            networkWatcher.start(cfg.configNamespace());
-            linkWatcher = new LinkWatcher(client, links, cfg.nodeName());
-            linkWatcher.start();
-            reporter = new VdeNodeReporter(client, cfg.nodeName(), cfg.nodeAddress(), AgentMain.VERSION, dataPlane, links);
-            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (!networkWatcher.synced() && System.nanoTime() < end) sleep(50);
+            // the switches of the last run first (with their uplinks), so traffic resumes before the API answers
+            for (NetworkConfig n : cache.load(cfg.nodeName())) {
+                try {
+                    dataPlane.apply(n);
+                } catch (IOException | RuntimeException e) {
+                    LOG.warning("cached network " + n.key() + ": " + e.getMessage());
+                }
+            }
         }
         int[] r = handler.restore();
         if (r[0] > 0 || r[1] > 0) LOG.info("removed " + r[0] + " stale attachment(s), re-attached " + r[1]);
         server.start();
+        if (cfg.kubernetes()) {
+            client = cfg.kubeconfig() != null
+                    ? new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(Files.readString(cfg.kubeconfig()))).build()
+                    : new KubernetesClientBuilder().build();
+            networkWatcher = new NetworkConfigWatcher(client, dataPlane, cfg.nodeName(), cache);
+            networkWatcher.start(cfg.configNamespace());
+            linkWatcher = new LinkWatcher(client, links, cfg.nodeName());
+            linkWatcher.start();
+            reporter = new VdeNodeReporter(client, cfg.nodeName(), cfg.nodeAddress(), AgentMain.VERSION, dataPlane, links);
+            Thread.ofPlatform().daemon().name("agent-prune").start(() -> {
+                while (!networkWatcher.synced()) {
+                    if (closed) return;
+                    sleep(100);
+                }
+                sleep(500); // let the informer's handlers apply the listed configs
+                networkWatcher.pruneStale();
+            });
+        }
         List<HttpEndpoints.Check> checks = new ArrayList<>();
         checks.add(new HttpEndpoints.Check("cni-socket", server::ready));
         checks.add(new HttpEndpoints.Check("data-plane", () -> dataPlane.networks().stream().allMatch(NetworkSwitch::ready)));
@@ -163,6 +184,7 @@ public final class Agent implements AutoCloseable {
 
     @Override
     public void close() {
+        closed = true;
         if (heartbeat != null) heartbeat.shutdownNow();
         if (http != null) http.close();
         try {

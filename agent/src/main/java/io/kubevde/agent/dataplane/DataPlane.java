@@ -134,18 +134,20 @@ public final class DataPlane implements AutoCloseable {
      */
     public void attach(AttachmentRecord rec) throws IOException {
         String ifName = rec.key().ifName();
-        TapDevice tap = Netns.call(rec.netns(), () -> TapDevice.attach(ifName));
-        try {
-            switchFor(rec.vdeNetwork()).attach(rec.key(), new TapPlug(tap));
-        } catch (IOException | RuntimeException e) {
-            tap.close();
-            throw e;
+        TapDevice tap = Netns.call(rec.netns(), () -> TapDevice.attach(ifName)); // outside the lock: ADDs in parallel
+        synchronized (this) { // no switch recreation between the lookup and the record (re-attach sees it)
+            try {
+                switchFor(rec.vdeNetwork()).attach(rec.key(), new TapPlug(tap));
+            } catch (IOException | RuntimeException e) {
+                tap.close();
+                throw e;
+            }
+            attached.put(rec.key(), rec);
         }
-        attached.put(rec.key(), rec);
     }
 
     /** Removes the attachment's port (closing our tap fd); no-op when it has none. */
-    public void detach(AttachmentKey key) {
+    public synchronized void detach(AttachmentKey key) {
         AttachmentRecord rec = attached.remove(key);
         if (rec == null) return;
         NetworkSwitch sw = switches.get(rec.vdeNetwork());

@@ -30,11 +30,13 @@ import java.util.Map;
  * @param nodeSelector node labels the network spans (empty = all nodes)
  * @param fromOperator true when this came from a ConfigMap, false for a network made on demand by a CNI request
  * @param macPrefix  3-octet prefix of generated pod MACs ({@code 02:77:00}), or null
+ * @param vlan       802.1Q VLAN id on the uplink, or null
  */
 public record NetworkConfig(String namespace, String name, String uid, String transport, String uplink, int port,
                             Long vni, int mtu, boolean hub, String ipamType, String subnet, String gateway,
                             List<String> exclude, Map<String, String> nodeBlock, List<String> peers,
-                            Map<String, String> nodeSelector, boolean fromOperator, String macPrefix) {
+                            Map<String, String> nodeSelector, boolean fromOperator, String macPrefix,
+                            Integer vlan) {
 
     /** The network key {@code <namespace>/<name>}. */
     public String key() {
@@ -47,7 +49,7 @@ public record NetworkConfig(String namespace, String name, String uid, String tr
         String ns = slash < 0 ? "" : network.substring(0, slash);
         String n = slash < 0 ? network : network.substring(slash + 1);
         return new NetworkConfig(ns, n, "", "local", null, 0, null, 0, false, "none", null, null, List.of(), null,
-                List.of(), Map.of(), false, null);
+                List.of(), Map.of(), false, null, null);
     }
 
     /**
@@ -74,7 +76,8 @@ public record NetworkConfig(String namespace, String name, String uid, String tr
                 str(m, "uplink"), (int) num(m, "port", 14789), m.get("vni") instanceof Number v ? v.longValue() : null,
                 (int) num(m, "mtu", 0), "hub".equalsIgnoreCase(str(m, "switchMode")),
                 orDefault(str(m, "ipamType"), "none"), str(m, "subnet"), str(m, "gateway"), strings(m.get("exclude")),
-                block, strings(m.get("peers")), sel, true, str(m, "macPrefix"));
+                block, strings(m.get("peers")), sel, true, str(m, "macPrefix"),
+                m.get("vlan") instanceof Number v ? Integer.valueOf(v.intValue()) : null);
     }
 
     /**

@@ -77,8 +77,9 @@ public final class NetworkSwitch implements AutoCloseable {
      * @throws IOException when the new uplink cannot be opened (the switch then runs without uplink)
      */
     public synchronized void update(NetworkConfig newConfig, String uplink) throws IOException {
+        boolean vlanChanged = !java.util.Objects.equals(newConfig.vlan(), config.vlan());
         this.config = newConfig;
-        if (!java.util.Objects.equals(uplink, wantedUplink)) {
+        if (vlanChanged || !java.util.Objects.equals(uplink, wantedUplink)) {
             wantedUplink = uplink;
             uplinkVnl = null;
             if (uplinkPort >= 0) node.removePort(uplinkPort);
@@ -121,6 +122,7 @@ public final class NetworkSwitch implements AutoCloseable {
         uplinkVnl = null;
         if (vnl == null) return;
         Plug p = Plugs.open(vnl, OpenArgs.DEFAULT.withDescription("kubevde uplink " + config.key()));
+        if (config.vlan() != null) p = new VlanPlug(p, config.vlan());
         uplinkPort = node.addPort(p, "uplink " + vnl);
         uplinkVnl = vnl;
     }

@@ -38,7 +38,8 @@ public final class LinkWatcher implements AutoCloseable {
 
     /** Starts the informer (returns at once; see {@link #synced}). */
     public void start() {
-        informer = client.resources(VdeLink.class).inAnyNamespace().inform(new ResourceEventHandler<>() {
+        informer = client.resources(VdeLink.class).inAnyNamespace().runnableInformer(60_000);
+        informer.addEventHandler(new ResourceEventHandler<>() {
             @Override
             public void onAdd(VdeLink l) {
                 applied(l);
@@ -53,7 +54,8 @@ public final class LinkWatcher implements AutoCloseable {
             public void onDelete(VdeLink l, boolean unknownFinalState) {
                 links.remove(l.getMetadata().getNamespace() + "/" + l.getMetadata().getName());
             }
-        }, 60_000);
+        });
+        Informers.startRetrying(informer, "VdeLinks");
     }
 
     /** Whether the initial list has been delivered. */

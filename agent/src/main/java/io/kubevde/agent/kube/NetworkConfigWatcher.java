@@ -7,6 +7,8 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.kubevde.agent.dataplane.DataPlane;
+import io.kubevde.agent.dataplane.NetworkCache;
+import io.kubevde.agent.dataplane.NetworkSwitch;
 import io.kubevde.agent.dataplane.NetworkConfig;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -31,6 +33,7 @@ public final class NetworkConfigWatcher implements AutoCloseable {
     private final KubernetesClient client;
     private final DataPlane dataPlane;
     private final String nodeName;
+    private final NetworkCache cache;
     private final Map<String, String> keyByConfigMap = new ConcurrentHashMap<>();
     private SharedIndexInformer<ConfigMap> informer;
 
@@ -38,17 +41,23 @@ public final class NetworkConfigWatcher implements AutoCloseable {
      * @param client    the API client
      * @param dataPlane where networks are applied
      * @param nodeName  this node
+     * @param cache     where applied configs are remembered for the next start
      */
-    public NetworkConfigWatcher(KubernetesClient client, DataPlane dataPlane, String nodeName) {
+    public NetworkConfigWatcher(KubernetesClient client, DataPlane dataPlane, String nodeName, NetworkCache cache) {
         this.client = client;
         this.dataPlane = dataPlane;
         this.nodeName = nodeName;
+        this.cache = cache;
     }
 
-    /** Starts the informer in {@code namespace} (returns at once; see {@link #synced}). */
+    /**
+     * Starts the informer in {@code namespace}; returns at once (see {@link #synced}); an unreachable API server is
+     * retried (the data plane keeps running from the cache meanwhile).
+     */
     public void start(String namespace) {
         informer = client.configMaps().inNamespace(namespace).withLabel(COMPONENT_LABEL, COMPONENT)
-                .inform(new ResourceEventHandler<>() {
+                .runnableInformer(60_000);
+        informer.addEventHandler(new ResourceEventHandler<>() {
                     @Override
                     public void onAdd(ConfigMap cm) {
                         applied(cm);
@@ -62,9 +71,13 @@ public final class NetworkConfigWatcher implements AutoCloseable {
                     @Override
                     public void onDelete(ConfigMap cm, boolean unknownFinalState) {
                         String key = keyByConfigMap.remove(cm.getMetadata().getName());
-                        if (key != null) dataPlane.remove(key);
+                        if (key != null) {
+                            dataPlane.remove(key);
+                            cache.delete(key);
+                        }
                     }
-                }, 60_000);
+                });
+        Informers.startRetrying(informer, "ConfigMaps in " + namespace);
     }
 
     /** Whether the initial list has been delivered. */
@@ -86,14 +99,47 @@ public final class NetworkConfigWatcher implements AutoCloseable {
         if (!presentHere(cfg)) {
             String old = keyByConfigMap.remove(name);
             if (old != null) dataPlane.remove(old);
+            dataPlane.network(cfg.key()).filter(sw -> sw.config().fromOperator()).ifPresent(sw -> dataPlane.remove(cfg.key()));
+            cache.delete(cfg.key());
             return;
         }
         keyByConfigMap.put(name, cfg.key());
         try {
             dataPlane.apply(cfg);
+            cache.save(cfg.key(), json);
         } catch (Exception e) {
             LOG.log(Level.WARNING, "network " + cfg.key() + ": " + e.getMessage());
         }
+    }
+
+    /**
+     * After the first list: removes operator networks (restored from the cache at start) whose ConfigMap is gone.
+     * Call once {@link #synced} is true.
+     *
+     * @return how many were removed
+     */
+    public int pruneStale() {
+        java.util.Set<String> live = new java.util.HashSet<>();
+        for (ConfigMap cm : informer.getStore().list()) {
+            String json = cm.getData() == null ? null : cm.getData().get(KEY);
+            if (json == null) continue;
+            try {
+                live.add(NetworkConfig.parse(json, nodeName).key());
+            } catch (RuntimeException ignored) {
+                // a bad config is no network
+            }
+        }
+        int n = 0;
+        for (NetworkSwitch sw : dataPlane.networks()) {
+            String key = sw.config().key();
+            if (sw.config().fromOperator() && !live.contains(key)) {
+                LOG.info("network " + key + ": ConfigMap gone while the agent was down, removing");
+                dataPlane.remove(key);
+                cache.delete(key);
+                n++;
+            }
+        }
+        return n;
     }
 
     /**

@@ -25,7 +25,7 @@ import java.util.Map;
  * <li>{@code vde_port_{receive,transmit}_{bytes,packets}_total}, {@code vde_port_{receive,transmit}_drop_total}
  *     {@code {network, node, port_kind}} — sums over the switch's ports of that kind ({@code uplink}, {@code pod},
  *     {@code link}, {@code client}); "receive" = frames the switch received from the port;</li>
- * <li>{@code vde_switch_ports}, {@code vde_switch_mac_entries} {@code {network, node}};</li>
+ * <li>{@code vde_switch_ports}, {@code vde_switch_mac_entries}, {@code vde_vxvde_peers} {@code {network, node}};</li>
  * <li>{@code vde_link_up} {@code {namespace, link, path, node}} (0/1);</li>
  * <li>{@code vde_cni_requests_total{command, result}}, {@code vde_cni_request_duration_seconds} (histogram,
  *     {@code command});</li>
@@ -43,6 +43,8 @@ public final class AgentMetrics {
     private final LinkManager links;
     private final Map<String, List<Meter>> perNetwork = new HashMap<>();
     private final Map<String, List<Meter>> perPath = new HashMap<>();
+    /** Strong references: Micrometer function meters hold their state object weakly. */
+    private final Map<String, PortTotals> totalsByNetwork = new HashMap<>();
 
     /**
      * @param node      this node (label)
@@ -83,7 +85,11 @@ public final class AgentMetrics {
         Map<String, NetworkSwitch> now = new HashMap<>();
         for (NetworkSwitch sw : dataPlane.networks()) now.put(sw.config().key(), sw);
         for (String key : new ArrayList<>(perNetwork.keySet())) {
-            if (!now.containsKey(key)) perNetwork.remove(key).forEach(registry::remove);
+            PortTotals t = totalsByNetwork.get(key);
+            if (!now.containsKey(key) || (t != null && t.sw != now.get(key))) { // gone, or recreated (hub/switch)
+                perNetwork.remove(key).forEach(registry::remove);
+                totalsByNetwork.remove(key);
+            }
         }
         for (var e : now.entrySet()) {
             if (perNetwork.containsKey(e.getKey())) continue;
@@ -116,6 +122,7 @@ public final class AgentMetrics {
         List<Meter> out = new ArrayList<>();
         Tags base = Tags.of("network", key, "node", node);
         PortTotals totals = new PortTotals(sw);
+        totalsByNetwork.put(key, totals);
         for (String kind : KINDS) {
             Tags t = base.and("port_kind", kind);
             out.add(counter("vde.port.receive.bytes", t, totals, kind, 0, "bytes received from ports"));
@@ -127,9 +134,22 @@ public final class AgentMetrics {
         }
         out.add(Gauge.builder("vde.switch.ports", sw, s -> s.node().ports().size()).tags(base)
                 .description("ports on the network switch").register(registry));
+        out.add(Gauge.builder("vde.vxvde.peers", sw, AgentMetrics::peers).tags(base)
+                .description("vxvde-unicast peers of the uplink (0 for multicast or no uplink)").register(registry));
         out.add(Gauge.builder("vde.switch.mac.entries", sw, s -> s.node().macTableSize()).tags(base)
                 .description("MAC table size of the network switch").register(registry));
         return out;
+    }
+
+    static double peers(NetworkSwitch sw) {
+        String vnl = sw.uplinkVnl();
+        if (vnl == null) return 0;
+        int i = vnl.indexOf("/peers=");
+        if (i < 0) return 0;
+        String list = vnl.substring(i + 7);
+        int end = list.indexOf('/');
+        if (end >= 0) list = list.substring(0, end);
+        return list.isEmpty() ? 0 : list.split(",").length;
     }
 
     private FunctionCounter counter(String name, Tags tags, PortTotals totals, String kind, int field, String help) {

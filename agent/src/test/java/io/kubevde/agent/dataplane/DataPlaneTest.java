@@ -144,7 +144,7 @@ class DataPlaneTest {
         try (Agent agent = new Agent(AgentConfig.standalone(dir, "n1").withPorts(0, -1))) {
             agent.start();
             NetworkConfig bad = new NetworkConfig("default", "dp", "u", "vxvde", "vxvde://239.77.0.1/port=24789/vni=7/if=kvnoif0",
-                    24789, 7L, 0, false, "none", null, null, java.util.List.of(), null, java.util.List.of(), Map.of(), true, null);
+                    24789, 7L, 0, false, "none", null, null, java.util.List.of(), null, java.util.List.of(), Map.of(), true, null, null);
             agent.dataPlane().apply(bad);
             NetworkSwitch sw = agent.dataPlane().network("default/dp").orElseThrow();
             assertThat(sw.ready()).isFalse();
@@ -157,6 +157,31 @@ class DataPlaneTest {
             agent.dataPlane().apply(NetworkConfig.local("default/dp"));
             assertThat(agent.dataPlane().network("default/dp").orElseThrow().ready()).isTrue();
             assertThat(get(agent.http().healthPort(), "/readyz")).startsWith("200");
+        }
+    }
+
+    @Test
+    void anUnreachableApiServerDoesNotBlockStartOrPods() throws Exception {
+        Path kc = dir.resolve("kubeconfig");
+        Files.writeString(kc, """
+                apiVersion: v1
+                kind: Config
+                clusters: [{name: c, cluster: {server: "https://127.0.0.1:9"}}]
+                users: [{name: u, user: {token: t}}]
+                contexts: [{name: x, context: {cluster: c, user: u}}]
+                current-context: x
+                """);
+        AgentConfig cfg = AgentConfig.standalone(dir, "n1").withKubernetes(kc, "kubevde-system", 1_000).withPorts(0, -1);
+        try (Agent agent = new Agent(cfg)) {
+            long t0 = System.nanoTime();
+            agent.start();
+            assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0)).as("start-up ms").isLessThan(10_000);
+            String a = netns.create(), b = netns.create();
+            assertThat(cni(agent, "ADD", "na", a).exitCode()).isZero();
+            assertThat(cni(agent, "ADD", "nb", b).exitCode()).isZero();
+            assertThat(ping(a, addressOf(b), 2)).isTrue();
+            assertThat(get(agent.http().healthPort(), "/healthz")).startsWith("200");
+            assertThat(get(agent.http().healthPort(), "/readyz")).startsWith("503").contains("[-]informer-networks");
         }
     }
 
@@ -197,6 +222,7 @@ class DataPlaneTest {
         }
         assertThat(TestNetns.exec("ip", "-n", a, "link", "show", "net1").exit()).as("tap survives the agent").isZero();
         assertThat(ping(a, ipB, 1)).as("no switch, no traffic").isFalse();
+        TestNetns.sh("ip", "-n", a, "neigh", "flush", "dev", "net1");
         try (Agent agent = new Agent(AgentConfig.standalone(dir, "n1"))) {
             agent.start();
             assertThat(agent.dataPlane().attachments()).hasSize(2);

@@ -213,4 +213,34 @@ class KubernetesSideTest {
             assertThat(agent.dataPlane().network(ns + "/red").orElseThrow().node().ports()).isEmpty();
         }
     }
+
+    @Test
+    void restartBringsNetworksBackFromTheCacheBeforeTheApiAndPrunesDeletedOnes() throws Exception {
+        AgentConfig cfg = AgentConfig.standalone(dir, node).withKubernetes(dir.resolve("kubeconfig"), ns, 1_000);
+        String a = netns.create(), b = netns.create();
+        String ipB;
+        try (Agent agent = new Agent(cfg)) {
+            agent.start();
+            client.configMaps().inNamespace(ns).resource(configMap("green", "learning")).create();
+            client.configMaps().inNamespace(ns).resource(configMap("gone", "learning")).create();
+            await().atMost(Duration.ofSeconds(60)).until(() -> agent.dataPlane().network(ns + "/green").isPresent()
+                    && agent.dataPlane().network(ns + "/gone").isPresent());
+            assertThat(add(agent, "green", "ga", a).exitCode()).isZero();
+            assertThat(add(agent, "green", "gb", b).exitCode()).isZero();
+            ipB = TestNetns.sh("ip", "-n", b, "-4", "-o", "addr", "show", "dev", "net1").replaceAll("(?s).*inet (\\S+)/.*", "$1");
+        }
+        // while the agent is down, one network is deleted
+        client.configMaps().inNamespace(ns).withName("vnet." + ns + ".gone").delete();
+        try (Agent agent = new Agent(cfg)) {
+            agent.start();
+            // right after start (no informer event needed): the operator network is back with both taps
+            NetworkSwitch sw = agent.dataPlane().network(ns + "/green").orElseThrow();
+            assertThat(sw.config().fromOperator()).isTrue();
+            assertThat(sw.attachments()).isEqualTo(2);
+            assertThat(TestNetns.exec("ip", "netns", "exec", a, "ping", "-c", "2", "-i", "0.2", "-W", "2", ipB).exit()).isZero();
+            await().atMost(Duration.ofSeconds(60)).until(() -> agent.dataPlane().network(ns + "/gone").isEmpty());
+            assertThat(agent.dataPlane().network(ns + "/green")).isPresent();
+            assertThat(Files.exists(dir.resolve("state/networks/" + ns + ",gone.json"))).isFalse();
+        }
+    }
 }
