@@ -40,8 +40,7 @@ public record Repo(Path root) {
 
     /** The CNI bin dir holding the packaged {@code kubevde} launcher (cni-plugin/target/cni-bin). */
     public Path cniBinDir() {
-        return need(root.resolve("cni-plugin/target/cni-bin"), "mvn -pl cni-plugin -am package").getParent()
-                .resolve("cni-bin");
+        return need(root.resolve("cni-plugin/target/cni-bin/kubevde"), "mvn -pl cni-plugin -am package").getParent();
     }
 
     /** The CRD manifests (charts/kubevde/crds). */
