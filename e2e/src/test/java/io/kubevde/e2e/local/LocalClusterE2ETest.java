@@ -70,6 +70,8 @@ class LocalClusterE2ETest {
         assertThat(netJson).contains(vnet.at("/status/group").asText()).contains("10.79.");
         // the operator's per-node address blocks cover both Node objects the harness registered
         assertThat(netJson).contains("node-1").contains("node-2");
+        // the VdeLink example is valid for the API server (dry run: not persisted, no agent acts on it)
+        cluster.kubectl("apply", "--dry-run=server", "-f", cluster.repo().examples().resolve("blue-link.yaml").toString());
     }
 
     @Test
@@ -86,6 +88,15 @@ class LocalClusterE2ETest {
             assertThat(link).contains("mtu 1450").contains(res.at("/interfaces/0/mac").asText());
             assertThat(recordFiles(n)).anyMatch(f -> f.contains(p.containerId()));
             System.out.printf("ADD on %s: %d ms%n", n.name(), r.millis());
+        }
+        // each agent reports its attachment and the network in its VdeNode (next heartbeat)
+        for (LocalNode n : cluster.nodes()) {
+            await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
+                JsonNode vn = JSON.readTree(cluster.kubectl("get", "vdenode", n.name(), "-o", "json"));
+                assertThat(vn.at("/status/attachments").asInt()).as("VdeNode %s attachments", n.name())
+                        .isGreaterThanOrEqualTo(1);
+                assertThat(vn.at("/status/networks").toString()).contains("blue");
+            });
         }
     }
 
