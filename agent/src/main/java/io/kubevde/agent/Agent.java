@@ -15,6 +15,7 @@ import io.kubevde.agent.dataplane.NetworkConfig;
 import io.kubevde.agent.dataplane.NetworkSwitch;
 import io.kubevde.agent.dataplane.SwitchingAttachmentHandler;
 import io.kubevde.agent.http.HttpEndpoints;
+import io.kubevde.agent.kube.LinkEvents;
 import io.kubevde.agent.kube.LinkWatcher;
 import io.kubevde.agent.kube.NetworkConfigWatcher;
 import io.kubevde.agent.kube.VdeNodeReporter;
@@ -50,6 +51,7 @@ public final class Agent implements AutoCloseable {
     private NetworkConfigWatcher networkWatcher;
     private LinkWatcher linkWatcher;
     private VdeNodeReporter reporter;
+    private LinkEvents linkEvents;
     private HttpEndpoints http;
     private ScheduledExecutorService heartbeat;
     private volatile boolean closed;
@@ -100,6 +102,7 @@ public final class Agent implements AutoCloseable {
             linkWatcher = new LinkWatcher(client, links, cfg.nodeName());
             linkWatcher.start();
             reporter = new VdeNodeReporter(client, cfg.nodeName(), cfg.nodeAddress(), AgentMain.VERSION, dataPlane, links);
+            linkEvents = new LinkEvents(client, cfg.nodeName());
             Thread.ofPlatform().daemon().name("agent-prune").start(() -> {
                 while (!networkWatcher.synced()) {
                     if (closed) return;
@@ -129,6 +132,7 @@ public final class Agent implements AutoCloseable {
             links.resync();
             metrics.sync();
             if (reporter != null) reporter.report();
+            if (linkEvents != null) linkEvents.observe(links.status());
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "heartbeat failed", e);
         }

@@ -195,6 +195,9 @@ class KubernetesSideTest {
                 assertThat(links.getFirst().namespace()).isEqualTo(ns);
                 assertThat(links.getFirst().link()).isEqualTo("wan");
             });
+            await().atMost(Duration.ofSeconds(60)).until(() -> client.v1().events().inNamespace(ns).list().getItems().stream()
+                    .anyMatch(e -> "LinkUp".equals(e.getReason()) && "wan".equals(e.getInvolvedObject().getName())
+                            && e.getMessage().contains("path a")));
             // hand-off: add b, then remove a
             client.resources(VdeLink.class).resource(VdeLink.of(ns, "wan", new VdeLinkSpec("red", node, null, LinkMode.MULTI,
                     List.of(new LinkPath("a", "udp://127.0.0.1:" + p1 + "->127.0.0.1:" + far1),

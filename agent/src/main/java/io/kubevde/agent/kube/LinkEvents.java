@@ -1,0 +1,65 @@
+package io.kubevde.agent.kube;
+
+import io.fabric8.kubernetes.api.model.EventBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.kubevde.agent.dataplane.LinkManager;
+import io.kubevde.api.v1alpha1.VdeLink;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.logging.Logger;
+
+/**
+ * Kubernetes Events for VdeLink path transitions (k8s-conventions.md §8): {@code Normal LinkUp} when a path comes up
+ * on this node, {@code Warning LinkDown} when it goes down; emitted on transitions only (compared with the previous
+ * heartbeat), as core/v1 Events regarding the VdeLink, source component {@code kubevde-agent}, host = node.
+ */
+public final class LinkEvents {
+    private static final Logger LOG = Logger.getLogger(LinkEvents.class.getName());
+    private final KubernetesClient client;
+    private final String nodeName;
+    private final Map<String, Boolean> last = new HashMap<>();
+
+    /**
+     * @param client   the API client
+     * @param nodeName this node (reporting instance)
+     */
+    public LinkEvents(KubernetesClient client, String nodeName) {
+        this.client = client;
+        this.nodeName = nodeName;
+    }
+
+    /** Emits an Event for every path whose state differs from the last call (a new path counts when it is up). */
+    public synchronized void observe(List<LinkManager.PathState> paths) {
+        Map<String, Boolean> now = new HashMap<>();
+        for (LinkManager.PathState p : paths) {
+            String k = p.namespace() + "/" + p.link() + "/" + p.path();
+            now.put(k, p.up());
+            Boolean before = last.get(k);
+            if (before == null ? p.up() : before != p.up()) emit(p);
+        }
+        last.clear();
+        last.putAll(now);
+    }
+
+    private void emit(LinkManager.PathState p) {
+        String ts = Instant.now().toString();
+        try {
+            client.v1().events().inNamespace(p.namespace()).resource(new EventBuilder()
+                    .withNewMetadata().withNamespace(p.namespace())
+                        .withName(p.link() + "." + UUID.randomUUID().toString().substring(0, 8)).endMetadata()
+                    .withNewInvolvedObject().withApiVersion("kubevde.io/v1alpha1").withKind(VdeLink.KIND)
+                        .withNamespace(p.namespace()).withName(p.link()).endInvolvedObject()
+                    .withType(p.up() ? "Normal" : "Warning").withReason(p.up() ? "LinkUp" : "LinkDown")
+                    .withMessage("path " + p.path() + " is " + (p.up() ? "up" : "down") + " on node " + nodeName)
+                    .withNewSource().withComponent("kubevde-agent").withHost(nodeName).endSource()
+                    .withReportingComponent("kubevde.io/agent").withReportingInstance(nodeName)
+                    .withFirstTimestamp(ts).withLastTimestamp(ts).withCount(1).build()).create();
+        } catch (KubernetesClientException e) {
+            LOG.fine("event for " + p.link() + ": " + e.getMessage());
+        }
+    }
+}
