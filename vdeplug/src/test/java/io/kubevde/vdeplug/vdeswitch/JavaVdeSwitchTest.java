@@ -137,4 +137,35 @@ class JavaVdeSwitchTest {
             assertThat(f[12] & 0xff).isEqualTo(0x81);
         }
     }
+
+    @Test
+    void everyConsoleCommandOfIssue3AnswersWithTheVde2ReplyCodes() throws Exception {
+        Path dir = tmp.resolve("sw");
+        Path mgmt = tmp.resolve("mgmt");
+        try (VdeSwitch sw = VdeSwitch.start(dir, Optional.of(mgmt), false)) {
+            String out = unixterm(mgmt, "help", "showinfo", "port/setnumports 64", "port/create 70", "port/create 3",
+                    "vlan/create 20", "vlan/addport 20 3", "vlan/print 20", "vlan/delport 20 3", "vlan/delport 20 3",
+                    "vlan/remove 20", "vlan/remove 20", "logout", "showinfo");
+            assertThat(out).as(out).contains("0000 DATA END WITH '.'")
+                    .contains("port/setnumports").contains("vlan/delport").contains("hash/delete")
+                    .contains("VDE switch V.2.3.2").contains("pid " + ProcessHandle.current().pid())
+                    .contains("1022 Invalid argument") // port 70 >= numports 64
+                    .contains(" -- Port 0003 tagged=1 active=0")
+                    .contains("1002 No such file or directory") // second delport / second vlan remove
+                    .contains("9999 END OF SESSION");
+            // help, showinfo, setnumports, create 3, vlan/create, addport, vlan/print, delport, vlan/remove
+            assertThat(successes(out)).as(out).isEqualTo(9);
+            assertThat(out.substring(out.indexOf("9999 END OF SESSION"))).as("nothing runs after logout").doesNotContain("1000 Success");
+            assertThat(sw.stopped()).as("logout ends the session, not the switch").isFalse();
+
+            try (CStreamPlug p = new CStreamPlug(null, "vde://" + dir)) {
+                Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> sw.node().ports().size() == 1);
+                p.send(EthFrames.frame(EthFrames.BROADCAST, M12, EthFrames.TEST_TYPE, "learn-me"));
+                Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> unixterm(mgmt, "hash/print").contains("52:54:00:00:00:12"));
+                String del = unixterm(mgmt, "hash/delete 52:54:00:00:00:12", "hash/delete 52:54:00:00:00:12", "hash/print");
+                assertThat(del).as(del).contains("1000 Success").contains("1002 No such file or directory")
+                        .doesNotContain("Addr: 52:54:00:00:00:12");
+            }
+        }
+    }
 }
