@@ -3,7 +3,8 @@
 
 send HOST PORT PPS SECONDS     sends 64-byte datagrams (8-byte big-endian sequence number + padding) at PPS
                                packets/s for SECONDS s, paced by the clock (catches up in bursts under CPU load);
-                               prints "sent N" at the end.
+                               prints "start T" (CLOCK_MONOTONIC seconds; datagram k is due at T + k/PPS)
+                               first and "sent N" at the end.
 recv PORT SECONDS_IDLE         counts datagrams until nothing arrived for SECONDS_IDLE s after the first one, then
                                prints one line: "recv distinct=D dups=U max=M gaps=A-B:N,..." (groups of
                                missing sequence numbers below M, members < 32 apart, N missing in A..B; at most
@@ -21,6 +22,7 @@ def send(host, port, pps, seconds):
     pad = bytes(56)
     total = int(pps * seconds)
     start = time.monotonic()
+    print("start %.6f" % start, flush=True)  # CLOCK_MONOTONIC, as Java's System.nanoTime()
     seq = 0
     while seq < total:
         due = min(total, int((time.monotonic() - start) * pps) + 1)

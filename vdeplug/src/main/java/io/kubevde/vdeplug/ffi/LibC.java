@@ -124,4 +124,7 @@ public interface LibC {
 
     /** pipe2; {@code fds} receives the read end [0] and the write end [1]. */
     @SaveError int pipe2(@Out int[] fds, int flags);
+
+    /** setsockopt with an int option value ({@code optval} = one int, {@code optlen} = 4). */
+    @SaveError int setsockopt(int fd, int level, int optname, @In int[] optval, int optlen);
 }

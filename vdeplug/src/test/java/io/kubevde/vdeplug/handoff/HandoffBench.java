@@ -33,7 +33,7 @@ public final class HandoffBench {
         HandoffScenarios.Bonding cb = HandoffScenarios.bonding(Impl.C, "", 8);
         HandoffScenarios.Failover jf = HandoffScenarios.failover(Impl.JAVA, "[health]");
         HandoffScenarios.Failover cf = HandoffScenarios.failover(Impl.C, "");
-        System.out.printf(Locale.ROOT, "hand-off: multi link, 10k pps UDP A->B for 6 s, path 2 added at 1.5 s, path 1 removed once path 2 carried 2000 packets%n");
+        System.out.printf(Locale.ROOT, "hand-off: multi, stream paths (vde_plug = vde_plug), 10k pps UDP A->B for 6 s, path 2 added at 1.5 s, path 1 removed once path 2 carried 2000 frames%n");
         System.out.printf(Locale.ROOT, "%-22s %8s %8s %8s %12s%n", "node", "sent", "lost", "dups", "rtt_p50_ms");
         row("java multi[dedup]", jd);
         row("java multi (plain)", jp);

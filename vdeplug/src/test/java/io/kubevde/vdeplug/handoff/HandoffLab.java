@@ -17,7 +17,7 @@ import java.util.regex.Pattern;
  * namespace a netnode ({@code multi://} or {@code bonding://}, Java or C) whose host is a C
  * {@code vde_plug ptp://… tap://kvtap0} (tap 192.168.77.1 in A, .2 in B). A "path" is a pair of C link processes
  * {@code vde_plug vde://NODE udp://LOCAL:PORT->PEER:PORT} over its veth. {@code net.unix.max_dgram_qlen} is raised to
- * 1000 datagrams inside A and B only (it is per network namespace; the host keeps its value) so that no AF_UNIX queue
+ * 10000 datagrams inside A and B only (it is per network namespace; the host keeps its value) so that no AF_UNIX queue
  * overflows at 10k frames/s under CPU load; IPv6 is off inside A and B. {@link #close} kills every process and deletes both namespaces (and with
  * them the veths and taps) and the temp dir.
  */
@@ -83,7 +83,7 @@ public final class HandoffLab implements AutoCloseable {
         Sh.run("ip", "-n", ns.b(), "link", "set", veth2B, "up");
         for (String n : List.of(ns.a(), ns.b())) {
             // per network namespace (net->unx.sysctl_max_dgram_qlen, tcp_reordering): the host is untouched
-            Sh.run("ip", "netns", "exec", n, "sysctl", "-qw", "net.unix.max_dgram_qlen=1000");
+            Sh.run("ip", "netns", "exec", n, "sysctl", "-qw", "net.unix.max_dgram_qlen=10000");
             Sh.run("ip", "netns", "exec", n, "sysctl", "-qw", "net.ipv4.tcp_reordering=127");
             // no IPv6 chatter (router/neighbour solicitations) from the taps: a C udp link end exits on the ICMP
             // port-unreachable such a frame provokes while its peer end is not up yet
@@ -144,6 +144,35 @@ public final class HandoffLab implements AutoCloseable {
             b.kill();
             if (attempt == 10) throw new AssertionError("path " + index + " link processes keep exiting: " + a.output() + b.output());
         }
+    }
+
+    /**
+     * Starts stream path {@code index} (the issue's {@code vde_plug … = vde_plug …}): one C {@code vde_plug vde://A}
+     * in A whose frames travel as the §5 stream through a pipe pair to a C {@code vde_plug vde://B} started in B
+     * ({@code ip netns exec B vde_plug vde://B} after {@code =}). Pipes block, so this path only loses frames when a
+     * node drops them. {@link LinkPath#inB} is the A process too (killing it ends both).
+     */
+    public LinkPath addStreamPath(int index) {
+        Proc p = Proc.start("stream-path" + index, ns.a(), List.of("vde_plug", "vde://" + dir.resolve("a"), "=",
+                "ip", "netns", "exec", ns.b(), "vde_plug", "vde://" + dir.resolve("b")));
+        sleep(500);
+        p.assertAlive();
+        return new LinkPath(index, p, p);
+    }
+
+    /** Bytes the far end of stream path {@code p} has read from its pipe so far ({@code rchar} of /proc/PID/io). */
+    public static long streamPathBytes(LinkPath p) {
+        long max = 0;
+        for (ProcessHandle h : p.inA().process().descendants().toList()) {
+            try {
+                for (String line : Files.readAllLines(Path.of("/proc/" + h.pid() + "/io"))) {
+                    if (line.startsWith("rchar:")) max = Math.max(max, Long.parseLong(line.substring(6).trim()));
+                }
+            } catch (java.io.IOException | RuntimeException e) {
+                // gone
+            }
+        }
+        return max;
     }
 
     /** Packets received so far by path {@code index}'s veth in B (its link's traffic A→B). */
@@ -225,6 +254,20 @@ public final class HandoffLab implements AutoCloseable {
     public Proc startSender(int port, int pps, double seconds) {
         return Proc.start("udpseq-send", ns.a(), List.of("python3", udpseq().toString(), "send", IP_B,
                 Integer.toString(port), Integer.toString(pps), Double.toString(seconds)));
+    }
+
+    /**
+     * The sequence number the sender in {@code p} is due to send now: it prints its start time ({@code start T},
+     * CLOCK_MONOTONIC seconds, the clock of {@link System#nanoTime()} on Linux) and datagram k is due at T + k/pps.
+     */
+    public static long dueSeq(Proc p, int pps) {
+        long deadline = System.currentTimeMillis() + 20_000;
+        Matcher m;
+        while (!(m = Pattern.compile("start ([0-9.]+)").matcher(p.output())).find()) {
+            if (System.currentTimeMillis() > deadline) throw new AssertionError("sender did not start: " + p.output());
+            sleep(10);
+        }
+        return (long) ((System.nanoTime() / 1e9 - Double.parseDouble(m.group(1))) * pps);
     }
 
     /** Waits for a stream process to end (≤ {@code timeoutMs}) and returns its output. */

@@ -31,6 +31,6 @@ class HandoffScenarioTest {
         assertThat(dedup.stream().dups()).as("dedup %s", dedup).isZero();
         // medians of 200 pings; generous slack for other tests' CPU load on this 2-core machine
         assertThat(dedup.medianRttMs()).as("steady-state RTT with dedup vs plain %.3f ms", plain.medianRttMs())
-                .isLessThanOrEqualTo(plain.medianRttMs() * 1.5 + 0.1);
+                .isLessThanOrEqualTo(plain.medianRttMs() * 1.5 + 0.2);
     }
 }
