@@ -18,7 +18,7 @@ public final class HandoffScenarios {
     /** Stream rate, datagrams per second. */
     public static final int PPS = 10_000;
     /** Shaped rate of each bonding path, Mbit/s (tbf on both veth ends). */
-    public static final int RATE_MBIT = 100;
+    public static final int RATE_MBIT = 50;
 
     private HandoffScenarios() {}
 
@@ -106,10 +106,10 @@ public final class HandoffScenarios {
     }
 
     /**
-     * Failover result: {@code failoverMs} = time from the cut to the end of the last 50 ms interval (of sending
-     * time) that lost ≥ 20 % of its datagrams before the restore (a bond still using the dead link loses ~50 %;
-     * short CPU-load hiccups of the stream tools and link processes do not count; the cut length, 2500 ms, when the
-     * losses never stop); {@code lostBefore} = lost until 0.5 s before the cut (steady state); {@code lostDuringCut};
+     * Failover result: {@code failoverMs} = sending time from the cut to the last datagram lost in the bond pattern
+     * (every other one: the bond still feeds the dead link) before the restore; runs of consecutive losses are
+     * CPU-load hiccups of the tools and link processes and do not count; ≈ the cut length (2500 ms) when the bond
+     * never stops feeding the dead link; {@code lostBefore} = lost until 0.5 s before the cut (steady state); {@code lostDuringCut};
      * {@code lostAfterRestore} (from 0.5 s after the veth came back); {@code path2AfterRestore} = packets path 2
      * carried A→B after it came back.
      */
@@ -140,30 +140,28 @@ public final class HandoffScenarios {
                 String recv = HandoffLab.await(rx, 60_000);
                 lab.assertNodesAlive();
                 Stream s = Stream.parse(sent, recv);
-                // losses of a bond still using the dead link come at ~50 %; CPU-load hiccups of the stream tools
-                // and link processes come in short bursts: the failover ends with the last 50 ms bin after the cut
-                // that lost ≥ 20 %
-                int bin = PPS / 20;
-                double[] bins = new double[(int) ((restoreSeq - cutSeq) / bin) + 1];
+                // a bond still feeding the dead link loses every other datagram (a loss group missing < 75 % of
+                // its span); CPU-load hiccups of the tools and link processes lose runs of consecutive datagrams and
+                // do not count as failover time
                 long before = 0;
                 long during = 0;
                 long after = 0;
+                long bondFrom = -1;
+                long bondTo = -1;
                 for (long[] g : s.gaps()) {
                     if (g[0] < cutSeq - PPS / 2) {
                         before += g[2];
                     } else if (g[0] < restoreSeq) {
                         during += g[2];
-                        double share = (double) g[2] / (g[1] - g[0] + 1); // missing share of the group's span
-                        for (long q = Math.max(g[0], cutSeq); q < Math.min(g[1] + 1, restoreSeq); q++) {
-                            bins[(int) ((q - cutSeq) / bin)] += share;
+                        if (g[2] < 0.75 * (g[1] - g[0] + 1)) {
+                            if (bondFrom < 0) bondFrom = g[0];
+                            bondTo = Math.min(g[1], restoreSeq);
                         }
                     } else if (g[0] > restoreSeq + PPS / 2) {
                         after += g[2];
                     }
                 }
-                int lastBad = -1;
-                for (int i = 0; i < bins.length; i++) if (bins[i] >= 0.2 * bin) lastBad = i;
-                double ms = (lastBad + 1) * 50.0;
+                double ms = bondFrom < 0 ? 0 : (bondTo - Math.min(bondFrom, cutSeq) + 1) * 1000.0 / PPS;
                 return new Failover(s, ms, before, during, after, path2);
             } finally {
                 tx.close();

@@ -150,7 +150,7 @@ class JavaVdeSwitchTest {
                     .contains("port/setnumports").contains("vlan/delport").contains("hash/delete")
                     .contains("VDE switch V.2.3.2").contains("pid " + ProcessHandle.current().pid())
                     .contains("1022 Invalid argument") // port 70 >= numports 64
-                    .contains(" -- Port 0003 tagged=1 active=0")
+                    .contains("VLAN 0020")
                     .contains("1002 No such file or directory") // second delport / second vlan remove
                     .contains("9999 END OF SESSION");
             // help, showinfo, setnumports, create 3, vlan/create, addport, vlan/print, delport, vlan/remove
