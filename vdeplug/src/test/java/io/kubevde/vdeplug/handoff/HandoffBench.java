@@ -46,6 +46,8 @@ public final class HandoffBench {
         System.out.printf(Locale.ROOT, "%-22s %12s %12s %10s %14s %16s%n", "node", "failover_ms", "lost_before", "lost_cut", "lost_restored", "path2_pkts_back");
         frow("java bonding[health]", jf);
         frow("C bonding", cf);
+        System.out.printf(Locale.ROOT, "%nloss groups (from-to:missing): java dedup %s | java plain %s | C multi %s%n", jd.stream(), jp.stream(), c.stream());
+        System.out.printf(Locale.ROOT, "failover detail: java %s | C %s%n", jf.stream(), cf.stream());
         System.out.printf(Locale.ROOT, "RESULT handoff_lost=%d handoff_dup_suppressed=%d handoff_dup_plain=%d bonding_over_single=%.2f failover_ms=%.0f%n",
                 jd.stream().lost(), jd.stream().dups(), jp.stream().dups(), jb.ratio(), jf.failoverMs());
     }
