@@ -94,6 +94,9 @@ public final class HandoffLab implements AutoCloseable {
         startSide(impl, kind, options, ns.b(), "b");
         NetnsPair.configureTap(ns.a(), "kvtap0", IP_A + "/24", "52:54:00:77:00:01", 20_000);
         NetnsPair.configureTap(ns.b(), "kvtap0", IP_B + "/24", "52:54:00:77:00:02", 20_000);
+        // the sender catches up in bursts after being descheduled; the tap's default 500-frame queue would drop them
+        Sh.run("ip", "-n", ns.a(), "link", "set", "kvtap0", "txqueuelen", "10000");
+        Sh.run("ip", "-n", ns.b(), "link", "set", "kvtap0", "txqueuelen", "10000");
     }
 
     private void startSide(Impl impl, String kind, String options, String netns, String side) {

@@ -37,7 +37,7 @@ class JavaVdeSwitchCliTest {
             try (NetnsPair ns = NetnsPair.create();
                  TwoTapsOverNode taps = new TwoTapsOverNode(ns, "vde://" + dir + "[4]", dir.toString())) {
                 taps.assertPingAndTransfer();
-                String out = Sh.run("sh", "-c", "(sleep 0.3; printf 'port/print 4\\n'; sleep 0.5; printf 'shutdown\\n'; sleep 2)"
+                String out = Sh.run("sh", "-c", "(sleep 0.3; printf 'port/print 4\\n'; sleep 0.5; printf 'shutdown\\n'; sleep 6)"
                         + " | timeout 30 unixterm " + mgmt);
                 assertThat(out).contains("Port 0004 untagged_vlan=0000 ACTIVE").contains("9999 END OF SESSION");
             }
