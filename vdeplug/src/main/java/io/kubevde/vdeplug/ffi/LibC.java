@@ -157,4 +157,7 @@ public interface LibC {
 
     /** recvmmsg over a direct buffer holding {@code vlen} packed {@code struct mmsghdr}; {@code timeout} may be null. */
     @SaveError int recvmmsg(int fd, ByteBuffer msgvec, int vlen, int flags, Pointer timeout);
+
+    /** setsockopt with an int option value ({@code optval} = one int, {@code optlen} = 4). */
+    @SaveError int setsockopt(int fd, int level, int optname, @In int[] optval, int optlen);
 }

@@ -3,9 +3,7 @@ package io.kubevde.vdeplug.vdeswitch;
 import io.kubevde.vdeplug.PlugStats;
 import io.kubevde.vdeplug.netnode.Netnode;
 import io.kubevde.vdeplug.unix.FilePermissions;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -124,11 +122,22 @@ public final class SwitchConsole implements AutoCloseable {
     private void session(SocketChannel ch) {
         try (ch) {
             OutputStream out = Channels.newOutputStream(ch);
-            BufferedReader in = new BufferedReader(new InputStreamReader(Channels.newInputStream(ch), StandardCharsets.US_ASCII));
             write(out, BANNER + PROMPT);
-            String line;
-            while ((line = in.readLine()) != null) {
-                String cmd = line.strip();
+            // like vde-2's mgmt loop, every read is a command batch: newline-terminated lines, and a final piece
+            // without newline is a command too (Debian's vdeterm sends "showinfo" with no newline)
+            java.nio.ByteBuffer rb = java.nio.ByteBuffer.allocate(4096);
+            java.util.ArrayDeque<String> pending = new java.util.ArrayDeque<>();
+            while (true) {
+                if (pending.isEmpty()) {
+                    rb.clear();
+                    if (ch.read(rb) < 0) return;
+                    String chunk = new String(rb.array(), 0, rb.position(), StandardCharsets.US_ASCII).replace("\0", "");
+                    String[] parts = chunk.split("\n", -1);
+                    int n = chunk.endsWith("\n") ? parts.length - 1 : parts.length;
+                    for (int i = 0; i < n; i++) pending.add(parts[i]);
+                    continue;
+                }
+                String cmd = pending.poll().strip();
                 if (cmd.isEmpty() || cmd.startsWith("#")) {
                     write(out, PROMPT);
                     continue;

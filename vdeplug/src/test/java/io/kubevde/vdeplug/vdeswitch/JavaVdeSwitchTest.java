@@ -137,4 +137,61 @@ class JavaVdeSwitchTest {
             assertThat(f[12] & 0xff).isEqualTo(0x81);
         }
     }
+
+    @Test
+    void everyConsoleCommandOfIssue3AnswersWithTheVde2ReplyCodes() throws Exception {
+        Path dir = tmp.resolve("sw");
+        Path mgmt = tmp.resolve("mgmt");
+        try (VdeSwitch sw = VdeSwitch.start(dir, Optional.of(mgmt), false)) {
+            String out = unixterm(mgmt, "help", "showinfo", "port/setnumports 64", "port/create 70", "port/create 3",
+                    "vlan/create 20", "vlan/addport 20 3", "vlan/print 20", "vlan/delport 20 3", "vlan/delport 20 3",
+                    "vlan/remove 20", "vlan/remove 20");
+            assertThat(out).as(out).contains("0000 DATA END WITH '.'")
+                    .contains("port/setnumports").contains("vlan/delport").contains("hash/delete")
+                    .contains("VDE switch V.2.3.2").contains("pid " + ProcessHandle.current().pid())
+                    .contains("1022 Invalid argument") // port 70 >= numports 64
+                    .contains("VLAN 0020")
+                    .contains("1002 No such file or directory"); // second delport / second vlan remove
+            // help, showinfo, setnumports, create 3, vlan/create, addport, vlan/print, delport, vlan/remove
+            assertThat(successes(out)).as(out).isEqualTo(9);
+            // unixterm handles "logout" itself (it exits without sending it): send it on a raw connection
+            try (java.nio.channels.SocketChannel ch = java.nio.channels.SocketChannel.open(java.net.UnixDomainSocketAddress.of(mgmt))) {
+                ch.write(java.nio.ByteBuffer.wrap("logout\nshowinfo\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+                String session = new String(readAll(ch), java.nio.charset.StandardCharsets.US_ASCII);
+                assertThat(session).as(session).endsWith("vde$ 9999 END OF SESSION\n").doesNotContain("1000 Success");
+            }
+            assertThat(sw.stopped()).as("logout ends the session, not the switch").isFalse();
+
+            try (CStreamPlug p = new CStreamPlug(null, "vde://" + dir)) {
+                Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> sw.node().ports().size() == 1);
+                p.send(EthFrames.frame(EthFrames.BROADCAST, M12, EthFrames.TEST_TYPE, "learn-me"));
+                Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> unixterm(mgmt, "hash/print").contains("52:54:00:00:00:12"));
+                String del = unixterm(mgmt, "hash/delete 52:54:00:00:00:12", "hash/delete 52:54:00:00:00:12", "hash/print");
+                assertThat(del).as(del).contains("1000 Success").contains("1002 No such file or directory")
+                        .doesNotContain("Addr: 52:54:00:00:00:12");
+            }
+        }
+    }
+
+    private static byte[] readAll(java.nio.channels.SocketChannel ch) throws java.io.IOException {
+        java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(4096);
+        while (ch.read(b.clear()) > 0) all.write(b.array(), 0, b.position());
+        return all.toByteArray();
+    }
+
+    @Test
+    void debianVdetermRunsCommandsSentWithoutNewline() throws Exception {
+        Requirements.assumeTools("vdeterm", "script");
+        Path dir = tmp.resolve("sw");
+        Path mgmt = tmp.resolve("mgmt");
+        try (VdeSwitch sw = VdeSwitch.start(dir, Optional.of(mgmt), false)) {
+            // vdeterm needs a terminal (script gives it a pty); it sends "help" at start and each command without
+            // a newline, and shows the data lines and the reply text
+            String out = Sh.run("sh", "-c", "(sleep 1; printf 'port/setnumports 40\\r'; sleep 1; printf 'port/showinfo\\r';"
+                    + " sleep 1; printf 'logout\\r'; sleep 1) | timeout 20 script -qfc 'vdeterm " + mgmt + "' /dev/null");
+            assertThat(out).as(out).contains("VDE switch V.2.3.2").contains("Numports=40").contains("HUB=false");
+            assertThat(sw.stopped()).isFalse();
+        }
+    }
 }

@@ -1,0 +1,38 @@
+package io.kubevde.vdeplug.handoff;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.kubevde.vdeplug.handoff.HandoffLab.Impl;
+import io.kubevde.vdeplug.testing.Requirements;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Issue 3 item 3 end to end with Java {@code bonding://…[health]} nodes in netns A and B and two C udp link paths:
+ * TCP throughput over two paths shaped to R each is ≥ 1.6 R; when path 2's veth goes down the stream continues on path
+ * 1 within 1 s, and path 2 carries traffic again when it comes back.
+ */
+@Timeout(value = 4, unit = TimeUnit.MINUTES)
+class BondingScenarioTest {
+    @BeforeEach
+    void root() { Requirements.assumeRootWithCTools(); }
+
+    @Test
+    void twoShapedPathsGiveAtLeast1point6TimesOne() {
+        HandoffScenarios.Bonding b = HandoffScenarios.bonding(Impl.JAVA, "[health]", 8);
+        System.out.println("bonding: " + b + " ratio " + b.ratio());
+        assertThat(b.bondedMbit()).as("%s", b).isGreaterThanOrEqualTo(1.6 * HandoffScenarios.RATE_MBIT);
+    }
+
+    @Test
+    void healthFailsOverWithinASecondAndUsesThePathAgain() {
+        HandoffScenarios.Failover f = HandoffScenarios.failover(Impl.JAVA, "[health]");
+        System.out.println("failover: " + f);
+        assertThat(f.lostBefore()).as("steady state: %s", f).isZero();
+        assertThat(f.failoverMs()).as("%s", f).isLessThan(1000);
+        assertThat(f.lostAfterRestore()).as("%s", f).isZero();
+        assertThat(f.path2AfterRestore()).as("path 2 carries the stream again: %s", f).isGreaterThan(2000);
+    }
+}
