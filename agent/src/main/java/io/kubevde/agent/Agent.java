@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.kubevde.agent.cni.AttachmentStore;
+import io.kubevde.agent.cni.ChainedAttachmentHandler;
 import io.kubevde.agent.cni.CniServer;
 import io.kubevde.agent.cni.IpAllocator;
 import io.kubevde.agent.cni.IpTool;
@@ -15,6 +16,7 @@ import io.kubevde.agent.dataplane.NetworkConfig;
 import io.kubevde.agent.dataplane.NetworkSwitch;
 import io.kubevde.agent.dataplane.SwitchingAttachmentHandler;
 import io.kubevde.agent.http.HttpEndpoints;
+import io.kubevde.agent.kube.KubePodLookup;
 import io.kubevde.agent.kube.LinkEvents;
 import io.kubevde.agent.kube.LinkWatcher;
 import io.kubevde.agent.kube.NetworkConfigWatcher;
@@ -45,6 +47,7 @@ public final class Agent implements AutoCloseable {
     private final DataPlane dataPlane;
     private final LinkManager links;
     private final SwitchingAttachmentHandler handler;
+    private final ChainedAttachmentHandler chained;
     private final AgentMetrics metrics;
     private final CniServer server;
     private KubernetesClient client;
@@ -65,8 +68,9 @@ public final class Agent implements AutoCloseable {
         TapAttachmentHandler taps = new TapAttachmentHandler(store, new IpAllocator(cfg.stateDir().resolve("ipam")),
                 new IpTool(30_000), cfg.underlayMtu() - 50);
         this.handler = new SwitchingAttachmentHandler(taps, store, dataPlane);
+        this.chained = new ChainedAttachmentHandler(handler, store, null);
         this.metrics = new AgentMetrics(cfg.nodeName(), AgentMain.VERSION, dataPlane, links);
-        this.server = new CniServer(cfg.cniSocket(), new MeteredHandler(handler, metrics));
+        this.server = new CniServer(cfg.cniSocket(), new MeteredHandler(chained, metrics));
     }
 
     /**
@@ -92,11 +96,15 @@ public final class Agent implements AutoCloseable {
         }
         int[] r = handler.restore();
         if (r[0] > 0 || r[1] > 0) LOG.info("removed " + r[0] + " stale attachment(s), re-attached " + r[1]);
-        server.start();
         if (cfg.kubernetes()) {
+            // before the socket serves, so chained ADDs can read pod annotations from the first request on
             client = cfg.kubeconfig() != null
                     ? new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(Files.readString(cfg.kubeconfig()))).build()
                     : new KubernetesClientBuilder().build();
+            chained.pods(new KubePodLookup(client));
+        }
+        server.start();
+        if (cfg.kubernetes()) {
             networkWatcher = new NetworkConfigWatcher(client, dataPlane, cfg.nodeName(), cache);
             networkWatcher.start(cfg.configNamespace());
             linkWatcher = new LinkWatcher(client, links, cfg.nodeName());

@@ -65,9 +65,19 @@ public record IpamConfig(Cidr subnet, BigInteger rangeStart, BigInteger rangeEnd
         return subnet != null;
     }
 
-    /** Whether {@code ip} may be handed out (inside the range, not the gateway, not excluded). */
+    /**
+     * Whether {@code ip} may be handed out: inside the range, not the gateway, not excluded and, for IPv4, its last
+     * octet is neither 0 nor 255. That last rule is the one users expect from a node's block cut out of a larger
+     * subnet (the first address of {@code 10.79.16.0/20} inside {@code 10.79.0.0/16} is a valid host address, but an
+     * interface called {@code 10.79.16.0} confuses people and some tools treat {@code .0}/{@code .255} as
+     * network/broadcast addresses); it costs 2 addresses per 256.
+     */
     public boolean allocatable(BigInteger ip) {
         if (ip.compareTo(rangeStart) < 0 || ip.compareTo(rangeEnd) > 0) return false;
+        if (!subnet.v6()) {
+            int last = ip.intValue() & 0xff;
+            if (last == 0 || last == 255) return false;
+        }
         if (gateway != null && gateway.address().equals(ip)) return false;
         for (Cidr c : exclude) {
             if (c.contains(ip)) return false;

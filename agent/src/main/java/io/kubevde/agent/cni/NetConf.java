@@ -27,10 +27,13 @@ import java.util.Map;
  * @param dns              the {@code dns} object to put into the result, or {@code null}
  * @param prevResult       the previous plugin's result when chained, or {@code null}
  * @param validAttachments GC's list of live (containerID, ifname) pairs, or {@code null} when absent
+ * @param networkGiven     whether the config named a {@code network}; without one and with a {@code prevResult}
+ *                         kubevde runs chained ({@link ChainedAttachmentHandler}: the pod's annotation says which
+ *                         networks)
  */
 public record NetConf(String cniVersion, String name, String network, Integer mtu, String mac, List<String> ips,
                       IpamConfig ipam, Map<String, Object> dns, Map<String, Object> prevResult,
-                      List<AttachmentKey.Id> validAttachments) {
+                      List<AttachmentKey.Id> validAttachments, boolean networkGiven) {
 
     /**
      * Parses a configuration object.
@@ -67,7 +70,8 @@ public record NetConf(String cniVersion, String name, String network, Integer mt
             }
         }
         return new NetConf(version, name, network == null || network.isEmpty() ? name : network, mtu,
-                mac == null ? null : mac.toLowerCase(), List.copyOf(ips), ipam, obj(m, "dns"), obj(m, "prevResult"), valid);
+                mac == null ? null : mac.toLowerCase(), List.copyOf(ips), ipam, obj(m, "dns"), obj(m, "prevResult"), valid,
+                network != null && !network.isEmpty());
     }
 
     static CniError.Failure invalid(String msg) {

@@ -76,7 +76,8 @@ public final class TapAttachmentHandler implements AttachmentHandler {
             int mtu = conf.mtu() != null ? conf.mtu() : defaultMtu;
             List<Cidr> addrs = ipam.allocate(conf, key);
             Map<String, String> pod = new LinkedHashMap<>();
-            for (String k : List.of("K8S_POD_NAMESPACE", "K8S_POD_NAME", "K8S_POD_UID")) {
+            for (String k : List.of("K8S_POD_NAMESPACE", "K8S_POD_NAME", "K8S_POD_UID",
+                    ChainedAttachmentHandler.CHAINED_NETWORK, ChainedAttachmentHandler.CHAINED_IFNAME)) {
                 if (req.args().containsKey(k)) pod.put(k, req.args().get(k));
             }
             AttachmentRecord rec = new AttachmentRecord(key, conf.network(), req.netns(), mac, mtu,

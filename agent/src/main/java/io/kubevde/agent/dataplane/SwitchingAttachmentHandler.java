@@ -55,7 +55,8 @@ public final class SwitchingAttachmentHandler implements AttachmentHandler {
             mac = (net.macPrefix() + ":" + java.util.HexFormat.ofDelimiter(":").formatHex(b)).toLowerCase(java.util.Locale.ROOT);
         }
         return new NetConf(conf.cniVersion(), conf.name(), conf.network(), mtu, mac, conf.ips(),
-                ipam != null ? ipam : conf.ipam(), conf.dns(), conf.prevResult(), conf.validAttachments());
+                ipam != null ? ipam : conf.ipam(), conf.dns(), conf.prevResult(), conf.validAttachments(),
+                conf.networkGiven());
     }
 
     @Override

@@ -1,0 +1,51 @@
+package io.kubevde.agent.cni;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.kubevde.cni.protocol.CniError;
+import io.kubevde.cni.protocol.Json;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/** The IPv4 rule of {@link IpamConfig#allocatable}: no address ending in .0 or .255 is ever handed out. */
+class IpamConfigTest {
+    @Test
+    void blockInsideALargerSubnetNeverHandsOutDotZeroOrDot255() throws Exception {
+        Path dir = Files.createTempDirectory("kvipam");
+        try {
+            IpAllocator alloc = new IpAllocator(dir);
+            NetConf conf = NetConf.parse(Json.parseObject("""
+                    {"cniVersion":"1.1.0","name":"n","ipam":{"subnet":"10.79.0.0/16","rangeStart":"10.79.16.0",
+                     "rangeEnd":"10.79.17.255"}}"""));
+            List<String> got = new ArrayList<>();
+            for (int i = 0; ; i++) {
+                try {
+                    got.add(alloc.allocate(conf, new AttachmentKey("n", "c" + i, "net1")).getFirst().toString());
+                } catch (CniError.Failure f) {
+                    assertThat(f.error().code()).isEqualTo(CniError.POOL_EXHAUSTED);
+                    break;
+                }
+            }
+            assertThat(got.getFirst()).isEqualTo("10.79.16.1/16");
+            assertThat(got).hasSize(512 - 4).noneMatch(s -> s.matches(".*\\.(0|255)/16"));
+            assertThatThrownBy(() -> alloc.allocate(conf, new AttachmentKey("n", "x", "net1"))).isInstanceOf(CniError.Failure.class);
+        } finally {
+            try (Stream<Path> s = Files.walk(dir)) {
+                s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    @Test
+    void ipv6IsUnaffected() {
+        IpamConfig c = IpamConfig.parse(Json.parseObject("{\"subnet\":\"fd77::/120\"}"));
+        assertThat(c.allocatable(Cidr.parse("fd77::ff/120").address())).isTrue();
+        assertThat(c.allocatable(Cidr.parse("fd77::100/120").address())).isFalse();
+    }
+}
