@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.kubevde.vdeplug.PlugStats;
 import io.kubevde.vdeplug.stream.StreamDecoder;
 import io.kubevde.vdeplug.testing.JavaCli;
+import io.kubevde.vdeplug.testing.Sh;
 import java.io.File;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -142,7 +143,14 @@ class CliTest {
             List<ProcessHandle> kids = h.children().toList();
             assertThat(kids).as("the cmd:// child").isNotEmpty();
             h.destroy();
-            assertThat(h.onExit().get(60, TimeUnit.SECONDS).isAlive()).isFalse();
+            try {
+                assertThat(h.onExit().get(60, TimeUnit.SECONDS).isAlive()).isFalse();
+            } catch (java.util.concurrent.TimeoutException e) {
+                // an intermittent hang on SIGTERM was seen under heavy load: keep the daemon's threads for diagnosis
+                String jstack = Sh.exec(Path.of(System.getProperty("java.home"), "bin", "jstack").toString(),
+                        Long.toString(pid)).output();
+                throw new AssertionError("daemon " + pid + " still alive 60 s after SIGTERM; its threads:\n" + jstack, e);
+            }
             for (ProcessHandle k : kids) assertThat(k.onExit().get(60, TimeUnit.SECONDS).isAlive()).as("cmd child ended").isFalse();
             assertThat(pidfile).doesNotExist();
         } finally {
