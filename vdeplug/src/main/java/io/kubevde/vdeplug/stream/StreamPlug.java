@@ -117,8 +117,13 @@ public final class StreamPlug implements Plug {
     @Override
     public PlugStats stats() { return stats; }
 
+    /**
+     * Runs the close action (e.g. terminating a child process) and closes both streams. Synchronized: a second caller
+     * (a shutdown hook racing the cable's own close) waits until the first has finished, so the JVM cannot halt
+     * between the first caller marking the plug closed and the child being signalled.
+     */
     @Override
-    public void close() throws IOException {
+    public synchronized void close() throws IOException {
         if (closed) return;
         closed = true;
         try {
