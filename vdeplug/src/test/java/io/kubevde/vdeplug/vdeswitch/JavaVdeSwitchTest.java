@@ -43,7 +43,7 @@ class JavaVdeSwitchTest {
     private static String unixterm(Path mgmt, String... commands) {
         StringBuilder script = new StringBuilder("sleep 0.5;");
         for (String c : commands) script.append(" printf '%s\\n' '").append(c).append("'; sleep 0.5;");
-        script.append(" sleep 2");
+        script.append(" sleep 4");
         return Sh.run("sh", "-c", "(" + script + ") | timeout 30 unixterm " + mgmt);
     }
 
@@ -93,7 +93,9 @@ class JavaVdeSwitchTest {
                 assertThat(unixterm(mgmt, "port/remove 12")).contains("1098 Address already in use");
             }
             String after = unixterm(mgmt, "port/allprint", "shutdown");
-            assertThat(after).contains("Port 0012 untagged_vlan=0010 INACTIVE").contains("9999 END OF SESSION");
+            // the 9999 reply line itself is asserted on a raw socket (logout) and in JavaVdeSwitchCliTest; unixterm
+            // may exit on its stdin EOF before printing it, so here the observable effect is checked: the switch stops
+            assertThat(after).contains("Port 0012 untagged_vlan=0010 INACTIVE");
             Awaitility.await().atMost(Duration.ofSeconds(10)).until(sw::stopped);
             assertThat(dir).doesNotExist();
             assertThat(mgmt).doesNotExist();
