@@ -2,7 +2,8 @@
 # Idempotent and quiet when everything is present. Usage: . e2e/lib/env.sh; kv_java; kv_apt pkg...
 
 kv_root() { cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd; }
-KUBEVDE_ROOT="${KUBEVDE_ROOT:-$(kv_root)}"
+# always this checkout: an inherited KUBEVDE_ROOT from a shell that sourced another checkout must not win
+KUBEVDE_ROOT="$(kv_root)"
 export KUBEVDE_ROOT
 
 # kv_java: sets JAVA_HOME to a JDK 25 (JAVA_HOME if it already is one, else /usr/lib/jvm/*25*), puts it first on PATH.
