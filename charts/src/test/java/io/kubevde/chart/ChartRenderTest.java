@@ -40,12 +40,15 @@ class ChartRenderTest {
         "Role/kv-kubevde-operator", "RoleBinding/kv-kubevde-operator",
         "ClusterRole/kv-kubevde-agent", "ClusterRoleBinding/kv-kubevde-agent",
         "Role/kv-kubevde-agent", "RoleBinding/kv-kubevde-agent",
-        "ConfigMap/kv-kubevde-agent-settings", "Deployment/kv-kubevde-operator", "Service/kv-kubevde-operator-metrics");
+        "ConfigMap/kv-kubevde-agent-settings", "Deployment/kv-kubevde-operator", "Service/kv-kubevde-operator-metrics",
+        "ValidatingAdmissionPolicy/kv-kubevde-vdelink-schemes",
+        "ValidatingAdmissionPolicyBinding/kv-kubevde-vdelink-schemes");
     assertThat(objs).allSatisfy(o -> {
       assertThat(o.getMetadata().getLabels()).containsEntry("app.kubernetes.io/part-of", "kubevde")
           .containsEntry("app.kubernetes.io/managed-by", "Helm").containsEntry("app.kubernetes.io/instance", "kv")
           .containsKey("app.kubernetes.io/component").containsKey("helm.sh/chart");
-      if (!(o instanceof ClusterRole) && !(o instanceof ClusterRoleBinding)) {
+      if (!(o instanceof ClusterRole) && !(o instanceof ClusterRoleBinding)
+          && !o.getKind().startsWith("ValidatingAdmissionPolicy")) {
         assertThat(o.getMetadata().getNamespace()).isEqualTo("kubevde-system");
       }
     });
