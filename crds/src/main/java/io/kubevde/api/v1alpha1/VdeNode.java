@@ -24,6 +24,8 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @AdditionalPrinterColumn(name = "MACs", jsonPath = ".status.macTableSize", type = AdditionalPrinterColumn.Type.INTEGER)
 @AdditionalPrinterColumn(name = "Heartbeat", jsonPath = ".status.lastHeartbeat",
     type = AdditionalPrinterColumn.Type.DATE)
+@AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp",
+    type = AdditionalPrinterColumn.Type.DATE)
 public class VdeNode extends CustomResource<VdeNodeSpec, VdeNodeStatus> {
   /** Kind name. */
   public static final String KIND = "VdeNode";
