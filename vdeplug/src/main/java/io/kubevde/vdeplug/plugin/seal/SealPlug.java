@@ -108,7 +108,7 @@ public final class SealPlug implements Plug {
             String msg = e.getMessage();
             if (!msg.equals(lastReloadError)) {
                 lastReloadError = msg;
-                System.err.println("seal: keeping the previous keys: " + msg);
+                System.err.println("seal: keeping the previous keys: " + msg.replaceFirst("^seal: ", ""));
             }
         }
     }
