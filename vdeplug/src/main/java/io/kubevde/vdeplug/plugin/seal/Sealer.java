@@ -18,6 +18,7 @@ public final class Sealer {
     private final byte[] aad = new byte[SealFormat.HEADER];
     private final ByteBuffer aadView = ByteBuffer.wrap(aad);
     private final byte[] nonce = new byte[SealFormat.NONCE];
+    private final byte[] plain = new byte[SealFormat.MAX_FRAME];
     private long counter;
 
     /** A sealer with a random sender id and counter start. */
@@ -61,21 +62,28 @@ public final class Sealer {
         }
         if (counter < 0) throw new IllegalStateException("seal: counter exhausted; reopen the plug");
         int p = frame.position();
-        for (int i = 0; i < SealFormat.MACS; i++) aad[i] = frame.get(p + i);
+        frame.get(p, plain, 0, n); // one copy: the JDK's GCM allocates far more for direct buffers than for arrays
+        frame.position(frame.limit());
+        System.arraycopy(plain, 0, aad, 0, SealFormat.MACS);
         new SealHeader(key.id(), senderId, counter).writeTo(aadView);
         System.arraycopy(aad, SealFormat.SENDER_OFFSET, nonce, 0, SealFormat.NONCE);
         counter++;
         out.clear();
-        out.put(aad);
-        frame.position(p + SealFormat.MACS);
+        if (!out.hasArray() || out.capacity() < n + SealFormat.OVERHEAD) {
+            throw new IllegalArgumentException("out must be a heap buffer of at least " + (n + SealFormat.OVERHEAD) + " bytes");
+        }
+        byte[] o = out.array();
+        int base = out.arrayOffset();
+        System.arraycopy(aad, 0, o, base, SealFormat.HEADER);
+        int written;
         try {
             cipher.init(Cipher.ENCRYPT_MODE, key.key(), new GCMParameterSpec(SealFormat.TAG_BITS, nonce));
             cipher.updateAAD(aad);
-            cipher.doFinal(frame, out);
+            written = cipher.doFinal(plain, SealFormat.MACS, n - SealFormat.MACS, o, base + SealFormat.HEADER);
         } catch (GeneralSecurityException e) {
-            frame.position(frame.limit());
             throw new IllegalStateException("seal: encryption failed: " + e, e);
         }
+        out.position(SealFormat.HEADER + written);
         out.flip();
     }
 }
