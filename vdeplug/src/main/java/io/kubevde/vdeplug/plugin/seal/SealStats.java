@@ -14,6 +14,7 @@ public final class SealStats {
     private final LongAdder reloads = new LongAdder();
     private final LongAdder reloadFailures = new LongAdder();
 
+    /** All counters at zero. */
     public SealStats() {
         for (int i = 0; i < drops.length; i++) drops[i] = new LongAdder();
     }
