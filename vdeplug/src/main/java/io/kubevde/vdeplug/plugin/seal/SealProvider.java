@@ -13,7 +13,10 @@ import java.security.SecureRandom;
  * (before touching the network), opens the inner VNL with {@link Plugs#open} and wraps it.
  */
 public final class SealProvider implements PlugProvider {
-    private static final SecureRandom RANDOM = new SecureRandom();
+    /** Created on first open, not when the registry loads every provider. */
+    private static final class Random {
+        static final SecureRandom INSTANCE = new SecureRandom();
+    }
 
     @Override
     public String scheme() { return "seal"; }
@@ -28,7 +31,7 @@ public final class SealProvider implements PlugProvider {
         KeyFile.load(options.keyFile(), options.anyPermission(), options.current()); // fail before opening the inner plug
         Plug inner = Plugs.open(options.inner(), args);
         try {
-            return new SealPlug(inner, options, RANDOM);
+            return new SealPlug(inner, options, Random.INSTANCE);
         } catch (IOException | RuntimeException e) {
             inner.close();
             throw e;

@@ -160,6 +160,8 @@ class SealPlugTest {
                         a.send(EthFrames.direct(frame(B_MAC, A_MAC, "seq " + sent.get())));
                         sent.incrementAndGet();
                         Thread.sleep(1);
+                        // stay within the receiver's socket buffer on a loaded machine: UDP itself may drop otherwise
+                        while (sent.get() - sb.stats().rxFrames() > 64 && running.get()) Thread.sleep(1);
                     }
                 } catch (Exception e) {
                     throw new RuntimeException(e);
@@ -195,7 +197,7 @@ class SealPlugTest {
             List<String> expected = new ArrayList<>();
             for (int i = 0; i < sent.get(); i++) expected.add("seq " + i);
             assertThat(got).as("no frame lost across the rotation").isEqualTo(expected);
-            assertThat(sent.get()).isGreaterThan(100);
+            assertThat(sent.get()).isGreaterThan(50);
             assertThat(sb.sealStats().verdicts()).containsEntry(Verdict.BAD_TAG, 0L).containsEntry(Verdict.UNKNOWN_KEY, 0L);
             // a node still sealing with the retired key is refused
             SealTestKeys.writePrivate(ka, old);
