@@ -74,6 +74,27 @@ final class VnlTokenizer {
         return last;
     }
 
+    /**
+     * The index of the first {@code target} character of {@code s} at or after {@code from} that is not quoted or
+     * escaped, or -1 (the same quoting rules as {@link #lastUnquoted}).
+     */
+    static int firstUnquoted(String s, int from, char target) {
+        char quote = 0;
+        for (int i = from; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (quote != 0) {
+                if (c == quote) quote = 0;
+            } else if (c == '\'' || c == '"') {
+                quote = c;
+            } else if (c == '\\') {
+                i++;
+            } else if (c == target) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
     private static boolean isHex(char c) {
         return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
     }
