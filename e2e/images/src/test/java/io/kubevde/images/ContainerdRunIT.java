@@ -2,6 +2,7 @@ package io.kubevde.images;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.kubevde.testing.Host;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -28,7 +29,9 @@ class ContainerdRunIT {
 
   @BeforeAll
   static void start() throws Exception {
-    Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "containerd needs root");
+    Host.requireRoot("containerd");
+    Host.requireTool("containerd", "containerd");
+    Host.requireTool("ctr", "containerd");
     containerd = new Containerd();
     for (var f : List.of("kubevde-operator.tar", "kubevde-agent.tar")) {
       if (Files.exists(IMAGES.resolve(f))) {
@@ -93,8 +96,10 @@ class ContainerdRunIT {
   }
 
   private static void assumeAgentImage() {
-    Assumptions.assumeTrue(Files.exists(IMAGES.resolve("kubevde-agent.tar")),
+    Assumptions.assumeTrue(Files.isDirectory(ImageArchiveIT.ROOT.resolve("agent/src/main"))
+        || Files.exists(IMAGES.resolve("kubevde-agent.tar")),
         "no agent image (agent/ has no sources on this branch yet)");
+    assertThat(IMAGES.resolve("kubevde-agent.tar")).as("e2e/images/build makes the agent image").exists();
   }
 
   private static List<String> tunMount() {

@@ -2,6 +2,7 @@ package io.kubevde.images;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.kubevde.testing.Host;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -85,8 +86,7 @@ class ImageArchiveIT {
   }
 
   private static String chroot(ImageArchive img, Path rootfs, String uid, List<String> cmd) throws Exception {
-    Assumptions.assumeTrue("root".equals(System.getProperty("user.name")),
-        "running image entrypoints needs root (chroot, unshare)");
+    Host.requireRoot("chroot and unshare");
     List<String> full = new ArrayList<>(List.of("unshare", "--mount", "--pid", "--fork",
         "--mount-proc=" + rootfs.resolve("proc"), "env", "-i"));
     full.addAll(img.env());
