@@ -89,8 +89,8 @@ class AgentRestartTest {
             int last = seqs.getLast();
             // requests sent while no agent reads the tap wait in the tap's queue and are answered late: the silence
             // (longest time without a reply) is the gap a user sees; lost = requests never answered
-            System.out.printf("RESULT agent_restart_gap_ms=%d lost_in_a_row=%d restart_to_ready_ms=%d replies=%d/280%n",
-                    Math.round(maxSilence * 1000), maxGap, restartMs, seqs.size());
+            System.out.printf("RESULT agent_restart_gap_ms=%d lost_in_a_row=%d restart_to_ready_ms=%d replies=%d/280"
+                    + " last_seq=%d%n", Math.round(maxSilence * 1000), maxGap, restartMs, seqs.size(), last);
             assertThat(last).as("traffic resumed until the end").isGreaterThanOrEqualTo(270);
             assertThat(maxSilence).as("silence while the agent was down (s)").isGreaterThan(0.2).isLessThan(15);
             assertThat(DataPlaneTest.ping(a, ipB, 3)).isTrue();
