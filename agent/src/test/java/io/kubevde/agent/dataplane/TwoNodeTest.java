@@ -124,6 +124,7 @@ class TwoNodeTest {
             Thread.sleep(500);
             n1.links().apply(new LinkSpec("default", "wan", "dp", "multi", List.of(new LinkSpec.Path("b", b1))));
             n2.links().apply(new LinkSpec("default", "wan", "dp", "multi", List.of(new LinkSpec.Path("b", b2))));
+            assertThat(ping.isAlive()).as("ping still running: the hand-off happened under traffic").isTrue();
             String out = new String(ping.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertThat(ping.waitFor(60, TimeUnit.SECONDS)).isTrue();
             String summary = out.lines().filter(l -> l.contains("packets transmitted")).findFirst().orElse(out);
