@@ -8,7 +8,6 @@ import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.Release;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
@@ -21,15 +20,15 @@ import io.kubevde.api.v1alpha1.VdeNetworkSpec;
 import io.kubevde.api.v1alpha1.VdeNode;
 import io.kubevde.api.v1alpha1.VdeNodeSpec;
 import io.kubevde.operator.KubevdeOperator;
-import io.kubevde.operator.model.AgentDaemonSet;
 import io.kubevde.operator.OperatorConfig;
+import io.kubevde.operator.model.AgentDaemonSet;
 import io.kubevde.operator.model.Conditions;
+import io.kubevde.testing.KubeApi;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -51,12 +50,12 @@ class ChartApiServerTest {
 
   @BeforeAll
   static void helmInstall() throws Exception {
-    Path kubeconfig = Files.writeString(tmp.resolve("kubeconfig"), KubeApi.kubeConfigYaml());
+    Path kubeconfig = Files.writeString(tmp.resolve("kubeconfig"), KubeApi.withoutCrds().kubeConfigYaml());
     release = new Helm(Chart.dir()).install().withName(RELEASE).withNamespace(NS).createNamespace()
         .withKubeConfig(kubeconfig).call();
-    try (KubernetesClient admin = KubeApi.admin()) {
+    try (KubernetesClient admin = KubeApi.withoutCrds().client()) {
       for (String crd : List.of("vdenetworks.kubevde.io", "vdelinks.kubevde.io", "vdenodes.kubevde.io")) {
-        await().atMost(Duration.ofSeconds(60)).until(() -> established(admin.apiextensions().v1()
+        await().atMost(Duration.ofSeconds(60)).until(() -> KubeApi.established(admin.apiextensions().v1()
             .customResourceDefinitions().withName(crd).get()));
       }
       // the Multus NAD CRD (minimal schema), so the operator's NAD writes are exercised too
@@ -75,7 +74,7 @@ class ChartApiServerTest {
               storage: true
               schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}
           """, CustomResourceDefinition.class)).serverSideApply();
-      await().atMost(Duration.ofSeconds(60)).until(() -> established(admin.apiextensions().v1()
+      await().atMost(Duration.ofSeconds(60)).until(() -> KubeApi.established(admin.apiextensions().v1()
           .customResourceDefinitions().withName("network-attachment-definitions.k8s.cni.cncf.io").get()));
     }
   }
@@ -83,7 +82,7 @@ class ChartApiServerTest {
   @Test
   void helmInstallCreatedEveryTemplatedObject() {
     assertThat(release.getStatus()).isEqualTo("deployed");
-    try (KubernetesClient admin = KubeApi.admin()) {
+    try (KubernetesClient admin = KubeApi.withoutCrds().client()) {
       List<HasMetadata> rendered = Chart.objects(Chart.render(RELEASE, NS, Map.of()));
       assertThat(rendered).hasSizeGreaterThan(10);
       for (HasMetadata o : rendered) {
@@ -112,10 +111,8 @@ class ChartApiServerTest {
   @ParameterizedTest
   @MethodSource("valueSets")
   void everyRenderedObjectPassesServerSideDryRunApply(Map<String, Object> values) throws Exception {
-    String ns = "dry-" + UUID.randomUUID().toString().substring(0, 8);
-    try (KubernetesClient admin = KubeApi.admin()) {
-      admin.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build())
-          .create();
+    try (KubernetesClient admin = KubeApi.withoutCrds().client()) {
+      String ns = KubeApi.newNamespace(admin, "dry");
       List<HasMetadata> objs = Chart.objects(Chart.render("dry", ns, values));
       assertThat(objs).isNotEmpty();
       for (HasMetadata o : objs) {
@@ -136,19 +133,17 @@ class ChartApiServerTest {
   @Test
   void operatorRunsUnderTheChartsServiceAccountAndCreatesTheAgentDaemonSet() throws Exception {
     OperatorConfig cfg;
-    try (KubernetesClient admin = KubeApi.admin()) {
+    try (KubernetesClient admin = KubeApi.withoutCrds().client()) {
       List<HasMetadata> installed = List.of(
           admin.apps().deployments().inNamespace(NS).withName(FULLNAME + "-operator").get(),
           admin.configMaps().inNamespace(NS).withName(FULLNAME + "-agent-settings").get());
       cfg = RenderedOperator.of(installed, FULLNAME).config(tmp);
     }
     assertThat(cfg.leaderElection()).isTrue();
-    String appNs = "apps-" + UUID.randomUUID().toString().substring(0, 8);
-    try (KubernetesClient admin = KubeApi.admin();
-        KubernetesClient asOperator = KubeApi.as(NS, FULLNAME + "-operator");
+    try (KubernetesClient admin = KubeApi.withoutCrds().client();
+        KubernetesClient asOperator = KubeApi.withoutCrds().as(NS, FULLNAME + "-operator");
         KubevdeOperator op = new KubevdeOperator(asOperator, cfg)) {
-      admin.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(appNs).endMetadata().build())
-          .create();
+      String appNs = KubeApi.newNamespace(admin, "apps");
       op.start();
       VdeNetwork net = new VdeNetwork();
       net.setMetadata(new ObjectMetaBuilder().withNamespace(appNs).withName("blue").build());
@@ -186,7 +181,7 @@ class ChartApiServerTest {
 
   @Test
   void operatorServiceAccountCannotReadSecretsOrTouchOtherNamespacesWorkloads() {
-    try (KubernetesClient asOperator = KubeApi.as(NS, FULLNAME + "-operator")) {
+    try (KubernetesClient asOperator = KubeApi.withoutCrds().as(NS, FULLNAME + "-operator")) {
       assertForbidden(() -> asOperator.secrets().inNamespace(NS).list());
       assertForbidden(() -> asOperator.apps().daemonSets().inNamespace("default").list());
       assertForbidden(() -> asOperator.configMaps().inNamespace("default").list());
@@ -196,8 +191,8 @@ class ChartApiServerTest {
 
   @Test
   void agentServiceAccountReadsNetworksAndWritesOnlyItsVdeNode() {
-    try (KubernetesClient admin = KubeApi.admin();
-        KubernetesClient asAgent = KubeApi.as(NS, FULLNAME + "-agent")) {
+    try (KubernetesClient admin = KubeApi.withoutCrds().client();
+        KubernetesClient asAgent = KubeApi.withoutCrds().as(NS, FULLNAME + "-agent")) {
       admin.configMaps().inNamespace(NS).resource(new ConfigMapBuilder().withNewMetadata().withName("vnet.x.y")
           .endMetadata().addToData("network.json", "{}").build()).serverSideApply();
       assertThat(asAgent.resources(VdeNetwork.class).inAnyNamespace().list().getItems()).isNotNull();
@@ -222,12 +217,6 @@ class ChartApiServerTest {
   private static void assertForbidden(Runnable call) {
     assertThatThrownBy(call::run).isInstanceOfSatisfying(KubernetesClientException.class,
         e -> assertThat(e.getCode()).isEqualTo(403));
-  }
-
-  private static boolean established(CustomResourceDefinition s) {
-    return s != null && s.getStatus() != null && s.getStatus().getConditions() != null
-        && s.getStatus().getConditions().stream()
-            .anyMatch(x -> "Established".equals(x.getType()) && "True".equals(x.getStatus()));
   }
 
 }

@@ -8,7 +8,7 @@ import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.kubevde.operator.testing.KubeApi;
+import io.kubevde.testing.KubeApi;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -31,7 +31,7 @@ class CrdSchemaTest {
 
   @BeforeAll
   static void start() {
-    client = KubeApi.client();
+    client = KubeApi.withKubevdeCrds().client();
     ns = KubeApi.newNamespace(client, "schema");
   }
 

@@ -8,8 +8,8 @@ import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.kubevde.api.v1alpha1.VdeNetwork;
 import io.kubevde.operator.testing.Fixtures;
-import io.kubevde.operator.testing.KubeApi;
 import io.kubevde.operator.testing.RunningOperator;
+import io.kubevde.testing.KubeApi;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 class LeaderElectionTest {
   @Test
   void operatorHoldsALeaseAndAStandbyTakesOver() {
-    try (KubernetesClient client = KubeApi.client()) {
+    try (KubernetesClient client = KubeApi.withKubevdeCrds().client()) {
       String opNs = KubeApi.newNamespace(client, "kubevde-system");
       String ns = KubeApi.newNamespace(client, "le");
       OperatorConfig cfg = OperatorConfig.defaults(opNs).withLeaderElection(true);

@@ -7,7 +7,7 @@ import static org.awaitility.Awaitility.await;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.kubevde.api.v1alpha1.VdeNetwork;
 import io.kubevde.operator.testing.Fixtures;
-import io.kubevde.operator.testing.KubeApi;
+import io.kubevde.testing.KubeApi;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -30,12 +30,12 @@ class OperatorJarIT {
     Path jar = Path.of("target/operator.jar");
     assertThat(jar).as("mvn package builds target/operator.jar").exists();
     Path kc = tmp.resolve("kubeconfig");
-    Files.writeString(kc, KubeApi.kubeConfigYaml());
+    Files.writeString(kc, KubeApi.withKubevdeCrds().kubeConfigYaml());
     int port;
     try (ServerSocket s = new ServerSocket(0)) {
       port = s.getLocalPort();
     }
-    try (KubernetesClient client = KubeApi.client()) {
+    try (KubernetesClient client = KubeApi.withKubevdeCrds().client()) {
       String opNs = KubeApi.newNamespace(client, "kubevde-system");
       String ns = KubeApi.newNamespace(client, "jar");
       ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),

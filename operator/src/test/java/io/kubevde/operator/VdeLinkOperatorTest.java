@@ -17,8 +17,8 @@ import io.kubevde.api.v1alpha1.VdeNodeSpec;
 import io.kubevde.api.v1alpha1.VdeNodeStatus;
 import io.kubevde.operator.model.AllocationPolicy;
 import io.kubevde.operator.model.Conditions;
-import io.kubevde.operator.testing.KubeApi;
 import io.kubevde.operator.testing.RunningOperator;
+import io.kubevde.testing.KubeApi;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -36,7 +36,7 @@ class VdeLinkOperatorTest {
 
   @BeforeAll
   static void startOperator() {
-    client = KubeApi.client();
+    client = KubeApi.withKubevdeCrds().client();
     String opNs = KubeApi.newNamespace(client, "kubevde-system");
     op = new RunningOperator(new OperatorConfig(opNs, "img", "IfNotPresent", "kubevde-agent",
         AllocationPolicy.defaults(), Duration.ofSeconds(30), false, "kubevde-operator", -1));

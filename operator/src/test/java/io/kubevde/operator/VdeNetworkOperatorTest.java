@@ -23,8 +23,8 @@ import io.kubevde.operator.model.Cidr;
 import io.kubevde.operator.model.Conditions;
 import io.kubevde.operator.model.Names;
 import io.kubevde.operator.testing.Fixtures;
-import io.kubevde.operator.testing.KubeApi;
 import io.kubevde.operator.testing.RunningOperator;
+import io.kubevde.testing.KubeApi;
 import io.kubevde.vdeplug.vnl.Vnl;
 import io.kubevde.vdeplug.vnl.VnlOptions;
 import java.net.URI;
@@ -63,7 +63,7 @@ class VdeNetworkOperatorTest {
 
   @BeforeAll
   static void startOperator() {
-    client = KubeApi.client();
+    client = KubeApi.withKubevdeCrds().client();
     KubeApi.applyCrd(client, "/multus-nad-crd.yaml");
     opNs = KubeApi.newNamespace(client, "kubevde-system");
     cfg = new OperatorConfig(opNs, "registry.local/kubevde/agent:test", "Never", "kubevde-agent",
@@ -312,9 +312,11 @@ class VdeNetworkOperatorTest {
     VdeNetwork blocked = awaitReason("busy", "DeletionBlocked");
     assertThat(Conditions.find(blocked.getStatus().conditions(), Conditions.READY).get().getMessage())
         .contains("2 pod attachment(s)").contains(node);
-    Thread.sleep(3_000);
-    assertThat(get("busy")).as("still there while pods use it").isNotNull();
-    assertThat(agentConfig("busy")).as("agents keep serving the attached pods").isNotNull();
+    // a state that must hold (not one to wait for): it stays for 3 s of reconciles, checked every 100 ms
+    await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+      assertThat(get("busy")).as("still there while pods use it").isNotNull();
+      assertThat(agentConfig("busy")).as("agents keep serving the attached pods").isNotNull();
+    });
     // the pods go away: the agent reports 0 attachments
     putVdeNode(Fixtures.vdeNode(node, "10.0.0.9", ns, "busy", true, 0, Instant.now()));
     await().atMost(WAIT).until(() -> get("busy") == null);

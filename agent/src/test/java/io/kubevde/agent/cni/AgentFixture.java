@@ -2,13 +2,12 @@ package io.kubevde.agent.cni;
 
 import io.kubevde.cni.plugin.AgentClient;
 import io.kubevde.cni.plugin.CniPlugin;
+import io.kubevde.testing.Dirs;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.stream.Stream;
 
 /**
  * A real agent CNI server (real taps, real netns, state in a temp dir) and the binary's logic as its client, exactly
@@ -53,8 +52,6 @@ final class AgentFixture implements AutoCloseable {
     @Override
     public void close() throws IOException {
         server.close();
-        try (Stream<Path> s = Files.walk(dir)) {
-            s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
+        Dirs.deleteTree(dir);
     }
 }

@@ -5,12 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.kubevde.cni.protocol.CniError;
 import io.kubevde.cni.protocol.Json;
+import io.kubevde.testing.Dirs;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /** The IPv4 rule of {@link IpamConfig#allocatable}: no address ending in .0 or .255 is ever handed out. */
@@ -36,9 +35,7 @@ class IpamConfigTest {
             assertThat(got).hasSize(512 - 4).noneMatch(s -> s.matches(".*\\.(0|255)/16"));
             assertThatThrownBy(() -> alloc.allocate(conf, new AttachmentKey("n", "x", "net1"))).isInstanceOf(CniError.Failure.class);
         } finally {
-            try (Stream<Path> s = Files.walk(dir)) {
-                s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
+            Dirs.deleteTree(dir);
         }
     }
 

@@ -1,14 +1,17 @@
 package io.kubevde.agent.cni;
 
-import static io.kubevde.agent.cni.TestNetns.exec;
-import static io.kubevde.agent.cni.TestNetns.path;
-import static io.kubevde.agent.cni.TestNetns.sh;
+import static io.kubevde.testing.Netns.path;
+import static io.kubevde.testing.Sh.exec;
+import static io.kubevde.testing.Sh.run;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static org.awaitility.Awaitility.await;
 
 import io.kubevde.cni.plugin.CniPlugin;
 import io.kubevde.cni.protocol.Json;
-import java.nio.file.Files;
+import io.kubevde.testing.Host;
+import io.kubevde.testing.Netns;
+import io.kubevde.testing.Sh;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -27,7 +30,7 @@ class TapAttachmentTest {
 
     @BeforeEach
     void needsRoot() {
-        assumeTrue(TestNetns.isRoot(), "SKIPPED: needs root for network namespaces and taps (run as root)");
+        Host.requireRoot();
     }
 
     private static Map<String, Object> ok(CniPlugin.Outcome o) {
@@ -41,9 +44,9 @@ class TapAttachmentTest {
     }
 
     private static Map<String, Object> link(String ns, String dev) {
-        TestNetns.Result r = exec("ip", "-n", ns, "-j", "-d", "addr", "show", "dev", dev);
-        if (r.exit() != 0) return null;
-        return (Map<String, Object>) ((List<Object>) Json.parse(r.out())).getFirst();
+        Sh.Result r = exec("ip", "-n", ns, "-j", "-d", "addr", "show", "dev", dev);
+        if (r.exitCode() != 0) return null;
+        return (Map<String, Object>) ((List<Object>) Json.parse(r.output())).getFirst();
     }
 
     private static List<String> addrs(Map<String, Object> link) {
@@ -57,7 +60,7 @@ class TapAttachmentTest {
 
     @Test
     void addPutsAConfiguredTapIntoTheFreshNetnsAndAnswersItsSandbox() throws Exception {
-        try (TestNetns nets = new TestNetns(); AgentFixture a = new AgentFixture()) {
+        try (Netns nets = new Netns(); AgentFixture a = new AgentFixture()) {
             String ns = nets.create();
             String cfg = a.config("1.1.0", "blue", IPAM);
             Map<String, Object> res = ok(a.call("ADD", "c1", path(ns), "net1", cfg));
@@ -74,13 +77,13 @@ class TapAttachmentTest {
             assertThat((List<Object>) link.get("flags")).contains("UP");
             assertThat(((Map<String, Object>) link.get("linkinfo")).get("info_kind")).isEqualTo("tun");
             assertThat(addrs(link)).containsExactly("10.77.60.2/24");
-            assertThat(sh("ip", "-n", ns, "route", "show")).contains("10.78.0.0/16 via 10.77.60.1 dev net1");
+            assertThat(run("ip", "-n", ns, "route", "show")).contains("10.78.0.0/16 via 10.77.60.1 dev net1");
             AttachmentRecord rec = a.store.read(new AttachmentKey("blue", "c1", "net1"));
             assertThat(rec.state()).isEqualTo("ready");
             assertThat(rec.pod()).containsEntry("K8S_POD_NAME", "pod-c1");
             assertThat(a.ipam.reserved("blue")).containsExactly("10.77.60.2");
             // nothing of ours in the host netns
-            assertThat(sh("ip", "-j", "link", "show")).doesNotContain("kubevde/");
+            assertThat(run("ip", "-j", "link", "show")).doesNotContain("kubevde/");
             ok(a.call("CHECK", "c1", path(ns), "net1", cfg));
             ok(a.call("DEL", "c1", path(ns), "net1", cfg));
         }
@@ -88,7 +91,7 @@ class TapAttachmentTest {
 
     @Test
     void delRemovesTapRecordAndAddressAndIsIdempotentAlsoWithEmptyNetns() throws Exception {
-        try (TestNetns nets = new TestNetns(); AgentFixture a = new AgentFixture()) {
+        try (Netns nets = new Netns(); AgentFixture a = new AgentFixture()) {
             String ns = nets.create();
             String cfg = a.config("1.1.0", "blue", IPAM);
             ok(a.call("ADD", "c1", path(ns), "net1", cfg));
@@ -112,11 +115,11 @@ class TapAttachmentTest {
 
     @Test
     void delAfterTheNetnsIsGoneStillFreesTheAddress() throws Exception {
-        try (TestNetns nets = new TestNetns(); AgentFixture a = new AgentFixture()) {
+        try (Netns nets = new Netns(); AgentFixture a = new AgentFixture()) {
             String ns = nets.create();
             String cfg = a.config("1.1.0", "blue", IPAM);
             ok(a.call("ADD", "c1", path(ns), "net1", cfg));
-            sh("ip", "netns", "del", ns);
+            run("ip", "netns", "del", ns);
             ok(a.call("DEL", "c1", path(ns), "net1", cfg));
             assertThat(a.ipam.reserved("blue")).isEmpty();
             assertThat(a.store.list()).isEmpty();
@@ -125,19 +128,19 @@ class TapAttachmentTest {
 
     @Test
     void checkDetectsAMissingInterfaceAndAnUnknownAttachment() throws Exception {
-        try (TestNetns nets = new TestNetns(); AgentFixture a = new AgentFixture()) {
+        try (Netns nets = new Netns(); AgentFixture a = new AgentFixture()) {
             String ns = nets.create();
             String cfg = a.config("1.1.0", "blue", IPAM);
             Map<String, Object> res = ok(a.call("ADD", "c1", path(ns), "net1", cfg));
             String withPrev = cfg.substring(0, cfg.length() - 1) + ",\"prevResult\":" + Json.write(res) + "}";
             ok(a.call("CHECK", "c1", path(ns), "net1", withPrev));
 
-            sh("ip", "-n", ns, "addr", "flush", "dev", "net1");
+            run("ip", "-n", ns, "addr", "flush", "dev", "net1");
             CniPlugin.Outcome noAddr = a.call("CHECK", "c1", path(ns), "net1", withPrev);
             assertThat(code(noAddr)).isEqualTo(101);
             assertThat(noAddr.stdout()).contains("lacks address 10.77.60.2/24");
 
-            sh("ip", "-n", ns, "link", "del", "net1");
+            run("ip", "-n", ns, "link", "del", "net1");
             CniPlugin.Outcome gone = a.call("CHECK", "c1", path(ns), "net1", withPrev);
             assertThat(code(gone)).isEqualTo(101);
             assertThat(gone.stdout()).contains("missing");
@@ -148,14 +151,15 @@ class TapAttachmentTest {
 
     @Test
     void aNetnsGivenAsAProcPathWorksThroughNsenter() throws Exception {
-        try (TestNetns nets = new TestNetns(); AgentFixture a = new AgentFixture()) {
+        try (Netns nets = new Netns(); AgentFixture a = new AgentFixture()) {
             String ns = nets.create();
             Process holder = new ProcessBuilder("ip", "netns", "exec", ns, "sleep", "120").start();
             try {
                 String procPath = "/proc/" + holder.pid() + "/ns/net";
                 // wait until the exec'd sleep really sits in the netns (same inode as the named one)
-                String want = sh("stat", "-L", "-c", "%i", path(ns)).strip();
-                for (int i = 0; i < 100 && !sh("stat", "-L", "-c", "%i", procPath).strip().equals(want); i++) Thread.sleep(20);
+                String want = run("stat", "-L", "-c", "%i", path(ns)).strip();
+                await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20))
+                        .until(() -> run("stat", "-L", "-c", "%i", procPath).strip().equals(want));
                 String cfg = a.config("1.1.0", "blue", IPAM);
                 Map<String, Object> res = ok(a.call("ADD", "c1", procPath, "net1", cfg));
                 assertThat(Json.write(res)).contains("\"sandbox\":\"" + procPath + "\"");
@@ -171,7 +175,7 @@ class TapAttachmentTest {
 
     @Test
     void gcRemovesOnlyAttachmentsNotListedAsValid() throws Exception {
-        try (TestNetns nets = new TestNetns(); AgentFixture a = new AgentFixture()) {
+        try (Netns nets = new Netns(); AgentFixture a = new AgentFixture()) {
             String ns1 = nets.create();
             String ns2 = nets.create();
             String cfg = a.config("1.1.0", "blue", IPAM);
@@ -189,7 +193,7 @@ class TapAttachmentTest {
 
     @Test
     void chainedAddAppendsToPrevResultAndOldVersionsGetIpVersion() throws Exception {
-        try (TestNetns nets = new TestNetns(); AgentFixture a = new AgentFixture()) {
+        try (Netns nets = new Netns(); AgentFixture a = new AgentFixture()) {
             String ns = nets.create();
             String prev = "{\"cniVersion\":\"0.3.1\",\"interfaces\":[{\"name\":\"eth0\",\"sandbox\":\"" + path(ns) + "\"}],"
                     + "\"ips\":[{\"version\":\"4\",\"address\":\"10.244.0.5/24\",\"interface\":0}]}";
@@ -208,7 +212,7 @@ class TapAttachmentTest {
 
     @Test
     void requestedAddressAndMacAreUsedAndTakenAddressesRefused() throws Exception {
-        try (TestNetns nets = new TestNetns(); AgentFixture a = new AgentFixture()) {
+        try (Netns nets = new Netns(); AgentFixture a = new AgentFixture()) {
             String ns1 = nets.create();
             String ns2 = nets.create();
             String cfg = a.config("1.1.0", "blue", IPAM);
@@ -225,7 +229,7 @@ class TapAttachmentTest {
 
     @Test
     void failuresAreUndoneAndDuplicatesRefused() throws Exception {
-        try (TestNetns nets = new TestNetns(); AgentFixture a = new AgentFixture()) {
+        try (Netns nets = new Netns(); AgentFixture a = new AgentFixture()) {
             String ns = nets.create();
             String cfg = a.config("1.1.0", "blue", IPAM);
             ok(a.call("ADD", "c1", path(ns), "net1", cfg));
@@ -236,7 +240,7 @@ class TapAttachmentTest {
             assertThat(a.ipam.reserved("blue")).containsExactly("10.77.60.2");
             assertThat(a.store.list()).hasSize(1);
             ok(a.call("CHECK", "c1", path(ns), "net1", cfg)); // the clashing ADD's undo left c1's tap alone
-            assertThat(sh("ip", "-j", "link", "show")).doesNotContain("kubevde/");
+            assertThat(run("ip", "-j", "link", "show")).doesNotContain("kubevde/");
             assertThat(code(a.call("ADD", "c3", "/var/run/netns/kvc-does-not-exist", "net1", cfg))).isEqualTo(4);
             ok(a.call("DEL", "c1", path(ns), "net1", cfg));
         }
@@ -244,7 +248,7 @@ class TapAttachmentTest {
 
     @Test
     void anExhaustedPoolAnswers102() throws Exception {
-        try (TestNetns nets = new TestNetns(); AgentFixture a = new AgentFixture()) {
+        try (Netns nets = new Netns(); AgentFixture a = new AgentFixture()) {
             String ns1 = nets.create();
             String ns2 = nets.create();
             String cfg = a.config("1.1.0", "tiny", "{\"subnet\":\"10.77.61.0/30\"}");
@@ -259,13 +263,13 @@ class TapAttachmentTest {
 
     @Test
     void restartReconcileDropsRecordsWhoseNetnsIsGone() throws Exception {
-        try (TestNetns nets = new TestNetns(); AgentFixture a = new AgentFixture()) {
+        try (Netns nets = new Netns(); AgentFixture a = new AgentFixture()) {
             String live = nets.create();
             String dead = nets.create();
             String cfg = a.config("1.1.0", "blue", IPAM);
             ok(a.call("ADD", "live", path(live), "net1", cfg));
             ok(a.call("ADD", "dead", path(dead), "net1", cfg));
-            sh("ip", "netns", "del", dead);
+            run("ip", "netns", "del", dead);
             assertThat(a.handler.reconcile()).isEqualTo(1);
             assertThat(a.store.list()).extracting(r -> r.key().containerId()).containsExactly("live");
             assertThat(a.ipam.reserved("blue")).hasSize(1);
@@ -277,7 +281,7 @@ class TapAttachmentTest {
     @Test
     void hundredConcurrentAddsOnOneAgentAllSucceed() throws Exception {
         int n = 100;
-        try (TestNetns nets = new TestNetns(); AgentFixture a = new AgentFixture()) {
+        try (Netns nets = new Netns(); AgentFixture a = new AgentFixture()) {
             List<String> ns = new ArrayList<>();
             for (int i = 0; i < n; i++) ns.add(nets.create());
             String cfg = a.config("1.1.0", "big", "{\"subnet\":\"10.77.64.0/22\"}");

@@ -1,26 +1,26 @@
 package io.kubevde.agent.dataplane;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.kubevde.agent.AgentMain;
-import io.kubevde.agent.cni.TestNetns;
 import io.kubevde.cni.plugin.AgentClient;
 import io.kubevde.cni.plugin.CniPlugin;
+import io.kubevde.testing.Dirs;
+import io.kubevde.testing.Host;
+import io.kubevde.testing.Netns;
+import io.kubevde.testing.Sh;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -48,16 +48,16 @@ class AgentRestartTest {
 
     @Test
     void kill9UnderPingKeepsTheInterfaceAndTrafficResumes() throws Exception {
-        assumeTrue(TestNetns.isRoot(), "needs root (netns, taps)");
+        Host.requireRoot();
         Path dir = Files.createTempDirectory("kvrestart");
         Process agent = null, agent2 = null, ping = null;
-        try (TestNetns netns = new TestNetns()) {
+        try (Netns netns = new Netns()) {
             agent = startAgent(dir);
             String a = netns.create(), b = netns.create();
             CniPlugin plugin = new CniPlugin(p -> new AgentClient(p, 60_000));
             for (String[] pod : new String[][] {{"xa", a}, {"xb", b}}) {
                 Map<String, String> env = new HashMap<>(Map.of("CNI_COMMAND", "ADD", "CNI_CONTAINERID", pod[0],
-                        "CNI_NETNS", TestNetns.path(pod[1]), "CNI_IFNAME", "net1", "CNI_PATH", "/opt/cni/bin"));
+                        "CNI_NETNS", Netns.path(pod[1]), "CNI_IFNAME", "net1", "CNI_PATH", "/opt/cni/bin"));
                 assertThat(plugin.run(env, DataPlaneTest.config(dir.resolve("cni.sock"), "default/dp")).exitCode()).isZero();
             }
             String ipB = DataPlaneTest.addressOf(b);
@@ -67,7 +67,7 @@ class AgentRestartTest {
                     .redirectErrorStream(true).start();
             Thread.sleep(3000);
             kill(agent);
-            assertThat(TestNetns.exec("ip", "-n", a, "link", "show", "net1").exit()).as("interface stays").isZero();
+            assertThat(Sh.exec("ip", "-n", a, "link", "show", "net1").exitCode()).as("interface stays").isZero();
             long t0 = System.nanoTime();
             agent2 = startAgent(dir);
             long restartMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
@@ -89,18 +89,18 @@ class AgentRestartTest {
             int last = seqs.getLast();
             // requests sent while no agent reads the tap wait in the tap's queue and are answered late: the silence
             // (longest time without a reply) is the gap a user sees; lost = requests never answered
-            System.out.printf("RESULT agent_restart_gap_ms=%d lost_in_a_row=%d restart_to_ready_ms=%d replies=%d/280%n",
-                    Math.round(maxSilence * 1000), maxGap, restartMs, seqs.size());
-            assertThat(last).as("traffic resumed until the end").isGreaterThanOrEqualTo(270);
+            System.out.printf("RESULT agent_restart_gap_ms=%d lost_in_a_row=%d restart_to_ready_ms=%d replies=%d/280"
+                    + " last_seq=%d%n", Math.round(maxSilence * 1000), maxGap, restartMs, seqs.size(), last);
+            // measured over 6 runs (2 cores shared with other builds): last_seq 280 every time, 267-271 replies,
+            // 9-13 requests lost in a row, silence 1.6-2.6 s, restart_to_ready 0.6-1.5 s: the last one is answered
+            assertThat(last).as("traffic resumed until the end").isEqualTo(280);
             assertThat(maxSilence).as("silence while the agent was down (s)").isGreaterThan(0.2).isLessThan(15);
             assertThat(DataPlaneTest.ping(a, ipB, 3)).isTrue();
         } finally {
             if (ping != null) ping.destroyForcibly();
             if (agent != null) kill(agent);
             if (agent2 != null) kill(agent2);
-            try (Stream<Path> s = Files.walk(dir)) {
-                s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
+            Dirs.deleteTree(dir);
         }
     }
 }

@@ -1,21 +1,23 @@
 package io.kubevde.agent.dataplane;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static org.awaitility.Awaitility.await;
 
 import io.kubevde.agent.Agent;
 import io.kubevde.agent.AgentConfig;
-import io.kubevde.agent.cni.TestNetns;
 import io.kubevde.cni.plugin.AgentClient;
 import io.kubevde.cni.plugin.CniPlugin;
+import io.kubevde.testing.Dirs;
+import io.kubevde.testing.Host;
+import io.kubevde.testing.Netns;
+import io.kubevde.testing.Sh;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -27,24 +29,20 @@ import org.junit.jupiter.api.Test;
  */
 class DataPlaneTest {
     private Path dir;
-    private TestNetns netns;
+    private Netns netns;
     private final CniPlugin plugin = new CniPlugin(p -> new AgentClient(p, 60_000));
 
     @BeforeEach
     void setUp() throws IOException {
-        assumeTrue(TestNetns.isRoot(), "needs root (netns, taps)");
+        Host.requireRoot();
         dir = Files.createTempDirectory("kvdp");
-        netns = new TestNetns();
+        netns = new Netns();
     }
 
     @AfterEach
     void tearDown() throws IOException {
         if (netns != null) netns.close();
-        if (dir != null) {
-            try (Stream<Path> s = Files.walk(dir)) {
-                s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
-        }
+        Dirs.deleteTree(dir);
     }
 
     static String config(Path socket, String network) {
@@ -56,7 +54,7 @@ class DataPlaneTest {
         Map<String, String> env = new HashMap<>();
         env.put("CNI_COMMAND", cmd);
         env.put("CNI_CONTAINERID", id);
-        env.put("CNI_NETNS", ns == null ? "" : TestNetns.path(ns));
+        env.put("CNI_NETNS", ns == null ? "" : Netns.path(ns));
         env.put("CNI_IFNAME", "net1");
         env.put("CNI_PATH", "/opt/cni/bin");
         env.put("CNI_ARGS", "K8S_POD_NAMESPACE=default;K8S_POD_NAME=p-" + id);
@@ -64,12 +62,12 @@ class DataPlaneTest {
     }
 
     static String addressOf(String ns) {
-        String out = TestNetns.sh("ip", "-n", ns, "-4", "-o", "addr", "show", "dev", "net1");
+        String out = Sh.run("ip", "-n", ns, "-4", "-o", "addr", "show", "dev", "net1");
         return out.replaceAll("(?s).*inet (\\S+)/.*", "$1");
     }
 
     static boolean ping(String ns, String ip, int count) {
-        return TestNetns.exec("ip", "netns", "exec", ns, "ping", "-c", String.valueOf(count), "-i", "0.2", "-W", "2", ip).exit() == 0;
+        return Sh.exec("ip", "netns", "exec", ns, "ping", "-c", String.valueOf(count), "-i", "0.2", "-W", "2", ip).exitCode() == 0;
     }
 
     @Test
@@ -92,7 +90,7 @@ class DataPlaneTest {
             assertThat(cni(agent, "DEL", "cb", b).exitCode()).isZero();
             assertThat(sw.attachments()).isEqualTo(1);
             assertThat(sw.node().ports()).hasSize(1);
-            assertThat(TestNetns.exec("ip", "-n", b, "link", "show", "net1").exit()).isNotZero();
+            assertThat(Sh.exec("ip", "-n", b, "link", "show", "net1").exitCode()).isNotZero();
             assertThat(ping(a, ipB, 1)).isFalse();
         }
     }
@@ -187,7 +185,7 @@ class DataPlaneTest {
 
     @Test
     void cVdePlugJoinsThroughTheRendezvousDirectory() throws Exception {
-        assumeTrue(TestNetns.exec("which", "vde_plug").exit() == 0, "needs the C vde_plug");
+        Host.requireTool("vde_plug", "vdeplug");
         try (Agent agent = new Agent(AgentConfig.standalone(dir, "n1"))) {
             agent.start();
             String pod = netns.create(), vm = netns.create();
@@ -196,10 +194,10 @@ class DataPlaneTest {
             Process p = new ProcessBuilder("ip", "netns", "exec", vm, "vde_plug", "vde://" + rdv, "tap://vmtap")
                     .redirectErrorStream(true).redirectOutput(dir.resolve("vde_plug.log").toFile()).start();
             try {
-                long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-                while (TestNetns.exec("ip", "-n", vm, "link", "show", "vmtap").exit() != 0 && System.nanoTime() < end) Thread.sleep(100);
-                TestNetns.sh("ip", "-n", vm, "addr", "add", "192.168.77.250/24", "dev", "vmtap");
-                TestNetns.sh("ip", "-n", vm, "link", "set", "vmtap", "up");
+                await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
+                        .until(() -> Sh.exec("ip", "-n", vm, "link", "show", "vmtap").ok());
+                Sh.run("ip", "-n", vm, "addr", "add", "192.168.77.250/24", "dev", "vmtap");
+                Sh.run("ip", "-n", vm, "link", "set", "vmtap", "up");
                 assertThat(ping(vm, addressOf(pod), 3)).as("C vde_plug client pings the pod").isTrue();
                 assertThat(agent.dataPlane().network("default/dp").orElseThrow().node().ports()).hasSize(2);
             } finally {
@@ -220,9 +218,9 @@ class DataPlaneTest {
             ipB = addressOf(b);
             assertThat(ping(a, ipB, 2)).isTrue();
         }
-        assertThat(TestNetns.exec("ip", "-n", a, "link", "show", "net1").exit()).as("tap survives the agent").isZero();
+        assertThat(Sh.exec("ip", "-n", a, "link", "show", "net1").exitCode()).as("tap survives the agent").isZero();
         assertThat(ping(a, ipB, 1)).as("no switch, no traffic").isFalse();
-        TestNetns.sh("ip", "-n", a, "neigh", "flush", "dev", "net1");
+        Sh.run("ip", "-n", a, "neigh", "flush", "dev", "net1");
         try (Agent agent = new Agent(AgentConfig.standalone(dir, "n1"))) {
             agent.start();
             assertThat(agent.dataPlane().attachments()).hasSize(2);

@@ -1,24 +1,26 @@
 package io.kubevde.agent.dataplane;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static org.awaitility.Awaitility.await;
 
 import io.kubevde.agent.Agent;
 import io.kubevde.agent.AgentConfig;
-import io.kubevde.agent.cni.TestNetns;
 import io.kubevde.cni.plugin.AgentClient;
 import io.kubevde.cni.plugin.CniPlugin;
+import io.kubevde.testing.Dirs;
+import io.kubevde.testing.Host;
+import io.kubevde.testing.Netns;
+import io.kubevde.testing.Sh;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -30,24 +32,20 @@ import org.junit.jupiter.api.Test;
  */
 class TwoNodeTest {
     private Path dir;
-    private TestNetns netns;
+    private Netns netns;
     private final CniPlugin plugin = new CniPlugin(p -> new AgentClient(p, 60_000));
 
     @BeforeEach
     void setUp() throws IOException {
-        assumeTrue(TestNetns.isRoot(), "needs root (netns, taps)");
+        Host.requireRoot();
         dir = Files.createTempDirectory("kv2n");
-        netns = new TestNetns();
+        netns = new Netns();
     }
 
     @AfterEach
     void tearDown() throws IOException {
         if (netns != null) netns.close();
-        if (dir != null) {
-            try (Stream<Path> s = Files.walk(dir)) {
-                s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
-        }
+        Dirs.deleteTree(dir);
     }
 
     AgentConfig node(String name, String address) {
@@ -58,7 +56,7 @@ class TwoNodeTest {
 
     String addPod(Agent agent, String id, String ns, String rangeStart) {
         Map<String, String> env = new HashMap<>(Map.of("CNI_COMMAND", "ADD", "CNI_CONTAINERID", id,
-                "CNI_NETNS", TestNetns.path(ns), "CNI_IFNAME", "net1", "CNI_PATH", "/opt/cni/bin"));
+                "CNI_NETNS", Netns.path(ns), "CNI_IFNAME", "net1", "CNI_PATH", "/opt/cni/bin"));
         String conf = "{\"cniVersion\":\"1.1.0\",\"name\":\"dp\",\"type\":\"kubevde\",\"network\":\"default/dp\",\"agentSocket\":\""
                 + agent.config().cniSocket() + "\",\"ipam\":{\"subnet\":\"192.168.77.0/24\",\"rangeStart\":\"" + rangeStart + "\"}}";
         CniPlugin.Outcome o = plugin.run(env, conf);
@@ -85,13 +83,13 @@ class TwoNodeTest {
             addPod(n1, "ua", a, "192.168.77.10");
             String ipB = addPod(n2, "ub", b, "192.168.77.20");
             assertThat(DataPlaneTest.ping(a, ipB, 3)).as("pod on n1 pings pod on n2 over vxvde unicast").isTrue();
-            assertThat(TestNetns.sh("ip", "-n", a, "link", "show", "net1")).as("network macPrefix").contains("link/ether 02:77:00:");
+            assertThat(Sh.run("ip", "-n", a, "link", "show", "net1")).as("network macPrefix").contains("link/ether 02:77:00:");
             assertThat(n1.dataPlane().network("default/dp").orElseThrow().ready()).isTrue();
             assertThat(n1.metrics().scrape()).contains("vde_vxvde_peers{network=\"default/dp\",node=\"n1\"} 1.0");
             // the network's vlan tags the uplink: another VID on the other node cuts the pods apart
             n2.dataPlane().apply(unicast(port, 200));
             assertThat(DataPlaneTest.ping(a, ipB, 2)).as("VLAN 100 vs 200").isFalse();
-            TestNetns.sh("ip", "-n", a, "neigh", "flush", "dev", "net1");
+            Sh.run("ip", "-n", a, "neigh", "flush", "dev", "net1");
             n2.dataPlane().apply(unicast(port, 100));
             assertThat(DataPlaneTest.ping(a, ipB, 3)).as("VLAN 100 again").isTrue();
         }
@@ -120,12 +118,13 @@ class TwoNodeTest {
             // hand-off: add b on both ends, wait until up, remove a
             n1.links().apply(new LinkSpec("default", "wan", "dp", "multi", List.of(new LinkSpec.Path("a", a1), new LinkSpec.Path("b", b1))));
             n2.links().apply(new LinkSpec("default", "wan", "dp", "multi", List.of(new LinkSpec.Path("a", a2), new LinkSpec.Path("b", b2))));
-            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (System.nanoTime() < end && !(n1.links().status().stream().allMatch(LinkManager.PathState::up)
-                    && n2.links().status().stream().allMatch(LinkManager.PathState::up))) Thread.sleep(20);
+            await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20))
+                    .until(() -> n1.links().status().stream().allMatch(LinkManager.PathState::up)
+                            && n2.links().status().stream().allMatch(LinkManager.PathState::up));
             Thread.sleep(500);
             n1.links().apply(new LinkSpec("default", "wan", "dp", "multi", List.of(new LinkSpec.Path("b", b1))));
             n2.links().apply(new LinkSpec("default", "wan", "dp", "multi", List.of(new LinkSpec.Path("b", b2))));
+            assertThat(ping.isAlive()).as("ping still running: the hand-off happened under traffic").isTrue();
             String out = new String(ping.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertThat(ping.waitFor(60, TimeUnit.SECONDS)).isTrue();
             String summary = out.lines().filter(l -> l.contains("packets transmitted")).findFirst().orElse(out);
@@ -148,7 +147,7 @@ class TwoNodeTest {
             String ipB = addPod(n2, "sb", b, "192.168.77.20");
             assertThat(DataPlaneTest.ping(a, ipB, 1)).as("no link, no traffic").isFalse();
             // the failed ARP leaves a FAILED neighbour entry the kernel does not re-probe at once
-            TestNetns.sh("ip", "-n", a, "neigh", "flush", "dev", "net1");
+            Sh.run("ip", "-n", a, "neigh", "flush", "dev", "net1");
             n1.links().apply(new LinkSpec("default", "wan", "dp", "single",
                     List.of(new LinkSpec.Path("a", "udp://127.0.0.1:" + base + "->127.0.0.1:" + (base + 1)))));
             n2.links().apply(new LinkSpec("default", "wan", "dp", "single",
@@ -157,7 +156,7 @@ class TwoNodeTest {
             boolean ok = DataPlaneTest.ping(a, ipB, 3);
             assertThat(ok).as(() -> "single; n1 ports " + n1.dataPlane().network("default/dp").orElseThrow().node().ports()
                     + " n2 ports " + n2.dataPlane().network("default/dp").orElseThrow().node().ports()
-                    + " neigh " + TestNetns.exec("ip", "-n", a, "neigh").out()).isTrue();
+                    + " neigh " + Sh.exec("ip", "-n", a, "neigh").output()).isTrue();
             // mode change: the link is rebuilt as a bonding netnode with two paths
             for (Agent n : List.of(n1, n2)) {
                 boolean first = n == n1;

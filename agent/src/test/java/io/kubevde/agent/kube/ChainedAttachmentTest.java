@@ -2,7 +2,6 @@ package io.kubevde.agent.kube;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.PodBuilder;
@@ -10,22 +9,24 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.kubevde.agent.Agent;
 import io.kubevde.agent.AgentConfig;
 import io.kubevde.agent.cni.PodNetworks;
-import io.kubevde.agent.cni.TestNetns;
 import io.kubevde.cni.plugin.AgentClient;
 import io.kubevde.cni.plugin.CniPlugin;
 import io.kubevde.cni.protocol.Json;
+import io.kubevde.testing.Dirs;
+import io.kubevde.testing.Host;
+import io.kubevde.testing.KubeApi;
+import io.kubevde.testing.Netns;
+import io.kubevde.testing.Sh;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -39,7 +40,7 @@ import org.junit.jupiter.api.Test;
 class ChainedAttachmentTest {
     private static final Path BRIDGE = Path.of("/usr/lib/cni/bridge");
     private Path dir;
-    private TestNetns netns;
+    private Netns netns;
     private KubernetesClient client;
     private String ns;
     private final String node = "node-" + UUID.randomUUID().toString().substring(0, 6);
@@ -47,25 +48,21 @@ class ChainedAttachmentTest {
 
     @BeforeEach
     void setUp() throws Exception {
-        assumeTrue(TestNetns.isRoot(), "needs root (netns, taps)");
-        assertThat(BRIDGE).as("Debian containernetworking-plugins").exists();
+        Host.requireRoot();
+        Host.requireFile(BRIDGE, "containernetworking-plugins");
         dir = Files.createTempDirectory("kvchain");
-        netns = new TestNetns();
-        Files.writeString(dir.resolve("kubeconfig"), KubeApi.kubeConfigYaml());
-        client = KubeApi.client();
+        netns = new Netns();
+        Files.writeString(dir.resolve("kubeconfig"), KubeApi.withKubevdeCrds().kubeConfigYaml());
+        client = KubeApi.withKubevdeCrds().client();
         ns = KubeApi.newNamespace(client, "chain");
     }
 
     @AfterEach
     void tearDown() throws Exception {
         if (netns != null) netns.close();
-        TestNetns.exec("ip", "link", "del", bridge);
+        Sh.exec("ip", "link", "del", bridge);
         if (client != null) client.close();
-        if (dir != null) {
-            try (Stream<Path> s = Files.walk(dir)) {
-                s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
-        }
+        Dirs.deleteTree(dir);
     }
 
     private void configMap() {
@@ -91,7 +88,7 @@ class ChainedAttachmentTest {
         Map<String, String> env = new HashMap<>();
         env.put("CNI_COMMAND", cmd);
         env.put("CNI_CONTAINERID", id);
-        env.put("CNI_NETNS", TestNetns.path(pod));
+        env.put("CNI_NETNS", Netns.path(pod));
         env.put("CNI_IFNAME", "eth0");
         env.put("CNI_PATH", "/usr/lib/cni");
         env.put("CNI_ARGS", "IgnoreUnknown=1;K8S_POD_NAMESPACE=" + ns + ";K8S_POD_NAME=" + podName);
@@ -143,7 +140,7 @@ class ChainedAttachmentTest {
             List<Map<String, Object>> prevIfs = (List<Map<String, Object>>) Json.parseObject(prevA).get("interfaces");
             assertThat(ifs).hasSize(prevIfs.size() + 1);
             assertThat(ifs.subList(0, prevIfs.size())).isEqualTo(prevIfs);
-            assertThat(ifs.getLast()).containsEntry("name", "net1").containsEntry("sandbox", TestNetns.path(a));
+            assertThat(ifs.getLast()).containsEntry("name", "net1").containsEntry("sandbox", Netns.path(a));
             List<Map<String, Object>> ips = (List<Map<String, Object>>) res.get("ips");
             assertThat(ips).extracting(m -> String.valueOf(m.get("address")))
                     .anyMatch(s -> s.startsWith("10.77.0.2"))
@@ -151,8 +148,8 @@ class ChainedAttachmentTest {
             Map<String, Object> own = ips.stream().filter(m -> String.valueOf(m.get("address")).startsWith("192.168.77.")).findFirst().orElseThrow();
             assertThat(((Number) own.get("interface")).intValue()).isEqualTo(ifs.size() - 1);
             String addr = String.valueOf(own.get("address"));
-            assertThat(TestNetns.sh("ip", "-n", a, "-4", "-o", "addr", "show", "dev", "net1")).contains("inet " + addr);
-            assertThat(TestNetns.sh("ip", "-n", a, "-4", "-o", "addr", "show", "dev", "eth0")).contains("inet 10.77.0.2");
+            assertThat(Sh.run("ip", "-n", a, "-4", "-o", "addr", "show", "dev", "net1")).contains("inet " + addr);
+            assertThat(Sh.run("ip", "-n", a, "-4", "-o", "addr", "show", "dev", "eth0")).contains("inet 10.77.0.2");
             assertThat(agent.dataPlane().network(ns + "/blue").orElseThrow().attachments()).isEqualTo(1);
             assertThat(kubevde(agent, "CHECK", "ca", a, "pa", r.stdout()).exitCode()).isZero();
 
@@ -161,12 +158,12 @@ class ChainedAttachmentTest {
             CniPlugin.Outcome rb = kubevde(agent, "ADD", "cb", b, "pb", prevB);
             assertThat(rb.exitCode()).as(rb.stdout()).isZero();
             assertThat(Json.parseObject(rb.stdout())).isEqualTo(Json.parseObject(prevB));
-            assertThat(TestNetns.exec("ip", "-n", b, "link", "show", "net1").exit()).isNotZero();
+            assertThat(Sh.exec("ip", "-n", b, "link", "show", "net1").exitCode()).isNotZero();
 
             // DEL without prevResult (records only): net1, record and address go; eth0 is the primary's business
             assertThat(kubevde(agent, "DEL", "ca", a, "pa", null).exitCode()).isZero();
-            assertThat(TestNetns.exec("ip", "-n", a, "link", "show", "net1").exit()).isNotZero();
-            assertThat(TestNetns.exec("ip", "-n", a, "link", "show", "eth0").exit()).isZero();
+            assertThat(Sh.exec("ip", "-n", a, "link", "show", "net1").exitCode()).isNotZero();
+            assertThat(Sh.exec("ip", "-n", a, "link", "show", "eth0").exitCode()).isZero();
             assertThat(agent.store().list()).isEmpty();
             assertThat(agent.dataPlane().network(ns + "/blue").orElseThrow().attachments()).isZero();
             assertThat(kubevde(agent, "DEL", "ca", a, "pa", null).exitCode()).as("idempotent").isZero();

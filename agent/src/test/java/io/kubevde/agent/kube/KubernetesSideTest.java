@@ -2,14 +2,12 @@ package io.kubevde.agent.kube;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.kubevde.agent.Agent;
 import io.kubevde.agent.AgentConfig;
-import io.kubevde.agent.cni.TestNetns;
 import io.kubevde.agent.dataplane.NetworkSwitch;
 import io.kubevde.api.v1alpha1.LinkMode;
 import io.kubevde.api.v1alpha1.LinkPath;
@@ -21,6 +19,11 @@ import io.kubevde.api.v1alpha1.VdeLinkSpec;
 import io.kubevde.api.v1alpha1.VdeNode;
 import io.kubevde.cni.plugin.AgentClient;
 import io.kubevde.cni.plugin.CniPlugin;
+import io.kubevde.testing.Dirs;
+import io.kubevde.testing.Host;
+import io.kubevde.testing.KubeApi;
+import io.kubevde.testing.Netns;
+import io.kubevde.testing.Sh;
 import io.kubevde.vdeplug.OpenArgs;
 import io.kubevde.vdeplug.Plug;
 import io.kubevde.vdeplug.Plugs;
@@ -30,12 +33,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -48,18 +49,18 @@ import org.junit.jupiter.api.Test;
  */
 class KubernetesSideTest {
     private Path dir;
-    private TestNetns netns;
+    private Netns netns;
     private KubernetesClient client;
     private String ns;
     private final String node = "node-" + UUID.randomUUID().toString().substring(0, 6);
 
     @BeforeEach
     void setUp() throws Exception {
-        assumeTrue(TestNetns.isRoot(), "needs root (netns, taps)");
+        Host.requireRoot();
         dir = Files.createTempDirectory("kvkube");
-        netns = new TestNetns();
-        Files.writeString(dir.resolve("kubeconfig"), KubeApi.kubeConfigYaml());
-        client = KubeApi.client();
+        netns = new Netns();
+        Files.writeString(dir.resolve("kubeconfig"), KubeApi.withKubevdeCrds().kubeConfigYaml());
+        client = KubeApi.withKubevdeCrds().client();
         ns = KubeApi.newNamespace(client, "agent");
     }
 
@@ -67,11 +68,7 @@ class KubernetesSideTest {
     void tearDown() throws Exception {
         if (netns != null) netns.close();
         if (client != null) client.close();
-        if (dir != null) {
-            try (Stream<Path> s = Files.walk(dir)) {
-                s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
-        }
+        Dirs.deleteTree(dir);
     }
 
     ConfigMap configMap(String net, String switchMode) {
@@ -90,7 +87,7 @@ class KubernetesSideTest {
         Map<String, String> env = new HashMap<>();
         env.put("CNI_COMMAND", "ADD");
         env.put("CNI_CONTAINERID", id);
-        env.put("CNI_NETNS", TestNetns.path(pod));
+        env.put("CNI_NETNS", Netns.path(pod));
         env.put("CNI_IFNAME", "net1");
         env.put("CNI_PATH", "/opt/cni/bin");
         env.put("CNI_ARGS", "K8S_POD_NAMESPACE=" + ns + ";K8S_POD_NAME=p-" + id);
@@ -118,11 +115,11 @@ class KubernetesSideTest {
             CniPlugin.Outcome r = add(agent, "blue", "ka", a);
             assertThat(r.exitCode()).as(r.stdout()).isZero();
             assertThat(add(agent, "blue", "kb", b).exitCode()).isZero();
-            String ipA = TestNetns.sh("ip", "-n", a, "-4", "-o", "addr", "show", "dev", "net1");
-            String ipB = TestNetns.sh("ip", "-n", b, "-4", "-o", "addr", "show", "dev", "net1").replaceAll("(?s).*inet (\\S+)/.*", "$1");
+            String ipA = Sh.run("ip", "-n", a, "-4", "-o", "addr", "show", "dev", "net1");
+            String ipB = Sh.run("ip", "-n", b, "-4", "-o", "addr", "show", "dev", "net1").replaceAll("(?s).*inet (\\S+)/.*", "$1");
             assertThat(ipA).as("operator's block for this node, subnet prefix").containsPattern("inet 192\\.168\\.77\\.(6[4-9]|[7-9]\\d|1[01]\\d|12[0-7])/24");
-            assertThat(TestNetns.sh("ip", "-n", a, "link", "show", "net1")).contains("mtu 1400");
-            assertThat(TestNetns.exec("ip", "netns", "exec", a, "ping", "-c", "2", "-i", "0.2", "-W", "2", ipB).exit()).isZero();
+            assertThat(Sh.run("ip", "-n", a, "link", "show", "net1")).contains("mtu 1400");
+            assertThat(Sh.exec("ip", "netns", "exec", a, "ping", "-c", "2", "-i", "0.2", "-W", "2", ipB).exitCode()).isZero();
 
             await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
                 VdeNode v = vdeNode();
@@ -149,7 +146,7 @@ class KubernetesSideTest {
             await().atMost(Duration.ofSeconds(60)).until(() -> agent.dataPlane().network(ns + "/blue")
                     .map(s -> s.node().kind() == NetnodeKind.HUB).orElse(false));
             assertThat(agent.dataPlane().network(ns + "/blue").orElseThrow().attachments()).isEqualTo(2);
-            assertThat(TestNetns.exec("ip", "netns", "exec", a, "ping", "-c", "2", "-i", "0.2", "-W", "2", ipB).exit()).isZero();
+            assertThat(Sh.exec("ip", "netns", "exec", a, "ping", "-c", "2", "-i", "0.2", "-W", "2", ipB).exitCode()).isZero();
 
             // delete: the switch goes, the VdeNode stops listing the network
             client.configMaps().inNamespace(ns).withName("vnet." + ns + ".blue").delete();
@@ -161,7 +158,7 @@ class KubernetesSideTest {
             client.configMaps().inNamespace(ns).resource(configMap("blue", "learning")).create();
             await().atMost(Duration.ofSeconds(60)).until(() -> agent.dataPlane().network(ns + "/blue")
                     .map(s -> s.attachments() == 2).orElse(false));
-            assertThat(TestNetns.exec("ip", "netns", "exec", a, "ping", "-c", "2", "-i", "0.2", "-W", "2", ipB).exit()).isZero();
+            assertThat(Sh.exec("ip", "netns", "exec", a, "ping", "-c", "2", "-i", "0.2", "-W", "2", ipB).exitCode()).isZero();
         }
     }
 
@@ -230,7 +227,7 @@ class KubernetesSideTest {
                     && agent.dataPlane().network(ns + "/gone").isPresent());
             assertThat(add(agent, "green", "ga", a).exitCode()).isZero();
             assertThat(add(agent, "green", "gb", b).exitCode()).isZero();
-            ipB = TestNetns.sh("ip", "-n", b, "-4", "-o", "addr", "show", "dev", "net1").replaceAll("(?s).*inet (\\S+)/.*", "$1");
+            ipB = Sh.run("ip", "-n", b, "-4", "-o", "addr", "show", "dev", "net1").replaceAll("(?s).*inet (\\S+)/.*", "$1");
         }
         // while the agent is down, one network is deleted
         client.configMaps().inNamespace(ns).withName("vnet." + ns + ".gone").delete();
@@ -240,7 +237,7 @@ class KubernetesSideTest {
             NetworkSwitch sw = agent.dataPlane().network(ns + "/green").orElseThrow();
             assertThat(sw.config().fromOperator()).isTrue();
             assertThat(sw.attachments()).isEqualTo(2);
-            assertThat(TestNetns.exec("ip", "netns", "exec", a, "ping", "-c", "2", "-i", "0.2", "-W", "2", ipB).exit()).isZero();
+            assertThat(Sh.exec("ip", "netns", "exec", a, "ping", "-c", "2", "-i", "0.2", "-W", "2", ipB).exitCode()).isZero();
             await().atMost(Duration.ofSeconds(60)).until(() -> agent.dataPlane().network(ns + "/gone").isEmpty());
             assertThat(agent.dataPlane().network(ns + "/green")).isPresent();
             assertThat(Files.exists(dir.resolve("state/networks/" + ns + ",gone.json"))).isFalse();

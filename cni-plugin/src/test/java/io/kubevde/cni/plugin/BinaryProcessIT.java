@@ -1,20 +1,21 @@
 package io.kubevde.cni.plugin;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.kubevde.cni.protocol.CniCommand;
 import io.kubevde.cni.protocol.Json;
+import io.kubevde.testing.Dirs;
+import io.kubevde.testing.Host;
+import io.kubevde.testing.Netns;
+import io.kubevde.testing.Sh;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -132,7 +133,7 @@ class BinaryProcessIT {
             assertThat(r.json()).containsEntry("cniVersion", "0.4.0");
             assertThat(r.stderr()).isEmpty();
         } finally {
-            deleteTree(dir);
+            Dirs.deleteTree(dir);
         }
     }
 
@@ -158,7 +159,7 @@ class BinaryProcessIT {
             agent.acceptedNanos.clear();
             assertThat(gapBetweenTwoConcurrentCalls(bin, e, agent)).isGreaterThanOrEqualTo(2_500);
         } finally {
-            deleteTree(dir);
+            Dirs.deleteTree(dir);
         }
     }
 
@@ -185,35 +186,21 @@ class BinaryProcessIT {
 
     @Test
     void delWithoutTheAgentDeletesAKubevdeTapButNeverAForeignInterface() throws Exception {
-        assumeTrue("0".equals(new String(new ProcessBuilder("id", "-u").start().getInputStream().readAllBytes()).trim()),
-                "SKIPPED: needs root for network namespaces (run as root)");
-        String ns = "kvcit" + Integer.toString(ThreadLocalRandom.current().nextInt(1 << 20, 1 << 24), 36);
-        try {
-            sh("ip", "netns", "add", ns);
-            sh("ip", "-n", ns, "tuntap", "add", "dev", "net1", "mode", "tap");
-            sh("ip", "-n", ns, "link", "set", "dev", "net1", "alias", "kubevde/blue/abcdef0123");
-            sh("ip", "-n", ns, "tuntap", "add", "dev", "foreign", "mode", "tap");
-            String netns = "/var/run/netns/" + ns;
+        Host.requireRoot("network namespaces");
+        try (Netns nets = new Netns("kvcit")) {
+            String ns = nets.create();
+            Sh.run("ip", "-n", ns, "tuntap", "add", "dev", "net1", "mode", "tap");
+            Sh.run("ip", "-n", ns, "link", "set", "dev", "net1", "alias", "kubevde/blue/abcdef0123");
+            Sh.run("ip", "-n", ns, "tuntap", "add", "dev", "foreign", "mode", "tap");
+            String netns = Netns.path(ns);
             Run r = exec(BIN, env("DEL", netns), config(NO_AGENT));
             assertThat(r.exit()).isZero();
-            assertThat(run("ip", "-n", ns, "link", "show", "dev", "net1")).isNotZero();
+            assertThat(Sh.exec("ip", "-n", ns, "link", "show", "dev", "net1").exitCode()).isNotZero();
             Map<String, String> e = env("DEL", netns);
             e.put("CNI_IFNAME", "foreign");
             assertThat(exec(BIN, e, config(NO_AGENT)).exit()).isZero();
-            assertThat(run("ip", "-n", ns, "link", "show", "dev", "foreign")).isZero();
-        } finally {
-            run("ip", "netns", "del", ns);
+            assertThat(Sh.exec("ip", "-n", ns, "link", "show", "dev", "foreign").exitCode()).isZero();
         }
-    }
-
-    private static int run(String... cmd) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        p.getInputStream().readAllBytes();
-        return p.waitFor();
-    }
-
-    private static void sh(String... cmd) throws IOException, InterruptedException {
-        assertThat(run(cmd)).as(String.join(" ", cmd)).isZero();
     }
 
     private static void copyTree(Path from, Path to) throws IOException {
@@ -223,12 +210,6 @@ class BinaryProcessIT {
                 if (Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) Files.createDirectories(t);
                 else Files.copy(p, t, java.nio.file.StandardCopyOption.COPY_ATTRIBUTES, java.nio.file.LinkOption.NOFOLLOW_LINKS);
             }
-        }
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        try (Stream<Path> s = Files.walk(dir)) {
-            s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         }
     }
 }

@@ -2,13 +2,13 @@ package io.kubevde.images;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.kubevde.testing.Host;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -28,7 +28,9 @@ class ContainerdRunIT {
 
   @BeforeAll
   static void start() throws Exception {
-    Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "containerd needs root");
+    Host.requireRoot("containerd");
+    Host.requireTool("containerd", "containerd");
+    Host.requireTool("ctr", "containerd");
     containerd = new Containerd();
     for (var f : List.of("kubevde-operator.tar", "kubevde-agent.tar")) {
       if (Files.exists(IMAGES.resolve(f))) {
@@ -51,7 +53,7 @@ class ContainerdRunIT {
 
   @Test
   void unprivilegedAgentWithTheChartsCapabilitiesCreatesTapsAndPodNamespaces() throws Exception {
-    assumeAgentImage();
+    requireAgentImage();
     List<String> opts = new ArrayList<>(AGENT_CAPS);
     opts.addAll(tunMount());
     String out = run(opts, AGENT, "sh", "-c", "/bin/ip tuntap add mode tap name kvtap0 && /bin/ip link set kvtap0 up"
@@ -62,7 +64,7 @@ class ContainerdRunIT {
 
   @Test
   void withoutNetAdminNoTapAndWithoutSysAdminNoNamespaceSetup() throws Exception {
-    assumeAgentImage();
+    requireAgentImage();
     String noCaps = containerd.ctrAllowingFailure(runArgs(tunMount(), AGENT, "/bin/ip", "tuntap", "add", "mode",
         "tap", "name", "kvtap0"));
     assertThat(noCaps).startsWith("rc!=0").contains("Operation not permitted");
@@ -75,7 +77,7 @@ class ContainerdRunIT {
 
   @Test
   void installCniPutsAWorkingCniBinaryIntoTheHostDir() throws Exception {
-    assumeAgentImage();
+    requireAgentImage();
     Path host = Files.createDirectories(containerd.dir().resolve("host-cni-bin"));
     Files.writeString(host.resolve("kubevde"), "old launcher");
     String out = run(List.of("--mount", "type=bind,src=" + host + ",dst=/host/opt/cni/bin,options=rbind:rw"), AGENT,
@@ -92,9 +94,8 @@ class ContainerdRunIT {
     assertThat(p.waitFor()).isZero();
   }
 
-  private static void assumeAgentImage() {
-    Assumptions.assumeTrue(Files.exists(IMAGES.resolve("kubevde-agent.tar")),
-        "no agent image (agent/ has no sources on this branch yet)");
+  private static void requireAgentImage() {
+    assertThat(IMAGES.resolve("kubevde-agent.tar")).as("e2e/images/build makes the agent image").exists();
   }
 
   private static List<String> tunMount() {

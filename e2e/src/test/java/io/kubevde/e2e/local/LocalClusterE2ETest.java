@@ -2,12 +2,12 @@ package io.kubevde.e2e.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.kubevde.testing.Host;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,8 +39,10 @@ class LocalClusterE2ETest {
 
     @BeforeAll
     static void up() throws IOException {
-        assumeTrue("root".equals(ProcessHandle.current().info().user().orElse("")),
-                "the local e2e needs root (network namespaces, taps): skipped");
+        Host.requireRoot("the local cluster's network namespaces and taps");
+        Host.requireTool("ping", "iputils-ping");
+        Host.requireTool("iperf3", "iperf3");
+        Host.requireTool("vde_plug", "vdeplug");
         cluster = LocalCluster.start(2, System.out);
         cluster.kubectl("apply", "-f", cluster.repo().examples().resolve("blue.yaml").toString());
         config = cluster.nadConfig("default", "blue", 90_000);

@@ -5,7 +5,7 @@ import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.kubevde.api.v1alpha1.VdeNetwork;
 import io.kubevde.operator.testing.Fixtures;
-import io.kubevde.operator.testing.KubeApi;
+import io.kubevde.testing.KubeApi;
 import java.io.File;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -42,7 +42,7 @@ public final class ApplyToReadyBench {
   public static void main(String[] args) throws Exception {
     Path jar = Path.of(args[0]);
     int count = args.length > 1 ? Integer.parseInt(args[1]) : 50;
-    String kubeconfig = KubeApi.kubeConfigYaml();
+    String kubeconfig = KubeApi.withKubevdeCrds().kubeConfigYaml();
     Path kc = Files.createTempFile("kubevde-bench-", ".kubeconfig");
     Files.writeString(kc, kubeconfig);
     int port;
@@ -50,7 +50,7 @@ public final class ApplyToReadyBench {
       port = s.getLocalPort();
     }
     Process operator = null;
-    try (KubernetesClient client = KubeApi.client()) {
+    try (KubernetesClient client = KubeApi.withKubevdeCrds().client()) {
       String opNs = KubeApi.newNamespace(client, "kubevde-bench");
       String ns = KubeApi.newNamespace(client, "bench");
       File log = Files.createTempFile("kubevde-bench-operator-", ".log").toFile();

@@ -3,6 +3,7 @@ package io.kubevde.operator.testing;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.kubevde.operator.KubevdeOperator;
 import io.kubevde.operator.OperatorConfig;
+import io.kubevde.testing.KubeApi;
 
 /** The operator running in the test JVM against the test API server, with its own client; close to stop it. */
 public final class RunningOperator implements AutoCloseable {
@@ -15,7 +16,7 @@ public final class RunningOperator implements AutoCloseable {
    * @param cfg configuration
    */
   public RunningOperator(OperatorConfig cfg) {
-    this.client = KubeApi.client();
+    this.client = KubeApi.withKubevdeCrds().client();
     this.operator = new KubevdeOperator(client, cfg);
     operator.start();
   }
