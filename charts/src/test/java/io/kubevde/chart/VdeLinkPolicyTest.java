@@ -10,6 +10,7 @@ import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.kubevde.testing.KubeApi;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -36,17 +37,13 @@ class VdeLinkPolicyTest {
 
   @BeforeAll
   static void installPolicy() throws Exception {
-    admin = KubeApi.admin();
+    admin = KubeApi.withoutCrds().client();
     for (Path crd : Chart.crdFiles()) { // created here unless Helm (ChartApiServerTest) installed them already
       CustomResourceDefinition c = Chart.JSON.unmarshal(Files.readString(crd), CustomResourceDefinition.class);
       if (admin.resource(c).get() == null) admin.resource(c).create();
     }
-    await().atMost(Duration.ofSeconds(60)).until(() -> {
-      CustomResourceDefinition c = admin.apiextensions().v1().customResourceDefinitions()
-          .withName("vdelinks.kubevde.io").get();
-      return c != null && c.getStatus() != null && c.getStatus().getConditions().stream()
-          .anyMatch(x -> "Established".equals(x.getType()) && "True".equals(x.getStatus()));
-    });
+    await().atMost(Duration.ofSeconds(60)).until(() -> KubeApi.established(admin.apiextensions().v1()
+        .customResourceDefinitions().withName("vdelinks.kubevde.io").get()));
     for (String ns : List.of(SYSTEM_NS, TENANT_NS)) {
       admin.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build())
           .serverSideApply();

@@ -10,7 +10,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
-import io.kubevde.operator.testing.KubeApi;
+import io.kubevde.testing.KubeApi;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -29,7 +29,7 @@ class ConditionsSchemaTest {
 
   @BeforeAll
   static void start() {
-    client = KubeApi.client();
+    client = KubeApi.withKubevdeCrds().client();
     ns = KubeApi.newNamespace(client, "conds");
   }
 
