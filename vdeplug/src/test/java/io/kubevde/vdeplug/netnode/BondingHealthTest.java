@@ -15,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -114,7 +115,16 @@ class BondingHealthTest {
                 a.send(f.flip());
                 LockSupport.parkNanos(1_000_000);
             }
-            Thread.sleep(500);
+            // wait for the frames still in flight: until the last phase has fully arrived (a loss makes this wait 5 s)
+            try {
+                Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> {
+                    synchronized (seen) {
+                        return seen.get(4000, 5000).cardinality() == 1000;
+                    }
+                });
+            } catch (ConditionTimeoutException e) {
+                // frames were lost: counted and asserted below
+            }
             // overflow drops of the 10-datagram AF_UNIX queues under CPU load are counted by every plug and port
             long drops = b.hostStats().droppedCount();
             for (Netnode.PortInfo p : a.ports()) drops += p.stats().droppedCount();

@@ -16,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -86,7 +87,16 @@ class MultiHandoffTest {
                 }
                 LockSupport.parkNanos(2_000_000); // ~500 frames/s
             }
-            Thread.sleep(1000);
+            // wait for the frames still in flight: until B's host has seen all (a lost frame makes this wait 5 s)
+            try {
+                Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> {
+                    synchronized (seen) {
+                        return seen.cardinality() == FRAMES;
+                    }
+                });
+            } catch (ConditionTimeoutException e) {
+                // frames were lost: counted and asserted below
+            }
             // every overflow drop on the way is counted: A's link ports, the link plugs, B's host queue
             long drops = b.hostStats().droppedCount();
             for (Netnode.PortInfo p : a.ports()) drops += p.stats().droppedCount();

@@ -61,7 +61,7 @@ class MultiHandoffWithCLinksTest {
         Proc link1 = Proc.start("link1", link);
         Proc link2 = null;
         try {
-            Thread.sleep(1000);
+            awaitLinked(a, b);
             link1.assertAlive();
             for (int seq = 0; seq < FRAMES; seq++) {
                 a.send(frame(seq));
@@ -87,6 +87,25 @@ class MultiHandoffWithCLinksTest {
         } finally {
             link1.close();
             if (link2 != null) link2.close();
+        }
+    }
+
+    /**
+     * Readiness of link 1: probe frames (EtherType 0x88b6, ignored by the count) go from A until B's host sees one,
+     * at most 20 s; then B's queue is drained of probes.
+     */
+    private static void awaitLinked(Host a, Host b) throws Exception {
+        byte[] probe = frame(-1);
+        probe[13] = (byte) 0xb6;
+        long deadline = System.currentTimeMillis() + 20_000;
+        while (true) {
+            a.send(probe);
+            byte[] f = b.poll(200);
+            if (f != null && f.length >= 14 && (ByteBuffer.wrap(f).getShort(12) & 0xFFFF) == 0x88b6) break;
+            if (System.currentTimeMillis() > deadline) throw new AssertionError("link 1 did not connect A and B within 20 s");
+        }
+        while (b.poll(100) != null) {
+            // drain late probes
         }
     }
 

@@ -70,6 +70,9 @@ public final class PtpSeqpacketPlug implements Plug {
         }
     }
 
+    /** Whether a peer is connected right now (a listener without a peer waits for the next one). */
+    public boolean hasPeer() { return peer != null; }
+
     private void establish() throws IOException {
         Path path = options.path();
         for (int attempt = 0; attempt < 20; attempt++) {
