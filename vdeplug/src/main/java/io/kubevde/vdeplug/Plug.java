@@ -9,7 +9,10 @@ import java.nio.ByteBuffer;
  * payload; no FCS), as in vdeplug4 (vde-protocols.md §0.2).
  *
  * <p>Threading: one thread may call {@link #receive} while another calls {@link #send}; {@link #close} may be
- * called from any thread and makes a blocked {@code receive} return {@link #CLOSED} promptly.
+ * called from any thread and makes a blocked {@code receive} return {@link #CLOSED} promptly. After close, receive
+ * returns {@link #CLOSED} and send throws an {@link IOException} (the fd-based plugs, built on
+ * {@link io.kubevde.vdeplug.fd.FdPlugLifecycle}, throw {@link PlugClosedException}; their close returns only after
+ * the receiver has left receive).
  *
  * <p>Readiness: {@link #receive} blocks until a frame or an event arrives, which is the Java form of vdeplug4's
  * pollable {@code datafd}; a peer that goes away (vdeplug4's readable {@code ctlfd}) is reported as {@link #CLOSED}.

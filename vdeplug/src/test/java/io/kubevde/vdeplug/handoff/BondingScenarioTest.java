@@ -31,7 +31,11 @@ class BondingScenarioTest {
         HandoffScenarios.Failover f = HandoffScenarios.failover(Impl.JAVA, "[health]");
         System.out.println("failover: " + f);
         // before the cut both paths are healthy: a lone datagram lost by the UDP tools under CPU load (seen once in
-        // 20k frames) is not link behaviour; the failover itself is what this test measures
+        // 20k frames) is not link behaviour; the failover itself is what this test measures.
+        // NOT justified under load: measured 2026-12-05 on the 2-core CI VM with other test runs in parallel, 5 runs:
+        // lostBefore = 85, 0, 1462, 44, 304 and lostAfterRestore = 0, 0, 226, 0, 285 (runs of consecutive or every
+        // other datagram: the python tools or one C link process descheduled), i.e. this assertion failed 4/5 under
+        // concurrent load. Kept at 5 (on a quiet machine it holds); see the vdeplug README "Load-sensitive tests".
         assertThat(f.lostBefore()).as("steady state: %s", f).isLessThanOrEqualTo(5);
         assertThat(f.failoverMs()).as("%s", f).isLessThan(1000);
         assertThat(f.lostAfterRestore()).as("%s", f).isZero();

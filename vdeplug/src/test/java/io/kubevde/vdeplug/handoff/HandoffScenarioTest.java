@@ -26,7 +26,10 @@ class HandoffScenarioTest {
         System.out.println("hand-off plain: " + plain + " dedup: " + dedup);
         assertThat(plain.stream().sent()).isEqualTo(6L * HandoffScenarios.PPS);
         // plain multi doubles the rate at B during the overlap (20k pps into B's C tap plug, tap and python
-        // receiver); under CPU load those tools can overflow (C multi nodes show the same): only bounded here
+        // receiver); under CPU load those tools can overflow (C multi nodes show the same): only bounded here.
+        // Measured 2026-12-05 (2-core CI VM, other test runs in parallel, 4 complete runs): plain lost = 0, 0, 0, 0
+        // (dups 6204-6810); dedup lost = 0, 0, 374, 0 (one 374-datagram run: a tool stall, which the exact dedup
+        // assertion below then reports)
         assertThat(plain.stream().lost()).as("plain %s", plain).isLessThan(plain.stream().sent() / 20);
         assertThat(plain.stream().dups()).as("plain multi duplicates during the overlap: %s", plain).isGreaterThan(0);
         assertThat(dedup.stream().lost()).as("dedup %s", dedup).isZero();

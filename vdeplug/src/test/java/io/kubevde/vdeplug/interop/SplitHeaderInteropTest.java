@@ -74,8 +74,35 @@ class SplitHeaderInteropTest {
         return p;
     }
 
+    /** Run id of the probe frames that signal readiness; never counted as test frames. */
+    private static final int PROBE_RUN = 0x7fff_fff0;
+    private final java.util.concurrent.atomic.AtomicInteger probesSeen = new java.util.concurrent.atomic.AtomicInteger();
+
+    /**
+     * Readiness signal: writes one whole (unsplit) probe frame to {@code out} every 200 ms until the hub's reader has
+     * seen a new probe, at most {@code ms}; returns whether one arrived. Used after starting a plug (JVM start-up, the
+     * connection to the hub) and after the test frames (whatever the plug delivers arrives before the probe).
+     */
+    private boolean awaitProbe(OutputStream out, long ms) throws Exception {
+        int before = probesSeen.get();
+        long deadline = System.currentTimeMillis() + ms;
+        byte[] f = frame(PROBE_RUN, 0);
+        while (System.currentTimeMillis() < deadline) {
+            out.write(0);
+            out.write(f.length);
+            out.write(f);
+            out.flush();
+            long until = System.currentTimeMillis() + 200;
+            while (System.currentTimeMillis() < until) {
+                if (probesSeen.get() > before) return true;
+                Thread.sleep(5);
+            }
+        }
+        return false;
+    }
+
     /** Reads the hub plug's stdout in 1..7-byte chunks with the Java decoder; collects sequence numbers of our run. */
-    private static Thread reader(InputStream in, int run, List<Integer> seqs, PlugStats stats) {
+    private Thread reader(InputStream in, int run, List<Integer> seqs, PlugStats stats) {
         Thread t = Thread.ofPlatform().daemon().start(() -> {
             StreamDecoder d = new StreamDecoder(stats);
             ByteBuffer out = ByteBuffer.allocate(StreamDecoder.MAX_LENGTH);
@@ -86,7 +113,9 @@ class SplitHeaderInteropTest {
                     ByteBuffer bb = ByteBuffer.wrap(chunk, 0, r);
                     int n;
                     while ((n = d.next(bb, out.clear())) != StreamDecoder.NEED_MORE) {
-                        if (n == 60 && out.getShort(12) == (short) 0x88b5 && out.getInt(14) == run) {
+                        if (n == 60 && out.getShort(12) == (short) 0x88b5 && out.getInt(14) == PROBE_RUN) {
+                            probesSeen.incrementAndGet();
+                        } else if (n == 60 && out.getShort(12) == (short) 0x88b5 && out.getInt(14) == run) {
                             int seq = out.getInt(18);
                             byte[] want = frame(run, seq);
                             byte[] got = new byte[60];
@@ -139,7 +168,7 @@ class SplitHeaderInteropTest {
 
         // Java: split headers into the Java vde_plug, which re-frames them to a C child on the hub
         Process jplug = startPiped(JavaCli.vdePlug("cmd://vde_plug " + h));
-        Thread.sleep(3000); // JVM start-up and the child's connection to the hub
+        assertThat(awaitProbe(jplug.getOutputStream(), 30_000)).as("Java vde_plug started and joined the hub").isTrue();
         writeSplit(jplug.getOutputStream(), 1);
         awaitCount(seqs, FRAMES, 30_000);
         List<Integer> javaSeqs = List.copyOf(seqs);
@@ -150,9 +179,10 @@ class SplitHeaderInteropTest {
         // C: the same bytes into a C vde_plug client of the same hub
         seqs.clear();
         Process c = startPiped(List.of("vde_plug", h.toString()));
-        Thread.sleep(1000);
+        assertThat(awaitProbe(c.getOutputStream(), 30_000)).as("C vde_plug joined the hub").isTrue();
         writeSplit(c.getOutputStream(), 1);
-        Thread.sleep(2000);
+        // C may stay desynchronised and eat the probes too: then what it delivered has had 10 s to arrive
+        awaitProbe(c.getOutputStream(), 10_000);
         System.out.println("split headers: Java delivered " + javaSeqs.size() + "/" + FRAMES + ", C delivered "
                 + seqs.size() + "/" + FRAMES + " " + seqs);
         assertThat(seqs.size()).as("frames through the C vde_plug (§12.1: C loses a split header)").isLessThan(FRAMES);
@@ -185,7 +215,7 @@ class SplitHeaderInteropTest {
         reader(hub.getInputStream(), 7, seqs, new PlugStats());
 
         Process jplug = startPiped(JavaCli.vdePlug("cmd://vde_plug " + h));
-        Thread.sleep(3000);
+        assertThat(awaitProbe(jplug.getOutputStream(), 30_000)).as("Java vde_plug started and joined the hub").isTrue();
         writeOversizeThenFrames(jplug.getOutputStream(), 7);
         awaitCount(seqs, FRAMES, 30_000);
         List<Integer> javaSeqs = List.copyOf(seqs);
@@ -194,9 +224,10 @@ class SplitHeaderInteropTest {
 
         seqs.clear();
         Process c = startPiped(List.of("vde_plug", h.toString()));
-        Thread.sleep(1000);
+        assertThat(awaitProbe(c.getOutputStream(), 30_000)).as("C vde_plug joined the hub").isTrue();
         writeOversizeThenFrames(c.getOutputStream(), 7);
-        Thread.sleep(2000);
+        // C may stay desynchronised and eat the probes too: then what it delivered has had 10 s to arrive
+        awaitProbe(c.getOutputStream(), 10_000);
         System.out.println("oversize length: Java delivered " + javaSeqs.size() + "/" + FRAMES + ", C delivered "
                 + seqs.size() + "/" + FRAMES);
         assertThat(seqs.size()).as("frames through the C vde_plug (rest of the chunk dropped)").isLessThan(FRAMES);

@@ -15,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -114,7 +115,16 @@ class BondingHealthTest {
                 a.send(f.flip());
                 LockSupport.parkNanos(1_000_000);
             }
-            Thread.sleep(500);
+            // wait for the frames still in flight: until the last phase has fully arrived (a loss makes this wait 5 s)
+            try {
+                Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> {
+                    synchronized (seen) {
+                        return seen.get(4000, 5000).cardinality() == 1000;
+                    }
+                });
+            } catch (ConditionTimeoutException e) {
+                // frames were lost: counted and asserted below
+            }
             // overflow drops of the 10-datagram AF_UNIX queues under CPU load are counted by every plug and port
             long drops = b.hostStats().droppedCount();
             for (Netnode.PortInfo p : a.ports()) drops += p.stats().droppedCount();
@@ -130,6 +140,10 @@ class BondingHealthTest {
         }
     }
 
+    // Losses are bounded by exact accounting (every lost frame must be a counted overflow drop), not by a tolerance.
+    // Measured (measured 2026-12-05 on the 2-core CI VM with other test runs in parallel, 5 runs): overflowDrops=0 and lostBefore=lostAfterRestore=0 in 5/5 runs for both health=0 and 500 ms;
+    // health=500: lostWhileCutAfterFailover=0, failover 215-431 ms; health=0: lostWhileCutAfterFailover=500, 500, 500, 500,
+    // 489 (round robin into the silent link).
     @Test
     void healthyBondingFailsOverWithinASecondAndUsesTheLinkAgainWhenItReturns() throws Exception {
         Phases p = run(NetnodeConfig.DEFAULT_HEALTH_MS);
@@ -144,6 +158,10 @@ class BondingHealthTest {
     void plainBondingKeepsSendingIntoTheSilentLink() throws Exception {
         Phases p = run(0);
         assertThat(p.lostBefore()).as("%s", p).isLessThanOrEqualTo((int) p.overflowDrops());
-        assertThat(p.lostWhileCutAfterFailover()).as("%s: about half is lost", p).isGreaterThan(300);
+        // round robin over two links, one silent: at most every other frame of the 1000 is lost (plus counted drops);
+        // measured 500, 500, 500, 500, 489 (with 0 drops): the bond does not alternate strictly per frame, so the
+        // lower bound is "about half", 450
+        assertThat(p.lostWhileCutAfterFailover()).as("%s: about every other frame is lost", p)
+                .isBetween(450, 500 + (int) p.overflowDrops());
     }
 }

@@ -13,6 +13,7 @@ import io.kubevde.vdeplug.plugin.seqpacket.SeqpacketPlug;
 import io.kubevde.vdeplug.plugin.udp.UdpEndpoints;
 import io.kubevde.vdeplug.plugin.udp.UdpPlug;
 import io.kubevde.vdeplug.vnl.VnlException;
+import java.time.Duration;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
@@ -22,6 +23,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -63,8 +65,8 @@ class CorePluginsTest {
                 throw new RuntimeException(e);
             }
         });
-        Thread.sleep(200);
-        assertThat(r).isNotDone();
+        Awaitility.await("receive blocks while nothing arrives").during(Duration.ofMillis(200)).atMost(Duration.ofSeconds(2))
+                .until(() -> !r.isDone());
         p.close();
         assertThat(r.get(5, TimeUnit.SECONDS)).isEqualTo(Plug.CLOSED);
         assertThat(p.stats().droppedCount()).isEqualTo(1);
@@ -130,7 +132,8 @@ class CorePluginsTest {
                 throw new RuntimeException(e);
             }
         });
-        Thread.sleep(200);
+        Awaitility.await("receive blocks while nothing arrives").during(Duration.ofMillis(200)).atMost(Duration.ofSeconds(2))
+                .until(() -> !r.isDone());
         p.close();
         assertThat(r.get(5, TimeUnit.SECONDS)).isEqualTo(Plug.CLOSED);
     }
@@ -204,7 +207,8 @@ class CorePluginsTest {
                 throw new RuntimeException(e);
             }
         });
-        Thread.sleep(200);
+        Awaitility.await("receive blocks while nothing arrives").during(Duration.ofMillis(200)).atMost(Duration.ofSeconds(2))
+                .until(() -> !r.isDone());
         a.close();
         assertThat(r.get(5, TimeUnit.SECONDS)).isEqualTo(Plug.CLOSED);
         LibC.INSTANCE.close(sv[1]);

@@ -12,7 +12,9 @@ import java.util.concurrent.TimeUnit;
  * {@code cmd://COMMAND ARGS} (vde-protocols.md §8) and {@code vde_plug VNL = COMMAND ARGS} (§10.1): runs the command
  * as a co-process and speaks the §2 byte stream on its stdin/stdout (its stderr is inherited). When the child exits
  * (EOF on its stdout), {@link #receive} returns {@link #CLOSED}. {@link #close} really ends the child (vdeplug4 never
- * signals it, §12.11): it closes the child's stdin, sends SIGTERM, and SIGKILL after {@value #TERM_GRACE_MS} ms.
+ * signals it, §12.11): it sends SIGTERM, closes the child's stdin, and sends SIGKILL after {@value #TERM_GRACE_MS} ms.
+ * The signal comes first because closing stdin waits for a sender blocked on a full pipe (the child not reading);
+ * once the child is gone that sender fails (EPIPE) and the close completes.
  * Unlike vdeplug4's cmd reader, a body that arrives in pieces is reassembled (the shared {@link StreamPlug} decoder).
  */
 public final class CmdPlug implements Plug {
@@ -42,13 +44,13 @@ public final class CmdPlug implements Plug {
     public Process process() { return process; }
 
     private void terminate() {
+        process.descendants().forEach(ProcessHandle::destroy);
+        process.destroy();
         try {
             process.getOutputStream().close();
         } catch (IOException ignored) {
             // the child is gone already
         }
-        process.descendants().forEach(ProcessHandle::destroy);
-        process.destroy();
         try {
             if (!process.waitFor(TERM_GRACE_MS, TimeUnit.MILLISECONDS)) {
                 process.descendants().forEach(ProcessHandle::destroyForcibly);

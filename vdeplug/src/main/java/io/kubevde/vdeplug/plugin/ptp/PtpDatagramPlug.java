@@ -2,8 +2,8 @@ package io.kubevde.vdeplug.plugin.ptp;
 
 import io.kubevde.vdeplug.Plug;
 import io.kubevde.vdeplug.PlugStats;
+import io.kubevde.vdeplug.fd.FdPlugLifecycle;
 import io.kubevde.vdeplug.ffi.LibC;
-import io.kubevde.vdeplug.unix.FdWaiter;
 import io.kubevde.vdeplug.unix.FilePermissions;
 import io.kubevde.vdeplug.unix.UnixSocket;
 import java.io.IOException;
@@ -12,7 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
  * {@code ptp://PATH} as Debian's vdeplug4 4.0.1 (vde-protocols.md §4.1): two AF_UNIX SOCK_DGRAM sockets. The first
@@ -25,25 +24,28 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * path) is reached at once and can itself connect to us (a datagram socket connected to a dead peer refuses
  * connections from a new one, which is how two 4.0.1 ends lose each other). A zero-length datagram from the peer
  * (4.0.1's "disconnect" signal) is consumed as a no-frame event. On close we send one zero-length datagram (so a C
- * peer disconnects from us) and unlink our path.
+ * peer disconnects from us) and unlink our path. Sent frames shorter than 14 bytes are dropped (counted), with no upper
+ * bound (as 4.0.1).
+ *
+ * <p>Life cycle: an {@link FdPlugLifecycle} (receive polls the socket + its eventfd; close wakes the receiver and
+ * waits until it and any sender have left before the goodbye datagram and the close; sends after close throw
+ * {@link io.kubevde.vdeplug.PlugClosedException} "ptp plug closed").
  */
 public final class PtpDatagramPlug implements Plug {
     private final UnixSocket sock;
     private final Path own;
     private final Path peer;
     private final byte[] peerAddr;
-    private final FdWaiter waiter;
+    private final FdPlugLifecycle life;
     private final PlugStats stats = new PlugStats();
-    private final ReentrantReadWriteLock guard = new ReentrantReadWriteLock();
     private final ByteBuffer empty = ByteBuffer.allocateDirect(1).limit(0);
-    private volatile boolean closed;
 
-    private PtpDatagramPlug(UnixSocket sock, Path own, Path peer) {
+    private PtpDatagramPlug(UnixSocket sock, Path own, Path peer) throws IOException {
         this.sock = sock;
         this.own = own;
         this.peer = peer;
         this.peerAddr = new io.kubevde.vdeplug.unix.SockaddrUn(peer.toString()).toBytes();
-        this.waiter = new FdWaiter(sock.fd());
+        this.life = FdPlugLifecycle.withEventFd("ptp plug", Integer.MAX_VALUE);
     }
 
     /** Our socket path ({@code PATH} for the first end, {@code PATH+} for the second). */
@@ -99,32 +101,24 @@ public final class PtpDatagramPlug implements Plug {
     @Override
     public void send(ByteBuffer frame) throws IOException {
         int len = frame.remaining();
-        if (closed) throw new IOException("ptp plug closed");
-        if (len < MIN_FRAME) {
-            stats.dropped();
-            frame.position(frame.limit());
-            return;
-        }
-        guard.readLock().lock();
+        if (!life.enterSend(frame, stats)) return;
         try {
-            if (closed) throw new IOException("ptp plug closed");
             long n = sock.trySendTo(frame, peerAddr);
             if (n < 0) stats.dropped();
             else stats.sent(len);
         } finally {
-            guard.readLock().unlock();
+            life.leave();
         }
         frame.position(frame.limit());
     }
 
     @Override
     public int receive(ByteBuffer frame) throws IOException {
-        guard.readLock().lock();
+        if (!life.enterReceive()) return CLOSED;
         try {
             while (true) {
-                if (closed) return CLOSED;
-                int mask = waiter.await(-1);
-                if ((mask & FdWaiter.WOKEN) != 0) return CLOSED;
+                int mask = life.awaitReadable(sock.fd());
+                if ((mask & FdPlugLifecycle.WOKEN) != 0) return CLOSED;
                 if ((mask & 1) == 0) continue;
                 int start = frame.position();
                 long n = sock.tryReceive(frame);
@@ -143,27 +137,27 @@ public final class PtpDatagramPlug implements Plug {
                 return (int) n;
             }
         } finally {
-            guard.readLock().unlock();
+            life.leaveReceive();
         }
     }
 
     @Override
     public PlugStats stats() { return stats; }
 
+    /**
+     * Wakes the receiver, waits until it and any sender have left, sends the zero-length goodbye, closes the socket
+     * and unlinks our path. Idempotent, any thread.
+     */
     @Override
     public void close() throws IOException {
-        if (closed) return;
-        closed = true;
-        waiter.wake();
-        guard.writeLock().lock();
-        try {
-            sock.trySendTo(empty, peerAddr);
-            sock.close();
-            waiter.close();
-        } finally {
-            guard.writeLock().unlock();
-        }
-        Files.deleteIfExists(own);
+        life.close(() -> {
+            try {
+                sock.trySendTo(empty, peerAddr);
+                sock.close();
+            } finally {
+                Files.deleteIfExists(own);
+            }
+        });
     }
 
     @Override

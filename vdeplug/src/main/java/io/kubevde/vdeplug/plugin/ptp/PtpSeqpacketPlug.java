@@ -2,6 +2,7 @@ package io.kubevde.vdeplug.plugin.ptp;
 
 import io.kubevde.vdeplug.Plug;
 import io.kubevde.vdeplug.PlugStats;
+import io.kubevde.vdeplug.fd.FdPlugLifecycle;
 import io.kubevde.vdeplug.ffi.LibC;
 import io.kubevde.vdeplug.unix.FdWaiter;
 import io.kubevde.vdeplug.unix.FilePermissions;
@@ -22,6 +23,10 @@ import java.util.logging.Logger;
  * <p>Data: one frame per message, sent with MSG_DONTWAIT (a full peer or no peer drops, counted). When the peer hangs
  * up, a listener waits for the next peer and a connecting end redoes the open procedure (becoming the listener if the
  * file has gone). Close unlinks PATH if this end is the listener.
+ *
+ * <p>Life cycle: an {@link FdPlugLifecycle}: the receiver polls peer + listener + its eventfd (no timeout); close wakes
+ * it, waits until it and any sender have left, then closes the sockets; sends after close throw
+ * {@link io.kubevde.vdeplug.PlugClosedException} "ptp plug closed".
  */
 public final class PtpSeqpacketPlug implements Plug {
     private static final Logger LOG = Logger.getLogger(PtpSeqpacketPlug.class.getName());
@@ -32,12 +37,14 @@ public final class PtpSeqpacketPlug implements Plug {
     private final PlugStats stats = new PlugStats();
     private final Object lock = new Object();
     private final ByteBuffer ack = ByteBuffer.allocateDirect(1);
+    private final FdPlugLifecycle life;
     private UnixSocket listener;
     private volatile UnixSocket peer;
-    private volatile boolean closed;
-    private final ByteBuffer pollfds = ByteBuffer.allocateDirect(16).order(java.nio.ByteOrder.nativeOrder());
 
-    private PtpSeqpacketPlug(PtpOptions options) { this.options = options; }
+    private PtpSeqpacketPlug(PtpOptions options) throws IOException {
+        this.options = options;
+        this.life = FdPlugLifecycle.withEventFd("ptp plug", Integer.MAX_VALUE);
+    }
 
     /**
      * Opens an end.
@@ -62,6 +69,9 @@ public final class PtpSeqpacketPlug implements Plug {
             return listener != null;
         }
     }
+
+    /** Whether a peer is connected right now (a listener without a peer waits for the next one). */
+    public boolean hasPeer() { return peer != null; }
 
     private void establish() throws IOException {
         Path path = options.path();
@@ -124,23 +134,36 @@ public final class PtpSeqpacketPlug implements Plug {
     @Override
     public void send(ByteBuffer frame) throws IOException {
         int len = frame.remaining();
-        if (closed) throw new IOException("ptp plug closed");
-        UnixSocket p = peer;
-        if (len < MIN_FRAME || p == null) {
-            stats.dropped();
-        } else {
-            synchronized (lock) {
-                long n = p.isClosed() ? -1 : p.trySend(frame);
-                if (n < 0) stats.dropped();
-                else stats.sent(len);
+        if (!life.enterSend(frame, stats)) return;
+        try {
+            UnixSocket p = peer;
+            if (p == null) {
+                stats.dropped();
+            } else {
+                synchronized (lock) {
+                    long n = p.isClosed() ? -1 : p.trySend(frame);
+                    if (n < 0) stats.dropped();
+                    else stats.sent(len);
+                }
             }
+        } finally {
+            life.leave();
         }
         frame.position(frame.limit());
     }
 
     @Override
     public int receive(ByteBuffer frame) throws IOException {
-        while (!closed) {
+        if (!life.enterReceive()) return CLOSED;
+        try {
+            return receiveFrame(frame);
+        } finally {
+            life.leaveReceive();
+        }
+    }
+
+    private int receiveFrame(ByteBuffer frame) throws IOException {
+        while (true) {
             UnixSocket p = peer;
             UnixSocket l;
             synchronized (lock) {
@@ -148,8 +171,8 @@ public final class PtpSeqpacketPlug implements Plug {
             }
             int pfd = p == null ? -1 : p.fd();
             int lfd = l == null ? -1 : l.fd();
-            int mask = poll(pfd, lfd);
-            if (closed) break;
+            int mask = life.awaitReadable(pfd, lfd);
+            if ((mask & FdPlugLifecycle.WOKEN) != 0) return CLOSED;
             if (l != null && (mask & 2) != 0) acceptOne(l);
             if (p != null && (mask & 1) != 0) {
                 int start = frame.position();
@@ -168,15 +191,6 @@ public final class PtpSeqpacketPlug implements Plug {
                 return (int) n;
             }
         }
-        return CLOSED;
-    }
-
-    /** poll(2) on up to two fds (-1 = unused) for 200 ms; bit 0/1 set when readable. Reuses one direct buffer. */
-    private int poll(int a, int b) {
-        pollfds.putInt(0, a).putShort(4, LibC.POLLIN).putShort(6, (short) 0);
-        pollfds.putInt(8, b).putShort(12, LibC.POLLIN).putShort(14, (short) 0);
-        if (LibC.INSTANCE.poll(pollfds, 2, 200) <= 0) return 0;
-        return (pollfds.getShort(6) != 0 ? 1 : 0) | (pollfds.getShort(14) != 0 ? 2 : 0);
     }
 
     private void acceptOne(UnixSocket l) {
@@ -203,7 +217,7 @@ public final class PtpSeqpacketPlug implements Plug {
             p.close();
             reconnect = listener == null;
         }
-        if (reconnect && !closed) {
+        if (reconnect && !life.isClosed()) {
             try {
                 establish();
             } catch (IOException e) {
@@ -216,17 +230,21 @@ public final class PtpSeqpacketPlug implements Plug {
     @Override
     public PlugStats stats() { return stats; }
 
+    /**
+     * Wakes the receiver, waits until it and any sender have left, closes the sockets and unlinks PATH if this end is
+     * the listener. Idempotent, any thread.
+     */
     @Override
     public void close() throws IOException {
-        if (closed) return;
-        closed = true;
-        synchronized (lock) {
-            if (peer != null) peer.close();
-            if (listener != null) {
-                listener.close();
-                Files.deleteIfExists(options.path());
+        life.close(() -> {
+            synchronized (lock) {
+                if (peer != null) peer.close();
+                if (listener != null) {
+                    listener.close();
+                    Files.deleteIfExists(options.path());
+                }
             }
-        }
+        });
     }
 
     @Override

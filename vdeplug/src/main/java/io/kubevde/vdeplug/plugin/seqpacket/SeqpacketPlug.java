@@ -2,20 +2,20 @@ package io.kubevde.vdeplug.plugin.seqpacket;
 
 import io.kubevde.vdeplug.Plug;
 import io.kubevde.vdeplug.PlugStats;
+import io.kubevde.vdeplug.fd.FdPlugLifecycle;
 import io.kubevde.vdeplug.ffi.LibC;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.channels.ClosedChannelException;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * {@code seqpacket://FD} (vde-protocols.md §8): one frame per message on an already open, inherited socket (typically
  * one end of {@code socketpair(AF_UNIX, SOCK_SEQPACKET)}), through libc {@code poll}/{@code recv}/{@code send}.
  * Frames shorter than 14 bytes (so also zero-length ones) are never sent; received messages shorter than 14 bytes are
  * counted as dropped. A read of 0 bytes or POLLHUP/POLLERR means the peer is gone: {@link #receive} returns
- * {@link #CLOSED}. Sends block while the peer's buffer is full (like vdeplug4). {@link #close} wakes a blocked
- * receiver through an eventfd and closes the fd.
+ * {@link #CLOSED}. Sends block while the peer's buffer is full (like vdeplug4; internally a non-blocking send and a
+ * poll for POLLOUT, so that close also wakes a blocked sender). Life cycle: an {@link FdPlugLifecycle} ({@link #close}
+ * wakes a blocked receiver or sender through its eventfd, waits until they have left, then closes the fd; sends after
+ * close throw {@link io.kubevde.vdeplug.PlugClosedException} "seqpacket plug closed").
  */
 public final class SeqpacketPlug implements Plug {
     private static final int MSG_NOSIGNAL = 0x4000;
@@ -23,16 +23,11 @@ public final class SeqpacketPlug implements Plug {
     private static final LibC C = LibC.INSTANCE;
 
     private final int fd;
-    private final int wakeFd;
+    private final FdPlugLifecycle life;
     private final PlugStats stats = new PlugStats();
     private final ByteBuffer rbuf = ByteBuffer.allocateDirect(65536);
     private final ByteBuffer sbuf = ByteBuffer.allocateDirect(MAX_FRAME);
-    private final ByteBuffer pollFds = ByteBuffer.allocateDirect(16).order(ByteOrder.nativeOrder());
-    private final ReentrantLock fdLock = new ReentrantLock();
     private final Object sendLock = new Object();
-    private volatile boolean closed;
-    private final java.util.concurrent.atomic.AtomicInteger receivers = new java.util.concurrent.atomic.AtomicInteger();
-    private final java.util.concurrent.atomic.AtomicBoolean wakeClosed = new java.util.concurrent.atomic.AtomicBoolean();
 
     /**
      * Adopts {@code fd}; the plug owns it from now on and closes it on {@link #close}.
@@ -44,86 +39,68 @@ public final class SeqpacketPlug implements Plug {
             throw new IOException("seqpacket: fd " + fd + " is not open in this process"
                     + (fd < 0 ? "" : " (" + LibC.message(LibC.errno()) + ")"));
         }
-        int efd = C.eventfd(0, LibC.EFD_CLOEXEC | LibC.EFD_NONBLOCK);
-        if (efd < 0) throw new IOException("seqpacket: eventfd: " + LibC.message(LibC.errno()));
         this.fd = fd;
-        this.wakeFd = efd;
+        this.life = FdPlugLifecycle.withEventFd("seqpacket plug", MAX_FRAME);
     }
 
     @Override
     public void send(ByteBuffer frame) throws IOException {
-        if (closed) throw new ClosedChannelException();
         int n = frame.remaining();
-        if (n < MIN_FRAME || n > MAX_FRAME) {
-            frame.position(frame.limit());
-            stats.dropped();
-            return;
-        }
-        synchronized (sendLock) {
-            sbuf.clear();
-            sbuf.put(frame).flip();
-            while (true) {
-                long r = C.send(fd, sbuf, n, MSG_NOSIGNAL);
-                if (r == n) {
-                    stats.sent(n);
-                    return;
+        if (!life.enterSend(frame, stats)) return;
+        try {
+            synchronized (sendLock) {
+                sbuf.clear();
+                sbuf.put(frame).flip();
+                while (true) {
+                    long r = C.send(fd, sbuf, n, MSG_NOSIGNAL | LibC.MSG_DONTWAIT);
+                    if (r == n) {
+                        stats.sent(n);
+                        return;
+                    }
+                    int err = LibC.errno();
+                    if (r < 0 && err == LibC.EINTR) continue;
+                    if (r < 0 && err == LibC.EAGAIN) {
+                        // the peer's buffer is full: block like a blocking send, but wake on close
+                        if (!life.awaitWritable(fd)) throw life.closedException();
+                        continue;
+                    }
+                    if (r < 0 && err == 105 /* ENOBUFS */) {
+                        stats.dropped();
+                        return;
+                    }
+                    throw new IOException("seqpacket: send on fd " + fd + ": " + (r < 0 ? LibC.message(err) : "short send"));
                 }
-                int err = LibC.errno();
-                if (r < 0 && err == LibC.EINTR) continue;
-                if (closed) throw new ClosedChannelException();
-                if (r < 0 && (err == LibC.EAGAIN || err == 105 /* ENOBUFS */)) {
-                    stats.dropped();
-                    return;
-                }
-                throw new IOException("seqpacket: send on fd " + fd + ": " + (r < 0 ? LibC.message(err) : "short send"));
             }
+        } finally {
+            life.leave();
         }
     }
 
     @Override
     public int receive(ByteBuffer frame) throws IOException {
-        receivers.incrementAndGet();
+        if (!life.enterReceive()) return CLOSED;
         try {
             return receiveFrame(frame);
         } finally {
-            if (receivers.decrementAndGet() == 0 && closed) closeWakeFd();
+            life.leaveReceive();
         }
-    }
-
-    private void closeWakeFd() {
-        if (wakeClosed.compareAndSet(false, true)) C.close(wakeFd);
     }
 
     private int receiveFrame(ByteBuffer frame) throws IOException {
         while (true) {
-            if (closed) return CLOSED;
-            pollFds.clear();
-            pollFds.putInt(0, fd).putShort(4, LibC.POLLIN).putShort(6, (short) 0);
-            pollFds.putInt(8, wakeFd).putShort(12, LibC.POLLIN).putShort(14, (short) 0);
-            int pr = C.poll(pollFds, 2, -1);
-            if (closed) return CLOSED;
-            if (pr < 0) {
-                if (LibC.errno() == LibC.EINTR) continue;
-                throw new IOException("seqpacket: poll: " + LibC.message(LibC.errno()));
-            }
-            short rev = pollFds.getShort(6);
+            int mask = life.awaitReadable(fd);
+            if ((mask & FdPlugLifecycle.WOKEN) != 0) return CLOSED;
+            if (mask == 0) continue;
+            short rev = life.revents(0);
             if ((rev & LibC.POLLNVAL) != 0) return CLOSED;
             if ((rev & LibC.POLLIN) == 0 && (rev & (LibC.POLLHUP | LibC.POLLERR)) != 0) return CLOSED;
             if ((rev & LibC.POLLIN) == 0) continue;
-            long n;
-            fdLock.lock();
-            try {
-                if (closed) return CLOSED;
-                rbuf.clear();
-                n = C.recv(fd, rbuf, rbuf.capacity(), LibC.MSG_DONTWAIT);
-            } finally {
-                fdLock.unlock();
-            }
+            rbuf.clear();
+            long n = C.recv(fd, rbuf, rbuf.capacity(), LibC.MSG_DONTWAIT);
             if (n == 0) return CLOSED;
             if (n < 0) {
                 int err = LibC.errno();
                 if (err == LibC.EINTR || err == LibC.EAGAIN) continue;
-                if (closed) return CLOSED;
                 if (err == 104 /* ECONNRESET */) return CLOSED;
                 throw new IOException("seqpacket: recv on fd " + fd + ": " + LibC.message(err));
             }
@@ -145,19 +122,7 @@ public final class SeqpacketPlug implements Plug {
     @Override
     public PlugStats stats() { return stats; }
 
+    /** Wakes a blocked receiver or sender, waits until they have left, closes the fd. Idempotent, any thread. */
     @Override
-    public void close() {
-        if (closed) return;
-        closed = true;
-        ByteBuffer one = ByteBuffer.allocateDirect(8).order(ByteOrder.nativeOrder()).putLong(0, 1);
-        C.write(wakeFd, one, 8);
-        fdLock.lock();
-        try {
-            C.close(fd);
-        } finally {
-            fdLock.unlock();
-        }
-        // a receiver inside poll() still uses wakeFd: the last one out closes it
-        if (receivers.get() == 0) closeWakeFd();
-    }
+    public void close() throws IOException { life.close(() -> C.close(fd)); }
 }

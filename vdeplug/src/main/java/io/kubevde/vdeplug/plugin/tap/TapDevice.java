@@ -1,13 +1,13 @@
 package io.kubevde.vdeplug.plugin.tap;
 
 import io.kubevde.vdeplug.Plug;
+import io.kubevde.vdeplug.fd.FdPlugLifecycle;
 import io.kubevde.vdeplug.ffi.LibC;
 import java.io.IOException;
 import java.net.NetworkInterface;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.locks.StampedLock;
 
 /**
  * A Linux tap interface opened through {@code /dev/net/tun} (vde-protocols.md §5): TUNSETIFF with
@@ -20,8 +20,9 @@ import java.util.concurrent.locks.StampedLock;
  * MTU), as in vdeplug4. Names are truncated to 15 bytes (IFNAMSIZ − 1); an empty name lets the kernel pick
  * {@code tapN}.
  *
- * <p>I/O: the fd is non-blocking; {@link #read} waits with poll(2) on the fd and an eventfd, so {@link #close} from
- * another thread makes a blocked read return {@link Plug#CLOSED} at once. When the interface disappears (deleted, or
+ * <p>I/O: the fd is non-blocking; {@link #read} waits with poll(2) on the fd and the eventfd of an
+ * {@link FdPlugLifecycle}, so {@link #close} from another thread makes a blocked read return {@link Plug#CLOSED} at
+ * once, and returns after the reader has left. When the interface disappears (deleted, or
  * its network namespace deleted), the kernel reports POLLERR/EBADFD: {@link #read} returns {@link Plug#CLOSED} and
  * {@link #write} throws, instead of spinning like vdeplug4 (platform-notes). A write while the link is down (EIO)
  * is a dropped frame ({@code 0}).
@@ -41,18 +42,15 @@ public final class TapDevice implements AutoCloseable {
     private static final LibC C = LibC.INSTANCE;
 
     private final int fd;
-    private final int wakeFd;
+    private final FdPlugLifecycle life;
     private final String name;
-    private final StampedLock lock = new StampedLock();
-    private final ByteBuffer pollFds = ByteBuffer.allocateDirect(16).order(ByteOrder.nativeOrder());
     private final ByteBuffer bounceIn = ByteBuffer.allocateDirect(Plug.MAX_FRAME);
     private final ByteBuffer bounceOut = ByteBuffer.allocateDirect(Plug.MAX_FRAME);
-    private volatile boolean closed;
     private volatile boolean gone;
 
-    private TapDevice(int fd, int wakeFd, String name) {
+    private TapDevice(int fd, FdPlugLifecycle life, String name) {
         this.fd = fd;
-        this.wakeFd = wakeFd;
+        this.life = life;
         this.name = name;
     }
 
@@ -77,9 +75,8 @@ public final class TapDevice implements AutoCloseable {
             while (len < 16 && ifr.get(len) != 0) len++;
             byte[] actual = new byte[len];
             ifr.get(0, actual);
-            int efd = C.eventfd(0, LibC.EFD_CLOEXEC | LibC.EFD_NONBLOCK);
-            if (efd < 0) throw error("eventfd", LibC.errno());
-            return new TapDevice(fd, efd, new String(actual, StandardCharsets.UTF_8));
+            String actualName = new String(actual, StandardCharsets.UTF_8);
+            return new TapDevice(fd, FdPlugLifecycle.withEventFd("tap " + actualName, Plug.MAX_FRAME), actualName);
         } catch (IOException | RuntimeException e) {
             C.close(fd);
             throw e;
@@ -103,6 +100,9 @@ public final class TapDevice implements AutoCloseable {
     /** The tun fd (for diagnostics; do not close it). */
     public int fd() { return fd; }
 
+    /** The life cycle (closed flag, guards) shared with {@link TapPlug}. */
+    FdPlugLifecycle lifecycle() { return life; }
+
     /**
      * Makes the interface persistent (survives {@link #close}) or not (TUNSETPERSIST). Clearing persistence on a tap
      * that is then closed deletes it.
@@ -110,12 +110,11 @@ public final class TapDevice implements AutoCloseable {
      * @throws IOException when the ioctl fails
      */
     public void setPersistent(boolean persistent) throws IOException {
-        long stamp = lock.readLock();
+        life.enter();
         try {
-            if (closed) throw new IOException("tap " + name + " is closed");
             if (C.ioctl(fd, TUNSETPERSIST, persistent ? 1L : 0L) < 0) throw error("TUNSETPERSIST " + name, LibC.errno());
         } finally {
-            lock.unlockRead(stamp);
+            life.leave();
         }
     }
 
@@ -127,10 +126,10 @@ public final class TapDevice implements AutoCloseable {
      * @throws IOException on an unexpected read error
      */
     public int read(ByteBuffer buf) throws IOException {
-        long stamp = lock.readLock();
+        if (!life.enterReceive()) return Plug.CLOSED;
         try {
             while (true) {
-                if (closed || gone) return Plug.CLOSED;
+                if (life.isClosed() || gone) return Plug.CLOSED;
                 int pos = buf.position();
                 long n;
                 if (buf.isDirect()) {
@@ -155,22 +154,19 @@ public final class TapDevice implements AutoCloseable {
                 }
             }
         } finally {
-            lock.unlockRead(stamp);
+            life.leaveReceive();
         }
     }
 
     /** Waits for the tap to be readable; false when closed or the interface is gone. */
-    private boolean await() {
-        pollFds.putInt(0, fd).putShort(4, LibC.POLLIN).putShort(6, (short) 0);
-        pollFds.putInt(8, wakeFd).putShort(12, LibC.POLLIN).putShort(14, (short) 0);
-        int r = C.poll(pollFds, 2, -1);
-        if (r < 0) return LibC.errno() == LibC.EINTR && !closed;
-        short tapEvents = pollFds.getShort(6);
-        if ((tapEvents & (LibC.POLLERR | LibC.POLLHUP | LibC.POLLNVAL)) != 0) {
+    private boolean await() throws IOException {
+        int mask = life.awaitReadable(fd);
+        if ((mask & FdPlugLifecycle.WOKEN) != 0) return false;
+        if ((life.revents(0) & (LibC.POLLERR | LibC.POLLHUP | LibC.POLLNVAL)) != 0) {
             gone = true;
             return false;
         }
-        return !closed && pollFds.getShort(14) == 0;
+        return true;
     }
 
     /**
@@ -180,9 +176,9 @@ public final class TapDevice implements AutoCloseable {
      * @throws IOException when the device is closed or the interface is gone (EBADFD), or another error
      */
     public int write(ByteBuffer buf) throws IOException {
-        long stamp = lock.readLock();
+        life.enter();
         try {
-            if (closed || gone) throw new IOException("tap " + name + (gone ? " is gone" : " is closed"));
+            if (gone) throw new IOException("tap " + name + " is gone");
             int len = buf.remaining();
             long n;
             if (buf.isDirect()) {
@@ -202,7 +198,7 @@ public final class TapDevice implements AutoCloseable {
             }
             throw error("write " + name, err);
         } finally {
-            lock.unlockRead(stamp);
+            life.leave();
         }
     }
 
@@ -210,20 +206,15 @@ public final class TapDevice implements AutoCloseable {
     public boolean gone() { return gone; }
 
     /**
-     * Closes the fd (a non-persistent tap disappears); a blocked {@link #read} returns {@link Plug#CLOSED}. Idempotent.
+     * Closes the fd (a non-persistent tap disappears); a blocked {@link #read} returns {@link Plug#CLOSED}, and close
+     * returns after it has left. Idempotent; callable from any thread.
      */
     @Override
     public void close() {
-        if (closed) return;
-        closed = true;
-        ByteBuffer one = ByteBuffer.allocateDirect(8).order(ByteOrder.nativeOrder()).putLong(0, 1L);
-        C.write(wakeFd, one, 8);
-        long stamp = lock.writeLock();
         try {
-            C.close(fd);
-            C.close(wakeFd);
-        } finally {
-            lock.unlockWrite(stamp);
+            life.close(() -> C.close(fd));
+        } catch (IOException e) {
+            throw new IllegalStateException(e); // C.close never throws
         }
     }
 

@@ -7,7 +7,9 @@ import java.nio.ByteBuffer;
 
 /**
  * {@code tap://NAME} (vde-protocols.md §5): a plug on a {@link TapDevice}; frames read from the interface are received,
- * frames sent are written to it. Frames shorter than 14 bytes are dropped both ways.
+ * frames sent are written to it. Frames shorter than 14 bytes are dropped both ways, and so are sent frames longer
+ * than {@link #MAX_FRAME} (counted). Closed: send throws {@link io.kubevde.vdeplug.PlugClosedException}, receive
+ * returns {@link #CLOSED}; the device's {@link io.kubevde.vdeplug.fd.FdPlugLifecycle} does the rest.
  */
 public final class TapPlug implements Plug {
     private final TapDevice device;
@@ -22,11 +24,7 @@ public final class TapPlug implements Plug {
     @Override
     public void send(ByteBuffer frame) throws IOException {
         int n = frame.remaining();
-        if (n < MIN_FRAME || n > MAX_FRAME) {
-            frame.position(frame.limit());
-            stats.dropped();
-            return;
-        }
+        if (!device.lifecycle().admit(frame, stats)) return;
         if (device.write(frame) > 0) stats.sent(n);
         else stats.dropped();
     }

@@ -2,6 +2,7 @@ package io.kubevde.vdeplug.plugin.udp;
 
 import io.kubevde.vdeplug.Plug;
 import io.kubevde.vdeplug.PlugStats;
+import io.kubevde.vdeplug.fd.FdPlugLifecycle;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.PortUnreachableException;
@@ -23,6 +24,11 @@ import java.nio.channels.Selector;
  * an ICMP port-unreachable (the peer is not up yet) is counted as a drop. The channel is non-blocking with a
  * selector so that the sender can connect/disconnect while the receiver waits. The receive path reuses one direct
  * buffer.
+ *
+ * <p>Life cycle: an {@link FdPlugLifecycle} (channel form: {@link #close} wakes the selector, waits until the receiver
+ * and any sender have left, then closes channel and selector). Sent frames shorter than 14 or longer than
+ * {@link #MAX_FRAME} bytes are dropped (counted); sends after close throw
+ * {@link io.kubevde.vdeplug.PlugClosedException} "udp plug closed".
  */
 public final class UdpPlug implements Plug {
     private static final int RECV_BUF = 65536;
@@ -33,7 +39,7 @@ public final class UdpPlug implements Plug {
     private final PlugStats stats = new PlugStats();
     private final ByteBuffer rbuf = ByteBuffer.allocateDirect(RECV_BUF);
     private final Object sendLock = new Object();
-    private volatile boolean closed;
+    private final FdPlugLifecycle life = FdPlugLifecycle.forChannels("udp plug", MAX_FRAME);
 
     /**
      * Binds the socket.
@@ -66,13 +72,16 @@ public final class UdpPlug implements Plug {
 
     @Override
     public void send(ByteBuffer frame) throws IOException {
-        if (closed) throw new ClosedChannelException();
         int n = frame.remaining();
-        if (n < MIN_FRAME || n > MAX_FRAME) {
-            frame.position(frame.limit());
-            stats.dropped();
-            return;
+        if (!life.enterSend(frame, stats)) return;
+        try {
+            sendLocked(frame, n);
+        } finally {
+            life.leave();
         }
+    }
+
+    private void sendLocked(ByteBuffer frame, int n) throws IOException {
         synchronized (sendLock) {
             try {
                 if (!channel.isConnected()) channel.connect(destination);
@@ -83,7 +92,7 @@ public final class UdpPlug implements Plug {
             } catch (ClosedChannelException e) {
                 throw e;
             } catch (IOException e) {
-                if (closed) throw new ClosedChannelException();
+                if (life.isClosed()) throw life.closedException();
                 stats.dropped(); // transient (ENOBUFS, EHOSTUNREACH, ...): the frame is lost, the plug lives on
             } finally {
                 frame.position(frame.limit());
@@ -93,8 +102,17 @@ public final class UdpPlug implements Plug {
 
     @Override
     public int receive(ByteBuffer frame) throws IOException {
+        if (!life.enterReceive()) return CLOSED;
+        try {
+            return receiveFrame(frame);
+        } finally {
+            life.leaveReceive();
+        }
+    }
+
+    private int receiveFrame(ByteBuffer frame) throws IOException {
         while (true) {
-            if (closed) return CLOSED;
+            if (life.isClosed()) return CLOSED;
             rbuf.clear();
             Object from;
             try {
@@ -105,7 +123,7 @@ public final class UdpPlug implements Plug {
             } catch (ClosedChannelException e) {
                 return CLOSED;
             } catch (IOException e) {
-                if (closed) return CLOSED;
+                if (life.isClosed()) return CLOSED;
                 throw e;
             }
             if (from == null) {
@@ -143,15 +161,15 @@ public final class UdpPlug implements Plug {
     @Override
     public PlugStats stats() { return stats; }
 
+    /** Wakes the receiver's selector, waits until it and any sender have left, closes channel and selector. */
     @Override
     public void close() throws IOException {
-        if (closed) return;
-        closed = true;
-        selector.wakeup();
-        try {
-            channel.close();
-        } finally {
-            selector.close();
-        }
+        life.close(selector::wakeup, () -> {
+            try {
+                channel.close();
+            } finally {
+                selector.close();
+            }
+        });
     }
 }

@@ -2,6 +2,7 @@ package io.kubevde.vdeplug.plugin.vde;
 
 import io.kubevde.vdeplug.Plug;
 import io.kubevde.vdeplug.PlugStats;
+import io.kubevde.vdeplug.fd.FdPlugLifecycle;
 import io.kubevde.vdeplug.ffi.LibC;
 import io.kubevde.vdeplug.unix.FdWaiter;
 import io.kubevde.vdeplug.unix.FilePermissions;
@@ -13,7 +14,6 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.logging.Logger;
 
 /**
@@ -21,7 +21,12 @@ import java.util.logging.Logger;
  * A SOCK_STREAM ctl connection carries the {@link VdeRequest}/{@link VdeReply} handshake and then stays silent (EOF =
  * switch gone: {@link #receive} returns {@link Plug#CLOSED}); a SOCK_DGRAM data socket, bound to
  * {@code <dir>/.<pid>-<seq>} and connected to the switch's port socket, carries one frame per datagram. Sends never
- * block: a full switch drops the frame (counted).
+ * block: a full switch drops the frame (counted). Sent frames shorter than 14 bytes are dropped (counted); there is no
+ * upper bound (as vdeplug4: the datagram goes out as given).
+ *
+ * <p>Life cycle: an {@link FdPlugLifecycle} (receive polls data + ctl + its eventfd; {@link #close} wakes the receiver,
+ * waits until receiver and senders have left, then closes both sockets; sends after close throw
+ * {@link io.kubevde.vdeplug.PlugClosedException} "vde plug closed").
  */
 public final class VdeClientPlug implements Plug {
     private static final Logger LOG = Logger.getLogger(VdeClientPlug.class.getName());
@@ -33,17 +38,15 @@ public final class VdeClientPlug implements Plug {
     private final UnixSocket ctl;
     private final UnixSocket data;
     private final Path switchSocket;
-    private final FdWaiter waiter;
+    private final FdPlugLifecycle life;
     private final PlugStats stats = new PlugStats();
-    private final ReentrantReadWriteLock guard = new ReentrantReadWriteLock();
     private final ByteBuffer ctlScratch = ByteBuffer.allocateDirect(256);
-    private volatile boolean closed;
 
-    private VdeClientPlug(UnixSocket ctl, UnixSocket data, Path switchSocket) {
+    private VdeClientPlug(UnixSocket ctl, UnixSocket data, Path switchSocket) throws IOException {
         this.ctl = ctl;
         this.data = data;
         this.switchSocket = switchSocket;
-        this.waiter = new FdWaiter(data.fd(), ctl.fd());
+        this.life = FdPlugLifecycle.withEventFd("vde plug", Integer.MAX_VALUE);
     }
 
     /** The switch's data socket this plug sends to (from the reply). */
@@ -163,33 +166,26 @@ public final class VdeClientPlug implements Plug {
     @Override
     public void send(ByteBuffer frame) throws IOException {
         int len = frame.remaining();
-        if (closed) throw new IOException("vde plug closed");
-        if (len < MIN_FRAME) {
-            stats.dropped();
-            frame.position(frame.limit());
-            return;
-        }
-        guard.readLock().lock();
+        if (!life.enterSend(frame, stats)) return;
         try {
-            if (closed) throw new IOException("vde plug closed");
             long n = data.trySend(frame);
             if (n < 0) stats.dropped();
             else stats.sent(len);
         } finally {
-            guard.readLock().unlock();
+            life.leave();
         }
         frame.position(frame.limit());
     }
 
     @Override
     public int receive(ByteBuffer frame) throws IOException {
-        guard.readLock().lock();
+        if (!life.enterReceive()) return CLOSED;
         try {
             int mask = 1; // try the data socket first: under load a frame is usually queued, saving the poll
             while (true) {
-                if (closed) return CLOSED;
-                if (mask == 0) mask = waiter.await(-1);
-                if ((mask & FdWaiter.WOKEN) != 0) return CLOSED;
+                if (life.isClosed()) return CLOSED;
+                if (mask == 0) mask = life.awaitReadable(data.fd(), ctl.fd());
+                if ((mask & FdPlugLifecycle.WOKEN) != 0) return CLOSED;
                 if ((mask & 2) != 0) {
                     ctlScratch.clear();
                     long c = ctl.tryReceive(ctlScratch);
@@ -220,26 +216,20 @@ public final class VdeClientPlug implements Plug {
                 }
             }
         } finally {
-            guard.readLock().unlock();
+            life.leaveReceive();
         }
     }
 
     @Override
     public PlugStats stats() { return stats; }
 
+    /** Wakes the receiver, waits until it and any sender have left, closes both sockets. Idempotent, any thread. */
     @Override
-    public void close() {
-        if (closed) return;
-        closed = true;
-        waiter.wake();
-        guard.writeLock().lock();
-        try {
+    public void close() throws IOException {
+        life.close(() -> {
             data.close();
             ctl.close();
-            waiter.close();
-        } finally {
-            guard.writeLock().unlock();
-        }
+        });
     }
 
     @Override

@@ -2,6 +2,7 @@ package io.kubevde.vdeplug.plugin.vxlan;
 
 import io.kubevde.vdeplug.Plug;
 import io.kubevde.vdeplug.PlugStats;
+import io.kubevde.vdeplug.fd.FdPlugLifecycle;
 import io.kubevde.vdeplug.plugin.overlay.MacTable;
 import io.kubevde.vdeplug.plugin.overlay.Macs;
 import io.kubevde.vdeplug.plugin.overlay.OverlayNet;
@@ -30,6 +31,11 @@ import java.util.logging.Logger;
  *
  * <p>Send: broadcast/multicast/unknown destination → GROUP:PORT, learned MAC → its sender's IP at PORT. Receive: see
  * {@link VxlanReceivePath}. Blocking socket (a full socket buffer slows the sender rather than dropping).
+ *
+ * <p>Life cycle: an {@link FdPlugLifecycle} (channel form: {@link #close} closes the channel, which makes a blocked
+ * receive or send return, and returns once both have left). Sent frames shorter than 14 or longer than
+ * {@link #MAX_FRAME} bytes are dropped (counted); sends after close throw
+ * {@link io.kubevde.vdeplug.PlugClosedException} "vxlan plug closed".
  */
 public final class VxlanPlug implements Plug {
     private static final Logger LOG = Logger.getLogger(VxlanPlug.class.getName());
@@ -43,7 +49,7 @@ public final class VxlanPlug implements Plug {
     private final ByteBuffer rbuf = ByteBuffer.allocateDirect(VxlanHeader.LENGTH + Plug.MAX_FRAME + 1);
     private final ByteBuffer sbuf = ByteBuffer.allocateDirect(VxlanHeader.LENGTH + Plug.MAX_FRAME);
     private final ReentrantLock sendLock = new ReentrantLock();
-    private volatile boolean closed;
+    private final FdPlugLifecycle life = FdPlugLifecycle.forChannels("vxlan plug", MAX_FRAME);
 
     private VxlanPlug(VxlanConfig config, DatagramChannel channel) {
         this.config = config;
@@ -89,12 +95,7 @@ public final class VxlanPlug implements Plug {
     @Override
     public void send(ByteBuffer frame) throws IOException {
         int n = frame.remaining();
-        if (n < MIN_FRAME || n > MAX_FRAME) {
-            frame.position(frame.limit());
-            stats.dropped();
-            return;
-        }
-        if (closed) throw new ClosedChannelException();
+        if (!life.enterSend(frame, stats)) return;
         sendLock.lock();
         try {
             sbuf.clear().position(VxlanHeader.LENGTH);
@@ -107,36 +108,44 @@ public final class VxlanPlug implements Plug {
                 channel.send(sbuf, to == null ? groupAddress : to);
                 stats.sent(n);
             } catch (ClosedChannelException e) {
-                throw e;
+                throw life.isClosed() ? life.closedException() : e;
             } catch (IOException e) {
                 stats.dropped();
                 LOG.log(Level.FINE, "vxlan send failed", e);
             }
         } finally {
             sendLock.unlock();
+            life.leave();
         }
     }
 
     @Override
     public int receive(ByteBuffer frame) throws IOException {
-        if (closed) return CLOSED;
+        if (!life.enterReceive()) return CLOSED;
         try {
             rbuf.clear();
             InetSocketAddress from = (InetSocketAddress) channel.receive(rbuf);
             return receivePath.accept(rbuf, rbuf.position(), from, frame);
         } catch (ClosedChannelException e) {
             return CLOSED;
+        } finally {
+            life.leaveReceive();
         }
     }
 
     @Override
     public PlugStats stats() { return stats; }
 
+    /** Closes the channel (a blocked receive returns {@link #CLOSED}) and returns once receiver and senders have left. */
     @Override
     public void close() throws IOException {
-        if (closed) return;
-        closed = true;
-        channel.close();
+        life.close(() -> {
+            try {
+                channel.close();
+            } catch (IOException e) {
+                LOG.log(Level.FINE, "vxlan close", e);
+            }
+        }, () -> channel.close());
     }
 
     @Override

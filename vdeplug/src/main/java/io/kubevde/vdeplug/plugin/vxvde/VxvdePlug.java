@@ -2,6 +2,7 @@ package io.kubevde.vdeplug.plugin.vxvde;
 
 import io.kubevde.vdeplug.Plug;
 import io.kubevde.vdeplug.PlugStats;
+import io.kubevde.vdeplug.fd.FdPlugLifecycle;
 import io.kubevde.vdeplug.ffi.LibC;
 import io.kubevde.vdeplug.plugin.overlay.MacTable;
 import io.kubevde.vdeplug.plugin.overlay.Macs;
@@ -13,12 +14,9 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.NetworkInterface;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.channels.ClosedChannelException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.concurrent.locks.StampedLock;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -40,14 +38,15 @@ import java.util.logging.Logger;
  *
  * <p>I/O: both sockets are driven through libc ({@link UdpSocket}): the receiver takes up to {@value UdpSocket#BATCH}
  * datagrams per {@code recvmmsg} call and hands them out one frame per {@link #receive}; it waits with {@code poll} on
- * both sockets and an eventfd, so {@link #close} wakes it at once. Sends are blocking {@code sendto} calls (a full
- * socket buffer slows the sender rather than dropping).
+ * both sockets and the eventfd of an {@link FdPlugLifecycle}, so {@link #close} wakes it at once (and returns after it
+ * has left). Sends are blocking {@code sendto} calls (a full socket buffer slows the sender rather than dropping);
+ * frames shorter than 14 or longer than {@link #MAX_FRAME} bytes are dropped (counted); sends after close throw
+ * {@link io.kubevde.vdeplug.PlugClosedException} "vxvde plug closed".
  *
  * <p>Threads: one receiver and any number of senders (sends are serialised). The hot path allocates nothing.
  */
 public final class VxvdePlug implements Plug {
     private static final Logger LOG = Logger.getLogger(VxvdePlug.class.getName());
-    private static final LibC C = LibC.INSTANCE;
     /** Batches in a row taken from one socket before the other is looked at first. */
     private static final int FAIRNESS = 64;
     /**
@@ -62,36 +61,30 @@ public final class VxvdePlug implements Plug {
     private final UdpSocket group;
     private final UdpSocket unicast;
     private final InetSocketAddress unicastAddress;
-    private final int wakeFd;
+    private final FdPlugLifecycle life;
     private final InetSocketAddress[] floodTargets;
     private final MacTable table;
     private final PlugStats stats = new PlugStats();
     private final VxvdeReceivePath receivePath;
     private final ByteBuffer sbuf = ByteBuffer.allocateDirect(VxlanHeader.LENGTH + Plug.MAX_FRAME);
-    private final ByteBuffer pollFds = ByteBuffer.allocateDirect(24).order(ByteOrder.nativeOrder());
     private final ReentrantLock sendLock = new ReentrantLock();
-    private final StampedLock lifecycle = new StampedLock();
-    private volatile boolean closed;
     private UdpSocket batchSocket;
     private int batchCount;
     private int batchNext;
     private boolean lastFromGroup;
     private int streak;
 
-    private VxvdePlug(VxvdeConfig config, UdpSocket group, UdpSocket unicast, InetSocketAddress unicastAddress, int wakeFd,
+    private VxvdePlug(VxvdeConfig config, UdpSocket group, UdpSocket unicast, InetSocketAddress unicastAddress, FdPlugLifecycle life,
                       InetSocketAddress[] floodTargets, SelfEcho selfEcho) {
         this.config = config;
         this.group = group;
         this.unicast = unicast;
         this.unicastAddress = unicastAddress;
-        this.wakeFd = wakeFd;
+        this.life = life;
         this.floodTargets = floodTargets;
         this.table = new MacTable(config.hashsize(), config.expireMillis());
         this.receivePath = new VxvdeReceivePath(config.header(), table, stats, selfEcho, System::currentTimeMillis);
         config.header().write(sbuf);
-        pollFds.putInt(0, group.fd()).putShort(4, LibC.POLLIN);
-        pollFds.putInt(8, unicast.fd()).putShort(12, LibC.POLLIN);
-        pollFds.putInt(16, wakeFd).putShort(20, LibC.POLLIN);
     }
 
     /**
@@ -128,9 +121,8 @@ public final class VxvdePlug implements Plug {
             u.multicastLoop(true);
             if (iface != null) u.multicastInterface(iface.getIndex());
             InetSocketAddress local = u.localAddress();
-            int efd = C.eventfd(0, LibC.EFD_CLOEXEC | LibC.EFD_NONBLOCK);
-            if (efd < 0) throw new IOException("eventfd: " + LibC.message(LibC.errno()));
-            opened.add(() -> C.close(efd));
+            FdPlugLifecycle life = FdPlugLifecycle.withEventFd("vxvde plug", Plug.MAX_FRAME);
+            opened.add(() -> life.close(null));
             SelfEcho selfEcho = new SelfEcho(local.getPort());
             InetSocketAddress[] targets;
             if (c.unicastMode()) {
@@ -144,7 +136,7 @@ public final class VxvdePlug implements Plug {
             } else {
                 targets = new InetSocketAddress[] {new InetSocketAddress(c.group(), c.port())};
             }
-            return new VxvdePlug(c, g, u, local, efd, targets, selfEcho);
+            return new VxvdePlug(c, g, u, local, life, targets, selfEcho);
         } catch (IOException | RuntimeException e) {
             for (AutoCloseable a : opened) {
                 try {
@@ -172,14 +164,8 @@ public final class VxvdePlug implements Plug {
     @Override
     public void send(ByteBuffer frame) throws IOException {
         int n = frame.remaining();
-        if (n < MIN_FRAME || n > MAX_FRAME) {
-            frame.position(frame.limit());
-            stats.dropped();
-            return;
-        }
-        long stamp = lifecycle.readLock();
+        if (!life.enterSend(frame, stats)) return;
         try {
-            if (closed) throw new ClosedChannelException();
             sendLock.lock();
             try {
                 sbuf.clear().position(VxlanHeader.LENGTH);
@@ -198,7 +184,7 @@ public final class VxvdePlug implements Plug {
                 sendLock.unlock();
             }
         } finally {
-            lifecycle.unlockRead(stamp);
+            life.leave();
         }
     }
 
@@ -218,9 +204,9 @@ public final class VxvdePlug implements Plug {
      */
     @Override
     public int receive(ByteBuffer frame) throws IOException {
-        long stamp = lifecycle.readLock();
+        if (!life.enterReceive()) return CLOSED;
         try {
-            while (!closed) {
+            while (!life.isClosed()) {
                 if (batchNext < batchCount) {
                     int i = batchNext++;
                     UdpSocket s = batchSocket;
@@ -240,13 +226,11 @@ public final class VxvdePlug implements Plug {
                     lastFromGroup = batchSocket == group;
                     continue;
                 }
-                pollFds.putShort(6, (short) 0).putShort(14, (short) 0).putShort(22, (short) 0);
-                int r = C.poll(pollFds, 3, -1);
-                if (r < 0 && LibC.errno() != LibC.EINTR) throw new IOException("poll: " + LibC.message(LibC.errno()));
+                if ((life.awaitReadable(group.fd(), unicast.fd()) & FdPlugLifecycle.WOKEN) != 0) return CLOSED;
             }
             return CLOSED;
         } finally {
-            lifecycle.unlockRead(stamp);
+            life.leaveReceive();
         }
     }
 
@@ -263,33 +247,19 @@ public final class VxvdePlug implements Plug {
     public PlugStats stats() { return stats; }
 
     /**
-     * Sends the goodbye datagram (the 8 header bytes, to the group or every peer), wakes a blocked receiver, then
-     * closes the sockets. Idempotent.
+     * Wakes a blocked receiver, waits until it and any sender have left, sends the goodbye datagram (the 8 header
+     * bytes, to the group or every peer), then closes the sockets. Idempotent, any thread.
      */
     @Override
     public void close() throws IOException {
-        if (closed) return;
-        sendLock.lock();
-        try {
-            if (closed) return;
+        life.close(() -> {
             ByteBuffer bye = ByteBuffer.allocateDirect(VxlanHeader.LENGTH);
             config.header().write(bye);
             bye.flip();
             for (InetSocketAddress t : floodTargets) unicast.sendTo(bye, t);
-            closed = true;
-        } finally {
-            sendLock.unlock();
-        }
-        ByteBuffer one = ByteBuffer.allocateDirect(8).order(ByteOrder.nativeOrder()).putLong(0, 1L);
-        C.write(wakeFd, one, 8);
-        long stamp = lifecycle.writeLock();
-        try {
             group.close();
             unicast.close();
-            C.close(wakeFd);
-        } finally {
-            lifecycle.unlockWrite(stamp);
-        }
+        });
     }
 
     @Override

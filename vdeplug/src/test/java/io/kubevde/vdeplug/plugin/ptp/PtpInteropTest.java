@@ -59,6 +59,16 @@ class PtpInteropTest {
         assertThat(got).as(tag + ": C -> Java").isNotNull();
     }
 
+    /** The identity (device, inode) of the file at {@code path}, or null when there is none. */
+    private static Object fileKey(Path path) {
+        try {
+            return Files.readAttributes(path, java.nio.file.attribute.BasicFileAttributes.class,
+                    java.nio.file.LinkOption.NOFOLLOW_LINKS).fileKey();
+        } catch (java.io.IOException e) {
+            return null;
+        }
+    }
+
     @Test
     void javaSecondEndTalksToCFirstEnd() throws Exception {
         Path p = tmp.resolve("p");
@@ -103,8 +113,10 @@ class PtpInteropTest {
                 exchange(j, c, "c1");
             }
             // the C peer died (its PATH+ file stays, stale); a new C peer replaces it; we reconnect to the new socket
+            Object stale = fileKey(Path.of(p + "+"));
             try (CStreamPlug c2 = new CStreamPlug(null, "ptp://" + p)) {
-                Thread.sleep(500);
+                Awaitility.await("the new C peer has bound a new PATH+").atMost(Duration.ofSeconds(20))
+                        .until(() -> { Object k = fileKey(Path.of(p + "+")); return k != null && !k.equals(stale); });
                 exchange(j, c2, "c2");
             }
         }

@@ -13,7 +13,9 @@ import io.kubevde.vdeplug.testing.Sh;
 import io.kubevde.vdeplug.vnl.Vnl;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -55,8 +57,8 @@ class PtpSeqpacketTest {
                 Throwable third = catchThrowable(() -> Plugs.open(vnl, OpenArgs.DEFAULT));
                 assertThat(third).isInstanceOf(IOException.class).hasMessageContaining("already connected");
             }
-            // the connecting end left; a new one is accepted
-            Thread.sleep(500);
+            // the connecting end left (the listener notices the hang-up); a new one is accepted
+            Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> !((PtpSeqpacketPlug) a.plug()).hasPeer());
             try (FrameQueue c = new FrameQueue(Plugs.open(vnl, OpenArgs.DEFAULT))) {
                 c.send(frame("c2a"));
                 assertThat(a.pollMarked("c2a", 5000)).isNotNull();

@@ -9,10 +9,12 @@ import io.kubevde.vdeplug.OpenArgs;
 import io.kubevde.vdeplug.testing.NetnsPair;
 import io.kubevde.vdeplug.testing.Requirements;
 import io.kubevde.vdeplug.testing.Sh;
+import java.time.Duration;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -75,8 +77,8 @@ class TapDeviceTest {
                     throw new RuntimeException(e);
                 }
             });
-            Thread.sleep(300);
-            assertThat(r).isNotDone();
+            Awaitility.await("read blocks while nothing arrives").during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2))
+                    .until(() -> !r.isDone());
             long t0 = System.nanoTime();
             dev.close();
             assertThat(r.get(2, TimeUnit.SECONDS)).isEqualTo(Plug.CLOSED);
@@ -117,8 +119,8 @@ class TapDeviceTest {
                     throw new RuntimeException(e);
                 }
             });
-            Thread.sleep(300);
-            assertThat(r).isNotDone();
+            Awaitility.await("read blocks while nothing arrives").during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2))
+                    .until(() -> !r.isDone());
             removeIt.run();
             assertThat(r.get(20, TimeUnit.SECONDS)).isEqualTo(Plug.CLOSED);
             assertThat(dev.gone()).isTrue();

@@ -133,7 +133,7 @@ class VdeClientInteropTest {
             try (CStreamPlug host = new CStreamPlug(null, scheme + "://" + dir)) {
                 org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20)).until(() -> Files.exists(dir.resolve("ctl")));
                 try (FrameQueue a = client("vde://" + dir, "kvtest-a"); FrameQueue b = client("vde://" + dir, "kvtest-b")) {
-                    Thread.sleep(300); // both ports attached before the host sends
+                    awaitAttached(host, a, b); // both ports attached before the host sends
                     host.send(EthFrames.frame(EthFrames.BROADCAST, M12, EthFrames.TEST_TYPE, "h1"));
                     host.send(EthFrames.frame(EthFrames.BROADCAST, M12, EthFrames.TEST_TYPE, "h2"));
                     int atA = count(a, 2), atB = count(b, 2);
@@ -153,6 +153,25 @@ class VdeClientInteropTest {
             } finally {
                 Sh.exec("rm", "-rf", tmp.toString());
             }
+        }
+    }
+
+    /**
+     * Readiness of both clients' ports: the host sends probe frames (multi: to every link; bonding: round-robin) until
+     * each client has received one, at most 20 s; late probes are then drained.
+     */
+    private static void awaitAttached(CStreamPlug host, FrameQueue a, FrameQueue b) throws Exception {
+        boolean atA = false;
+        boolean atB = false;
+        long deadline = System.currentTimeMillis() + 20_000;
+        while (!(atA && atB)) {
+            if (System.currentTimeMillis() > deadline) throw new AssertionError("ports not attached: a=" + atA + " b=" + atB);
+            host.send(EthFrames.frame(EthFrames.BROADCAST, M12, EthFrames.TEST_TYPE, "probe"));
+            atA |= a.pollMarked("probe", 100) != null;
+            atB |= b.pollMarked("probe", 100) != null;
+        }
+        while (a.poll(200) != null || b.poll(200) != null) {
+            // drain late probes
         }
     }
 

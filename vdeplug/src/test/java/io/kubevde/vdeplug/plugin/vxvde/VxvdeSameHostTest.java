@@ -8,8 +8,10 @@ import io.kubevde.vdeplug.testing.NetnsPair;
 import io.kubevde.vdeplug.testing.Proc;
 import io.kubevde.vdeplug.testing.Requirements;
 import io.kubevde.vdeplug.testing.Sh;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -51,8 +53,7 @@ class VxvdeSameHostTest {
             String ns = lab.pair().a();
             lab.javaPlug(ns, "vxvde://239.1.2.5");
             NetnsPair.configureTap(ns, OverlayLab.TAP, "192.168.77.3/24", "52:54:00:00:00:03", 60_000);
-            // the Java node is up once its tap exists; give the sockets a moment to join
-            Thread.sleep(1500);
+            // the Java node is up once its tap exists; its sockets may still be joining: the ARP below is retried
 
             // 1. a C node's broadcast reaches the two other C nodes and the Java node, whose kernel answers
             byte[] req = arpRequest();
@@ -65,22 +66,25 @@ class VxvdeSameHostTest {
             assertThat(srcIs(reply, JAVA_MAC)).isTrue();
             assertThat(c2.await(f -> Arrays.equals(f, req), 5000)).as("C2 got C1's broadcast").isNotNull();
             assertThat(c3.await(f -> Arrays.equals(f, req), 5000)).as("C3 got C1's broadcast").isNotNull();
-            // the reply was unicast to the learned node only
-            Thread.sleep(1000);
-            assertThat(c2.drain()).noneMatch(f -> dstIs(f, C1_MAC));
-            assertThat(c3.drain()).noneMatch(f -> dstIs(f, C1_MAC));
+            // the reply was unicast to the learned node only: for a second, nothing addressed to C1 reaches C2 or C3
+            Awaitility.await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(3))
+                    .until(() -> c2.drain().stream().noneMatch(f -> dstIs(f, C1_MAC))
+                            && c3.drain().stream().noneMatch(f -> dstIs(f, C1_MAC)));
 
             // 2. the Java node's broadcast reaches all three C nodes and never comes back to its own tap
             Proc echoWatch = lab.track(Proc.start("tcpdump-in", ns, List.of("tcpdump", "-n", "-l", "-e", "-Q", "in",
                     "-i", OverlayLab.TAP, "ether src 52:54:00:00:00:03")));
-            Thread.sleep(1500);
+            Awaitility.await("tcpdump is capturing").atMost(Duration.ofSeconds(20))
+                    .until(() -> echoWatch.output().contains("listening on"));
             c1.drain();
             Sh.exec("ip", "netns", "exec", ns, "ping", "-c", "2", "-W", "1", "192.168.77.20");
             for (StreamPeer c : List.of(c1, c2, c3)) {
                 assertThat(c.await(f -> srcIs(f, JAVA_MAC) && (f[0] & 1) == 1, 5000))
                         .as("a C node got the Java node's broadcast").isNotNull();
             }
-            Thread.sleep(500);
+            // an echo would come back within ms: watch for half a second
+            Awaitility.await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2))
+                    .until(() -> !echoWatch.output().contains("52:54:00:00:00:03 >"));
             echoWatch.close();
             assertThat(echoWatch.output()).doesNotContain("52:54:00:00:00:03 >");
             assertThat(c1.alive() && c2.alive() && c3.alive()).isTrue();

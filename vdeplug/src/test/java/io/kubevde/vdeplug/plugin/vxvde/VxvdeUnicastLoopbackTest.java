@@ -14,6 +14,7 @@ import java.nio.channels.DatagramChannel;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -103,8 +104,8 @@ class VxvdeUnicastLoopbackTest {
                 throw new RuntimeException(e);
             }
         });
-        Thread.sleep(200);
-        assertThat(r).isNotDone();
+        Awaitility.await("receive blocks while nothing arrives").during(Duration.ofMillis(200)).atMost(Duration.ofSeconds(2))
+                .until(() -> !r.isDone());
         n.close();
         assertThat(r.get(2, TimeUnit.SECONDS)).isEqualTo(Plug.CLOSED);
     }
