@@ -96,11 +96,12 @@ public final class AgentDaemonSet {
               .addNewContainer()
                 .withName("agent").withImage(cfg.agentImage()).withImagePullPolicy(cfg.agentImagePullPolicy())
                 .withArgs("--config-namespace=" + cfg.namespace())
+                // fieldRef apiVersion v1 is the API server's default, written out so the stored object matches
                 .withEnv(new EnvVarBuilder().withName("NODE_NAME").withNewValueFrom().withNewFieldRef()
-                        .withFieldPath("spec.nodeName").endFieldRef().endValueFrom().build(),
+                        .withApiVersion("v1").withFieldPath("spec.nodeName").endFieldRef().endValueFrom().build(),
                     // the node's underlay address: vxvde-unicast bind/peer filtering and VdeNode spec.address
                     new EnvVarBuilder().withName("NODE_IP").withNewValueFrom().withNewFieldRef()
-                        .withFieldPath("status.hostIP").endFieldRef().endValueFrom().build(),
+                        .withApiVersion("v1").withFieldPath("status.hostIP").endFieldRef().endValueFrom().build(),
                     new EnvVarBuilder().withName("KUBEVDE_CONFIG_NAMESPACE").withValue(cfg.namespace()).build())
                 .addNewPort().withName("healthz").withContainerPort(HEALTH_PORT).withProtocol("TCP").endPort()
                 .addNewPort().withName("metrics").withContainerPort(METRICS_PORT).withProtocol("TCP").endPort()
