@@ -1,6 +1,5 @@
 package io.kubevde.operator.network;
 
-import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -8,6 +7,7 @@ import io.javaoperatorsdk.operator.api.reconciler.dependent.DependentResource;
 import io.javaoperatorsdk.operator.processing.dependent.workflow.Condition;
 import io.kubevde.api.v1alpha1.VdeNetwork;
 import io.kubevde.operator.model.Names;
+import io.kubevde.operator.model.NetworkAttachmentDefinition;
 import java.time.Duration;
 import java.time.Instant;
 
@@ -17,7 +17,7 @@ import java.time.Instant;
  * reconciles do not mean 50 CRD reads, and is repeated for the operator's life (Multus may be installed later).
  * JOSDK registers the NAD informer when this first holds (before that the NAD kind does not exist).
  */
-final class NadCrdPresent implements Condition<GenericKubernetesResource, VdeNetwork> {
+final class NadCrdPresent implements Condition<NetworkAttachmentDefinition, VdeNetwork> {
   private static final Duration RECHECK = Duration.ofSeconds(10);
   private final boolean enabled;
   private volatile Instant checkedAt = Instant.EPOCH;
@@ -29,7 +29,7 @@ final class NadCrdPresent implements Condition<GenericKubernetesResource, VdeNet
   }
 
   @Override
-  public boolean isMet(DependentResource<GenericKubernetesResource, VdeNetwork> dependent, VdeNetwork primary,
+  public boolean isMet(DependentResource<NetworkAttachmentDefinition, VdeNetwork> dependent, VdeNetwork primary,
       Context<VdeNetwork> ctx) {
     return present(ctx.getClient());
   }

@@ -1,15 +1,12 @@
 package io.kubevde.operator.network;
 
-import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.dependent.Deleter;
 import io.javaoperatorsdk.operator.processing.dependent.Creator;
 import io.javaoperatorsdk.operator.processing.dependent.Updater;
-import io.javaoperatorsdk.operator.processing.GroupVersionKind;
-import io.javaoperatorsdk.operator.processing.dependent.kubernetes.GenericKubernetesDependentResource;
-import io.javaoperatorsdk.operator.processing.dependent.kubernetes.GroupVersionKindPlural;
+import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependentResource;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependentResourceConfigBuilder;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.PrimaryToSecondaryMapper;
@@ -17,6 +14,7 @@ import io.javaoperatorsdk.operator.processing.event.source.SecondaryToPrimaryMap
 import io.javaoperatorsdk.operator.processing.event.source.informer.Mappers;
 import io.kubevde.api.v1alpha1.VdeNetwork;
 import io.kubevde.operator.model.Names;
+import io.kubevde.operator.model.NetworkAttachmentDefinition;
 import io.kubevde.operator.model.NetworkResources;
 import java.util.Optional;
 import java.util.Set;
@@ -31,21 +29,17 @@ import java.util.Set;
  * falls into a conflict keeps the NAD it already has (only its ConfigMap is withdrawn): JOSDK asks to delete it when
  * the reconcile precondition fails, and {@link #delete} acts only for a network being deleted.
  */
-final class NadDependent extends GenericKubernetesDependentResource<VdeNetwork>
-    implements Creator<GenericKubernetesResource, VdeNetwork>, Updater<GenericKubernetesResource, VdeNetwork>,
+final class NadDependent extends KubernetesDependentResource<NetworkAttachmentDefinition, VdeNetwork>
+    implements Creator<NetworkAttachmentDefinition, VdeNetwork>, Updater<NetworkAttachmentDefinition, VdeNetwork>,
     Deleter<VdeNetwork> {
-  /** The NAD kind (k8s.cni.cncf.io/v1). */
-  static final GroupVersionKindPlural GVK = GroupVersionKindPlural.gvkWithPlural(
-      new GroupVersionKind("k8s.cni.cncf.io", "v1", "NetworkAttachmentDefinition"), "network-attachment-definitions");
-
   NadDependent() {
-    super(GVK, "nad");
-    configureWith(new KubernetesDependentResourceConfigBuilder<GenericKubernetesResource>().withUseSSA(true)
+    super(NetworkAttachmentDefinition.class, "nad");
+    configureWith(new KubernetesDependentResourceConfigBuilder<NetworkAttachmentDefinition>().withUseSSA(true)
         .withCreateResourceOnlyIfNotExistingWithSSA(false).build());
   }
 
   @Override
-  protected GenericKubernetesResource desired(VdeNetwork primary, Context<VdeNetwork> ctx) {
+  protected NetworkAttachmentDefinition desired(VdeNetwork primary, Context<VdeNetwork> ctx) {
     return NetworkResources.nad(primary);
   }
 
@@ -55,7 +49,7 @@ final class NadDependent extends GenericKubernetesDependentResource<VdeNetwork>
   }
 
   @Override
-  protected void addReferenceHandlingMetadata(GenericKubernetesResource desired, VdeNetwork primary) {
+  protected void addReferenceHandlingMetadata(NetworkAttachmentDefinition desired, VdeNetwork primary) {
     // the builder already sets the controller owner reference
   }
 
@@ -65,13 +59,13 @@ final class NadDependent extends GenericKubernetesDependentResource<VdeNetwork>
   }
 
   @Override
-  protected Optional<SecondaryToPrimaryMapper<GenericKubernetesResource>> getSecondaryToPrimaryMapper(
+  protected Optional<SecondaryToPrimaryMapper<NetworkAttachmentDefinition>> getSecondaryToPrimaryMapper(
       EventSourceContext<VdeNetwork> ctx) {
     return Optional.of(Mappers.fromOwnerReferences(VdeNetwork.class, false));
   }
 
   @Override
-  protected InformerEventSourceConfiguration.Builder<GenericKubernetesResource> informerConfigurationBuilder(
+  protected InformerEventSourceConfiguration.Builder<NetworkAttachmentDefinition> informerConfigurationBuilder(
       EventSourceContext<VdeNetwork> ctx) {
     return super.informerConfigurationBuilder(ctx)
         .withLabelSelector(Names.LABEL_MANAGED_BY + "=" + Names.MANAGER)
