@@ -19,10 +19,13 @@ import io.kubevde.operator.model.AgentDaemonSet;
 import io.kubevde.operator.model.Names;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The one agent DaemonSet {@code kubevde-agent} for all networks, a dependent shared by every VdeNetwork: its
@@ -38,6 +41,7 @@ import java.util.Set;
  */
 final class AgentDaemonSetDependent extends KubernetesDependentResource<DaemonSet, VdeNetwork>
     implements Creator<DaemonSet, VdeNetwork>, Updater<DaemonSet, VdeNetwork>, Deleter<VdeNetwork> {
+  private static final Logger LOG = LoggerFactory.getLogger(AgentDaemonSetDependent.class);
   private final AgentDaemonSet.Config cfg;
   private final ResourceID id;
 
@@ -74,7 +78,7 @@ final class AgentDaemonSetDependent extends KubernetesDependentResource<DaemonSe
     }
     ReconcileResult<DaemonSet> r = super.reconcile(primary, ctx);
     if (r.getSingleOperation() != ReconcileResult.Operation.NONE) {
-      log(r.getSingleOperation().toString().toLowerCase(java.util.Locale.ROOT), ctx);
+      log(r.getSingleOperation().toString().toLowerCase(Locale.ROOT), ctx);
     }
     return r;
   }
@@ -84,16 +88,15 @@ final class AgentDaemonSetDependent extends KubernetesDependentResource<DaemonSe
   public synchronized void delete(VdeNetwork primary, Context<VdeNetwork> ctx) {
     if (liveSelectors(ctx.getPrimaryCache()).isEmpty()) {
       super.delete(primary, ctx);
-      org.slf4j.LoggerFactory.getLogger(AgentDaemonSetDependent.class)
-          .info("DaemonSet {}/{}: deleted (no VdeNetwork left)", cfg.namespace(), Names.AGENT_DAEMONSET);
+      LOG.info("DaemonSet {}/{}: deleted (no VdeNetwork left)", cfg.namespace(), Names.AGENT_DAEMONSET);
     } else {
       reconcile(primary, ctx);
     }
   }
 
   private void log(String what, Context<VdeNetwork> ctx) {
-    org.slf4j.LoggerFactory.getLogger(AgentDaemonSetDependent.class).info("DaemonSet {}/{}: {} for {} network(s)",
-        cfg.namespace(), Names.AGENT_DAEMONSET, what, liveSelectors(ctx.getPrimaryCache()).size());
+    LOG.info("DaemonSet {}/{}: {} for {} network(s)", cfg.namespace(), Names.AGENT_DAEMONSET, what,
+        liveSelectors(ctx.getPrimaryCache()).size());
   }
 
   @Override
