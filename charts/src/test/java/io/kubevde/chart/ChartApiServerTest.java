@@ -123,7 +123,7 @@ class ChartApiServerTest {
       String fullname = values.containsKey("fullnameOverride") ? (String) values.get("fullnameOverride")
           : "dry-kubevde";
       DaemonSet ds = AgentDaemonSet.desired(List.of(Map.of("zone", "a")),
-          RenderedOperator.of(objs, fullname).config(Files.createTempDirectory(tmp, "cfg")));
+          RenderedOperator.of(objs, fullname).config(Files.createTempDirectory(tmp, "cfg")).agentDaemonSet());
       DaemonSet out = admin.resource(ds).dryRun().fieldManager("kubevde-operator").forceConflicts().serverSideApply();
       assertThat(out.getSpec().getTemplate().getSpec().getContainers().getFirst().getSecurityContext())
           .isEqualTo(ds.getSpec().getTemplate().getSpec().getContainers().getFirst().getSecurityContext());

@@ -107,7 +107,7 @@ class ChartRenderTest {
   @Test
   void defaultAgentIsUnprivilegedWithNetAdminSysAdminAndAllTolerations() throws Exception {
     RenderedOperator op = RenderedOperator.of(Chart.objects(Map.of()), "kv-kubevde");
-    DaemonSet ds = AgentDaemonSet.desired(List.of(Map.of()), op.config(tmp));
+    DaemonSet ds = AgentDaemonSet.desired(List.of(Map.of()), op.config(tmp).agentDaemonSet());
     var pod = ds.getSpec().getTemplate().getSpec();
     var agent = pod.getContainers().get(0);
     assertThat(pod.getServiceAccountName()).isEqualTo("kv-kubevde-agent");
@@ -163,7 +163,7 @@ class ChartRenderTest {
     // Multus off: the operator may not touch NADs
     assertThat(Chart.one(objs, ClusterRole.class, "vde-operator").getRules())
         .noneSatisfy(r -> assertThat(r.getApiGroups()).contains("k8s.cni.cncf.io"));
-    var pod = AgentDaemonSet.desired(List.of(Map.of()), op.config(tmp)).getSpec().getTemplate().getSpec();
+    var pod = AgentDaemonSet.desired(List.of(Map.of()), op.config(tmp).agentDaemonSet()).getSpec().getTemplate().getSpec();
     var agent = pod.getContainers().get(0);
     assertThat(agent.getSecurityContext().getPrivileged()).isTrue();
     assertThat(agent.getSecurityContext().getCapabilities()).isNull();

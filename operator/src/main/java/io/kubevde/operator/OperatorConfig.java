@@ -1,5 +1,6 @@
 package io.kubevde.operator;
 
+import io.kubevde.operator.model.AgentDaemonSet;
 import io.kubevde.operator.model.AgentSettings;
 import io.kubevde.operator.model.AllocationPolicy;
 import java.time.Duration;
@@ -45,6 +46,11 @@ public record OperatorConfig(String namespace, String agentImage, String agentIm
   public static OperatorConfig defaults(String namespace) {
     return new OperatorConfig(namespace, DEFAULT_AGENT_IMAGE, "IfNotPresent", "kubevde-agent",
         AllocationPolicy.defaults(), Duration.ofSeconds(60), false, "kubevde-operator", -1);
+  }
+
+  /** @return the plain values the agent DaemonSet is built from ({@link AgentDaemonSet#desired}) */
+  public AgentDaemonSet.Config agentDaemonSet() {
+    return new AgentDaemonSet.Config(namespace, agentImage, agentImagePullPolicy, agentServiceAccount, agentSettings);
   }
 
   /** @return a copy with another agent image */

@@ -108,8 +108,14 @@ class VdeNetworkOperatorTest {
     return JSON.readTree(agentConfig(name).getData().get(Names.CONFIG_KEY));
   }
 
-  private static void sleepPastCreationSecond() throws InterruptedException {
-    Thread.sleep(1_100); // creationTimestamp has 1 s resolution: make "older" unambiguous
+  /**
+   * Waits until a network created now gets a later creationTimestamp than {@code older} (the timestamp has 1 s
+   * resolution), so "older network" is unambiguous.
+   */
+  private static void awaitCreationSecondAfter(VdeNetwork older) {
+    Instant created = Instant.parse(older.getMetadata().getCreationTimestamp());
+    await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(50))
+        .until(() -> Instant.now().isAfter(created.plusSeconds(1)));
   }
 
   @Test
@@ -152,7 +158,7 @@ class VdeNetworkOperatorTest {
     a = awaitReady("a");
     assertThat(a.getStatus().vni()).isEqualTo(777);
     assertThat(a.getStatus().group()).isEqualTo("239.200.0.1");
-    sleepPastCreationSecond();
+    awaitCreationSecondAfter(a);
 
     create("dup-vni", spec(777, null, null));
     VdeNetwork b = awaitReason("dup-vni", "VniConflict");
@@ -196,8 +202,7 @@ class VdeNetworkOperatorTest {
   @Test
   void overlappingSubnetsAndInvalidIpamBecomeConditions() throws Exception {
     create("first", spec(null, null, "10.201.0.0/16"));
-    awaitReady("first");
-    sleepPastCreationSecond();
+    awaitCreationSecondAfter(awaitReady("first"));
     create("overlap", spec(null, null, "10.201.128.0/17"));
     VdeNetwork o = awaitReason("overlap", "SubnetOverlap");
     assertThat(Conditions.find(o.getStatus().conditions(), Conditions.READY).get().getMessage())
@@ -390,6 +395,19 @@ class VdeNetworkOperatorTest {
     assertThat(agent.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/readyz");
     assertThat(pod.getInitContainers()).singleElement().satisfies(ic -> assertThat(ic.getVolumeMounts())
         .anySatisfy(m -> assertThat(m.getMountPath()).isEqualTo("/host/opt/cni/bin")));
+  }
+
+  @Test
+  void aDeletedAgentDaemonSetIsRestored() {
+    create("keeper", spec(null, null, null));
+    awaitReady("keeper");
+    var daemonSets = client.apps().daemonSets().inNamespace(opNs).withName(Names.AGENT_DAEMONSET);
+    DaemonSet before = await().atMost(WAIT).until(daemonSets::get, d -> d != null);
+    daemonSets.delete();
+    // at once (the operator watches it), not at the next periodic resync (5 min) or heartbeat reschedule (30 s)
+    DaemonSet after = await().atMost(Duration.ofSeconds(15)).until(daemonSets::get,
+        d -> d != null && !d.getMetadata().getUid().equals(before.getMetadata().getUid()));
+    assertThat(after.getSpec().getTemplate().getSpec()).isEqualTo(before.getSpec().getTemplate().getSpec());
   }
 
   @Test

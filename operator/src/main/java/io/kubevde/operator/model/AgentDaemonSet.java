@@ -10,7 +10,6 @@ import io.fabric8.kubernetes.api.model.VolumeBuilder;
 import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.DaemonSetBuilder;
-import io.kubevde.operator.OperatorConfig;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashSet;
@@ -41,11 +40,29 @@ public final class AgentDaemonSet {
   public static final int METRICS_PORT = 9090;
 
   /**
+   * What the DaemonSet is made of besides the networks' node selectors (plain values from the operator's
+   * configuration, so this model class needs no runtime class).
+   *
+   * @param namespace operator namespace (DaemonSet, and the agents' {@code --config-namespace})
+   * @param agentImage node agent image (also the CNI installer)
+   * @param agentImagePullPolicy Always, IfNotPresent or Never
+   * @param agentServiceAccount service account of the agent pods
+   * @param agentSettings site settings ({@code --agent-settings}); null = defaults
+   */
+  public record Config(String namespace, String agentImage, String agentImagePullPolicy, String agentServiceAccount,
+      AgentSettings agentSettings) {
+    /** Null settings become {@link AgentSettings#defaults()}. */
+    public Config {
+      if (agentSettings == null) agentSettings = AgentSettings.defaults();
+    }
+  }
+
+  /**
    * @param nodeSelectors the nodeSelector of every live network (empty map = all nodes)
-   * @param cfg operator configuration (namespace, image, pull policy, service account)
+   * @param cfg namespace, image, pull policy, service account and site settings
    * @return the desired DaemonSet
    */
-  public static DaemonSet desired(Collection<Map<String, String>> nodeSelectors, OperatorConfig cfg) {
+  public static DaemonSet desired(Collection<Map<String, String>> nodeSelectors, Config cfg) {
     Map<String, String> podLabels = Map.of("app.kubernetes.io/name", "kubevde", Names.LABEL_COMPONENT, "agent");
     Map<String, String> labels = new TreeMap<>(podLabels);
     labels.put(Names.LABEL_MANAGED_BY, Names.MANAGER);
@@ -79,11 +96,12 @@ public final class AgentDaemonSet {
               .addNewContainer()
                 .withName("agent").withImage(cfg.agentImage()).withImagePullPolicy(cfg.agentImagePullPolicy())
                 .withArgs("--config-namespace=" + cfg.namespace())
+                // fieldRef apiVersion v1 is the API server's default, written out so the stored object matches
                 .withEnv(new EnvVarBuilder().withName("NODE_NAME").withNewValueFrom().withNewFieldRef()
-                        .withFieldPath("spec.nodeName").endFieldRef().endValueFrom().build(),
+                        .withApiVersion("v1").withFieldPath("spec.nodeName").endFieldRef().endValueFrom().build(),
                     // the node's underlay address: vxvde-unicast bind/peer filtering and VdeNode spec.address
                     new EnvVarBuilder().withName("NODE_IP").withNewValueFrom().withNewFieldRef()
-                        .withFieldPath("status.hostIP").endFieldRef().endValueFrom().build(),
+                        .withApiVersion("v1").withFieldPath("status.hostIP").endFieldRef().endValueFrom().build(),
                     new EnvVarBuilder().withName("KUBEVDE_CONFIG_NAMESPACE").withValue(cfg.namespace()).build())
                 .addNewPort().withName("healthz").withContainerPort(HEALTH_PORT).withProtocol("TCP").endPort()
                 .addNewPort().withName("metrics").withContainerPort(METRICS_PORT).withProtocol("TCP").endPort()

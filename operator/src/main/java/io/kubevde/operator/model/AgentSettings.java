@@ -1,11 +1,13 @@
 package io.kubevde.operator.model;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.fabric8.kubernetes.api.model.LocalObjectReference;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import io.fabric8.kubernetes.api.model.SecurityContext;
 import io.fabric8.kubernetes.api.model.Toleration;
-import io.fabric8.kubernetes.client.utils.Serialization;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -46,6 +48,8 @@ public record AgentSettings(String cniBinDir, String cniConfDir, Integer mtu, Bo
   /** Default host CNI configuration directory. */
   public static final String DEFAULT_CNI_CONF_DIR = "/etc/cni/net.d";
 
+  private static final ObjectMapper YAML = new YAMLMapper();
+
   /** @return all defaults */
   public static AgentSettings defaults() {
     return new AgentSettings(null, null, null, null, null, null, null, null, null, null, null, null, null);
@@ -66,8 +70,9 @@ public record AgentSettings(String cniBinDir, String cniConfDir, Integer mtu, Bo
     }
     if (text.isBlank()) return defaults();
     try {
-      return Serialization.unmarshal(text, AgentSettings.class);
-    } catch (RuntimeException e) {
+      // YAML is a superset of JSON: one parser reads both (plain Jackson: model/ uses no client class)
+      return YAML.readValue(text, AgentSettings.class);
+    } catch (JacksonException | RuntimeException e) {
       Throwable root = e;
       while (root.getCause() != null && root.getCause() != root) root = root.getCause();
       throw new IllegalArgumentException("invalid agent settings in " + file + ": " + root.getMessage(), e);

@@ -5,8 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
-import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
-import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.kubevde.api.v1alpha1.IpamType;
 import io.kubevde.api.v1alpha1.NodeRange;
@@ -87,7 +86,7 @@ public final class NetworkResources {
    * @param n the network (needs metadata.uid for the owner reference)
    * @return the NAD
    */
-  public static GenericKubernetesResource nad(VdeNetwork n) {
+  public static NetworkAttachmentDefinition nad(VdeNetwork n) {
     Map<String, Object> config = new LinkedHashMap<>();
     config.put("cniVersion", "1.0.0");
     config.put("name", n.getMetadata().getName());
@@ -101,15 +100,15 @@ public final class NetworkResources {
     } catch (JsonProcessingException e) {
       throw new IllegalStateException(e);
     }
-    return new GenericKubernetesResourceBuilder()
-        .withApiVersion("k8s.cni.cncf.io/v1").withKind("NetworkAttachmentDefinition")
-        .withNewMetadata().withNamespace(n.getMetadata().getNamespace()).withName(n.getMetadata().getName())
+    NetworkAttachmentDefinition nad = new NetworkAttachmentDefinition();
+    nad.setMetadata(new ObjectMetaBuilder().withNamespace(n.getMetadata().getNamespace())
+        .withName(n.getMetadata().getName())
         .withLabels(Map.of(Names.LABEL_MANAGED_BY, Names.MANAGER))
         .withOwnerReferences(new OwnerReferenceBuilder().withApiVersion(n.getApiVersion()).withKind(n.getKind())
             .withName(n.getMetadata().getName()).withUid(n.getMetadata().getUid()).withController(true)
             .withBlockOwnerDeletion(true).build())
-        .endMetadata()
-        .withAdditionalProperties(Map.of("spec", Map.of("config", json)))
-        .build();
+        .build());
+    nad.setAdditionalProperty("spec", Map.of("config", json));
+    return nad;
   }
 }

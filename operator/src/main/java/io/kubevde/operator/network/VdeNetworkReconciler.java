@@ -3,6 +3,9 @@ package io.kubevde.operator.network;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -10,9 +13,13 @@ import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
 import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceUtils;
 import io.javaoperatorsdk.operator.api.reconciler.MaxReconciliationInterval;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.dependent.workflow.Workflow;
+import io.javaoperatorsdk.operator.processing.dependent.workflow.WorkflowBuilder;
+import io.javaoperatorsdk.operator.processing.dependent.workflow.WorkflowReconcileResult;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
@@ -25,23 +32,21 @@ import io.kubevde.api.v1alpha1.VdeNetworkSpec;
 import io.kubevde.api.v1alpha1.VdeNetworkStatus;
 import io.kubevde.api.v1alpha1.VdeNode;
 import io.kubevde.operator.OperatorConfig;
-import io.kubevde.operator.model.AgentNetworkConfig;
 import io.kubevde.operator.model.Allocation;
-import io.kubevde.operator.model.Allocator;
 import io.kubevde.operator.model.Conditions;
 import io.kubevde.operator.model.IpamPlan;
 import io.kubevde.operator.model.Names;
-import io.kubevde.operator.model.NetworkClaim;
 import io.kubevde.operator.model.NetworkResources;
+import io.kubevde.operator.model.NetworkStatusBuilder;
 import io.kubevde.operator.model.NodeReports;
 import io.kubevde.operator.runtime.EventRecorder;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
@@ -50,8 +55,14 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Reconciles a VdeNetwork (architecture.md §5): allocates VNI and multicast group, splits the IPAM subnet into
- * per-node blocks, publishes the agent ConfigMap, the Multus NAD (when Multus is installed) and the agent DaemonSet,
- * aggregates VdeNode reports and writes status conditions; its finalizer keeps a network with live attachments.
+ * per-node blocks, then runs the workflow of dependents — the agent ConfigMap ({@link AgentConfigMapDependent}), the
+ * Multus NAD ({@link NadDependent}, when Multus is installed) and the shared agent DaemonSet
+ * ({@link AgentDaemonSetDependent}) — aggregates VdeNode reports and writes status conditions; its finalizer keeps a
+ * network with live attachments.
+ *
+ * <p>The workflow is JOSDK's, built in code (the dependents take the operator configuration in their constructors)
+ * and invoked by {@link #reconcile} after allocation, which it needs: the allocation reaches the dependents as a
+ * {@link Publication} in the reconcile's context.
  *
  * <p>Conditions: {@code Ready=True/Ready} when the configuration is allocated and published; {@code Ready=False}
  * with reason {@code VniConflict}, {@code GroupConflict}, {@code SubnetOverlap}, {@code InvalidIpam},
@@ -60,17 +71,17 @@ import org.slf4j.LoggerFactory;
  * {@code AddressBlocksExhausted} (some selected nodes got no address block).
  */
 @ControllerConfiguration(name = VdeNetworkReconciler.NAME, finalizerName = Names.FINALIZER,
+    fieldManager = Names.MANAGER,
     maxReconciliationInterval = @MaxReconciliationInterval(interval = 5, timeUnit = TimeUnit.MINUTES))
 public class VdeNetworkReconciler implements Reconciler<VdeNetwork>, Cleaner<VdeNetwork> {
-  /** Controller name (metrics tag, SSA field manager). */
+  /** Controller name (metrics tag). */
   public static final String NAME = "vdenetwork";
   private static final Logger LOG = LoggerFactory.getLogger(VdeNetworkReconciler.class);
 
   private final OperatorConfig cfg;
-  private final Allocator allocator;
-  private final Reservations reservations = new Reservations();
-  private final AgentDaemonSetApplier daemonSet;
-  private final NadSupport nads;
+  private final NetworkAllocator allocator;
+  private final NadDependent nad = new NadDependent();
+  private final Workflow<VdeNetwork> workflow;
   private final Counter allocations;
   private final Counter conflicts;
   private volatile InformerEventSource<VdeNode, VdeNetwork> vdeNodes;
@@ -81,11 +92,19 @@ public class VdeNetworkReconciler implements Reconciler<VdeNetwork>, Cleaner<Vde
    * @param registry where to publish {@code kubevde_operator_allocations_total} and
    *     {@code kubevde_operator_conflicts_total}
    */
+  @SuppressWarnings({"rawtypes", "unchecked"})
   public VdeNetworkReconciler(OperatorConfig cfg, MeterRegistry registry) {
     this.cfg = cfg;
-    this.allocator = new Allocator(cfg.allocation());
-    this.daemonSet = new AgentDaemonSetApplier(cfg);
-    this.nads = new NadSupport(cfg.agentSettings().multusEnabled());
+    this.allocator = new NetworkAllocator(cfg.allocation());
+    Publication.Publishable publishable = new Publication.Publishable();
+    this.workflow = new WorkflowBuilder<VdeNetwork>()
+        .addDependentResourceAndConfigure(new AgentConfigMapDependent(cfg.namespace()))
+          .withReconcilePrecondition(publishable)
+        .addDependentResourceAndConfigure(nad)
+          .withActivationCondition(new NadCrdPresent(cfg.agentSettings().multusEnabled()))
+          .withReconcilePrecondition(publishable)
+        .addDependentResource(new AgentDaemonSetDependent(cfg.agentDaemonSet()))
+        .build();
     this.allocations = Counter.builder("kubevde.operator.allocations")
         .description("VNI/group allocations made").register(registry);
     this.conflicts = Counter.builder("kubevde.operator.conflicts")
@@ -105,20 +124,21 @@ public class VdeNetworkReconciler implements Reconciler<VdeNetwork>, Cleaner<Vde
     nodes = new InformerEventSource<>(InformerEventSourceConfiguration.from(Node.class, VdeNetwork.class)
         .withName("nodes")
         // kubelets update their Node every few seconds; only label changes move networks' node sets
-        .withOnUpdateFilter((Node newer, Node older) -> !java.util.Objects.equals(newer.getMetadata().getLabels(),
+        .withOnUpdateFilter((Node newer, Node older) -> !Objects.equals(newer.getMetadata().getLabels(),
             older.getMetadata().getLabels()))
         .withSecondaryToPrimaryMapper((Node n) -> primaries.list().map(ResourceID::fromResource)
             .collect(Collectors.toSet()))
         .build(), ctx);
-    return List.of(vdeNodes, nodes);
+    List<EventSource<?, VdeNetwork>> all = new ArrayList<>(List.of(vdeNodes, nodes));
+    // the NAD informer is registered by the workflow once its activation condition (the CRD exists) holds
+    all.addAll(EventSourceUtils.eventSourcesFromWorkflow(ctx, workflow));
+    return all;
   }
 
   @Override
   public UpdateControl<VdeNetwork> reconcile(VdeNetwork n, Context<VdeNetwork> ctx) {
     long t0 = System.nanoTime();
-    KubernetesClient client = ctx.getClient();
-    String key = key(n);
-    VdeNetworkSpec spec = n.getSpec() == null ? emptySpec() : n.getSpec();
+    VdeNetworkSpec spec = NetworkAllocator.spec(n);
     VdeNetworkStatus prev = n.getStatus();
     Long gen = n.getMetadata().getGeneration();
     Instant now = Instant.now();
@@ -126,19 +146,9 @@ public class VdeNetworkReconciler implements Reconciler<VdeNetwork>, Cleaner<Vde
     boolean hostLocal = spec.ipam() != null && spec.ipam().effectiveType() == IpamType.HOST_LOCAL;
 
     String ipamError = IpamPlan.validate(spec.ipam());
-    NetworkClaim self = new NetworkClaim(key, created(n), spec.vni(), spec.group(),
-        hostLocal && ipamError == null ? spec.ipam().subnet() : null);
-    NetworkClaim previous = prev == null ? null
-        : new NetworkClaim(key, created(n), prev.vni(), prev.group(), null);
-    Allocation a;
-    synchronized (allocator) {
-      a = allocator.allocate(self, previous, transport != Transport.LOCAL, transport == Transport.VXVDE,
-          claimsOfOthers(ctx, n));
-      reservations.put(n.getMetadata().getUid(), new NetworkClaim(key, created(n), a.vni(), a.group(),
-          self.subnet()));
-    }
-    if (prev == null || !java.util.Objects.equals(prev.vni(), a.vni())
-        || !java.util.Objects.equals(prev.group(), a.group())) {
+    Allocation a = allocator.allocate(n, hostLocal && ipamError == null ? spec.ipam().subnet() : null,
+        ctx.getPrimaryCache());
+    if (prev == null || !Objects.equals(prev.vni(), a.vni()) || !Objects.equals(prev.group(), a.group())) {
       allocations.increment();
     }
     List<Allocation.Problem> problems = new ArrayList<>(a.problems());
@@ -154,22 +164,14 @@ public class VdeNetworkReconciler implements Reconciler<VdeNetwork>, Cleaner<Vde
       unplaced = plan.unplaced();
     }
 
-    String cmName = Names.configMap(n.getMetadata().getNamespace(), n.getMetadata().getName());
-    String nadName = null;
-    if (problems.isEmpty()) {
-      AgentNetworkConfig agentCfg = NetworkResources.agentConfig(n, a.vni(), a.group(), ranges, peers(selected));
-      client.configMaps().inNamespace(cfg.namespace()).resource(NetworkResources.configMap(cfg.namespace(), agentCfg))
-          .fieldManager(Names.MANAGER).forceConflicts().serverSideApply();
-      if (nads.present(client)) {
-        nads.apply(client, NetworkResources.nad(n));
-        nadName = n.getMetadata().getName();
-      }
-      daemonSet.apply(client, liveSelectors(ctx, n, true));
-    } else {
-      conflicts.increment();
-      // a network in conflict must not run: agents stop it when its ConfigMap goes away
-      client.configMaps().inNamespace(cfg.namespace()).withName(cmName).delete();
-    }
+    // publish: a network in conflict must not run (agents stop it when its ConfigMap goes away)
+    Publication pub = new Publication(problems.isEmpty()
+        ? NetworkResources.agentConfig(n, a.vni(), a.group(), ranges, peers(selected)) : null);
+    if (!pub.publishable()) conflicts.increment();
+    pub.putInto(ctx);
+    WorkflowReconcileResult published = workflow.reconcile(n, ctx);
+    String nadName = pub.publishable() && published.getReconciledDependents().contains(nad)
+        ? n.getMetadata().getName() : null;
 
     NodeReports.NetworkView view = NodeReports.network(n.getMetadata().getNamespace(), n.getMetadata().getName(),
         vdeNodes.list().toList(), now, cfg.heartbeatTimeout());
@@ -197,16 +199,19 @@ public class VdeNetworkReconciler implements Reconciler<VdeNetwork>, Cleaner<Vde
       conds = Conditions.set(conds, Conditions.DEGRADED, false, "AsExpected", "", gen, now);
     }
 
-    VdeNetworkStatus status = new VdeNetworkStatus(gen, conds, a.vni(), a.group(),
-        transport == Transport.LOCAL ? null : spec.effectivePort(), spec.effectiveMtu(),
-        view.ready() + "/" + total, view.ready(), total, view.attachments(), ranges.isEmpty() ? null : ranges,
-        nadName, problems.isEmpty() ? cfg.namespace() + "/" + cmName : null);
-    emitTransitions(client, n, prev, status, oldReady, oldDegraded);
+    VdeNetworkStatus status = NetworkStatusBuilder.empty().observedGeneration(gen).conditions(conds)
+        .allocation(a.vni(), a.group(), transport == Transport.LOCAL ? null : spec.effectivePort(),
+            spec.effectiveMtu())
+        .nodes(view.ready(), total).attachments(view.attachments()).nodeRanges(ranges)
+        .published(nadName, pub.publishable() ? cfg.namespace() + "/"
+            + Names.configMap(n.getMetadata().getNamespace(), n.getMetadata().getName()) : null)
+        .build();
+    emitTransitions(ctx.getClient(), n, prev, status, oldReady, oldDegraded);
     n.setStatus(status);
     // the status is recomputed from the whole state each time and reconciles of one object are serialized:
     // apply it without an optimistic lock (a concurrent spec edit would only cause a needless 409 and retry)
     n.getMetadata().setResourceVersion(null);
-    LOG.info("VdeNetwork {} (generation {}): {} in {} ms", key, gen, Conditions.signature(conds, Conditions.READY),
+    LOG.info("VdeNetwork {} (generation {}): {} in {} ms", key(n), gen, Conditions.signature(conds, Conditions.READY),
         (System.nanoTime() - t0) / 1_000_000);
     UpdateControl<VdeNetwork> control = UpdateControl.patchStatus(n);
     // a silent agent must turn into Degraded without waiting for the periodic resync
@@ -216,20 +221,29 @@ public class VdeNetworkReconciler implements Reconciler<VdeNetwork>, Cleaner<Vde
   @Override
   public ErrorStatusUpdateControl<VdeNetwork> updateErrorStatus(VdeNetwork n, Context<VdeNetwork> ctx, Exception e) {
     LOG.warn("VdeNetwork {}: reconcile failed: {}", key(n), e.toString());
-    if (e instanceof io.fabric8.kubernetes.client.KubernetesClientException k && k.getCode() == 409) {
+    if (isConflict(e)) {
       return ErrorStatusUpdateControl.defaultErrorProcessing(); // a race with another writer: just retry
     }
     VdeNetworkStatus prev = n.getStatus();
     List<Condition> conds = Conditions.set(prev == null ? null : prev.conditions(), Conditions.READY, false,
         "ReconcileError", String.valueOf(e.getMessage()), n.getMetadata().getGeneration(), Instant.now());
-    n.setStatus(prev == null
-        ? new VdeNetworkStatus(n.getMetadata().getGeneration(), conds, null, null, null, null, null, null, null, null,
-            null, null, null)
-        : new VdeNetworkStatus(prev.observedGeneration(), conds, prev.vni(), prev.group(), prev.port(), prev.mtu(),
-            prev.nodes(), prev.nodesReady(), prev.nodesTotal(), prev.attachments(), prev.nodeRanges(),
-            prev.networkAttachmentDefinition(), prev.configMap()));
+    n.setStatus(NetworkStatusBuilder.from(prev).observedGenerationIfAbsent(n.getMetadata().getGeneration())
+        .conditions(conds).build());
     n.getMetadata().setResourceVersion(null);
     return ErrorStatusUpdateControl.patchStatus(n);
+  }
+
+  /** @return whether {@code e} (or what it wraps, e.g. a workflow's aggregated error) is an HTTP 409 */
+  private static boolean isConflict(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof KubernetesClientException k && k.getCode() == 409) return true;
+      if (t instanceof io.javaoperatorsdk.operator.AggregatedOperatorException agg
+          && !agg.getAggregatedExceptions().isEmpty()
+          && agg.getAggregatedExceptions().values().stream().allMatch(VdeNetworkReconciler::isConflict)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   @Override
@@ -245,29 +259,23 @@ public class VdeNetworkReconciler implements Reconciler<VdeNetwork>, Cleaner<Vde
       VdeNetworkStatus prev = n.getStatus();
       List<Condition> old = prev == null ? null : prev.conditions();
       if (!"False/DeletionBlocked".equals(Conditions.signature(old, Conditions.READY))
-          || prev == null || !java.util.Objects.equals(prev.attachments(), view.attachments())) {
+          || prev == null || !Objects.equals(prev.attachments(), view.attachments())) {
         List<Condition> conds = Conditions.set(old, Conditions.READY, false, "DeletionBlocked", msg,
             n.getMetadata().getGeneration(), Instant.now());
         VdeNetwork copy = VdeNetwork.of(ns, name, null);
-        copy.setStatus(prev == null
-            ? new VdeNetworkStatus(n.getMetadata().getGeneration(), conds, null, null, null, null, null, null, null,
-                view.attachments(), null, null, null)
-            : new VdeNetworkStatus(prev.observedGeneration(), conds, prev.vni(), prev.group(), prev.port(),
-                prev.mtu(), prev.nodes(), prev.nodesReady(), prev.nodesTotal(), view.attachments(),
-                prev.nodeRanges(), prev.networkAttachmentDefinition(), prev.configMap()));
+        copy.setStatus(NetworkStatusBuilder.from(prev).observedGenerationIfAbsent(n.getMetadata().getGeneration())
+            .conditions(conds).attachments(view.attachments()).build());
         client.resources(VdeNetwork.class).inNamespace(ns).withName(name).subresource("status")
-            .patch(io.fabric8.kubernetes.client.dsl.base.PatchContext.of(
-                io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE), copy);
+            .patch(PatchContext.of(PatchType.JSON_MERGE), copy);
         if (!"False/DeletionBlocked".equals(Conditions.signature(old, Conditions.READY))) {
           new EventRecorder(client).emit(n, true, "DeletionBlocked", msg);
         }
       }
       return DeleteControl.noFinalizerRemoval().rescheduleAfter(5_000);
     }
-    client.configMaps().inNamespace(cfg.namespace()).withName(Names.configMap(ns, name)).delete();
-    nads.delete(client, ns, name);
-    reservations.remove(key(n));
-    daemonSet.apply(client, liveSelectors(ctx, n, false));
+    // ConfigMap and NAD deleted, the DaemonSet re-applied without this network (deleted with the last one)
+    workflow.cleanup(n, ctx);
+    allocator.release(key(n));
     new EventRecorder(client).emit(n, false, "Deleted",
         "released VNI " + (n.getStatus() == null ? null : n.getStatus().vni()) + " and group "
             + (n.getStatus() == null ? null : n.getStatus().group()) + "; agent configuration removed");
@@ -300,43 +308,6 @@ public class VdeNetworkReconciler implements Reconciler<VdeNetwork>, Cleaner<Vde
     };
   }
 
-  /** Claims of every other network: effective values from spec/status, overridden by this process' reservations. */
-  private List<NetworkClaim> claimsOfOthers(Context<VdeNetwork> ctx, VdeNetwork self) {
-    Map<String, NetworkClaim> byKey = new HashMap<>();
-    Map<String, String> uidOfKey = new HashMap<>();
-    ctx.getPrimaryCache().list().forEach(o -> {
-      if (o.getMetadata().getUid().equals(self.getMetadata().getUid())) return;
-      VdeNetworkSpec s = o.getSpec() == null ? emptySpec() : o.getSpec();
-      VdeNetworkStatus st = o.getStatus();
-      boolean hostLocal = s.ipam() != null && s.ipam().effectiveType() == IpamType.HOST_LOCAL
-          && IpamPlan.validate(s.ipam()) == null;
-      Integer vni = s.vni() != null ? s.vni() : st == null ? null : st.vni();
-      String group = s.group() != null ? s.group() : st == null ? null : st.group();
-      byKey.put(key(o), new NetworkClaim(key(o), created(o), vni, group, hostLocal ? s.ipam().subnet() : null));
-      uidOfKey.put(key(o), o.getMetadata().getUid());
-    });
-    // this process' latest decisions win over a cache that may not show the status patch yet
-    reservations.all().forEach((k, e) -> {
-      NetworkClaim cached = byKey.get(k);
-      if (cached == null || !e.uid().equals(uidOfKey.get(k))) return;
-      NetworkClaim r = e.claim();
-      byKey.put(k, new NetworkClaim(k, cached.created(), r.vni() != null ? r.vni() : cached.vni(),
-          r.group() != null ? r.group() : cached.group(), cached.subnet()));
-    });
-    return new ArrayList<>(byKey.values());
-  }
-
-  private List<Map<String, String>> liveSelectors(Context<VdeNetwork> ctx, VdeNetwork self, boolean includeSelf) {
-    List<Map<String, String>> out = new ArrayList<>();
-    ctx.getPrimaryCache().list().forEach(o -> {
-      boolean isSelf = o.getMetadata().getUid().equals(self.getMetadata().getUid());
-      if (isSelf || o.getMetadata().getDeletionTimestamp() != null) return;
-      out.add(o.getSpec() == null ? Map.of() : o.getSpec().effectiveNodeSelector());
-    });
-    if (includeSelf) out.add(self.getSpec() == null ? Map.of() : self.getSpec().effectiveNodeSelector());
-    return out;
-  }
-
   private List<String> selectedNodes(Map<String, String> selector) {
     return nodes.list()
         .filter(node -> {
@@ -354,16 +325,8 @@ public class VdeNetworkReconciler implements Reconciler<VdeNetwork>, Cleaner<Vde
         .map(v -> v.getSpec().address()).sorted().toList();
   }
 
-  private static VdeNetworkSpec emptySpec() {
-    return new VdeNetworkSpec(null, null, null, null, null, null, null, null, null, null);
-  }
-
+  /** @return {@code namespace/name} */
   static String key(VdeNetwork n) {
     return n.getMetadata().getNamespace() + "/" + n.getMetadata().getName();
-  }
-
-  private static Instant created(VdeNetwork n) {
-    String ts = n.getMetadata().getCreationTimestamp();
-    return ts == null ? Instant.now() : Instant.parse(ts);
   }
 }

@@ -2,13 +2,13 @@ package io.kubevde.operator.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.kubevde.operator.OperatorConfig;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class AgentDaemonSetTest {
-  private final OperatorConfig cfg = OperatorConfig.defaults("kubevde-system").withAgentImage("img:1");
+  private final AgentDaemonSet.Config cfg = new AgentDaemonSet.Config("kubevde-system", "img:1", "IfNotPresent",
+      "kubevde-agent", null);
 
   @Test
   void nodeSelectionIsTheUnionOfTheNetworksSelectors() {
@@ -47,7 +47,8 @@ class AgentDaemonSetTest {
         """);
     AgentSettings s = AgentSettings.read(f);
     assertThat(s.multusEnabled()).isFalse();
-    var pod = AgentDaemonSet.desired(List.of(Map.of()), cfg.withAgentSettings(s)).getSpec().getTemplate().getSpec();
+    var pod = AgentDaemonSet.desired(List.of(Map.of()), new AgentDaemonSet.Config(cfg.namespace(),
+        cfg.agentImage(), cfg.agentImagePullPolicy(), cfg.agentServiceAccount(), s)).getSpec().getTemplate().getSpec();
     var agent = pod.getContainers().get(0);
     assertThat(pod.getVolumes()).anySatisfy(v -> {
       assertThat(v.getName()).isEqualTo("cni-bin");
