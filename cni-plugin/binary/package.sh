@@ -1,24 +1,31 @@
 #!/bin/bash
-# Builds the installable kubevde CNI binary into cni-plugin/target/cni-bin/:
+# Builds the installable kubevde CNI binary into cni-plugin/binary/target/cni-bin/:
 #   kubevde        the launcher (the CNI `type`), a POSIX sh script
 #   kubevde.d/     runtime/ (jlink'd JDK with only the modules jdeps finds), lib/ (jars), kubevde.aot (AOT cache)
-# Needs a JDK 25 (found by e2e/lib/env.sh) and the module built (`mvn -pl cni-plugin -am package`); runs that Maven
-# build first when the jar is missing or older than the sources, unless KUBEVDE_CNI_NO_BUILD is set (the Maven build
-# itself runs this script in its package phase with it set).
+# Needs a JDK 25 (found by e2e/lib/env.sh) and the module built (`mvn -pl cni-plugin/binary -am package`); runs that
+# Maven build first when a jar is missing or older than the sources (binary and protocol), unless KUBEVDE_CNI_NO_BUILD
+# is set (the Maven build itself runs this script in its package phase with it set).
 # Install: copy kubevde and kubevde.d/ side by side into the CNI bin dir (e.g. /opt/cni/bin). No JDK needed there.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
-. "$here/../e2e/lib/env.sh"
+. "$here/../../e2e/lib/env.sh"
 kv_java
 tgt="$here/target"
 jar="$tgt/cni-plugin-0.1.0-SNAPSHOT.jar"
-if [ -z "${KUBEVDE_CNI_NO_BUILD:-}" ] && { [ ! -f "$jar" ] || [ -n "$(find "$here/src/main" -newer "$jar" -type f | head -1)" ]; }; then
-  (cd "$here/.." && mvn -B -ntp -q -pl cni-plugin -am package -DskipTests)
+if [ -z "${KUBEVDE_CNI_NO_BUILD:-}" ] && { [ ! -f "$jar" ] || [ -n "$(find "$here/src/main" "$here/../protocol/src/main" -newer "$jar" -type f | head -1)" ]; }; then
+  (cd "$here/../.." && mvn -B -ntp -q -pl cni-plugin/binary -am package -DskipTests)
 fi
+proto=$(ls "$tgt"/lib/cni-protocol-*.jar)
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
 out="$tgt/cni-bin"
 rm -rf "$out"
 mkdir -p "$out/kubevde.d/lib"
-cp "$jar" "$out/kubevde.d/lib/cni-plugin.jar"
+# one application jar, as before the protocol got its own module (cni-protocol): the binary's classes and the
+# protocol's, so the launcher's class path (and the jars the JVM opens per call) stay what they were
+mkdir "$scratch/classes"
+(cd "$scratch/classes" && jar xf "$proto" && jar xf "$jar" && rm -rf META-INF)
+jar --create --file "$out/kubevde.d/lib/cni-plugin.jar" -C "$scratch/classes" .
 cp "$tgt"/lib/picocli-*.jar "$out/kubevde.d/lib/picocli.jar"
 cp_rel="lib/cni-plugin.jar:lib/picocli.jar"
 
@@ -52,8 +59,6 @@ rm -f "$sec.new"
 flags="-XX:+UseSerialGC -Xint -XX:ActiveProcessorCount=1 -XX:-UseContainerSupport -XX:-UsePerfData -Xms8m -Xmx128m"
 flags="$flags -Djdk.reflect.useNativeAccessorOnly=true -Djava.nio.channels.spi.SelectorProvider=sun.nio.ch.EPollSelectorProvider"
 flags="$flags -Xlog:disable -Xlog:all=error:stderr"
-scratch=$(mktemp -d)
-trap 'rm -rf "$scratch"' EXIT
 # the training run: same class path and flags as the launcher, run from kubevde.d so the recorded paths are relative;
 # a stand-in agent runs in its own JVM so that only the client's classes go into the cache
 sock="$scratch/agent.sock"
