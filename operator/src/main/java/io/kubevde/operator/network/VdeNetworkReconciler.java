@@ -25,7 +25,7 @@ import io.kubevde.api.v1alpha1.VdeNetworkSpec;
 import io.kubevde.api.v1alpha1.VdeNetworkStatus;
 import io.kubevde.api.v1alpha1.VdeNode;
 import io.kubevde.operator.OperatorConfig;
-import io.kubevde.operator.model.AgentNetworkConfig;
+import io.kubevde.api.agent.AgentNetworkConfig;
 import io.kubevde.operator.model.Allocation;
 import io.kubevde.operator.model.Allocator;
 import io.kubevde.operator.model.Conditions;
