@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.kubevde.agent.AgentMain;
-import io.kubevde.agent.cni.TestNetns;
+import io.kubevde.agent.testing.TestNetns;
 import io.kubevde.cni.plugin.AgentClient;
 import io.kubevde.cni.plugin.CniPlugin;
 import java.io.BufferedReader;

@@ -9,8 +9,8 @@ import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.kubevde.agent.Agent;
 import io.kubevde.agent.AgentConfig;
-import io.kubevde.agent.cni.TestNetns;
 import io.kubevde.agent.dataplane.NetworkSwitch;
+import io.kubevde.agent.testing.TestNetns;
 import io.kubevde.api.v1alpha1.LinkMode;
 import io.kubevde.api.v1alpha1.LinkPath;
 import io.kubevde.api.v1alpha1.NodeLinkPath;
@@ -238,7 +238,7 @@ class KubernetesSideTest {
             agent.start();
             // right after start (no informer event needed): the operator network is back with both taps
             NetworkSwitch sw = agent.dataPlane().network(ns + "/green").orElseThrow();
-            assertThat(sw.config().fromOperator()).isTrue();
+            assertThat(sw.fromOperator()).isTrue();
             assertThat(sw.attachments()).isEqualTo(2);
             assertThat(TestNetns.exec("ip", "netns", "exec", a, "ping", "-c", "2", "-i", "0.2", "-W", "2", ipB).exit()).isZero();
             await().atMost(Duration.ofSeconds(60)).until(() -> agent.dataPlane().network(ns + "/gone").isEmpty());

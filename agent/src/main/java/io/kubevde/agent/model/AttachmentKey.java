@@ -1,4 +1,4 @@
-package io.kubevde.agent.cni;
+package io.kubevde.agent.model;
 
 import java.nio.charset.StandardCharsets;
 

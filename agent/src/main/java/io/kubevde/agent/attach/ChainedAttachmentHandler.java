@@ -1,5 +1,9 @@
-package io.kubevde.agent.cni;
+package io.kubevde.agent.attach;
 
+import io.kubevde.agent.model.AttachRequest;
+import io.kubevde.agent.model.AttachmentKey;
+import io.kubevde.agent.model.AttachmentRecord;
+import io.kubevde.agent.model.NetConf;
 import io.kubevde.cni.protocol.CniError;
 import io.kubevde.cni.protocol.CniResults;
 import java.util.ArrayList;

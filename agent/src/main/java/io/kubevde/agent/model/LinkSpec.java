@@ -1,4 +1,4 @@
-package io.kubevde.agent.dataplane;
+package io.kubevde.agent.model;
 
 import java.util.List;
 

@@ -1,5 +1,7 @@
-package io.kubevde.agent.cni;
+package io.kubevde.agent.attach;
 
+import io.kubevde.agent.cni.CniServer;
+import io.kubevde.agent.ipam.IpAllocator;
 import io.kubevde.cni.plugin.AgentClient;
 import io.kubevde.cni.plugin.CniPlugin;
 import java.io.IOException;

@@ -1,12 +1,15 @@
-package io.kubevde.agent.cni;
+package io.kubevde.agent.attach;
 
+import io.kubevde.agent.model.AttachRequest;
+import io.kubevde.agent.model.AttachmentKey;
+import io.kubevde.agent.model.NetConf;
 import java.util.Map;
 import java.util.Set;
 
 /**
- * What the agent does for each CNI command (architecture.md §6): {@link CniServer} validates a request and calls one
- * method. Implementations must be thread-safe: the runtime runs different containers in parallel (only one operation
- * per container at a time, GC exclusive with ADD/DEL; k8s-conventions.md §1.1).
+ * What the agent does for each CNI command (architecture.md §6): the CNI server ({@code cni.CniServer}) validates a
+ * request and calls one method. Implementations must be thread-safe: the runtime runs different containers in
+ * parallel (only one operation per container at a time, GC exclusive with ADD/DEL; k8s-conventions.md §1.1).
  */
 public interface AttachmentHandler {
     /**

@@ -1,4 +1,4 @@
-package io.kubevde.agent.cni;
+package io.kubevde.agent.model;
 
 import io.kubevde.cni.protocol.CniError;
 import io.kubevde.cni.protocol.CniVersions;
@@ -28,8 +28,8 @@ import java.util.Map;
  * @param prevResult       the previous plugin's result when chained, or {@code null}
  * @param validAttachments GC's list of live (containerID, ifname) pairs, or {@code null} when absent
  * @param networkGiven     whether the config named a {@code network}; without one and with a {@code prevResult}
- *                         kubevde runs chained ({@link ChainedAttachmentHandler}: the pod's annotation says which
- *                         networks)
+ *                         kubevde runs chained ({@code attach.ChainedAttachmentHandler}: the pod's annotation
+ *                         says which networks)
  */
 public record NetConf(String cniVersion, String name, String network, Integer mtu, String mac, List<String> ips,
                       IpamConfig ipam, Map<String, Object> dns, Map<String, Object> prevResult,
@@ -74,7 +74,8 @@ public record NetConf(String cniVersion, String name, String network, Integer mt
                 network != null && !network.isEmpty());
     }
 
-    static CniError.Failure invalid(String msg) {
+    /** @return the CNI error 7 (invalid config) with {@code msg}, to throw */
+    public static CniError.Failure invalid(String msg) {
         return new CniError.Failure(CniError.INVALID_CONFIG, msg);
     }
 

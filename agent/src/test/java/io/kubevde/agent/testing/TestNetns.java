@@ -1,4 +1,4 @@
-package io.kubevde.agent.cni;
+package io.kubevde.agent.testing;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -1,5 +1,8 @@
-package io.kubevde.agent.cni;
+package io.kubevde.agent.model;
 
+import io.kubevde.api.agent.AgentNetworkConfig;
+import io.kubevde.api.net.Cidr;
+import io.kubevde.api.v1alpha1.NodeRange;
 import io.kubevde.cni.protocol.Json;
 import java.math.BigInteger;
 import java.util.ArrayList;
@@ -58,6 +61,37 @@ public record IpamConfig(Cidr subnet, BigInteger rangeStart, BigInteger rangeEnd
             for (Object o : l) exclude.add(cidr(String.valueOf(o), "ipam.exclude"));
         }
         return new IpamConfig(subnet, start, end, gw, List.copyOf(exclude), List.copyOf(routes));
+    }
+
+    /**
+     * The IPAM a node uses for an operator network: the subnet with this node's block as the range (so nodes never
+     * hand out the same address: the block's {@code cidr}, narrowed by its {@code rangeStart}/{@code rangeEnd}),
+     * gateway and exclusions, no routes.
+     *
+     * @param net  the operator's config
+     * @param node this node's name (key of {@code nodeRanges})
+     * @return the IPAM, or null when the operator gave no host-local IPAM
+     * @throws IllegalArgumentException when an address in the config is not one
+     */
+    public static IpamConfig forNode(AgentNetworkConfig net, String node) {
+        if (!net.hostLocal()) return null;
+        Cidr subnet = Cidr.parse(net.subnet());
+        BigInteger start = subnet.network().add(BigInteger.ONE);
+        BigInteger end = subnet.v6() ? subnet.last() : subnet.last().subtract(BigInteger.ONE);
+        NodeRange block = net.nodeRange(node);
+        if (block != null) {
+            if (block.cidr() != null) {
+                Cidr b = Cidr.parse(block.cidr());
+                start = start.max(b.network());
+                end = end.min(b.last());
+            }
+            if (block.rangeStart() != null) start = Cidr.parse(block.rangeStart()).address();
+            if (block.rangeEnd() != null) end = Cidr.parse(block.rangeEnd()).address();
+        }
+        Cidr gw = net.gateway() == null ? null : subnet.with(Cidr.parse(net.gateway()).address());
+        List<Cidr> ex = new ArrayList<>();
+        for (String e : net.exclude()) ex.add(Cidr.parse(e));
+        return new IpamConfig(subnet, start, end, gw, List.copyOf(ex), List.of());
     }
 
     /** Whether addresses are allocated at all. */

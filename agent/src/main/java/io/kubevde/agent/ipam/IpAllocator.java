@@ -1,5 +1,9 @@
-package io.kubevde.agent.cni;
+package io.kubevde.agent.ipam;
 
+import io.kubevde.agent.model.AttachmentKey;
+import io.kubevde.agent.model.IpamConfig;
+import io.kubevde.agent.model.NetConf;
+import io.kubevde.api.net.Cidr;
 import io.kubevde.cni.protocol.CniError;
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,11 +1,14 @@
-package io.kubevde.agent.cni;
+package io.kubevde.agent.attach;
 
-import static io.kubevde.agent.cni.TestNetns.exec;
-import static io.kubevde.agent.cni.TestNetns.path;
-import static io.kubevde.agent.cni.TestNetns.sh;
+import static io.kubevde.agent.testing.TestNetns.exec;
+import static io.kubevde.agent.testing.TestNetns.path;
+import static io.kubevde.agent.testing.TestNetns.sh;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.kubevde.agent.model.AttachmentKey;
+import io.kubevde.agent.model.AttachmentRecord;
+import io.kubevde.agent.testing.TestNetns;
 import io.kubevde.cni.plugin.CniPlugin;
 import io.kubevde.cni.protocol.Json;
 import java.nio.file.Files;

@@ -1,4 +1,4 @@
-package io.kubevde.agent.cni;
+package io.kubevde.agent.attach;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,5 +1,12 @@
-package io.kubevde.agent.cni;
+package io.kubevde.agent.attach;
 
+import io.kubevde.agent.ipam.IpAllocator;
+import io.kubevde.agent.model.AttachRequest;
+import io.kubevde.agent.model.AttachmentKey;
+import io.kubevde.agent.model.AttachmentRecord;
+import io.kubevde.agent.model.IpamConfig;
+import io.kubevde.agent.model.NetConf;
+import io.kubevde.api.net.Cidr;
 import io.kubevde.cni.protocol.CniError;
 import io.kubevde.cni.protocol.CniResults;
 import io.kubevde.cni.protocol.Json;
@@ -29,7 +36,7 @@ import java.util.Set;
  * synchronisation per ADD here (measured: create+move 23 ms, create in place 5 ms) and one more exec. The data plane
  * opens it by name inside the netns (setns), which it must do after an agent restart anyway.
  * Any failure undoes what was done and answers code 103. Attaching the tap to the network's switch is
- * {@link io.kubevde.agent.dataplane.SwitchingAttachmentHandler}'s job; the tap is persistent so it can be opened by
+ * {@link SwitchingAttachmentHandler}'s job; the tap is persistent so it can be opened by
  * name there and survives agent restarts.
  * Thread-safe: operations on one key are serialised by a lock stripe; different keys run in parallel.
  */

@@ -1,4 +1,4 @@
-package io.kubevde.agent.cni;
+package io.kubevde.agent.model;
 
 import io.kubevde.cni.protocol.Json;
 import java.util.ArrayList;

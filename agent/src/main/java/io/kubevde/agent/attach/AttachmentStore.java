@@ -1,5 +1,7 @@
-package io.kubevde.agent.cni;
+package io.kubevde.agent.attach;
 
+import io.kubevde.agent.model.AttachmentKey;
+import io.kubevde.agent.model.AttachmentRecord;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;

@@ -1,13 +1,13 @@
-package io.kubevde.agent.dataplane;
+package io.kubevde.agent.attach;
 
-import io.kubevde.agent.cni.AttachRequest;
-import io.kubevde.agent.cni.AttachmentHandler;
-import io.kubevde.agent.cni.AttachmentKey;
-import io.kubevde.agent.cni.AttachmentRecord;
-import io.kubevde.agent.cni.AttachmentStore;
-import io.kubevde.agent.cni.IpamConfig;
-import io.kubevde.agent.cni.NetConf;
-import io.kubevde.agent.cni.TapAttachmentHandler;
+import io.kubevde.agent.dataplane.DataPlane;
+import io.kubevde.agent.dataplane.NetworkSwitch;
+import io.kubevde.agent.model.AttachRequest;
+import io.kubevde.agent.model.AttachmentKey;
+import io.kubevde.agent.model.AttachmentRecord;
+import io.kubevde.agent.model.IpamConfig;
+import io.kubevde.agent.model.NetConf;
+import io.kubevde.api.agent.AgentNetworkConfig;
 import io.kubevde.cni.protocol.CniError;
 import java.io.IOException;
 import java.util.HashSet;
@@ -25,29 +25,33 @@ public final class SwitchingAttachmentHandler implements AttachmentHandler {
     private final TapAttachmentHandler taps;
     private final AttachmentStore store;
     private final DataPlane dataPlane;
+    private final String nodeName;
 
     /**
      * @param taps      the netns/tap part
      * @param store     the attachment records (same store as {@code taps})
      * @param dataPlane the switches
+     * @param nodeName  this node (its address block of the operator's IPAM)
      */
-    public SwitchingAttachmentHandler(TapAttachmentHandler taps, AttachmentStore store, DataPlane dataPlane) {
+    public SwitchingAttachmentHandler(TapAttachmentHandler taps, AttachmentStore store, DataPlane dataPlane,
+            String nodeName) {
         this.taps = taps;
         this.store = store;
         this.dataPlane = dataPlane;
+        this.nodeName = nodeName;
     }
 
     /** The config with the operator's IPAM and MTU when the network is known from a ConfigMap. */
     NetConf effective(NetConf conf) {
-        NetworkConfig net = dataPlane.network(conf.network()).map(NetworkSwitch::config)
-                .filter(NetworkConfig::fromOperator).orElse(null);
+        AgentNetworkConfig net = dataPlane.network(conf.network()).filter(NetworkSwitch::fromOperator)
+                .map(NetworkSwitch::config).orElse(null);
         if (net == null) return conf;
-        IpamConfig ipam = net.ipam();
+        IpamConfig ipam = IpamConfig.forNode(net, nodeName);
         if (ipam != null && conf.ipam() != null) {
             ipam = new IpamConfig(ipam.subnet(), ipam.rangeStart(), ipam.rangeEnd(), ipam.gateway(), ipam.exclude(),
                     conf.ipam().routes());
         }
-        Integer mtu = conf.mtu() != null ? conf.mtu() : net.mtu() > 0 ? Integer.valueOf(net.mtu()) : null;
+        Integer mtu = conf.mtu() != null ? conf.mtu() : net.mtu() != null && net.mtu() > 0 ? net.mtu() : null;
         String mac = conf.mac();
         if (mac == null && net.macPrefix() != null && net.macPrefix().matches("(?i)[0-9a-f][26ae](:[0-9a-f]{2}){2}")) {
             byte[] b = new byte[3];

@@ -1,8 +1,13 @@
-package io.kubevde.agent.cni;
+package io.kubevde.agent.ipam;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.kubevde.agent.model.AttachmentKey;
+import io.kubevde.agent.model.IpamConfig;
+import io.kubevde.agent.model.NetConf;
+import io.kubevde.api.agent.AgentNetworkConfigCodec;
+import io.kubevde.api.net.Cidr;
 import io.kubevde.cni.protocol.CniError;
 import io.kubevde.cni.protocol.Json;
 import java.nio.file.Files;
@@ -47,5 +52,25 @@ class IpamConfigTest {
         IpamConfig c = IpamConfig.parse(Json.parseObject("{\"subnet\":\"fd77::/120\"}"));
         assertThat(c.allocatable(Cidr.parse("fd77::ff/120").address())).isTrue();
         assertThat(c.allocatable(Cidr.parse("fd77::100/120").address())).isFalse();
+    }
+
+    @Test
+    void anOperatorNetworkGivesThisNodeItsOwnBlock() {
+        var net = AgentNetworkConfigCodec.read("""
+                {"namespace":"default","name":"blue","transport":"local","ipamType":"host-local","subnet":"10.79.0.0/16",
+                 "gateway":"10.79.0.1","exclude":["10.79.16.8/29"],
+                 "nodeRanges":{"n1":{"node":"n1","cidr":"10.79.16.0/20","rangeStart":"10.79.16.2"},
+                               "n2":{"node":"n2","cidr":"10.79.32.0/20"}}}""");
+        IpamConfig n1 = IpamConfig.forNode(net, "n1");
+        assertThat(Cidr.format(n1.rangeStart(), false)).isEqualTo("10.79.16.2");
+        assertThat(Cidr.format(n1.rangeEnd(), false)).isEqualTo("10.79.31.255");
+        assertThat(n1.gateway().toString()).isEqualTo("10.79.0.1/16");
+        assertThat(n1.allocatable(Cidr.parse("10.79.16.9").address())).as("excluded").isFalse();
+        assertThat(n1.allocatable(Cidr.parse("10.79.32.5").address())).as("n2's block").isFalse();
+        IpamConfig n2 = IpamConfig.forNode(net, "n2");
+        assertThat(Cidr.format(n2.rangeStart(), false)).isEqualTo("10.79.32.0");
+        assertThat(n2.allocatable(Cidr.parse("10.79.32.5").address())).isTrue();
+        assertThat(IpamConfig.forNode(AgentNetworkConfigCodec.read("{\"namespace\":\"a\",\"name\":\"b\"}"), "n1"))
+                .as("no host-local IPAM").isNull();
     }
 }

@@ -1,4 +1,4 @@
-package io.kubevde.agent.cni;
+package io.kubevde.agent.attach;
 
 import io.kubevde.cni.protocol.CniError;
 import java.util.ArrayList;

@@ -1,4 +1,4 @@
-package io.kubevde.agent.cni;
+package io.kubevde.agent.attach;
 
 import java.io.IOException;
 import java.io.OutputStream;
