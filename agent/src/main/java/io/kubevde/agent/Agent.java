@@ -3,19 +3,18 @@ package io.kubevde.agent;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import io.kubevde.agent.cni.AttachmentStore;
-import io.kubevde.agent.cni.ChainedAttachmentHandler;
+import io.kubevde.agent.attach.AttachmentStore;
+import io.kubevde.agent.attach.ChainedAttachmentHandler;
+import io.kubevde.agent.attach.IpTool;
+import io.kubevde.agent.attach.SwitchingAttachmentHandler;
+import io.kubevde.agent.attach.TapAttachmentHandler;
 import io.kubevde.agent.cni.CniServer;
-import io.kubevde.agent.cni.IpAllocator;
-import io.kubevde.agent.cni.IpTool;
-import io.kubevde.agent.cni.TapAttachmentHandler;
 import io.kubevde.agent.dataplane.DataPlane;
 import io.kubevde.agent.dataplane.LinkManager;
 import io.kubevde.agent.dataplane.NetworkCache;
-import io.kubevde.agent.dataplane.NetworkConfig;
 import io.kubevde.agent.dataplane.NetworkSwitch;
-import io.kubevde.agent.dataplane.SwitchingAttachmentHandler;
 import io.kubevde.agent.http.HttpEndpoints;
+import io.kubevde.agent.ipam.IpAllocator;
 import io.kubevde.agent.kube.KubePodLookup;
 import io.kubevde.agent.kube.LinkEvents;
 import io.kubevde.agent.kube.LinkWatcher;
@@ -23,6 +22,8 @@ import io.kubevde.agent.kube.NetworkConfigWatcher;
 import io.kubevde.agent.kube.VdeNodeReporter;
 import io.kubevde.agent.metrics.AgentMetrics;
 import io.kubevde.agent.metrics.MeteredHandler;
+import io.kubevde.agent.model.AgentVersion;
+import io.kubevde.api.agent.AgentNetworkConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.util.ArrayList;
@@ -67,9 +68,9 @@ public final class Agent implements AutoCloseable {
         this.links = new LinkManager(dataPlane);
         TapAttachmentHandler taps = new TapAttachmentHandler(store, new IpAllocator(cfg.stateDir().resolve("ipam")),
                 new IpTool(30_000), cfg.underlayMtu() - 50);
-        this.handler = new SwitchingAttachmentHandler(taps, store, dataPlane);
+        this.handler = new SwitchingAttachmentHandler(taps, store, dataPlane, cfg.nodeName());
         this.chained = new ChainedAttachmentHandler(handler, store, null);
-        this.metrics = new AgentMetrics(cfg.nodeName(), AgentMain.VERSION, dataPlane, links);
+        this.metrics = new AgentMetrics(cfg.nodeName(), AgentVersion.VERSION, dataPlane, links);
         this.server = new CniServer(cfg.cniSocket(), new MeteredHandler(chained, metrics));
     }
 
@@ -86,7 +87,7 @@ public final class Agent implements AutoCloseable {
         NetworkCache cache = new NetworkCache(cfg.stateDir().resolve("networks"));
         if (cfg.kubernetes()) {
             // the switches of the last run first (with their uplinks), so traffic resumes before the API answers
-            for (NetworkConfig n : cache.load(cfg.nodeName())) {
+            for (AgentNetworkConfig n : cache.load()) {
                 try {
                     dataPlane.apply(n);
                 } catch (IOException | RuntimeException e) {
@@ -109,7 +110,7 @@ public final class Agent implements AutoCloseable {
             networkWatcher.start(cfg.configNamespace());
             linkWatcher = new LinkWatcher(client, links, cfg.nodeName());
             linkWatcher.start();
-            reporter = new VdeNodeReporter(client, cfg.nodeName(), cfg.nodeAddress(), AgentMain.VERSION, dataPlane, links);
+            reporter = new VdeNodeReporter(client, cfg.nodeName(), cfg.nodeAddress(), AgentVersion.VERSION, dataPlane, links);
             linkEvents = new LinkEvents(client, cfg.nodeName());
             Thread.ofPlatform().daemon().name("agent-prune").start(() -> {
                 while (!networkWatcher.synced()) {

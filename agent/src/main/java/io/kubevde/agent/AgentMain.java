@@ -1,5 +1,6 @@
 package io.kubevde.agent;
 
+import io.kubevde.agent.model.AgentVersion;
 import io.kubevde.cni.protocol.AgentProtocol;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -13,12 +14,9 @@ import picocli.CommandLine.Option;
  * run, serves the CNI binary, runs the data plane and, unless {@code --standalone}, the Kubernetes side, until
  * SIGTERM/SIGINT. Prints {@code kubevde-agent: ready} on stdout once the socket listens.
  */
-@Command(name = "kubevde-agent", mixinStandardHelpOptions = true, version = "kubevde-agent " + AgentMain.VERSION,
+@Command(name = "kubevde-agent", mixinStandardHelpOptions = true, version = "kubevde-agent " + AgentVersion.VERSION,
         description = "kubevde node agent: serves the kubevde CNI binary and runs the node's VDE data plane.")
 public final class AgentMain implements Callable<Integer> {
-    /** The agent version (VdeNode spec.agentVersion, vde_build_info). */
-    public static final String VERSION = "0.1.0";
-
     @Option(names = "--cni-socket", description = "CNI socket path (default: ${DEFAULT-VALUE})")
     Path cniSocket = Path.of(AgentProtocol.DEFAULT_SOCKET);
 

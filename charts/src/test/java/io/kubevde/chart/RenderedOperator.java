@@ -3,10 +3,10 @@ package io.kubevde.chart;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.kubevde.api.net.Cidr;
 import io.kubevde.operator.OperatorConfig;
 import io.kubevde.operator.model.AgentSettings;
 import io.kubevde.operator.model.AllocationPolicy;
-import io.kubevde.operator.model.Cidr;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,7 +45,8 @@ record RenderedOperator(Deployment deployment, Map<String, String> args, ConfigM
     String[] vni = args.get("--vni-range").split("-");
     return new OperatorConfig(args.get("--namespace"), args.get("--agent-image"),
         args.get("--agent-image-pull-policy"), args.get("--agent-service-account"),
-        new AllocationPolicy(Integer.parseInt(vni[0]), Integer.parseInt(vni[1]), Cidr.parse(args.get("--group-pool"))),
+        new AllocationPolicy(Integer.parseInt(vni[0]), Integer.parseInt(vni[1]),
+            Cidr.parseNetwork(args.get("--group-pool"))),
         Duration.ofSeconds(Long.parseLong(args.get("--heartbeat-timeout"))), args.containsKey("--leader-election"),
         args.get("--lease-name"), -1, AgentSettings.read(f));
   }

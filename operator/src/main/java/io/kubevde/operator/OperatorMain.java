@@ -4,7 +4,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.kubevde.operator.model.AgentSettings;
 import io.kubevde.operator.model.AllocationPolicy;
-import io.kubevde.operator.model.Cidr;
+import io.kubevde.api.net.Cidr;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -66,7 +66,7 @@ public final class OperatorMain implements Callable<Integer> {
   public Integer call() throws Exception {
     String[] r = vniRange.split("-");
     OperatorConfig cfg = new OperatorConfig(namespace, agentImage, pullPolicy, agentServiceAccount,
-        new AllocationPolicy(Integer.parseInt(r[0].trim()), Integer.parseInt(r[1].trim()), Cidr.parse(groupPool)),
+        new AllocationPolicy(Integer.parseInt(r[0].trim()), Integer.parseInt(r[1].trim()), Cidr.parseNetwork(groupPool)),
         Duration.ofSeconds(heartbeatSeconds), leaderElection, leaseName, httpPort,
         agentSettings == null ? null : AgentSettings.read(agentSettings));
     CountDownLatch stop = new CountDownLatch(1);

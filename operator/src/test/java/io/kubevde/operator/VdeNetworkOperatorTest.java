@@ -19,7 +19,7 @@ import io.kubevde.api.v1alpha1.NodeRange;
 import io.kubevde.api.v1alpha1.VdeNetwork;
 import io.kubevde.api.v1alpha1.VdeNetworkSpec;
 import io.kubevde.api.v1alpha1.VdeNode;
-import io.kubevde.operator.model.Cidr;
+import io.kubevde.api.net.Cidr;
 import io.kubevde.operator.model.Conditions;
 import io.kubevde.operator.model.Names;
 import io.kubevde.operator.testing.Fixtures;
@@ -139,7 +139,7 @@ class VdeNetworkOperatorTest {
     assertThat(mine).hasSize(50);
     assertThat(mine).allSatisfy(n -> {
       assertThat(n.getStatus().vni()).isBetween(4096, 16_777_215);
-      assertThat(Cidr.parse("239.77.0.0/16").contains(Cidr.Ip.parse(n.getStatus().group()))).isTrue();
+      assertThat(Cidr.parseNetwork("239.77.0.0/16").contains(Cidr.Ip.parse(n.getStatus().group()))).isTrue();
     });
     // unique across the whole cluster, not only among the 50
     assertThat(all.stream().map(n -> n.getStatus().vni()).filter(v -> v != null).toList()).doesNotHaveDuplicates();
@@ -225,17 +225,17 @@ class VdeNetworkOperatorTest {
     await().atMost(WAIT).until(() -> ready(get("blocks")) && get("blocks").getStatus().nodeRanges() != null
         && get("blocks").getStatus().nodeRanges().size() == 3);
     List<NodeRange> first = get("blocks").getStatus().nodeRanges();
-    Cidr subnet = Cidr.parse("10.205.0.0/16");
+    Cidr subnet = Cidr.parseNetwork("10.205.0.0/16");
     assertThat(first).allSatisfy(r -> {
-      Cidr b = Cidr.parse(r.cidr());
+      Cidr b = Cidr.parseNetwork(r.cidr());
       assertThat(b.prefix()).isEqualTo(20);
-      assertThat(subnet.contains(new Cidr.Ip(b.base(), 32))).isTrue();
+      assertThat(subnet.contains(new Cidr.Ip(b.network(), 32))).isTrue();
       assertThat(b.contains(Cidr.Ip.parse(r.rangeStart()))).isTrue();
       assertThat(b.contains(Cidr.Ip.parse(r.rangeEnd()))).isTrue();
     });
     for (int i = 0; i < first.size(); i++) {
       for (int j = i + 1; j < first.size(); j++) {
-        assertThat(Cidr.parse(first.get(i).cidr()).overlaps(Cidr.parse(first.get(j).cidr()))).isFalse();
+        assertThat(Cidr.parseNetwork(first.get(i).cidr()).overlaps(Cidr.parseNetwork(first.get(j).cidr()))).isFalse();
       }
     }
     // the agents see their node's block

@@ -1,5 +1,8 @@
 package io.kubevde.agent.cni;
 
+import io.kubevde.agent.attach.AttachmentHandler;
+import io.kubevde.agent.model.AttachRequest;
+import io.kubevde.agent.model.NetConf;
 import io.kubevde.cni.protocol.AgentProtocol;
 import io.kubevde.cni.protocol.CniCommand;
 import io.kubevde.cni.protocol.CniError;

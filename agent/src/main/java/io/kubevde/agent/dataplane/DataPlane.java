@@ -1,7 +1,8 @@
 package io.kubevde.agent.dataplane;
 
-import io.kubevde.agent.cni.AttachmentKey;
-import io.kubevde.agent.cni.AttachmentRecord;
+import io.kubevde.agent.model.AttachmentKey;
+import io.kubevde.agent.model.AttachmentRecord;
+import io.kubevde.api.agent.AgentNetworkConfig;
 import io.kubevde.vdeplug.plugin.tap.TapDevice;
 import io.kubevde.vdeplug.plugin.tap.TapPlug;
 import java.io.IOException;
@@ -59,23 +60,23 @@ public final class DataPlane implements AutoCloseable {
     }
 
     /**
-     * Creates or updates the network's switch from the operator's config. A switch/hub change recreates the switch
-     * and re-attaches its taps.
+     * Creates or updates the network's switch from the operator's config; its uplink is this node's VNL of the
+     * network's {@link io.kubevde.api.agent.Uplink}. A switch/hub change recreates the switch and re-attaches its taps.
      *
      * @throws IOException when the switch cannot be opened (an uplink failure is retried, see {@link NetworkSwitch})
      */
-    public synchronized void apply(NetworkConfig cfg) throws IOException {
-        String uplink = cfg.uplinkVnl(selfAddress, uplinkIf);
+    public synchronized void apply(AgentNetworkConfig cfg) throws IOException {
+        String uplink = cfg.uplinkDescription().toVnl(selfAddress, uplinkIf);
         NetworkSwitch sw = switches.get(cfg.key());
         if (sw != null && sw.config().hub() == cfg.hub()) {
-            sw.update(cfg, uplink);
+            sw.update(cfg, true, uplink);
             return;
         }
         if (sw != null) {
             switches.remove(cfg.key());
             sw.close();
         }
-        switches.put(cfg.key(), NetworkSwitch.open(cfg, directoryOf(cfg.key()), uplink));
+        switches.put(cfg.key(), NetworkSwitch.open(cfg, true, directoryOf(cfg.key()), uplink));
         LOG.info("network " + cfg.key() + ": " + (cfg.hub() ? "hub" : "switch") + " at " + directoryOf(cfg.key())
                 + (uplink == null ? ", no uplink" : ", uplink " + uplink));
         reattach(cfg.key()); // a recreated switch, or a network back after its ConfigMap was deleted and recreated
@@ -118,8 +119,7 @@ public final class DataPlane implements AutoCloseable {
     private synchronized NetworkSwitch switchFor(String key) throws IOException {
         NetworkSwitch sw = switches.get(key);
         if (sw == null) {
-            NetworkConfig cfg = NetworkConfig.local(key);
-            sw = NetworkSwitch.open(cfg, directoryOf(key), null);
+            sw = NetworkSwitch.open(AgentNetworkConfig.local(key), false, directoryOf(key), null);
             switches.put(key, sw);
             LOG.info("network " + key + ": local switch at " + directoryOf(key) + " (no operator config)");
             listeners.forEach(Runnable::run);

@@ -1,5 +1,6 @@
 package io.kubevde.agent.dataplane;
 
+import io.kubevde.agent.model.LinkSpec;
 import io.kubevde.vdeplug.OpenArgs;
 import io.kubevde.vdeplug.Plug;
 import io.kubevde.vdeplug.PlugStats;

@@ -1,5 +1,7 @@
 package io.kubevde.agent.dataplane;
 
+import io.kubevde.api.agent.AgentNetworkConfig;
+import io.kubevde.api.agent.AgentNetworkConfigCodec;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -50,14 +52,14 @@ public final class NetworkCache {
         }
     }
 
-    /** Every cached config, parsed for {@code nodeName}; unreadable files are skipped (logged). */
-    public List<NetworkConfig> load(String nodeName) {
-        List<NetworkConfig> out = new ArrayList<>();
+    /** Every cached config ({@link AgentNetworkConfigCodec}); unreadable files are skipped (logged). */
+    public List<AgentNetworkConfig> load() {
+        List<AgentNetworkConfig> out = new ArrayList<>();
         if (!Files.isDirectory(dir)) return out;
         try (Stream<Path> s = Files.list(dir)) {
             for (Path p : s.filter(f -> f.getFileName().toString().endsWith(".json")).sorted().toList()) {
                 try {
-                    out.add(NetworkConfig.parse(Files.readString(p), nodeName));
+                    out.add(AgentNetworkConfigCodec.read(Files.readString(p)));
                 } catch (IOException | RuntimeException e) {
                     LOG.warning("skipping cached network " + p + ": " + e.getMessage());
                 }

@@ -1,6 +1,7 @@
 package io.kubevde.agent.dataplane;
 
-import io.kubevde.agent.cni.AttachmentKey;
+import io.kubevde.agent.model.AttachmentKey;
+import io.kubevde.api.agent.AgentNetworkConfig;
 import io.kubevde.vdeplug.OpenArgs;
 import io.kubevde.vdeplug.Plug;
 import io.kubevde.vdeplug.Plugs;
@@ -25,16 +26,18 @@ public final class NetworkSwitch implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(NetworkSwitch.class.getName());
 
     private final Netnode node;
-    private volatile NetworkConfig config;
+    private volatile AgentNetworkConfig config;
+    private volatile boolean fromOperator;
     private volatile String uplinkVnl;
     private volatile int uplinkPort = -1;
     private volatile String wantedUplink;
     private volatile String uplinkError;
     private final Map<AttachmentKey, Integer> taps = new ConcurrentHashMap<>();
 
-    private NetworkSwitch(Netnode node, NetworkConfig config) {
+    private NetworkSwitch(Netnode node, AgentNetworkConfig config, boolean fromOperator) {
         this.node = node;
         this.config = config;
+        this.fromOperator = fromOperator;
     }
 
     /**
@@ -42,22 +45,30 @@ public final class NetworkSwitch implements AutoCloseable {
      * is logged and retried by {@link #retryUplink} (every heartbeat); the switch is not {@link #ready} meanwhile but
      * serves its pods and rendezvous.
      *
+     * @param config       the network (the operator's, or {@link AgentNetworkConfig#local} made on demand)
+     * @param fromOperator true when {@code config} came from the operator (a ConfigMap or its cached copy)
      * @param directory the rendezvous directory (its parent is created)
      * @param uplink    the uplink VNL, or null for none
      * @throws IOException when the rendezvous cannot be served
      */
-    public static NetworkSwitch open(NetworkConfig config, Path directory, String uplink) throws IOException {
+    public static NetworkSwitch open(AgentNetworkConfig config, boolean fromOperator, Path directory, String uplink)
+            throws IOException {
         Files.createDirectories(directory.getParent());
         Netnode node = Netnode.open(config.hub() ? NetnodeKind.HUB : NetnodeKind.SWITCH, NetnodeConfig.at(directory));
-        NetworkSwitch sw = new NetworkSwitch(node, config);
+        NetworkSwitch sw = new NetworkSwitch(node, config, fromOperator);
         sw.wantedUplink = uplink;
         sw.retryUplink();
         return sw;
     }
 
     /** The network config this switch runs. */
-    public NetworkConfig config() {
+    public AgentNetworkConfig config() {
         return config;
+    }
+
+    /** Whether the config came from the operator (false: a local switch made on demand for a CNI request). */
+    public boolean fromOperator() {
+        return fromOperator;
     }
 
     /** The netnode (ports, stats, MAC table). */
@@ -76,9 +87,10 @@ public final class NetworkSwitch implements AutoCloseable {
      *
      * @throws IOException when the new uplink cannot be opened (the switch then runs without uplink)
      */
-    public synchronized void update(NetworkConfig newConfig, String uplink) throws IOException {
+    public synchronized void update(AgentNetworkConfig newConfig, boolean operator, String uplink) throws IOException {
         boolean vlanChanged = !java.util.Objects.equals(newConfig.vlan(), config.vlan());
         this.config = newConfig;
+        this.fromOperator = operator;
         if (vlanChanged || !java.util.Objects.equals(uplink, wantedUplink)) {
             wantedUplink = uplink;
             uplinkVnl = null;

@@ -3,7 +3,7 @@ package io.kubevde.agent.kube;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.kubevde.agent.cni.ChainedAttachmentHandler;
+import io.kubevde.agent.attach.ChainedAttachmentHandler;
 import io.kubevde.cni.protocol.CniError;
 
 /**

@@ -6,7 +6,7 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.kubevde.agent.dataplane.LinkManager;
-import io.kubevde.agent.dataplane.LinkSpec;
+import io.kubevde.agent.model.LinkSpec;
 import io.kubevde.api.v1alpha1.LinkPath;
 import io.kubevde.api.v1alpha1.VdeLink;
 import io.kubevde.api.v1alpha1.VdeLinkSpec;

@@ -9,7 +9,8 @@ import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.kubevde.agent.dataplane.DataPlane;
 import io.kubevde.agent.dataplane.NetworkCache;
 import io.kubevde.agent.dataplane.NetworkSwitch;
-import io.kubevde.agent.dataplane.NetworkConfig;
+import io.kubevde.api.agent.AgentNetworkConfig;
+import io.kubevde.api.agent.AgentNetworkConfigCodec;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.logging.Level;
@@ -28,7 +29,7 @@ public final class NetworkConfigWatcher implements AutoCloseable {
     /** Its value. */
     public static final String COMPONENT = "agent-config";
     /** The ConfigMap key holding the config. */
-    public static final String KEY = "network.json";
+    public static final String KEY = AgentNetworkConfigCodec.CONFIG_KEY;
 
     private final KubernetesClient client;
     private final DataPlane dataPlane;
@@ -89,9 +90,9 @@ public final class NetworkConfigWatcher implements AutoCloseable {
         String name = cm.getMetadata().getName();
         String json = cm.getData() == null ? null : cm.getData().get(KEY);
         if (json == null) return;
-        NetworkConfig cfg;
+        AgentNetworkConfig cfg;
         try {
-            cfg = NetworkConfig.parse(json, nodeName);
+            cfg = AgentNetworkConfigCodec.read(json);
         } catch (RuntimeException e) {
             LOG.warning("ConfigMap " + name + ": bad " + KEY + ": " + e.getMessage());
             return;
@@ -99,7 +100,7 @@ public final class NetworkConfigWatcher implements AutoCloseable {
         if (!presentHere(cfg)) {
             String old = keyByConfigMap.remove(name);
             if (old != null) dataPlane.remove(old);
-            dataPlane.network(cfg.key()).filter(sw -> sw.config().fromOperator()).ifPresent(sw -> dataPlane.remove(cfg.key()));
+            dataPlane.network(cfg.key()).filter(NetworkSwitch::fromOperator).ifPresent(sw -> dataPlane.remove(cfg.key()));
             cache.delete(cfg.key());
             return;
         }
@@ -124,7 +125,7 @@ public final class NetworkConfigWatcher implements AutoCloseable {
             String json = cm.getData() == null ? null : cm.getData().get(KEY);
             if (json == null) continue;
             try {
-                live.add(NetworkConfig.parse(json, nodeName).key());
+                live.add(AgentNetworkConfigCodec.read(json).key());
             } catch (RuntimeException ignored) {
                 // a bad config is no network
             }
@@ -132,7 +133,7 @@ public final class NetworkConfigWatcher implements AutoCloseable {
         int n = 0;
         for (NetworkSwitch sw : dataPlane.networks()) {
             String key = sw.config().key();
-            if (sw.config().fromOperator() && !live.contains(key)) {
+            if (sw.fromOperator() && !live.contains(key)) {
                 LOG.info("network " + key + ": ConfigMap gone while the agent was down, removing");
                 dataPlane.remove(key);
                 cache.delete(key);
@@ -147,8 +148,8 @@ public final class NetworkConfigWatcher implements AutoCloseable {
      * matching this Node's labels. When the Node cannot be read the network is served (better an idle switch than a
      * pod without network).
      */
-    boolean presentHere(NetworkConfig cfg) {
-        if (cfg.nodeSelector().isEmpty() || cfg.nodeBlock() != null) return true;
+    boolean presentHere(AgentNetworkConfig cfg) {
+        if (cfg.nodeSelector().isEmpty() || cfg.nodeRange(nodeName) != null) return true;
         try {
             Node node = client.nodes().withName(nodeName).get();
             if (node == null) return true;

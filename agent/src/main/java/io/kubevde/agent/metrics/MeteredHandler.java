@@ -1,9 +1,9 @@
 package io.kubevde.agent.metrics;
 
-import io.kubevde.agent.cni.AttachRequest;
-import io.kubevde.agent.cni.AttachmentHandler;
-import io.kubevde.agent.cni.AttachmentKey;
-import io.kubevde.agent.cni.NetConf;
+import io.kubevde.agent.attach.AttachmentHandler;
+import io.kubevde.agent.model.AttachRequest;
+import io.kubevde.agent.model.AttachmentKey;
+import io.kubevde.agent.model.NetConf;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.kubevde.agent.Agent;
 import io.kubevde.agent.AgentConfig;
+import io.kubevde.api.agent.AgentNetworkConfigCodec;
 import io.kubevde.cni.plugin.AgentClient;
 import io.kubevde.cni.plugin.CniPlugin;
 import io.kubevde.testing.Dirs;
@@ -139,11 +140,15 @@ class DataPlaneTest {
 
     @Test
     void anUplinkThatCannotOpenLeavesTheSwitchServingButNotReady() throws Exception {
-        try (Agent agent = new Agent(AgentConfig.standalone(dir, "n1").withPorts(0, -1))) {
+        AgentConfig c = AgentConfig.standalone(dir, "n1").withPorts(0, -1);
+        // multicast uplinks go out of --uplink-interface: one that does not exist
+        c = new AgentConfig(c.cniSocket(), c.stateDir(), c.runDir(), c.underlayMtu(), c.nodeName(), null, "kvnoif0",
+                false, null, c.configNamespace(), c.heartbeatMs(), c.healthPort(), c.metricsPort());
+        try (Agent agent = new Agent(c)) {
             agent.start();
-            NetworkConfig bad = new NetworkConfig("default", "dp", "u", "vxvde", "vxvde://239.77.0.1/port=24789/vni=7/if=kvnoif0",
-                    24789, 7L, 0, false, "none", null, null, java.util.List.of(), null, java.util.List.of(), Map.of(), true, null, null);
-            agent.dataPlane().apply(bad);
+            agent.dataPlane().apply(AgentNetworkConfigCodec.read("""
+                    {"namespace":"default","name":"dp","uid":"u","transport":"vxvde","vni":7,"group":"239.77.0.1",
+                     "port":24789}"""));
             NetworkSwitch sw = agent.dataPlane().network("default/dp").orElseThrow();
             assertThat(sw.ready()).isFalse();
             assertThat(sw.uplinkError()).isNotBlank();
@@ -152,7 +157,8 @@ class DataPlaneTest {
             assertThat(cni(agent, "ADD", "ua", a).exitCode()).as("pods are still served").isZero();
             assertThat(sw.attachments()).isEqualTo(1);
             // the operator switches the network to local: no uplink wanted, ready
-            agent.dataPlane().apply(NetworkConfig.local("default/dp"));
+            agent.dataPlane().apply(AgentNetworkConfigCodec.read("""
+                    {"namespace":"default","name":"dp","uid":"u","transport":"local"}"""));
             assertThat(agent.dataPlane().network("default/dp").orElseThrow().ready()).isTrue();
             assertThat(get(agent.http().healthPort(), "/readyz")).startsWith("200");
         }

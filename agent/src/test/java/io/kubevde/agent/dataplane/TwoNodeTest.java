@@ -5,6 +5,9 @@ import static org.awaitility.Awaitility.await;
 
 import io.kubevde.agent.Agent;
 import io.kubevde.agent.AgentConfig;
+import io.kubevde.agent.model.LinkSpec;
+import io.kubevde.api.agent.AgentNetworkConfig;
+import io.kubevde.api.agent.AgentNetworkConfigCodec;
 import io.kubevde.cni.plugin.AgentClient;
 import io.kubevde.cni.plugin.CniPlugin;
 import io.kubevde.testing.Dirs;
@@ -64,9 +67,12 @@ class TwoNodeTest {
         return DataPlaneTest.addressOf(ns);
     }
 
-    static NetworkConfig unicast(int port, Integer vlan) {
-        return new NetworkConfig("default", "dp", "u", "vxvde-unicast", null, port, 4242L, 0, false, "none", null, null,
-                List.of(), null, List.of("127.0.0.1", "127.0.0.2"), Map.of(), true, "02:77:00", vlan);
+    /** The operator's network.json for a vxvde-unicast network over the two nodes (as NetworkResources writes it). */
+    static AgentNetworkConfig unicast(int port, Integer vlan) {
+        return AgentNetworkConfigCodec.read("""
+                {"namespace":"default","name":"dp","uid":"u","transport":"vxvde-unicast","vni":4242,"port":%d,
+                 "switchMode":"learning","vlan":%d,"macPrefix":"02:77:00","nodeSelector":{},"ipamType":"none",
+                 "exclude":[],"nodeRanges":{},"peers":["127.0.0.1","127.0.0.2"]}""".formatted(port, vlan));
     }
 
     @Test

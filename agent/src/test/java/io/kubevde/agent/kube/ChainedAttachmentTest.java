@@ -8,7 +8,7 @@ import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.kubevde.agent.Agent;
 import io.kubevde.agent.AgentConfig;
-import io.kubevde.agent.cni.PodNetworks;
+import io.kubevde.agent.attach.PodNetworks;
 import io.kubevde.cni.plugin.AgentClient;
 import io.kubevde.cni.plugin.CniPlugin;
 import io.kubevde.cni.protocol.Json;

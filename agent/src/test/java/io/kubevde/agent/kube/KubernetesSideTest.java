@@ -235,7 +235,7 @@ class KubernetesSideTest {
             agent.start();
             // right after start (no informer event needed): the operator network is back with both taps
             NetworkSwitch sw = agent.dataPlane().network(ns + "/green").orElseThrow();
-            assertThat(sw.config().fromOperator()).isTrue();
+            assertThat(sw.fromOperator()).isTrue();
             assertThat(sw.attachments()).isEqualTo(2);
             assertThat(Sh.exec("ip", "netns", "exec", a, "ping", "-c", "2", "-i", "0.2", "-W", "2", ipB).exitCode()).isZero();
             await().atMost(Duration.ofSeconds(60)).until(() -> agent.dataPlane().network(ns + "/gone").isEmpty());

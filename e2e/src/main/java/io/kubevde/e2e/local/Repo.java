@@ -38,9 +38,9 @@ public record Repo(Path root) {
         }
     }
 
-    /** The CNI bin dir holding the packaged {@code kubevde} launcher (cni-plugin/target/cni-bin). */
+    /** The CNI bin dir holding the packaged {@code kubevde} launcher (cni-plugin/binary/target/cni-bin). */
     public Path cniBinDir() {
-        return need(root.resolve("cni-plugin/target/cni-bin/kubevde"), "mvn -pl cni-plugin -am package").getParent();
+        return need(root.resolve("cni-plugin/binary/target/cni-bin/kubevde"), "mvn -pl cni-plugin/binary -am package").getParent();
     }
 
     /** The CRD manifests (charts/kubevde/crds). */

@@ -1,5 +1,7 @@
 package io.kubevde.operator.model;
 
+import io.kubevde.api.net.Cidr;
+
 /**
  * Pools the operator allocates from (operator configuration).
  *
@@ -10,7 +12,7 @@ package io.kubevde.operator.model;
 public record AllocationPolicy(int vniFirst, int vniLast, Cidr groupPool) {
   /** Defaults: VNIs 4096..16777215 (below 4096 left for hand-picked values), groups from 239.77.0.0/16. */
   public static AllocationPolicy defaults() {
-    return new AllocationPolicy(4096, 16_777_215, Cidr.parse("239.77.0.0/16"));
+    return new AllocationPolicy(4096, 16_777_215, Cidr.parseNetwork("239.77.0.0/16"));
   }
 
   /**

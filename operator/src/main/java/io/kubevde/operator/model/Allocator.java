@@ -1,5 +1,6 @@
 package io.kubevde.operator.model;
 
+import io.kubevde.api.net.Cidr;
 import io.kubevde.operator.model.Allocation.Problem;
 import java.math.BigInteger;
 import java.util.ArrayList;
@@ -47,10 +48,10 @@ public final class Allocator {
       group = chooseGroup(self, previous, others, problems);
     }
     if (self.subnet() != null) {
-      Cidr mine = Cidr.parse(self.subnet());
+      Cidr mine = Cidr.parseNetwork(self.subnet());
       others.stream()
           .filter(o -> o.subnet() != null && o.olderThan(self))
-          .filter(o -> Cidr.parse(o.subnet()).overlaps(mine))
+          .filter(o -> Cidr.parseNetwork(o.subnet()).overlaps(mine))
           .sorted(NetworkClaim.AGE)
           .findFirst()
           .ifPresent(o -> problems.add(new Problem("SubnetOverlap",

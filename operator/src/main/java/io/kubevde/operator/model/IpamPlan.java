@@ -1,5 +1,6 @@
 package io.kubevde.operator.model;
 
+import io.kubevde.api.net.Cidr;
 import io.kubevde.api.v1alpha1.Ipam;
 import io.kubevde.api.v1alpha1.IpamType;
 import io.kubevde.api.v1alpha1.NodeRange;
@@ -41,7 +42,7 @@ public final class IpamPlan {
    * @return the per-node blocks
    */
   public static Result plan(Ipam ipam, Collection<String> nodes, List<NodeRange> previous) {
-    Cidr subnet = Cidr.parse(ipam.subnet());
+    Cidr subnet = Cidr.parseNetwork(ipam.subnet());
     int blockPrefix = blockPrefix(ipam, subnet);
     long count = subnet.blockCount(blockPrefix);
     Map<String, Long> kept = new HashMap<>();
@@ -51,9 +52,9 @@ public final class IpamPlan {
       for (NodeRange r : previous) {
         if (!wanted.contains(r.node())) continue;
         try {
-          Cidr b = Cidr.parse(r.cidr());
-          if (b.prefix() != blockPrefix || !subnet.contains(new Cidr.Ip(b.base(), b.bits()))) continue;
-          long idx = b.base().subtract(subnet.base()).shiftRight(b.bits() - blockPrefix).longValueExact();
+          Cidr b = Cidr.parseNetwork(r.cidr());
+          if (b.prefix() != blockPrefix || !subnet.contains(new Cidr.Ip(b.network(), b.bits()))) continue;
+          long idx = b.network().subtract(subnet.network()).shiftRight(b.bits() - blockPrefix).longValueExact();
           if (taken.add(idx)) kept.put(r.node(), idx);
         } catch (RuntimeException e) {
           // a block that no longer fits the spec (subnet edited): reallocate it
@@ -94,7 +95,7 @@ public final class IpamPlan {
     if (ipam == null || ipam.effectiveType() == IpamType.NONE) return null;
     if (ipam.subnet() == null) return "ipam.subnet is required for ipam type host-local";
     try {
-      Cidr subnet = Cidr.parse(ipam.subnet());
+      Cidr subnet = Cidr.parseNetwork(ipam.subnet());
       for (String f : new String[] {"rangeStart", "rangeEnd", "gateway"}) {
         String v = switch (f) {
           case "rangeStart" -> ipam.rangeStart();
@@ -111,7 +112,7 @@ public final class IpamPlan {
       }
       if (ipam.exclude() != null) {
         for (String e : ipam.exclude()) {
-          if (!Cidr.parse(e).overlaps(subnet)) return "ipam.exclude " + e + " is outside the subnet " + ipam.subnet();
+          if (!Cidr.parseNetwork(e).overlaps(subnet)) return "ipam.exclude " + e + " is outside the subnet " + ipam.subnet();
         }
       }
       int bp = blockPrefix(ipam, subnet);
@@ -135,8 +136,8 @@ public final class IpamPlan {
 
   private static Range networkRange(Ipam ipam, Cidr subnet) {
     Cidr.Ip first = ipam.rangeStart() != null ? Cidr.Ip.parse(ipam.rangeStart())
-        : new Cidr.Ip(subnet.size().compareTo(BigInteger.TWO) > 0 ? subnet.base().add(BigInteger.ONE)
-            : subnet.base(), subnet.bits());
+        : new Cidr.Ip(subnet.size().compareTo(BigInteger.TWO) > 0 ? subnet.network().add(BigInteger.ONE)
+            : subnet.network(), subnet.bits());
     BigInteger lastDefault = subnet.bits() == 32 && subnet.size().compareTo(BigInteger.TWO) > 0
         ? subnet.last().subtract(BigInteger.ONE) : subnet.last();
     Cidr.Ip last = ipam.rangeEnd() != null ? Cidr.Ip.parse(ipam.rangeEnd()) : new Cidr.Ip(lastDefault, subnet.bits());
@@ -144,7 +145,7 @@ public final class IpamPlan {
   }
 
   private static Range clip(Cidr block, Range net) {
-    BigInteger lo = block.base().max(net.first.value());
+    BigInteger lo = block.network().max(net.first.value());
     BigInteger hi = block.last().min(net.last.value());
     if (lo.compareTo(hi) > 0) return null;
     return new Range(new Cidr.Ip(lo, block.bits()), new Cidr.Ip(hi, block.bits()));

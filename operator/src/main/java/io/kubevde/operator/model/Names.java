@@ -25,7 +25,7 @@ public final class Names {
   /** Label on agent ConfigMaps: the network's name (truncated to 63 characters). */
   public static final String LABEL_NET_NAME = "kubevde.io/network-name";
   /** Key of the agent ConfigMap holding the network's JSON. */
-  public static final String CONFIG_KEY = "network.json";
+  public static final String CONFIG_KEY = io.kubevde.api.agent.AgentNetworkConfigCodec.CONFIG_KEY;
   /** Name of the Multus CRD whose presence switches NAD generation on. */
   public static final String NAD_CRD = "network-attachment-definitions.k8s.cni.cncf.io";
   /** CNI type of our plugin (the binary name in /opt/cni/bin). */

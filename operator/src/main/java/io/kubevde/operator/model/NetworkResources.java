@@ -7,6 +7,9 @@ import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
+import io.kubevde.api.agent.AgentNetworkConfig;
+import io.kubevde.api.agent.AgentNetworkConfigCodec;
+import io.kubevde.api.agent.Uplink;
 import io.kubevde.api.v1alpha1.IpamType;
 import io.kubevde.api.v1alpha1.NodeRange;
 import io.kubevde.api.v1alpha1.Transport;
@@ -19,7 +22,8 @@ import java.util.TreeMap;
 
 /**
  * Desired per-network objects, built from a VdeNetwork and its allocation with no API calls (Strimzi model/ style):
- * the agent ConfigMap and the Multus NetworkAttachmentDefinition.
+ * the agent ConfigMap (the shared {@link AgentNetworkConfig} record, written by {@link AgentNetworkConfigCodec}) and the
+ * Multus NetworkAttachmentDefinition.
  */
 public final class NetworkResources {
   private NetworkResources() {}
@@ -39,23 +43,17 @@ public final class NetworkResources {
       List<String> peers) {
     VdeNetworkSpec s = n.getSpec();
     Transport t = s.effectiveTransport();
-    String uplink = switch (t) {
-      case VXVDE -> group == null || vni == null ? null
-          : "vxvde://" + group + "/port=" + s.effectivePort() + "/vni=" + vni;
-      case VXVDE_UNICAST, LOCAL -> null;
-    };
+    List<String> replicas = t == Transport.VXVDE_UNICAST ? peers.stream().sorted().toList() : List.of();
+    Uplink uplink = new Uplink(t, group, replicas, s.effectivePort(), vni, s.vlan());
     boolean hostLocal = s.ipam() != null && s.ipam().effectiveType() == IpamType.HOST_LOCAL;
     Map<String, NodeRange> byNode = new TreeMap<>();
     if (ranges != null) for (NodeRange r : ranges) byNode.put(r.node(), r);
     return new AgentNetworkConfig(n.getMetadata().getNamespace(), n.getMetadata().getName(),
-        n.getMetadata().getUid(), n.getMetadata().getGeneration(), t.wireName(), uplink, vni, group,
-        s.effectivePort(), s.effectiveMtu(), s.effectiveSwitchMode().name().toLowerCase(java.util.Locale.ROOT),
-        s.vlan(), s.macPrefix(), new TreeMap<>(s.effectiveNodeSelector()),
-        s.ipam() == null ? IpamType.NONE.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-')
-            : (hostLocal ? "host-local" : "none"),
+        n.getMetadata().getUid(), n.getMetadata().getGeneration(), t, uplink.sharedVnl(), vni, group,
+        s.effectivePort(), s.effectiveMtu(), s.effectiveSwitchMode(), s.vlan(), s.macPrefix(),
+        new TreeMap<>(s.effectiveNodeSelector()), hostLocal ? IpamType.HOST_LOCAL : IpamType.NONE,
         hostLocal ? s.ipam().subnet() : null, hostLocal ? s.ipam().gateway() : null,
-        hostLocal && s.ipam().exclude() != null ? List.copyOf(s.ipam().exclude()) : List.of(), byNode,
-        t == Transport.VXVDE_UNICAST ? peers.stream().sorted().toList() : List.of());
+        hostLocal && s.ipam().exclude() != null ? List.copyOf(s.ipam().exclude()) : List.of(), byNode, replicas);
   }
 
   /**
@@ -64,16 +62,10 @@ public final class NetworkResources {
    * @return the ConfigMap {@link Names#configMap} with key {@link Names#CONFIG_KEY}
    */
   public static ConfigMap configMap(String operatorNamespace, AgentNetworkConfig cfg) {
-    String json;
-    try {
-      json = JSON.writerWithDefaultPrettyPrinter().writeValueAsString(cfg);
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException(e);
-    }
     return new ConfigMapBuilder()
         .withNewMetadata().withNamespace(operatorNamespace).withName(Names.configMap(cfg.namespace(), cfg.name()))
         .withLabels(Names.networkLabels(cfg.namespace(), cfg.name())).endMetadata()
-        .withData(Map.of(Names.CONFIG_KEY, json))
+        .withData(Map.of(Names.CONFIG_KEY, AgentNetworkConfigCodec.write(cfg)))
         .build();
   }
 

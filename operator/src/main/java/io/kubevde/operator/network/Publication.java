@@ -4,7 +4,7 @@ import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.dependent.DependentResource;
 import io.javaoperatorsdk.operator.processing.dependent.workflow.Condition;
 import io.kubevde.api.v1alpha1.VdeNetwork;
-import io.kubevde.operator.model.AgentNetworkConfig;
+import io.kubevde.api.agent.AgentNetworkConfig;
 
 /**
  * What one reconcile decided to publish for a network, handed from {@link VdeNetworkReconciler} (which allocates)

@@ -2,13 +2,14 @@ package io.kubevde.operator.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.kubevde.api.net.Cidr;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class AllocatorTest {
-  private final Allocator alloc = new Allocator(new AllocationPolicy(100, 103, Cidr.parse("239.77.0.0/29")));
+  private final Allocator alloc = new Allocator(new AllocationPolicy(100, 103, Cidr.parseNetwork("239.77.0.0/29")));
   private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
 
   private static NetworkClaim claim(String key, int ageSeconds, Integer vni, String group, String subnet) {

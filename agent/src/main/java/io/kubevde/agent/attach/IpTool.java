@@ -1,0 +1,94 @@
+package io.kubevde.agent.attach;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs iproute2 ({@code ip}) for the agent's link work: a batch of commands in the host netns
+ * ({@code ip -batch -}) or inside a pod netns given by path ({@code ip -n NAME} for /var/run/netns/NAME, else
+ * {@code nsenter --net=<path> ip}; {@code ip -n} only takes names). One process per batch: an ADD is one exec.
+ */
+public final class IpTool {
+    /** The outcome of a command: exit code and merged stdout+stderr. */
+    public record Result(int exit, String output) {
+        /** Whether the command succeeded. */
+        public boolean ok() {
+            return exit == 0;
+        }
+    }
+
+    private final long timeoutMs;
+
+    /** @param timeoutMs how long one command may take (ms) before it is killed */
+    public IpTool(long timeoutMs) {
+        this.timeoutMs = timeoutMs;
+    }
+
+    /** Runs {@code ip -batch -} in the host netns with {@code lines} on stdin (stops at the first failing line). */
+    public Result batch(List<String> lines) {
+        return run(List.of("ip", "-batch", "-"), String.join("\n", lines) + "\n");
+    }
+
+    /** Runs {@code ip -batch -} inside the netns at {@code netnsPath}. */
+    public Result batchIn(String netnsPath, List<String> lines) {
+        List<String> cmd = new ArrayList<>(inNetns(netnsPath));
+        cmd.addAll(List.of("-batch", "-"));
+        return run(cmd, String.join("\n", lines) + "\n");
+    }
+
+    /** Runs {@code ip ARGS…} inside the netns at {@code netnsPath}. */
+    public Result in(String netnsPath, String... args) {
+        List<String> cmd = new ArrayList<>(inNetns(netnsPath));
+        cmd.addAll(List.of(args));
+        return run(cmd, null);
+    }
+
+    /**
+     * The command prefix running {@code ip} in a netns: {@code ip -n NAME} when the path is a named netns under
+     * /var/run/netns or /run/netns (containerd's and CRI-O's paths; one exec), else {@code nsenter --net=PATH ip}.
+     */
+    static List<String> inNetns(String netnsPath) {
+        for (String dir : List.of("/var/run/netns/", "/run/netns/")) {
+            if (netnsPath.startsWith(dir)) {
+                String name = netnsPath.substring(dir.length());
+                if (!name.isEmpty() && name.indexOf('/') < 0 && !name.startsWith(".")) return List.of("ip", "-n", name);
+            }
+        }
+        return List.of("nsenter", "--net=" + netnsPath, "ip");
+    }
+
+    /** Runs {@code ip ARGS…} in the host netns. */
+    public Result host(String... args) {
+        List<String> cmd = new ArrayList<>(List.of("ip"));
+        cmd.addAll(List.of(args));
+        return run(cmd, null);
+    }
+
+    private Result run(List<String> cmd, String stdin) {
+        try {
+            ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+            if (stdin == null) pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+            Process p = pb.start();
+            if (stdin != null) {
+                try (OutputStream o = p.getOutputStream()) {
+                    o.write(stdin.getBytes(StandardCharsets.UTF_8));
+                }
+            }
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!p.waitFor(timeoutMs, TimeUnit.MILLISECONDS)) {
+                p.destroyForcibly();
+                return new Result(-1, "timed out after " + timeoutMs + " ms: " + String.join(" ", cmd));
+            }
+            return new Result(p.exitValue(), out);
+        } catch (IOException e) {
+            return new Result(-1, "cannot run " + String.join(" ", cmd) + ": " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new Result(-1, "interrupted: " + String.join(" ", cmd));
+        }
+    }
+}

@@ -1,0 +1,96 @@
+package io.kubevde.agent.model;
+
+import io.kubevde.cni.protocol.CniError;
+import io.kubevde.cni.protocol.CniVersions;
+import io.kubevde.cni.protocol.Json;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The network configuration of a kubevde request (CNI SPEC 1.1.0 "Network configuration", k8s-conventions.md §1.2),
+ * parsed from the stdin JSON the binary forwarded.
+ *
+ * <p>Keys read: {@code cniVersion}, {@code name}, {@code network} (kubevde's {@code <namespace>/<name>} of the
+ * VdeNetwork; defaults to {@code name}), {@code mtu} (bytes; default: the agent's underlay MTU − 50), {@code mac}
+ * (fixed MAC), {@code ipam} ({@link IpamConfig}), {@code dns}, {@code prevResult}, {@code runtimeConfig.mac},
+ * {@code runtimeConfig.ips} (capability args, they win over the static keys), {@code cni.dev/valid-attachments}
+ * (GC). Unknown keys are ignored.
+ *
+ * @param cniVersion       the request version (supported)
+ * @param name             the CNI network name
+ * @param network          the VdeNetwork this attaches to
+ * @param mtu              the interface MTU, or {@code null} for the agent default
+ * @param mac              the requested MAC, or {@code null} for a generated one
+ * @param ips              addresses requested through {@code runtimeConfig.ips} ({@code ip/prefix}), possibly empty
+ * @param ipam             the address allocator settings, or {@code null} for pure L2 (no addresses)
+ * @param dns              the {@code dns} object to put into the result, or {@code null}
+ * @param prevResult       the previous plugin's result when chained, or {@code null}
+ * @param validAttachments GC's list of live (containerID, ifname) pairs, or {@code null} when absent
+ * @param networkGiven     whether the config named a {@code network}; without one and with a {@code prevResult}
+ *                         kubevde runs chained ({@code attach.ChainedAttachmentHandler}: the pod's annotation
+ *                         says which networks)
+ */
+public record NetConf(String cniVersion, String name, String network, Integer mtu, String mac, List<String> ips,
+                      IpamConfig ipam, Map<String, Object> dns, Map<String, Object> prevResult,
+                      List<AttachmentKey.Id> validAttachments, boolean networkGiven) {
+
+    /**
+     * Parses a configuration object.
+     *
+     * @throws CniError.Failure code 1 for an unsupported version, 7 naming a missing or ill-typed key
+     */
+    @SuppressWarnings("unchecked")
+    public static NetConf parse(Map<String, Object> m) {
+        String version = CniVersions.require(str(m, "cniVersion"));
+        String name = str(m, "name");
+        if (name == null || name.isEmpty()) throw invalid("network config has no name");
+        String network = str(m, "network");
+        Integer mtu = null;
+        if (m.get("mtu") != null) {
+            if (!(m.get("mtu") instanceof Long l) || l < 68 || l > 65535) throw invalid("'mtu' must be an integer 68..65535, got " + m.get("mtu"));
+            mtu = l.intValue();
+        }
+        String mac = str(m, "mac");
+        List<String> ips = new ArrayList<>();
+        Map<String, Object> rc = obj(m, "runtimeConfig");
+        if (rc != null) {
+            if (rc.get("mac") instanceof String s && !s.isEmpty()) mac = s;
+            if (rc.get("ips") instanceof List<?> l) l.forEach(o -> ips.add(String.valueOf(o)));
+        }
+        if (mac != null && !mac.matches("(?i)[0-9a-f]{2}(:[0-9a-f]{2}){5}")) throw invalid("'mac' is not a MAC address: " + mac);
+        if (mac != null && (Integer.parseInt(mac.substring(0, 2), 16) & 1) != 0) throw invalid("'mac' is a multicast address: " + mac);
+        Map<String, Object> ipamObj = obj(m, "ipam");
+        IpamConfig ipam = ipamObj == null ? null : IpamConfig.parse(ipamObj);
+        List<AttachmentKey.Id> valid = null;
+        if (m.get("cni.dev/valid-attachments") instanceof List<?> l) {
+            valid = new ArrayList<>();
+            for (Object o : l) {
+                if (o instanceof Map<?, ?> a) valid.add(new AttachmentKey.Id(String.valueOf(a.get("containerID")), String.valueOf(a.get("ifname"))));
+            }
+        }
+        return new NetConf(version, name, network == null || network.isEmpty() ? name : network, mtu,
+                mac == null ? null : mac.toLowerCase(), List.copyOf(ips), ipam, obj(m, "dns"), obj(m, "prevResult"), valid,
+                network != null && !network.isEmpty());
+    }
+
+    /** @return the CNI error 7 (invalid config) with {@code msg}, to throw */
+    public static CniError.Failure invalid(String msg) {
+        return new CniError.Failure(CniError.INVALID_CONFIG, msg);
+    }
+
+    static String str(Map<String, Object> m, String k) {
+        Object v = m.get(k);
+        if (v == null) return null;
+        if (!(v instanceof String s)) throw invalid("'" + k + "' must be a string, got " + Json.typeName(v));
+        return s;
+    }
+
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> obj(Map<String, Object> m, String k) {
+        Object v = m.get(k);
+        if (v == null) return null;
+        if (!(v instanceof Map)) throw invalid("'" + k + "' must be an object, got " + Json.typeName(v));
+        return (Map<String, Object>) v;
+    }
+}

@@ -1,0 +1,116 @@
+package io.kubevde.api.agent;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import io.kubevde.api.v1alpha1.IpamType;
+import io.kubevde.api.v1alpha1.NodeRange;
+import io.kubevde.api.v1alpha1.SwitchMode;
+import io.kubevde.api.v1alpha1.Transport;
+import io.kubevde.api.v1alpha1.VdeNetworkSpec;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What every node agent runs for one VdeNetwork: the operator → agent contract, the {@code network.json} key of the
+ * network's ConfigMap ({@code vnet.<ns>.<name>} in the operator namespace). The operator writes it and the agent reads
+ * it, both through {@link AgentNetworkConfigCodec}; a node uses the shared fields plus its own entry of
+ * {@link #nodeRanges}. Field names are the JSON keys (stable: agents and operators of neighbouring versions read each
+ * other's files); null fields are omitted, unknown keys are ignored when reading.
+ *
+ * <pre>{@code
+ * {"namespace":"default","name":"blue","uid":"…","generation":3,"transport":"vxvde",
+ *  "uplink":"vxvde://239.77.0.1/port=14789/vni=4096","vni":4096,"group":"239.77.0.1","port":14789,"mtu":1450,
+ *  "switchMode":"learning","nodeSelector":{},"ipamType":"host-local","subnet":"10.77.0.0/16","exclude":[],
+ *  "nodeRanges":{"node-1":{"node":"node-1","cidr":"10.77.16.0/20","rangeStart":"10.77.16.1","rangeEnd":"10.77.31.254"}},
+ *  "peers":[]}
+ * }</pre>
+ *
+ * @param namespace    VdeNetwork namespace (required)
+ * @param name         VdeNetwork name (required)
+ * @param uid          VdeNetwork uid (a recreated network is a different network), or null
+ * @param generation   metadata.generation this config was computed from, or null
+ * @param transport    vxvde (also when null), vxvde-unicast or local
+ * @param uplink       the node-independent uplink VNL ({@link Uplink#sharedVnl()}: vxvde multicast only), or null;
+ *                     written for readers that do not rebuild it, agents build theirs with {@link #uplinkDescription()}
+ * @param vni          effective VNI (1..16777215), or null
+ * @param group        effective multicast group, or null
+ * @param port         UDP port of the overlay, null = {@link VdeNetworkSpec#DEFAULT_PORT}
+ * @param mtu          pod interface MTU in bytes, null = the agent's default
+ * @param switchMode   learning (also when null) or hub
+ * @param vlan         802.1Q VLAN id (1..4094) on the uplink, or null
+ * @param macPrefix    3-octet locally administered prefix of generated pod MACs ({@code 02:77:00}), or null
+ * @param nodeSelector labels of the nodes the network spans (empty or null = all nodes)
+ * @param ipamType     host-local or none (also when null)
+ * @param subnet       IPAM subnet (CIDR) or null
+ * @param gateway      gateway address or null
+ * @param exclude      excluded addresses/CIDRs (null = none)
+ * @param nodeRanges   per-node address blocks, by node name (null = none)
+ * @param peers        node underlay addresses (vxvde-unicast replication list, sorted; null = none)
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonIgnoreProperties(ignoreUnknown = true)
+public record AgentNetworkConfig(String namespace, String name, String uid, Long generation, Transport transport,
+    String uplink, Integer vni, String group, Integer port, Integer mtu, SwitchMode switchMode, Integer vlan,
+    String macPrefix, Map<String, String> nodeSelector, IpamType ipamType, String subnet, String gateway,
+    List<String> exclude, Map<String, NodeRange> nodeRanges, List<String> peers) {
+
+  /** Null collections read as empty ones, so readers never test for null. */
+  public AgentNetworkConfig {
+    nodeSelector = nodeSelector == null ? Map.of() : nodeSelector;
+    exclude = exclude == null ? List.of() : exclude;
+    nodeRanges = nodeRanges == null ? Map.of() : nodeRanges;
+    peers = peers == null ? List.of() : peers;
+  }
+
+  /**
+   * A network with no operator description: a {@code local} switch, pure L2 (what an agent runs for a CNI request
+   * naming a network no ConfigMap describes).
+   *
+   * @param key {@code <namespace>/<name>} (no slash: namespace {@code ""})
+   * @return the config
+   */
+  public static AgentNetworkConfig local(String key) {
+    int slash = key.indexOf('/');
+    return new AgentNetworkConfig(slash < 0 ? "" : key.substring(0, slash), slash < 0 ? key : key.substring(slash + 1),
+        "", null, Transport.LOCAL, null, null, null, null, null, SwitchMode.LEARNING, null, null, Map.of(),
+        IpamType.NONE, null, null, List.of(), Map.of(), List.of());
+  }
+
+  /** @return the network key {@code <namespace>/<name>} */
+  public String key() {
+    return namespace + "/" + name;
+  }
+
+  /** @return the transport, {@link Transport#VXVDE} when unset */
+  public Transport effectiveTransport() {
+    return transport == null ? Transport.VXVDE : transport;
+  }
+
+  /** @return the UDP port, {@link VdeNetworkSpec#DEFAULT_PORT} when unset */
+  public int effectivePort() {
+    return port == null ? VdeNetworkSpec.DEFAULT_PORT : port;
+  }
+
+  /** @return true for {@code switchMode: hub}, false for a learning switch */
+  public boolean hub() {
+    return switchMode == SwitchMode.HUB;
+  }
+
+  /** @return true when the operator hands out addresses (host-local with a subnet) */
+  public boolean hostLocal() {
+    return ipamType == IpamType.HOST_LOCAL && subnet != null;
+  }
+
+  /**
+   * @param node a node name
+   * @return that node's address block, or null when it has none
+   */
+  public NodeRange nodeRange(String node) {
+    return nodeRanges.get(node);
+  }
+
+  /** @return the complete uplink (transport, group or peers, port, VNI, VLAN), built from these fields */
+  public Uplink uplinkDescription() {
+    return new Uplink(effectiveTransport(), group, peers, effectivePort(), vni, vlan);
+  }
+}

@@ -1,0 +1,68 @@
+package io.kubevde.api.agent;
+
+import io.kubevde.api.v1alpha1.Transport;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A network's uplink, the one place where its VNL is built (architecture.md §3 "vxvde unicast mode",
+ * vde-protocols.md vxvde): the operator writes {@link #sharedVnl()} into {@code network.json}, each agent opens
+ * {@link #toVnl(String, String)} for its node.
+ *
+ * <ul>
+ *   <li>{@code vxvde}: {@code vxvde://<group>/port=<port>/vni=<vni>[/if=<interface>]} — the same on every node;
+ *   <li>{@code vxvde-unicast}: {@code vxvde:///port=<port>[/vni=<vni>][/bind=<self>]/peers=<a>,<b>} — the peers
+ *       are the other nodes (this node's own address removed), none while this node is alone;
+ *   <li>{@code local}: no uplink.
+ * </ul>
+ * The VLAN is not part of the VNL: the agent tags frames to the uplink with it (IEEE 802.1Q) and accepts only that VID.
+ *
+ * @param transport vxvde, vxvde-unicast or local (not null)
+ * @param group     multicast group (vxvde), or null
+ * @param peers     node underlay addresses (vxvde-unicast), possibly including this node's
+ * @param port      UDP port
+ * @param vni       VNI, or null
+ * @param vlan      802.1Q VLAN id on the uplink, or null
+ */
+public record Uplink(Transport transport, String group, List<String> peers, int port, Integer vni, Integer vlan) {
+
+  /** Copies the peer list (null = none). */
+  public Uplink {
+    peers = peers == null ? List.of() : List.copyOf(peers);
+  }
+
+  /**
+   * The VNL one node opens.
+   *
+   * @param selfAddress this node's underlay address (vxvde-unicast: {@code bind=} and left out of the peers), or null
+   * @param multicastInterface interface for vxvde multicast ({@code /if=}), or null/empty for the routing table's
+   * @return the VNL, or null for none (local; multicast without group or VNI; unicast with no other peer)
+   */
+  public String toVnl(String selfAddress, String multicastInterface) {
+    return switch (transport) {
+      case VXVDE -> {
+        if (group == null || vni == null) yield null;
+        String vnl = "vxvde://" + group + "/port=" + port + "/vni=" + vni;
+        yield multicastInterface == null || multicastInterface.isEmpty() ? vnl : vnl + "/if=" + multicastInterface;
+      }
+      case VXVDE_UNICAST -> {
+        List<String> others = new ArrayList<>();
+        for (String p : peers) if (!p.equals(selfAddress)) others.add(p);
+        if (others.isEmpty()) yield null;
+        StringBuilder sb = new StringBuilder("vxvde:///port=").append(port);
+        if (vni != null) sb.append("/vni=").append(vni);
+        if (selfAddress != null && !selfAddress.isEmpty()) sb.append("/bind=").append(selfAddress);
+        yield sb.append("/peers=").append(String.join(",", others)).toString();
+      }
+      case LOCAL -> null;
+    };
+  }
+
+  /**
+   * @return the VNL that is the same on every node (vxvde multicast without {@code /if=}), or null when the VNL
+   *     depends on the node (vxvde-unicast) or there is none (local)
+   */
+  public String sharedVnl() {
+    return transport == Transport.VXVDE ? toVnl(null, null) : null;
+  }
+}

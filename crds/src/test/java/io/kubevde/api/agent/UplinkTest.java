@@ -1,0 +1,32 @@
+package io.kubevde.api.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.kubevde.api.v1alpha1.Transport;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class UplinkTest {
+  @Test
+  void multicastIsTheSameOnEveryNodePlusTheInterface() {
+    Uplink u = new Uplink(Transport.VXVDE, "239.77.0.1", List.of(), 14789, 4096, null);
+    assertThat(u.sharedVnl()).isEqualTo("vxvde://239.77.0.1/port=14789/vni=4096");
+    assertThat(u.toVnl("10.0.0.1", "eth1")).isEqualTo("vxvde://239.77.0.1/port=14789/vni=4096/if=eth1");
+    assertThat(u.toVnl("10.0.0.1", "")).isEqualTo(u.sharedVnl());
+  }
+
+  @Test
+  void unicastReplicatesToTheOtherNodesOnly() {
+    Uplink u = new Uplink(Transport.VXVDE_UNICAST, null, List.of("127.0.0.1", "127.0.0.2", "127.0.0.3"), 24789, 7, 100);
+    assertThat(u.sharedVnl()).as("depends on the node").isNull();
+    assertThat(u.toVnl("127.0.0.2", "eth1")).isEqualTo("vxvde:///port=24789/vni=7/bind=127.0.0.2/peers=127.0.0.1,127.0.0.3");
+    assertThat(u.toVnl(null, null)).isEqualTo("vxvde:///port=24789/vni=7/peers=127.0.0.1,127.0.0.2,127.0.0.3");
+    assertThat(new Uplink(Transport.VXVDE_UNICAST, null, List.of("127.0.0.1"), 24789, 7, null).toVnl("127.0.0.1", null))
+        .as("alone: no uplink").isNull();
+  }
+
+  @Test
+  void localHasNone() {
+    assertThat(new Uplink(Transport.LOCAL, "239.77.0.1", List.of("a"), 1, 2, null).toVnl("a", "eth0")).isNull();
+  }
+}

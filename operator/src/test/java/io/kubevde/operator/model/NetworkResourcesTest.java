@@ -1,0 +1,61 @@
+package io.kubevde.operator.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.kubevde.api.agent.AgentNetworkConfig;
+import io.kubevde.api.agent.AgentNetworkConfigCodec;
+import io.kubevde.api.v1alpha1.Ipam;
+import io.kubevde.api.v1alpha1.NodeRange;
+import io.kubevde.api.v1alpha1.Transport;
+import io.kubevde.api.v1alpha1.VdeNetwork;
+import io.kubevde.api.v1alpha1.VdeNetworkSpec;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The ConfigMap the operator writes is what the agent reads: one record, one codec, one uplink builder. */
+class NetworkResourcesTest {
+  private static VdeNetwork network(Transport t) {
+    VdeNetwork n = new VdeNetwork();
+    n.setMetadata(new ObjectMetaBuilder().withNamespace("default").withName("blue").withUid("u-1").withGeneration(4L)
+        .build());
+    n.setSpec(new VdeNetworkSpec(t, null, null, 24789, 1400, Map.of("zone", "a"),
+        new Ipam(null, "10.79.0.0/16", null, null, "10.79.0.1", List.of("10.79.1.0/24"), 20), null, 30, null));
+    return n;
+  }
+
+  private static AgentNetworkConfig readBack(AgentNetworkConfig cfg) {
+    ConfigMap cm = NetworkResources.configMap("kubevde-system", cfg);
+    assertThat(cm.getMetadata().getName()).isEqualTo("vnet.default.blue");
+    return AgentNetworkConfigCodec.read(cm.getData().get(Names.CONFIG_KEY));
+  }
+
+  @Test
+  void aMulticastNetworkReadsBackWithItsUplink() {
+    List<NodeRange> ranges = List.of(new NodeRange("node-1", "10.79.0.0/20", "10.79.0.2", "10.79.15.254"));
+    AgentNetworkConfig cfg = NetworkResources.agentConfig(network(Transport.VXVDE), 4100, "239.77.0.5", ranges,
+        List.of("192.168.50.12", "192.168.50.11"));
+    AgentNetworkConfig read = readBack(cfg);
+    assertThat(read).isEqualTo(cfg);
+    assertThat(read.uplink()).isEqualTo("vxvde://239.77.0.5/port=24789/vni=4100");
+    assertThat(read.uplinkDescription().toVnl("192.168.50.11", "eth1"))
+        .isEqualTo("vxvde://239.77.0.5/port=24789/vni=4100/if=eth1");
+    assertThat(read.uplinkDescription().vlan()).isEqualTo(30);
+    assertThat(read.peers()).as("multicast needs no peer list").isEmpty();
+    assertThat(read.nodeRange("node-1").rangeStart()).isEqualTo("10.79.0.2");
+    assertThat(read.hostLocal()).isTrue();
+    assertThat(read.exclude()).containsExactly("10.79.1.0/24");
+  }
+
+  @Test
+  void aUnicastNetworkGivesEachNodeTheOtherNodesAsPeers() {
+    AgentNetworkConfig read = readBack(NetworkResources.agentConfig(network(Transport.VXVDE_UNICAST), 4101, null,
+        List.of(), List.of("192.168.50.13", "192.168.50.11", "192.168.50.12")));
+    assertThat(read.uplink()).as("node-dependent: not written").isNull();
+    assertThat(read.peers()).containsExactly("192.168.50.11", "192.168.50.12", "192.168.50.13");
+    assertThat(read.uplinkDescription().toVnl("192.168.50.12", null))
+        .isEqualTo("vxvde:///port=24789/vni=4101/bind=192.168.50.12/peers=192.168.50.11,192.168.50.13");
+  }
+}
