@@ -8,7 +8,16 @@ import io.kubevde.operator.link.VdeLinkReconciler;
 import io.kubevde.operator.network.VdeNetworkReconciler;
 import io.kubevde.operator.runtime.HealthServer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,6 +51,11 @@ public final class KubevdeOperator implements AutoCloseable {
    *     restarted and competes again); false for embedded use
    */
   public KubevdeOperator(KubernetesClient client, OperatorConfig cfg, boolean exitOnLostLease) {
+    // JVM and process meters (jvm_*, process_*) beside JOSDK's own
+    for (MeterBinder b : List.of(new JvmMemoryMetrics(), new JvmGcMetrics(), new JvmThreadMetrics(),
+        new ClassLoaderMetrics(), new ProcessorMetrics(), new UptimeMetrics(), new FileDescriptorMetrics())) {
+      b.bindTo(registry);
+    }
     this.operator = new Operator(o -> {
       o.withKubernetesClient(client).withCloseClientOnStop(false)
           .withMetrics(MicrometerMetrics.withoutPerResourceMetrics(registry))

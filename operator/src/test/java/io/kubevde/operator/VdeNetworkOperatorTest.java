@@ -423,7 +423,8 @@ class VdeNetworkOperatorTest {
         HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
     String metrics = http.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).build(),
         HttpResponse.BodyHandlers.ofString()).body();
-    assertThat(metrics).contains("kubevde_operator_allocations_total").contains("operator_sdk_");
+    assertThat(metrics).contains("kubevde_operator_allocations_total").contains("operator_sdk_")
+        .contains("jvm_memory_used_bytes").contains("process_cpu_usage").contains("process_files_open_files");
   }
 
   @Test

@@ -12,6 +12,14 @@ import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -29,7 +37,9 @@ import java.util.Map;
  * <li>{@code vde_link_up} {@code {namespace, link, path, node}} (0/1);</li>
  * <li>{@code vde_cni_requests_total{command, result}}, {@code vde_cni_request_duration_seconds} (histogram,
  *     {@code command});</li>
- * <li>{@code vde_build_info{version}} = 1.</li>
+ * <li>{@code vde_build_info{version}} = 1;</li>
+ * <li>the JVM and process meters of Micrometer's binders ({@code jvm_memory_*}, {@code jvm_gc_*}, {@code jvm_threads_*},
+ *     {@code process_cpu_usage}, {@code process_files_open_files}, {@code process_uptime_seconds}, …).</li>
  * </ul>
  * Per-network meters are registered when a network appears and removed when it goes ({@link #sync}). A port kind's
  * counters sum the live ports plus the totals of ports that left, so they never go down while the network runs.
@@ -57,6 +67,11 @@ public final class AgentMetrics {
         this.dataPlane = dataPlane;
         this.links = links;
         Gauge.builder("vde.build.info", () -> 1).tags("version", version).description("agent build").register(registry);
+        // JVM and process: memory, GC, threads, classes, CPU, uptime, open file descriptors (jvm_*, process_*)
+        for (MeterBinder b : List.of(new JvmMemoryMetrics(), new JvmGcMetrics(), new JvmThreadMetrics(),
+                new ClassLoaderMetrics(), new ProcessorMetrics(), new UptimeMetrics(), new FileDescriptorMetrics())) {
+            b.bindTo(registry);
+        }
     }
 
     /** The registry. */

@@ -119,7 +119,8 @@ class DataPlaneTest {
             assertThat(cni(agent, "ADD", "mb", b).exitCode()).isZero();
             assertThat(ping(a, addressOf(b), 5)).isTrue();
             String m = get(mp, "/metrics");
-            assertThat(m).startsWith("200");
+            assertThat(m).startsWith("200").contains("jvm_memory_used_bytes").contains("jvm_threads_live_threads")
+                    .contains("process_files_open_files");
             String pod = "{network=\"default/dp\",node=\"n1\",port_kind=\"pod\"}";
             assertThat(metric(m, "vde_port_receive_packets_total" + pod)).as(m).isGreaterThanOrEqualTo(10);
             assertThat(metric(m, "vde_port_transmit_packets_total" + pod)).isGreaterThanOrEqualTo(10);
