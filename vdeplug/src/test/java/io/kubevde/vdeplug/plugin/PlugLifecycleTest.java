@@ -1,5 +1,6 @@
 package io.kubevde.vdeplug.plugin;
 
+import io.kubevde.vdeplug.testing.InNetns;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -260,23 +261,6 @@ class PlugLifecycleTest {
 
     /** Runs {@code task} on a fresh thread inside network namespace {@code ns} (sockets and taps it opens stay there). */
     private static <T> T inNetns(String ns, Callable<T> task) throws Exception {
-        AtomicReference<T> result = new AtomicReference<>();
-        AtomicReference<Exception> error = new AtomicReference<>();
-        Thread t = Thread.ofPlatform().name("in-" + ns).start(() -> {
-            int fd = LibC.INSTANCE.open("/var/run/netns/" + ns, 0);
-            try {
-                if (fd < 0 || LibC.INSTANCE.setns(fd, LibC.CLONE_NEWNET) < 0) {
-                    throw new IllegalStateException("setns " + ns + ": " + LibC.message(LibC.errno()));
-                }
-                result.set(task.call());
-            } catch (Exception e) {
-                error.set(e);
-            } finally {
-                if (fd >= 0) LibC.INSTANCE.close(fd);
-            }
-        });
-        t.join();
-        if (error.get() != null) throw error.get();
-        return result.get();
+        return InNetns.call(ns, task);
     }
 }

@@ -1,5 +1,6 @@
 package io.kubevde.vdeplug.plugin.tap;
 
+import io.kubevde.vdeplug.testing.InNetns;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -1,14 +1,20 @@
-package io.kubevde.vdeplug.plugin.tap;
+package io.kubevde.vdeplug.testing;
 
 import io.kubevde.vdeplug.ffi.LibC;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicReference;
 
 /** Runs a task on a fresh thread that has entered network namespace {@code /var/run/netns/NAME} (setns). */
-final class InNetns {
+public final class InNetns {
     private InNetns() {}
 
-    static <T> T call(String netns, Callable<T> task) throws Exception {
+    /**
+     * @param netns name under /var/run/netns
+     * @param task what to run there (sockets and taps it opens stay in that namespace)
+     * @return the task's result
+     * @throws Exception what the task threw, or IllegalStateException when setns fails
+     */
+    public static <T> T call(String netns, Callable<T> task) throws Exception {
         AtomicReference<T> result = new AtomicReference<>();
         AtomicReference<Exception> error = new AtomicReference<>();
         Thread t = Thread.ofPlatform().name("in-" + netns).start(() -> {
