@@ -7,7 +7,8 @@ forge HOST PORT VNI COUNT PPS DSTMAC SRCMAC DSTIP
         to HOST:PORT at PPS datagrams/s; each carries an Ethernet frame DSTMAC <- SRCMAC, IPv4 10.250.0.66 -> DSTIP,
         UDP 40000 -> 9 (discard), 18 payload bytes. Prints "sent N".
 replay PCAP DSTIP DSTPORT PPS
-        reads a tcpdump -w capture (link type Ethernet), takes every IPv4/UDP packet to DSTIP:DSTPORT and sends it
+        reads a tcpdump -w capture (link type Ethernet), takes every IPv4/UDP packet to DSTIP:DSTPORT (DSTPORT 0: any
+        port) and sends it
         again unchanged but for the UDP checksum (set to 0 = none, so a capture's unfinished offload checksum does
         not matter) through a raw socket with IP_HDRINCL: the source address and port stay the captured sender's
         (spoofed). Prints "replayed N".
@@ -107,7 +108,8 @@ def replay(path, dstip, dstport, pps):
             continue
         ip = bytearray(frame[14:])
         ihl = (ip[0] & 0x0F) * 4
-        if ip[9] != 17 or bytes(ip[16:20]) != dst or struct.unpack_from("!H", ip, ihl + 2)[0] != int(dstport):
+        if ip[9] != 17 or bytes(ip[16:20]) != dst or (
+                int(dstport) and struct.unpack_from("!H", ip, ihl + 2)[0] != int(dstport)):
             continue
         total = struct.unpack_from("!H", ip, 2)[0]
         if total > len(ip):
@@ -182,7 +184,7 @@ def console(path, cmd):
     for line in data:
         print(line)
     for line in status:
-        if not line.startswith("0000"):
+        if not line.startswith(("0000", "1000")):
             print(line, file=sys.stderr)
 
 
