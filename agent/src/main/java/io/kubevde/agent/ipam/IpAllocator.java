@@ -45,6 +45,8 @@ import java.util.function.Predicate;
 public final class IpAllocator {
     /** The cursor file name (host-local's, range 0). */
     public static final String CURSOR = "last_reserved_ip.0";
+    /** Temp file names carry the pid: two agents on one state directory never share a temp file. */
+    private static final String TMP_TAG = ProcessHandle.current().pid() + "-";
 
     private final Path root;
     private final Map<String, Object> locks = new HashMap<>();
@@ -65,6 +67,11 @@ public final class IpAllocator {
         Path d = root.resolve(AttachmentKey.encode(pool));
         Files.createDirectories(d);
         return d;
+    }
+
+    /** The pool's directory without creating it (readers: a pool never used has no reservations). */
+    private Path existing(String pool) {
+        return root.resolve(AttachmentKey.encode(pool));
     }
 
     /**
@@ -139,7 +146,7 @@ public final class IpAllocator {
     }
 
     private static void writeCursor(Path d, String text) throws IOException {
-        Path tmp = d.resolve(".cursor.tmp" + Thread.currentThread().threadId());
+        Path tmp = d.resolve(".cursor.tmp" + TMP_TAG + Thread.currentThread().threadId());
         writeSynced(tmp, text);
         Files.move(tmp, d.resolve(CURSOR), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         syncDir(d);
@@ -165,7 +172,7 @@ public final class IpAllocator {
     private static boolean reserve(Path d, BigInteger ip, boolean v6, AttachmentKey key) throws IOException {
         Path f = d.resolve(Cidr.format(ip, v6));
         String owner = owner(key);
-        Path tmp = d.resolve(".res.tmp" + Thread.currentThread().threadId());
+        Path tmp = d.resolve(".res.tmp" + TMP_TAG + Thread.currentThread().threadId());
         writeSynced(tmp, owner);
         try {
             Files.createLink(f, tmp); // atomic create-if-absent, never half-written
@@ -215,8 +222,9 @@ public final class IpAllocator {
     public int release(String pool, AttachmentKey.Id id) {
         synchronized (lock(pool)) {
             int n = 0;
+            Path d = existing(pool);
+            if (!Files.isDirectory(d)) return 0;
             try {
-                Path d = dir(pool);
                 try (DirectoryStream<Path> ds = Files.newDirectoryStream(d)) {
                     for (Path f : ds) {
                         if (isReservation(f) && id.equals(ownerOf(read(f))) && Files.deleteIfExists(f)) n++;
@@ -239,8 +247,9 @@ public final class IpAllocator {
     public List<String> reclaim(String pool, Predicate<AttachmentKey.Id> live) {
         synchronized (lock(pool)) {
             List<String> freed = new ArrayList<>();
+            Path d = existing(pool);
+            if (!Files.isDirectory(d)) return freed;
             try {
-                Path d = dir(pool);
                 try (DirectoryStream<Path> ds = Files.newDirectoryStream(d)) {
                     for (Path f : ds) {
                         if (!isReservation(f)) continue;
@@ -272,7 +281,8 @@ public final class IpAllocator {
     public Set<String> reserved(String pool) {
         synchronized (lock(pool)) {
             Set<String> out = new HashSet<>();
-            try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir(pool))) {
+            if (!Files.isDirectory(existing(pool))) return out;
+            try (DirectoryStream<Path> ds = Files.newDirectoryStream(existing(pool))) {
                 for (Path f : ds) if (isReservation(f)) out.add(f.getFileName().toString());
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
@@ -285,7 +295,8 @@ public final class IpAllocator {
     public Set<AttachmentKey.Id> owners(String pool) {
         synchronized (lock(pool)) {
             Set<AttachmentKey.Id> out = new HashSet<>();
-            try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir(pool))) {
+            if (!Files.isDirectory(existing(pool))) return out;
+            try (DirectoryStream<Path> ds = Files.newDirectoryStream(existing(pool))) {
                 for (Path f : ds) {
                     AttachmentKey.Id id = isReservation(f) ? ownerOf(read(f)) : null;
                     if (id != null) out.add(id);
