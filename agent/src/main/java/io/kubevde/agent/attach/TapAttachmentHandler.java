@@ -26,7 +26,8 @@ import java.util.Set;
 /**
  * The netns/tap part of an attachment (architecture.md §6 "ADD"), done with iproute2 ({@link IpTool}):
  * <ol>
- * <li>reserve addresses ({@link IpAllocator}) and write the record in state {@code creating};</li>
+ * <li>reserve addresses ({@link IpAllocator}, the pool of the VdeNetwork; or the IPAM plugin named by another
+ *     {@code ipam.type}, {@link IpamDelegate}) and write the record in state {@code creating};</li>
  * <li>pod netns, one {@code nsenter --net=CNI_NETNS ip -batch}: create a <b>persistent</b> tap named CNI_IFNAME, set
  *     MAC, MTU and the {@link TapAlias} alias, addresses (IPv6 with {@code nodad}), link up, routes;</li>
  * <li>record in state {@code ready} with the CNI result ({@code interfaces[0].sandbox} = CNI_NETNS).</li>
