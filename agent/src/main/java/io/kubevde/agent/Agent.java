@@ -58,6 +58,7 @@ public final class Agent implements AutoCloseable {
     private LinkEvents linkEvents;
     private HttpEndpoints http;
     private ScheduledExecutorService heartbeat;
+    private ScheduledExecutorService reconciler;
     private volatile boolean closed;
 
     /** Builds the agent (nothing runs until {@link #start}). */
@@ -68,9 +69,14 @@ public final class Agent implements AutoCloseable {
         this.links = new LinkManager(dataPlane);
         TapAttachmentHandler taps = new TapAttachmentHandler(store, new IpAllocator(cfg.stateDir().resolve("ipam")),
                 new IpTool(30_000), cfg.underlayMtu() - 50);
-        this.handler = new SwitchingAttachmentHandler(taps, store, dataPlane, cfg.nodeName());
+        this.handler = new SwitchingAttachmentHandler(taps, store, dataPlane, cfg.nodeName(),
+                cfg.kubernetes() ? cfg.networkWaitMs() : -1);
         this.chained = new ChainedAttachmentHandler(handler, store, null);
         this.metrics = new AgentMetrics(cfg.nodeName(), AgentVersion.VERSION, dataPlane, links);
+        io.micrometer.core.instrument.Gauge.builder("vde.attachments.unattached", handler, h -> h.unattached().size())
+                .tags("node", cfg.nodeName())
+                .description("attachments whose tap could not be (re-)attached to its switch; retried with backoff")
+                .register(metrics.registry());
         this.server = new CniServer(cfg.cniSocket(), new MeteredHandler(chained, metrics));
     }
 
@@ -133,6 +139,30 @@ public final class Agent implements AutoCloseable {
         }
         heartbeat = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("agent-heartbeat").factory());
         heartbeat.scheduleWithFixedDelay(this::beat, 0, cfg.heartbeatMs(), TimeUnit.MILLISECONDS);
+        reconciler = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("agent-reconcile").factory());
+        reconciler.scheduleWithFixedDelay(this::reconcileNow, cfg.reconcileMs(), cfg.reconcileMs(), TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * One clean-up pass now (also every {@link AgentConfig#reconcileMs}): records whose netns is proven gone,
+     * orphaned address reservations, re-attach retries ({@link SwitchingAttachmentHandler#reconcile}).
+     *
+     * @return {removed, reattached}
+     */
+    public int[] reconcileNow() {
+        try {
+            int[] r = handler.reconcile();
+            if (r[0] > 0 || r[1] > 0) LOG.info("reconcile: removed " + r[0] + " attachment(s), re-attached " + r[1]);
+            return r;
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "reconcile failed", e);
+            return new int[] {0, 0};
+        }
+    }
+
+    /** The attachment handler (its {@code unattached()} is the hook for a VdeNode condition). */
+    public SwitchingAttachmentHandler attachments() {
+        return handler;
     }
 
     private void beat() {
@@ -199,6 +229,7 @@ public final class Agent implements AutoCloseable {
     public void close() {
         closed = true;
         if (heartbeat != null) heartbeat.shutdownNow();
+        if (reconciler != null) reconciler.shutdownNow();
         if (http != null) http.close();
         try {
             server.close();

@@ -18,10 +18,26 @@ import java.nio.file.Path;
  * @param heartbeatMs     VdeNode status period (ms)
  * @param healthPort      /healthz and /readyz port (0 = ephemeral, -1 = off)
  * @param metricsPort     /metrics port (0 = ephemeral, -1 = off)
+ * @param networkWaitMs   with Kubernetes: how long an ADD for a network without operator configuration (and no IPAM
+ *                        of its own) waits for it before answering CNI error 11 (ms)
+ * @param reconcileMs     period of the clean-up pass: records of netns proven gone, orphaned address reservations,
+ *                        re-attach retries (ms)
  */
 public record AgentConfig(Path cniSocket, Path stateDir, Path runDir, int underlayMtu, String nodeName,
                           String nodeAddress, String uplinkInterface, boolean kubernetes, Path kubeconfig,
-                          String configNamespace, long heartbeatMs, int healthPort, int metricsPort) {
+                          String configNamespace, long heartbeatMs, int healthPort, int metricsPort,
+                          long networkWaitMs, long reconcileMs) {
+
+    /** Default {@link #networkWaitMs}: 5 s. */
+    public static final long DEFAULT_NETWORK_WAIT_MS = 5_000;
+
+    /** A config with the default network wait (5 s) and reconcile period (60 s). */
+    public AgentConfig(Path cniSocket, Path stateDir, Path runDir, int underlayMtu, String nodeName, String nodeAddress,
+            String uplinkInterface, boolean kubernetes, Path kubeconfig, String configNamespace, long heartbeatMs,
+            int healthPort, int metricsPort) {
+        this(cniSocket, stateDir, runDir, underlayMtu, nodeName, nodeAddress, uplinkInterface, kubernetes, kubeconfig,
+                configNamespace, heartbeatMs, healthPort, metricsPort, DEFAULT_NETWORK_WAIT_MS, 60_000);
+    }
 
     /** A stand-alone agent (no Kubernetes, no HTTP) with everything under {@code dir} (tests). */
     public static AgentConfig standalone(Path dir, String nodeName) {
@@ -32,12 +48,18 @@ public record AgentConfig(Path cniSocket, Path stateDir, Path runDir, int underl
     /** A copy with Kubernetes on, using {@code kubeconfig} and ConfigMaps from {@code namespace}. */
     public AgentConfig withKubernetes(Path kubeconfig, String namespace, long heartbeatMs) {
         return new AgentConfig(cniSocket, stateDir, runDir, underlayMtu, nodeName, nodeAddress, uplinkInterface, true,
-                kubeconfig, namespace, heartbeatMs, healthPort, metricsPort);
+                kubeconfig, namespace, heartbeatMs, healthPort, metricsPort, networkWaitMs, reconcileMs);
     }
 
     /** A copy with the HTTP ports set. */
     public AgentConfig withPorts(int health, int metrics) {
         return new AgentConfig(cniSocket, stateDir, runDir, underlayMtu, nodeName, nodeAddress, uplinkInterface,
-                kubernetes, kubeconfig, configNamespace, heartbeatMs, health, metrics);
+                kubernetes, kubeconfig, configNamespace, heartbeatMs, health, metrics, networkWaitMs, reconcileMs);
+    }
+
+    /** A copy with the network wait set (ms). */
+    public AgentConfig withNetworkWait(long ms) {
+        return new AgentConfig(cniSocket, stateDir, runDir, underlayMtu, nodeName, nodeAddress, uplinkInterface,
+                kubernetes, kubeconfig, configNamespace, heartbeatMs, healthPort, metricsPort, ms, reconcileMs);
     }
 }

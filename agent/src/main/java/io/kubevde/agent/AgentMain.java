@@ -51,6 +51,12 @@ public final class AgentMain implements Callable<Integer> {
     @Option(names = "--heartbeat-seconds", description = "VdeNode status period in seconds (default: ${DEFAULT-VALUE})")
     int heartbeatSeconds = 10;
 
+    @Option(names = "--network-wait-ms", description = "how long an ADD waits for the operator's configuration of its network before answering 11, try again (default: ${DEFAULT-VALUE})")
+    long networkWaitMs = AgentConfig.DEFAULT_NETWORK_WAIT_MS;
+
+    @Option(names = "--reconcile-seconds", description = "period of the attachment/address clean-up and re-attach retries (default: ${DEFAULT-VALUE})")
+    int reconcileSeconds = 60;
+
     @Option(names = "--health-port", description = "port of /healthz and /readyz, -1 = off (default: ${DEFAULT-VALUE})")
     int healthPort = 8081;
 
@@ -66,7 +72,8 @@ public final class AgentMain implements Callable<Integer> {
         String node = nodeName == null || nodeName.isBlank() ? java.net.InetAddress.getLocalHost().getHostName() : nodeName;
         return new AgentConfig(cniSocket, stateDir, runDir, underlayMtu, node,
                 nodeAddress == null || nodeAddress.isBlank() ? null : nodeAddress, uplinkInterface, !standalone,
-                kubeconfig, configNamespace, heartbeatSeconds * 1000L, healthPort, metricsPort);
+                kubeconfig, configNamespace, heartbeatSeconds * 1000L, healthPort, metricsPort, networkWaitMs,
+                reconcileSeconds * 1000L);
     }
 
     @Override

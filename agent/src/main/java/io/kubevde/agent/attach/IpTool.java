@@ -1,16 +1,13 @@
 package io.kubevde.agent.attach;
 
-import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Runs iproute2 ({@code ip}) for the agent's link work: a batch of commands in the host netns
  * ({@code ip -batch -}) or inside a pod netns given by path ({@code ip -n NAME} for /var/run/netns/NAME, else
  * {@code nsenter --net=<path> ip}; {@code ip -n} only takes names). One process per batch: an ADD is one exec.
+ * Every command runs through {@link Subprocess}: its timeout fires (output goes to a file, not a pipe).
  */
 public final class IpTool {
     /** The outcome of a command: exit code and merged stdout+stderr. */
@@ -26,6 +23,11 @@ public final class IpTool {
     /** @param timeoutMs how long one command may take (ms) before it is killed */
     public IpTool(long timeoutMs) {
         this.timeoutMs = timeoutMs;
+    }
+
+    /** How long one command may take (ms). */
+    public long timeoutMs() {
+        return timeoutMs;
     }
 
     /** Runs {@code ip -batch -} in the host netns with {@code lines} on stdin (stops at the first failing line). */
@@ -69,26 +71,7 @@ public final class IpTool {
     }
 
     private Result run(List<String> cmd, String stdin) {
-        try {
-            ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-            if (stdin == null) pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-            Process p = pb.start();
-            if (stdin != null) {
-                try (OutputStream o = p.getOutputStream()) {
-                    o.write(stdin.getBytes(StandardCharsets.UTF_8));
-                }
-            }
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!p.waitFor(timeoutMs, TimeUnit.MILLISECONDS)) {
-                p.destroyForcibly();
-                return new Result(-1, "timed out after " + timeoutMs + " ms: " + String.join(" ", cmd));
-            }
-            return new Result(p.exitValue(), out);
-        } catch (IOException e) {
-            return new Result(-1, "cannot run " + String.join(" ", cmd) + ": " + e.getMessage());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return new Result(-1, "interrupted: " + String.join(" ", cmd));
-        }
+        Subprocess.Result r = Subprocess.run(cmd, java.util.Map.of(), stdin, timeoutMs, true);
+        return new Result(r.exit(), r.stdout());
     }
 }

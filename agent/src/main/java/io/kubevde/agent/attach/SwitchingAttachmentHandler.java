@@ -26,6 +26,11 @@ public final class SwitchingAttachmentHandler implements AttachmentHandler {
     private final AttachmentStore store;
     private final DataPlane dataPlane;
     private final String nodeName;
+    private final long networkWaitMs;
+    private final Map<AttachmentKey, Retry> retries = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** A re-attach that failed: when to try next and why it failed. */
+    private record Retry(int attempts, long nextAtMs, String error) {}
 
     /**
      * @param taps      the netns/tap part
@@ -35,6 +40,17 @@ public final class SwitchingAttachmentHandler implements AttachmentHandler {
      */
     public SwitchingAttachmentHandler(TapAttachmentHandler taps, AttachmentStore store, DataPlane dataPlane,
             String nodeName) {
+        this(taps, store, dataPlane, nodeName, -1);
+    }
+
+    /**
+     * @param networkWaitMs how long an ADD whose config brings no IPAM of its own waits for the operator's
+     *                      configuration of its network before answering 11 (try again later); negative = never wait
+     *                      (stand-alone: a local switch on demand)
+     */
+    public SwitchingAttachmentHandler(TapAttachmentHandler taps, AttachmentStore store, DataPlane dataPlane,
+            String nodeName, long networkWaitMs) {
+        this.networkWaitMs = networkWaitMs;
         this.taps = taps;
         this.store = store;
         this.dataPlane = dataPlane;
@@ -47,10 +63,7 @@ public final class SwitchingAttachmentHandler implements AttachmentHandler {
                 .map(NetworkSwitch::config).orElse(null);
         if (net == null) return conf;
         IpamConfig ipam = IpamConfig.forNode(net, nodeName);
-        if (ipam != null && conf.ipam() != null) {
-            ipam = new IpamConfig(ipam.subnet(), ipam.rangeStart(), ipam.rangeEnd(), ipam.gateway(), ipam.exclude(),
-                    conf.ipam().routes());
-        }
+        if (ipam != null && conf.ipam() != null) ipam = ipam.withRoutes(conf.ipam().routes());
         Integer mtu = conf.mtu() != null ? conf.mtu() : net.mtu() != null && net.mtu() > 0 ? net.mtu() : null;
         String mac = conf.mac();
         if (mac == null && net.macPrefix() != null && net.macPrefix().matches("(?i)[0-9a-f][26ae](:[0-9a-f]{2}){2}")) {
@@ -58,14 +71,41 @@ public final class SwitchingAttachmentHandler implements AttachmentHandler {
             java.util.concurrent.ThreadLocalRandom.current().nextBytes(b);
             mac = (net.macPrefix() + ":" + java.util.HexFormat.ofDelimiter(":").formatHex(b)).toLowerCase(java.util.Locale.ROOT);
         }
+        // the operator's IPAM wins: no delegation to the config's ipam.type then
         return new NetConf(conf.cniVersion(), conf.name(), conf.network(), mtu, mac, conf.ips(),
                 ipam != null ? ipam : conf.ipam(), conf.dns(), conf.prevResult(), conf.validAttachments(),
-                conf.networkGiven());
+                conf.networkGiven(), ipam != null ? null : conf.raw());
+    }
+
+    /**
+     * Waits (bounded by {@code networkWaitMs}) for the operator's configuration of the request's network when the
+     * config brings no IPAM of its own (a Multus NAD, a chained annotation entry): without it the pod would get no
+     * address and a switch without uplink.
+     *
+     * @throws CniError.Failure 11 (try again later) when it does not come in time
+     */
+    private void awaitNetwork(NetConf conf) {
+        if (networkWaitMs < 0 || conf.ipam() != null || conf.delegatedIpam() != null) return;
+        long deadline = System.nanoTime() + networkWaitMs * 1_000_000;
+        while (dataPlane.network(conf.network()).filter(NetworkSwitch::fromOperator).isEmpty()) {
+            if (System.nanoTime() >= deadline) {
+                throw new CniError.Failure(CniError.TRY_AGAIN_LATER, "network " + conf.network()
+                        + " is not configured on this node yet (no operator configuration after " + networkWaitMs + " ms)");
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new CniError.Failure(CniError.TRY_AGAIN_LATER, "interrupted waiting for network " + conf.network());
+            }
+        }
     }
 
     @Override
     public Map<String, Object> add(AttachRequest req) {
-        AttachRequest eff = new AttachRequest(effective(req.conf()), req.containerId(), req.netns(), req.ifName(), req.args());
+        awaitNetwork(req.conf());
+        AttachRequest eff = new AttachRequest(effective(req.conf()), req.containerId(), req.netns(), req.ifName(), req.args(),
+                req.cniPath());
         Map<String, Object> result = taps.add(eff);
         AttachmentRecord rec = store.read(eff.key());
         try {
@@ -113,13 +153,83 @@ public final class SwitchingAttachmentHandler implements AttachmentHandler {
 
     /**
      * Start-up: drops stale records ({@link TapAttachmentHandler#reconcile}), then re-opens every remaining tap in
-     * its netns and re-attaches it to its switch.
+     * its netns and re-attaches it to its switch; failures are retried by {@link #reconcile}.
      *
      * @return {removed, reattached}
      */
     public int[] restore() {
         int removed = taps.reconcile();
-        int re = dataPlane.restore(store.list());
+        int before = dataPlane.attachments().size();
+        dataPlane.restore(store.list());
+        int re = dataPlane.attachments().size() - before;
+        noteUnattached(System.currentTimeMillis());
         return new int[] {removed, re};
+    }
+
+    /**
+     * The periodic pass (every minute in the agent, and after start-up): {@link TapAttachmentHandler#reconcile}
+     * (records whose netns is proven gone, half-made records, orphaned reservations), detaching the records it
+     * removed; then every ready record that is not attached (a re-attach that failed) is retried with exponential
+     * backoff (1 s doubling to 5 min), each failure logged naming the pod.
+     *
+     * @return {removed, reattached}
+     */
+    public int[] reconcile() {
+        Set<AttachmentKey> before = new HashSet<>();
+        for (AttachmentRecord r : store.list()) before.add(r.key());
+        int removed = taps.reconcile();
+        for (AttachmentKey k : before) {
+            if (store.read(k) == null) {
+                dataPlane.detach(k);
+                retries.remove(k);
+            }
+        }
+        long now = System.currentTimeMillis();
+        Set<AttachmentKey> attached = new HashSet<>();
+        dataPlane.attachments().forEach(r -> attached.add(r.key()));
+        int re = 0;
+        for (AttachmentRecord rec : store.list()) {
+            if (!"ready".equals(rec.state()) || attached.contains(rec.key())) continue;
+            Retry r = retries.get(rec.key());
+            if (r != null && r.nextAtMs() > now) continue;
+            try {
+                dataPlane.attach(rec);
+                retries.remove(rec.key());
+                re++;
+                System.err.println("kubevde-agent: re-attached " + rec.key() + " (pod " + TapAttachmentHandler.podName(rec) + ")");
+            } catch (IOException | RuntimeException e) {
+                fail(rec, r, now, String.valueOf(e.getMessage()));
+            }
+        }
+        retries.keySet().removeIf(k -> store.read(k) == null);
+        return new int[] {removed, re};
+    }
+
+    private void noteUnattached(long now) {
+        Set<AttachmentKey> attached = new HashSet<>();
+        dataPlane.attachments().forEach(r -> attached.add(r.key()));
+        for (AttachmentRecord rec : store.list()) {
+            if ("ready".equals(rec.state()) && !attached.contains(rec.key()) && !retries.containsKey(rec.key())) {
+                fail(rec, null, now, "re-attach at start-up failed");
+            }
+        }
+    }
+
+    private void fail(AttachmentRecord rec, Retry prev, long now, String error) {
+        int n = prev == null ? 1 : prev.attempts() + 1;
+        long delay = Math.min(300_000L, 1000L << Math.min(n - 1, 20));
+        retries.put(rec.key(), new Retry(n, now + delay, error));
+        System.err.println("kubevde-agent: cannot attach " + rec.key() + " of pod " + TapAttachmentHandler.podName(rec)
+                + " in " + rec.netns() + " (attempt " + n + ", next in " + delay / 1000 + " s): " + error);
+    }
+
+    /**
+     * The attachments whose tap is not on its switch (a re-attach failed and is being retried), with the last error:
+     * for the {@code vde_attachments_unattached} metric and a VdeNode condition.
+     */
+    public Map<AttachmentKey, String> unattached() {
+        Map<AttachmentKey, String> out = new java.util.LinkedHashMap<>();
+        retries.forEach((k, r) -> out.put(k, r.error()));
+        return out;
     }
 }

@@ -26,7 +26,8 @@ import java.util.Set;
 /**
  * The netns/tap part of an attachment (architecture.md §6 "ADD"), done with iproute2 ({@link IpTool}):
  * <ol>
- * <li>reserve addresses ({@link IpAllocator}) and write the record in state {@code creating};</li>
+ * <li>reserve addresses ({@link IpAllocator}, the pool of the VdeNetwork; or the IPAM plugin named by another
+ *     {@code ipam.type}, {@link IpamDelegate}) and write the record in state {@code creating};</li>
  * <li>pod netns, one {@code nsenter --net=CNI_NETNS ip -batch}: create a <b>persistent</b> tap named CNI_IFNAME, set
  *     MAC, MTU and the {@link TapAlias} alias, addresses (IPv6 with {@code nodad}), link up, routes;</li>
  * <li>record in state {@code ready} with the CNI result ({@code interfaces[0].sandbox} = CNI_NETNS).</li>
@@ -47,7 +48,17 @@ public final class TapAttachmentHandler implements AttachmentHandler {
     private final IpAllocator ipam;
     private final IpTool ip;
     private final int defaultMtu;
+    private final IpamDelegate delegate;
     private final Object[] stripes = new Object[64];
+
+    /** Record pod-map key: the delegated IPAM plugin ({@code ipam.type}) that gave the addresses. */
+    public static final String IPAM_PLUGIN = "KUBEVDE_IPAM_PLUGIN";
+    /** Record pod-map key: the network configuration given to the delegated IPAM plugin (JSON; DEL gets it again). */
+    public static final String IPAM_CONFIG = "KUBEVDE_IPAM_CONFIG";
+    /** Record pod-map key: CNI_PATH of the ADD (where the delegated IPAM plugin was found). */
+    public static final String IPAM_PATH = "KUBEVDE_IPAM_PATH";
+    /** Record pod-map key: the inode of the netns at ADD time (a path naming another netns later is not ours). */
+    public static final String NETNS_INODE = "KUBEVDE_NETNS_INODE";
 
     /**
      * @param store      attachment records
@@ -60,11 +71,17 @@ public final class TapAttachmentHandler implements AttachmentHandler {
         this.ipam = ipam;
         this.ip = ip;
         this.defaultMtu = defaultMtu;
+        this.delegate = new IpamDelegate(ip.timeoutMs());
         for (int i = 0; i < stripes.length; i++) stripes[i] = new Object();
     }
 
     private Object lock(AttachmentKey k) {
-        return stripes[Math.floorMod(k.hashCode(), stripes.length)];
+        return lock(k.id());
+    }
+
+    /** The stripe of a (container, ifname): also taken by orphan reclaim, which knows only that pair. */
+    private Object lock(AttachmentKey.Id id) {
+        return stripes[Math.floorMod(id.hashCode(), stripes.length)];
     }
 
     @Override
@@ -81,11 +98,40 @@ public final class TapAttachmentHandler implements AttachmentHandler {
             }
             String mac = conf.mac() != null ? conf.mac() : randomMac();
             int mtu = conf.mtu() != null ? conf.mtu() : defaultMtu;
-            List<Cidr> addrs = ipam.allocate(conf, key);
             Map<String, String> pod = new LinkedHashMap<>();
             for (String k : List.of("K8S_POD_NAMESPACE", "K8S_POD_NAME", "K8S_POD_UID",
                     ChainedAttachmentHandler.CHAINED_NETWORK, ChainedAttachmentHandler.CHAINED_IFNAME)) {
                 if (req.args().containsKey(k)) pod.put(k, req.args().get(k));
+            }
+            String ino = NetnsCheck.inode(req.netns());
+            if (ino != null) pod.put(NETNS_INODE, ino);
+            List<Cidr> addrs;
+            String plugin = conf.delegatedIpam();
+            if (plugin != null) {
+                Map<String, Object> res = delegate.run("ADD", plugin, req.cniPath(), conf.raw(), req);
+                pod.put(IPAM_PLUGIN, plugin);
+                pod.put(IPAM_CONFIG, Json.write(conf.raw()));
+                pod.put(IPAM_PATH, req.cniPath());
+                try {
+                    addrs = new ArrayList<>();
+                    Cidr gw = null;
+                    for (Object o : (List<?>) res.get("ips")) {
+                        Map<?, ?> m = (Map<?, ?>) o;
+                        addrs.add(Cidr.parse(String.valueOf(m.get("address"))));
+                        if (gw == null && m.get("gateway") != null) gw = Cidr.parse(String.valueOf(m.get("gateway")));
+                    }
+                    List<Map<String, Object>> routes = new ArrayList<>();
+                    if (res.get("routes") instanceof List<?> rl) {
+                        for (Object o : rl) routes.add(new LinkedHashMap<>((Map<String, Object>) o));
+                    }
+                    conf = conf.with(new IpamConfig(null, null, null, gw, List.of(), routes), conf.mtu(), conf.mac());
+                } catch (RuntimeException e) {
+                    delegateDelQuietly(plugin, req.cniPath(), req.conf().raw(), req);
+                    throw new CniError.Failure(new CniError(CniError.SETUP_FAILED, "IPAM plugin " + plugin
+                            + " returned an unreadable result", Json.write(res)));
+                }
+            } else {
+                addrs = ipam.allocate(conf, key);
             }
             AttachmentRecord rec = new AttachmentRecord(key, conf.network(), req.netns(), mac, mtu,
                     addrs.stream().map(Cidr::toString).toList(), pod, System.currentTimeMillis(), "creating", null);
@@ -105,12 +151,14 @@ public final class TapAttachmentHandler implements AttachmentHandler {
                 IpTool.Result r = ip.batchIn(req.netns(), lines);
                 if (!r.ok()) throw new CniError.Failure(new CniError(CniError.SETUP_FAILED, "cannot create tap " + dev
                         + " in " + req.netns(), r.output().strip()));
+                AttachRequest done = new AttachRequest(conf, req.containerId(), req.netns(), req.ifName(), req.args(), req.cniPath());
                 Map<String, Object> result = CniResults.inVersion(
-                        CniResults.chain(conf.prevResult(), ownResult(req, mac, mtu, addrs)), conf.cniVersion());
+                        CniResults.chain(conf.prevResult(), ownResult(done, mac, mtu, addrs)), conf.cniVersion());
                 store.write(rec.ready(result));
                 return result;
             } catch (IOException | RuntimeException e) {
-                undo(key, req.netns(), created ? TapAlias.of(AttachmentKey.encode(conf.name()), key.containerId()) : null);
+                undo(key, conf.network(), req.netns(), created ? TapAlias.of(AttachmentKey.encode(conf.name()), key.containerId()) : null);
+                if (plugin != null) delegateDelQuietly(plugin, req.cniPath(), req.conf().raw(), req);
                 if (e instanceof CniError.Failure f) throw f;
                 throw new CniError.Failure(new CniError(CniError.SETUP_FAILED, "ADD failed", String.valueOf(e)));
             }
@@ -118,12 +166,12 @@ public final class TapAttachmentHandler implements AttachmentHandler {
     }
 
     /** Undoes a failed ADD: deletes the tap only if it carries exactly {@code alias} (ours, not a clashing one). */
-    private void undo(AttachmentKey key, String netns, String alias) {
+    private void undo(AttachmentKey key, String pool, String netns, String alias) {
         if (alias != null) {
             IpTool.Result show = ip.in(netns, "-j", "-d", "link", "show", "dev", key.ifName());
             if (show.ok() && show.output().contains("\"ifalias\":\"" + alias + "\"")) ip.in(netns, "link", "del", "dev", key.ifName());
         }
-        ipam.release(key);
+        ipam.release(pool, key);
         try {
             store.delete(key);
         } catch (IOException ignored) {
@@ -181,8 +229,17 @@ public final class TapAttachmentHandler implements AttachmentHandler {
         synchronized (lock(key)) {
             AttachmentRecord rec = store.read(key);
             String netns = !req.netns().isEmpty() ? req.netns() : rec != null ? rec.netns() : "";
-            remove(key, netns, rec);
+            if (rec == null && req.conf().delegatedIpam() != null) {
+                // no record (ADD failed or never ran): the plugin may still hold an address for it
+                delegateDel(req.conf().delegatedIpam(), req.cniPath(), req.conf().raw(), req);
+            }
+            remove(key, rec != null ? rec.vdeNetwork() : req.conf().network(), netns, rec);
         }
+    }
+
+    /** Runs the delegated IPAM plugin's DEL; a failure is thrown (the runtime retries DEL). */
+    private void delegateDel(String plugin, String cniPath, Map<String, Object> config, AttachRequest req) {
+        delegate.run("DEL", plugin, cniPath, config, req);
     }
 
     /**
@@ -190,7 +247,7 @@ public final class TapAttachmentHandler implements AttachmentHandler {
      * ours (we created it under this name there) and is deleted directly, as the reference plugins do; otherwise only
      * if it carries the kubevde alias.
      */
-    private void remove(AttachmentKey key, String netns, AttachmentRecord rec) {
+    private void remove(AttachmentKey key, String pool, String netns, AttachmentRecord rec) {
         if (!netns.isEmpty() && Files.exists(Path.of(netns))) {
             if (rec != null && "ready".equals(rec.state()) && netns.equals(rec.netns())) {
                 ip.in(netns, "link", "del", "dev", key.ifName());
@@ -202,7 +259,12 @@ public final class TapAttachmentHandler implements AttachmentHandler {
                 && Files.exists(Path.of(rec.netns()))) {
             deleteTapIn(rec.netns(), key.ifName());
         }
-        ipam.release(key);
+        if (rec != null && rec.pod().get(IPAM_PLUGIN) != null) {
+            Map<String, Object> cfg = Json.parseObject(rec.pod().get(IPAM_CONFIG));
+            delegateDel(rec.pod().get(IPAM_PLUGIN), rec.pod().getOrDefault(IPAM_PATH, ""), cfg,
+                    new AttachRequest(null, key.containerId(), netns, key.ifName(), podArgs(rec)));
+        }
+        ipam.release(pool, key);
         try {
             store.delete(key);
         } catch (IOException e) {
@@ -276,36 +338,95 @@ public final class TapAttachmentHandler implements AttachmentHandler {
             if (!rec.key().network().equals(conf.name()) || valid.contains(rec.key().id())) continue;
             try {
                 synchronized (lock(rec.key())) {
-                    remove(rec.key(), rec.netns(), rec);
+                    remove(rec.key(), rec.vdeNetwork(), rec.netns(), rec);
                 }
             } catch (RuntimeException e) {
                 System.err.println("kubevde-agent: GC of " + rec.key() + " failed: " + e.getMessage());
             }
         }
-        for (AttachmentKey.Id id : ipam.owners(conf.name())) {
-            AttachmentKey key = new AttachmentKey(conf.name(), id.containerId(), id.ifName());
-            if (!valid.contains(id) && store.read(key) == null) ipam.release(key);
-        }
+        reclaimOrphans(conf.network(), valid::contains);
     }
 
     /**
-     * Start-up clean-up (architecture.md §6 "Restart"): drops records whose netns is gone, whose interface is gone,
-     * or that were left half-made ({@code creating}) by a crash, with their addresses and taps.
+     * Frees the reservations of {@code pool} that no attachment record of that VdeNetwork owns (a crash between
+     * allocation and record, an empty or garbled owner file), except owners {@code keep} accepts (GC's valid list).
+     * Each owner is checked under its attachment lock, so an ADD in flight is never robbed of its address.
+     *
+     * @return the freed addresses
+     */
+    public List<String> reclaimOrphans(String pool, java.util.function.Predicate<AttachmentKey.Id> keep) {
+        List<String> freed = new ArrayList<>(ipam.reclaim(pool, id -> true)); // empty / garbled owner files
+        for (AttachmentKey.Id id : ipam.owners(pool)) {
+            if (keep.test(id)) continue;
+            synchronized (lock(id)) {
+                boolean owned = store.list().stream().anyMatch(r -> r.key().id().equals(id) && pool.equals(r.vdeNetwork()));
+                if (!owned && ipam.release(pool, id) > 0) freed.add(id.containerId() + "/" + id.ifName());
+            }
+        }
+        return freed;
+    }
+
+    /**
+     * Start-up and periodic clean-up (architecture.md §6 "Restart"): drops the records whose netns is <b>proven</b>
+     * gone ({@link NetnsCheck}: ENOENT on the path, or the path now names another namespace), and records left
+     * half-made ({@code creating}: no ADD holds their lock, so a crash left them), with their addresses and taps;
+     * a netns that cannot be checked (timeout, permission, I/O error) keeps its record (logged, naming the pod).
+     * Then frees orphaned address reservations in every pool.
      *
      * @return how many records were removed
      */
     public int reconcile() {
         int removed = 0;
-        for (AttachmentRecord rec : store.list()) {
-            boolean netnsGone = rec.netns().isEmpty() || !Files.exists(Path.of(rec.netns()));
-            boolean stale = netnsGone || !"ready".equals(rec.state())
-                    || !ip.in(rec.netns(), "link", "show", "dev", rec.key().ifName()).ok();
-            if (!stale) continue;
-            synchronized (lock(rec.key())) {
-                remove(rec.key(), netnsGone ? "" : rec.netns(), rec);
+        for (AttachmentRecord seen : store.list()) {
+            try {
+                synchronized (lock(seen.key())) {
+                    AttachmentRecord rec = store.read(seen.key());
+                    if (rec == null) continue;
+                    NetnsCheck.State st = NetnsCheck.state(rec.netns(), rec.pod().get(NETNS_INODE));
+                    if (st == NetnsCheck.State.UNKNOWN) {
+                        System.err.println("kubevde-agent: cannot check netns " + rec.netns() + " of pod " + podName(rec)
+                                + " (" + rec.key() + "); attachment kept, retried later");
+                    }
+                    boolean drop = st == NetnsCheck.State.GONE || !"ready".equals(rec.state());
+                    if (!drop) continue;
+                    remove(rec.key(), rec.vdeNetwork(), st == NetnsCheck.State.PRESENT ? rec.netns() : "", rec);
+                    removed++;
+                }
+            } catch (RuntimeException e) {
+                System.err.println("kubevde-agent: clean-up of " + seen.key() + " (pod " + podName(seen) + ") failed: " + e.getMessage());
             }
-            removed++;
+        }
+        for (String pool : ipam.pools()) {
+            try {
+                List<String> freed = reclaimOrphans(pool, id -> false);
+                if (!freed.isEmpty()) System.err.println("kubevde-agent: freed orphaned reservations in " + pool + ": " + freed);
+            } catch (RuntimeException e) {
+                System.err.println("kubevde-agent: reclaim in " + pool + " failed: " + e.getMessage());
+            }
         }
         return removed;
+    }
+
+    /** {@code ns/name} of the record's pod, or its container id when it came without pod coordinates. */
+    static String podName(AttachmentRecord r) {
+        String n = r.pod().get("K8S_POD_NAME");
+        return n == null ? "container " + r.key().containerId() : r.pod().getOrDefault("K8S_POD_NAMESPACE", "") + "/" + n;
+    }
+
+    private static Map<String, String> podArgs(AttachmentRecord rec) {
+        Map<String, String> a = new LinkedHashMap<>();
+        rec.pod().forEach((k, v) -> {
+            if (k.startsWith("K8S_")) a.put(k, v);
+        });
+        return a;
+    }
+
+    private void delegateDelQuietly(String plugin, String cniPath, Map<String, Object> config, AttachRequest req) {
+        try {
+            delegateDel(plugin, cniPath, config, req);
+        } catch (RuntimeException e) {
+            System.err.println("kubevde-agent: IPAM plugin " + plugin + " DEL for " + req.containerId() + "/" + req.ifName()
+                    + " failed: " + e.getMessage());
+        }
     }
 }

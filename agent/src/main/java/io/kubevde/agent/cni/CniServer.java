@@ -148,7 +148,7 @@ public final class CniServer implements AutoCloseable {
             CniValidation.require(req.command(), req.containerId(), req.netns(), req.ifName(),
                     req.command() == CniCommand.GC ? "-" : req.path());
             NetConf conf = NetConf.parse(cfg);
-            AttachRequest ar = new AttachRequest(conf, req.containerId(), req.netns(), req.ifName(), req.args());
+            AttachRequest ar = new AttachRequest(conf, req.containerId(), req.netns(), req.ifName(), req.args(), req.path());
             return switch (req.command()) {
                 case ADD -> Json.write(handler.add(ar));
                 case DEL -> {

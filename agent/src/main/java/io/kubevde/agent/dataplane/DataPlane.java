@@ -146,12 +146,23 @@ public final class DataPlane implements AutoCloseable {
         }
     }
 
-    /** Removes the attachment's port (closing our tap fd); no-op when it has none. */
+    /**
+     * Removes the attachment's port (closing our tap fd); no-op when it has none. A switch made on demand (no
+     * operator config) is pruned when this leaves it unused: no port at all (pods, links, vde:// clients) and no
+     * attachment of its network.
+     */
     public synchronized void detach(AttachmentKey key) {
         AttachmentRecord rec = attached.remove(key);
         if (rec == null) return;
         NetworkSwitch sw = switches.get(rec.vdeNetwork());
-        if (sw != null) sw.detach(key);
+        if (sw == null) return;
+        sw.detach(key);
+        boolean unused = !sw.fromOperator() && sw.node().ports().isEmpty()
+                && attached.values().stream().noneMatch(r -> r.vdeNetwork().equals(rec.vdeNetwork()));
+        if (unused) {
+            LOG.info("network " + rec.vdeNetwork() + ": on-demand switch unused, pruned");
+            remove(rec.vdeNetwork());
+        }
     }
 
     /** The attachments currently served (by network: {@code vdeNetwork}). */

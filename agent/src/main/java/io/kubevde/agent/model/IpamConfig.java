@@ -23,9 +23,36 @@ import java.util.Map;
  * @param gateway    the gateway address or {@code null}
  * @param exclude    excluded prefixes
  * @param routes     routes to install and report: each {@code Map} with {@code dst} and optional {@code gw}
+ * @param otherNodes the address blocks of the other nodes of an operator network (a requested static address inside
+ *                   one is refused); empty for a CNI config's own IPAM
  */
 public record IpamConfig(Cidr subnet, BigInteger rangeStart, BigInteger rangeEnd, Cidr gateway, List<Cidr> exclude,
-                         List<Map<String, Object>> routes) {
+                         List<Map<String, Object>> routes, List<Block> otherNodes) {
+
+    /**
+     * One node's address block (inclusive bounds).
+     *
+     * @param node  the node name
+     * @param start first address
+     * @param end   last address
+     */
+    public record Block(String node, BigInteger start, BigInteger end) {
+        /** Whether {@code ip} is inside the block. */
+        public boolean contains(BigInteger ip) {
+            return ip.compareTo(start) >= 0 && ip.compareTo(end) <= 0;
+        }
+    }
+
+    /** An IPAM without other nodes' blocks (a CNI config's own). */
+    public IpamConfig(Cidr subnet, BigInteger rangeStart, BigInteger rangeEnd, Cidr gateway, List<Cidr> exclude,
+            List<Map<String, Object>> routes) {
+        this(subnet, rangeStart, rangeEnd, gateway, exclude, routes, List.of());
+    }
+
+    /** A copy with {@code routes}. */
+    public IpamConfig withRoutes(List<Map<String, Object>> r) {
+        return new IpamConfig(subnet, rangeStart, rangeEnd, gateway, exclude, r, otherNodes);
+    }
 
     /**
      * Parses the object.
@@ -76,9 +103,21 @@ public record IpamConfig(Cidr subnet, BigInteger rangeStart, BigInteger rangeEnd
     public static IpamConfig forNode(AgentNetworkConfig net, String node) {
         if (!net.hostLocal()) return null;
         Cidr subnet = Cidr.parse(net.subnet());
+        Block own = block(subnet, node, net.nodeRange(node));
+        List<Block> others = new ArrayList<>();
+        net.nodeRanges().forEach((n, r) -> {
+            if (!n.equals(node) && r != null) others.add(block(subnet, n, r));
+        });
+        Cidr gw = net.gateway() == null ? null : subnet.with(Cidr.parse(net.gateway()).address());
+        List<Cidr> ex = new ArrayList<>();
+        for (String e : net.exclude()) ex.add(Cidr.parse(e));
+        return new IpamConfig(subnet, own.start(), own.end(), gw, List.copyOf(ex), List.of(), List.copyOf(others));
+    }
+
+    /** A node's block: its {@code cidr} clipped to the subnet's host range, narrowed by {@code rangeStart/End}. */
+    private static Block block(Cidr subnet, String node, NodeRange block) {
         BigInteger start = subnet.network().add(BigInteger.ONE);
         BigInteger end = subnet.v6() ? subnet.last() : subnet.last().subtract(BigInteger.ONE);
-        NodeRange block = net.nodeRange(node);
         if (block != null) {
             if (block.cidr() != null) {
                 Cidr b = Cidr.parse(block.cidr());
@@ -88,10 +127,26 @@ public record IpamConfig(Cidr subnet, BigInteger rangeStart, BigInteger rangeEnd
             if (block.rangeStart() != null) start = Cidr.parse(block.rangeStart()).address();
             if (block.rangeEnd() != null) end = Cidr.parse(block.rangeEnd()).address();
         }
-        Cidr gw = net.gateway() == null ? null : subnet.with(Cidr.parse(net.gateway()).address());
-        List<Cidr> ex = new ArrayList<>();
-        for (String e : net.exclude()) ex.add(Cidr.parse(e));
-        return new IpamConfig(subnet, start, end, gw, List.copyOf(ex), List.of());
+        return new Block(node, start, end);
+    }
+
+    /**
+     * Why {@code ip}, requested as a static address, may not be used, or {@code null} when it may: it must be inside
+     * the subnet (same family), not the subnet's network address nor (IPv4) its broadcast address, not the gateway,
+     * and not inside another node's block (that node hands it out). Uniqueness on this node is the allocator's
+     * reservation.
+     */
+    public String staticRefusal(Cidr ip) {
+        if (subnet == null) return null;
+        BigInteger a = ip.address();
+        if (ip.v6() != subnet.v6() || !subnet.contains(a)) return "requested address " + ip.ip() + " is outside the subnet " + subnet;
+        if (a.equals(subnet.network())) return "requested address " + ip.ip() + " is the network address of " + subnet;
+        if (!subnet.v6() && a.equals(subnet.last())) return "requested address " + ip.ip() + " is the broadcast address of " + subnet;
+        if (gateway != null && gateway.address().equals(a)) return "requested address " + ip.ip() + " is the gateway";
+        for (Block b : otherNodes) {
+            if (b.contains(a)) return "requested address " + ip.ip() + " is inside node " + b.node() + "'s address block";
+        }
+        return null;
     }
 
     /** Whether addresses are allocated at all. */

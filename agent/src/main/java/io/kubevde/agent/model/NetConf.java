@@ -30,10 +30,37 @@ import java.util.Map;
  * @param networkGiven     whether the config named a {@code network}; without one and with a {@code prevResult}
  *                         kubevde runs chained ({@code attach.ChainedAttachmentHandler}: the pod's annotation
  *                         says which networks)
+ * @param raw              the whole configuration object as received (an IPAM plugin the agent delegates to gets it
+ *                         on stdin, CNI SPEC §4), or {@code null} for a config built by the agent
  */
 public record NetConf(String cniVersion, String name, String network, Integer mtu, String mac, List<String> ips,
                       IpamConfig ipam, Map<String, Object> dns, Map<String, Object> prevResult,
-                      List<AttachmentKey.Id> validAttachments, boolean networkGiven) {
+                      List<AttachmentKey.Id> validAttachments, boolean networkGiven, Map<String, Object> raw) {
+
+    /** The {@code ipam.type} values the agent serves itself ({@code ""} = no type given). */
+    public static final List<String> OWN_IPAM_TYPES = List.of("", "kubevde", "none");
+
+    /** A config built by the agent (no raw object). */
+    public NetConf(String cniVersion, String name, String network, Integer mtu, String mac, List<String> ips,
+            IpamConfig ipam, Map<String, Object> dns, Map<String, Object> prevResult,
+            List<AttachmentKey.Id> validAttachments, boolean networkGiven) {
+        this(cniVersion, name, network, mtu, mac, ips, ipam, dns, prevResult, validAttachments, networkGiven, null);
+    }
+
+    /**
+     * The IPAM plugin to delegate to: {@code ipam.type} when it is not one the agent serves itself
+     * ({@link #OWN_IPAM_TYPES}), else {@code null}.
+     */
+    public String delegatedIpam() {
+        if (raw == null || !(raw.get("ipam") instanceof Map<?, ?> m) || !(m.get("type") instanceof String t)) return null;
+        return OWN_IPAM_TYPES.contains(t) ? null : t;
+    }
+
+    /** A copy with {@code ipam} and {@code mtu}/{@code mac} replaced (keeps everything else). */
+    public NetConf with(IpamConfig newIpam, Integer newMtu, String newMac) {
+        return new NetConf(cniVersion, name, network, newMtu, newMac, ips, newIpam, dns, prevResult, validAttachments,
+                networkGiven, raw);
+    }
 
     /**
      * Parses a configuration object.
@@ -71,7 +98,7 @@ public record NetConf(String cniVersion, String name, String network, Integer mt
         }
         return new NetConf(version, name, network == null || network.isEmpty() ? name : network, mtu,
                 mac == null ? null : mac.toLowerCase(), List.copyOf(ips), ipam, obj(m, "dns"), obj(m, "prevResult"), valid,
-                network != null && !network.isEmpty());
+                network != null && !network.isEmpty(), m);
     }
 
     /** @return the CNI error 7 (invalid config) with {@code msg}, to throw */

@@ -25,8 +25,20 @@ final class AgentFixture implements AutoCloseable {
     final CniServer server;
     final CniPlugin plugin = new CniPlugin(p -> new AgentClient(p, 60_000));
 
+    private final boolean ownsDir;
+
     AgentFixture() throws IOException {
-        dir = Files.createTempDirectory("kvagent");
+        this(Files.createTempDirectory("kvagent"), true);
+    }
+
+    /** An agent on the state of {@code dir} (a restart: the directory is kept on close). */
+    AgentFixture(Path dir) throws IOException {
+        this(dir, false);
+    }
+
+    private AgentFixture(Path dir, boolean ownsDir) throws IOException {
+        this.dir = dir;
+        this.ownsDir = ownsDir;
         socket = dir.resolve("cni.sock");
         store = new AttachmentStore(dir.resolve("state/attachments"));
         ipam = new IpAllocator(dir.resolve("state/ipam"));
@@ -41,12 +53,16 @@ final class AgentFixture implements AutoCloseable {
     }
 
     CniPlugin.Outcome call(String cmd, String containerId, String netnsPath, String ifName, String config) {
+        return call(cmd, containerId, netnsPath, ifName, config, "/opt/cni/bin");
+    }
+
+    CniPlugin.Outcome call(String cmd, String containerId, String netnsPath, String ifName, String config, String cniPath) {
         Map<String, String> env = new HashMap<>();
         env.put("CNI_COMMAND", cmd);
         env.put("CNI_CONTAINERID", containerId);
         env.put("CNI_NETNS", netnsPath);
         env.put("CNI_IFNAME", ifName);
-        env.put("CNI_PATH", "/opt/cni/bin");
+        env.put("CNI_PATH", cniPath);
         env.put("CNI_ARGS", "IgnoreUnknown=1;K8S_POD_NAMESPACE=default;K8S_POD_NAME=pod-" + containerId + ";K8S_POD_UID=uid-" + containerId);
         return plugin.run(env, config);
     }
@@ -54,6 +70,6 @@ final class AgentFixture implements AutoCloseable {
     @Override
     public void close() throws IOException {
         server.close();
-        Dirs.deleteTree(dir);
+        if (ownsDir) Dirs.deleteTree(dir);
     }
 }

@@ -83,7 +83,7 @@ class TapAttachmentTest {
             AttachmentRecord rec = a.store.read(new AttachmentKey("blue", "c1", "net1"));
             assertThat(rec.state()).isEqualTo("ready");
             assertThat(rec.pod()).containsEntry("K8S_POD_NAME", "pod-c1");
-            assertThat(a.ipam.reserved("blue")).containsExactly("10.77.60.2");
+            assertThat(a.ipam.reserved("default/blue")).containsExactly("10.77.60.2");
             // nothing of ours in the host netns
             assertThat(run("ip", "-j", "link", "show")).doesNotContain("kubevde/");
             ok(a.call("CHECK", "c1", path(ns), "net1", cfg));
@@ -100,7 +100,7 @@ class TapAttachmentTest {
             ok(a.call("DEL", "c1", path(ns), "net1", cfg));
             assertThat(link(ns, "net1")).isNull();
             assertThat(a.store.list()).isEmpty();
-            assertThat(a.ipam.reserved("blue")).isEmpty();
+            assertThat(a.ipam.reserved("default/blue")).isEmpty();
             ok(a.call("DEL", "c1", path(ns), "net1", cfg));
             ok(a.call("DEL", "c1", "", "net1", cfg));
 
@@ -108,7 +108,7 @@ class TapAttachmentTest {
             ok(a.call("ADD", "c2", path(ns), "net1", cfg));
             ok(a.call("DEL", "c2", "", "net1", cfg));
             assertThat(link(ns, "net1")).isNull();
-            assertThat(a.ipam.reserved("blue")).isEmpty();
+            assertThat(a.ipam.reserved("default/blue")).isEmpty();
             // the freed address is handed out again once the range wraps; a new ADD works in the same netns
             assertThat(ok(a.call("ADD", "c3", path(ns), "net1", cfg)).toString()).contains("10.77.60.");
             ok(a.call("DEL", "c3", path(ns), "net1", cfg));
@@ -123,7 +123,7 @@ class TapAttachmentTest {
             ok(a.call("ADD", "c1", path(ns), "net1", cfg));
             run("ip", "netns", "del", ns);
             ok(a.call("DEL", "c1", path(ns), "net1", cfg));
-            assertThat(a.ipam.reserved("blue")).isEmpty();
+            assertThat(a.ipam.reserved("default/blue")).isEmpty();
             assertThat(a.store.list()).isEmpty();
         }
     }
@@ -188,7 +188,7 @@ class TapAttachmentTest {
             assertThat(link(ns1, "net1")).isNotNull();
             assertThat(link(ns2, "net1")).isNull();
             assertThat(a.store.list()).extracting(r -> r.key().containerId()).containsExactly("keep");
-            assertThat(a.ipam.reserved("blue")).hasSize(1);
+            assertThat(a.ipam.reserved("default/blue")).hasSize(1);
             ok(a.call("DEL", "keep", path(ns1), "net1", cfg));
         }
     }
@@ -239,7 +239,7 @@ class TapAttachmentTest {
             // another container asking for an interface name that already exists in the netns: 103, nothing left over
             CniPlugin.Outcome clash = a.call("ADD", "c2", path(ns), "net1", cfg);
             assertThat(code(clash)).isEqualTo(103);
-            assertThat(a.ipam.reserved("blue")).containsExactly("10.77.60.2");
+            assertThat(a.ipam.reserved("default/blue")).containsExactly("10.77.60.2");
             assertThat(a.store.list()).hasSize(1);
             ok(a.call("CHECK", "c1", path(ns), "net1", cfg)); // the clashing ADD's undo left c1's tap alone
             assertThat(run("ip", "-j", "link", "show")).doesNotContain("kubevde/");
@@ -274,7 +274,7 @@ class TapAttachmentTest {
             run("ip", "netns", "del", dead);
             assertThat(a.handler.reconcile()).isEqualTo(1);
             assertThat(a.store.list()).extracting(r -> r.key().containerId()).containsExactly("live");
-            assertThat(a.ipam.reserved("blue")).hasSize(1);
+            assertThat(a.ipam.reserved("default/blue")).hasSize(1);
             ok(a.call("CHECK", "live", path(live), "net1", cfg));
             ok(a.call("DEL", "live", path(live), "net1", cfg));
         }
@@ -310,7 +310,7 @@ class TapAttachmentTest {
                 for (Future<CniPlugin.Outcome> f : dels) ok(f.get());
             }
             assertThat(a.store.list()).isEmpty();
-            assertThat(a.ipam.reserved("big")).isEmpty();
+            assertThat(a.ipam.reserved("default/big")).isEmpty();
             for (int i = 0; i < n; i++) assertThat(link(ns.get(i), "net1")).isNull();
         }
     }
