@@ -141,7 +141,7 @@ class SealedNetworkTest {
             // a forged plain vxvde datagram (right VNI, from a peer's address) into n1's sealed uplink
             long malformed = s1.of(Verdict.MALFORMED);
             ByteBuffer d = ByteBuffer.allocate(8 + 60);
-            d.put(new byte[] {0x08, 0, 0, 0, 0, 0x10, (byte) 0xEF, 0}); // VXLAN header, VNI 4343 = 0x0010EF
+            d.put(new byte[] {0x08, 0, 0, 0, 0, 0x10, (byte) 0xF7, 0}); // VXLAN header, VNI 4343 = 0x0010F7
             d.put(new byte[] {-1, -1, -1, -1, -1, -1, 0x02, 0x66, 0, 0, 0, 1, 0x08, 0x00});
             d.position(d.limit()).flip();
             try (DatagramChannel ch = DatagramChannel.open()) {
