@@ -151,6 +151,8 @@ class SealedNetworkTest {
             await().atMost(Duration.ofSeconds(5)).until(() -> s1.of(Verdict.MALFORMED) == malformed + 1);
             Thread.sleep(300);
             assertThat(s1.of(Verdict.MALFORMED)).as("dropped and counted once").isEqualTo(malformed + 1);
+            assertThat(n1.metrics().scrape()).contains("vde_seal_drop_total{network=\"default/dp\",node=\"n1\","
+                    + "reason=\"malformed\"} " + (double) (malformed + 1));
         }
     }
 
