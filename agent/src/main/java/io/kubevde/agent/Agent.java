@@ -19,6 +19,7 @@ import io.kubevde.agent.kube.KubePodLookup;
 import io.kubevde.agent.kube.LinkEvents;
 import io.kubevde.agent.kube.LinkWatcher;
 import io.kubevde.agent.kube.NetworkConfigWatcher;
+import io.kubevde.agent.kube.NetworkKeyWatcher;
 import io.kubevde.agent.kube.VdeNodeReporter;
 import io.kubevde.agent.metrics.AgentMetrics;
 import io.kubevde.agent.metrics.MeteredHandler;
@@ -53,6 +54,7 @@ public final class Agent implements AutoCloseable {
     private final CniServer server;
     private KubernetesClient client;
     private NetworkConfigWatcher networkWatcher;
+    private NetworkKeyWatcher keyWatcher;
     private LinkWatcher linkWatcher;
     private VdeNodeReporter reporter;
     private LinkEvents linkEvents;
@@ -112,6 +114,8 @@ public final class Agent implements AutoCloseable {
         }
         server.start();
         if (cfg.kubernetes()) {
+            keyWatcher = new NetworkKeyWatcher(client, dataPlane);
+            keyWatcher.start(cfg.configNamespace());
             networkWatcher = new NetworkConfigWatcher(client, dataPlane, cfg.nodeName(), cache);
             networkWatcher.start(cfg.configNamespace());
             linkWatcher = new LinkWatcher(client, links, cfg.nodeName());
@@ -133,6 +137,7 @@ public final class Agent implements AutoCloseable {
         if (cfg.kubernetes()) {
             checks.add(new HttpEndpoints.Check("informer-networks", networkWatcher::synced));
             checks.add(new HttpEndpoints.Check("informer-links", linkWatcher::synced));
+            checks.add(new HttpEndpoints.Check("informer-keys", keyWatcher::synced));
         }
         if (cfg.healthPort() >= 0 || cfg.metricsPort() >= 0) {
             http = new HttpEndpoints(cfg.healthPort(), cfg.metricsPort(), checks, metrics::scrape);
@@ -238,6 +243,7 @@ public final class Agent implements AutoCloseable {
         }
         if (linkWatcher != null) linkWatcher.close();
         if (networkWatcher != null) networkWatcher.close();
+        if (keyWatcher != null) keyWatcher.close();
         links.close();
         dataPlane.close();
         if (client != null) client.close();

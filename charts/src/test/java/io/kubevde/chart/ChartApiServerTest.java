@@ -7,12 +7,15 @@ import static org.awaitility.Awaitility.await;
 import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.Release;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.kubevde.api.v1alpha1.Encryption;
+import io.kubevde.api.v1alpha1.EncryptionMode;
 import io.kubevde.api.v1alpha1.Ipam;
 import io.kubevde.api.v1alpha1.Transport;
 import io.kubevde.api.v1alpha1.VdeNetwork;
@@ -148,7 +151,8 @@ class ChartApiServerTest {
       VdeNetwork net = new VdeNetwork();
       net.setMetadata(new ObjectMetaBuilder().withNamespace(appNs).withName("blue").build());
       net.setSpec(new VdeNetworkSpec(Transport.VXVDE, null, null, null, null, null,
-          new Ipam(null, "10.77.0.0/24", null, null, null, null, null), null, null, null));
+          new Ipam(null, "10.77.0.0/24", null, null, null, null, null), null, null, null,
+          new Encryption(EncryptionMode.SEALED, null)));
       admin.resource(net).create();
       await().atMost(Duration.ofSeconds(90)).untilAsserted(() -> {
         VdeNetwork n = admin.resources(VdeNetwork.class).inNamespace(appNs).withName("blue").get();
@@ -170,19 +174,25 @@ class ChartApiServerTest {
           .get().getSpec().getRenewTime().equals(lease.getRenewTime()));
       await().atMost(Duration.ofSeconds(60)).until(() -> admin.genericKubernetesResources("k8s.cni.cncf.io/v1",
           "NetworkAttachmentDefinition").inNamespace(appNs).withName("blue").get() != null);
+      // a sealed network's key Secret, next to the agent ConfigMap, written with the chart's permissions
+      String keySecret = "vnet-key." + appNs + ".blue";
+      assertThat(admin.secrets().inNamespace(NS).withName(keySecret).get().getData()).containsKey("network.key");
       // deletion: the finalizer cleans the agent ConfigMap and the NAD with the chart's permissions
       admin.resource(net).delete();
       await().atMost(Duration.ofSeconds(90)).until(() ->
           admin.resources(VdeNetwork.class).inNamespace(appNs).withName("blue").get() == null);
       assertThat(admin.genericKubernetesResources("k8s.cni.cncf.io/v1", "NetworkAttachmentDefinition")
           .inNamespace(appNs).withName("blue").get()).isNull();
+      assertThat(admin.secrets().inNamespace(NS).withName(keySecret).get()).as("key Secret deleted").isNull();
     }
   }
 
   @Test
-  void operatorServiceAccountCannotReadSecretsOrTouchOtherNamespacesWorkloads() {
+  void operatorServiceAccountHandlesSecretsOnlyInItsNamespaceAndNoOtherNamespacesWorkloads() {
     try (KubernetesClient asOperator = KubeApi.withoutCrds().as(NS, FULLNAME + "-operator")) {
-      assertForbidden(() -> asOperator.secrets().inNamespace(NS).list());
+      assertThat(asOperator.secrets().inNamespace(NS).list().getItems()).isNotNull(); // key Secrets live there
+      assertForbidden(() -> asOperator.secrets().inNamespace("default").list());
+      assertForbidden(() -> asOperator.secrets().inAnyNamespace().list());
       assertForbidden(() -> asOperator.apps().daemonSets().inNamespace("default").list());
       assertForbidden(() -> asOperator.configMaps().inNamespace("default").list());
       assertForbidden(() -> asOperator.pods().inAnyNamespace().list());
@@ -204,7 +214,15 @@ class ChartApiServerTest {
       node.setSpec(new VdeNodeSpec("10.77.0.1", "0.1.0"));
       VdeNode created = asAgent.resource(node).fieldManager("kubevde-agent").serverSideApply();
       assertThat(created.getMetadata().getUid()).isNotBlank();
-      assertForbidden(() -> asAgent.secrets().inNamespace(NS).list());
+      // key Secrets: read in the release namespace only, never written
+      admin.secrets().inNamespace(NS).resource(new SecretBuilder().withNewMetadata().withName("vnet-key.x.y")
+          .endMetadata().addToData("network.key", "MQ==").build()).serverSideApply();
+      assertThat(asAgent.secrets().inNamespace(NS).withName("vnet-key.x.y").get().getData()).containsKey("network.key");
+      assertThat(asAgent.secrets().inNamespace(NS).list().getItems()).isNotEmpty();
+      assertForbidden(() -> asAgent.secrets().inNamespace("default").list());
+      assertForbidden(() -> asAgent.secrets().inNamespace(NS).resource(new SecretBuilder().withNewMetadata()
+          .withName("evil").endMetadata().build()).create());
+      assertForbidden(() -> asAgent.secrets().inNamespace(NS).withName("vnet-key.x.y").delete());
       assertForbidden(() -> asAgent.configMaps().inNamespace(NS).resource(new ConfigMapBuilder().withNewMetadata()
           .withName("evil").endMetadata().build()).create());
       assertForbidden(() -> asAgent.configMaps().inNamespace("default").list());

@@ -83,8 +83,10 @@ class ChartRenderTest {
       assertThat(r.getVerbs()).doesNotContain("*");
       assertThat(r.getResources()).doesNotContain("*");
       assertThat(r.getApiGroups()).doesNotContain("*");
-      assertThat(r.getResources()).doesNotContain("secrets");
     });
+    // secrets (sealed networks' keys) only through the two Roles in the release namespace, never cluster-wide
+    Chart.all(objs, ClusterRole.class).forEach(r -> assertThat(r.getRules())
+        .allSatisfy(rule -> assertThat(rule.getResources()).doesNotContain("secrets")));
     ClusterRole agent = Chart.one(objs, ClusterRole.class, "kv-kubevde-agent");
     for (PolicyRule r : agent.getRules()) {
       if (!r.getResources().contains("vdenodes") && !r.getResources().contains("vdenodes/status")
@@ -93,8 +95,8 @@ class ChartRenderTest {
       }
     }
     Role agentRole = Chart.one(objs, Role.class, "kv-kubevde-agent");
-    assertThat(agentRole.getRules()).singleElement().satisfies(r -> {
-      assertThat(r.getResources()).containsExactly("configmaps");
+    assertThat(agentRole.getRules()).hasSize(2).allSatisfy(r -> {
+      assertThat(r.getResources()).singleElement().isIn("configmaps", "secrets");
       assertThat(r.getVerbs()).containsExactlyInAnyOrder("get", "list", "watch");
     });
     // bindings point at the chart's service accounts

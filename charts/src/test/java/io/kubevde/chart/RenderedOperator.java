@@ -48,6 +48,7 @@ record RenderedOperator(Deployment deployment, Map<String, String> args, ConfigM
         new AllocationPolicy(Integer.parseInt(vni[0]), Integer.parseInt(vni[1]),
             Cidr.parseNetwork(args.get("--group-pool"))),
         Duration.ofSeconds(Long.parseLong(args.get("--heartbeat-timeout"))), args.containsKey("--leader-election"),
-        args.get("--lease-name"), -1, AgentSettings.read(f));
+        args.get("--lease-name"), -1, AgentSettings.read(f),
+        Duration.ofSeconds(Long.parseLong(args.get("--key-grace-period"))));
   }
 }

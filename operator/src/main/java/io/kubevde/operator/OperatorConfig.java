@@ -18,14 +18,29 @@ import java.time.Duration;
  * @param leaseName name of that Lease
  * @param httpPort port of /healthz, /readyz, /metrics (0 = any free port, -1 = no server)
  * @param agentSettings site settings of the agent DaemonSet ({@code --agent-settings}, see {@link AgentSettings})
+ * @param keyGracePeriod time between two phases of a key rotation (every agent must have the Secret's new content
+ *     by then); null = {@link #DEFAULT_KEY_GRACE_PERIOD}
  */
 public record OperatorConfig(String namespace, String agentImage, String agentImagePullPolicy,
     String agentServiceAccount, AllocationPolicy allocation, Duration heartbeatTimeout, boolean leaderElection,
-    String leaseName, int httpPort, AgentSettings agentSettings) {
+    String leaseName, int httpPort, AgentSettings agentSettings,
+    Duration keyGracePeriod) {
 
-  /** Null settings become {@link AgentSettings#defaults()}. */
+  /** Default {@link #keyGracePeriod}. */
+  public static final Duration DEFAULT_KEY_GRACE_PERIOD = Duration.ofSeconds(30);
+
+  /** Null settings become {@link AgentSettings#defaults()}, a null grace period the default. */
   public OperatorConfig {
     if (agentSettings == null) agentSettings = AgentSettings.defaults();
+    if (keyGracePeriod == null) keyGracePeriod = DEFAULT_KEY_GRACE_PERIOD;
+  }
+
+  /** The configuration with the default key grace period. */
+  public OperatorConfig(String namespace, String agentImage, String agentImagePullPolicy,
+      String agentServiceAccount, AllocationPolicy allocation, Duration heartbeatTimeout, boolean leaderElection,
+      String leaseName, int httpPort, AgentSettings agentSettings) {
+    this(namespace, agentImage, agentImagePullPolicy, agentServiceAccount, allocation, heartbeatTimeout,
+        leaderElection, leaseName, httpPort, agentSettings, null);
   }
 
   /** The configuration with default agent settings (as before {@code --agent-settings} existed). */
@@ -56,18 +71,24 @@ public record OperatorConfig(String namespace, String agentImage, String agentIm
   /** @return a copy with another agent image */
   public OperatorConfig withAgentImage(String image) {
     return new OperatorConfig(namespace, image, agentImagePullPolicy, agentServiceAccount, allocation,
-        heartbeatTimeout, leaderElection, leaseName, httpPort, agentSettings);
+        heartbeatTimeout, leaderElection, leaseName, httpPort, agentSettings, keyGracePeriod);
   }
 
   /** @return a copy with other agent settings */
   public OperatorConfig withAgentSettings(AgentSettings settings) {
     return new OperatorConfig(namespace, agentImage, agentImagePullPolicy, agentServiceAccount, allocation,
-        heartbeatTimeout, leaderElection, leaseName, httpPort, settings);
+        heartbeatTimeout, leaderElection, leaseName, httpPort, settings, keyGracePeriod);
   }
 
   /** @return a copy with leader election switched on or off */
   public OperatorConfig withLeaderElection(boolean on) {
     return new OperatorConfig(namespace, agentImage, agentImagePullPolicy, agentServiceAccount, allocation,
-        heartbeatTimeout, on, leaseName, httpPort, agentSettings);
+        heartbeatTimeout, on, leaseName, httpPort, agentSettings, keyGracePeriod);
+  }
+
+  /** @return a copy with another key rotation grace period */
+  public OperatorConfig withKeyGracePeriod(Duration grace) {
+    return new OperatorConfig(namespace, agentImage, agentImagePullPolicy, agentServiceAccount, allocation,
+        heartbeatTimeout, leaderElection, leaseName, httpPort, agentSettings, grace);
   }
 }

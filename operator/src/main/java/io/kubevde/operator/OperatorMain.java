@@ -62,13 +62,18 @@ public final class OperatorMain implements Callable<Integer> {
           + "priorityClassName, logLevel (the Helm chart writes it from its agent.* values)")
   java.nio.file.Path agentSettings;
 
+  @Option(names = "--key-grace-period", defaultValue = "30",
+      description = "Seconds between the phases of a network key rotation (add, make current, drop the old key); "
+          + "every agent must see the Secret's change within it (default: ${DEFAULT-VALUE})")
+  long keyGraceSeconds;
+
   @Override
   public Integer call() throws Exception {
     String[] r = vniRange.split("-");
     OperatorConfig cfg = new OperatorConfig(namespace, agentImage, pullPolicy, agentServiceAccount,
         new AllocationPolicy(Integer.parseInt(r[0].trim()), Integer.parseInt(r[1].trim()), Cidr.parseNetwork(groupPool)),
         Duration.ofSeconds(heartbeatSeconds), leaderElection, leaseName, httpPort,
-        agentSettings == null ? null : AgentSettings.read(agentSettings));
+        agentSettings == null ? null : AgentSettings.read(agentSettings), Duration.ofSeconds(keyGraceSeconds));
     CountDownLatch stop = new CountDownLatch(1);
     CountDownLatch closed = new CountDownLatch(1);
     // SIGTERM: let main stop the controllers and close the client before the JVM exits

@@ -78,6 +78,10 @@ class CrdSchemaTest {
         Arguments.of("bad rangeStart", "VdeNetwork",
             net("ipam", Map.of("subnet", "10.77.0.0/16", "rangeStart", "10.77.0.256")), "spec.ipam.rangeStart"),
         Arguments.of("unknown ipam type", "VdeNetwork", net("ipam", Map.of("type", "dhcp")), "spec.ipam.type"),
+        Arguments.of("unknown encryption mode", "VdeNetwork", net("encryption", Map.of("mode", "aes")),
+            "spec.encryption.mode"),
+        Arguments.of("rotation period in days", "VdeNetwork",
+            net("encryption", Map.of("mode", "sealed", "rotationPeriod", "1d")), "spec.encryption.rotationPeriod"),
         Arguments.of("bad exclude CIDR", "VdeNetwork",
             net("ipam", Map.of("subnet", "10.77.0.0/16", "exclude", List.of("10.77.1.0"))), "spec.ipam.exclude"),
         Arguments.of("relative VNL", "VdeLink", Map.of("network", "blue",
@@ -119,7 +123,7 @@ class CrdSchemaTest {
         "ipam", Map.of("subnet", "10.77.0.0/16", "rangeStart", "10.77.0.10", "rangeEnd", "10.77.255.200",
             "gateway", "10.77.0.1", "exclude", List.of("10.77.1.0/24"), "nodeBlockPrefix", 24))));
     create(obj("VdeNetwork", "ok-v6", net("transport", "vxvde-unicast", "group", "ff05:56de::1",
-        "ipam", Map.of("subnet", "fd77::/64"))));
+        "ipam", Map.of("subnet", "fd77::/64"), "encryption", Map.of("mode", "sealed", "rotationPeriod", "1h30m"))));
     create(obj("VdeNetwork", "ok-empty", Map.of()));
     create(obj("VdeLink", "ok-link", Map.of("network", "ok-full", "mode", "multi", "paths", List.of(
         Map.of("name", "ssh", "vnl", "cmd://ssh host vde_plug vde:///tmp/sw"),

@@ -29,6 +29,7 @@ public final class DataPlane implements AutoCloseable {
     private final Path runDir;
     private final String selfAddress;
     private final String uplinkIf;
+    private final KeyFiles keyFiles;
     private final Map<String, NetworkSwitch> switches = new ConcurrentHashMap<>();
     private final Map<AttachmentKey, AttachmentRecord> attached = new ConcurrentHashMap<>();
     private final List<Runnable> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -42,6 +43,12 @@ public final class DataPlane implements AutoCloseable {
         this.runDir = runDir;
         this.selfAddress = selfAddress;
         this.uplinkIf = uplinkIf;
+        this.keyFiles = new KeyFiles(runDir.resolve("keys"));
+    }
+
+    /** The key files of sealed networks ({@code <run-dir>/keys}), written from the operator's key Secrets. */
+    public KeyFiles keyFiles() {
+        return keyFiles;
     }
 
     /** Registers a callback run after a network is created or removed (links re-attach to new switches). */
@@ -61,12 +68,15 @@ public final class DataPlane implements AutoCloseable {
 
     /**
      * Creates or updates the network's switch from the operator's config; its uplink is this node's VNL of the
-     * network's {@link io.kubevde.api.agent.Uplink}. A switch/hub change recreates the switch and re-attaches its taps.
+     * network's {@link io.kubevde.api.agent.Uplink} (a sealed network's wraps it in {@code seal://} with the key file of
+     * its {@code keySecret}, see {@link KeyFiles}; until that file exists the uplink is retried at each heartbeat). A
+     * switch/hub change recreates the switch and re-attaches its taps.
      *
      * @throws IOException when the switch cannot be opened (an uplink failure is retried, see {@link NetworkSwitch})
      */
     public synchronized void apply(AgentNetworkConfig cfg) throws IOException {
-        String uplink = cfg.uplinkDescription().toVnl(selfAddress, uplinkIf);
+        String keyFile = cfg.sealed() ? keyFiles.path(cfg.keySecret()).toString() : null;
+        String uplink = cfg.uplinkDescription().toVnl(selfAddress, uplinkIf, keyFile);
         NetworkSwitch sw = switches.get(cfg.key());
         if (sw != null && sw.config().hub() == cfg.hub()) {
             sw.update(cfg, true, uplink);

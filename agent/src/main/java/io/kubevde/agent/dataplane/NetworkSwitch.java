@@ -8,6 +8,8 @@ import io.kubevde.vdeplug.Plugs;
 import io.kubevde.vdeplug.netnode.Netnode;
 import io.kubevde.vdeplug.netnode.NetnodeConfig;
 import io.kubevde.vdeplug.netnode.NetnodeKind;
+import io.kubevde.vdeplug.plugin.seal.SealPlug;
+import io.kubevde.vdeplug.plugin.seal.SealStats;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,6 +32,7 @@ public final class NetworkSwitch implements AutoCloseable {
     private volatile boolean fromOperator;
     private volatile String uplinkVnl;
     private volatile int uplinkPort = -1;
+    private volatile SealPlug uplinkSeal;
     private volatile String wantedUplink;
     private volatile String uplinkError;
     private final Map<AttachmentKey, Integer> taps = new ConcurrentHashMap<>();
@@ -123,6 +126,12 @@ public final class NetworkSwitch implements AutoCloseable {
         }
     }
 
+    /** The sealed uplink's counters (frames dropped by reason, key reloads), or null when the uplink is not sealed. */
+    public SealStats sealStats() {
+        SealPlug s = uplinkSeal;
+        return s == null ? null : s.sealStats();
+    }
+
     /** Why the uplink is not up, or null. */
     public String uplinkError() {
         return uplinkError;
@@ -132,8 +141,10 @@ public final class NetworkSwitch implements AutoCloseable {
         if (uplinkPort >= 0) node.removePort(uplinkPort);
         uplinkPort = -1;
         uplinkVnl = null;
+        uplinkSeal = null;
         if (vnl == null) return;
         Plug p = Plugs.open(vnl, OpenArgs.DEFAULT.withDescription("kubevde uplink " + config.key()));
+        uplinkSeal = p instanceof SealPlug seal ? seal : null;
         if (config.vlan() != null) p = new VlanPlug(p, config.vlan());
         uplinkPort = node.addPort(p, "uplink " + vnl);
         uplinkVnl = vnl;

@@ -5,6 +5,7 @@ import io.kubevde.agent.dataplane.LinkManager;
 import io.kubevde.agent.dataplane.NetworkSwitch;
 import io.kubevde.vdeplug.PlugStats;
 import io.kubevde.vdeplug.netnode.Netnode;
+import io.kubevde.vdeplug.plugin.seal.Verdict;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -34,6 +35,9 @@ import java.util.Map;
  *     {@code {network, node, port_kind}} — sums over the switch's ports of that kind ({@code uplink}, {@code pod},
  *     {@code link}, {@code client}); "receive" = frames the switch received from the port;</li>
  * <li>{@code vde_switch_ports}, {@code vde_switch_mac_entries}, {@code vde_vxvde_peers} {@code {network, node}};</li>
+ * <li>{@code vde_seal_drop_total} {@code {network, node, reason}} — frames a sealed uplink refused ({@code malformed}:
+ *     plain or forged, {@code unknown_key}, {@code bad_tag}, {@code replay}; 0 for unsealed networks; restarts with
+ *     the uplink);</li>
  * <li>{@code vde_link_up} {@code {namespace, link, path, node}} (0/1);</li>
  * <li>{@code vde_cni_requests_total{command, result}}, {@code vde_cni_request_duration_seconds} (histogram,
  *     {@code command});</li>
@@ -153,6 +157,12 @@ public final class AgentMetrics {
                 .description("vxvde-unicast peers of the uplink (0 for multicast or no uplink)").register(registry));
         out.add(Gauge.builder("vde.switch.mac.entries", sw, s -> s.node().macTableSize()).tags(base)
                 .description("MAC table size of the network switch").register(registry));
+        for (Verdict v : Verdict.values()) {
+            if (v == Verdict.OPENED) continue;
+            out.add(FunctionCounter.builder("vde.seal.drop", sw, s -> s.sealStats() == null ? 0 : s.sealStats().of(v))
+                    .tags(base.and("reason", v.name().toLowerCase(java.util.Locale.ROOT)))
+                    .description("frames the sealed uplink refused, by reason").register(registry));
+        }
         return out;
     }
 

@@ -101,6 +101,53 @@ class KubernetesSideTest {
     }
 
     @Test
+    void aSealedNetworksUplinkOpensWithTheKeyFileWrittenFromItsSecret() throws Exception {
+        AgentConfig cfg = AgentConfig.standalone(dir, node).withKubernetes(dir.resolve("kubeconfig"), ns, 1_000);
+        int port = java.util.concurrent.ThreadLocalRandom.current().nextInt(20000, 40000);
+        String secretName = "vnet-key." + ns + ".sealed";
+        String json = """
+                {"namespace":"%s","name":"sealed","uid":"u2","transport":"vxvde-unicast","vni":4444,"port":%d,
+                 "switchMode":"learning","nodeSelector":{},"ipamType":"none","peers":["127.0.0.1","127.0.0.2"],
+                 "keySecret":"%s"}""".formatted(ns, port, secretName);
+        try (Agent agent = new Agent(cfg)) {
+            agent.start();
+            client.configMaps().inNamespace(ns).resource(new ConfigMapBuilder().withNewMetadata().withNamespace(ns)
+                    .withName("vnet." + ns + ".sealed").withLabels(Map.of("app.kubernetes.io/component", "agent-config"))
+                    .endMetadata().withData(Map.of("network.json", json)).build()).create();
+            await().atMost(Duration.ofSeconds(60)).until(() -> agent.dataPlane().network(ns + "/sealed").isPresent());
+            NetworkSwitch sw = agent.dataPlane().network(ns + "/sealed").orElseThrow();
+            assertThat(sw.uplinkVnl()).as("no key yet: no uplink at all").isNull();
+
+            String k1 = java.util.Base64.getEncoder().encodeToString(new byte[32]);
+            client.secrets().inNamespace(ns).resource(new io.fabric8.kubernetes.api.model.SecretBuilder().withNewMetadata()
+                    .withName(secretName).withLabels(Map.of("app.kubernetes.io/component", "agent-key")).endMetadata()
+                    .addToStringData("network.key", "1 " + k1 + " current\n").build()).create();
+            Path keyFile = dir.resolve("run/keys/" + secretName + ".key");
+            await().atMost(Duration.ofSeconds(30)).until(() -> sw.uplinkVnl() != null);
+            assertThat(sw.uplinkVnl()).isEqualTo("seal://" + keyFile + "{vxvde:///port=" + port
+                    + "/vni=4444/peers=127.0.0.1,127.0.0.2}");
+            assertThat(Files.readString(keyFile)).isEqualTo("1 " + k1 + " current\n");
+            assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(keyFile)))
+                    .isEqualTo("r--------");
+            String uplinkBefore = sw.uplinkVnl();
+
+            // a rotation phase: the file changes in place, the uplink stays
+            String k2 = java.util.Base64.getEncoder().encodeToString(new byte[] {2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+                    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2});
+            client.secrets().inNamespace(ns).withName(secretName).edit(sec -> {
+                sec.setData(Map.of("network.key", java.util.Base64.getEncoder().encodeToString(
+                        ("1 " + k1 + " current\n2 " + k2 + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8))));
+                return sec;
+            });
+            await().atMost(Duration.ofSeconds(30)).until(() -> Files.readString(keyFile).contains(k2));
+            assertThat(sw.uplinkVnl()).as("the uplink was not reopened").isSameAs(uplinkBefore);
+
+            client.secrets().inNamespace(ns).withName(secretName).delete();
+            await().atMost(Duration.ofSeconds(30)).until(() -> !Files.exists(keyFile));
+        }
+    }
+
+    @Test
     void configMapMakesASwitchAndTheVdeNodeReportsIt() throws Exception {
         AgentConfig cfg = AgentConfig.standalone(dir, node).withKubernetes(dir.resolve("kubeconfig"), ns, 1_000);
         try (Agent agent = new Agent(cfg)) {

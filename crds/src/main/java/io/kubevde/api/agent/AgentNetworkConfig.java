@@ -46,13 +46,28 @@ import java.util.Map;
  * @param exclude      excluded addresses/CIDRs (null = none)
  * @param nodeRanges   per-node address blocks, by node name (null = none)
  * @param peers        node underlay addresses (vxvde-unicast replication list, sorted; null = none)
+ * @param keySecret    name of the Secret (next to this ConfigMap) whose key {@code network.key} is the network's seal
+ *                     key file; non-null = the uplink is sealed ({@code seal://KEYFILE{…}}), null = plain
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record AgentNetworkConfig(String namespace, String name, String uid, Long generation, Transport transport,
     String uplink, Integer vni, String group, Integer port, Integer mtu, SwitchMode switchMode, Integer vlan,
     String macPrefix, Map<String, String> nodeSelector, IpamType ipamType, String subnet, String gateway,
-    List<String> exclude, Map<String, NodeRange> nodeRanges, List<String> peers) {
+    List<String> exclude, Map<String, NodeRange> nodeRanges, List<String> peers,
+    String keySecret) {
+
+  /** The Secret key holding the seal key file ({@code ID KEY [current]} lines). */
+  public static final String KEY_FILE_KEY = "network.key";
+
+  /** A plain (unsealed) network's config (as before {@code keySecret} existed). */
+  public AgentNetworkConfig(String namespace, String name, String uid, Long generation, Transport transport,
+      String uplink, Integer vni, String group, Integer port, Integer mtu, SwitchMode switchMode, Integer vlan,
+      String macPrefix, Map<String, String> nodeSelector, IpamType ipamType, String subnet, String gateway,
+      List<String> exclude, Map<String, NodeRange> nodeRanges, List<String> peers) {
+    this(namespace, name, uid, generation, transport, uplink, vni, group, port, mtu, switchMode, vlan, macPrefix,
+        nodeSelector, ipamType, subnet, gateway, exclude, nodeRanges, peers, null);
+  }
 
   /** Null collections read as empty ones, so readers never test for null. */
   public AgentNetworkConfig {
@@ -109,8 +124,13 @@ public record AgentNetworkConfig(String namespace, String name, String uid, Long
     return nodeRanges.get(node);
   }
 
-  /** @return the complete uplink (transport, group or peers, port, VNI, VLAN), built from these fields */
+  /** @return whether the uplink is sealed (a {@link #keySecret} is named) */
+  public boolean sealed() {
+    return keySecret != null;
+  }
+
+  /** @return the complete uplink (transport, group or peers, port, VNI, VLAN, sealed), built from these fields */
   public Uplink uplinkDescription() {
-    return new Uplink(effectiveTransport(), group, peers, effectivePort(), vni, vlan);
+    return new Uplink(effectiveTransport(), group, peers, effectivePort(), vni, vlan, sealed());
   }
 }

@@ -16,6 +16,8 @@ import java.util.List;
  *   <li>{@code local}: no uplink.
  * </ul>
  * The VLAN is not part of the VNL: the agent tags frames to the uplink with it (IEEE 802.1Q) and accepts only that VID.
+ * A sealed uplink wraps that VNL: {@code seal://<key file>{<plain VNL>}} (vdeplug README, scheme {@code seal://}); it
+ * is never opened plain (no key file, no uplink).
  *
  * @param transport vxvde, vxvde-unicast or local (not null)
  * @param group     multicast group (vxvde), or null
@@ -23,8 +25,15 @@ import java.util.List;
  * @param port      UDP port
  * @param vni       VNI, or null
  * @param vlan      802.1Q VLAN id on the uplink, or null
+ * @param sealed    whether frames are sealed (AES-256-GCM under the network key)
  */
-public record Uplink(Transport transport, String group, List<String> peers, int port, Integer vni, Integer vlan) {
+public record Uplink(Transport transport, String group, List<String> peers, int port, Integer vni, Integer vlan,
+    boolean sealed) {
+
+  /** A plain (unsealed) uplink. */
+  public Uplink(Transport transport, String group, List<String> peers, int port, Integer vni, Integer vlan) {
+    this(transport, group, peers, port, vni, vlan, false);
+  }
 
   /** Copies the peer list (null = none). */
   public Uplink {
@@ -36,9 +45,29 @@ public record Uplink(Transport transport, String group, List<String> peers, int 
    *
    * @param selfAddress this node's underlay address (vxvde-unicast: {@code bind=} and left out of the peers), or null
    * @param multicastInterface interface for vxvde multicast ({@code /if=}), or null/empty for the routing table's
-   * @return the VNL, or null for none (local; multicast without group or VNI; unicast with no other peer)
+   * @param keyFile the network's seal key file on this node (absolute path without {@code [ ] { } '} or quotes;
+   *     ignored when not sealed)
+   * @return the VNL ({@code seal://<keyFile>{<plain>}} when sealed), or null for none (local; multicast without group
+   *     or VNI; unicast with no other peer; sealed without a key file)
+   */
+  public String toVnl(String selfAddress, String multicastInterface, String keyFile) {
+    String plain = plainVnl(selfAddress, multicastInterface);
+    if (!sealed || plain == null) return plain;
+    return keyFile == null || keyFile.isEmpty() ? null : "seal://" + keyFile + "{" + plain + "}";
+  }
+
+  /**
+   * The VNL of an unsealed uplink: {@link #toVnl(String, String, String)} without a key file (so null when sealed).
+   *
+   * @param selfAddress this node's underlay address, or null
+   * @param multicastInterface interface for vxvde multicast, or null/empty
+   * @return the VNL, or null for none
    */
   public String toVnl(String selfAddress, String multicastInterface) {
+    return toVnl(selfAddress, multicastInterface, null);
+  }
+
+  private String plainVnl(String selfAddress, String multicastInterface) {
     return switch (transport) {
       case VXVDE -> {
         if (group == null || vni == null) yield null;
@@ -60,7 +89,7 @@ public record Uplink(Transport transport, String group, List<String> peers, int 
 
   /**
    * @return the VNL that is the same on every node (vxvde multicast without {@code /if=}), or null when the VNL
-   *     depends on the node (vxvde-unicast) or there is none (local)
+   *     depends on the node (vxvde-unicast, or sealed: the key file is the node's) or there is none (local)
    */
   public String sharedVnl() {
     return transport == Transport.VXVDE ? toVnl(null, null) : null;

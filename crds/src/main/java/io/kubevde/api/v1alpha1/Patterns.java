@@ -33,4 +33,6 @@ public final class Patterns {
   public static final String DNS_LABEL = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$";
   /** A DNS-1123 subdomain (node names). */
   public static final String DNS_SUBDOMAIN = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$";
+  /** A duration {@code <h>h<m>m<s>s}, each part optional, at least one ({@code 24h}, {@code 1h30m}, {@code 0s}). */
+  public static final String DURATION = "^([0-9]{1,6}h([0-9]{1,6}m)?([0-9]{1,6}s)?|[0-9]{1,6}m([0-9]{1,6}s)?|[0-9]{1,6}s)$";
 }

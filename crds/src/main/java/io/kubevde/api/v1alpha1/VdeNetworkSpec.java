@@ -21,6 +21,7 @@ import java.util.Map;
  * @param switchMode per-node netnode policy ({@code switch} in YAML): learning (default) or hub
  * @param vlan optional 802.1Q tag (1..4094) on the uplink
  * @param macPrefix optional 3-octet locally administered prefix for pod MACs ({@code 02:77:00})
+ * @param encryption uplink encryption (absent = none: plain vxvde)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record VdeNetworkSpec(
@@ -38,7 +39,15 @@ public record VdeNetworkSpec(
         SwitchMode switchMode,
     @JsonPropertyDescription("802.1Q tag on the uplink") @Min(1) @Max(4094) Integer vlan,
     @JsonPropertyDescription("3-octet locally administered prefix of pod MAC addresses, e.g. 02:77:00")
-        @Pattern(Patterns.MAC_PREFIX) String macPrefix) {
+        @Pattern(Patterns.MAC_PREFIX) String macPrefix,
+    @JsonPropertyDescription("Uplink encryption: mode none (default) or sealed, rotationPeriod")
+        Encryption encryption) {
+
+  /** The spec without encryption (as before {@code encryption} existed). */
+  public VdeNetworkSpec(Transport transport, Integer vni, String group, Integer port, Integer mtu,
+      Map<String, String> nodeSelector, Ipam ipam, SwitchMode switchMode, Integer vlan, String macPrefix) {
+    this(transport, vni, group, port, mtu, nodeSelector, ipam, switchMode, vlan, macPrefix, null);
+  }
 
   /** Default vxvde UDP port (vdeplug4, vde-protocols.md). */
   public static final int DEFAULT_PORT = 14789;
@@ -55,9 +64,22 @@ public record VdeNetworkSpec(
     return port == null ? DEFAULT_PORT : port;
   }
 
-  /** @return the MTU in bytes, {@link #DEFAULT_MTU} when unset */
+  /** Bytes the seal wrapper adds to every frame (vdeplug README, {@code seal://} wire format). */
+  public static final int SEAL_OVERHEAD = 32;
+
+  /**
+   * @return the MTU in bytes; when unset {@link #DEFAULT_MTU}, less {@link #SEAL_OVERHEAD} for a sealed network
+   *     (1418) so that sealed frames still fit the 1500-byte underlay
+   */
   public int effectiveMtu() {
-    return mtu == null ? DEFAULT_MTU : mtu;
+    if (mtu != null) return mtu;
+    return sealed() ? DEFAULT_MTU - SEAL_OVERHEAD : DEFAULT_MTU;
+  }
+
+  /** @return whether the uplink is sealed ({@code encryption.mode: sealed} on a transport with an uplink) */
+  public boolean sealed() {
+    return encryption != null && encryption.effectiveMode() == EncryptionMode.SEALED
+        && effectiveTransport() != Transport.LOCAL;
   }
 
   /** @return the switch mode, {@link SwitchMode#LEARNING} when unset */

@@ -21,6 +21,7 @@ import java.util.List;
  * @param nodeRanges per-node address blocks
  * @param networkAttachmentDefinition name of the generated Multus NetworkAttachmentDefinition (same namespace)
  * @param configMap namespace/name of the ConfigMap the agents read for this network
+ * @param encryption key state of a sealed network (null when not sealed)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record VdeNetworkStatus(
@@ -37,4 +38,14 @@ public record VdeNetworkStatus(
     List<NodeRange> nodeRanges,
     @JsonPropertyDescription("Name of the generated Multus NetworkAttachmentDefinition")
         String networkAttachmentDefinition,
-    @JsonPropertyDescription("namespace/name of the ConfigMap the node agents read") String configMap) {}
+    @JsonPropertyDescription("namespace/name of the ConfigMap the node agents read") String configMap,
+    @JsonPropertyDescription("Key state of a sealed network") EncryptionStatus encryption) {
+
+  /** The status without encryption state (as before {@code encryption} existed). */
+  public VdeNetworkStatus(Long observedGeneration, List<Condition> conditions, Integer vni, String group, Integer port,
+      Integer mtu, String nodes, Integer nodesReady, Integer nodesTotal, Integer attachments,
+      List<NodeRange> nodeRanges, String networkAttachmentDefinition, String configMap) {
+    this(observedGeneration, conditions, vni, group, port, mtu, nodes, nodesReady, nodesTotal, attachments, nodeRanges,
+        networkAttachmentDefinition, configMap, null);
+  }
+}

@@ -30,6 +30,24 @@ class AgentNetworkConfigCodecTest {
   }
 
   @Test
+  void aSealedNetworkRoundTripsWithItsKeySecretAndOpensASealUplink() {
+    AgentNetworkConfig plain = multicast();
+    AgentNetworkConfig sealed = new AgentNetworkConfig(plain.namespace(), plain.name(), plain.uid(), plain.generation(),
+        plain.transport(), null, plain.vni(), plain.group(), plain.port(), 1418, plain.switchMode(), plain.vlan(),
+        plain.macPrefix(), plain.nodeSelector(), plain.ipamType(), plain.subnet(), plain.gateway(), plain.exclude(),
+        plain.nodeRanges(), plain.peers(), "vnet-key.default.blue");
+    String json = AgentNetworkConfigCodec.write(sealed);
+    assertThat(json).contains("\"keySecret\" : \"vnet-key.default.blue\"");
+    AgentNetworkConfig back = AgentNetworkConfigCodec.read(json);
+    assertThat(back).isEqualTo(sealed);
+    assertThat(back.sealed()).isTrue();
+    assertThat(back.uplinkDescription().toVnl(null, null, "/run/k"))
+        .isEqualTo("seal:///run/k{vxvde://239.77.0.1/port=14789/vni=4096}");
+    assertThat(plain.sealed()).isFalse();
+    assertThat(AgentNetworkConfigCodec.write(plain)).doesNotContain("keySecret");
+  }
+
+  @Test
   void writesTheFieldNamesAgentsRead() {
     String json = AgentNetworkConfigCodec.write(multicast());
     assertThat(json).contains("\"transport\" : \"vxvde\"", "\"uplink\" : \"vxvde://239.77.0.1/port=14789/vni=4096\"",

@@ -29,4 +29,19 @@ class UplinkTest {
   void localHasNone() {
     assertThat(new Uplink(Transport.LOCAL, "239.77.0.1", List.of("a"), 1, 2, null).toVnl("a", "eth0")).isNull();
   }
+
+  @Test
+  void sealedWrapsThePlainVnlAndIsNeverOpenedWithoutAKeyFile() {
+    Uplink u = new Uplink(Transport.VXVDE, "239.77.0.1", List.of(), 14789, 4096, null, true);
+    assertThat(u.toVnl(null, "eth1", "/run/kubevde/keys/vnet-key.default.blue.key"))
+        .isEqualTo("seal:///run/kubevde/keys/vnet-key.default.blue.key{vxvde://239.77.0.1/port=14789/vni=4096/if=eth1}");
+    assertThat(u.toVnl(null, "eth1")).as("no key file: no uplink, never a plain one").isNull();
+    assertThat(u.sharedVnl()).as("the key file is the node's").isNull();
+    Uplink unicast = new Uplink(Transport.VXVDE_UNICAST, null, List.of("127.0.0.1", "127.0.0.2"), 24789, 7, null, true);
+    assertThat(unicast.toVnl("127.0.0.1", null, "/k"))
+        .isEqualTo("seal:///k{vxvde:///port=24789/vni=7/bind=127.0.0.1/peers=127.0.0.2}");
+    assertThat(unicast.toVnl("127.0.0.1", null, "/k").replaceFirst("^seal:///k\\{(.*)}$", "$1"))
+        .isEqualTo(new Uplink(Transport.VXVDE_UNICAST, null, List.of("127.0.0.1", "127.0.0.2"), 24789, 7, null)
+            .toVnl("127.0.0.1", null));
+  }
 }

@@ -44,6 +44,29 @@ public final class Names {
     return n.length() <= 253 ? n : n.substring(0, 236) + "." + hash(n).substring(0, 16);
   }
 
+  /**
+   * Name of a sealed network's key Secret in the operator namespace: {@code vnet-key.<namespace>.<name>} (the
+   * ConfigMap's scheme), shortened with a hash when longer than 253 characters.
+   *
+   * @param namespace the VdeNetwork's namespace
+   * @param name the VdeNetwork's name
+   * @return the Secret name
+   */
+  public static String keySecret(String namespace, String name) {
+    String n = "vnet-key." + namespace + "." + name;
+    return n.length() <= 253 ? n : n.substring(0, 236) + "." + hash(n).substring(0, 16);
+  }
+
+  /** Component label value of key Secrets (agents watch Secrets with it). */
+  public static final String KEY_COMPONENT = "agent-key";
+
+  /** @return the labels of a network's key Secret: {@link #networkLabels} with component {@link #KEY_COMPONENT} */
+  public static Map<String, String> keyLabels(String namespace, String name) {
+    Map<String, String> m = new java.util.HashMap<>(networkLabels(namespace, name));
+    m.put(LABEL_COMPONENT, KEY_COMPONENT);
+    return Map.copyOf(m);
+  }
+
   /** @return labels common to every object the operator writes for a network */
   public static Map<String, String> networkLabels(String namespace, String name) {
     return Map.of(LABEL_MANAGED_BY, MANAGER, LABEL_COMPONENT, "agent-config", LABEL_NET_NAMESPACE, namespace,

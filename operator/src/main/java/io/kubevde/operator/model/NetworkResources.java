@@ -4,6 +4,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
@@ -44,7 +46,7 @@ public final class NetworkResources {
     VdeNetworkSpec s = n.getSpec();
     Transport t = s.effectiveTransport();
     List<String> replicas = t == Transport.VXVDE_UNICAST ? peers.stream().sorted().toList() : List.of();
-    Uplink uplink = new Uplink(t, group, replicas, s.effectivePort(), vni, s.vlan());
+    Uplink uplink = new Uplink(t, group, replicas, s.effectivePort(), vni, s.vlan(), s.sealed());
     boolean hostLocal = s.ipam() != null && s.ipam().effectiveType() == IpamType.HOST_LOCAL;
     Map<String, NodeRange> byNode = new TreeMap<>();
     if (ranges != null) for (NodeRange r : ranges) byNode.put(r.node(), r);
@@ -53,7 +55,29 @@ public final class NetworkResources {
         s.effectivePort(), s.effectiveMtu(), s.effectiveSwitchMode(), s.vlan(), s.macPrefix(),
         new TreeMap<>(s.effectiveNodeSelector()), hostLocal ? IpamType.HOST_LOCAL : IpamType.NONE,
         hostLocal ? s.ipam().subnet() : null, hostLocal ? s.ipam().gateway() : null,
-        hostLocal && s.ipam().exclude() != null ? List.copyOf(s.ipam().exclude()) : List.of(), byNode, replicas);
+        hostLocal && s.ipam().exclude() != null ? List.copyOf(s.ipam().exclude()) : List.of(), byNode, replicas,
+        s.sealed() ? Names.keySecret(n.getMetadata().getNamespace(), n.getMetadata().getName()) : null);
+  }
+
+  /**
+   * A sealed network's key Secret {@link Names#keySecret} in the operator namespace, next to its ConfigMap: type
+   * Opaque, key {@link AgentNetworkConfig#KEY_FILE_KEY} = the seal key file, the rotation state in annotations
+   * ({@link KeyRing#annotations()}), labels {@link Names#keyLabels}.
+   *
+   * @param operatorNamespace where the agents read their configuration
+   * @param namespace the VdeNetwork's namespace
+   * @param name the VdeNetwork's name
+   * @param ring the keys
+   * @return the Secret
+   */
+  public static Secret keySecret(String operatorNamespace, String namespace, String name, KeyRing ring) {
+    return new SecretBuilder()
+        .withNewMetadata().withNamespace(operatorNamespace).withName(Names.keySecret(namespace, name))
+        .withLabels(Names.keyLabels(namespace, name)).withAnnotations(ring.annotations()).endMetadata()
+        .withType("Opaque")
+        .withData(Map.of(AgentNetworkConfig.KEY_FILE_KEY, java.util.Base64.getEncoder().encodeToString(
+            ring.keyFileText().getBytes(java.nio.charset.StandardCharsets.UTF_8))))
+        .build();
   }
 
   /**

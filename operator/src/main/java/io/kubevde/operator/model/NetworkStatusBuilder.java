@@ -1,6 +1,7 @@
 package io.kubevde.operator.model;
 
 import io.fabric8.kubernetes.api.model.Condition;
+import io.kubevde.api.v1alpha1.EncryptionStatus;
 import io.kubevde.api.v1alpha1.NodeRange;
 import io.kubevde.api.v1alpha1.VdeNetworkStatus;
 import java.util.List;
@@ -23,6 +24,7 @@ public final class NetworkStatusBuilder {
   private List<NodeRange> nodeRanges;
   private String networkAttachmentDefinition;
   private String configMap;
+  private EncryptionStatus encryption;
 
   private NetworkStatusBuilder() {}
 
@@ -50,6 +52,7 @@ public final class NetworkStatusBuilder {
     b.nodeRanges = prev.nodeRanges();
     b.networkAttachmentDefinition = prev.networkAttachmentDefinition();
     b.configMap = prev.configMap();
+    b.encryption = prev.encryption();
     return b;
   }
 
@@ -122,10 +125,17 @@ public final class NetworkStatusBuilder {
     return this;
   }
 
+  /** @return this, with the key state of a sealed network set (null: not sealed) */
+  public NetworkStatusBuilder encryption(EncryptionStatus encryption) {
+    this.encryption = encryption;
+    return this;
+  }
+
   /** @return the status */
   public VdeNetworkStatus build() {
     String nodes = nodesReady == null || nodesTotal == null ? null : nodesReady + "/" + nodesTotal;
     return new VdeNetworkStatus(observedGeneration, conditions, vni, group, port, mtu, nodes, nodesReady, nodesTotal,
-        attachments, nodeRanges, networkAttachmentDefinition, configMap);
+        attachments, nodeRanges, networkAttachmentDefinition, configMap,
+        encryption);
   }
 }

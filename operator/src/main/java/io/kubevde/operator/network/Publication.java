@@ -5,6 +5,7 @@ import io.javaoperatorsdk.operator.api.reconciler.dependent.DependentResource;
 import io.javaoperatorsdk.operator.processing.dependent.workflow.Condition;
 import io.kubevde.api.v1alpha1.VdeNetwork;
 import io.kubevde.api.agent.AgentNetworkConfig;
+import io.kubevde.operator.model.KeyRing;
 
 /**
  * What one reconcile decided to publish for a network, handed from {@link VdeNetworkReconciler} (which allocates)
@@ -12,9 +13,20 @@ import io.kubevde.api.agent.AgentNetworkConfig;
  *
  * @param agentConfig what the agents must run; null when the network has a problem (conflict, invalid IPAM) and
  *     must not be published
+ * @param keyRing the keys of a sealed network ({@link KeySecretDependent}); null when not sealed
  */
-record Publication(AgentNetworkConfig agentConfig) {
+record Publication(AgentNetworkConfig agentConfig, KeyRing keyRing) {
   private static final String KEY = Publication.class.getName();
+
+  /** A publication of an unsealed network. */
+  Publication(AgentNetworkConfig agentConfig) {
+    this(agentConfig, null);
+  }
+
+  /** @return whether a key Secret is published (publishable and sealed) */
+  boolean sealed() {
+    return agentConfig != null && keyRing != null;
+  }
 
   /** @return whether the network is published to the agents (its ConfigMap exists) */
   boolean publishable() {
@@ -41,6 +53,15 @@ record Publication(AgentNetworkConfig agentConfig) {
     public boolean isMet(DependentResource<Object, VdeNetwork> dependent, VdeNetwork primary,
         Context<VdeNetwork> ctx) {
       return of(ctx).publishable();
+    }
+  }
+
+  /** Workflow reconcile precondition: the network is published and {@link #sealed()}. */
+  static final class Sealed implements Condition<Object, VdeNetwork> {
+    @Override
+    public boolean isMet(DependentResource<Object, VdeNetwork> dependent, VdeNetwork primary,
+        Context<VdeNetwork> ctx) {
+      return of(ctx).sealed();
     }
   }
 }

@@ -23,6 +23,7 @@ import io.javaoperatorsdk.operator.processing.dependent.workflow.WorkflowReconci
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import io.kubevde.api.v1alpha1.EncryptionStatus;
 import io.kubevde.api.v1alpha1.IpamType;
 import io.kubevde.api.v1alpha1.NodeNetwork;
 import io.kubevde.api.v1alpha1.NodeRange;
@@ -35,6 +36,7 @@ import io.kubevde.operator.OperatorConfig;
 import io.kubevde.operator.model.Allocation;
 import io.kubevde.operator.model.Conditions;
 import io.kubevde.operator.model.IpamPlan;
+import io.kubevde.operator.model.KeyRing;
 import io.kubevde.operator.model.Names;
 import io.kubevde.operator.model.NetworkResources;
 import io.kubevde.operator.model.NetworkStatusBuilder;
@@ -56,8 +58,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Reconciles a VdeNetwork (architecture.md §5): allocates VNI and multicast group, splits the IPAM subnet into
  * per-node blocks, then runs the workflow of dependents — the agent ConfigMap ({@link AgentConfigMapDependent}), the
- * Multus NAD ({@link NadDependent}, when Multus is installed) and the shared agent DaemonSet
- * ({@link AgentDaemonSetDependent}) — aggregates VdeNode reports and writes status conditions; its finalizer keeps a
+ * Multus NAD ({@link NadDependent}, when Multus is installed), the shared agent DaemonSet
+ * ({@link AgentDaemonSetDependent}) and a sealed network's key Secret ({@link KeySecretDependent}, rotated in phases
+ * by {@link KeyRing}, the reconcile rescheduled for the next phase) — aggregates VdeNode reports and writes status conditions; its finalizer keeps a
  * network with live attachments.
  *
  * <p>The workflow is JOSDK's, built in code (the dependents take the operator configuration in their constructors)
@@ -81,11 +84,14 @@ public class VdeNetworkReconciler implements Reconciler<VdeNetwork>, Cleaner<Vde
   private final OperatorConfig cfg;
   private final NetworkAllocator allocator;
   private final NadDependent nad = new NadDependent();
+  private final KeySecretDependent keySecret;
+  private final java.security.SecureRandom random = new java.security.SecureRandom();
   private final Workflow<VdeNetwork> workflow;
   private final Counter allocations;
   private final Counter conflicts;
   private volatile InformerEventSource<VdeNode, VdeNetwork> vdeNodes;
   private volatile InformerEventSource<Node, VdeNetwork> nodes;
+  private volatile InformerEventSource<VdeNetwork, VdeNetwork> rotationRequests;
 
   /**
    * @param cfg operator configuration
@@ -97,6 +103,7 @@ public class VdeNetworkReconciler implements Reconciler<VdeNetwork>, Cleaner<Vde
     this.cfg = cfg;
     this.allocator = new NetworkAllocator(cfg.allocation());
     Publication.Publishable publishable = new Publication.Publishable();
+    this.keySecret = new KeySecretDependent(cfg.namespace());
     this.workflow = new WorkflowBuilder<VdeNetwork>()
         .addDependentResourceAndConfigure(new AgentConfigMapDependent(cfg.namespace()))
           .withReconcilePrecondition(publishable)
@@ -104,6 +111,8 @@ public class VdeNetworkReconciler implements Reconciler<VdeNetwork>, Cleaner<Vde
           .withActivationCondition(new NadCrdPresent(cfg.agentSettings().multusEnabled()))
           .withReconcilePrecondition(publishable)
         .addDependentResource(new AgentDaemonSetDependent(cfg.agentDaemonSet()))
+        .addDependentResourceAndConfigure(keySecret)
+          .withReconcilePrecondition(new Publication.Sealed())
         .build();
     this.allocations = Counter.builder("kubevde.operator.allocations")
         .description("VNI/group allocations made").register(registry);
@@ -129,7 +138,17 @@ public class VdeNetworkReconciler implements Reconciler<VdeNetwork>, Cleaner<Vde
         .withSecondaryToPrimaryMapper((Node n) -> primaries.list().map(ResourceID::fromResource)
             .collect(Collectors.toSet()))
         .build(), ctx);
-    List<EventSource<?, VdeNetwork>> all = new ArrayList<>(List.of(vdeNodes, nodes));
+    // a rotation request is an annotation edit, which generation-aware processing of the primary ignores
+    rotationRequests = new InformerEventSource<>(
+        InformerEventSourceConfiguration.from(VdeNetwork.class, VdeNetwork.class)
+            .withName("rotation-requests")
+            .withOnAddFilter(n -> false)
+            .withOnDeleteFilter((n, unknown) -> false)
+            .withOnUpdateFilter((VdeNetwork newer, VdeNetwork older) -> !Objects.equals(rotateRequest(newer),
+                rotateRequest(older)))
+            .withSecondaryToPrimaryMapper((VdeNetwork n) -> Set.of(ResourceID.fromResource(n)))
+            .build(), ctx);
+    List<EventSource<?, VdeNetwork>> all = new ArrayList<>(List.of(vdeNodes, nodes, rotationRequests));
     // the NAD informer is registered by the workflow once its activation condition (the CRD exists) holds
     all.addAll(EventSourceUtils.eventSourcesFromWorkflow(ctx, workflow));
     return all;
@@ -165,8 +184,10 @@ public class VdeNetworkReconciler implements Reconciler<VdeNetwork>, Cleaner<Vde
     }
 
     // publish: a network in conflict must not run (agents stop it when its ConfigMap goes away)
+    KeyRing.Step keys = problems.isEmpty() && spec.sealed() ? nextKeys(n, spec, ctx, now) : null;
     Publication pub = new Publication(problems.isEmpty()
-        ? NetworkResources.agentConfig(n, a.vni(), a.group(), ranges, peers(selected)) : null);
+        ? NetworkResources.agentConfig(n, a.vni(), a.group(), ranges, peers(selected)) : null,
+        keys == null ? null : keys.ring());
     if (!pub.publishable()) conflicts.increment();
     pub.putInto(ctx);
     WorkflowReconcileResult published = workflow.reconcile(n, ctx);
@@ -205,6 +226,9 @@ public class VdeNetworkReconciler implements Reconciler<VdeNetwork>, Cleaner<Vde
         .nodes(view.ready(), total).attachments(view.attachments()).nodeRanges(ranges)
         .published(nadName, pub.publishable() ? cfg.namespace() + "/"
             + Names.configMap(n.getMetadata().getNamespace(), n.getMetadata().getName()) : null)
+        .encryption(keys == null ? null : new EncryptionStatus(cfg.namespace() + "/"
+            + Names.keySecret(n.getMetadata().getNamespace(), n.getMetadata().getName()), keys.ring().currentId(),
+            keys.ring().rotatedAt().toString(), keys.ring().phase().text()))
         .build();
     emitTransitions(ctx.getClient(), n, prev, status, oldReady, oldDegraded);
     n.setStatus(status);
@@ -214,8 +238,42 @@ public class VdeNetworkReconciler implements Reconciler<VdeNetwork>, Cleaner<Vde
     LOG.info("VdeNetwork {} (generation {}): {} in {} ms", key(n), gen, Conditions.signature(conds, Conditions.READY),
         (System.nanoTime() - t0) / 1_000_000);
     UpdateControl<VdeNetwork> control = UpdateControl.patchStatus(n);
-    // a silent agent must turn into Degraded without waiting for the periodic resync
-    return view.reporting() > 0 ? control.rescheduleAfter(cfg.heartbeatTimeout().toMillis()) : control;
+    // a silent agent must turn into Degraded without waiting for the periodic resync; a key rotation moves on
+    Long wake = view.reporting() > 0 ? cfg.heartbeatTimeout().toMillis() : null;
+    if (keys != null && keys.wakeUp() != null) {
+      long k = Math.max(50, keys.wakeUp().toMillis());
+      wake = wake == null ? k : Math.min(wake, k);
+    }
+    return wake != null ? control.rescheduleAfter(wake) : control;
+  }
+
+  /** The key ring to publish for a sealed network: the Secret's, moved on by one rotation step when one is due. */
+  private KeyRing.Step nextKeys(VdeNetwork n, VdeNetworkSpec spec, Context<VdeNetwork> ctx, Instant now) {
+    KeyRing ring = keySecret.ring(n, ctx);
+    // the event may come from the rotation-requests informer before the primary's cache has that version
+    String request = rotateRequest(rotationRequests.get(ResourceID.fromResource(n)).orElse(n));
+    if (ring == null) {
+      ring = KeyRing.fresh(newKey(), now, request);
+      LOG.info("VdeNetwork {}: new network key {}", key(n), ring.currentId());
+    }
+    KeyRing.Step step = ring.next(now, spec.encryption().effectiveRotationPeriod(), cfg.keyGracePeriod(), request,
+        this::newKey);
+    if (step.ring() != ring) {
+      LOG.info("VdeNetwork {}: key rotation {} -> {} (current key {})", key(n), ring.phase().text(),
+          step.ring().phase().text(), step.ring().currentId());
+    }
+    return step;
+  }
+
+  private byte[] newKey() {
+    byte[] k = new byte[KeyRing.KEY_BYTES];
+    random.nextBytes(k);
+    return k;
+  }
+
+  private static String rotateRequest(VdeNetwork n) {
+    Map<String, String> ann = n.getMetadata().getAnnotations();
+    return ann == null ? null : ann.get(KeyRing.ROTATE_REQUEST);
   }
 
   @Override
