@@ -251,7 +251,9 @@ public final class VxvdePlug implements Plug {
                         counters.badLength.increment();
                         return NO_FRAME;
                     }
-                    return receivePath.accept(s.data(i), s.length(i), s.sender(i), s == group, frame);
+                    // self-echo is a multicast matter: in unicast mode nothing is sent to this socket's own address,
+                    // and another node on this host may use the same PORT on another address
+                    return receivePath.accept(s.data(i), s.length(i), s.sender(i), s == group && group != unicast, frame);
                 }
                 if (group == unicast) {
                     if (fill(group)) continue;

@@ -95,6 +95,27 @@ class VxvdeUnicastLoopbackTest {
     }
 
     @Test
+    void nodesOnTwoAddressesOfOneHostMayShareThePort() throws Exception {
+        // as two agents on one host: same PORT, bound to 127.0.0.1 and 127.0.0.2 (not taken for our own echo)
+        int p = freePort();
+        VxvdePlug a = (VxvdePlug) Plugs.open("vxvde:///port=" + p + "/bind=127.0.0.1/peers=127.0.0.2", OpenArgs.DEFAULT);
+        VxvdePlug b = (VxvdePlug) Plugs.open("vxvde:///port=" + p + "/bind=127.0.0.2/peers=127.0.0.1", OpenArgs.DEFAULT);
+        try {
+            ByteBuffer buf = ByteBuffer.allocateDirect(Plug.MAX_FRAME);
+            a.send(frame(0xFFFF_FFFF_FFFFL, MAC_A, 60));
+            assertThat(receiveFrame(b, buf)).isEqualTo(60);
+            b.send(frame(MAC_A, MAC_B, 70));
+            assertThat(receiveFrame(a, buf)).isEqualTo(70);
+            assertThat(a.table().lookup(MacTable.key(MAC_B, 1), System.currentTimeMillis()))
+                    .isEqualTo(new InetSocketAddress("127.0.0.2", p));
+            assertThat(a.vxvdeStats().selfEcho() + b.vxvdeStats().selfEcho()).isZero();
+        } finally {
+            a.close();
+            b.close();
+        }
+    }
+
+    @Test
     void closeMakesABlockedReceiveReturnClosed() throws Exception {
         int p = freePort();
         Plug n = Plugs.open("vxvde:///port=" + p + "/bind=127.0.0.1/peers=127.0.0.1:" + freePort(), OpenArgs.DEFAULT);
