@@ -3,28 +3,45 @@ package io.kubevde.operator.model;
 import io.kubevde.api.net.Cidr;
 import io.kubevde.operator.model.Allocation.Problem;
 import java.math.BigInteger;
+import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.random.RandomGenerator;
 
 /**
  * Chooses a network's VNI and multicast group, unique in the cluster, and finds conflicts with other networks.
- * Pure: all state comes in as arguments, so the same inputs give the same answer in every operator replica and after
- * restarts.
+ * All state comes in as arguments (the only other input is the random source for new VNIs), so a value once
+ * recorded in a status is kept by every operator replica and after restarts.
  *
  * <p>Rules: a value the user wrote in the spec is used as is; it conflicts when an <em>older</em> network (creation
  * time, then namespace/name) already uses it, and then only the newer network gets the conflict. A value allocated
- * before (found in the network's status) is kept unless an older network now claims it. Otherwise the lowest free
- * value of the pool is taken. IPAM subnets of host-local networks must not overlap an older network's subnet.
+ * before (found in the network's status) is kept unless an older network now claims it. Otherwise a new VNI is drawn
+ * at random from the pool (so a host on the underlay cannot guess the VNI of a network from the order of creation;
+ * redrawn while it collides with another network's claim), and the lowest free multicast group is taken. IPAM
+ * subnets of host-local networks must not overlap an older network's subnet.
  */
 public final class Allocator {
-  private final AllocationPolicy policy;
+  /** Random draws of a new VNI before the pool is scanned (from a random start) for a free one. */
+  static final int RANDOM_DRAWS = 64;
 
-  /** @param policy pools to allocate from */
+  private final AllocationPolicy policy;
+  private final RandomGenerator random;
+
+  /** @param policy pools to allocate from; new VNIs are drawn with a {@link SecureRandom} */
   public Allocator(AllocationPolicy policy) {
+    this(policy, new SecureRandom());
+  }
+
+  /**
+   * @param policy pools to allocate from
+   * @param random source of new VNIs (tests inject a seeded one; production uses {@link SecureRandom})
+   */
+  public Allocator(AllocationPolicy policy, RandomGenerator random) {
     this.policy = policy;
+    this.random = random;
   }
 
   /**
@@ -76,7 +93,15 @@ public final class Allocator {
       boolean takenByOlder = others.stream().anyMatch(o -> p.equals(o.vni()) && o.olderThan(self));
       if (!takenByOlder) return p;
     }
-    for (int v = policy.vniFirst(); v <= policy.vniLast(); v++) {
+    int size = policy.vniLast() - policy.vniFirst() + 1;
+    for (int i = 0; i < RANDOM_DRAWS; i++) {
+      int v = policy.vniFirst() + random.nextInt(size);
+      if (!used.contains(v)) return v;
+    }
+    // a crowded pool: every free value is found (and exhaustion detected) by one scan from a random start
+    int start = random.nextInt(size);
+    for (int i = 0; i < size; i++) {
+      int v = policy.vniFirst() + (start + i) % size;
       if (!used.contains(v)) return v;
     }
     problems.add(new Problem("VniPoolExhausted",

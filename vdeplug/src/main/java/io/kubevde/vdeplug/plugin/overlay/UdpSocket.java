@@ -41,6 +41,7 @@ public final class UdpSocket implements AutoCloseable {
     private final ByteBuffer headers;
     private final ByteBuffer iovecs;
     private final ByteBuffer names;
+    private final ByteBuffer namesBigEndian;
     private final ByteBuffer sendName;
     private final ByteBuffer scratch = ByteBuffer.allocateDirect(32).order(ByteOrder.nativeOrder());
     private InetSocketAddress lastTarget;
@@ -59,6 +60,7 @@ public final class UdpSocket implements AutoCloseable {
         this.headers = ByteBuffer.allocateDirect(MMSGHDR * BATCH).order(ByteOrder.nativeOrder());
         this.iovecs = ByteBuffer.allocateDirect(IOVEC * BATCH).order(ByteOrder.nativeOrder());
         this.names = ByteBuffer.allocateDirect(SOCKADDR * BATCH).order(ByteOrder.nativeOrder());
+        this.namesBigEndian = names.duplicate().order(ByteOrder.BIG_ENDIAN);
         this.sendName = ByteBuffer.allocateDirect(SOCKADDR).order(ByteOrder.nativeOrder());
         MemoryIO io = MemoryIO.getInstance();
         long dataAddr = io.getDirectBufferAddress(data);
@@ -208,6 +210,30 @@ public final class UdpSocket implements AutoCloseable {
 
     /** Whether slot {@code i}'s datagram was longer than the slot (MSG_TRUNC). */
     public boolean truncated(int i) { return (headers.getInt(i * MMSGHDR + 48) & 0x20) != 0; }
+
+    /** Slot {@code i}'s sender address family: {@link LibC#AF_INET}, {@link LibC#AF_INET6}, or another value. */
+    public int senderFamily(int i) { return names.getShort(i * SOCKADDR) & 0xFFFF; }
+
+    /** Slot {@code i}'s sender port (0..65535), read from the raw sockaddr without decoding it. */
+    public int senderPort(int i) { return namesBigEndian.getShort(i * SOCKADDR + 2) & 0xFFFF; }
+
+    /**
+     * The first 8 bytes of slot {@code i}'s sender IPv6 address as a big-endian long; 0 for IPv4. With
+     * {@link #senderAddressLow} it lets a filter compare raw sender addresses without allocating.
+     */
+    public long senderAddressHigh(int i) {
+        return senderFamily(i) == LibC.AF_INET6 ? namesBigEndian.getLong(i * SOCKADDR + 8) : 0;
+    }
+
+    /**
+     * The last 8 bytes of slot {@code i}'s sender IPv6 address as a big-endian long; for IPv4 the 4 address bytes as
+     * an unsigned big-endian value (a.b.c.d = {@code a << 24 | b << 16 | c << 8 | d}).
+     */
+    public long senderAddressLow(int i) {
+        int off = i * SOCKADDR;
+        return senderFamily(i) == LibC.AF_INET6 ? namesBigEndian.getLong(off + 16)
+                : namesBigEndian.getInt(off + 4) & 0xFFFF_FFFFL;
+    }
 
     /** Slot {@code i}'s sender, or null for an address family we do not know. */
     public InetSocketAddress sender(int i) {

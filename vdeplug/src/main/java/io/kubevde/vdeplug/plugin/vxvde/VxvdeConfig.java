@@ -25,16 +25,21 @@ import java.util.List;
  * @param expireMillis learning entry lifetime in ms (option {@code expiretime} in seconds, default 128)
  * @param ifName      the interface for the multicast group ({@code if=}), or null = the routed one
  * @param bind        local address of the unicast socket ({@code bind=}), or null = wildcard
- * @param peers       unicast mode ({@code peers=}): where broadcast/unknown frames go instead of the group; empty =
- *                    multicast mode
+ * @param peers       unicast mode ({@code peers=}): where broadcast/unknown frames go instead of the group, and the
+ *                    only senders accepted (IP and port); empty = multicast mode
+ * @param allow       {@code allow=}: the prefixes (either family) a sender's IP must lie in; empty = any sender
+ *                    (multicast mode) / any peer (unicast mode)
  */
 public record VxvdeConfig(ProtocolFamily family, InetAddress group, int port, int vni, int ttl, long rcvbuf,
                           int hashsize, long expireMillis, String ifName, InetAddress bind,
-                          List<InetSocketAddress> peers) {
+                          List<InetSocketAddress> peers, List<SenderPrefix> allow) {
 
-    /** The option keys in vdeplug4's matching order (§1.2), then our {@code peers} last so no prefix changes meaning. */
+    /**
+     * The option keys in vdeplug4's matching order (§1.2), then our {@code peers} and {@code allow} last so no prefix
+     * changes meaning.
+     */
     public static final List<String> KEYS = List.of("port", "vni", "grp", "ttl", "rcvbuf", "v6", "v4", "hashsize",
-            "expiretime", "if", "bind", "peers");
+            "expiretime", "if", "bind", "peers", "allow");
     /** Default UDP port. */
     public static final int DEFAULT_PORT = 14789;
     /** Default IPv4 group. */
@@ -48,6 +53,7 @@ public record VxvdeConfig(ProtocolFamily family, InetAddress group, int port, in
 
     public VxvdeConfig {
         peers = List.copyOf(peers);
+        allow = List.copyOf(allow);
     }
 
     /** Whether this plug runs in unicast mode (a peer list instead of a multicast group). */
@@ -61,11 +67,11 @@ public record VxvdeConfig(ProtocolFamily family, InetAddress group, int port, in
      *
      * @param vnl      the whole VNL (for messages)
      * @param argument the text after {@code vxvde://}
-     * @throws VnlException for an unknown key, a bad value, an address that is not a multicast group, or a group
-     *                      together with {@code peers=}
+     * @throws VnlException for an unknown key, a bad value, an address that is not a multicast group, a group
+     *                      together with {@code peers=}, or an {@code allow=} list without a prefix of the plug's family
      */
     public static VxvdeConfig parse(String vnl, String argument) {
-        VnlOptions o = VnlOptions.slash(vnl, argument, KEYS);
+        VnlOptions o = options(vnl, argument);
         ProtocolFamily wanted = o.has("v6") ? StandardProtocolFamily.INET6 : o.has("v4") ? StandardProtocolFamily.INET : null;
         if (o.has("v6") && o.has("v4")) throw new VnlException(vnl, "options 'v4' and 'v6'", "choose one family");
         int port = OverlayNet.port(o, "port", DEFAULT_PORT);
@@ -127,7 +133,55 @@ public record VxvdeConfig(ProtocolFamily family, InetAddress group, int port, in
                 throw o.bad("bind", b, "not a local address of the group's family: " + e.getMessage());
             }
         }
-        return new VxvdeConfig(family, group, port, vni, ttl, rcvbuf, hashsize, expire * 1000L, ifName, bind, peers);
+        List<SenderPrefix> allow = List.of();
+        if (o.has("allow")) {
+            allow = parseAllow(vnl, o.get("allow").orElse(""));
+            boolean v6 = family == StandardProtocolFamily.INET6;
+            if (allow.stream().noneMatch(p -> p.ipv6() == v6)) {
+                throw new VnlException(vnl, "option 'allow=" + o.get("allow").orElse("") + "'",
+                        "no " + (v6 ? "IPv6" : "IPv4") + " prefix: this plug would accept no sender");
+            }
+        }
+        return new VxvdeConfig(family, group, port, vni, ttl, rcvbuf, hashsize, expire * 1000L, ifName, bind, peers,
+                allow);
+    }
+
+    /**
+     * The slash options; an unknown key that starts with a digit after {@code allow=} gets a hint, since it is
+     * almost always the prefix length of an unquoted CIDR ({@code /allow=10.0.0.0/8}).
+     */
+    private static VnlOptions options(String vnl, String argument) {
+        try {
+            return VnlOptions.slash(vnl, argument, KEYS);
+        } catch (VnlException e) {
+            if (argument.contains("allow=") && e.part().startsWith("option '") && e.part().length() > 8
+                    && Character.isDigit(e.part().charAt(8))) {
+                throw new VnlException(vnl, e.part(), "unknown key; '/' separates options, so quote the allow= list "
+                        + "or write its slashes as %2F: /allow='10.0.0.0/8,fd00::/8'");
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * Parses an {@code allow=} list: prefixes separated by {@code ,}, each {@code ADDRESS[/LENGTH]} (IPv4 or IPv6;
+     * both families may be mixed, only the plug's family is used).
+     *
+     * @throws VnlException naming the bad entry, or for an empty list
+     */
+    static List<SenderPrefix> parseAllow(String vnl, String list) {
+        List<SenderPrefix> out = new ArrayList<>();
+        for (String raw : list.split(",")) {
+            String e = raw.trim();
+            if (e.isEmpty()) continue;
+            try {
+                out.add(SenderPrefix.parse(e));
+            } catch (IllegalArgumentException ex) {
+                throw new VnlException(vnl, "allow entry '" + e + "'", ex.getMessage());
+            }
+        }
+        if (out.isEmpty()) throw new VnlException(vnl, "option 'allow='", "empty prefix list");
+        return List.copyOf(out);
     }
 
     /** {@code group} with its last three bytes replaced by the low 24 bits of {@code low} (option grp=, §4.4). */

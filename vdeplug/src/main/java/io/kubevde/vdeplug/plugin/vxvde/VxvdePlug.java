@@ -28,8 +28,15 @@ import java.util.logging.Logger;
  * chosen interface, so several nodes on one host all receive the group; the <em>unicast</em> socket (U) is bound to
  * an ephemeral port (on {@code bind=} if given) and sends everything. Broadcast, multicast and unknown-destination frames
  * go to GROUP:PORT; a frame to a learned MAC goes straight to the peer's U socket. In unicast mode ({@code peers=}) the
- * group socket is replaced by a socket listening on PORT (on {@code bind=} or the wildcard address) and the
- * broadcast/unknown frames are sent once to each peer's PORT (a peer that is this very socket is skipped).
+ * node has one socket, listening on PORT (on {@code bind=} or the wildcard address), which both receives and sends:
+ * broadcast/unknown frames are sent once to each peer's PORT (a peer that is this very socket is skipped), and every
+ * datagram leaves from PORT, so a peer is known by exactly the address in the peer list.
+ *
+ * <p>Senders ({@link SenderFilter}, a kubevde extension): in unicast mode only datagrams whose source IP and port is a
+ * configured peer are looked at; with {@code allow=} only sources inside those prefixes. The check runs on the raw
+ * source address of each datagram before its header is read or anything is learned; a refused datagram is counted
+ * ({@link #vxvdeStats()}) and skipped without returning from {@link #receive}. Multicast mode without {@code allow=}
+ * accepts every sender, like vdeplug4.
  *
  * <p>Differences from vdeplug4, on purpose (§12.4): frames of exactly 14 bytes are accepted; {@code rcvbuf} applies to
  * both sockets; the IPv4 unicast TTL stays at the system default (vdeplug4 sets it to the multicast TTL, 1, which
@@ -65,6 +72,9 @@ public final class VxvdePlug implements Plug {
     private final InetSocketAddress[] floodTargets;
     private final MacTable table;
     private final PlugStats stats = new PlugStats();
+    private final VxvdeCounters counters = new VxvdeCounters();
+    private final SenderFilter filter;
+    private final SelfEcho selfEcho;
     private final VxvdeReceivePath receivePath;
     private final ByteBuffer sbuf = ByteBuffer.allocateDirect(VxlanHeader.LENGTH + Plug.MAX_FRAME);
     private final ReentrantLock sendLock = new ReentrantLock();
@@ -83,7 +93,9 @@ public final class VxvdePlug implements Plug {
         this.life = life;
         this.floodTargets = floodTargets;
         this.table = new MacTable(config.hashsize(), config.expireMillis());
-        this.receivePath = new VxvdeReceivePath(config.header(), table, stats, selfEcho, System::currentTimeMillis);
+        this.filter = SenderFilter.of(config);
+        this.selfEcho = selfEcho;
+        this.receivePath = new VxvdeReceivePath(config.header(), table, stats, counters, selfEcho, System::currentTimeMillis);
         config.header().write(sbuf);
     }
 
@@ -106,20 +118,26 @@ public final class VxvdePlug implements Plug {
                 } catch (IOException e) {
                     throw new IOException("cannot listen on port " + c.port() + " (unicast mode): " + e.getMessage(), e);
                 }
+                if (c.rcvbuf() <= 0) g.receiveBufferAtLeast(DEFAULT_UNICAST_RCVBUF);
             } else {
                 iface = OverlayNet.multicastInterface(c.group(), c.ifName());
                 g.reuseAddress();
                 g.bind(c.group(), c.port());
                 g.join(c.group(), iface.getIndex());
             }
-            UdpSocket u = UdpSocket.open(c.family(), DATAGRAM);
-            opened.add(u);
-            if (c.rcvbuf() > 0) u.receiveBuffer((int) c.rcvbuf());
-            else u.receiveBufferAtLeast(DEFAULT_UNICAST_RCVBUF);
-            u.bind(c.bind(), 0);
-            u.multicastTtl(c.ttl());
-            u.multicastLoop(true);
-            if (iface != null) u.multicastInterface(iface.getIndex());
+            UdpSocket u;
+            if (c.unicastMode()) {
+                u = g; // one socket: datagrams leave from PORT, the address peers know us by
+            } else {
+                u = UdpSocket.open(c.family(), DATAGRAM);
+                opened.add(u);
+                if (c.rcvbuf() > 0) u.receiveBuffer((int) c.rcvbuf());
+                else u.receiveBufferAtLeast(DEFAULT_UNICAST_RCVBUF);
+                u.bind(c.bind(), 0);
+                u.multicastTtl(c.ttl());
+                u.multicastLoop(true);
+                if (iface != null) u.multicastInterface(iface.getIndex());
+            }
             InetSocketAddress local = u.localAddress();
             FdPlugLifecycle life = FdPlugLifecycle.withEventFd("vxvde plug", Plug.MAX_FRAME);
             opened.add(() -> life.close(null));
@@ -152,7 +170,10 @@ public final class VxvdePlug implements Plug {
     /** The configuration this node runs with. */
     public VxvdeConfig config() { return config; }
 
-    /** The local address of the unicast socket (its port is what peers learn). */
+    /**
+     * The local address of the socket this node sends from (its port is what peers learn): an ephemeral port in
+     * multicast mode, PORT in unicast mode.
+     */
     public InetSocketAddress unicastAddress() { return unicastAddress; }
 
     /** Where broadcast/unknown frames go: the group, or the peers (without this node itself). */
@@ -160,6 +181,16 @@ public final class VxvdePlug implements Plug {
 
     /** The learning table (for diagnostics and tests). */
     public MacTable table() { return table; }
+
+    /** The sender check of this node (peers and {@code allow=} prefixes). */
+    public SenderFilter senderFilter() { return filter; }
+
+    /**
+     * A snapshot of this node's counters: the {@link PlugStats} values plus received datagrams dropped by reason
+     * (not a peer, sender not allowed, bad header, wrong VNI, bad length, self-echo) and goodbyes. Any thread;
+     * allocates one record.
+     */
+    public VxvdeStats vxvdeStats() { return counters.snapshot(stats); }
 
     @Override
     public void send(ByteBuffer frame) throws IOException {
@@ -210,11 +241,24 @@ public final class VxvdePlug implements Plug {
                 if (batchNext < batchCount) {
                     int i = batchNext++;
                     UdpSocket s = batchSocket;
+                    SenderFilter.Verdict v = filter.verdict(s, i);
+                    if (v != SenderFilter.Verdict.ACCEPT) {
+                        refused(s, i, v);
+                        continue;
+                    }
                     if (s.truncated(i)) {
                         stats.malformed();
+                        counters.badLength.increment();
                         return NO_FRAME;
                     }
-                    return receivePath.accept(s.data(i), s.length(i), s.sender(i), s == group, frame);
+                    // self-echo is a multicast matter: in unicast mode nothing is sent to this socket's own address,
+                    // and another node on this host may use the same PORT on another address
+                    return receivePath.accept(s.data(i), s.length(i), s.sender(i), s == group && group != unicast, frame);
+                }
+                if (group == unicast) {
+                    if (fill(group)) continue;
+                    if ((life.awaitReadable(group.fd()) & FdPlugLifecycle.WOKEN) != 0) return CLOSED;
+                    continue;
                 }
                 boolean groupFirst = lastFromGroup;
                 if (++streak >= FAIRNESS) {
@@ -232,6 +276,21 @@ public final class VxvdePlug implements Plug {
         } finally {
             life.leaveReceive();
         }
+    }
+
+    /**
+     * Counts a datagram refused by the sender check: our own multicast looped back (from our sending port and one of
+     * this host's addresses) counts as self-echo even when {@code allow=} does not cover this host.
+     */
+    private void refused(UdpSocket s, int i, SenderFilter.Verdict v) {
+        if (s == group && group != unicast && s.senderPort(i) == unicastAddress.getPort()) {
+            InetSocketAddress from = s.sender(i);
+            if (from != null && selfEcho.isSelf(from)) {
+                counters.selfEcho.increment();
+                return;
+            }
+        }
+        counters.refused(v);
     }
 
     private boolean fill(UdpSocket s) throws IOException {

@@ -85,4 +85,33 @@ class VxvdeConfigTest {
         assertThatThrownBy(() -> parse("/grp=no-such-group-kv")).isInstanceOf(VnlException.class).hasMessageContaining("grp");
         assertThatThrownBy(() -> parse("/v6/v4")).isInstanceOf(VnlException.class);
     }
+
+    @Test
+    void allowTakesAQuotedOrPercentEncodedListOfPrefixesOfBothFamilies() {
+        VxvdeConfig c = parse("239.1.2.3/allow='10.0.0.0/8, fd00::/8,192.168.1.7'");
+        assertThat(c.allow()).extracting(SenderPrefix::toString)
+                .containsExactly("10.0.0.0/8", "fd00:0:0:0:0:0:0:0/8", "192.168.1.7/32");
+        assertThat(parse("/allow=10.0.0.0%2F8").allow()).extracting(SenderPrefix::toString).containsExactly("10.0.0.0/8");
+        assertThat(parse("").allow()).isEmpty();
+        VxvdeConfig unicast = parse("/peers=10.77.0.2/allow=\"10.77.0.0/16\"");
+        assertThat(unicast.unicastMode()).isTrue();
+        assertThat(unicast.allow()).hasSize(1);
+        assertThat(SenderFilter.of(unicast).verdict(new InetSocketAddress("10.77.0.2", 14789)))
+                .isEqualTo(SenderFilter.Verdict.ACCEPT);
+    }
+
+    @Test
+    void badAllowListsAreRefusedWithAHint() {
+        assertThatThrownBy(() -> parse("/allow=10.0.0.0/8")).isInstanceOf(VnlException.class)
+                .hasMessageContaining("'8'").hasMessageContaining("quote the allow= list");
+        assertThatThrownBy(() -> parse("/allow='fd00::/8'")).isInstanceOf(VnlException.class)
+                .hasMessageContaining("no IPv4 prefix");
+        assertThatThrownBy(() -> parse("/v6/allow='10.0.0.0/8'")).isInstanceOf(VnlException.class)
+                .hasMessageContaining("no IPv6 prefix");
+        assertThatThrownBy(() -> parse("/allow=")).isInstanceOf(VnlException.class).hasMessageContaining("empty");
+        assertThatThrownBy(() -> parse("/allow='10.0.0.0/40'")).isInstanceOf(VnlException.class)
+                .hasMessageContaining("10.0.0.0/40");
+        assertThatThrownBy(() -> parse("/allow=nodes.example")).isInstanceOf(VnlException.class)
+                .hasMessageContaining("literal");
+    }
 }

@@ -33,6 +33,17 @@ class VxvdeInteropTest {
     }
 
     @Test
+    void javaNodeWithAnAllowListInteroperatesWithCVxvde() {
+        // C vxvde sends from an ephemeral port of 10.77.0.2: an allow= prefix covering it changes nothing on the wire
+        try (OverlayLab lab = OverlayLab.create()) {
+            lab.javaPlug(lab.pair().a(), "vxvde://239.1.2.3/allow='10.77.0.2/32,fd77::/64'");
+            lab.cPlug(lab.pair().b(), "vxvde://239.1.2.3");
+            lab.taps();
+            lab.assertPingBothWays();
+        }
+    }
+
+    @Test
     void cNodeInteroperatesWithJavaVxvdeWhenRolesAreSwapped() {
         try (OverlayLab lab = OverlayLab.create()) {
             lab.cPlug(lab.pair().a(), "vxvde://239.1.2.3");

@@ -20,10 +20,11 @@ class VxvdeReceivePathTest {
 
     final MacTable table = new MacTable(1024, 128_000);
     final PlugStats stats = new PlugStats();
+    final VxvdeCounters counters = new VxvdeCounters();
     final VxvdeReceivePath path;
 
     VxvdeReceivePathTest() throws Exception {
-        path = new VxvdeReceivePath(new VxlanHeader(1), table, stats,
+        path = new VxvdeReceivePath(new VxlanHeader(1), table, stats, counters,
                 new SelfEcho(40000, Set.of(InetAddress.getByName("10.77.0.1"))), () -> 1000L);
     }
 
@@ -106,5 +107,35 @@ class VxvdeReceivePathTest {
         accept(datagram(1, 0), new InetSocketAddress("10.77.0.2", 41001), true, ByteBuffer.allocate(Plug.MAX_FRAME));
         accept(datagram(9, 0), PEER, true, ByteBuffer.allocate(Plug.MAX_FRAME));
         assertThat(table.lookup(MacTable.key(PEER_MAC, 1), 1000)).isEqualTo(PEER);
+    }
+
+    @Test
+    void eachDropIsCountedUnderItsReason() {
+        ByteBuffer out = ByteBuffer.allocate(Plug.MAX_FRAME);
+        path.accept(datagram(1, 60), 5, PEER, false, out);            // shorter than the header
+        ByteBuffer flags = datagram(1, 60);
+        flags.put(0, (byte) 0x0c);
+        accept(flags, PEER, false, out);                              // flags not 0x08
+        ByteBuffer reserved = datagram(1, 60);
+        reserved.put(7, (byte) 1);
+        accept(reserved, PEER, false, out);                           // reserved byte set
+        accept(datagram(2, 60), PEER, false, out);                    // another VNI
+        accept(datagram(1, 13), PEER, false, out);                    // frame too short
+        accept(datagram(1, 60), SELF, true, out);                     // our own multicast
+        accept(datagram(1, 0), PEER, false, out);                     // goodbye
+        VxvdeStats s = counters.snapshot(stats);
+        assertThat(s.badHeader()).isEqualTo(3);
+        assertThat(s.wrongVni()).isEqualTo(1);
+        assertThat(s.badLength()).isEqualTo(1);
+        assertThat(s.selfEcho()).isEqualTo(1);
+        assertThat(s.goodbyes()).isEqualTo(1);
+        assertThat(s.malformed()).isEqualTo(5);
+        assertThat(s.notAPeer() + s.senderNotAllowed() + s.rxFrames()).isZero();
+        assertThat(s.dropsByReason()).containsExactly(java.util.Map.entry("not-a-peer", 0L),
+                java.util.Map.entry("sender-not-allowed", 0L), java.util.Map.entry("bad-header", 3L),
+                java.util.Map.entry("wrong-vni", 1L), java.util.Map.entry("bad-length", 1L),
+                java.util.Map.entry("self-echo", 1L));
+        assertThat(out.position()).isZero();
+        assertThat(table.size()).isZero();
     }
 }

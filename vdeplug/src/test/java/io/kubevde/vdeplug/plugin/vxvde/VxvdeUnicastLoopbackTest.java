@@ -26,6 +26,7 @@ import org.junit.jupiter.api.Timeout;
 class VxvdeUnicastLoopbackTest {
     static final long MAC_A = 0x5254_0000_000aL;
     static final long MAC_B = 0x5254_0000_000bL;
+    static final long MAC_X = 0x5254_0000_00eeL;
 
     static int freePort() throws IOException {
         try (DatagramChannel c = DatagramChannel.open()) {
@@ -94,6 +95,27 @@ class VxvdeUnicastLoopbackTest {
     }
 
     @Test
+    void nodesOnTwoAddressesOfOneHostMayShareThePort() throws Exception {
+        // as two agents on one host: same PORT, bound to 127.0.0.1 and 127.0.0.2 (not taken for our own echo)
+        int p = freePort();
+        VxvdePlug a = (VxvdePlug) Plugs.open("vxvde:///port=" + p + "/bind=127.0.0.1/peers=127.0.0.2", OpenArgs.DEFAULT);
+        VxvdePlug b = (VxvdePlug) Plugs.open("vxvde:///port=" + p + "/bind=127.0.0.2/peers=127.0.0.1", OpenArgs.DEFAULT);
+        try {
+            ByteBuffer buf = ByteBuffer.allocateDirect(Plug.MAX_FRAME);
+            a.send(frame(0xFFFF_FFFF_FFFFL, MAC_A, 60));
+            assertThat(receiveFrame(b, buf)).isEqualTo(60);
+            b.send(frame(MAC_A, MAC_B, 70));
+            assertThat(receiveFrame(a, buf)).isEqualTo(70);
+            assertThat(a.table().lookup(MacTable.key(MAC_B, 1), System.currentTimeMillis()))
+                    .isEqualTo(new InetSocketAddress("127.0.0.2", p));
+            assertThat(a.vxvdeStats().selfEcho() + b.vxvdeStats().selfEcho()).isZero();
+        } finally {
+            a.close();
+            b.close();
+        }
+    }
+
+    @Test
     void closeMakesABlockedReceiveReturnClosed() throws Exception {
         int p = freePort();
         Plug n = Plugs.open("vxvde:///port=" + p + "/bind=127.0.0.1/peers=127.0.0.1:" + freePort(), OpenArgs.DEFAULT);
@@ -113,8 +135,10 @@ class VxvdeUnicastLoopbackTest {
     @Test
     void aMalformedDatagramIsCountedNotThrown() throws Exception {
         int p = freePort();
-        Plug n = Plugs.open("vxvde:///port=" + p + "/bind=127.0.0.1/peers=127.0.0.1:" + freePort(), OpenArgs.DEFAULT);
-        try (DatagramChannel junk = DatagramChannel.open()) {
+        int peer = freePort();
+        Plug n = Plugs.open("vxvde:///port=" + p + "/bind=127.0.0.1/peers=127.0.0.1:" + peer, OpenArgs.DEFAULT);
+        // junk from the peer's address (junk from anyone else is refused before it is parsed)
+        try (DatagramChannel junk = DatagramChannel.open().bind(new InetSocketAddress("127.0.0.1", peer))) {
             junk.send(ByteBuffer.wrap(new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10}), new InetSocketAddress("127.0.0.1", p));
             assertThat(CompletableFuture.supplyAsync(() -> {
                 try {
@@ -126,6 +150,57 @@ class VxvdeUnicastLoopbackTest {
             assertThat(n.stats().malformedCount()).isEqualTo(1);
         } finally {
             n.close();
+        }
+    }
+
+    @Test
+    void forgedDatagramsFromNonPeersNeitherReachTheReceiverNorTeachTheTable() throws Exception {
+        int pa = freePort();
+        int pb = freePort();
+        VxvdePlug a = (VxvdePlug) Plugs.open("vxvde:///port=" + pa + "/bind=127.0.0.1/peers=127.0.0.1:" + pb, OpenArgs.DEFAULT);
+        VxvdePlug b = (VxvdePlug) Plugs.open("vxvde:///port=" + pb + "/bind=127.0.0.1/peers=127.0.0.1:" + pa, OpenArgs.DEFAULT);
+        try (ForgedSender otherIp = ForgedSender.bind(new InetSocketAddress("127.0.0.2", pb));
+             ForgedSender otherPort = ForgedSender.bind(new InetSocketAddress("127.0.0.1", 0))) {
+            assertThat(b.unicastAddress()).as("unicast mode sends from its listening port")
+                    .isEqualTo(new InetSocketAddress("127.0.0.1", pb));
+            ByteBuffer buf = ByteBuffer.allocateDirect(Plug.MAX_FRAME);
+            b.send(frame(0xFFFF_FFFF_FFFFL, MAC_B, 60));
+            assertThat(receiveFrame(a, buf)).isEqualTo(60);
+            InetSocketAddress peerB = new InetSocketAddress("127.0.0.1", pb);
+            assertThat(a.table().lookup(MacTable.key(MAC_B, 1), System.currentTimeMillis())).isEqualTo(peerB);
+
+            CompletableFuture<Integer> next = CompletableFuture.supplyAsync(() -> {
+                try {
+                    buf.clear();
+                    int n;
+                    do {
+                        n = a.receive(buf);
+                    } while (n == Plug.NO_FRAME);
+                    return n;
+                } catch (IOException e) {
+                    throw new RuntimeException(e);
+                }
+            });
+            InetSocketAddress toA = new InetSocketAddress("127.0.0.1", pa);
+            // the right VNI and a victim's MAC (B's), from the peer's port on another address and from another port
+            otherIp.send(toA, 1, MAC_B, ForgedSender.BROADCAST, 60, 20);
+            otherPort.send(toA, 1, MAC_X, MAC_A, 60, 20);
+            otherPort.sendRaw(toA, new byte[] {1, 2, 3}); // garbage from a non-peer is not even parsed
+            await().atMost(Duration.ofSeconds(5)).until(() -> a.vxvdeStats().notAPeer() == 41);
+            assertThat(next).as("nothing forged was delivered").isNotDone();
+            assertThat(a.table().lookup(MacTable.key(MAC_B, 1), System.currentTimeMillis())).isEqualTo(peerB);
+            assertThat(a.table().lookup(MacTable.key(MAC_X, 1), System.currentTimeMillis())).isNull();
+            assertThat(a.table().size()).isEqualTo(1);
+
+            b.send(frame(MAC_A, MAC_B, 99)); // the peer's next frame is the next one delivered
+            assertThat(next.get(5, TimeUnit.SECONDS)).isEqualTo(99);
+            VxvdeStats s = a.vxvdeStats();
+            assertThat(s.rxFrames()).isEqualTo(2);
+            assertThat(s.notAPeer()).isEqualTo(41);
+            assertThat(s.badHeader() + s.malformed() + s.senderNotAllowed()).isZero();
+        } finally {
+            a.close();
+            b.close();
         }
     }
 }
