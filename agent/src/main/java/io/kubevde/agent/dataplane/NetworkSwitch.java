@@ -10,6 +10,8 @@ import io.kubevde.vdeplug.netnode.NetnodeConfig;
 import io.kubevde.vdeplug.netnode.NetnodeKind;
 import io.kubevde.vdeplug.plugin.seal.SealPlug;
 import io.kubevde.vdeplug.plugin.seal.SealStats;
+import io.kubevde.vdeplug.plugin.vxvde.VxvdePlug;
+import io.kubevde.vdeplug.plugin.vxvde.VxvdeStats;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,6 +35,7 @@ public final class NetworkSwitch implements AutoCloseable {
     private volatile String uplinkVnl;
     private volatile int uplinkPort = -1;
     private volatile SealPlug uplinkSeal;
+    private volatile VxvdePlug uplinkVxvde;
     private volatile String wantedUplink;
     private volatile String uplinkError;
     private final Map<AttachmentKey, Integer> taps = new ConcurrentHashMap<>();
@@ -132,6 +135,15 @@ public final class NetworkSwitch implements AutoCloseable {
         return s == null ? null : s.sealStats();
     }
 
+    /**
+     * The vxvde uplink's counters (sender checks and malformed datagrams by reason), seen through a seal wrapper, or
+     * null when the uplink is not vxvde.
+     */
+    public VxvdeStats vxvdeStats() {
+        VxvdePlug v = uplinkVxvde;
+        return v == null ? null : v.vxvdeStats();
+    }
+
     /** Why the uplink is not up, or null. */
     public String uplinkError() {
         return uplinkError;
@@ -142,9 +154,12 @@ public final class NetworkSwitch implements AutoCloseable {
         uplinkPort = -1;
         uplinkVnl = null;
         uplinkSeal = null;
+        uplinkVxvde = null;
         if (vnl == null) return;
         Plug p = Plugs.open(vnl, OpenArgs.DEFAULT.withDescription("kubevde uplink " + config.key()));
         uplinkSeal = p instanceof SealPlug seal ? seal : null;
+        Plug transport = uplinkSeal != null ? uplinkSeal.inner() : p;
+        uplinkVxvde = transport instanceof VxvdePlug vx ? vx : null;
         if (config.vlan() != null) p = new VlanPlug(p, config.vlan());
         uplinkPort = node.addPort(p, "uplink " + vnl);
         uplinkVnl = vnl;

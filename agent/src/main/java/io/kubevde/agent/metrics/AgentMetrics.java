@@ -6,6 +6,7 @@ import io.kubevde.agent.dataplane.NetworkSwitch;
 import io.kubevde.vdeplug.PlugStats;
 import io.kubevde.vdeplug.netnode.Netnode;
 import io.kubevde.vdeplug.plugin.seal.Verdict;
+import io.kubevde.vdeplug.plugin.vxvde.VxvdeStats;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -35,6 +36,8 @@ import java.util.Map;
  *     {@code {network, node, port_kind}} — sums over the switch's ports of that kind ({@code uplink}, {@code pod},
  *     {@code link}, {@code client}); "receive" = frames the switch received from the port;</li>
  * <li>{@code vde_switch_ports}, {@code vde_switch_mac_entries}, {@code vde_vxvde_peers} {@code {network, node}};</li>
+ * <li>{@code vde_vxvde_drop_total} {@code {network, node, reason}} — datagrams the vxvde uplink refused
+ *     ({@code not-a-peer}, {@code sender-not-allowed}, {@code bad-header}, {@code wrong-vni}, {@code bad-length});</li>
  * <li>{@code vde_seal_drop_total} {@code {network, node, reason}} — frames a sealed uplink refused ({@code malformed}:
  *     plain or forged, {@code unknown_key}, {@code bad_tag}, {@code replay}; 0 for unsealed networks; restarts with
  *     the uplink);</li>
@@ -157,6 +160,13 @@ public final class AgentMetrics {
                 .description("vxvde-unicast peers of the uplink (0 for multicast or no uplink)").register(registry));
         out.add(Gauge.builder("vde.switch.mac.entries", sw, s -> s.node().macTableSize()).tags(base)
                 .description("MAC table size of the network switch").register(registry));
+        for (String reason : List.of(VxvdeStats.NOT_A_PEER, VxvdeStats.SENDER_NOT_ALLOWED, VxvdeStats.BAD_HEADER,
+                VxvdeStats.WRONG_VNI, VxvdeStats.BAD_LENGTH)) {
+            out.add(FunctionCounter.builder("vde.vxvde.drop", sw,
+                            s -> s.vxvdeStats() == null ? 0 : s.vxvdeStats().dropsByReason().get(reason))
+                    .tags(base.and("reason", reason))
+                    .description("datagrams the vxvde uplink refused, by reason").register(registry));
+        }
         for (Verdict v : Verdict.values()) {
             if (v == Verdict.OPENED) continue;
             out.add(FunctionCounter.builder("vde.seal.drop", sw, s -> s.sealStats() == null ? 0 : s.sealStats().of(v))
