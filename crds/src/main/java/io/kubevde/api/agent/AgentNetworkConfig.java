@@ -45,7 +45,8 @@ import java.util.Map;
  * @param gateway      gateway address or null
  * @param exclude      excluded addresses/CIDRs (null = none)
  * @param nodeRanges   per-node address blocks, by node name (null = none)
- * @param peers        node underlay addresses (vxvde-unicast replication list, sorted; null = none)
+ * @param peers        node underlay addresses, sorted (null = none): vxvde-unicast's replication list; vxvde
+ *                     multicast's accepted senders ({@code /allow=} on the uplink)
  * @param keySecret    name of the Secret (next to this ConfigMap) whose key {@code network.key} is the network's seal
  *                     key file; non-null = the uplink is sealed ({@code seal://KEYFILE{…}}), null = plain
  */

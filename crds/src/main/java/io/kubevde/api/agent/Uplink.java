@@ -21,7 +21,9 @@ import java.util.List;
  *
  * @param transport vxvde, vxvde-unicast or local (not null)
  * @param group     multicast group (vxvde), or null
- * @param peers     node underlay addresses (vxvde-unicast), possibly including this node's
+ * @param peers     node underlay addresses, possibly including this node's: vxvde-unicast's replication list; for
+ *                  vxvde multicast the senders the uplink accepts ({@code /allow=}, a bare address = /32 or /128);
+ *                  empty = multicast accepts any sender (C vxvde behaviour)
  * @param port      UDP port
  * @param vni       VNI, or null
  * @param vlan      802.1Q VLAN id on the uplink, or null
@@ -72,6 +74,8 @@ public record Uplink(Transport transport, String group, List<String> peers, int 
       case VXVDE -> {
         if (group == null || vni == null) yield null;
         String vnl = "vxvde://" + group + "/port=" + port + "/vni=" + vni;
+        // sender check: only the network's nodes may send into the group (vdeplug vxvde allow=)
+        if (!peers.isEmpty()) vnl += "/allow=" + String.join(",", peers);
         yield multicastInterface == null || multicastInterface.isEmpty() ? vnl : vnl + "/if=" + multicastInterface;
       }
       case VXVDE_UNICAST -> {

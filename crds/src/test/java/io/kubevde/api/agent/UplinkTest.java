@@ -16,6 +16,14 @@ class UplinkTest {
   }
 
   @Test
+  void multicastWithNodeAddressesAcceptsOnlyThoseSenders() {
+    Uplink u = new Uplink(Transport.VXVDE, "239.77.0.1", List.of("10.0.0.1", "10.0.0.2"), 14789, 4096, null);
+    assertThat(u.toVnl("10.0.0.1", "eth1"))
+        .isEqualTo("vxvde://239.77.0.1/port=14789/vni=4096/allow=10.0.0.1,10.0.0.2/if=eth1");
+    assertThat(u.sharedVnl()).isEqualTo("vxvde://239.77.0.1/port=14789/vni=4096/allow=10.0.0.1,10.0.0.2");
+  }
+
+  @Test
   void unicastReplicatesToTheOtherNodesOnly() {
     Uplink u = new Uplink(Transport.VXVDE_UNICAST, null, List.of("127.0.0.1", "127.0.0.2", "127.0.0.3"), 24789, 7, 100);
     assertThat(u.sharedVnl()).as("depends on the node").isNull();

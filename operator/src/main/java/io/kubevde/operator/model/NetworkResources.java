@@ -38,14 +38,15 @@ public final class NetworkResources {
    * @param vni effective VNI (null for local)
    * @param group effective group (null unless vxvde)
    * @param ranges per-node blocks
-   * @param peers node underlay addresses (vxvde-unicast)
+   * @param peers node underlay addresses (vxvde-unicast: replication list; vxvde: accepted senders)
    * @return what the agents must run
    */
   public static AgentNetworkConfig agentConfig(VdeNetwork n, Integer vni, String group, List<NodeRange> ranges,
       List<String> peers) {
     VdeNetworkSpec s = n.getSpec();
     Transport t = s.effectiveTransport();
-    List<String> replicas = t == Transport.VXVDE_UNICAST ? peers.stream().sorted().toList() : List.of();
+    // unicast: the replication list; multicast: the only senders the uplink accepts (sender check, issue 11)
+    List<String> replicas = t == Transport.LOCAL ? List.of() : peers.stream().sorted().toList();
     Uplink uplink = new Uplink(t, group, replicas, s.effectivePort(), vni, s.vlan(), s.sealed());
     boolean hostLocal = s.ipam() != null && s.ipam().effectiveType() == IpamType.HOST_LOCAL;
     Map<String, NodeRange> byNode = new TreeMap<>();

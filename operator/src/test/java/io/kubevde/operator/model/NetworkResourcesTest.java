@@ -39,11 +39,11 @@ class NetworkResourcesTest {
         List.of("192.168.50.12", "192.168.50.11"));
     AgentNetworkConfig read = readBack(cfg);
     assertThat(read).isEqualTo(cfg);
-    assertThat(read.uplink()).isEqualTo("vxvde://239.77.0.5/port=24789/vni=4100");
+    assertThat(read.uplink()).isEqualTo("vxvde://239.77.0.5/port=24789/vni=4100/allow=192.168.50.11,192.168.50.12");
     assertThat(read.uplinkDescription().toVnl("192.168.50.11", "eth1"))
-        .isEqualTo("vxvde://239.77.0.5/port=24789/vni=4100/if=eth1");
+        .isEqualTo("vxvde://239.77.0.5/port=24789/vni=4100/allow=192.168.50.11,192.168.50.12/if=eth1");
     assertThat(read.uplinkDescription().vlan()).isEqualTo(30);
-    assertThat(read.peers()).as("multicast needs no peer list").isEmpty();
+    assertThat(read.peers()).as("multicast: the only accepted senders").containsExactly("192.168.50.11", "192.168.50.12");
     assertThat(read.nodeRange("node-1").rangeStart()).isEqualTo("10.79.0.2");
     assertThat(read.hostLocal()).isTrue();
     assertThat(read.exclude()).containsExactly("10.79.1.0/24");
