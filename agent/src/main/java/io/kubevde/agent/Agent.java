@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.kubevde.agent.attach.AttachmentStore;
 import io.kubevde.agent.attach.ChainedAttachmentHandler;
+import io.kubevde.agent.attach.NamespaceAccess;
 import io.kubevde.agent.attach.IpTool;
 import io.kubevde.agent.attach.SwitchingAttachmentHandler;
 import io.kubevde.agent.attach.TapAttachmentHandler;
@@ -68,7 +69,8 @@ public final class Agent implements AutoCloseable {
         this.links = new LinkManager(dataPlane);
         TapAttachmentHandler taps = new TapAttachmentHandler(store, new IpAllocator(cfg.stateDir().resolve("ipam")),
                 new IpTool(30_000), cfg.underlayMtu() - 50);
-        this.handler = new SwitchingAttachmentHandler(taps, store, dataPlane, cfg.nodeName());
+        this.handler = new SwitchingAttachmentHandler(taps, store, dataPlane, cfg.nodeName(),
+                new NamespaceAccess(!cfg.kubernetes()));
         this.chained = new ChainedAttachmentHandler(handler, store, null);
         this.metrics = new AgentMetrics(cfg.nodeName(), AgentVersion.VERSION, dataPlane, links);
         this.server = new CniServer(cfg.cniSocket(), new MeteredHandler(chained, metrics));

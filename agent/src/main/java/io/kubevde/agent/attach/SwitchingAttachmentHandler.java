@@ -19,26 +19,30 @@ import java.util.Set;
  * then the tap is opened by name there and becomes a port of its network's switch ({@link DataPlane}); DEL removes
  * the port first, then the tap. When the operator describes the network (a ConfigMap), its IPAM wins — the subnet
  * with this node's address block — and its MTU is the default; otherwise the CNI config's own {@code ipam}/{@code mtu}
- * apply; a network {@code macPrefix} gives generated MACs that prefix (a requested MAC wins).
+ * apply; a network {@code macPrefix} gives generated MACs that prefix (a requested MAC wins). Every ADD first passes
+ * {@link NamespaceAccess} (tenant isolation), before any address, record or interface is made.
  */
 public final class SwitchingAttachmentHandler implements AttachmentHandler {
     private final TapAttachmentHandler taps;
     private final AttachmentStore store;
     private final DataPlane dataPlane;
     private final String nodeName;
+    private final NamespaceAccess access;
 
     /**
      * @param taps      the netns/tap part
      * @param store     the attachment records (same store as {@code taps})
      * @param dataPlane the switches
      * @param nodeName  this node (its address block of the operator's IPAM)
+     * @param access    the tenant rule every ADD must pass (pod namespace vs the network's allowed namespaces)
      */
     public SwitchingAttachmentHandler(TapAttachmentHandler taps, AttachmentStore store, DataPlane dataPlane,
-            String nodeName) {
+            String nodeName, NamespaceAccess access) {
         this.taps = taps;
         this.store = store;
         this.dataPlane = dataPlane;
         this.nodeName = nodeName;
+        this.access = access;
     }
 
     /** The config with the operator's IPAM and MTU when the network is known from a ConfigMap. */
@@ -65,6 +69,9 @@ public final class SwitchingAttachmentHandler implements AttachmentHandler {
 
     @Override
     public Map<String, Object> add(AttachRequest req) {
+        AgentNetworkConfig described = dataPlane.network(req.conf().network()).filter(NetworkSwitch::fromOperator)
+                .map(NetworkSwitch::config).orElse(null);
+        access.check(req.args().get("K8S_POD_NAMESPACE"), req.conf().network(), described);
         AttachRequest eff = new AttachRequest(effective(req.conf()), req.containerId(), req.netns(), req.ifName(), req.args());
         Map<String, Object> result = taps.add(eff);
         AttachmentRecord rec = store.read(eff.key());

@@ -33,4 +33,10 @@ public final class Patterns {
   public static final String DNS_LABEL = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$";
   /** A DNS-1123 subdomain (node names). */
   public static final String DNS_SUBDOMAIN = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$";
+
+  /**
+   * One entry of {@code VdeNetwork spec.allowedNamespaces}: a namespace name (DNS-1123 label, at most 63 characters)
+   * or {@code *} (every namespace).
+   */
+  public static final String ALLOWED_NAMESPACE = "^(\\*|[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)$";
 }
