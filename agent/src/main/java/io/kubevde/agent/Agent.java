@@ -66,7 +66,7 @@ public final class Agent implements AutoCloseable {
         this.cfg = cfg;
         this.store = new AttachmentStore(cfg.stateDir().resolve("attachments"));
         this.dataPlane = new DataPlane(cfg.runDir(), cfg.nodeAddress(), cfg.uplinkInterface());
-        this.links = new LinkManager(dataPlane);
+        this.links = new LinkManager(dataPlane, cfg.linkPolicy());
         TapAttachmentHandler taps = new TapAttachmentHandler(store, new IpAllocator(cfg.stateDir().resolve("ipam")),
                 new IpTool(30_000), cfg.underlayMtu() - 50);
         this.handler = new SwitchingAttachmentHandler(taps, store, dataPlane, cfg.nodeName(),

@@ -1,5 +1,6 @@
 package io.kubevde.agent;
 
+import io.kubevde.agent.model.LinkPolicy;
 import java.nio.file.Path;
 
 /**
@@ -18,10 +19,35 @@ import java.nio.file.Path;
  * @param heartbeatMs     VdeNode status period (ms)
  * @param healthPort      /healthz and /readyz port (0 = ephemeral, -1 = off)
  * @param metricsPort     /metrics port (0 = ephemeral, -1 = off)
+ * @param linkTenantSchemes    comma list of VNL schemes VdeLinks of tenant namespaces may use, or null for
+ *                             {@link LinkPolicy#DEFAULT_TENANT_SCHEMES} ({@code *} = every scheme)
+ * @param linkSystemNamespaces comma list of namespaces (besides {@code configNamespace}) whose VdeLinks may use every
+ *                             scheme, or null
  */
 public record AgentConfig(Path cniSocket, Path stateDir, Path runDir, int underlayMtu, String nodeName,
                           String nodeAddress, String uplinkInterface, boolean kubernetes, Path kubeconfig,
-                          String configNamespace, long heartbeatMs, int healthPort, int metricsPort) {
+                          String configNamespace, long heartbeatMs, int healthPort, int metricsPort,
+                          String linkTenantSchemes, String linkSystemNamespaces) {
+
+    /** A configuration with the default link policy. */
+    public AgentConfig(Path cniSocket, Path stateDir, Path runDir, int underlayMtu, String nodeName, String nodeAddress,
+            String uplinkInterface, boolean kubernetes, Path kubeconfig, String configNamespace, long heartbeatMs,
+            int healthPort, int metricsPort) {
+        this(cniSocket, stateDir, runDir, underlayMtu, nodeName, nodeAddress, uplinkInterface, kubernetes, kubeconfig,
+                configNamespace, heartbeatMs, healthPort, metricsPort, null, null);
+    }
+
+    /** The VdeLink policy in effect: the configured lists, {@code configNamespace} always a system namespace. */
+    public LinkPolicy linkPolicy() {
+        return LinkPolicy.of(linkTenantSchemes, linkSystemNamespaces, configNamespace);
+    }
+
+    /** A copy with the link policy's lists (comma lists; null = default). */
+    public AgentConfig withLinkPolicy(String tenantSchemes, String systemNamespaces) {
+        return new AgentConfig(cniSocket, stateDir, runDir, underlayMtu, nodeName, nodeAddress, uplinkInterface,
+                kubernetes, kubeconfig, configNamespace, heartbeatMs, healthPort, metricsPort, tenantSchemes,
+                systemNamespaces);
+    }
 
     /** A stand-alone agent (no Kubernetes, no HTTP) with everything under {@code dir} (tests). */
     public static AgentConfig standalone(Path dir, String nodeName) {
@@ -32,12 +58,13 @@ public record AgentConfig(Path cniSocket, Path stateDir, Path runDir, int underl
     /** A copy with Kubernetes on, using {@code kubeconfig} and ConfigMaps from {@code namespace}. */
     public AgentConfig withKubernetes(Path kubeconfig, String namespace, long heartbeatMs) {
         return new AgentConfig(cniSocket, stateDir, runDir, underlayMtu, nodeName, nodeAddress, uplinkInterface, true,
-                kubeconfig, namespace, heartbeatMs, healthPort, metricsPort);
+                kubeconfig, namespace, heartbeatMs, healthPort, metricsPort, linkTenantSchemes, linkSystemNamespaces);
     }
 
     /** A copy with the HTTP ports set. */
     public AgentConfig withPorts(int health, int metrics) {
         return new AgentConfig(cniSocket, stateDir, runDir, underlayMtu, nodeName, nodeAddress, uplinkInterface,
-                kubernetes, kubeconfig, configNamespace, heartbeatMs, health, metrics);
+                kubernetes, kubeconfig, configNamespace, heartbeatMs, health, metrics, linkTenantSchemes,
+                linkSystemNamespaces);
     }
 }
