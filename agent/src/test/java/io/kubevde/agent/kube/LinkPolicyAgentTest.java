@@ -96,6 +96,7 @@ class LinkPolicyAgentTest {
                 assertThat(v.getStatus()).isNotNull();
                 Map<String, NodeLinkPath> reported = new java.util.HashMap<>();
                 for (NodeLinkPath p : v.getStatus().links()) reported.put(p.path(), p);
+                assertThat(reported).containsKeys("ok", "host", "peer");
                 assertThat(reported.get("ok").state()).isEqualTo(PathState.UP);
                 assertThat(reported.get("host").state()).isEqualTo(PathState.REFUSED);
                 assertThat(reported.get("host").message()).contains("tap://");
