@@ -64,15 +64,6 @@ public final class LinkManager implements AutoCloseable {
     private final LinkPolicy policy;
 
     /**
-     * A manager opening every path (no policy: tests and stand-alone use).
-     *
-     * @param dataPlane the switches links attach to
-     */
-    public LinkManager(DataPlane dataPlane) {
-        this(dataPlane, new LinkPolicy(List.of("*"), java.util.Set.of()));
-    }
-
-    /**
      * @param dataPlane the switches links attach to
      * @param policy    which paths may be opened
      */
