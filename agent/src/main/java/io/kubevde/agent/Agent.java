@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.kubevde.agent.attach.AttachmentStore;
 import io.kubevde.agent.attach.ChainedAttachmentHandler;
+import io.kubevde.agent.attach.NamespaceAccess;
 import io.kubevde.agent.attach.IpTool;
 import io.kubevde.agent.attach.SwitchingAttachmentHandler;
 import io.kubevde.agent.attach.TapAttachmentHandler;
@@ -68,11 +69,11 @@ public final class Agent implements AutoCloseable {
         this.cfg = cfg;
         this.store = new AttachmentStore(cfg.stateDir().resolve("attachments"));
         this.dataPlane = new DataPlane(cfg.runDir(), cfg.nodeAddress(), cfg.uplinkInterface());
-        this.links = new LinkManager(dataPlane);
+        this.links = new LinkManager(dataPlane, cfg.linkPolicy());
         TapAttachmentHandler taps = new TapAttachmentHandler(store, new IpAllocator(cfg.stateDir().resolve("ipam")),
                 new IpTool(30_000), cfg.underlayMtu() - 50);
         this.handler = new SwitchingAttachmentHandler(taps, store, dataPlane, cfg.nodeName(),
-                cfg.kubernetes() ? cfg.networkWaitMs() : -1);
+                cfg.kubernetes() ? cfg.networkWaitMs() : -1, new NamespaceAccess(!cfg.kubernetes()));
         this.chained = new ChainedAttachmentHandler(handler, store, null);
         this.metrics = new AgentMetrics(cfg.nodeName(), AgentVersion.VERSION, dataPlane, links);
         io.micrometer.core.instrument.Gauge.builder("vde.attachments.unattached", handler, h -> h.unattached().size())

@@ -1,5 +1,6 @@
 package io.kubevde.agent;
 
+import io.kubevde.agent.model.LinkPolicy;
 import java.nio.file.Path;
 
 /**
@@ -22,21 +23,38 @@ import java.nio.file.Path;
  *                        of its own) waits for it before answering CNI error 11 (ms)
  * @param reconcileMs     period of the clean-up pass: records of netns proven gone, orphaned address reservations,
  *                        re-attach retries (ms)
+ * @param linkTenantSchemes    comma list of VNL schemes VdeLinks of tenant namespaces may use, or null for
+ *                             {@link LinkPolicy#DEFAULT_TENANT_SCHEMES} ({@code *} = every scheme)
+ * @param linkSystemNamespaces comma list of namespaces (besides {@code configNamespace}) whose VdeLinks may use every
+ *                             scheme, or null
  */
 public record AgentConfig(Path cniSocket, Path stateDir, Path runDir, int underlayMtu, String nodeName,
                           String nodeAddress, String uplinkInterface, boolean kubernetes, Path kubeconfig,
                           String configNamespace, long heartbeatMs, int healthPort, int metricsPort,
-                          long networkWaitMs, long reconcileMs) {
+                          long networkWaitMs, long reconcileMs, String linkTenantSchemes,
+                          String linkSystemNamespaces) {
 
     /** Default {@link #networkWaitMs}: 5 s. */
     public static final long DEFAULT_NETWORK_WAIT_MS = 5_000;
 
-    /** A config with the default network wait (5 s) and reconcile period (60 s). */
+    /** A config with the default network wait (5 s), reconcile period (60 s) and link policy. */
     public AgentConfig(Path cniSocket, Path stateDir, Path runDir, int underlayMtu, String nodeName, String nodeAddress,
             String uplinkInterface, boolean kubernetes, Path kubeconfig, String configNamespace, long heartbeatMs,
             int healthPort, int metricsPort) {
         this(cniSocket, stateDir, runDir, underlayMtu, nodeName, nodeAddress, uplinkInterface, kubernetes, kubeconfig,
-                configNamespace, heartbeatMs, healthPort, metricsPort, DEFAULT_NETWORK_WAIT_MS, 60_000);
+                configNamespace, heartbeatMs, healthPort, metricsPort, DEFAULT_NETWORK_WAIT_MS, 60_000, null, null);
+    }
+
+    /** The VdeLink policy in effect: the configured lists, {@code configNamespace} always a system namespace. */
+    public LinkPolicy linkPolicy() {
+        return LinkPolicy.of(linkTenantSchemes, linkSystemNamespaces, configNamespace);
+    }
+
+    /** A copy with the link policy's lists (comma lists; null = default). */
+    public AgentConfig withLinkPolicy(String tenantSchemes, String systemNamespaces) {
+        return new AgentConfig(cniSocket, stateDir, runDir, underlayMtu, nodeName, nodeAddress, uplinkInterface,
+                kubernetes, kubeconfig, configNamespace, heartbeatMs, healthPort, metricsPort, networkWaitMs,
+                reconcileMs, tenantSchemes, systemNamespaces);
     }
 
     /** A stand-alone agent (no Kubernetes, no HTTP) with everything under {@code dir} (tests). */
@@ -48,18 +66,21 @@ public record AgentConfig(Path cniSocket, Path stateDir, Path runDir, int underl
     /** A copy with Kubernetes on, using {@code kubeconfig} and ConfigMaps from {@code namespace}. */
     public AgentConfig withKubernetes(Path kubeconfig, String namespace, long heartbeatMs) {
         return new AgentConfig(cniSocket, stateDir, runDir, underlayMtu, nodeName, nodeAddress, uplinkInterface, true,
-                kubeconfig, namespace, heartbeatMs, healthPort, metricsPort, networkWaitMs, reconcileMs);
+                kubeconfig, namespace, heartbeatMs, healthPort, metricsPort, networkWaitMs, reconcileMs,
+                linkTenantSchemes, linkSystemNamespaces);
     }
 
     /** A copy with the HTTP ports set. */
     public AgentConfig withPorts(int health, int metrics) {
         return new AgentConfig(cniSocket, stateDir, runDir, underlayMtu, nodeName, nodeAddress, uplinkInterface,
-                kubernetes, kubeconfig, configNamespace, heartbeatMs, health, metrics, networkWaitMs, reconcileMs);
+                kubernetes, kubeconfig, configNamespace, heartbeatMs, health, metrics, networkWaitMs, reconcileMs,
+                linkTenantSchemes, linkSystemNamespaces);
     }
 
     /** A copy with the network wait set (ms). */
     public AgentConfig withNetworkWait(long ms) {
         return new AgentConfig(cniSocket, stateDir, runDir, underlayMtu, nodeName, nodeAddress, uplinkInterface,
-                kubernetes, kubeconfig, configNamespace, heartbeatMs, healthPort, metricsPort, ms, reconcileMs);
+                kubernetes, kubeconfig, configNamespace, heartbeatMs, healthPort, metricsPort, ms, reconcileMs,
+                linkTenantSchemes, linkSystemNamespaces);
     }
 }

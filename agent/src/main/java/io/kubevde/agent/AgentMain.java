@@ -48,6 +48,16 @@ public final class AgentMain implements Callable<Integer> {
     @Option(names = "--standalone", description = "no Kubernetes: networks only from CNI configs (local switches)")
     boolean standalone;
 
+    @Option(names = "--link-tenant-schemes", defaultValue = "${env:KUBEVDE_LINK_TENANT_SCHEMES}",
+            description = "comma list of VNL schemes VdeLinks of tenant namespaces may use, * = all "
+                    + "(default: $KUBEVDE_LINK_TENANT_SCHEMES, else vdenetwork,vxvde,udp,vxlan,seal)")
+    String linkTenantSchemes;
+
+    @Option(names = "--link-system-namespaces", defaultValue = "${env:KUBEVDE_LINK_SYSTEM_NAMESPACES}",
+            description = "comma list of namespaces besides the config namespace whose VdeLinks may use every scheme "
+                    + "(default: $KUBEVDE_LINK_SYSTEM_NAMESPACES)")
+    String linkSystemNamespaces;
+
     @Option(names = "--heartbeat-seconds", description = "VdeNode status period in seconds (default: ${DEFAULT-VALUE})")
     int heartbeatSeconds = 10;
 
@@ -73,7 +83,7 @@ public final class AgentMain implements Callable<Integer> {
         return new AgentConfig(cniSocket, stateDir, runDir, underlayMtu, node,
                 nodeAddress == null || nodeAddress.isBlank() ? null : nodeAddress, uplinkInterface, !standalone,
                 kubeconfig, configNamespace, heartbeatSeconds * 1000L, healthPort, metricsPort, networkWaitMs,
-                reconcileSeconds * 1000L);
+                reconcileSeconds * 1000L, linkTenantSchemes, linkSystemNamespaces);
     }
 
     @Override

@@ -130,6 +130,10 @@ class ChartRenderTest {
       assertThat(e.getValue()).isEqualTo("true");
     });
     assertThat(agent.getEnv()).noneSatisfy(e -> assertThat(e.getName()).isEqualTo("KUBEVDE_DEFAULT_MTU"));
+    // the agent enforces the chart's VdeLink policy too
+    assertThat(agent.getEnv()).extracting(e -> e.getName() + "=" + e.getValue())
+        .contains("KUBEVDE_LINK_TENANT_SCHEMES=vdenetwork,vxvde,udp,vxlan,seal");
+    assertThat(agent.getEnv()).noneSatisfy(e -> assertThat(e.getName()).isEqualTo("KUBEVDE_LINK_SYSTEM_NAMESPACES"));
   }
 
   @Test
@@ -151,6 +155,7 @@ class ChartRenderTest {
         Map.entry("agent.resources.limits.memory", "1Gi"),
         Map.entry("agent.nodeSelector.kubevde\\.io/agent", "yes"),
         Map.entry("agent.logLevel", "debug"),
+        Map.entry("linkPolicy.systemNamespaces[0]", "infra"),
         Map.entry("operator.leaderElection.enabled", "false"),
         Map.entry("operator.metrics.service", "false"),
         Map.entry("operator.extraEnv[0].name", "KUBERNETES_SERVICE_HOST"),
@@ -179,6 +184,7 @@ class ChartRenderTest {
         assertThat(v.getHostPath().getPath()).isEqualTo("/etc/cni/multus/net.d"));
     assertThat(agent.getEnv()).extracting(e -> e.getName() + "=" + e.getValue())
         .contains("KUBEVDE_DEFAULT_MTU=1400", "KUBEVDE_MULTUS=false", "KUBEVDE_LOG_LEVEL=debug",
+            "KUBEVDE_LINK_SYSTEM_NAMESPACES=infra",
             "KUBEVDE_CNI_BIN_DIR=/home/kubernetes/bin");
     assertThat(pod.getTolerations()).singleElement().satisfies(t -> assertThat(t.getValue()).isEqualTo("net"));
     assertThat(pod.getNodeSelector()).containsEntry("kubevde.io/agent", "yes")

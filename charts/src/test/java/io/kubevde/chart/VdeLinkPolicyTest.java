@@ -130,7 +130,11 @@ class VdeLinkPolicyTest {
 
   @Test
   void thePolicyCanBeTurnedOff() {
-    assertThat(Chart.objects(Map.of("linkPolicy.enabled", false))).noneMatch(
-        o -> o.getKind().startsWith("ValidatingAdmissionPolicy"));
+    List<HasMetadata> off = Chart.objects(Map.of("linkPolicy.enabled", false));
+    assertThat(off).noneMatch(o -> o.getKind().startsWith("ValidatingAdmissionPolicy"));
+    // ... in the agents too: every scheme allowed
+    String settings = Chart.one(off, io.fabric8.kubernetes.api.model.ConfigMap.class, "kv-kubevde-agent-settings")
+        .getData().get("agent-settings.json");
+    assertThat(settings.replaceAll("\\s", "")).contains("\"linkTenantSchemes\":[\"*\"]");
   }
 }

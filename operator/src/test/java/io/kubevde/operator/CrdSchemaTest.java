@@ -72,6 +72,10 @@ class CrdSchemaTest {
         Arguments.of("vlan 4095", "VdeNetwork", net("vlan", 4095), "spec.vlan"),
         Arguments.of("unknown switch", "VdeNetwork", net("switch", "router"), "spec.switch"),
         Arguments.of("MAC prefix not local", "VdeNetwork", net("macPrefix", "00:11:22"), "spec.macPrefix"),
+        Arguments.of("allowed namespace not a DNS label", "VdeNetwork",
+            net("allowedNamespaces", List.of("Tenant_A")), "spec.allowedNamespaces[0]"),
+        Arguments.of("allowed namespace wildcard pattern", "VdeNetwork",
+            net("allowedNamespaces", List.of("tenant-*")), "spec.allowedNamespaces[0]"),
         Arguments.of("subnet without prefix", "VdeNetwork", net("ipam", Map.of("subnet", "10.77.0.0")),
             "spec.ipam.subnet"),
         Arguments.of("subnet /33", "VdeNetwork", net("ipam", Map.of("subnet", "10.77.0.0/33")), "spec.ipam.subnet"),
@@ -120,11 +124,12 @@ class CrdSchemaTest {
   void apiServerAcceptsValidObjects() {
     create(obj("VdeNetwork", "ok-full", net("vni", 16777215, "group", "239.1.2.3", "port", 14789, "mtu", 1450,
         "vlan", 10, "switch", "hub", "macPrefix", "02:77:00", "nodeSelector", Map.of("kubevde.io/net", "yes"),
+        "allowedNamespaces", List.of("lab", "tenant-b"),
         "ipam", Map.of("subnet", "10.77.0.0/16", "rangeStart", "10.77.0.10", "rangeEnd", "10.77.255.200",
             "gateway", "10.77.0.1", "exclude", List.of("10.77.1.0/24"), "nodeBlockPrefix", 24))));
     create(obj("VdeNetwork", "ok-v6", net("transport", "vxvde-unicast", "group", "ff05:56de::1",
         "ipam", Map.of("subnet", "fd77::/64"), "encryption", Map.of("mode", "sealed", "rotationPeriod", "1h30m"))));
-    create(obj("VdeNetwork", "ok-empty", Map.of()));
+    create(obj("VdeNetwork", "ok-empty", Map.of("allowedNamespaces", List.of("*"))));
     create(obj("VdeLink", "ok-link", Map.of("network", "ok-full", "mode", "multi", "paths", List.of(
         Map.of("name", "ssh", "vnl", "cmd://ssh host vde_plug vde:///tmp/sw"),
         Map.of("name", "peer", "vnl", "vdenetwork://other/red")))));

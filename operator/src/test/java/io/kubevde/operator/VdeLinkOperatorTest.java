@@ -102,6 +102,24 @@ class VdeLinkOperatorTest {
     });
     assertThat(get("uplink").getStatus().paths().stream().filter(p -> p.name().equals("old")).findFirst().get()
         .rxBytes()).isEqualTo(1000L);
+
+    // the agent's link policy refuses the cmd:// path: Refused with its reason, Degraded PathsRefused
+    v = client.resources(VdeNode.class).withName(node).get();
+    v.setStatus(new VdeNodeStatus(null, 0, null, List.of(
+        new NodeLinkPath(ns, "uplink", "old", PathState.UP, Instant.now().toString(), 10L, 12L, 1000L, 1200L),
+        new NodeLinkPath(ns, "uplink", "new", PathState.REFUSED, Instant.now().toString(), null, null, null, null,
+            "VNL scheme cmd:// is not allowed for VdeLinks in namespace " + ns)), 0, Instant.now().toString()));
+    client.resources(VdeNode.class).resource(v).updateStatus();
+    await().atMost(WAIT).untilAsserted(() -> {
+      VdeLink l = get("uplink");
+      assertThat(l.getStatus().paths()).extracting(p -> p.name() + "=" + p.state()).contains("new=REFUSED");
+      assertThat(l.getStatus().paths().stream().filter(p -> p.name().equals("new")).findFirst().get().message())
+          .contains("cmd://");
+      var d = Conditions.find(l.getStatus().conditions(), Conditions.DEGRADED).orElseThrow();
+      assertThat(d.getStatus()).isEqualTo("True");
+      assertThat(d.getReason()).isEqualTo("PathsRefused");
+      assertThat(d.getMessage()).contains("new@" + node, "cmd://");
+    });
     client.resources(VdeNode.class).withName(node).delete();
   }
 

@@ -30,16 +30,50 @@ public final class IpTool {
         return timeoutMs;
     }
 
-    /** Runs {@code ip -batch -} in the host netns with {@code lines} on stdin (stops at the first failing line). */
+    /**
+     * Runs {@code ip -batch -} in the host netns with {@code lines} on stdin (stops at the first failing line).
+     *
+     * @throws IllegalArgumentException when a line holds a character {@code ip -batch} would interpret
+     *                                  ({@link #requireSafe}); nothing is run then
+     */
     public Result batch(List<String> lines) {
-        return run(List.of("ip", "-batch", "-"), String.join("\n", lines) + "\n");
+        return run(List.of("ip", "-batch", "-"), script(lines));
     }
 
-    /** Runs {@code ip -batch -} inside the netns at {@code netnsPath}. */
+    /**
+     * Runs {@code ip -batch -} inside the netns at {@code netnsPath}.
+     *
+     * @throws IllegalArgumentException when a line is not {@linkplain #requireSafe safe}; nothing is run then
+     */
     public Result batchIn(String netnsPath, List<String> lines) {
+        String script = script(lines);
         List<String> cmd = new ArrayList<>(inNetns(netnsPath));
         cmd.addAll(List.of("-batch", "-"));
-        return run(cmd, String.join("\n", lines) + "\n");
+        return run(cmd, script);
+    }
+
+    private static String script(List<String> lines) {
+        for (String l : lines) requireSafe(l);
+        return String.join("\n", lines) + "\n";
+    }
+
+    /**
+     * The last guard before text reaches an {@code ip -batch} script, where {@code #} starts a comment, quotes and
+     * backslashes are interpreted and a newline starts another command: a line may hold only
+     * {@code [A-Za-z0-9 _.:/%+-]} (words, addresses, CIDRs, MACs, percent-encoded names), single spaces between words.
+     * The values themselves are validated earlier with CNI error codes (CNI_IFNAME: 4, config: 7); this catches a
+     * value that slipped through.
+     *
+     * @throws IllegalArgumentException naming the offending line
+     */
+    static void requireSafe(String line) {
+        for (int i = 0; i < line.length(); i++) {
+            char c = line.charAt(i);
+            boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == ' ' || c == '_'
+                    || c == '.' || c == ':' || c == '/' || c == '%' || c == '+' || c == '-';
+            if (!ok) throw new IllegalArgumentException("refusing ip -batch line with character 0x"
+                    + Integer.toHexString(c) + ": " + line.replace("\n", "\\n"));
+        }
     }
 
     /** Runs {@code ip ARGS…} inside the netns at {@code netnsPath}. */

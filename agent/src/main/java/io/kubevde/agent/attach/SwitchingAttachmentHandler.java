@@ -19,7 +19,8 @@ import java.util.Set;
  * then the tap is opened by name there and becomes a port of its network's switch ({@link DataPlane}); DEL removes
  * the port first, then the tap. When the operator describes the network (a ConfigMap), its IPAM wins — the subnet
  * with this node's address block — and its MTU is the default; otherwise the CNI config's own {@code ipam}/{@code mtu}
- * apply; a network {@code macPrefix} gives generated MACs that prefix (a requested MAC wins).
+ * apply; a network {@code macPrefix} gives generated MACs that prefix (a requested MAC wins). Every ADD first passes
+ * {@link NamespaceAccess} (tenant isolation), before any address, record or interface is made.
  */
 public final class SwitchingAttachmentHandler implements AttachmentHandler {
     private final TapAttachmentHandler taps;
@@ -27,6 +28,7 @@ public final class SwitchingAttachmentHandler implements AttachmentHandler {
     private final DataPlane dataPlane;
     private final String nodeName;
     private final long networkWaitMs;
+    private final NamespaceAccess access;
     private final Map<AttachmentKey, Retry> retries = new java.util.concurrent.ConcurrentHashMap<>();
 
     /** A re-attach that failed: when to try next and why it failed. */
@@ -37,10 +39,17 @@ public final class SwitchingAttachmentHandler implements AttachmentHandler {
      * @param store     the attachment records (same store as {@code taps})
      * @param dataPlane the switches
      * @param nodeName  this node (its address block of the operator's IPAM)
+     * @param access    the tenant rule every ADD must pass (pod namespace vs the network's allowed namespaces)
      */
     public SwitchingAttachmentHandler(TapAttachmentHandler taps, AttachmentStore store, DataPlane dataPlane,
             String nodeName) {
         this(taps, store, dataPlane, nodeName, -1);
+    }
+
+    /** A handler with the stand-alone tenant rule (a missing pod namespace is allowed; see {@link NamespaceAccess}). */
+    public SwitchingAttachmentHandler(TapAttachmentHandler taps, AttachmentStore store, DataPlane dataPlane,
+            String nodeName, long networkWaitMs) {
+        this(taps, store, dataPlane, nodeName, networkWaitMs, new NamespaceAccess(true));
     }
 
     /**
@@ -49,12 +58,13 @@ public final class SwitchingAttachmentHandler implements AttachmentHandler {
      *                      (stand-alone: a local switch on demand)
      */
     public SwitchingAttachmentHandler(TapAttachmentHandler taps, AttachmentStore store, DataPlane dataPlane,
-            String nodeName, long networkWaitMs) {
+            String nodeName, long networkWaitMs, NamespaceAccess access) {
         this.networkWaitMs = networkWaitMs;
         this.taps = taps;
         this.store = store;
         this.dataPlane = dataPlane;
         this.nodeName = nodeName;
+        this.access = access;
     }
 
     /** The config with the operator's IPAM and MTU when the network is known from a ConfigMap. */
@@ -104,6 +114,9 @@ public final class SwitchingAttachmentHandler implements AttachmentHandler {
     @Override
     public Map<String, Object> add(AttachRequest req) {
         awaitNetwork(req.conf());
+        AgentNetworkConfig described = dataPlane.network(req.conf().network()).filter(NetworkSwitch::fromOperator)
+                .map(NetworkSwitch::config).orElse(null);
+        access.check(req.args().get("K8S_POD_NAMESPACE"), req.conf().network(), described);
         AttachRequest eff = new AttachRequest(effective(req.conf()), req.containerId(), req.netns(), req.ifName(), req.args(),
                 req.cniPath());
         Map<String, Object> result = taps.add(eff);

@@ -179,10 +179,14 @@ public final class TapAttachmentHandler implements AttachmentHandler {
         }
     }
 
-    private static String routeLine(Map<String, Object> rt, IpamConfig ipam, String ifName) {
-        String dst = String.valueOf(rt.get("dst"));
-        Object gw = rt.get("gw");
-        if (gw == null && ipam.gateway() != null && Cidr.parse(dst).v6() == ipam.gateway().v6()) gw = ipam.gateway().ip();
+    /**
+     * The {@code ip -batch} line of one route; {@code dst} and {@code gw} are re-printed from their parsed form, so no
+     * text of the config reaches the script (the device name is a validated CNI_IFNAME).
+     */
+    static String routeLine(Map<String, Object> rt, IpamConfig ipam, String ifName) {
+        Cidr dst = Cidr.parse(String.valueOf(rt.get("dst")));
+        String gw = rt.get("gw") == null ? null : Cidr.parse(String.valueOf(rt.get("gw"))).ip();
+        if (gw == null && ipam.gateway() != null && dst.v6() == ipam.gateway().v6()) gw = ipam.gateway().ip();
         return "route add " + dst + (gw != null ? " via " + gw : "") + " dev " + ifName;
     }
 

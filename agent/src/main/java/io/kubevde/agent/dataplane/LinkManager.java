@@ -1,5 +1,6 @@
 package io.kubevde.agent.dataplane;
 
+import io.kubevde.agent.model.LinkPolicy;
 import io.kubevde.agent.model.LinkSpec;
 import io.kubevde.vdeplug.OpenArgs;
 import io.kubevde.vdeplug.Plug;
@@ -24,8 +25,9 @@ import java.util.logging.Logger;
  * netnode (with link health, {@link NetnodeConfig#DEFAULT_HEALTH_MS}) whose host side is a port of the network switch,
  * each path a port of it. An edit of the paths is applied as a diff: new paths are opened first, paths no longer
  * listed are closed after; unchanged paths keep running — so a hand-off (add the new path, wait until it is up, remove
- * the old one) loses no frame with multi + dedup. Links whose network is not (yet) on this node wait for it.
- * Thread-safe (synchronized).
+ * the old one) loses no frame with multi + dedup. Links whose network is not (yet) on this node wait for it. A path
+ * the {@link LinkPolicy} refuses (a scheme tenants may not use, a foreign {@code vdenetwork://}) is never opened and
+ * is reported with its reason ({@link PathState#refused}). Thread-safe (synchronized).
  */
 public final class LinkManager implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(LinkManager.class.getName());
@@ -38,8 +40,10 @@ public final class LinkManager implements AutoCloseable {
      * @param up       whether the path's plug is open and attached
      * @param since    when the path last changed state (ISO-8601)
      * @param stats    the path port's counters (rx = frames from the far end), or null when down
+     * @param refused  why the {@link LinkPolicy} refuses to open the path (names the scheme and the policy), or null
      */
-    public record PathState(String namespace, String link, String path, boolean up, String since, PlugStats stats) {}
+    public record PathState(String namespace, String link, String path, boolean up, String since, PlugStats stats,
+                            String refused) {}
 
     private final DataPlane dataPlane;
     private final Map<String, LinkSpec> desired = new LinkedHashMap<>();
@@ -56,10 +60,16 @@ public final class LinkManager implements AutoCloseable {
     private record PathRun(String vnl, Netnode node, int port, String since) {}
 
     private final Map<String, String> downSince = new LinkedHashMap<>();
+    private final Map<String, String> refused = new LinkedHashMap<>();
+    private final LinkPolicy policy;
 
-    /** @param dataPlane the switches links attach to */
-    public LinkManager(DataPlane dataPlane) {
+    /**
+     * @param dataPlane the switches links attach to
+     * @param policy    which paths may be opened
+     */
+    public LinkManager(DataPlane dataPlane, LinkPolicy policy) {
         this.dataPlane = dataPlane;
+        this.policy = policy;
         dataPlane.onNetworksChanged(this::resync);
     }
 
@@ -126,6 +136,18 @@ public final class LinkManager implements AutoCloseable {
         // open new and changed paths first
         for (LinkSpec.Path p : wanted) {
             PathRun cur = r.paths.get(p.name());
+            String pathKey = key + "/" + p.name();
+            String why = policy.refusal(spec.namespace(), p.vnl());
+            if (why != null) {
+                if (cur != null) {
+                    cur.node().removePort(cur.port());
+                    r.paths.remove(p.name());
+                }
+                downSince.putIfAbsent(pathKey, Instant.now().toString());
+                if (!why.equals(refused.put(pathKey, why))) LOG.warning("link " + key + ": path " + p.name() + " refused: " + why);
+                continue;
+            }
+            refused.remove(pathKey);
             if (cur != null && cur.vnl().equals(p.vnl()) && alive(cur)) continue;
             if (cur != null) {
                 cur.node().removePort(cur.port());
@@ -173,7 +195,8 @@ public final class LinkManager implements AutoCloseable {
                 boolean up = stats != null;
                 String since = up ? run.since() : Objects.requireNonNullElse(downSince.get(spec.key() + "/" + p.name()),
                         run != null ? run.since() : Instant.now().toString());
-                out.add(new PathState(spec.namespace(), spec.name(), p.name(), up, since, stats));
+                out.add(new PathState(spec.namespace(), spec.name(), p.name(), up, since, stats,
+                        up ? null : refused.get(spec.key() + "/" + p.name())));
             }
         }
         return out;

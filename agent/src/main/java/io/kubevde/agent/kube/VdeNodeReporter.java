@@ -78,10 +78,11 @@ public final class VdeNodeReporter {
         list.sort(Comparator.comparing(NodeAttachment::network).thenComparing(NodeAttachment::containerId));
         List<NodeLinkPath> paths = new ArrayList<>();
         for (LinkManager.PathState p : links.status()) {
-            paths.add(new NodeLinkPath(p.namespace(), p.link(), p.path(), p.up() ? PathState.UP : PathState.DOWN,
+            paths.add(new NodeLinkPath(p.namespace(), p.link(), p.path(),
+                    p.up() ? PathState.UP : p.refused() != null ? PathState.REFUSED : PathState.DOWN,
                     p.since(), p.stats() == null ? null : p.stats().rxFrames(),
                     p.stats() == null ? null : p.stats().txFrames(), p.stats() == null ? null : p.stats().rxBytes(),
-                    p.stats() == null ? null : p.stats().txBytes()));
+                    p.stats() == null ? null : p.stats().txBytes(), p.refused()));
         }
         return new VdeNodeStatus(nets, recs.size(), list, paths, macs, Instant.now().toString());
     }

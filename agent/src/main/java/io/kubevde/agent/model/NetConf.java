@@ -1,6 +1,8 @@
 package io.kubevde.agent.model;
 
+import io.kubevde.api.net.Cidr;
 import io.kubevde.cni.protocol.CniError;
+import io.kubevde.cni.protocol.CniValidation;
 import io.kubevde.cni.protocol.CniVersions;
 import io.kubevde.cni.protocol.Json;
 import java.util.ArrayList;
@@ -72,7 +74,13 @@ public record NetConf(String cniVersion, String name, String network, Integer mt
         String version = CniVersions.require(str(m, "cniVersion"));
         String name = str(m, "name");
         if (name == null || name.isEmpty()) throw invalid("network config has no name");
+        String nameProblem = cniNameProblem(name);
+        if (nameProblem != null) throw invalid("'name' '" + name + "' " + nameProblem);
         String network = str(m, "network");
+        if (network != null && !network.isEmpty()) {
+            String why = networkProblem(network);
+            if (why != null) throw invalid("'network' '" + network + "' " + why);
+        }
         Integer mtu = null;
         if (m.get("mtu") != null) {
             if (!(m.get("mtu") instanceof Long l) || l < 68 || l > 65535) throw invalid("'mtu' must be an integer 68..65535, got " + m.get("mtu"));
@@ -83,10 +91,26 @@ public record NetConf(String cniVersion, String name, String network, Integer mt
         Map<String, Object> rc = obj(m, "runtimeConfig");
         if (rc != null) {
             if (rc.get("mac") instanceof String s && !s.isEmpty()) mac = s;
-            if (rc.get("ips") instanceof List<?> l) l.forEach(o -> ips.add(String.valueOf(o)));
+            if (rc.get("ips") instanceof List<?> l) {
+                for (Object o : l) {
+                    if (!(o instanceof String ip)) throw invalid("'runtimeConfig.ips' entries must be strings, got " + Json.typeName(o));
+                    try {
+                        Cidr.parse(ip);
+                    } catch (IllegalArgumentException e) {
+                        throw invalid("'runtimeConfig.ips' entry '" + ip + "' is not an IP address or CIDR");
+                    }
+                    ips.add(ip);
+                }
+            } else if (rc.get("ips") != null) {
+                throw invalid("'runtimeConfig.ips' must be a list, got " + Json.typeName(rc.get("ips")));
+            }
+            if (rc.get("mac") != null && !(rc.get("mac") instanceof String)) {
+                throw invalid("'runtimeConfig.mac' must be a string, got " + Json.typeName(rc.get("mac")));
+            }
         }
         if (mac != null && !mac.matches("(?i)[0-9a-f]{2}(:[0-9a-f]{2}){5}")) throw invalid("'mac' is not a MAC address: " + mac);
         if (mac != null && (Integer.parseInt(mac.substring(0, 2), 16) & 1) != 0) throw invalid("'mac' is a multicast address: " + mac);
+        if (mac != null && mac.equals("00:00:00:00:00:00")) throw invalid("'mac' is the all-zero address");
         Map<String, Object> ipamObj = obj(m, "ipam");
         IpamConfig ipam = ipamObj == null ? null : IpamConfig.parse(ipamObj);
         List<AttachmentKey.Id> valid = null;
@@ -99,6 +123,30 @@ public record NetConf(String cniVersion, String name, String network, Integer mt
         return new NetConf(version, name, network == null || network.isEmpty() ? name : network, mtu,
                 mac == null ? null : mac.toLowerCase(), List.copyOf(ips), ipam, obj(m, "dns"), obj(m, "prevResult"), valid,
                 network != null && !network.isEmpty(), m);
+    }
+
+    /**
+     * Why {@code name} is not a CNI network name (CNI SPEC 1.1.0: alphanumerics, {@code -}, {@code _}, {@code .}; at
+     * most 255 characters), or null. It keys records and address pools on disk and is part of the tap alias.
+     */
+    public static String cniNameProblem(String name) {
+        if (name.length() > 255) return "is longer than 255 characters";
+        if (!name.matches("[A-Za-z0-9_.-]+")) return "may contain only [A-Za-z0-9_.-]";
+        return null;
+    }
+
+    /**
+     * Why {@code network} is not a VdeNetwork reference {@code <namespace>/<name>} (a DNS-1123 label, a DNS-1123
+     * subdomain), or null.
+     */
+    public static String networkProblem(String network) {
+        int slash = network.indexOf('/');
+        if (slash < 0 || slash != network.lastIndexOf('/')) return "must be <namespace>/<name>";
+        String ns = CniValidation.dnsLabelProblem(network.substring(0, slash));
+        if (ns != null) return "has a bad namespace: it " + ns;
+        String n = CniValidation.dnsSubdomainProblem(network.substring(slash + 1));
+        if (n != null) return "has a bad name: it " + n;
+        return null;
     }
 
     /** @return the CNI error 7 (invalid config) with {@code msg}, to throw */

@@ -1,5 +1,6 @@
 package io.kubevde.agent.attach;
 
+import io.kubevde.cni.protocol.AgentProtocol;
 import io.kubevde.agent.cni.CniServer;
 import io.kubevde.agent.ipam.IpAllocator;
 import io.kubevde.cni.plugin.AgentClient;
@@ -49,7 +50,7 @@ final class AgentFixture implements AutoCloseable {
 
     String config(String version, String name, String ipam) {
         return "{\"cniVersion\":\"" + version + "\",\"name\":\"" + name + "\",\"type\":\"kubevde\",\"network\":\"default/" + name
-                + "\",\"agentSocket\":\"" + socket + "\"" + (ipam == null ? "" : ",\"ipam\":" + ipam) + "}";
+                + "\"" + (ipam == null ? "" : ",\"ipam\":" + ipam) + "}";
     }
 
     CniPlugin.Outcome call(String cmd, String containerId, String netnsPath, String ifName, String config) {
@@ -64,6 +65,7 @@ final class AgentFixture implements AutoCloseable {
         env.put("CNI_IFNAME", ifName);
         env.put("CNI_PATH", cniPath);
         env.put("CNI_ARGS", "IgnoreUnknown=1;K8S_POD_NAMESPACE=default;K8S_POD_NAME=pod-" + containerId + ";K8S_POD_UID=uid-" + containerId);
+        env.put(AgentProtocol.SOCKET_ENV, socket.toString());
         return plugin.run(env, config);
     }
 

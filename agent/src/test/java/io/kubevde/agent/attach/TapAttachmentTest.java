@@ -9,6 +9,8 @@ import static org.awaitility.Awaitility.await;
 import io.kubevde.agent.model.AttachmentKey;
 import io.kubevde.agent.model.AttachmentRecord;
 import io.kubevde.cni.plugin.CniPlugin;
+import io.kubevde.cni.protocol.CniCommand;
+import io.kubevde.cni.protocol.CniRequest;
 import io.kubevde.cni.protocol.Json;
 import io.kubevde.testing.Host;
 import io.kubevde.testing.Netns;
@@ -245,6 +247,29 @@ class TapAttachmentTest {
             assertThat(run("ip", "-j", "link", "show")).doesNotContain("kubevde/");
             assertThat(code(a.call("ADD", "c3", "/var/run/netns/kvc-does-not-exist", "net1", cfg))).isEqualTo(4);
             ok(a.call("DEL", "c1", path(ns), "net1", cfg));
+        }
+    }
+
+    @Test
+    void namesAndValuesAnIpBatchScriptWouldInterpretAreRefusedBeforeAnyCommandRuns() throws Exception {
+        try (Netns nets = new Netns(); AgentFixture a = new AgentFixture()) {
+            String ns = nets.create();
+            String cfg = a.config("1.1.0", "blue", IPAM);
+            // straight to the agent's socket server (a client other than the binary): code 4
+            for (String ifName : List.of("net1#x", "net\"1", "net1\nlink", "net 1")) {
+                String answer = a.server.answer(new CniRequest(CniCommand.ADD, "c1", path(ns), ifName,
+                        Map.of("K8S_POD_NAMESPACE", "default"), "/opt/cni/bin", cfg).toJson());
+                assertThat(Json.parseObject(answer)).as(ifName).containsEntry("code", 4L);
+            }
+            // through the binary: refused before the agent is asked
+            assertThat(code(a.call("ADD", "c1", path(ns), "net1#x", cfg))).isEqualTo(4);
+            // config values: a MAC with trailing script text, a network name with a blank: code 7
+            String base = cfg.substring(0, cfg.length() - 1);
+            assertThat(code(a.call("ADD", "c1", path(ns), "net1", base + ",\"mac\":\"02:00:00:00:00:01 up\"}"))).isEqualTo(7);
+            assertThat(code(a.call("ADD", "c1", path(ns), "net1", cfg.replace("default/blue", "default/blue x")))).isEqualTo(7);
+            assertThat(run("ip", "-n", ns, "-o", "link", "show")).as("nothing was created").doesNotContain("net1", "kubevde/");
+            assertThat(a.store.list()).isEmpty();
+            assertThat(a.ipam.reserved("blue")).isEmpty();
         }
     }
 

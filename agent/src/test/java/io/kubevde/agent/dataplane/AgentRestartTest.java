@@ -2,6 +2,7 @@ package io.kubevde.agent.dataplane;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.kubevde.cni.protocol.AgentProtocol;
 import io.kubevde.agent.AgentMain;
 import io.kubevde.cni.plugin.AgentClient;
 import io.kubevde.cni.plugin.CniPlugin;
@@ -57,8 +58,10 @@ class AgentRestartTest {
             CniPlugin plugin = new CniPlugin(p -> new AgentClient(p, 60_000));
             for (String[] pod : new String[][] {{"xa", a}, {"xb", b}}) {
                 Map<String, String> env = new HashMap<>(Map.of("CNI_COMMAND", "ADD", "CNI_CONTAINERID", pod[0],
-                        "CNI_NETNS", Netns.path(pod[1]), "CNI_IFNAME", "net1", "CNI_PATH", "/opt/cni/bin"));
-                assertThat(plugin.run(env, DataPlaneTest.config(dir.resolve("cni.sock"), "default/dp")).exitCode()).isZero();
+                        "CNI_NETNS", Netns.path(pod[1]), "CNI_IFNAME", "net1", "CNI_PATH", "/opt/cni/bin",
+                        "CNI_ARGS", "K8S_POD_NAMESPACE=default;K8S_POD_NAME=p-" + pod[0],
+                        AgentProtocol.SOCKET_ENV, dir.resolve("cni.sock").toString()));
+                assertThat(plugin.run(env, DataPlaneTest.config("default/dp")).exitCode()).isZero();
             }
             String ipB = DataPlaneTest.addressOf(b);
             assertThat(DataPlaneTest.ping(a, ipB, 2)).isTrue();

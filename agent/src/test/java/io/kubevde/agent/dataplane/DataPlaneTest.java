@@ -3,6 +3,7 @@ package io.kubevde.agent.dataplane;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.kubevde.cni.protocol.AgentProtocol;
 import io.kubevde.agent.Agent;
 import io.kubevde.agent.AgentConfig;
 import io.kubevde.api.agent.AgentNetworkConfigCodec;
@@ -46,9 +47,9 @@ class DataPlaneTest {
         Dirs.deleteTree(dir);
     }
 
-    static String config(Path socket, String network) {
+    static String config(String network) {
         return "{\"cniVersion\":\"1.1.0\",\"name\":\"dp\",\"type\":\"kubevde\",\"network\":\"" + network
-                + "\",\"agentSocket\":\"" + socket + "\",\"ipam\":{\"subnet\":\"192.168.77.0/24\"}}";
+                + "\",\"ipam\":{\"subnet\":\"192.168.77.0/24\"}}";
     }
 
     CniPlugin.Outcome cni(Agent agent, String cmd, String id, String ns) {
@@ -59,7 +60,8 @@ class DataPlaneTest {
         env.put("CNI_IFNAME", "net1");
         env.put("CNI_PATH", "/opt/cni/bin");
         env.put("CNI_ARGS", "K8S_POD_NAMESPACE=default;K8S_POD_NAME=p-" + id);
-        return plugin.run(env, config(agent.config().cniSocket(), "default/dp"));
+        env.put(AgentProtocol.SOCKET_ENV, agent.config().cniSocket().toString());
+        return plugin.run(env, config("default/dp"));
     }
 
     static String addressOf(String ns) {

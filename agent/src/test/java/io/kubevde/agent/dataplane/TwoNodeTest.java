@@ -3,6 +3,7 @@ package io.kubevde.agent.dataplane;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.kubevde.cni.protocol.AgentProtocol;
 import io.kubevde.agent.Agent;
 import io.kubevde.agent.AgentConfig;
 import io.kubevde.agent.model.LinkSpec;
@@ -59,9 +60,10 @@ class TwoNodeTest {
 
     String addPod(Agent agent, String id, String ns, String rangeStart) {
         Map<String, String> env = new HashMap<>(Map.of("CNI_COMMAND", "ADD", "CNI_CONTAINERID", id,
-                "CNI_NETNS", Netns.path(ns), "CNI_IFNAME", "net1", "CNI_PATH", "/opt/cni/bin"));
-        String conf = "{\"cniVersion\":\"1.1.0\",\"name\":\"dp\",\"type\":\"kubevde\",\"network\":\"default/dp\",\"agentSocket\":\""
-                + agent.config().cniSocket() + "\",\"ipam\":{\"subnet\":\"192.168.77.0/24\",\"rangeStart\":\"" + rangeStart + "\"}}";
+                "CNI_NETNS", Netns.path(ns), "CNI_IFNAME", "net1", "CNI_PATH", "/opt/cni/bin",
+                "CNI_ARGS", "K8S_POD_NAMESPACE=default;K8S_POD_NAME=p-" + id, AgentProtocol.SOCKET_ENV, agent.config().cniSocket().toString()));
+        String conf = "{\"cniVersion\":\"1.1.0\",\"name\":\"dp\",\"type\":\"kubevde\",\"network\":\"default/dp\","
+                + "\"ipam\":{\"subnet\":\"192.168.77.0/24\",\"rangeStart\":\"" + rangeStart + "\"}}";
         CniPlugin.Outcome o = plugin.run(env, conf);
         assertThat(o.exitCode()).as(o.stdout()).isZero();
         return DataPlaneTest.addressOf(ns);

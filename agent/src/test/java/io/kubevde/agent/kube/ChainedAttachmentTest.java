@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.kubevde.cni.protocol.AgentProtocol;
 import io.kubevde.agent.Agent;
 import io.kubevde.agent.AgentConfig;
 import io.kubevde.agent.attach.PodNetworks;
@@ -114,9 +115,11 @@ class ChainedAttachmentTest {
     }
 
     private CniPlugin.Outcome kubevde(Agent agent, String cmd, String id, String pod, String podName, String prev) {
-        String conf = "{\"cniVersion\":\"1.0.0\",\"name\":\"kvchain\",\"type\":\"kubevde\",\"agentSocket\":\""
-                + agent.config().cniSocket() + "\"" + (prev != null ? ",\"prevResult\":" + prev : "") + "}";
-        return new CniPlugin(p -> new AgentClient(p, 60_000)).run(env(cmd, id, pod, podName), conf);
+        String conf = "{\"cniVersion\":\"1.0.0\",\"name\":\"kvchain\",\"type\":\"kubevde\""
+                + (prev != null ? ",\"prevResult\":" + prev : "") + "}";
+        Map<String, String> env = env(cmd, id, pod, podName);
+        env.put(AgentProtocol.SOCKET_ENV, agent.config().cniSocket().toString());
+        return new CniPlugin(p -> new AgentClient(p, 60_000)).run(env, conf);
     }
 
     @Test

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.kubevde.cni.protocol.AgentProtocol;
 import io.kubevde.agent.Agent;
 import io.kubevde.agent.AgentConfig;
 import io.kubevde.agent.dataplane.NetworkSwitch;
@@ -91,8 +92,9 @@ class KubernetesSideTest {
         env.put("CNI_IFNAME", "net1");
         env.put("CNI_PATH", "/opt/cni/bin");
         env.put("CNI_ARGS", "K8S_POD_NAMESPACE=" + ns + ";K8S_POD_NAME=p-" + id);
+        env.put(AgentProtocol.SOCKET_ENV, agent.config().cniSocket().toString());
         String conf = "{\"cniVersion\":\"1.1.0\",\"name\":\"" + net + "\",\"type\":\"kubevde\",\"network\":\"" + ns + "/" + net
-                + "\",\"agentSocket\":\"" + agent.config().cniSocket() + "\",\"ipam\":{\"subnet\":\"10.99.0.0/24\"}}";
+                + "\",\"ipam\":{\"subnet\":\"10.99.0.0/24\"}}";
         return new CniPlugin(p -> new AgentClient(p, 60_000)).run(env, conf);
     }
 

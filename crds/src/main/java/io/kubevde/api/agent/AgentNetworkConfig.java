@@ -20,7 +20,7 @@ import java.util.Map;
  * <pre>{@code
  * {"namespace":"default","name":"blue","uid":"…","generation":3,"transport":"vxvde",
  *  "uplink":"vxvde://239.77.0.1/port=14789/vni=4096","vni":4096,"group":"239.77.0.1","port":14789,"mtu":1450,
- *  "switchMode":"learning","nodeSelector":{},"ipamType":"host-local","subnet":"10.77.0.0/16","exclude":[],
+ *  "switchMode":"learning","nodeSelector":{},"allowedNamespaces":["lab"],"ipamType":"host-local","subnet":"10.77.0.0/16","exclude":[],
  *  "nodeRanges":{"node-1":{"node":"node-1","cidr":"10.77.16.0/20","rangeStart":"10.77.16.1","rangeEnd":"10.77.31.254"}},
  *  "peers":[]}
  * }</pre>
@@ -40,6 +40,8 @@ import java.util.Map;
  * @param vlan         802.1Q VLAN id (1..4094) on the uplink, or null
  * @param macPrefix    3-octet locally administered prefix of generated pod MACs ({@code 02:77:00}), or null
  * @param nodeSelector labels of the nodes the network spans (empty or null = all nodes)
+ * @param allowedNamespaces namespaces besides {@link #namespace} whose pods may attach ({@code *} = all; null or
+ *                     empty = only the network's own), from {@code spec.allowedNamespaces}; see {@link #admits}
  * @param ipamType     host-local or none (also when null)
  * @param subnet       IPAM subnet (CIDR) or null
  * @param gateway      gateway address or null
@@ -54,25 +56,44 @@ import java.util.Map;
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record AgentNetworkConfig(String namespace, String name, String uid, Long generation, Transport transport,
     String uplink, Integer vni, String group, Integer port, Integer mtu, SwitchMode switchMode, Integer vlan,
-    String macPrefix, Map<String, String> nodeSelector, IpamType ipamType, String subnet, String gateway,
-    List<String> exclude, Map<String, NodeRange> nodeRanges, List<String> peers,
+    String macPrefix, Map<String, String> nodeSelector, List<String> allowedNamespaces, IpamType ipamType,
+    String subnet, String gateway, List<String> exclude, Map<String, NodeRange> nodeRanges, List<String> peers,
     String keySecret) {
 
   /** The Secret key holding the seal key file ({@code ID KEY [current]} lines). */
   public static final String KEY_FILE_KEY = "network.key";
 
-  /** A plain (unsealed) network's config (as before {@code keySecret} existed). */
+  /** A plain (unsealed) network's config. */
+  public AgentNetworkConfig(String namespace, String name, String uid, Long generation, Transport transport,
+      String uplink, Integer vni, String group, Integer port, Integer mtu, SwitchMode switchMode, Integer vlan,
+      String macPrefix, Map<String, String> nodeSelector, List<String> allowedNamespaces, IpamType ipamType,
+      String subnet, String gateway, List<String> exclude, Map<String, NodeRange> nodeRanges, List<String> peers) {
+    this(namespace, name, uid, generation, transport, uplink, vni, group, port, mtu, switchMode, vlan, macPrefix,
+        nodeSelector, allowedNamespaces, ipamType, subnet, gateway, exclude, nodeRanges, peers, null);
+  }
+
+  /** A config that admits only the network's own namespace. */
+  public AgentNetworkConfig(String namespace, String name, String uid, Long generation, Transport transport,
+      String uplink, Integer vni, String group, Integer port, Integer mtu, SwitchMode switchMode, Integer vlan,
+      String macPrefix, Map<String, String> nodeSelector, IpamType ipamType, String subnet, String gateway,
+      List<String> exclude, Map<String, NodeRange> nodeRanges, List<String> peers, String keySecret) {
+    this(namespace, name, uid, generation, transport, uplink, vni, group, port, mtu, switchMode, vlan, macPrefix,
+        nodeSelector, null, ipamType, subnet, gateway, exclude, nodeRanges, peers, keySecret);
+  }
+
+  /** A plain config that admits only the network's own namespace. */
   public AgentNetworkConfig(String namespace, String name, String uid, Long generation, Transport transport,
       String uplink, Integer vni, String group, Integer port, Integer mtu, SwitchMode switchMode, Integer vlan,
       String macPrefix, Map<String, String> nodeSelector, IpamType ipamType, String subnet, String gateway,
       List<String> exclude, Map<String, NodeRange> nodeRanges, List<String> peers) {
     this(namespace, name, uid, generation, transport, uplink, vni, group, port, mtu, switchMode, vlan, macPrefix,
-        nodeSelector, ipamType, subnet, gateway, exclude, nodeRanges, peers, null);
+        nodeSelector, null, ipamType, subnet, gateway, exclude, nodeRanges, peers, null);
   }
 
   /** Null collections read as empty ones, so readers never test for null. */
   public AgentNetworkConfig {
     nodeSelector = nodeSelector == null ? Map.of() : nodeSelector;
+    allowedNamespaces = allowedNamespaces == null ? List.of() : allowedNamespaces;
     exclude = exclude == null ? List.of() : exclude;
     nodeRanges = nodeRanges == null ? Map.of() : nodeRanges;
     peers = peers == null ? List.of() : peers;
@@ -89,12 +110,28 @@ public record AgentNetworkConfig(String namespace, String name, String uid, Long
     int slash = key.indexOf('/');
     return new AgentNetworkConfig(slash < 0 ? "" : key.substring(0, slash), slash < 0 ? key : key.substring(slash + 1),
         "", null, Transport.LOCAL, null, null, null, null, null, SwitchMode.LEARNING, null, null, Map.of(),
-        IpamType.NONE, null, null, List.of(), Map.of(), List.of());
+        List.of(), IpamType.NONE, null, null, List.of(), Map.of(), List.of());
   }
 
   /** @return the network key {@code <namespace>/<name>} */
   public String key() {
     return namespace + "/" + name;
+  }
+
+  /** The {@link #allowedNamespaces} entry that admits every namespace. */
+  public static final String ALL_NAMESPACES = "*";
+
+  /**
+   * Whether pods of {@code podNamespace} may attach to this network: its own namespace, a namespace listed in
+   * {@link #allowedNamespaces}, or any namespace when that lists {@value #ALL_NAMESPACES}.
+   *
+   * @param podNamespace the pod's namespace, or null when unknown (admitted only by {@value #ALL_NAMESPACES})
+   * @return whether the attachment is allowed
+   */
+  public boolean admits(String podNamespace) {
+    if (allowedNamespaces.contains(ALL_NAMESPACES)) return true;
+    if (podNamespace == null || podNamespace.isEmpty()) return false;
+    return podNamespace.equals(namespace) || allowedNamespaces.contains(podNamespace);
   }
 
   /** @return the transport, {@link Transport#VXVDE} when unset */

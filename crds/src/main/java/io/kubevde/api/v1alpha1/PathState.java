@@ -6,5 +6,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 public enum PathState {
   @JsonProperty("Up") UP,
   @JsonProperty("Down") DOWN,
+  /** The agent refuses to open the path (link policy: a scheme the namespace may not use); see the message. */
+  @JsonProperty("Refused") REFUSED,
   @JsonProperty("Unknown") UNKNOWN
 }

@@ -35,4 +35,10 @@ public final class Patterns {
   public static final String DNS_SUBDOMAIN = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$";
   /** A duration {@code <h>h<m>m<s>s}, each part optional, at least one ({@code 24h}, {@code 1h30m}, {@code 0s}). */
   public static final String DURATION = "^([0-9]{1,6}h([0-9]{1,6}m)?([0-9]{1,6}s)?|[0-9]{1,6}m([0-9]{1,6}s)?|[0-9]{1,6}s)$";
+
+  /**
+   * One entry of {@code VdeNetwork spec.allowedNamespaces}: a namespace name (DNS-1123 label, at most 63 characters)
+   * or {@code *} (every namespace).
+   */
+  public static final String ALLOWED_NAMESPACE = "^(\\*|[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)$";
 }

@@ -6,6 +6,8 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Size;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -17,6 +19,8 @@ import java.util.Map;
  * @param port UDP port of the vxvde uplink, 1..65535 (default 14789, as vdeplug4)
  * @param mtu MTU of pod interfaces in bytes, 576..9216 (default 1450: underlay 1500 minus vxvde's 50 bytes)
  * @param nodeSelector labels of the nodes the network spans (all Linux nodes when empty)
+ * @param allowedNamespaces namespaces besides the network's own whose pods may attach to it ({@code *}: every
+ *     namespace; absent or empty: only the network's namespace); enforced by each node agent on CNI ADD
  * @param ipam address management (absent = pure L2)
  * @param switchMode per-node netnode policy ({@code switch} in YAML): learning (default) or hub
  * @param vlan optional 802.1Q tag (1..4094) on the uplink
@@ -34,6 +38,9 @@ public record VdeNetworkSpec(
     @JsonPropertyDescription("MTU of pod interfaces in bytes (default 1450)") @Min(576) @Max(9216) Integer mtu,
     @JsonPropertyDescription("Labels selecting the nodes this network spans (all nodes when empty)")
         Map<String, String> nodeSelector,
+    @JsonPropertyDescription("Namespaces besides the network's own whose pods may attach to it; \"*\" admits every "
+        + "namespace; absent or empty: only pods of the network's namespace")
+        @Size(max = 256) List<@Pattern(Patterns.ALLOWED_NAMESPACE) String> allowedNamespaces,
     @JsonPropertyDescription("Address management; absent means pure L2") Ipam ipam,
     @JsonProperty("switch") @JsonPropertyDescription("Per-node netnode: learning (default) or hub")
         SwitchMode switchMode,
@@ -43,10 +50,24 @@ public record VdeNetworkSpec(
     @JsonPropertyDescription("Uplink encryption: mode none (default) or sealed, rotationPeriod")
         Encryption encryption) {
 
-  /** The spec without encryption (as before {@code encryption} existed). */
+  /** The spec without encryption (plain vxvde). */
+  public VdeNetworkSpec(Transport transport, Integer vni, String group, Integer port, Integer mtu,
+      Map<String, String> nodeSelector, List<String> allowedNamespaces, Ipam ipam, SwitchMode switchMode,
+      Integer vlan, String macPrefix) {
+    this(transport, vni, group, port, mtu, nodeSelector, allowedNamespaces, ipam, switchMode, vlan, macPrefix, null);
+  }
+
+  /** The spec without {@code allowedNamespaces} (only the network's own namespace may attach). */
+  public VdeNetworkSpec(Transport transport, Integer vni, String group, Integer port, Integer mtu,
+      Map<String, String> nodeSelector, Ipam ipam, SwitchMode switchMode, Integer vlan, String macPrefix,
+      Encryption encryption) {
+    this(transport, vni, group, port, mtu, nodeSelector, null, ipam, switchMode, vlan, macPrefix, encryption);
+  }
+
+  /** The spec without {@code allowedNamespaces} and without encryption, as before those fields existed. */
   public VdeNetworkSpec(Transport transport, Integer vni, String group, Integer port, Integer mtu,
       Map<String, String> nodeSelector, Ipam ipam, SwitchMode switchMode, Integer vlan, String macPrefix) {
-    this(transport, vni, group, port, mtu, nodeSelector, ipam, switchMode, vlan, macPrefix, null);
+    this(transport, vni, group, port, mtu, nodeSelector, null, ipam, switchMode, vlan, macPrefix, null);
   }
 
   /** Default vxvde UDP port (vdeplug4, vde-protocols.md). */
@@ -85,6 +106,11 @@ public record VdeNetworkSpec(
   /** @return the switch mode, {@link SwitchMode#LEARNING} when unset */
   public SwitchMode effectiveSwitchMode() {
     return switchMode == null ? SwitchMode.LEARNING : switchMode;
+  }
+
+  /** @return the namespaces admitted besides the network's own ({@code *} = all), never null */
+  public List<String> effectiveAllowedNamespaces() {
+    return allowedNamespaces == null ? List.of() : allowedNamespaces;
   }
 
   /** @return the node selector, never null */

@@ -16,7 +16,7 @@ class AgentNetworkConfigCodecTest {
   static AgentNetworkConfig multicast() {
     Uplink up = new Uplink(Transport.VXVDE, "239.77.0.1", List.of(), 14789, 4096, 10);
     return new AgentNetworkConfig("default", "blue", "u-1", 3L, Transport.VXVDE, up.sharedVnl(), 4096, "239.77.0.1",
-        14789, 1450, SwitchMode.HUB, 10, "02:77:00", Map.of("zone", "a"), IpamType.HOST_LOCAL, "10.77.0.0/16",
+        14789, 1450, SwitchMode.HUB, 10, "02:77:00", Map.of("zone", "a"), List.of("lab", "tenant-b"), IpamType.HOST_LOCAL, "10.77.0.0/16",
         "10.77.0.1", List.of("10.77.1.0/24"),
         Map.of("node-1", new NodeRange("node-1", "10.77.16.0/20", "10.77.16.1", "10.77.31.254")), List.of());
   }
@@ -52,7 +52,26 @@ class AgentNetworkConfigCodecTest {
     String json = AgentNetworkConfigCodec.write(multicast());
     assertThat(json).contains("\"transport\" : \"vxvde\"", "\"uplink\" : \"vxvde://239.77.0.1/port=14789/vni=4096\"",
         "\"switchMode\" : \"hub\"", "\"ipamType\" : \"host-local\"", "\"nodeRanges\"", "\"peers\" : [ ]",
-        "\"macPrefix\" : \"02:77:00\"", "\"vlan\" : 10");
+        "\"macPrefix\" : \"02:77:00\"", "\"vlan\" : 10", "\"allowedNamespaces\" : [ \"lab\", \"tenant-b\" ]");
+  }
+
+  @Test
+  void allowedNamespacesAdmitTheOwnNamespaceTheListedOnesOrAll() {
+    AgentNetworkConfig cfg = multicast();
+    assertThat(cfg.admits("default")).as("own namespace").isTrue();
+    assertThat(cfg.admits("lab")).isTrue();
+    assertThat(cfg.admits("tenant-a")).isFalse();
+    assertThat(cfg.admits(null)).as("unknown namespace").isFalse();
+    AgentNetworkConfig open = AgentNetworkConfigCodec.read("{\"namespace\":\"ns\",\"name\":\"n\",\"allowedNamespaces\":[\"*\"]}");
+    assertThat(open.allowedNamespaces()).containsExactly("*");
+    assertThat(open.admits("anything")).isTrue();
+    assertThat(open.admits(null)).isTrue();
+    AgentNetworkConfig closed = AgentNetworkConfigCodec.read("{\"namespace\":\"ns\",\"name\":\"n\"}");
+    assertThat(closed.allowedNamespaces()).as("absent reads as empty").isEmpty();
+    assertThat(closed.admits("ns")).isTrue();
+    assertThat(closed.admits("other")).isFalse();
+    assertThat(AgentNetworkConfig.local("lab/red").admits("lab")).isTrue();
+    assertThat(AgentNetworkConfig.local("lab/red").admits("default")).isFalse();
   }
 
   /** The text the operator wrote before the record moved to crds (VdeNetworkReconciler, ConfigMap vnet.default.blue). */

@@ -115,6 +115,9 @@ public final class LocalNode implements AutoCloseable {
             if (supports("--namespace")) cmd.addAll(List.of("--namespace", namespace));
             if (supports("--node-name")) cmd.addAll(List.of("--node-name", node.name()));
             if (supports("--node-address")) cmd.addAll(List.of("--node-address", node.address()));
+            // the lab VdeLink of the e2e tests (vde:// into a switch on a host outside the cluster) is an admin's link
+            // in namespace default: as a site would (chart linkPolicy.systemNamespaces), default is a system namespace
+            if (supports("--link-system-namespaces")) cmd.addAll(List.of("--link-system-namespaces", "default"));
             return Daemon.start(name, logDir, node.netns(), Map.of("NODE_NAME", node.name(), "NODE_IP", node.address(),
                     "KUBECONFIG", kubeconfig.toString(), "POD_NAMESPACE", namespace), cmd);
         }

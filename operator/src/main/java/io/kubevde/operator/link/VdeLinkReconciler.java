@@ -32,7 +32,8 @@ import java.util.stream.Collectors;
  * Reconciles a VdeLink: checks what the schema cannot (node vs nodeSelector, unique path names, the network and any
  * {@code vdenetwork://} peer exist and are Ready), aggregates per-path state from the agents' VdeNode reports and
  * writes conditions: {@code Ready} (reasons {@code Ready}, {@code InvalidSpec}, {@code NetworkNotFound},
- * {@code NetworkNotReady}, {@code PeerNetworkNotFound}) and {@code Degraded} ({@code PathsDown}). The agents run
+ * {@code NetworkNotReady}, {@code PeerNetworkNotFound}) and {@code Degraded} ({@code PathsDown}; {@code PathsRefused}
+ * when an agent's link policy refuses a path, with the agents' reasons). The agents run
  * the paths themselves (they watch VdeLinks for their node).
  */
 @ControllerConfiguration(name = VdeLinkReconciler.NAME)
@@ -112,10 +113,15 @@ public class VdeLinkReconciler implements Reconciler<VdeLink> {
     List<String> down = paths.stream().filter(p -> p.state() != PathState.UP)
         .map(p -> p.name() + "@" + p.node()).toList();
     int total = Math.max(paths.size(), l.getSpec() == null ? 0 : l.getSpec().paths().size());
+    List<String> refused = paths.stream().filter(p -> p.state() == PathState.REFUSED)
+        .map(p -> p.name() + "@" + p.node() + ": " + p.message()).toList();
     conds = down.isEmpty()
         ? Conditions.set(conds, Conditions.DEGRADED, false, "AsExpected", "", gen, now)
-        : Conditions.set(conds, Conditions.DEGRADED, true, "PathsDown", "not up: " + String.join(", ", down), gen,
-            now);
+        : !refused.isEmpty()
+            ? Conditions.set(conds, Conditions.DEGRADED, true, "PathsRefused", "refused by the agent's link policy: "
+                + String.join("; ", refused), gen, now)
+            : Conditions.set(conds, Conditions.DEGRADED, true, "PathsDown", "not up: " + String.join(", ", down), gen,
+                now);
 
     VdeLinkStatus status = new VdeLinkStatus(gen, conds, paths.isEmpty() ? null : paths, up + "/" + total);
     String newReady = Conditions.signature(conds, Conditions.READY);

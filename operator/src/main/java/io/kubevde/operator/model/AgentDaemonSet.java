@@ -164,6 +164,14 @@ public final class AgentDaemonSet {
     if (s.logLevel() != null && !s.logLevel().isBlank()) {
       env.add(new EnvVarBuilder().withName("KUBEVDE_LOG_LEVEL").withValue(s.logLevel()).build());
     }
+    if (s.linkTenantSchemes() != null) {
+      env.add(new EnvVarBuilder().withName("KUBEVDE_LINK_TENANT_SCHEMES")
+          .withValue(String.join(",", s.linkTenantSchemes())).build());
+    }
+    if (s.linkSystemNamespaces() != null && !s.linkSystemNamespaces().isEmpty()) {
+      env.add(new EnvVarBuilder().withName("KUBEVDE_LINK_SYSTEM_NAMESPACES")
+          .withValue(String.join(",", s.linkSystemNamespaces())).build());
+    }
     if (s.resources() != null) agent.setResources(s.resources());
     if (s.initResources() != null) init.setResources(s.initResources());
     if (s.tolerations() != null) pod.setTolerations(new ArrayList<>(s.tolerations()));

@@ -36,12 +36,17 @@ import java.util.Map;
  * @param podAnnotations annotations of the agent pods
  * @param priorityClassName agent pod priority class (default {@code system-node-critical})
  * @param logLevel agent log level, given as {@code KUBEVDE_LOG_LEVEL} (null = the agent's default)
+ * @param linkTenantSchemes VNL schemes VdeLinks of tenant namespaces may use (chart {@code linkPolicy.tenantSchemes};
+ *     {@code ["*"]} when the policy is off), given as {@code KUBEVDE_LINK_TENANT_SCHEMES} (null = the agent's default)
+ * @param linkSystemNamespaces namespaces besides the operator's whose VdeLinks may use every scheme (chart
+ *     {@code linkPolicy.systemNamespaces}), given as {@code KUBEVDE_LINK_SYSTEM_NAMESPACES}
  */
 @JsonIgnoreProperties(ignoreUnknown = false)
 public record AgentSettings(String cniBinDir, String cniConfDir, Integer mtu, Boolean multus,
     ResourceRequirements resources, ResourceRequirements initResources, List<Toleration> tolerations,
     Map<String, String> nodeSelector, SecurityContext securityContext, List<LocalObjectReference> imagePullSecrets,
-    Map<String, String> podAnnotations, String priorityClassName, String logLevel) {
+    Map<String, String> podAnnotations, String priorityClassName, String logLevel, List<String> linkTenantSchemes,
+    List<String> linkSystemNamespaces) {
 
   /** Default host CNI binary directory. */
   public static final String DEFAULT_CNI_BIN_DIR = "/opt/cni/bin";
@@ -52,7 +57,7 @@ public record AgentSettings(String cniBinDir, String cniConfDir, Integer mtu, Bo
 
   /** @return all defaults */
   public static AgentSettings defaults() {
-    return new AgentSettings(null, null, null, null, null, null, null, null, null, null, null, null, null);
+    return new AgentSettings(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
   }
 
   /**

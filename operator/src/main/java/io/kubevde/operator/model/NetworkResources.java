@@ -54,7 +54,7 @@ public final class NetworkResources {
     return new AgentNetworkConfig(n.getMetadata().getNamespace(), n.getMetadata().getName(),
         n.getMetadata().getUid(), n.getMetadata().getGeneration(), t, uplink.sharedVnl(), vni, group,
         s.effectivePort(), s.effectiveMtu(), s.effectiveSwitchMode(), s.vlan(), s.macPrefix(),
-        new TreeMap<>(s.effectiveNodeSelector()), hostLocal ? IpamType.HOST_LOCAL : IpamType.NONE,
+        new TreeMap<>(s.effectiveNodeSelector()), List.copyOf(s.effectiveAllowedNamespaces()), hostLocal ? IpamType.HOST_LOCAL : IpamType.NONE,
         hostLocal ? s.ipam().subnet() : null, hostLocal ? s.ipam().gateway() : null,
         hostLocal && s.ipam().exclude() != null ? List.copyOf(s.ipam().exclude()) : List.of(), byNode, replicas,
         s.sealed() ? Names.keySecret(n.getMetadata().getNamespace(), n.getMetadata().getName()) : null);

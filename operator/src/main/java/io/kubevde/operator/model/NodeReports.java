@@ -72,7 +72,7 @@ public final class NodeReports {
       for (NodeLinkPath p : node.getStatus().links()) {
         if (!namespace.equals(p.namespace()) || !link.equals(p.link())) continue;
         out.add(new PathStatus(p.path(), node.getMetadata().getName(), fresh ? p.state() : PathState.UNKNOWN,
-            p.since(), p.rxFrames(), p.txFrames(), p.rxBytes(), p.txBytes()));
+            p.since(), p.rxFrames(), p.txFrames(), p.rxBytes(), p.txBytes(), p.message()));
       }
     }
     out.sort(Comparator.comparing(PathStatus::name).thenComparing(PathStatus::node));

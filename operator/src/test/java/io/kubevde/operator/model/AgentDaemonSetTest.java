@@ -44,6 +44,8 @@ class AgentDaemonSetTest {
         nodeSelector: {kubevde.io/agent: "true"}
         securityContext: {privileged: false, capabilities: {add: [NET_ADMIN, NET_RAW, SYS_ADMIN]}}
         imagePullSecrets: [{name: regcred}]
+        linkTenantSchemes: [vxvde, udp]
+        linkSystemNamespaces: [infra, lab]
         """);
     AgentSettings s = AgentSettings.read(f);
     assertThat(s.multusEnabled()).isFalse();
@@ -59,6 +61,8 @@ class AgentDaemonSetTest {
       assertThat(e.getName()).isEqualTo("KUBEVDE_DEFAULT_MTU");
       assertThat(e.getValue()).isEqualTo("1400");
     });
+    assertThat(agent.getEnv()).extracting(e -> e.getName() + "=" + e.getValue())
+        .contains("KUBEVDE_LINK_TENANT_SCHEMES=vxvde,udp", "KUBEVDE_LINK_SYSTEM_NAMESPACES=infra,lab");
     assertThat(agent.getResources().getLimits().get("memory").toString()).isEqualTo("256Mi");
     assertThat(pod.getTolerations()).singleElement().satisfies(t -> assertThat(t.getKey()).isEqualTo("dedicated"));
     assertThat(pod.getNodeSelector()).containsEntry("kubevde.io/agent", "true")

@@ -47,6 +47,19 @@ class NetworkResourcesTest {
     assertThat(read.nodeRange("node-1").rangeStart()).isEqualTo("10.79.0.2");
     assertThat(read.hostLocal()).isTrue();
     assertThat(read.exclude()).containsExactly("10.79.1.0/24");
+    assertThat(read.allowedNamespaces()).as("none given: only the network's namespace").isEmpty();
+  }
+
+  @Test
+  void allowedNamespacesReachTheAgent() {
+    VdeNetwork n = network(Transport.VXVDE);
+    VdeNetworkSpec s = n.getSpec();
+    n.setSpec(new VdeNetworkSpec(s.transport(), s.vni(), s.group(), s.port(), s.mtu(), s.nodeSelector(),
+        List.of("lab", "tenant-b"), s.ipam(), s.switchMode(), s.vlan(), s.macPrefix()));
+    AgentNetworkConfig read = readBack(NetworkResources.agentConfig(n, 4100, "239.77.0.5", List.of(), List.of()));
+    assertThat(read.allowedNamespaces()).containsExactly("lab", "tenant-b");
+    assertThat(read.admits("lab")).isTrue();
+    assertThat(read.admits("tenant-a")).isFalse();
   }
 
   @Test

@@ -56,14 +56,14 @@ public final class AotTraining {
     private static void client(Path sock) throws InterruptedException {
         for (int i = 0; i < 200 && !Files.exists(sock); i++) Thread.sleep(50);
         if (System.getenv().isEmpty()) System.err.println("empty environment"); // the real entry reads System.getenv()
-        String cfg = "{\"cniVersion\":\"1.1.0\",\"name\":\"train\",\"type\":\"kubevde\",\"network\":\"default/train\",\"agentSocket\":\""
-                + sock + "\",\"ipam\":{\"subnet\":\"10.77.0.0/24\"}}";
+        String cfg = "{\"cniVersion\":\"1.1.0\",\"name\":\"train\",\"type\":\"kubevde\",\"network\":\"default/train\",\"ipam\":{\"subnet\":\"10.77.0.0/24\"}}";
         PrintStream out = new PrintStream(new ByteArrayOutputStream(), false, StandardCharsets.UTF_8);
         for (int i = 0; i < REQUESTS / 3; i++) {
             for (String cmd : new String[] {"ADD", "CHECK", "DEL"}) {
                 Map<String, String> env = Map.of("CNI_COMMAND", cmd, "CNI_CONTAINERID", "train" + i, "CNI_NETNS", "/var/run/netns/train",
                         "CNI_IFNAME", "net1", "CNI_PATH", "/opt/cni/bin",
-                        "CNI_ARGS", "IgnoreUnknown=1;K8S_POD_NAMESPACE=default;K8S_POD_NAME=p;K8S_POD_UID=u");
+                        "CNI_ARGS", "IgnoreUnknown=1;K8S_POD_NAMESPACE=default;K8S_POD_NAME=p;K8S_POD_UID=u",
+                        AgentProtocol.SOCKET_ENV, sock.toString());
                 CniPluginMain.run(env, in(cfg), out, out);
             }
             CniPluginMain.run(Map.of("CNI_COMMAND", "VERSION"), in("{\"cniVersion\":\"1.0.0\"}"), out, out);

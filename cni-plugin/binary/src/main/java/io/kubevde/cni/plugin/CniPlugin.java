@@ -76,8 +76,8 @@ public final class CniPlugin {
     }
 
     private Outcome forward(CniEnvironment e, NetworkConfig cfg, Map<String, String> env) {
-        Path socket = Path.of(cfg.agentSocket() != null && !cfg.agentSocket().isEmpty() ? cfg.agentSocket()
-                : env.getOrDefault(AgentProtocol.SOCKET_ENV, AgentProtocol.DEFAULT_SOCKET));
+        String fromEnv = env.get(AgentProtocol.SOCKET_ENV);
+        Path socket = Path.of(fromEnv != null && !fromEnv.isEmpty() ? fromEnv : AgentProtocol.DEFAULT_SOCKET);
         CniRequest req = new CniRequest(e.command(), e.containerId(), e.netns(), e.ifName(), e.args(), e.path(), cfg.raw());
         String answer;
         try {

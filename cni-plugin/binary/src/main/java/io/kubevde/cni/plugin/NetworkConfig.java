@@ -1,5 +1,6 @@
 package io.kubevde.cni.plugin;
 
+import io.kubevde.cni.protocol.AgentProtocol;
 import io.kubevde.cni.protocol.CniError;
 import io.kubevde.cni.protocol.CniVersions;
 import io.kubevde.cni.protocol.Json;
@@ -14,16 +15,23 @@ import java.util.Map;
  * @param cniVersion  the selected version (validated: supported)
  * @param name        the network name
  * @param type        the plugin type (normally {@code kubevde})
- * @param agentSocket the agent socket path from the plugin's own {@code agentSocket} key, or {@code null}
  * @param raw         the configuration text as received
  */
-public record NetworkConfig(String cniVersion, String name, String type, String agentSocket, String raw) {
+public record NetworkConfig(String cniVersion, String name, String type, String raw) {
+    /**
+     * The key a network config must not carry: the agent socket comes only from the binary's own environment
+     * ({@code KUBEVDE_AGENT_SOCKET}, else {@code /run/kubevde/cni.sock}), never from a config that a namespace user
+     * may have written (a NAD), which could otherwise point the binary at a socket of their choosing.
+     */
+    public static final String REFUSED_SOCKET_KEY = "agentSocket";
+
 
     /**
      * Parses the configuration.
      *
      * @throws CniError.Failure code 6 when the text is not a JSON object, 1 for an unsupported version, 7 when
-     *                          {@code cniVersion} or {@code name} is missing or not a string
+     *                          {@code cniVersion} or {@code name} is missing or not a string, or when the config
+     *                          carries {@value #REFUSED_SOCKET_KEY}
      */
     public static NetworkConfig parse(String text) {
         Map<String, Object> m;
@@ -37,8 +45,12 @@ public record NetworkConfig(String cniVersion, String name, String type, String 
         CniVersions.require(version);
         String name = string(m, "name");
         if (name == null || name.isEmpty()) throw new CniError.Failure(CniError.INVALID_CONFIG, "network config has no name");
-        String sock = string(m, "agentSocket");
-        return new NetworkConfig(version, name, string(m, "type"), sock, text);
+        if (m.containsKey(REFUSED_SOCKET_KEY)) {
+            throw new CniError.Failure(CniError.INVALID_CONFIG, "network config key '" + REFUSED_SOCKET_KEY
+                    + "' is not allowed: the agent socket comes only from the environment (KUBEVDE_AGENT_SOCKET, default "
+                    + AgentProtocol.DEFAULT_SOCKET + ")");
+        }
+        return new NetworkConfig(version, name, string(m, "type"), text);
     }
 
     /** The version named by {@code text} if it is a JSON object with a string {@code cniVersion}, else null. */

@@ -2,6 +2,7 @@ package io.kubevde.cni.plugin;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.kubevde.cni.protocol.AgentProtocol;
 import io.kubevde.cni.protocol.CniCommand;
 import io.kubevde.cni.protocol.Json;
 import io.kubevde.testing.Dirs;
@@ -50,7 +51,7 @@ class BinaryProcessIT {
         return new Run(p.exitValue(), out, err);
     }
 
-    private static Map<String, String> env(String cmd, String netns) {
+    private static Map<String, String> env(String cmd, String netns, Path socket) {
         Map<String, String> m = new HashMap<>();
         m.put("CNI_COMMAND", cmd);
         m.put("CNI_CONTAINERID", "abcdef0123");
@@ -58,12 +59,12 @@ class BinaryProcessIT {
         m.put("CNI_IFNAME", "net1");
         m.put("CNI_PATH", "/opt/cni/bin");
         m.put("CNI_ARGS", "IgnoreUnknown=1;K8S_POD_NAMESPACE=default;K8S_POD_NAME=web-0;K8S_POD_INFRA_CONTAINER_ID=abcdef0123;K8S_POD_UID=u1");
+        m.put(AgentProtocol.SOCKET_ENV, socket.toString());
         return m;
     }
 
-    private static String config(Path socket) {
-        return "{\"cniVersion\":\"1.0.0\",\"name\":\"blue\",\"type\":\"kubevde\",\"network\":\"default/blue\",\"agentSocket\":\""
-                + socket + "\"}";
+    private static String config() {
+        return "{\"cniVersion\":\"1.0.0\",\"name\":\"blue\",\"type\":\"kubevde\",\"network\":\"default/blue\"}";
     }
 
     private static final Path NO_AGENT = Path.of("/nonexistent/kubevde-it.sock");
@@ -79,7 +80,7 @@ class BinaryProcessIT {
 
     @Test
     void addWithTheAgentUnreachableAsksTheRuntimeToTryAgainLater() throws Exception {
-        Run r = exec(BIN, env("ADD", "/var/run/netns/whatever"), config(NO_AGENT));
+        Run r = exec(BIN, env("ADD", "/var/run/netns/whatever", NO_AGENT), config());
         assertThat(r.exit()).isEqualTo(1);
         assertThat(r.json()).containsEntry("code", 11L).containsEntry("cniVersion", "1.0.0");
         assertThat(r.json().get("details").toString()).contains(NO_AGENT.toString());
@@ -87,7 +88,7 @@ class BinaryProcessIT {
 
     @Test
     void delWithoutTheAgentSucceedsAlsoWithAnEmptyNetns() throws Exception {
-        Run r = exec(BIN, env("DEL", ""), config(NO_AGENT));
+        Run r = exec(BIN, env("DEL", "", NO_AGENT), config());
         assertThat(r.exit()).as(r.stdout()).isZero();
         assertThat(r.stdout()).isEmpty();
         assertThat(r.stderr()).contains("DEL without agent");
@@ -95,14 +96,18 @@ class BinaryProcessIT {
 
     @Test
     void malformedStdinIsADecodeFailureAndMissingEnvIsCode4() throws Exception {
-        Run bad = exec(BIN, env("ADD", "/var/run/netns/x"), "{\"cniVersion\": \"1.0.0\", oops");
+        Run bad = exec(BIN, env("ADD", "/var/run/netns/x", NO_AGENT), "{\"cniVersion\": \"1.0.0\", oops");
         assertThat(bad.exit()).isEqualTo(1);
         assertThat(bad.json()).containsEntry("code", 6L);
-        Run noEnv = exec(BIN, Map.of("CNI_COMMAND", "ADD"), config(NO_AGENT));
+        Run noEnv = exec(BIN, Map.of("CNI_COMMAND", "ADD"), config());
         assertThat(noEnv.json()).containsEntry("code", 4L);
         assertThat(noEnv.json().get("msg").toString()).contains("CNI_CONTAINERID", "CNI_NETNS", "CNI_IFNAME");
-        Run oldVersion = exec(BIN, env("ADD", "/var/run/netns/x"), config(NO_AGENT).replace("1.0.0", "0.2.0"));
+        Run oldVersion = exec(BIN, env("ADD", "/var/run/netns/x", NO_AGENT), config().replace("1.0.0", "0.2.0"));
         assertThat(oldVersion.json()).containsEntry("code", 1L);
+        Run socketInConfig = exec(BIN, env("ADD", "/var/run/netns/x", NO_AGENT),
+                config().replace("}", ",\"agentSocket\":\"/tmp/elsewhere.sock\"}"));
+        assertThat(socketInConfig.json()).containsEntry("code", 7L);
+        assertThat(socketInConfig.json().get("msg").toString()).contains("'agentSocket'");
     }
 
     @Test
@@ -110,11 +115,11 @@ class BinaryProcessIT {
         String result = "{\"cniVersion\":\"1.0.0\",\"interfaces\":[{\"name\":\"net1\",\"mac\":\"02:00:00:00:00:07\","
                 + "\"sandbox\":\"/var/run/netns/p\"}],\"ips\":[{\"address\":\"10.77.0.7/24\",\"interface\":0}]}";
         try (FakeAgent agent = new FakeAgent(r -> r.command() == CniCommand.ADD ? result : "{}")) {
-            Run r = exec(BIN, env("ADD", "/var/run/netns/p"), config(agent.socket));
+            Run r = exec(BIN, env("ADD", "/var/run/netns/p", agent.socket), config());
             assertThat(r.exit()).as(r.stdout() + r.stderr()).isZero();
             assertThat(r.stdout()).isEqualTo(result);
             assertThat(agent.requests.getFirst().args()).containsEntry("K8S_POD_UID", "u1");
-            Run del = exec(BIN, env("DEL", "/var/run/netns/p"), config(agent.socket));
+            Run del = exec(BIN, env("DEL", "/var/run/netns/p", agent.socket), config());
             assertThat(del.exit()).isZero();
             assertThat(del.stdout()).isEmpty();
             assertThat(agent.requests).hasSize(2);
@@ -150,7 +155,7 @@ class BinaryProcessIT {
         }, true)) {
             copyTree(BIN.getParent(), dir.resolve("bin"));
             Path bin = dir.resolve("bin/kubevde");
-            Map<String, String> e = env("CHECK", "/var/run/netns/p");
+            Map<String, String> e = env("CHECK", "/var/run/netns/p", agent.socket);
             e.put("KUBEVDE_CNI_SLOT_DIR", dir.resolve("slots").toString());
             // without the gate both calls reach the agent at about the same time
             assertThat(gapBetweenTwoConcurrentCalls(bin, e, agent)).isLessThan(2_500);
@@ -165,7 +170,7 @@ class BinaryProcessIT {
 
     /** Starts two identical calls at once; returns the ms between the agent's two accepts. */
     private static long gapBetweenTwoConcurrentCalls(Path bin, Map<String, String> e, FakeAgent agent) throws Exception {
-        String cfg = config(agent.socket);
+        String cfg = config();
         try (var pool = java.util.concurrent.Executors.newFixedThreadPool(2)) {
             var a = pool.submit(() -> call(bin, e, cfg));
             var b = pool.submit(() -> call(bin, e, cfg));
@@ -193,12 +198,12 @@ class BinaryProcessIT {
             Sh.run("ip", "-n", ns, "link", "set", "dev", "net1", "alias", "kubevde/blue/abcdef0123");
             Sh.run("ip", "-n", ns, "tuntap", "add", "dev", "foreign", "mode", "tap");
             String netns = Netns.path(ns);
-            Run r = exec(BIN, env("DEL", netns), config(NO_AGENT));
+            Run r = exec(BIN, env("DEL", netns, NO_AGENT), config());
             assertThat(r.exit()).isZero();
             assertThat(Sh.exec("ip", "-n", ns, "link", "show", "dev", "net1").exitCode()).isNotZero();
-            Map<String, String> e = env("DEL", netns);
+            Map<String, String> e = env("DEL", netns, NO_AGENT);
             e.put("CNI_IFNAME", "foreign");
-            assertThat(exec(BIN, e, config(NO_AGENT)).exit()).isZero();
+            assertThat(exec(BIN, e, config()).exit()).isZero();
             assertThat(Sh.exec("ip", "-n", ns, "link", "show", "dev", "foreign").exitCode()).isZero();
         }
     }

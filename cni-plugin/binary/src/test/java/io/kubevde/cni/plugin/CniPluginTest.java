@@ -2,6 +2,7 @@ package io.kubevde.cni.plugin;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.kubevde.cni.protocol.AgentProtocol;
 import io.kubevde.cni.protocol.CniCommand;
 import io.kubevde.cni.protocol.Json;
 import java.nio.file.Path;
@@ -16,14 +17,18 @@ class CniPluginTest {
 
     private final CniPlugin plugin = new CniPlugin(p -> new AgentClient(p, 2_000));
 
-    private static String config(String version, Path socket) {
+    private static final Path NO_AGENT = Path.of("/nonexistent/kubevde-test.sock");
+
+    private static String config(String version) {
         return "{\"cniVersion\":\"" + version + "\",\"name\":\"blue\",\"type\":\"kubevde\",\"network\":\"default/blue\","
-                + "\"agentSocket\":\"" + socket + "\",\"ipam\":{\"subnet\":\"10.77.0.0/24\"}}";
+                + "\"ipam\":{\"subnet\":\"10.77.0.0/24\"}}";
     }
 
-    private static Map<String, String> env(String cmd) {
+    /** The CNI environment of {@code cmd}, the agent socket given as the runtime's environment does. */
+    private static Map<String, String> env(String cmd, Path socket) {
         return Map.of("CNI_COMMAND", cmd, "CNI_CONTAINERID", "c0ffee", "CNI_NETNS", "/var/run/netns/p", "CNI_IFNAME", "net1",
-                "CNI_PATH", "/opt/cni/bin", "CNI_ARGS", "IgnoreUnknown=1;K8S_POD_NAMESPACE=default;K8S_POD_NAME=web-0");
+                "CNI_PATH", "/opt/cni/bin", "CNI_ARGS", "IgnoreUnknown=1;K8S_POD_NAMESPACE=default;K8S_POD_NAME=web-0",
+                AgentProtocol.SOCKET_ENV, socket.toString());
     }
 
     private static long code(CniPlugin.Outcome o) {
@@ -43,8 +48,8 @@ class CniPluginTest {
     @Test
     void addIsForwardedVerbatimAndTheAgentsResultPrinted() throws Exception {
         try (FakeAgent agent = new FakeAgent(r -> RESULT)) {
-            String cfg = config("1.1.0", agent.socket);
-            CniPlugin.Outcome o = plugin.run(env("ADD"), cfg);
+            String cfg = config("1.1.0");
+            CniPlugin.Outcome o = plugin.run(env("ADD", agent.socket), cfg);
             assertThat(o.exitCode()).isZero();
             assertThat(o.stdout()).isEqualTo(RESULT);
             var r = agent.requests.getFirst();
@@ -60,7 +65,7 @@ class CniPluginTest {
     void delCheckStatusGcPrintNothingOnSuccess() throws Exception {
         try (FakeAgent agent = new FakeAgent(r -> "{}")) {
             for (String c : List.of("DEL", "CHECK", "STATUS", "GC")) {
-                CniPlugin.Outcome o = plugin.run(env(c), config("1.0.0", agent.socket));
+                CniPlugin.Outcome o = plugin.run(env(c, agent.socket), config("1.0.0"));
                 assertThat(o.exitCode()).as(c).isZero();
                 assertThat(o.stdout()).as(c).isEmpty();
             }
@@ -71,7 +76,7 @@ class CniPluginTest {
     @Test
     void agentErrorsArePassedThroughWithExit1() throws Exception {
         try (FakeAgent agent = new FakeAgent(r -> "{\"cniVersion\":\"1.1.0\",\"code\":102,\"msg\":\"pool exhausted\"}")) {
-            CniPlugin.Outcome o = plugin.run(env("ADD"), config("1.1.0", agent.socket));
+            CniPlugin.Outcome o = plugin.run(env("ADD", agent.socket), config("1.1.0"));
             assertThat(o.exitCode()).isEqualTo(1);
             assertThat(code(o)).isEqualTo(102);
             assertThat(Json.parseObject(o.stdout()).get("msg")).isEqualTo("pool exhausted");
@@ -80,12 +85,13 @@ class CniPluginTest {
 
     @Test
     void unreachableAgentMeansTryAgainLaterExceptStatusAndDel() {
-        String cfg = config("1.1.0", Path.of("/nonexistent/kubevde-test.sock"));
-        assertThat(code(plugin.run(env("ADD"), cfg))).isEqualTo(11);
-        assertThat(code(plugin.run(env("CHECK"), cfg))).isEqualTo(11);
-        assertThat(code(plugin.run(env("GC"), cfg))).isEqualTo(11);
-        assertThat(code(plugin.run(env("STATUS"), cfg))).isEqualTo(50);
-        CniPlugin.Outcome del = plugin.run(Map.of("CNI_COMMAND", "DEL", "CNI_CONTAINERID", "c0ffee", "CNI_NETNS", "", "CNI_IFNAME", "net1"), cfg);
+        String cfg = config("1.1.0");
+        assertThat(code(plugin.run(env("ADD", NO_AGENT), cfg))).isEqualTo(11);
+        assertThat(code(plugin.run(env("CHECK", NO_AGENT), cfg))).isEqualTo(11);
+        assertThat(code(plugin.run(env("GC", NO_AGENT), cfg))).isEqualTo(11);
+        assertThat(code(plugin.run(env("STATUS", NO_AGENT), cfg))).isEqualTo(50);
+        CniPlugin.Outcome del = plugin.run(Map.of("CNI_COMMAND", "DEL", "CNI_CONTAINERID", "c0ffee", "CNI_NETNS", "", "CNI_IFNAME", "net1",
+                AgentProtocol.SOCKET_ENV, NO_AGENT.toString()), cfg);
         assertThat(del.exitCode()).isZero();
         assertThat(del.stdout()).isEmpty();
     }
@@ -101,7 +107,7 @@ class CniPluginTest {
             return null;
         })) {
             long t0 = System.nanoTime();
-            CniPlugin.Outcome o = plugin.run(env("ADD"), config("1.1.0", agent.socket));
+            CniPlugin.Outcome o = plugin.run(env("ADD", agent.socket), config("1.1.0"));
             assertThat(code(o)).isEqualTo(11);
             assertThat(Json.parseObject(o.stdout()).get("details").toString()).contains("did not answer");
             assertThat((System.nanoTime() - t0) / 1_000_000).isLessThan(4_500);
@@ -110,17 +116,43 @@ class CniPluginTest {
 
     @Test
     void badStdinAndBadVersionsMapToTheirCodes() {
-        Path s = Path.of("/nonexistent/kubevde-test.sock");
-        assertThat(code(plugin.run(env("ADD"), "{not json"))).isEqualTo(6);
-        assertThat(code(plugin.run(env("ADD"), "[1]"))).isEqualTo(6);
+        Map<String, String> add = env("ADD", NO_AGENT);
+        assertThat(code(plugin.run(add, "{not json"))).isEqualTo(6);
+        assertThat(code(plugin.run(add, "[1]"))).isEqualTo(6);
         assertThat(code(plugin.run(Map.of("CNI_COMMAND", "VERSION"), "{oops"))).isEqualTo(6);
-        assertThat(code(plugin.run(env("ADD"), config("0.2.0", s)))).isEqualTo(1);
-        assertThat(code(plugin.run(env("ADD"), "{\"name\":\"n\",\"type\":\"kubevde\"}"))).isEqualTo(7);
-        assertThat(code(plugin.run(env("ADD"), "{\"cniVersion\":\"1.1.0\",\"type\":\"kubevde\"}"))).isEqualTo(7);
-        assertThat(code(plugin.run(env("ADD"), null))).isEqualTo(5);
-        CniPlugin.Outcome noEnv = plugin.run(Map.of("CNI_COMMAND", "ADD"), config("0.3.1", s));
+        assertThat(code(plugin.run(add, config("0.2.0")))).isEqualTo(1);
+        assertThat(code(plugin.run(add, "{\"name\":\"n\",\"type\":\"kubevde\"}"))).isEqualTo(7);
+        assertThat(code(plugin.run(add, "{\"cniVersion\":\"1.1.0\",\"type\":\"kubevde\"}"))).isEqualTo(7);
+        assertThat(code(plugin.run(add, null))).isEqualTo(5);
+        CniPlugin.Outcome noEnv = plugin.run(Map.of("CNI_COMMAND", "ADD"), config("0.3.1"));
         assertThat(code(noEnv)).isEqualTo(4);
         assertThat(Json.parseObject(noEnv.stdout()).get("cniVersion")).isEqualTo("0.3.1");
+    }
+
+    @Test
+    void anAgentSocketInTheNetworkConfigIsRefusedAndNeverContacted() throws Exception {
+        try (FakeAgent envAgent = new FakeAgent(r -> RESULT); FakeAgent configAgent = new FakeAgent(r -> RESULT)) {
+            String cfg = config("1.1.0").replace("\"ipam\"", "\"agentSocket\":\"" + configAgent.socket + "\",\"ipam\"");
+            for (String cmd : List.of("ADD", "DEL", "CHECK")) {
+                CniPlugin.Outcome o = plugin.run(env(cmd, envAgent.socket), cfg);
+                assertThat(o.exitCode()).as(cmd).isEqualTo(1);
+                assertThat(code(o)).as(cmd).isEqualTo(7);
+                assertThat(Json.parseObject(o.stdout()).get("msg").toString()).as(cmd).contains("'agentSocket'", "KUBEVDE_AGENT_SOCKET");
+            }
+            assertThat(configAgent.requests).isEmpty();
+            assertThat(envAgent.requests).isEmpty();
+        }
+    }
+
+    @Test
+    void withoutTheEnvironmentVariableTheDefaultSocketIsUsed() {
+        Map<String, String> e = new java.util.HashMap<>(env("ADD", NO_AGENT));
+        e.remove(AgentProtocol.SOCKET_ENV);
+        CniPlugin.Outcome o = new CniPlugin(p -> {
+            assertThat(p).isEqualTo(Path.of(AgentProtocol.DEFAULT_SOCKET));
+            return new AgentClient(NO_AGENT, 1_000);
+        }).run(e, config("1.1.0"));
+        assertThat(code(o)).isEqualTo(11);
     }
 
     @Test

@@ -14,10 +14,10 @@ import java.nio.charset.StandardCharsets;
 public final class AgentProtocol {
     private AgentProtocol() {}
 
-    /** The agent socket path when neither the config ({@code agentSocket}) nor the environment overrides it. */
+    /** The agent socket path when the environment ({@link #SOCKET_ENV}) does not override it (a network config never does). */
     public static final String DEFAULT_SOCKET = "/run/kubevde/cni.sock";
 
-    /** Environment variable that overrides the socket path for the binary (tests, non-default installs). */
+    /** Environment variable that overrides the socket path for the binary (tests, non-default installs); the only override. */
     public static final String SOCKET_ENV = "KUBEVDE_AGENT_SOCKET";
 
     /** Largest message either side accepts (bytes); a bigger one is a decode failure. */

@@ -38,6 +38,11 @@ public record CniError(int code, String msg, String details) {
     public static final int POOL_EXHAUSTED = 102;
     /** 103: kubevde: the agent failed to configure the interface (a netlink / ip command failed). */
     public static final int SETUP_FAILED = 103;
+    /**
+     * kubevde: the attachment is not permitted by policy (a pod outside the namespaces the VdeNetwork admits:
+     * {@code spec.allowedNamespaces}); the message names both namespaces and the network.
+     */
+    public static final int NOT_PERMITTED = 104;
 
     /** Creates an error with empty details. */
     public static CniError of(int code, String msg) {
