@@ -60,8 +60,8 @@ class IpamTest {
 
     /** A config whose CNI {@code name} differs from its VdeNetwork (NAD: {@code blue}; chained: {@code default/blue}). */
     private static String config(AgentFixture a, String name, String extra) {
-        return "{\"cniVersion\":\"1.1.0\",\"name\":\"" + name + "\",\"type\":\"kubevde\",\"network\":\"default/blue\",\"agentSocket\":\""
-                + a.socket + "\"" + extra + "}";
+        return "{\"cniVersion\":\"1.1.0\",\"name\":\"" + name + "\",\"type\":\"kubevde\",\"network\":\"default/blue\""
+                + extra + "}";
     }
 
     @Test
@@ -69,11 +69,11 @@ class IpamTest {
         try (Netns nets = new Netns(); AgentFixture a = new AgentFixture()) {
             String n1 = nets.create(), n2 = nets.create();
             String ipA = address(ok(a.call("ADD", "c1", path(n1), "net1", config(a, "blue", ",\"ipam\":" + IPAM))));
-            String ipB = address(ok(a.call("ADD", "c2", path(n2), "net1", config(a, "default/blue", ",\"ipam\":" + IPAM))));
+            String ipB = address(ok(a.call("ADD", "c2", path(n2), "net1", config(a, "chained-blue", ",\"ipam\":" + IPAM))));
             assertThat(ipA).isNotEqualTo(ipB);
             assertThat(a.ipam.reserved("default/blue")).containsExactlyInAnyOrder(ipA.split("/")[0], ipB.split("/")[0]);
             ok(a.call("DEL", "c1", path(n1), "net1", config(a, "blue", ",\"ipam\":" + IPAM)));
-            ok(a.call("DEL", "c2", path(n2), "net1", config(a, "default/blue", ",\"ipam\":" + IPAM)));
+            ok(a.call("DEL", "c2", path(n2), "net1", config(a, "chained-blue", ",\"ipam\":" + IPAM)));
             assertThat(a.ipam.reserved("default/blue")).isEmpty();
         }
     }
@@ -186,9 +186,10 @@ class IpamTest {
             server.start();
             try {
                 String ns = nets.create();
-                String nad = "{\"cniVersion\":\"1.0.0\",\"name\":\"blue\",\"type\":\"kubevde\",\"network\":\"default/blue\",\"agentSocket\":\"" + sock + "\"}";
+                String nad = "{\"cniVersion\":\"1.0.0\",\"name\":\"blue\",\"type\":\"kubevde\",\"network\":\"default/blue\"}";
                 Map<String, String> env = new HashMap<>(Map.of("CNI_COMMAND", "ADD", "CNI_CONTAINERID", "w1",
-                        "CNI_NETNS", path(ns), "CNI_IFNAME", "net1", "CNI_PATH", "/opt/cni/bin"));
+                        "CNI_NETNS", path(ns), "CNI_IFNAME", "net1", "CNI_PATH", "/opt/cni/bin",
+                        "KUBEVDE_AGENT_SOCKET", sock.toString(), "CNI_ARGS", "K8S_POD_NAMESPACE=default"));
                 CniPlugin plugin = new CniPlugin(p -> new AgentClient(p, 60_000));
                 long t0 = System.nanoTime();
                 Map<String, Object> e = error(plugin.run(env, nad));
@@ -278,11 +279,12 @@ class IpamTest {
             server.start();
             try {
                 String n1 = nets.create(), n2 = nets.create();
-                String cfg = "{\"cniVersion\":\"1.1.0\",\"name\":\"blue\",\"type\":\"kubevde\",\"network\":\"default/blue\",\"agentSocket\":\""
-                        + sock + "\",\"ipam\":" + IPAM + "}";
+                String cfg = "{\"cniVersion\":\"1.1.0\",\"name\":\"blue\",\"type\":\"kubevde\",\"network\":\"default/blue\","
+                        + "\"ipam\":" + IPAM + "}";
                 CniPlugin plugin = new CniPlugin(p -> new AgentClient(p, 60_000));
                 Map<String, String> env = new HashMap<>(Map.of("CNI_COMMAND", "ADD", "CNI_CONTAINERID", "p1",
-                        "CNI_NETNS", path(n1), "CNI_IFNAME", "net1", "CNI_PATH", "/opt/cni/bin"));
+                        "CNI_NETNS", path(n1), "CNI_IFNAME", "net1", "CNI_PATH", "/opt/cni/bin",
+                        "KUBEVDE_AGENT_SOCKET", sock.toString(), "CNI_ARGS", "K8S_POD_NAMESPACE=default"));
                 ok(plugin.run(env, cfg));
                 Map<String, String> env2 = new HashMap<>(env);
                 env2.put("CNI_CONTAINERID", "p2");

@@ -166,9 +166,10 @@ class SealedNetworkTest {
 
     String addPod(Agent agent, String id, String ns, String rangeStart) {
         Map<String, String> env = new HashMap<>(Map.of("CNI_COMMAND", "ADD", "CNI_CONTAINERID", id,
-                "CNI_NETNS", Netns.path(ns), "CNI_IFNAME", "net1", "CNI_PATH", "/opt/cni/bin"));
+                "CNI_NETNS", Netns.path(ns), "CNI_IFNAME", "net1", "CNI_PATH", "/opt/cni/bin",
+                "KUBEVDE_AGENT_SOCKET", agent.config().cniSocket().toString(), "CNI_ARGS", "K8S_POD_NAMESPACE=default"));
         String conf = "{\"cniVersion\":\"1.1.0\",\"name\":\"dp\",\"type\":\"kubevde\",\"network\":\"default/dp\","
-                + "\"agentSocket\":\"" + agent.config().cniSocket() + "\",\"ipam\":{\"subnet\":\"192.168.77.0/24\","
+                + "\"ipam\":{\"subnet\":\"192.168.77.0/24\","
                 + "\"rangeStart\":\"" + rangeStart + "\"}}";
         CniPlugin.Outcome o = plugin.run(env, conf);
         assertThat(o.exitCode()).as(o.stdout()).isZero();
