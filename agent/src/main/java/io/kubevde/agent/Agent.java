@@ -110,7 +110,8 @@ public final class Agent implements AutoCloseable {
             networkWatcher.start(cfg.configNamespace());
             linkWatcher = new LinkWatcher(client, links, cfg.nodeName());
             linkWatcher.start();
-            reporter = new VdeNodeReporter(client, cfg.nodeName(), cfg.nodeAddress(), AgentVersion.VERSION, dataPlane, links);
+            reporter = new VdeNodeReporter(client, cfg.nodeName(), cfg.nodeAddress(), AgentVersion.VERSION, dataPlane, links,
+                    cfg.configNamespace());
             linkEvents = new LinkEvents(client, cfg.nodeName());
             Thread.ofPlatform().daemon().name("agent-prune").start(() -> {
                 while (!networkWatcher.synced()) {
@@ -147,9 +148,12 @@ public final class Agent implements AutoCloseable {
         }
     }
 
-    /** Writes the VdeNode status now (tests; also done every heartbeat). */
+    /** Renews the Lease and writes the VdeNode status now, changed or not (tests; the heartbeat writes changes). */
     public void reportNow() {
-        if (reporter != null) reporter.report();
+        if (reporter != null) {
+            reporter.invalidate();
+            reporter.report();
+        }
     }
 
     private static void sleep(long ms) {

@@ -18,6 +18,7 @@ import io.kubevde.api.v1alpha1.VdeNetworkSpec;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.TreeMap;
 
 /**
@@ -71,7 +72,7 @@ public final class NetworkResources {
 
   /**
    * The Multus NetworkAttachmentDefinition (k8s.cni.cncf.io/v1) for a network: same namespace and name, owned by the
-   * VdeNetwork, {@code spec.config} = {@code {"cniVersion":"1.0.0","name":<name>,"type":"kubevde",
+   * VdeNetwork, {@code spec.config} = {@code {"cniVersion":"1.1.0","name":<name>,"type":"kubevde",
    * "network":"<ns>/<name>","mtu":…,"capabilities":{"mac":true,"ips":true}}} (k8s-conventions.md §1.7: Multus passes
    * the config verbatim to our binary and the annotation's mac/ips as runtimeConfig).
    *
@@ -79,8 +80,22 @@ public final class NetworkResources {
    * @return the NAD
    */
   public static NetworkAttachmentDefinition nad(VdeNetwork n) {
+    return nadOf(n);
+  }
+
+  /**
+   * @param obj any object
+   * @param n a network
+   * @return whether {@code obj} names {@code n} (by uid) as its controller owner
+   */
+  public static boolean controlledBy(io.fabric8.kubernetes.api.model.HasMetadata obj, VdeNetwork n) {
+    return obj.getMetadata().getOwnerReferences() != null && obj.getMetadata().getOwnerReferences().stream()
+        .anyMatch(o -> Boolean.TRUE.equals(o.getController()) && Objects.equals(o.getUid(), n.getMetadata().getUid()));
+  }
+
+  private static NetworkAttachmentDefinition nadOf(VdeNetwork n) {
     Map<String, Object> config = new LinkedHashMap<>();
-    config.put("cniVersion", "1.0.0");
+    config.put("cniVersion", "1.1.0");
     config.put("name", n.getMetadata().getName());
     config.put("type", Names.CNI_TYPE);
     config.put("network", n.getMetadata().getNamespace() + "/" + n.getMetadata().getName());

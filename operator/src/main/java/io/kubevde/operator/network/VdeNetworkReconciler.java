@@ -2,6 +2,7 @@ package io.kubevde.operator.network;
 
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
@@ -39,6 +40,7 @@ import io.kubevde.operator.model.Names;
 import io.kubevde.operator.model.NetworkResources;
 import io.kubevde.operator.model.NetworkStatusBuilder;
 import io.kubevde.operator.model.NodeReports;
+import io.kubevde.operator.runtime.AgentLeases;
 import io.kubevde.operator.runtime.EventRecorder;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -86,6 +88,7 @@ public class VdeNetworkReconciler implements Reconciler<VdeNetwork>, Cleaner<Vde
   private final Counter conflicts;
   private volatile InformerEventSource<VdeNode, VdeNetwork> vdeNodes;
   private volatile InformerEventSource<Node, VdeNetwork> nodes;
+  private volatile InformerEventSource<Lease, VdeNetwork> leases;
 
   /**
    * @param cfg operator configuration
@@ -102,7 +105,7 @@ public class VdeNetworkReconciler implements Reconciler<VdeNetwork>, Cleaner<Vde
           .withReconcilePrecondition(publishable)
         .addDependentResourceAndConfigure(nad)
           .withActivationCondition(new NadCrdPresent(cfg.agentSettings().multusEnabled()))
-          .withReconcilePrecondition(publishable)
+          .withReconcilePrecondition(new NadDependent.Owned(publishable))
         .addDependentResource(new AgentDaemonSetDependent(cfg.agentDaemonSet()))
         .build();
     this.allocations = Counter.builder("kubevde.operator.allocations")
@@ -113,14 +116,23 @@ public class VdeNetworkReconciler implements Reconciler<VdeNetwork>, Cleaner<Vde
 
   @Override
   public List<EventSource<?, VdeNetwork>> prepareEventSources(EventSourceContext<VdeNetwork> ctx) {
+    var primaries = ctx.getPrimaryCache();
+    // agents write their VdeNode only when it changes, and heartbeat through a Lease: a VdeNode event matters when
+    // the node's address, owner or network list (readiness, attachments) changed. Such events are rare, and an
+    // address or a dropped network concerns networks the new object does not list: all networks are reconciled.
     vdeNodes = new InformerEventSource<>(InformerEventSourceConfiguration.from(VdeNode.class, VdeNetwork.class)
         .withName("vdenodes")
-        .withSecondaryToPrimaryMapper((VdeNode n) -> n.getStatus() == null || n.getStatus().networks() == null
-            ? Set.of()
-            : n.getStatus().networks().stream().map((NodeNetwork nn) -> new ResourceID(nn.name(), nn.namespace()))
-                .collect(Collectors.toSet()))
+        .withOnUpdateFilter(VdeNetworkReconciler::relevant)
+        .withSecondaryToPrimaryMapper((VdeNode n) -> primaries.list().map(ResourceID::fromResource)
+            .collect(Collectors.toSet()))
         .build(), ctx);
-    var primaries = ctx.getPrimaryCache();
+    leases = new InformerEventSource<>(InformerEventSourceConfiguration.from(Lease.class, VdeNetwork.class)
+        .withName("agent-leases")
+        .withNamespaces(Set.of(cfg.namespace()))
+        .withLabelSelector(AgentLeases.SELECTOR)
+        .withOnUpdateFilter((Lease newer, Lease older) -> AgentLeases.revives(newer, older, cfg.heartbeatTimeout()))
+        .withSecondaryToPrimaryMapper((Lease l) -> networksOf(AgentLeases.node(l)))
+        .build(), ctx);
     nodes = new InformerEventSource<>(InformerEventSourceConfiguration.from(Node.class, VdeNetwork.class)
         .withName("nodes")
         // kubelets update their Node every few seconds; only label changes move networks' node sets
@@ -129,7 +141,7 @@ public class VdeNetworkReconciler implements Reconciler<VdeNetwork>, Cleaner<Vde
         .withSecondaryToPrimaryMapper((Node n) -> primaries.list().map(ResourceID::fromResource)
             .collect(Collectors.toSet()))
         .build(), ctx);
-    List<EventSource<?, VdeNetwork>> all = new ArrayList<>(List.of(vdeNodes, nodes));
+    List<EventSource<?, VdeNetwork>> all = new ArrayList<>(List.of(vdeNodes, nodes, leases));
     // the NAD informer is registered by the workflow once its activation condition (the CRD exists) holds
     all.addAll(EventSourceUtils.eventSourcesFromWorkflow(ctx, workflow));
     return all;
@@ -154,33 +166,40 @@ public class VdeNetworkReconciler implements Reconciler<VdeNetwork>, Cleaner<Vde
     List<Allocation.Problem> problems = new ArrayList<>(a.problems());
     if (ipamError != null) problems.add(0, new Allocation.Problem("InvalidIpam", ipamError));
 
-    // per-node blocks out of the subnet, for the selected nodes
+    // per-node blocks out of the subnet, for the selected nodes; a node that left the selector keeps its block
+    // while its pods still use it (its Node exists and its VdeNode reports attachments on this network)
     List<String> selected = selectedNodes(spec.effectiveNodeSelector());
+    List<VdeNode> reports = liveReports();
     List<NodeRange> ranges = List.of();
     List<String> unplaced = List.of();
     if (hostLocal && ipamError == null) {
-      IpamPlan.Result plan = IpamPlan.plan(spec.ipam(), selected, prev == null ? null : prev.nodeRanges());
+      Set<String> retained = retained(n, reports);
+      IpamPlan.Result plan = IpamPlan.plan(spec.ipam(), selected, retained,
+          prev == null ? null : prev.nodeRanges());
       ranges = plan.ranges();
       unplaced = plan.unplaced();
     }
 
     // publish: a network in conflict must not run (agents stop it when its ConfigMap goes away)
     Publication pub = new Publication(problems.isEmpty()
-        ? NetworkResources.agentConfig(n, a.vni(), a.group(), ranges, peers(selected)) : null);
+        ? NetworkResources.agentConfig(n, a.vni(), a.group(), ranges, peers(selected, reports)) : null);
     if (!pub.publishable()) conflicts.increment();
     pub.putInto(ctx);
+    String nadConflict = pub.publishable() ? nad.foreignNad(n, ctx) : null;
     WorkflowReconcileResult published = workflow.reconcile(n, ctx);
-    String nadName = pub.publishable() && published.getReconciledDependents().contains(nad)
+    String nadName = pub.publishable() && nadConflict == null && published.getReconciledDependents().contains(nad)
         ? n.getMetadata().getName() : null;
 
     NodeReports.NetworkView view = NodeReports.network(n.getMetadata().getNamespace(), n.getMetadata().getName(),
-        vdeNodes.list().toList(), now, cfg.heartbeatTimeout());
+        reports, renewals(), now, cfg.heartbeatTimeout());
     int total = Math.max(view.reporting(), selected.size());
 
     List<Condition> conds = prev == null ? null : prev.conditions();
     String oldReady = Conditions.signature(conds, Conditions.READY);
     String oldDegraded = Conditions.signature(conds, Conditions.DEGRADED);
-    if (problems.isEmpty()) {
+    if (problems.isEmpty() && nadConflict != null) {
+      conds = Conditions.set(conds, Conditions.READY, false, "NadConflict", nadConflict, gen, now);
+    } else if (problems.isEmpty()) {
       conds = Conditions.set(conds, Conditions.READY, true, "Ready",
           describe(transport, a) + (nadName != null ? "; NetworkAttachmentDefinition " + nadName : ""), gen, now);
     } else {
@@ -207,6 +226,13 @@ public class VdeNetworkReconciler implements Reconciler<VdeNetwork>, Cleaner<Vde
             + Names.configMap(n.getMetadata().getNamespace(), n.getMetadata().getName()) : null)
         .build();
     emitTransitions(ctx.getClient(), n, prev, status, oldReady, oldDegraded);
+    // a silent agent must turn into Degraded without waiting for the periodic resync
+    long recheck = view.reporting() > 0 ? cfg.heartbeatTimeout().toMillis() : -1;
+    if (status.equals(prev)) {
+      LOG.debug("VdeNetwork {} (generation {}): unchanged", key(n), gen);
+      UpdateControl<VdeNetwork> none = UpdateControl.noUpdate();
+      return recheck > 0 ? none.rescheduleAfter(recheck) : none;
+    }
     n.setStatus(status);
     // the status is recomputed from the whole state each time and reconciles of one object are serialized:
     // apply it without an optimistic lock (a concurrent spec edit would only cause a needless 409 and retry)
@@ -214,8 +240,7 @@ public class VdeNetworkReconciler implements Reconciler<VdeNetwork>, Cleaner<Vde
     LOG.info("VdeNetwork {} (generation {}): {} in {} ms", key(n), gen, Conditions.signature(conds, Conditions.READY),
         (System.nanoTime() - t0) / 1_000_000);
     UpdateControl<VdeNetwork> control = UpdateControl.patchStatus(n);
-    // a silent agent must turn into Degraded without waiting for the periodic resync
-    return view.reporting() > 0 ? control.rescheduleAfter(cfg.heartbeatTimeout().toMillis()) : control;
+    return recheck > 0 ? control.rescheduleAfter(recheck) : control;
   }
 
   @Override
@@ -251,7 +276,7 @@ public class VdeNetworkReconciler implements Reconciler<VdeNetwork>, Cleaner<Vde
     KubernetesClient client = ctx.getClient();
     String ns = n.getMetadata().getNamespace();
     String name = n.getMetadata().getName();
-    NodeReports.NetworkView view = NodeReports.network(ns, name, vdeNodes.list().toList(), Instant.now(),
+    NodeReports.NetworkView view = NodeReports.network(ns, name, liveReports(), renewals(), Instant.now(),
         cfg.heartbeatTimeout());
     if (view.attachments() > 0) {
       String msg = view.attachments() + " pod attachment(s) on node(s) " + String.join(", ",
@@ -318,9 +343,53 @@ public class VdeNetworkReconciler implements Reconciler<VdeNetwork>, Cleaner<Vde
         .map(node -> node.getMetadata().getName()).sorted().toList();
   }
 
-  private List<String> peers(List<String> selected) {
+  /** @return the VdeNodes whose Node still exists (or that name no Node owner: older agents) */
+  private List<VdeNode> liveReports() {
+    Set<String> uids = nodes.list().map(node -> node.getMetadata().getUid()).collect(Collectors.toSet());
+    return NodeReports.live(vdeNodes.list().toList(), uids);
+  }
+
+  /** @return node name to the renewTime of its agent's Lease */
+  private Map<String, Instant> renewals() {
+    return leases == null ? Map.of() : AgentLeases.renewals(leases.list());
+  }
+
+  /** @return the nodes with pod attachments on {@code n} (they keep their address block while they have them) */
+  private static Set<String> retained(VdeNetwork n, List<VdeNode> reports) {
+    return reports.stream()
+        .filter(v -> NodeReports.attachments(n.getMetadata().getNamespace(), n.getMetadata().getName(), v) > 0)
+        .map(v -> v.getMetadata().getName()).collect(Collectors.toSet());
+  }
+
+  /** @return the networks the node's VdeNode lists (a Lease event concerns them only) */
+  private Set<ResourceID> networksOf(String node) {
+    if (node == null || vdeNodes == null) return Set.of();
+    return vdeNodes.get(new ResourceID(node)).map(VdeNode::getStatus)
+        .filter(s -> s.networks() != null)
+        .map(s -> s.networks().stream().map((NodeNetwork nn) -> new ResourceID(nn.name(), nn.namespace()))
+            .collect(Collectors.toSet()))
+        .orElse(Set.of());
+  }
+
+  /**
+   * @return whether a VdeNode update concerns the networks: its address, owner, or network entries (readiness,
+   *     attachments) changed — not the heartbeat, the MAC table sizes, the attachment list or the link counters
+   */
+  static boolean relevant(VdeNode newer, VdeNode older) {
+    return !Objects.equals(newer.getSpec(), older.getSpec())
+        || !Objects.equals(newer.getMetadata().getOwnerReferences(), older.getMetadata().getOwnerReferences())
+        || !Objects.equals(networkSummary(newer), networkSummary(older));
+  }
+
+  private static List<String> networkSummary(VdeNode v) {
+    if (v.getStatus() == null || v.getStatus().networks() == null) return List.of();
+    return v.getStatus().networks().stream()
+        .map(nn -> nn.namespace() + "/" + nn.name() + "=" + nn.ready() + "," + nn.attachments()).toList();
+  }
+
+  private List<String> peers(List<String> selected, List<VdeNode> reports) {
     Set<String> sel = Set.copyOf(selected);
-    return vdeNodes.list().filter(v -> sel.contains(v.getMetadata().getName()))
+    return reports.stream().filter(v -> sel.contains(v.getMetadata().getName()))
         .filter(v -> v.getSpec() != null && v.getSpec().address() != null)
         .map(v -> v.getSpec().address()).sorted().toList();
   }
