@@ -96,8 +96,8 @@ class SteadyStateWritesTest {
         System.out.println("RESULT api_writes_per_minute=" + (long) total + " legacy_agents=" + legacy
             + " by_resource=" + delta);
         if (!legacy) {
-          // 3 Lease renewals per 10 s = 18; nothing else is written while nothing changes
-          assertThat(total).as("writes per minute: %s", delta).isLessThanOrEqualTo(25);
+          // 3 agent Lease renewals per 10 s = 18 (+6 of the API server's own identity Lease); nothing else is written
+          assertThat(total).as("writes per minute: %s", delta).isLessThanOrEqualTo(30);
           assertThat(delta.getOrDefault("vdenetworks/status PATCH", 0.0) + delta.getOrDefault("vdenetworks/status APPLY",
               0.0)).as("status writes: %s", delta).isZero();
         }
