@@ -124,7 +124,10 @@ public final class Agent implements AutoCloseable {
         }
         List<HttpEndpoints.Check> checks = new ArrayList<>();
         checks.add(new HttpEndpoints.Check("cni-socket", server::ready));
-        checks.add(new HttpEndpoints.Check("data-plane", () -> dataPlane.networks().stream().allMatch(NetworkSwitch::ready)));
+        // one network whose uplink cannot open (e.g. its port is taken) is reported per network in the VdeNode and
+        // must not take the agent out of service for the others: not ready only when no network runs at all
+        checks.add(new HttpEndpoints.Check("data-plane", () -> dataPlane.networks().isEmpty()
+                || dataPlane.networks().stream().anyMatch(NetworkSwitch::ready)));
         if (cfg.kubernetes()) {
             checks.add(new HttpEndpoints.Check("informer-networks", networkWatcher::synced));
             checks.add(new HttpEndpoints.Check("informer-links", linkWatcher::synced));

@@ -6,6 +6,7 @@ import static io.kubevde.operator.testing.Fixtures.spec;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
 import io.fabric8.kubernetes.api.model.Node;
@@ -13,9 +14,13 @@ import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.kubevde.api.v1alpha1.NodeNetwork;
 import io.kubevde.api.v1alpha1.NodeRange;
+import io.kubevde.api.v1alpha1.Transport;
 import io.kubevde.api.v1alpha1.VdeNetwork;
+import io.kubevde.api.v1alpha1.VdeNetworkSpec;
 import io.kubevde.api.v1alpha1.VdeNode;
+import io.kubevde.api.v1alpha1.VdeNodeStatus;
 import io.kubevde.operator.model.Conditions;
 import io.kubevde.operator.model.Names;
 import io.kubevde.operator.testing.Fixtures;
@@ -181,6 +186,56 @@ class NodeLifecycleOperatorTest {
     await().atMost(WAIT).until(() -> get("stuck") == null);
     assertThat(client.resources(VdeNode.class).withName(gone.getMetadata().getName()).get()).isNotNull();
     client.resources(VdeNode.class).withName(gone.getMetadata().getName()).delete();
+  }
+
+  private VdeNetwork unicast(String name, Integer port) {
+    VdeNetworkSpec s = new VdeNetworkSpec(Transport.VXVDE_UNICAST, null, null, port, null, null, null, null, null,
+        null);
+    return client.resources(VdeNetwork.class).inNamespace(ns).resource(VdeNetwork.of(ns, name, s)).create();
+  }
+
+  @Test
+  void unicastNetworksGetDistinctPortsAndATakenExplicitPortIsAConflict() throws Exception {
+    unicast("u1", null);
+    unicast("u2", null);
+    await().atMost(WAIT).until(() -> ready(get("u1")) && ready(get("u2")));
+    int p1 = get("u1").getStatus().port();
+    int p2 = get("u2").getStatus().port();
+    assertThat(p1).isNotEqualTo(p2);
+    assertThat(List.of(p1, p2)).allSatisfy(p -> assertThat(p).isBetween(14789, 65535));
+    // the agents get that port in their uplink
+    String cfg = client.configMaps().inNamespace(opNs).withName(Names.configMap(ns, "u2")).get().getData()
+        .get(Names.CONFIG_KEY);
+    assertThat(new ObjectMapper().readTree(cfg).get("port").asInt()).isEqualTo(p2);
+    // a newer network asking for u1's port explicitly is refused, naming u1
+    Instant created = Instant.parse(get("u2").getMetadata().getCreationTimestamp());
+    await().atMost(Duration.ofSeconds(5)).until(() -> Instant.now().isAfter(created.plusSeconds(1)));
+    unicast("u3", p1);
+    await().atMost(WAIT).until(() -> "PortConflict".equals(readyReason(get("u3"))));
+    assertThat(Conditions.find(get("u3").getStatus().conditions(), Conditions.READY).orElseThrow().getMessage())
+        .contains("port " + p1).contains(ns + "/u1");
+    assertThat(get("u1").getStatus().port()).as("the older network keeps its port").isEqualTo(p1);
+  }
+
+  @Test
+  void aNetworkThatCannotRunOnANodeIsNotReadyWithTheAgentsReason() {
+    unicast("fails", null);
+    await().atMost(WAIT).until(() -> ready(get("fails")));
+    String n1 = ns + "-f1";
+    VdeNode v = Fixtures.vdeNode(n1, "10.0.0.1", ns, "fails", false, 0, Instant.now());
+    v.setStatus(new VdeNodeStatus(List.of(new NodeNetwork(ns, "fails", false, 0, 0,
+        "cannot listen on port 14789 (unicast mode): Address already in use")), 0, null, null, 0,
+        Instant.now().toString()));
+    VdeNode created = client.resources(VdeNode.class).resource(v).create();
+    created.setStatus(v.getStatus());
+    client.resources(VdeNode.class).resource(created).updateStatus();
+    await().atMost(WAIT).until(() -> "UplinkFailed".equals(readyReason(get("fails"))));
+    assertThat(Conditions.find(get("fails").getStatus().conditions(), Conditions.READY).orElseThrow().getMessage())
+        .contains(n1 + ": cannot listen on port 14789");
+    // the agent recovers: Ready again
+    report(n1, null, "fails", true, 0, Instant.now());
+    await().atMost(WAIT).until(() -> ready(get("fails")));
+    client.resources(VdeNode.class).withName(n1).delete();
   }
 
   private GenericKubernetesResource nad(String name) {

@@ -81,7 +81,8 @@ public final class VdeNodeReporter {
             macs += m;
             String key = sw.config().key();
             int att = (int) recs.stream().filter(r -> r.vdeNetwork().equals(key)).count();
-            nets.add(new NodeNetwork(sw.config().namespace(), sw.config().name(), sw.ready(), att, m));
+            nets.add(new NodeNetwork(sw.config().namespace(), sw.config().name(), sw.ready(), att, m,
+                    sw.ready() ? null : sw.uplinkError()));
         }
         nets.sort(Comparator.comparing(NodeNetwork::namespace).thenComparing(NodeNetwork::name));
         List<NodeAttachment> list = new ArrayList<>();
@@ -161,7 +162,8 @@ public final class VdeNodeReporter {
     /** The status without the heartbeat time and the counters (what the operator acts on). */
     private static List<Object> significant(VdeNodeStatus s) {
         List<Object> nets = s.networks().stream()
-                .map(n -> List.of(n.namespace(), n.name(), String.valueOf(n.ready()), String.valueOf(n.attachments())))
+                .map(n -> List.of(n.namespace(), n.name(), String.valueOf(n.ready()), String.valueOf(n.attachments()),
+                        String.valueOf(n.message())))
                 .collect(java.util.stream.Collectors.toList());
         List<Object> paths = s.links().stream()
                 .map(p -> List.of(p.namespace(), p.link(), p.path(), String.valueOf(p.state()), String.valueOf(p.since())))

@@ -42,16 +42,32 @@ public final class NetworkResources {
    */
   public static AgentNetworkConfig agentConfig(VdeNetwork n, Integer vni, String group, List<NodeRange> ranges,
       List<String> peers) {
+    return agentConfig(n, vni, group, null, ranges, peers);
+  }
+
+  /**
+   * @param n the network
+   * @param vni effective VNI (null for local)
+   * @param group effective group (null unless vxvde)
+   * @param port the UDP port the operator assigned (vxvde-unicast networks get distinct ports), or null for the
+   *     spec's effective port
+   * @param ranges per-node blocks
+   * @param peers node underlay addresses (vxvde-unicast)
+   * @return what the agents must run
+   */
+  public static AgentNetworkConfig agentConfig(VdeNetwork n, Integer vni, String group, Integer port,
+      List<NodeRange> ranges, List<String> peers) {
     VdeNetworkSpec s = n.getSpec();
+    int udpPort = port != null ? port : s.effectivePort();
     Transport t = s.effectiveTransport();
     List<String> replicas = t == Transport.VXVDE_UNICAST ? peers.stream().sorted().toList() : List.of();
-    Uplink uplink = new Uplink(t, group, replicas, s.effectivePort(), vni, s.vlan());
+    Uplink uplink = new Uplink(t, group, replicas, udpPort, vni, s.vlan());
     boolean hostLocal = s.ipam() != null && s.ipam().effectiveType() == IpamType.HOST_LOCAL;
     Map<String, NodeRange> byNode = new TreeMap<>();
     if (ranges != null) for (NodeRange r : ranges) byNode.put(r.node(), r);
     return new AgentNetworkConfig(n.getMetadata().getNamespace(), n.getMetadata().getName(),
         n.getMetadata().getUid(), n.getMetadata().getGeneration(), t, uplink.sharedVnl(), vni, group,
-        s.effectivePort(), s.effectiveMtu(), s.effectiveSwitchMode(), s.vlan(), s.macPrefix(),
+        udpPort, s.effectiveMtu(), s.effectiveSwitchMode(), s.vlan(), s.macPrefix(),
         new TreeMap<>(s.effectiveNodeSelector()), hostLocal ? IpamType.HOST_LOCAL : IpamType.NONE,
         hostLocal ? s.ipam().subnet() : null, hostLocal ? s.ipam().gateway() : null,
         hostLocal && s.ipam().exclude() != null ? List.copyOf(s.ipam().exclude()) : List.of(), byNode, replicas);

@@ -27,8 +27,11 @@ public final class NodeReports {
    * @param ready nodes among them that report it ready with a fresh heartbeat
    * @param attachments pod attachments summed over the nodes
    * @param nodesWithAttachments names of the nodes that have attachments, sorted
+   * @param failures {@code "<node>: <message>"} for each live node that reports the network not ready with a reason
+   *     (e.g. its uplink cannot open), sorted by node
    */
-  public record NetworkView(int reporting, int ready, int attachments, List<String> nodesWithAttachments) {}
+  public record NetworkView(int reporting, int ready, int attachments, List<String> nodesWithAttachments,
+      List<String> failures) {}
 
   /**
    * @param namespace the network's namespace
@@ -57,6 +60,7 @@ public final class NodeReports {
       Map<String, Instant> renewals, Instant now, Duration heartbeatTimeout) {
     int reporting = 0, ready = 0, attachments = 0;
     TreeSet<String> withAtt = new TreeSet<>();
+    TreeSet<String> failures = new TreeSet<>();
     for (VdeNode node : nodes) {
       if (node.getStatus() == null || node.getStatus().networks() == null) continue;
       boolean fresh = fresh(node, renewals, now, heartbeatTimeout);
@@ -64,12 +68,15 @@ public final class NodeReports {
         if (!namespace.equals(nn.namespace()) || !name.equals(nn.name())) continue;
         reporting++;
         if (fresh && Boolean.TRUE.equals(nn.ready())) ready++;
+        if (fresh && !Boolean.TRUE.equals(nn.ready()) && nn.message() != null) {
+          failures.add(node.getMetadata().getName() + ": " + nn.message());
+        }
         int a = nn.attachments() == null ? 0 : nn.attachments();
         attachments += a;
         if (a > 0) withAtt.add(node.getMetadata().getName());
       }
     }
-    return new NetworkView(reporting, ready, attachments, List.copyOf(withAtt));
+    return new NetworkView(reporting, ready, attachments, List.copyOf(withAtt), List.copyOf(failures));
   }
 
   /**

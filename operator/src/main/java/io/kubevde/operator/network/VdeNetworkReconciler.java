@@ -83,6 +83,7 @@ public class VdeNetworkReconciler implements Reconciler<VdeNetwork>, Cleaner<Vde
   private final OperatorConfig cfg;
   private final NetworkAllocator allocator;
   private final NadDependent nad = new NadDependent();
+  private final UnicastPorts ports = new UnicastPorts();
   private final Workflow<VdeNetwork> workflow;
   private final Counter allocations;
   private final Counter conflicts;
@@ -165,6 +166,8 @@ public class VdeNetworkReconciler implements Reconciler<VdeNetwork>, Cleaner<Vde
     }
     List<Allocation.Problem> problems = new ArrayList<>(a.problems());
     if (ipamError != null) problems.add(0, new Allocation.Problem("InvalidIpam", ipamError));
+    UnicastPorts.Result port = ports.assign(n, ctx.getPrimaryCache());
+    if (port.problem() != null) problems.add(port.problem());
 
     // per-node blocks out of the subnet, for the selected nodes; a node that left the selector keeps its block
     // while its pods still use it (its Node exists and its VdeNode reports attachments on this network)
@@ -182,7 +185,8 @@ public class VdeNetworkReconciler implements Reconciler<VdeNetwork>, Cleaner<Vde
 
     // publish: a network in conflict must not run (agents stop it when its ConfigMap goes away)
     Publication pub = new Publication(problems.isEmpty()
-        ? NetworkResources.agentConfig(n, a.vni(), a.group(), ranges, peers(selected, reports)) : null);
+        ? NetworkResources.agentConfig(n, a.vni(), a.group(), port.port(), ranges,
+        peers(selected, reports)) : null);
     if (!pub.publishable()) conflicts.increment();
     pub.putInto(ctx);
     String nadConflict = pub.publishable() ? nad.foreignNad(n, ctx) : null;
@@ -199,6 +203,10 @@ public class VdeNetworkReconciler implements Reconciler<VdeNetwork>, Cleaner<Vde
     String oldDegraded = Conditions.signature(conds, Conditions.DEGRADED);
     if (problems.isEmpty() && nadConflict != null) {
       conds = Conditions.set(conds, Conditions.READY, false, "NadConflict", nadConflict, gen, now);
+    } else if (problems.isEmpty() && !view.failures().isEmpty()) {
+      // published, but its data plane cannot run on some node (the agent says why: e.g. its UDP port is in use)
+      conds = Conditions.set(conds, Conditions.READY, false, "UplinkFailed",
+          "not running on node(s): " + String.join("; ", view.failures()), gen, now);
     } else if (problems.isEmpty()) {
       conds = Conditions.set(conds, Conditions.READY, true, "Ready",
           describe(transport, a) + (nadName != null ? "; NetworkAttachmentDefinition " + nadName : ""), gen, now);
@@ -219,8 +227,7 @@ public class VdeNetworkReconciler implements Reconciler<VdeNetwork>, Cleaner<Vde
     }
 
     VdeNetworkStatus status = NetworkStatusBuilder.empty().observedGeneration(gen).conditions(conds)
-        .allocation(a.vni(), a.group(), transport == Transport.LOCAL ? null : spec.effectivePort(),
-            spec.effectiveMtu())
+        .allocation(a.vni(), a.group(), port.port(), spec.effectiveMtu())
         .nodes(view.ready(), total).attachments(view.attachments()).nodeRanges(ranges)
         .published(nadName, pub.publishable() ? cfg.namespace() + "/"
             + Names.configMap(n.getMetadata().getNamespace(), n.getMetadata().getName()) : null)
@@ -301,6 +308,7 @@ public class VdeNetworkReconciler implements Reconciler<VdeNetwork>, Cleaner<Vde
     // ConfigMap and NAD deleted, the DaemonSet re-applied without this network (deleted with the last one)
     workflow.cleanup(n, ctx);
     allocator.release(key(n));
+    ports.release(key(n));
     new EventRecorder(client).emit(n, false, "Deleted",
         "released VNI " + (n.getStatus() == null ? null : n.getStatus().vni()) + " and group "
             + (n.getStatus() == null ? null : n.getStatus().group()) + "; agent configuration removed");
@@ -384,7 +392,8 @@ public class VdeNetworkReconciler implements Reconciler<VdeNetwork>, Cleaner<Vde
   private static List<String> networkSummary(VdeNode v) {
     if (v.getStatus() == null || v.getStatus().networks() == null) return List.of();
     return v.getStatus().networks().stream()
-        .map(nn -> nn.namespace() + "/" + nn.name() + "=" + nn.ready() + "," + nn.attachments()).toList();
+        .map(nn -> nn.namespace() + "/" + nn.name() + "=" + nn.ready() + "," + nn.attachments() + "," + nn.message())
+        .toList();
   }
 
   private List<String> peers(List<String> selected, List<VdeNode> reports) {
