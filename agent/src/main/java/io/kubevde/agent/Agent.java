@@ -142,7 +142,7 @@ public final class Agent implements AutoCloseable {
     private void beat() {
         try {
             dataPlane.retryUplinks();
-            links.resync();
+            links.heartbeat();
             metrics.sync();
             if (reporter != null) reporter.report();
             if (linkEvents != null) linkEvents.observe(links.status());
