@@ -32,7 +32,8 @@ import java.util.logging.Logger;
  * (per path: state Up/Down, since, rx/tx frames and bytes), {@code macTableSize}, {@code lastHeartbeat} (time of the
  * write) — the fields the operator's {@code NodeReports} aggregates; and renews the node's heartbeat Lease
  * ({@link NodeLease}). Called periodically (heartbeat): the Lease is renewed every call, the status is written only
- * when something but the counters changed, and at most every {@link #COUNTERS_PERIOD} for counters alone.
+ * when something but the counters changed, at most every {@link #COUNTERS_PERIOD} for counters alone, and at least
+ * every {@link #RESYNC_PERIOD}.
  */
 public final class VdeNodeReporter {
     private static final Logger LOG = Logger.getLogger(VdeNodeReporter.class.getName());
@@ -50,6 +51,8 @@ public final class VdeNodeReporter {
 
     /** Longest time link counters (frames, bytes) and MAC table sizes may go unreported. */
     public static final Duration COUNTERS_PERIOD = Duration.ofSeconds(60);
+    /** The status is rewritten at least this often (recreates a VdeNode deleted by hand). */
+    public static final Duration RESYNC_PERIOD = Duration.ofMinutes(5);
 
     /**
      * @param client    the API client
@@ -110,9 +113,9 @@ public final class VdeNodeReporter {
     public void report() {
         if (lease != null) lease.renew();
         VdeNodeStatus now = status();
-        if (written != null && significant(now).equals(significant(written))
-                && (counters(now).equals(counters(written)) || Duration.between(writtenAt, Instant.now())
-                        .compareTo(COUNTERS_PERIOD) < 0)) {
+        Duration age = Duration.between(writtenAt, Instant.now());
+        if (written != null && age.compareTo(RESYNC_PERIOD) < 0 && significant(now).equals(significant(written))
+                && (counters(now).equals(counters(written)) || age.compareTo(COUNTERS_PERIOD) < 0)) {
             return;
         }
         try {

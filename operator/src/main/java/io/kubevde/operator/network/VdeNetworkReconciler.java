@@ -189,7 +189,8 @@ public class VdeNetworkReconciler implements Reconciler<VdeNetwork>, Cleaner<Vde
         peers(selected, reports)) : null);
     if (!pub.publishable()) conflicts.increment();
     pub.putInto(ctx);
-    String nadConflict = pub.publishable() ? nad.foreignNad(n, ctx) : null;
+    // only when NADs are published at all (with multus off the operator may have no NAD RBAC)
+    String nadConflict = pub.publishable() && cfg.agentSettings().multusEnabled() ? nad.foreignNad(n, ctx) : null;
     WorkflowReconcileResult published = workflow.reconcile(n, ctx);
     String nadName = pub.publishable() && nadConflict == null && published.getReconciledDependents().contains(nad)
         ? n.getMetadata().getName() : null;
