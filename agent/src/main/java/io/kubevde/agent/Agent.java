@@ -121,7 +121,8 @@ public final class Agent implements AutoCloseable {
             networkWatcher.start(cfg.configNamespace());
             linkWatcher = new LinkWatcher(client, links, cfg.nodeName());
             linkWatcher.start();
-            reporter = new VdeNodeReporter(client, cfg.nodeName(), cfg.nodeAddress(), AgentVersion.VERSION, dataPlane, links);
+            reporter = new VdeNodeReporter(client, cfg.nodeName(), cfg.nodeAddress(), AgentVersion.VERSION, dataPlane, links,
+                    cfg.configNamespace());
             linkEvents = new LinkEvents(client, cfg.nodeName());
             Thread.ofPlatform().daemon().name("agent-prune").start(() -> {
                 while (!networkWatcher.synced()) {
@@ -134,7 +135,10 @@ public final class Agent implements AutoCloseable {
         }
         List<HttpEndpoints.Check> checks = new ArrayList<>();
         checks.add(new HttpEndpoints.Check("cni-socket", server::ready));
-        checks.add(new HttpEndpoints.Check("data-plane", () -> dataPlane.networks().stream().allMatch(NetworkSwitch::ready)));
+        // one network whose uplink cannot open (e.g. its port is taken) is reported per network in the VdeNode and
+        // must not take the agent out of service for the others: not ready only when no network runs at all
+        checks.add(new HttpEndpoints.Check("data-plane", () -> dataPlane.networks().isEmpty()
+                || dataPlane.networks().stream().anyMatch(NetworkSwitch::ready)));
         if (cfg.kubernetes()) {
             checks.add(new HttpEndpoints.Check("informer-networks", networkWatcher::synced));
             checks.add(new HttpEndpoints.Check("informer-links", linkWatcher::synced));
@@ -174,7 +178,7 @@ public final class Agent implements AutoCloseable {
     private void beat() {
         try {
             dataPlane.retryUplinks();
-            links.resync();
+            links.heartbeat();
             metrics.sync();
             if (reporter != null) reporter.report();
             if (linkEvents != null) linkEvents.observe(links.status());
@@ -183,9 +187,12 @@ public final class Agent implements AutoCloseable {
         }
     }
 
-    /** Writes the VdeNode status now (tests; also done every heartbeat). */
+    /** Renews the Lease and writes the VdeNode status now, changed or not (tests; the heartbeat writes changes). */
     public void reportNow() {
-        if (reporter != null) reporter.report();
+        if (reporter != null) {
+            reporter.invalidate();
+            reporter.report();
+        }
     }
 
     private static void sleep(long ms) {

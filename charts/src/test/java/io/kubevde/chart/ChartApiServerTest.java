@@ -223,12 +223,22 @@ class ChartApiServerTest {
       assertForbidden(() -> asAgent.secrets().inNamespace(NS).resource(new SecretBuilder().withNewMetadata()
           .withName("evil").endMetadata().build()).create());
       assertForbidden(() -> asAgent.secrets().inNamespace(NS).withName("vnet-key.x.y").delete());
+      // the heartbeat Lease in the release namespace: create, then renew with update
+      var lease = asAgent.leases().inNamespace(NS).resource(new io.fabric8.kubernetes.api.model.coordination.v1
+          .LeaseBuilder().withNewMetadata().withName("kubevde-node-node-a").endMetadata().withNewSpec()
+          .withHolderIdentity("node-a").withRenewTime(java.time.ZonedDateTime.now()).endSpec().build()).create();
+      lease.getSpec().setRenewTime(java.time.ZonedDateTime.now().plusSeconds(10));
+      assertThat(asAgent.leases().inNamespace(NS).resource(lease).update().getMetadata().getResourceVersion())
+          .isNotEqualTo(lease.getMetadata().getResourceVersion());
+      assertForbidden(() -> asAgent.leases().inNamespace("default").withName("kubevde-node-node-a").get());
+      assertForbidden(() -> asAgent.leases().inNamespace(NS).withName("kubevde-node-node-a").delete());
       assertForbidden(() -> asAgent.configMaps().inNamespace(NS).resource(new ConfigMapBuilder().withNewMetadata()
           .withName("evil").endMetadata().build()).create());
       assertForbidden(() -> asAgent.configMaps().inNamespace("default").list());
       assertForbidden(() -> asAgent.resources(VdeNetwork.class).inNamespace("default").withName("x").delete());
       assertForbidden(() -> asAgent.apps().daemonSets().inNamespace(NS).list());
       admin.resource(node).delete();
+      admin.resource(lease).delete();
     }
   }
 

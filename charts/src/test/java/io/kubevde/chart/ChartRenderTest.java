@@ -74,7 +74,7 @@ class ChartRenderTest {
   }
 
   @Test
-  void rbacHasNoWildcardsAndGrantsTheAgentOnlyReadsPlusItsVdeNode() {
+  void rbacHasNoWildcardsAndGrantsTheAgentOnlyReadsPlusItsVdeNodeAndLease() {
     List<HasMetadata> objs = Chart.objects(Map.of());
     List<PolicyRule> all = new java.util.ArrayList<>();
     Chart.all(objs, ClusterRole.class).forEach(r -> all.addAll(r.getRules()));
@@ -95,10 +95,15 @@ class ChartRenderTest {
       }
     }
     Role agentRole = Chart.one(objs, Role.class, "kv-kubevde-agent");
-    assertThat(agentRole.getRules()).hasSize(2).allSatisfy(r -> {
-      assertThat(r.getResources()).singleElement().isIn("configmaps", "secrets");
-      assertThat(r.getVerbs()).containsExactlyInAnyOrder("get", "list", "watch");
-    });
+    // in the release namespace: read the agent ConfigMaps and the key Secrets, keep its heartbeat Lease (no delete)
+    assertThat(agentRole.getRules()).hasSize(3);
+    assertThat(agentRole.getRules().get(0).getResources()).containsExactly("configmaps");
+    assertThat(agentRole.getRules().get(0).getVerbs()).containsExactlyInAnyOrder("get", "list", "watch");
+    assertThat(agentRole.getRules().get(1).getResources()).containsExactly("secrets");
+    assertThat(agentRole.getRules().get(1).getVerbs()).containsExactlyInAnyOrder("get", "list", "watch");
+    assertThat(agentRole.getRules().get(2).getApiGroups()).containsExactly("coordination.k8s.io");
+    assertThat(agentRole.getRules().get(2).getResources()).containsExactly("leases");
+    assertThat(agentRole.getRules().get(2).getVerbs()).containsExactlyInAnyOrder("get", "create", "update");
     // bindings point at the chart's service accounts
     assertThat(Chart.all(objs, ClusterRoleBinding.class)).allSatisfy(b -> assertThat(b.getSubjects())
         .singleElement().satisfies(s -> assertThat(s.getName()).isIn("kv-kubevde-operator", "kv-kubevde-agent")));

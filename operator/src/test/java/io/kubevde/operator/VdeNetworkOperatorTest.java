@@ -352,7 +352,7 @@ class VdeNetworkOperatorTest {
     JsonNode c = JSON.readTree(config);
     assertThat(c.get("type").asText()).isEqualTo("kubevde");
     assertThat(c.get("network").asText()).isEqualTo(ns + "/blue");
-    assertThat(c.get("cniVersion").asText()).isEqualTo("1.0.0");
+    assertThat(c.get("cniVersion").asText()).isEqualTo("1.1.0");
     assertThat(c.get("name").asText()).isEqualTo("blue");
     assertThat(c.get("mtu").asInt()).isEqualTo(1400);
 

@@ -27,7 +27,16 @@ import java.util.logging.Logger;
  * listed are closed after; unchanged paths keep running — so a hand-off (add the new path, wait until it is up, remove
  * the old one) loses no frame with multi + dedup. Links whose network is not (yet) on this node wait for it. A path
  * the {@link LinkPolicy} refuses (a scheme tenants may not use, a foreign {@code vdenetwork://}) is never opened and
- * is reported with its reason ({@link PathState#refused}). Thread-safe (synchronized).
+ * is reported with its reason ({@link PathState#refused}).
+ *
+ * <p>{@code single} with several paths: one path carries the link (the first at start). At each {@link #heartbeat}
+ * the carrying path is judged: it has failed when its plug closed, it cannot open, or in {@link #SILENT_CHECKS}
+ * heartbeats in a row frames were sent on it while none came back (a UDP peer that went away answers nothing; two
+ * so that a reply still in flight at one heartbeat is no failure). Then the next path in order
+ * takes over (opened before the failed one is closed). With {@code failback} (the default) a link on a later path
+ * tries the first one again every {@link #FAILBACK_RETRY}, and stays on it when it passes the next heartbeat's
+ * check (else it fails over again). Only the carrying path is reported.
+ * Thread-safe (synchronized).
  */
 public final class LinkManager implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(LinkManager.class.getName());
@@ -45,7 +54,19 @@ public final class LinkManager implements AutoCloseable {
     public record PathState(String namespace, String link, String path, boolean up, String since, PlugStats stats,
                             String refused) {}
 
+    /** How long a {@code single} link stays on a later path before it tries its first path again. */
+    public static final java.time.Duration FAILBACK_RETRY = java.time.Duration.ofSeconds(30);
+
+    /** Consecutive heartbeats with frames sent and none received after which a {@code single} path has failed. */
+    static final int SILENT_CHECKS = 2;
+
     private final DataPlane dataPlane;
+    private java.time.Duration failbackRetry = FAILBACK_RETRY;
+
+    /** Sets how long a {@code single} link stays on a later path before trying the first again (tests). */
+    public synchronized void failbackRetry(java.time.Duration d) {
+        failbackRetry = d;
+    }
     private final Map<String, LinkSpec> desired = new LinkedHashMap<>();
     private final Map<String, Running> running = new LinkedHashMap<>();
 
@@ -55,6 +76,12 @@ public final class LinkManager implements AutoCloseable {
         Netnode group;
         int switchPort = -1;
         final Map<String, PathRun> paths = new LinkedHashMap<>();
+        /** {@code single}: index of the carrying path, and its counters at the last heartbeat (-1: not judged yet). */
+        int active;
+        long rx = -1;
+        long tx = -1;
+        int silent;
+        Instant switched = Instant.now();
     }
 
     private record PathRun(String vnl, Netnode node, int port, String since) {}
@@ -89,6 +116,70 @@ public final class LinkManager implements AutoCloseable {
     public synchronized void resync() {
         for (String key : new ArrayList<>(running.keySet())) if (!desired.containsKey(key)) stop(key);
         for (String key : desired.keySet()) reconcile(key);
+    }
+
+    /**
+     * The periodic check (the agent's heartbeat): judges each {@code single} link's carrying path, fails over or
+     * back, then {@link #resync}s.
+     */
+    public synchronized void heartbeat() {
+        for (String key : desired.keySet()) {
+            Running r = running.get(key);
+            LinkSpec spec = desired.get(key);
+            if (r != null && "single".equals(spec.mode()) && spec.paths().size() > 1) judge(key, r, spec);
+        }
+        resync();
+    }
+
+    private void judge(String key, Running r, LinkSpec spec) {
+        int n = spec.paths().size();
+        if (r.active >= n) r.active = 0;
+        LinkSpec.Path cur = spec.paths().get(r.active);
+        PathRun run = r.paths.get(cur.name());
+        boolean failed;
+        if (run == null) {
+            failed = downSince.containsKey(key + "/" + cur.name()); // it could not open
+        } else {
+            PlugStats st = stats(run);
+            long tx = st == null ? 0 : st.txFrames() + st.droppedCount();
+            boolean silent = st != null && r.tx >= 0 && tx > r.tx && st.rxFrames() == r.rx;
+            r.silent = silent ? r.silent + 1 : 0;
+            failed = st == null || r.silent >= SILENT_CHECKS;
+            if (st != null) {
+                r.rx = st.rxFrames();
+                r.tx = tx;
+            }
+        }
+        if (failed) {
+            int next = (r.active + 1) % n;
+            LOG.warning("link " + key + ": path " + cur.name() + " failed (closed, not open, or nothing received); "
+                    + "switching to " + spec.paths().get(next).name());
+            switchTo(r, next);
+        } else if (spec.failback() && r.active != 0
+                && java.time.Duration.between(r.switched, Instant.now()).compareTo(failbackRetry) >= 0) {
+            LOG.info("link " + key + ": trying the first path " + spec.paths().getFirst().name() + " again");
+            switchTo(r, 0);
+        }
+    }
+
+    private static void switchTo(Running r, int index) {
+        r.active = index;
+        r.rx = -1;
+        r.tx = -1;
+        r.silent = 0;
+        r.switched = Instant.now();
+    }
+
+    private static PlugStats stats(PathRun run) {
+        for (Netnode.PortInfo i : run.node().ports()) if (i.id() == run.port()) return i.stats();
+        return null;
+    }
+
+    /** @return the paths that run: all of them, or for {@code single} the carrying one */
+    private static List<LinkSpec.Path> carrying(LinkSpec spec, Running r) {
+        if (!"single".equals(spec.mode()) || spec.paths().isEmpty()) return spec.paths();
+        int i = r == null || r.active >= spec.paths().size() ? 0 : r.active;
+        return List.of(spec.paths().get(i));
     }
 
     private void stop(String key) {
@@ -130,8 +221,7 @@ public final class LinkManager implements AutoCloseable {
             running.put(key, r);
         }
         r.spec = spec;
-        List<LinkSpec.Path> wanted = "single".equals(spec.mode()) && !spec.paths().isEmpty()
-                ? List.of(spec.paths().getFirst()) : spec.paths();
+        List<LinkSpec.Path> wanted = carrying(spec, r);
         Netnode target = r.group != null ? r.group : sw.node();
         // open new and changed paths first
         for (LinkSpec.Path p : wanted) {
@@ -184,9 +274,7 @@ public final class LinkManager implements AutoCloseable {
         for (LinkSpec spec : desired.values()) {
             Running r = running.get(spec.key());
             if (r == null) continue;
-            List<LinkSpec.Path> wanted = "single".equals(spec.mode()) && !spec.paths().isEmpty()
-                    ? List.of(spec.paths().getFirst()) : spec.paths();
-            for (LinkSpec.Path p : wanted) {
+            for (LinkSpec.Path p : carrying(spec, r)) {
                 PathRun run = r.paths.get(p.name());
                 PlugStats stats = null;
                 if (run != null) {

@@ -72,7 +72,7 @@ public final class LinkWatcher implements AutoCloseable {
         }
         List<LinkSpec.Path> paths = s.paths().stream().map((LinkPath p) -> new LinkSpec.Path(p.name(), p.vnl())).toList();
         links.apply(new LinkSpec(l.getMetadata().getNamespace(), l.getMetadata().getName(), s.network(),
-                s.effectiveMode().name().toLowerCase(Locale.ROOT), paths));
+                s.effectiveMode().name().toLowerCase(Locale.ROOT), paths, s.effectiveFailback()));
     }
 
     private boolean runsHere(VdeLinkSpec s) {

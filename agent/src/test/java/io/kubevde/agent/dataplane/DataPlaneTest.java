@@ -168,6 +168,36 @@ class DataPlaneTest {
     }
 
     @Test
+    void aSecondUnicastNetworkOnATakenPortFailsAloneAndSaysWhy() throws Exception {
+        AgentConfig c = AgentConfig.standalone(dir, "n1").withPorts(0, -1);
+        int port = 24000 + (int) (ProcessHandle.current().pid() % 1000);
+        try (Agent agent = new Agent(c)) {
+            agent.start();
+            String json = """
+                    {"namespace":"default","name":"%s","uid":"%s","transport":"vxvde-unicast","vni":%d,"port":%d,
+                     "peers":["127.0.0.2"]}""";
+            agent.dataPlane().apply(AgentNetworkConfigCodec.read(json.formatted("u1", "u1", 11, port)));
+            agent.dataPlane().apply(AgentNetworkConfigCodec.read(json.formatted("u2", "u2", 12, port)));
+            NetworkSwitch first = agent.dataPlane().network("default/u1").orElseThrow();
+            NetworkSwitch second = agent.dataPlane().network("default/u2").orElseThrow();
+            assertThat(first.ready()).isTrue();
+            assertThat(second.ready()).isFalse();
+            assertThat(second.uplinkError()).contains(String.valueOf(port));
+            // the agent stays in service for the first network, and reports the second's reason per network
+            assertThat(get(agent.http().healthPort(), "/readyz")).startsWith("200");
+            var nets = new io.kubevde.agent.kube.VdeNodeReporter(null, "n1", null, "test", agent.dataPlane(),
+                    agent.links(), null).status().networks();
+            assertThat(nets).extracting(n -> n.name() + "=" + n.ready()).containsExactly("u1=true", "u2=false");
+            assertThat(nets.get(0).message()).isNull();
+            assertThat(nets.get(1).message()).contains("port " + port);
+            // a distinct port (what the operator assigns) runs both
+            agent.dataPlane().apply(AgentNetworkConfigCodec.read(json.formatted("u2", "u2", 12, port + 1)));
+            assertThat(agent.dataPlane().network("default/u2").orElseThrow().ready()).isTrue();
+            assertThat(first.ready()).isTrue();
+        }
+    }
+
+    @Test
     void anUnreachableApiServerDoesNotBlockStartOrPods() throws Exception {
         Path kc = dir.resolve("kubeconfig");
         Files.writeString(kc, """

@@ -145,6 +145,63 @@ class TwoNodeTest {
     }
 
     @Test
+    void singleLinkFailsOverToTheNextPathAndBackToTheFirst() throws Exception {
+        // the agents' heartbeat (1 s here) judges the carrying path: no test thread drives the LinkManager
+        int base = ThreadLocalRandom.current().nextInt(20000, 40000);
+        try (Agent n1 = new Agent(node("n1", null)); Agent n2 = new Agent(node("n2", null))) {
+            n1.start();
+            n2.start();
+            String a = netns.create(), b = netns.create();
+            addPod(n1, "fa", a, "192.168.77.10");
+            String ipB = addPod(n2, "fb", b, "192.168.77.20");
+            String pathA = "udp://127.0.0.1:" + base + "->127.0.0.1:" + (base + 1);
+            String pathB = "udp://127.0.0.1:" + (base + 2) + "->127.0.0.1:" + (base + 3);
+            LinkSpec farA = new LinkSpec("default", "far-a", "dp", "single",
+                    List.of(new LinkSpec.Path("a", "udp://127.0.0.1:" + (base + 1) + "->127.0.0.1:" + base)));
+            n1.links().failbackRetry(Duration.ofHours(1));
+            n1.links().apply(new LinkSpec("default", "wan", "dp", "single",
+                    List.of(new LinkSpec.Path("a", pathA), new LinkSpec.Path("b", pathB))));
+            // the far ends: one single link per path on n2
+            n2.links().apply(farA);
+            n2.links().apply(new LinkSpec("default", "far-b", "dp", "single",
+                    List.of(new LinkSpec.Path("b", "udp://127.0.0.1:" + (base + 3) + "->127.0.0.1:" + (base + 2)))));
+            assertThat(DataPlaneTest.ping(a, ipB, 3)).as("over path a").isTrue();
+            assertThat(DataPlaneTest.ping(a, ipB, 5)).as("a working path stays").isTrue();
+            assertThat(n1.links().status()).extracting(LinkManager.PathState::path).containsExactly("a");
+
+            // a's peer goes away: frames go out on a, nothing comes back; a heartbeat moves the link to b
+            n2.links().remove("default/far-a");
+            awaitPath(n1, a, ipB, "b");
+            assertThat(DataPlaneTest.ping(a, ipB, 3)).as("over path b").isTrue();
+
+            // a's peer is back: failback tries a, and a passes the next checks
+            n2.links().apply(farA);
+            n1.links().failbackRetry(Duration.ZERO);
+            awaitPath(n1, a, ipB, "a");
+            assertThat(DataPlaneTest.ping(a, ipB, 5)).as("over path a again").isTrue();
+            assertThat(n1.links().status()).extracting(LinkManager.PathState::path).containsExactly("a");
+
+            // failback off: after a fail-over the link stays on b although a is back
+            n1.links().apply(new LinkSpec("default", "wan", "dp", "single",
+                    List.of(new LinkSpec.Path("a", pathA), new LinkSpec.Path("b", pathB)), false));
+            n2.links().remove("default/far-a");
+            awaitPath(n1, a, ipB, "b");
+            n2.links().apply(farA);
+            assertThat(DataPlaneTest.ping(a, ipB, 5)).as("over path b").isTrue();
+            assertThat(n1.links().status()).extracting(LinkManager.PathState::path).containsExactly("b");
+        }
+    }
+
+    /** Pings until {@code agent}'s single link carries {@code path} (its own heartbeat switches it). */
+    private static void awaitPath(Agent agent, String ns, String ip, String path) {
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
+                .untilAsserted(() -> {
+                    DataPlaneTest.ping(ns, ip, 1);
+                    assertThat(agent.links().status()).extracting(LinkManager.PathState::path).containsExactly(path);
+                });
+    }
+
+    @Test
     void singleAndBondingLinksCarryPing() throws Exception {
         int base = ThreadLocalRandom.current().nextInt(20000, 40000);
         try (Agent n1 = new Agent(node("n1", null)); Agent n2 = new Agent(node("n2", null))) {

@@ -5,6 +5,8 @@ import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.kubevde.cni.protocol.AgentProtocol;
 import io.kubevde.agent.Agent;
@@ -152,6 +154,7 @@ class KubernetesSideTest {
     @Test
     void configMapMakesASwitchAndTheVdeNodeReportsIt() throws Exception {
         AgentConfig cfg = AgentConfig.standalone(dir, node).withKubernetes(dir.resolve("kubeconfig"), ns, 1_000);
+        client.nodes().resource(new NodeBuilder().withNewMetadata().withName(node).endMetadata().build()).create();
         try (Agent agent = new Agent(cfg)) {
             agent.start();
             client.configMaps().inNamespace(ns).resource(configMap("blue", "learning")).create();
@@ -187,8 +190,21 @@ class KubernetesSideTest {
                 assertThat(Duration.between(Instant.parse(v.getStatus().lastHeartbeat()), Instant.now()).abs())
                         .isLessThan(Duration.ofSeconds(30));
             });
-            String hb = vdeNode().getStatus().lastHeartbeat();
-            await().atMost(Duration.ofSeconds(30)).until(() -> !hb.equals(vdeNode().getStatus().lastHeartbeat()));
+            // the VdeNode is owned by its Node (garbage-collected with it); the heartbeat is the Lease, renewed every
+            // beat, while the unchanged VdeNode is not rewritten
+            Node owner = client.nodes().withName(node).get();
+            assertThat(vdeNode().getMetadata().getOwnerReferences()).singleElement().satisfies(o -> {
+                assertThat(o.getKind()).isEqualTo("Node");
+                assertThat(o.getUid()).isEqualTo(owner.getMetadata().getUid());
+            });
+            var lease = client.leases().inNamespace(ns).withName(NodeLease.name(node));
+            await().atMost(Duration.ofSeconds(30)).until(() -> lease.get() != null);
+            assertThat(lease.get().getSpec().getHolderIdentity()).isEqualTo(node);
+            var renewed = lease.get().getSpec().getRenewTime();
+            String rv = vdeNode().getMetadata().getResourceVersion();
+            await().atMost(Duration.ofSeconds(30)).until(() -> lease.get().getSpec().getRenewTime().isAfter(renewed));
+            await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5))
+                    .until(() -> rv.equals(vdeNode().getMetadata().getResourceVersion()));
 
             // edit: hub → the switch is recreated as a hub and the taps re-attached
             client.configMaps().inNamespace(ns).resource(configMap("blue", "hub")).update();

@@ -19,6 +19,8 @@ import java.util.Map;
  * @param nodeSelector labels of the nodes that run the link
  * @param mode single (default), multi or bonding
  * @param paths the far ends, 1..16 named VNLs
+ * @param failback {@code single}: go back to the first path once it works again after a fail-over to a later one
+ *     (default true)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @ValidationRule(value = "!(has(self.node) && has(self.nodeSelector))",
@@ -31,7 +33,20 @@ public record VdeLinkSpec(
     @Pattern(Patterns.DNS_SUBDOMAIN) @JsonPropertyDescription("Node running the link") String node,
     @JsonPropertyDescription("Labels of the nodes running the link") Map<String, String> nodeSelector,
     @JsonPropertyDescription("single (default), multi or bonding") LinkMode mode,
-    @Required @Size(min = 1, max = 16) List<LinkPath> paths) {
+    @Required @Size(min = 1, max = 16) List<LinkPath> paths,
+    @JsonPropertyDescription("single: return to the first path when it works again after a fail-over (default true)")
+        Boolean failback) {
+
+  /** A spec without {@code failback} (the default, true). */
+  public VdeLinkSpec(String network, String node, Map<String, String> nodeSelector, LinkMode mode,
+      List<LinkPath> paths) {
+    this(network, node, nodeSelector, mode, paths, null);
+  }
+
+  /** @return whether a {@code single} link returns to its first path, true when unset */
+  public boolean effectiveFailback() {
+    return failback == null || failback;
+  }
 
   /** @return the mode, {@link LinkMode#SINGLE} when unset */
   public LinkMode effectiveMode() {

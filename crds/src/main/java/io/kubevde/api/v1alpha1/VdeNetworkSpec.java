@@ -34,7 +34,8 @@ public record VdeNetworkSpec(
     @JsonPropertyDescription("Network identifier; allocated when empty") @Min(1) @Max(16777215) Integer vni,
     @JsonPropertyDescription("Multicast group of the vxvde uplink; allocated when empty")
         @Pattern(Patterns.MULTICAST_GROUP) String group,
-    @JsonPropertyDescription("UDP port of the vxvde uplink (default 14789)") @Min(1) @Max(65535) Integer port,
+    @JsonPropertyDescription("UDP port of the vxvde uplink (default 14789; vxvde-unicast networks without one get a"
+        + " cluster-unique port from 14789 up, see status.port)") @Min(1) @Max(65535) Integer port,
     @JsonPropertyDescription("MTU of pod interfaces in bytes (default 1450)") @Min(576) @Max(9216) Integer mtu,
     @JsonPropertyDescription("Labels selecting the nodes this network spans (all nodes when empty)")
         Map<String, String> nodeSelector,

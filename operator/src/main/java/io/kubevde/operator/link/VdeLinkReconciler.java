@@ -1,6 +1,7 @@
 package io.kubevde.operator.link;
 
 import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
@@ -22,6 +23,7 @@ import io.kubevde.operator.OperatorConfig;
 import io.kubevde.operator.model.Conditions;
 import io.kubevde.operator.model.LinkChecks;
 import io.kubevde.operator.model.NodeReports;
+import io.kubevde.operator.runtime.AgentLeases;
 import io.kubevde.operator.runtime.EventRecorder;
 import java.time.Instant;
 import java.util.List;
@@ -43,6 +45,7 @@ public class VdeLinkReconciler implements Reconciler<VdeLink> {
   private final OperatorConfig cfg;
   private volatile InformerEventSource<VdeNetwork, VdeLink> networks;
   private volatile InformerEventSource<VdeNode, VdeLink> vdeNodes;
+  private volatile InformerEventSource<Lease, VdeLink> leases;
 
   /** @param cfg operator configuration (heartbeat timeout) */
   public VdeLinkReconciler(OperatorConfig cfg) {
@@ -68,7 +71,19 @@ public class VdeLinkReconciler implements Reconciler<VdeLink> {
             : v.getStatus().links().stream().map((NodeLinkPath p) -> new ResourceID(p.link(), p.namespace()))
                 .collect(Collectors.toSet()))
         .build(), ctx);
-    return List.of(networks, vdeNodes);
+    // agent heartbeats: only a silent agent coming back matters (going silent is found by the rescheduling below)
+    leases = new InformerEventSource<>(InformerEventSourceConfiguration.from(Lease.class, VdeLink.class)
+        .withName("agent-leases-for-links")
+        .withNamespaces(Set.of(cfg.namespace()))
+        .withLabelSelector(AgentLeases.SELECTOR)
+        .withOnUpdateFilter((Lease newer, Lease older) -> AgentLeases.revives(newer, older, cfg.heartbeatTimeout()))
+        .withSecondaryToPrimaryMapper((Lease lease) -> vdeNodes.get(new ResourceID(AgentLeases.node(lease)))
+            .filter(v -> v.getStatus() != null && v.getStatus().links() != null)
+            .map(v -> v.getStatus().links().stream().map((NodeLinkPath p) -> new ResourceID(p.link(), p.namespace()))
+                .collect(Collectors.toSet()))
+            .orElse(Set.of()))
+        .build(), ctx);
+    return List.of(networks, vdeNodes, leases);
   }
 
   @Override
@@ -107,8 +122,8 @@ public class VdeLinkReconciler implements Reconciler<VdeLink> {
     }
     conds = Conditions.set(conds, Conditions.READY, "Ready".equals(reason), reason, message, gen, now);
 
-    List<PathStatus> paths = NodeReports.linkPaths(ns, l.getMetadata().getName(), vdeNodes.list().toList(), now,
-        cfg.heartbeatTimeout());
+    List<PathStatus> paths = NodeReports.linkPaths(ns, l.getMetadata().getName(), vdeNodes.list().toList(),
+        AgentLeases.renewals(leases.list()), now, cfg.heartbeatTimeout());
     long up = paths.stream().filter(p -> p.state() == PathState.UP).count();
     List<String> down = paths.stream().filter(p -> p.state() != PathState.UP)
         .map(p -> p.name() + "@" + p.node()).toList();
@@ -128,9 +143,16 @@ public class VdeLinkReconciler implements Reconciler<VdeLink> {
     if (!newReady.equals(oldReady)) {
       new EventRecorder(ctx.getClient()).emit(l, !"Ready".equals(reason), reason, message);
     }
+    // a silent agent must turn its paths Unknown without waiting for an event
+    long recheck = paths.isEmpty() ? -1 : cfg.heartbeatTimeout().toMillis();
+    if (status.equals(prev)) {
+      UpdateControl<VdeLink> none = UpdateControl.noUpdate();
+      return recheck > 0 ? none.rescheduleAfter(recheck) : none;
+    }
     l.setStatus(status);
     l.getMetadata().setResourceVersion(null);
-    return UpdateControl.patchStatus(l);
+    UpdateControl<VdeLink> control = UpdateControl.patchStatus(l);
+    return recheck > 0 ? control.rescheduleAfter(recheck) : control;
   }
 
 }

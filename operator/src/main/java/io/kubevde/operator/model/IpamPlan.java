@@ -20,7 +20,8 @@ import java.util.TreeSet;
  *
  * <p>Blocks are {@code nodeBlockPrefix} long (default: subnet prefix + 4, at most /28 for IPv4 and /124 for IPv6,
  * never shorter than the subnet). A node keeps the block it had (from the previous status) as long as it stays
- * selected; new nodes get the lowest free block; nodes that are no longer selected free theirs. Each block's
+ * selected; new nodes get the lowest free block; nodes that are no longer selected free theirs once they are not
+ * {@code retained} (the caller retains a node that still has attachments on the network and whose Node exists). Each block's
  * assignable range is the block clipped to the network's {@code rangeStart..rangeEnd} (default: the subnet minus its
  * first and, for IPv4, last address). The gateway and {@code exclude} are passed to the agents, which skip them.
  */
@@ -42,13 +43,27 @@ public final class IpamPlan {
    * @return the per-node blocks
    */
   public static Result plan(Ipam ipam, Collection<String> nodes, List<NodeRange> previous) {
+    return plan(ipam, nodes, Set.of(), previous);
+  }
+
+  /**
+   * @param ipam the network's spec.ipam (must already be {@link #validate validated})
+   * @param nodes names of the selected nodes
+   * @param retained nodes that keep the block they had even when no longer selected (pods on them still use it);
+   *     such a node never gets a new block
+   * @param previous status.nodeRanges from the last reconcile (may be null)
+   * @return the per-node blocks
+   */
+  public static Result plan(Ipam ipam, Collection<String> nodes, Set<String> retained, List<NodeRange> previous) {
     Cidr subnet = Cidr.parseNetwork(ipam.subnet());
     int blockPrefix = blockPrefix(ipam, subnet);
     long count = subnet.blockCount(blockPrefix);
     Map<String, Long> kept = new HashMap<>();
     Set<Long> taken = new HashSet<>();
+    Set<String> selected = Set.copyOf(nodes);
     Set<String> wanted = new TreeSet<>(nodes);
     if (previous != null) {
+      for (NodeRange r : previous) if (retained.contains(r.node())) wanted.add(r.node());
       for (NodeRange r : previous) {
         if (!wanted.contains(r.node())) continue;
         try {
@@ -67,6 +82,7 @@ public final class IpamPlan {
     long next = 0;
     for (String node : wanted) {
       Long idx = kept.get(node);
+      if (idx == null && !selected.contains(node)) continue; // retained, but its block no longer fits: nothing to keep
       if (idx == null) {
         while (next < count && (taken.contains(next) || clip(subnet.block(blockPrefix, next), net) == null)) next++;
         if (next >= count) {

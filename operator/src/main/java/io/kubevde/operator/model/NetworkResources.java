@@ -20,6 +20,7 @@ import io.kubevde.api.v1alpha1.VdeNetworkSpec;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.TreeMap;
 
 /**
@@ -43,18 +44,35 @@ public final class NetworkResources {
    */
   public static AgentNetworkConfig agentConfig(VdeNetwork n, Integer vni, String group, List<NodeRange> ranges,
       List<String> peers) {
+    return agentConfig(n, vni, group, null, ranges, peers);
+  }
+
+  /**
+   * @param n the network
+   * @param vni effective VNI (null for local)
+   * @param group effective group (null unless vxvde)
+   * @param port the UDP port the operator assigned (vxvde-unicast networks get distinct ports), or null for the
+   *     spec's effective port
+   * @param ranges per-node blocks
+   * @param peers node underlay addresses (vxvde-unicast)
+   * @return what the agents must run
+   */
+  public static AgentNetworkConfig agentConfig(VdeNetwork n, Integer vni, String group, Integer port,
+      List<NodeRange> ranges, List<String> peers) {
     VdeNetworkSpec s = n.getSpec();
+    int udpPort = port != null ? port : s.effectivePort();
     Transport t = s.effectiveTransport();
     // unicast: the replication list; multicast: the only senders the uplink accepts (sender check, issue 11)
     List<String> replicas = t == Transport.LOCAL ? List.of() : peers.stream().sorted().toList();
-    Uplink uplink = new Uplink(t, group, replicas, s.effectivePort(), vni, s.vlan(), s.sealed());
+    Uplink uplink = new Uplink(t, group, replicas, udpPort, vni, s.vlan(), s.sealed());
     boolean hostLocal = s.ipam() != null && s.ipam().effectiveType() == IpamType.HOST_LOCAL;
     Map<String, NodeRange> byNode = new TreeMap<>();
     if (ranges != null) for (NodeRange r : ranges) byNode.put(r.node(), r);
     return new AgentNetworkConfig(n.getMetadata().getNamespace(), n.getMetadata().getName(),
         n.getMetadata().getUid(), n.getMetadata().getGeneration(), t, uplink.sharedVnl(), vni, group,
-        s.effectivePort(), s.effectiveMtu(), s.effectiveSwitchMode(), s.vlan(), s.macPrefix(),
-        new TreeMap<>(s.effectiveNodeSelector()), List.copyOf(s.effectiveAllowedNamespaces()), hostLocal ? IpamType.HOST_LOCAL : IpamType.NONE,
+        udpPort, s.effectiveMtu(), s.effectiveSwitchMode(), s.vlan(), s.macPrefix(),
+        new TreeMap<>(s.effectiveNodeSelector()), List.copyOf(s.effectiveAllowedNamespaces()),
+        hostLocal ? IpamType.HOST_LOCAL : IpamType.NONE,
         hostLocal ? s.ipam().subnet() : null, hostLocal ? s.ipam().gateway() : null,
         hostLocal && s.ipam().exclude() != null ? List.copyOf(s.ipam().exclude()) : List.of(), byNode, replicas,
         s.sealed() ? Names.keySecret(n.getMetadata().getNamespace(), n.getMetadata().getName()) : null);
@@ -96,7 +114,7 @@ public final class NetworkResources {
 
   /**
    * The Multus NetworkAttachmentDefinition (k8s.cni.cncf.io/v1) for a network: same namespace and name, owned by the
-   * VdeNetwork, {@code spec.config} = {@code {"cniVersion":"1.0.0","name":<name>,"type":"kubevde",
+   * VdeNetwork, {@code spec.config} = {@code {"cniVersion":"1.1.0","name":<name>,"type":"kubevde",
    * "network":"<ns>/<name>","mtu":…,"capabilities":{"mac":true,"ips":true}}} (k8s-conventions.md §1.7: Multus passes
    * the config verbatim to our binary and the annotation's mac/ips as runtimeConfig).
    *
@@ -104,8 +122,22 @@ public final class NetworkResources {
    * @return the NAD
    */
   public static NetworkAttachmentDefinition nad(VdeNetwork n) {
+    return nadOf(n);
+  }
+
+  /**
+   * @param obj any object
+   * @param n a network
+   * @return whether {@code obj} names {@code n} (by uid) as its controller owner
+   */
+  public static boolean controlledBy(io.fabric8.kubernetes.api.model.HasMetadata obj, VdeNetwork n) {
+    return obj.getMetadata().getOwnerReferences() != null && obj.getMetadata().getOwnerReferences().stream()
+        .anyMatch(o -> Boolean.TRUE.equals(o.getController()) && Objects.equals(o.getUid(), n.getMetadata().getUid()));
+  }
+
+  private static NetworkAttachmentDefinition nadOf(VdeNetwork n) {
     Map<String, Object> config = new LinkedHashMap<>();
-    config.put("cniVersion", "1.0.0");
+    config.put("cniVersion", "1.1.0");
     config.put("name", n.getMetadata().getName());
     config.put("type", Names.CNI_TYPE);
     config.put("network", n.getMetadata().getNamespace() + "/" + n.getMetadata().getName());

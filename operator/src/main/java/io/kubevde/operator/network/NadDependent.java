@@ -1,12 +1,15 @@
 package io.kubevde.operator.network;
 
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.dependent.Deleter;
+import io.javaoperatorsdk.operator.api.reconciler.dependent.DependentResource;
 import io.javaoperatorsdk.operator.processing.dependent.Creator;
 import io.javaoperatorsdk.operator.processing.dependent.Updater;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependentResource;
+import io.javaoperatorsdk.operator.processing.dependent.workflow.Condition;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependentResourceConfigBuilder;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.PrimaryToSecondaryMapper;
@@ -28,6 +31,10 @@ import java.util.Set;
  * NAD is deleted explicitly when its network is deleted (cleanup), not left to the garbage collector. A network that
  * falls into a conflict keeps the NAD it already has (only its ConfigMap is withdrawn): JOSDK asks to delete it when
  * the reconcile precondition fails, and {@link #delete} acts only for a network being deleted.
+ *
+ * <p>Only a NAD this network controls (controller owner reference with its uid) is ever written or deleted: a
+ * foreign NAD of the same name is found by {@link #foreignNad} before the workflow runs, and the reconcile
+ * precondition {@link Owned} then skips this dependent (the reconciler reports {@code Ready=False/NadConflict}).
  */
 final class NadDependent extends KubernetesDependentResource<NetworkAttachmentDefinition, VdeNetwork>
     implements Creator<NetworkAttachmentDefinition, VdeNetwork>, Updater<NetworkAttachmentDefinition, VdeNetwork>,
@@ -45,7 +52,48 @@ final class NadDependent extends KubernetesDependentResource<NetworkAttachmentDe
 
   @Override
   public void delete(VdeNetwork primary, Context<VdeNetwork> ctx) {
-    if (primary.isMarkedForDeletion()) super.delete(primary, ctx);
+    if (primary.isMarkedForDeletion() && foreignNad(primary, ctx) == null) super.delete(primary, ctx);
+  }
+
+  /**
+   * Reads the NAD named like the network (from the API: the informer sees only labelled NADs) and remembers the
+   * answer in {@code ctx} for {@link Owned}.
+   *
+   * @param primary the network
+   * @param ctx the reconcile's context
+   * @return a message naming the NAD when one exists that this network does not control, else null (none, or ours;
+   *     also null when the NAD CRD is absent)
+   */
+  String foreignNad(VdeNetwork primary, Context<VdeNetwork> ctx) {
+    String ns = primary.getMetadata().getNamespace();
+    String name = primary.getMetadata().getName();
+    NetworkAttachmentDefinition cur;
+    try {
+      cur = ctx.getClient().resources(NetworkAttachmentDefinition.class).inNamespace(ns).withName(name).get();
+    } catch (KubernetesClientException e) {
+      if (e.getCode() == 404) cur = null; // the CRD is not installed
+      else throw e;
+    }
+    String msg = cur == null || NetworkResources.controlledBy(cur, primary) ? null
+        : "NetworkAttachmentDefinition " + ns + "/" + name + " exists and is not controlled by this VdeNetwork"
+            + " (it is left as it is; delete or rename it to let kubevde publish its own)";
+    ctx.managedWorkflowAndDependentResourceContext().put(FOREIGN, msg == null ? "" : msg);
+    return msg;
+  }
+
+  private static final String FOREIGN = NadDependent.class.getName() + ".foreign";
+
+  /**
+   * Workflow reconcile precondition: {@code also} holds and no foreign NAD holds the name ({@link #foreignNad} was
+   * called).
+   */
+  record Owned(Condition<Object, VdeNetwork> also) implements Condition<Object, VdeNetwork> {
+    @Override
+    public boolean isMet(DependentResource<Object, VdeNetwork> dependent, VdeNetwork primary,
+        Context<VdeNetwork> ctx) {
+      return also.isMet(dependent, primary, ctx) && ctx.managedWorkflowAndDependentResourceContext().get(FOREIGN, String.class).map(String::isEmpty)
+          .orElse(true);
+    }
   }
 
   @Override

@@ -2,6 +2,7 @@ package io.kubevde.operator.network;
 
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
@@ -41,6 +42,7 @@ import io.kubevde.operator.model.Names;
 import io.kubevde.operator.model.NetworkResources;
 import io.kubevde.operator.model.NetworkStatusBuilder;
 import io.kubevde.operator.model.NodeReports;
+import io.kubevde.operator.runtime.AgentLeases;
 import io.kubevde.operator.runtime.EventRecorder;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -86,12 +88,14 @@ public class VdeNetworkReconciler implements Reconciler<VdeNetwork>, Cleaner<Vde
   private final NadDependent nad = new NadDependent();
   private final KeySecretDependent keySecret;
   private final java.security.SecureRandom random = new java.security.SecureRandom();
+  private final UnicastPorts ports = new UnicastPorts();
   private final Workflow<VdeNetwork> workflow;
   private final Counter allocations;
   private final Counter conflicts;
   private volatile InformerEventSource<VdeNode, VdeNetwork> vdeNodes;
   private volatile InformerEventSource<Node, VdeNetwork> nodes;
   private volatile InformerEventSource<VdeNetwork, VdeNetwork> rotationRequests;
+  private volatile InformerEventSource<Lease, VdeNetwork> leases;
 
   /**
    * @param cfg operator configuration
@@ -109,7 +113,7 @@ public class VdeNetworkReconciler implements Reconciler<VdeNetwork>, Cleaner<Vde
           .withReconcilePrecondition(publishable)
         .addDependentResourceAndConfigure(nad)
           .withActivationCondition(new NadCrdPresent(cfg.agentSettings().multusEnabled()))
-          .withReconcilePrecondition(publishable)
+          .withReconcilePrecondition(new NadDependent.Owned(publishable))
         .addDependentResource(new AgentDaemonSetDependent(cfg.agentDaemonSet()))
         .addDependentResourceAndConfigure(keySecret)
           .withReconcilePrecondition(new Publication.Sealed())
@@ -122,14 +126,23 @@ public class VdeNetworkReconciler implements Reconciler<VdeNetwork>, Cleaner<Vde
 
   @Override
   public List<EventSource<?, VdeNetwork>> prepareEventSources(EventSourceContext<VdeNetwork> ctx) {
+    var primaries = ctx.getPrimaryCache();
+    // agents write their VdeNode only when it changes, and heartbeat through a Lease: a VdeNode event matters when
+    // the node's address, owner or network list (readiness, attachments) changed. Such events are rare, and an
+    // address or a dropped network concerns networks the new object does not list: all networks are reconciled.
     vdeNodes = new InformerEventSource<>(InformerEventSourceConfiguration.from(VdeNode.class, VdeNetwork.class)
         .withName("vdenodes")
-        .withSecondaryToPrimaryMapper((VdeNode n) -> n.getStatus() == null || n.getStatus().networks() == null
-            ? Set.of()
-            : n.getStatus().networks().stream().map((NodeNetwork nn) -> new ResourceID(nn.name(), nn.namespace()))
-                .collect(Collectors.toSet()))
+        .withOnUpdateFilter(VdeNetworkReconciler::relevant)
+        .withSecondaryToPrimaryMapper((VdeNode n) -> primaries.list().map(ResourceID::fromResource)
+            .collect(Collectors.toSet()))
         .build(), ctx);
-    var primaries = ctx.getPrimaryCache();
+    leases = new InformerEventSource<>(InformerEventSourceConfiguration.from(Lease.class, VdeNetwork.class)
+        .withName("agent-leases")
+        .withNamespaces(Set.of(cfg.namespace()))
+        .withLabelSelector(AgentLeases.SELECTOR)
+        .withOnUpdateFilter((Lease newer, Lease older) -> AgentLeases.revives(newer, older, cfg.heartbeatTimeout()))
+        .withSecondaryToPrimaryMapper((Lease l) -> networksOf(AgentLeases.node(l)))
+        .build(), ctx);
     nodes = new InformerEventSource<>(InformerEventSourceConfiguration.from(Node.class, VdeNetwork.class)
         .withName("nodes")
         // kubelets update their Node every few seconds; only label changes move networks' node sets
@@ -148,7 +161,7 @@ public class VdeNetworkReconciler implements Reconciler<VdeNetwork>, Cleaner<Vde
                 rotateRequest(older)))
             .withSecondaryToPrimaryMapper((VdeNetwork n) -> Set.of(ResourceID.fromResource(n)))
             .build(), ctx);
-    List<EventSource<?, VdeNetwork>> all = new ArrayList<>(List.of(vdeNodes, nodes, rotationRequests));
+    List<EventSource<?, VdeNetwork>> all = new ArrayList<>(List.of(vdeNodes, nodes, leases, rotationRequests));
     // the NAD informer is registered by the workflow once its activation condition (the CRD exists) holds
     all.addAll(EventSourceUtils.eventSourcesFromWorkflow(ctx, workflow));
     return all;
@@ -172,13 +185,19 @@ public class VdeNetworkReconciler implements Reconciler<VdeNetwork>, Cleaner<Vde
     }
     List<Allocation.Problem> problems = new ArrayList<>(a.problems());
     if (ipamError != null) problems.add(0, new Allocation.Problem("InvalidIpam", ipamError));
+    UnicastPorts.Result port = ports.assign(n, ctx.getPrimaryCache());
+    if (port.problem() != null) problems.add(port.problem());
 
-    // per-node blocks out of the subnet, for the selected nodes
+    // per-node blocks out of the subnet, for the selected nodes; a node that left the selector keeps its block
+    // while its pods still use it (its Node exists and its VdeNode reports attachments on this network)
     List<String> selected = selectedNodes(spec.effectiveNodeSelector());
+    List<VdeNode> reports = liveReports();
     List<NodeRange> ranges = List.of();
     List<String> unplaced = List.of();
     if (hostLocal && ipamError == null) {
-      IpamPlan.Result plan = IpamPlan.plan(spec.ipam(), selected, prev == null ? null : prev.nodeRanges());
+      Set<String> retained = retained(n, reports);
+      IpamPlan.Result plan = IpamPlan.plan(spec.ipam(), selected, retained,
+          prev == null ? null : prev.nodeRanges());
       ranges = plan.ranges();
       unplaced = plan.unplaced();
     }
@@ -186,22 +205,30 @@ public class VdeNetworkReconciler implements Reconciler<VdeNetwork>, Cleaner<Vde
     // publish: a network in conflict must not run (agents stop it when its ConfigMap goes away)
     KeyRing.Step keys = problems.isEmpty() && spec.sealed() ? nextKeys(n, spec, ctx, now) : null;
     Publication pub = new Publication(problems.isEmpty()
-        ? NetworkResources.agentConfig(n, a.vni(), a.group(), ranges, peers(selected)) : null,
+        ? NetworkResources.agentConfig(n, a.vni(), a.group(), port.port(), ranges, peers(selected, reports)) : null,
         keys == null ? null : keys.ring());
     if (!pub.publishable()) conflicts.increment();
     pub.putInto(ctx);
+    // only when NADs are published at all (with multus off the operator may have no NAD RBAC)
+    String nadConflict = pub.publishable() && cfg.agentSettings().multusEnabled() ? nad.foreignNad(n, ctx) : null;
     WorkflowReconcileResult published = workflow.reconcile(n, ctx);
-    String nadName = pub.publishable() && published.getReconciledDependents().contains(nad)
+    String nadName = pub.publishable() && nadConflict == null && published.getReconciledDependents().contains(nad)
         ? n.getMetadata().getName() : null;
 
     NodeReports.NetworkView view = NodeReports.network(n.getMetadata().getNamespace(), n.getMetadata().getName(),
-        vdeNodes.list().toList(), now, cfg.heartbeatTimeout());
+        reports, renewals(), now, cfg.heartbeatTimeout());
     int total = Math.max(view.reporting(), selected.size());
 
     List<Condition> conds = prev == null ? null : prev.conditions();
     String oldReady = Conditions.signature(conds, Conditions.READY);
     String oldDegraded = Conditions.signature(conds, Conditions.DEGRADED);
-    if (problems.isEmpty()) {
+    if (problems.isEmpty() && nadConflict != null) {
+      conds = Conditions.set(conds, Conditions.READY, false, "NadConflict", nadConflict, gen, now);
+    } else if (problems.isEmpty() && !view.failures().isEmpty()) {
+      // published, but its data plane cannot run on some node (the agent says why: e.g. its UDP port is in use)
+      conds = Conditions.set(conds, Conditions.READY, false, "UplinkFailed",
+          "not running on node(s): " + String.join("; ", view.failures()), gen, now);
+    } else if (problems.isEmpty()) {
       conds = Conditions.set(conds, Conditions.READY, true, "Ready",
           describe(transport, a) + (nadName != null ? "; NetworkAttachmentDefinition " + nadName : ""), gen, now);
     } else {
@@ -221,8 +248,7 @@ public class VdeNetworkReconciler implements Reconciler<VdeNetwork>, Cleaner<Vde
     }
 
     VdeNetworkStatus status = NetworkStatusBuilder.empty().observedGeneration(gen).conditions(conds)
-        .allocation(a.vni(), a.group(), transport == Transport.LOCAL ? null : spec.effectivePort(),
-            spec.effectiveMtu())
+        .allocation(a.vni(), a.group(), port.port(), spec.effectiveMtu())
         .nodes(view.ready(), total).attachments(view.attachments()).nodeRanges(ranges)
         .published(nadName, pub.publishable() ? cfg.namespace() + "/"
             + Names.configMap(n.getMetadata().getNamespace(), n.getMetadata().getName()) : null)
@@ -231,6 +257,17 @@ public class VdeNetworkReconciler implements Reconciler<VdeNetwork>, Cleaner<Vde
             keys.ring().rotatedAt().toString(), keys.ring().phase().text()))
         .build();
     emitTransitions(ctx.getClient(), n, prev, status, oldReady, oldDegraded);
+    // a silent agent must turn into Degraded without waiting for the periodic resync; a key rotation moves on
+    Long wake = view.reporting() > 0 ? cfg.heartbeatTimeout().toMillis() : null;
+    if (keys != null && keys.wakeUp() != null) {
+      long k = Math.max(50, keys.wakeUp().toMillis());
+      wake = wake == null ? k : Math.min(wake, k);
+    }
+    if (status.equals(prev)) {
+      LOG.debug("VdeNetwork {} (generation {}): unchanged", key(n), gen);
+      UpdateControl<VdeNetwork> none = UpdateControl.noUpdate();
+      return wake != null ? none.rescheduleAfter(wake) : none;
+    }
     n.setStatus(status);
     // the status is recomputed from the whole state each time and reconciles of one object are serialized:
     // apply it without an optimistic lock (a concurrent spec edit would only cause a needless 409 and retry)
@@ -238,12 +275,6 @@ public class VdeNetworkReconciler implements Reconciler<VdeNetwork>, Cleaner<Vde
     LOG.info("VdeNetwork {} (generation {}): {} in {} ms", key(n), gen, Conditions.signature(conds, Conditions.READY),
         (System.nanoTime() - t0) / 1_000_000);
     UpdateControl<VdeNetwork> control = UpdateControl.patchStatus(n);
-    // a silent agent must turn into Degraded without waiting for the periodic resync; a key rotation moves on
-    Long wake = view.reporting() > 0 ? cfg.heartbeatTimeout().toMillis() : null;
-    if (keys != null && keys.wakeUp() != null) {
-      long k = Math.max(50, keys.wakeUp().toMillis());
-      wake = wake == null ? k : Math.min(wake, k);
-    }
     return wake != null ? control.rescheduleAfter(wake) : control;
   }
 
@@ -309,7 +340,7 @@ public class VdeNetworkReconciler implements Reconciler<VdeNetwork>, Cleaner<Vde
     KubernetesClient client = ctx.getClient();
     String ns = n.getMetadata().getNamespace();
     String name = n.getMetadata().getName();
-    NodeReports.NetworkView view = NodeReports.network(ns, name, vdeNodes.list().toList(), Instant.now(),
+    NodeReports.NetworkView view = NodeReports.network(ns, name, liveReports(), renewals(), Instant.now(),
         cfg.heartbeatTimeout());
     if (view.attachments() > 0) {
       String msg = view.attachments() + " pod attachment(s) on node(s) " + String.join(", ",
@@ -334,6 +365,7 @@ public class VdeNetworkReconciler implements Reconciler<VdeNetwork>, Cleaner<Vde
     // ConfigMap and NAD deleted, the DaemonSet re-applied without this network (deleted with the last one)
     workflow.cleanup(n, ctx);
     allocator.release(key(n));
+    ports.release(key(n));
     new EventRecorder(client).emit(n, false, "Deleted",
         "released VNI " + (n.getStatus() == null ? null : n.getStatus().vni()) + " and group "
             + (n.getStatus() == null ? null : n.getStatus().group()) + "; agent configuration removed");
@@ -376,9 +408,54 @@ public class VdeNetworkReconciler implements Reconciler<VdeNetwork>, Cleaner<Vde
         .map(node -> node.getMetadata().getName()).sorted().toList();
   }
 
-  private List<String> peers(List<String> selected) {
+  /** @return the VdeNodes whose Node still exists (or that name no Node owner: older agents) */
+  private List<VdeNode> liveReports() {
+    Set<String> uids = nodes.list().map(node -> node.getMetadata().getUid()).collect(Collectors.toSet());
+    return NodeReports.live(vdeNodes.list().toList(), uids);
+  }
+
+  /** @return node name to the renewTime of its agent's Lease */
+  private Map<String, Instant> renewals() {
+    return leases == null ? Map.of() : AgentLeases.renewals(leases.list());
+  }
+
+  /** @return the nodes with pod attachments on {@code n} (they keep their address block while they have them) */
+  private static Set<String> retained(VdeNetwork n, List<VdeNode> reports) {
+    return reports.stream()
+        .filter(v -> NodeReports.attachments(n.getMetadata().getNamespace(), n.getMetadata().getName(), v) > 0)
+        .map(v -> v.getMetadata().getName()).collect(Collectors.toSet());
+  }
+
+  /** @return the networks the node's VdeNode lists (a Lease event concerns them only) */
+  private Set<ResourceID> networksOf(String node) {
+    if (node == null || vdeNodes == null) return Set.of();
+    return vdeNodes.get(new ResourceID(node)).map(VdeNode::getStatus)
+        .filter(s -> s.networks() != null)
+        .map(s -> s.networks().stream().map((NodeNetwork nn) -> new ResourceID(nn.name(), nn.namespace()))
+            .collect(Collectors.toSet()))
+        .orElse(Set.of());
+  }
+
+  /**
+   * @return whether a VdeNode update concerns the networks: its address, owner, or network entries (readiness,
+   *     attachments) changed — not the heartbeat, the MAC table sizes, the attachment list or the link counters
+   */
+  static boolean relevant(VdeNode newer, VdeNode older) {
+    return !Objects.equals(newer.getSpec(), older.getSpec())
+        || !Objects.equals(newer.getMetadata().getOwnerReferences(), older.getMetadata().getOwnerReferences())
+        || !Objects.equals(networkSummary(newer), networkSummary(older));
+  }
+
+  private static List<String> networkSummary(VdeNode v) {
+    if (v.getStatus() == null || v.getStatus().networks() == null) return List.of();
+    return v.getStatus().networks().stream()
+        .map(nn -> nn.namespace() + "/" + nn.name() + "=" + nn.ready() + "," + nn.attachments() + "," + nn.message())
+        .toList();
+  }
+
+  private List<String> peers(List<String> selected, List<VdeNode> reports) {
     Set<String> sel = Set.copyOf(selected);
-    return vdeNodes.list().filter(v -> sel.contains(v.getMetadata().getName()))
+    return reports.stream().filter(v -> sel.contains(v.getMetadata().getName()))
         .filter(v -> v.getSpec() != null && v.getSpec().address() != null)
         .map(v -> v.getSpec().address()).sorted().toList();
   }

@@ -23,6 +23,23 @@ class IpamPlanTest {
   }
 
   @Test
+  void aRetainedNodeKeepsItsBlockOutsideTheSelectionButGetsNoNewOne() {
+    List<NodeRange> prev = List.of(new NodeRange("left", "10.77.0.0/28", null, null));
+    IpamPlan.Result r = IpamPlan.plan(ipam("10.77.0.0/24", null, null, null, null), List.of("d"),
+        java.util.Set.of("left", "never-had-one"), prev);
+    assertThat(r.ranges()).extracting(NodeRange::node, NodeRange::cidr)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple("d", "10.77.0.16/28"),
+            org.assertj.core.groups.Tuple.tuple("left", "10.77.0.0/28"));
+    assertThat(r.unplaced()).isEmpty();
+    // no longer retained: freed and reused
+    IpamPlan.Result later = IpamPlan.plan(ipam("10.77.0.0/24", null, null, null, null), List.of("d", "e"),
+        java.util.Set.of(), r.ranges());
+    assertThat(later.ranges()).extracting(NodeRange::node, NodeRange::cidr)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple("d", "10.77.0.16/28"),
+            org.assertj.core.groups.Tuple.tuple("e", "10.77.0.0/28"));
+  }
+
+  @Test
   void nodesKeepTheirBlocksAndNewNodesFillGaps() {
     List<NodeRange> prev = List.of(new NodeRange("c", "10.77.0.32/28", null, null),
         new NodeRange("gone", "10.77.0.0/28", null, null));

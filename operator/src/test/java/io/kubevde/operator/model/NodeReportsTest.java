@@ -29,6 +29,26 @@ class NodeReportsTest {
   }
 
   @Test
+  void aFreshLeaseKeepsAnUnchangedReportLiveAndGoneNodesAreDropped() {
+    VdeNode quiet = Fixtures.vdeNode("a", "10.0.0.1", "ns", "net", true, 1, NOW.minusSeconds(600));
+    VdeNode orphan = Fixtures.vdeNode("b", "10.0.0.2", "ns", "net", true, 4, NOW);
+    orphan.getMetadata().setOwnerReferences(List.of(new io.fabric8.kubernetes.api.model.OwnerReferenceBuilder()
+        .withApiVersion("v1").withKind("Node").withName("b").withUid("uid-b").build()));
+    VdeNode failing = Fixtures.vdeNode("c", "10.0.0.3", "ns", "net", false, 0, NOW);
+    failing.setStatus(new VdeNodeStatus(List.of(new io.kubevde.api.v1alpha1.NodeNetwork("ns", "net", false, 0, 0,
+        "port in use")), 0, null, null, 0, NOW.toString()));
+    List<VdeNode> live = NodeReports.live(List.of(quiet, orphan, failing), java.util.Set.of("uid-a"));
+    assertThat(live).extracting(v -> v.getMetadata().getName()).containsExactly("a", "c");
+    NodeReports.NetworkView v = NodeReports.network("ns", "net", live, java.util.Map.of("a", NOW.minusSeconds(5)),
+        NOW, Duration.ofSeconds(60));
+    assertThat(v.ready()).isEqualTo(1);
+    assertThat(v.attachments()).isEqualTo(1);
+    assertThat(v.failures()).containsExactly("c: port in use");
+    assertThat(NodeReports.network("ns", "net", live, java.util.Map.of("a", NOW.minusSeconds(100)), NOW,
+        Duration.ofSeconds(60)).ready()).isZero();
+  }
+
+  @Test
   void linkPathsComeFromTheNodesRunningThem() {
     VdeNode n = Fixtures.vdeNode("a", "10.0.0.1", "ns", "net", true, 0, NOW);
     n.setStatus(new VdeNodeStatus(null, 0, null, List.of(
