@@ -5,8 +5,8 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.kubevde.agent.attach.AttachmentStore;
 import io.kubevde.agent.attach.ChainedAttachmentHandler;
-import io.kubevde.agent.attach.NamespaceAccess;
 import io.kubevde.agent.attach.IpTool;
+import io.kubevde.agent.attach.NamespaceAccess;
 import io.kubevde.agent.attach.SwitchingAttachmentHandler;
 import io.kubevde.agent.attach.TapAttachmentHandler;
 import io.kubevde.agent.cni.CniServer;
@@ -33,227 +33,273 @@ import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * The node agent's core (architecture.md §6), without the command line: the data plane ({@link DataPlane},
- * {@link LinkManager}), the CNI server, metrics and health endpoints and, when {@link AgentConfig#kubernetes()}, the
- * Kubernetes side (ConfigMap and VdeLink informers, the VdeNode status heartbeat). {@link #start} restores the
- * attachments of a previous run; {@link #close} stops everything but leaves the pods' taps (persistent) in place.
+ * The node agent's core (architecture.md §6), without the command line: the data plane ({@link
+ * DataPlane}, {@link LinkManager}), the CNI server, metrics and health endpoints and, when {@link
+ * AgentConfig#kubernetes()}, the Kubernetes side (ConfigMap and VdeLink informers, the VdeNode
+ * status heartbeat). {@link #start} restores the attachments of a previous run; {@link #close}
+ * stops everything but leaves the pods' taps (persistent) in place.
  */
 public final class Agent implements AutoCloseable {
-    private static final Logger LOG = Logger.getLogger(Agent.class.getName());
+  private static final Logger LOG = LoggerFactory.getLogger(Agent.class);
 
-    private final AgentConfig cfg;
-    private final AttachmentStore store;
-    private final DataPlane dataPlane;
-    private final LinkManager links;
-    private final SwitchingAttachmentHandler handler;
-    private final ChainedAttachmentHandler chained;
-    private final AgentMetrics metrics;
-    private final CniServer server;
-    private KubernetesClient client;
-    private NetworkConfigWatcher networkWatcher;
-    private NetworkKeyWatcher keyWatcher;
-    private LinkWatcher linkWatcher;
-    private VdeNodeReporter reporter;
-    private LinkEvents linkEvents;
-    private HttpEndpoints http;
-    private ScheduledExecutorService heartbeat;
-    private ScheduledExecutorService reconciler;
-    private volatile boolean closed;
+  private final AgentConfig cfg;
+  private final AttachmentStore store;
+  private final DataPlane dataPlane;
+  private final LinkManager links;
+  private final SwitchingAttachmentHandler handler;
+  private final ChainedAttachmentHandler chained;
+  private final AgentMetrics metrics;
+  private final CniServer server;
+  private KubernetesClient client;
+  private NetworkConfigWatcher networkWatcher;
+  private NetworkKeyWatcher keyWatcher;
+  private LinkWatcher linkWatcher;
+  private VdeNodeReporter reporter;
+  private LinkEvents linkEvents;
+  private HttpEndpoints http;
+  private ScheduledExecutorService heartbeat;
+  private ScheduledExecutorService reconciler;
+  private volatile boolean closed;
 
-    /** Builds the agent (nothing runs until {@link #start}). */
-    public Agent(AgentConfig cfg) {
-        this.cfg = cfg;
-        this.store = new AttachmentStore(cfg.stateDir().resolve("attachments"));
-        this.dataPlane = new DataPlane(cfg.runDir(), cfg.nodeAddress(), cfg.uplinkInterface());
-        this.links = new LinkManager(dataPlane, cfg.linkPolicy());
-        TapAttachmentHandler taps = new TapAttachmentHandler(store, new IpAllocator(cfg.stateDir().resolve("ipam")),
-                new IpTool(30_000), cfg.underlayMtu() - 50);
-        this.handler = new SwitchingAttachmentHandler(taps, store, dataPlane, cfg.nodeName(),
-                cfg.kubernetes() ? cfg.networkWaitMs() : -1, new NamespaceAccess(!cfg.kubernetes()));
-        this.chained = new ChainedAttachmentHandler(handler, store, null);
-        this.metrics = new AgentMetrics(cfg.nodeName(), AgentVersion.VERSION, dataPlane, links);
-        io.micrometer.core.instrument.Gauge.builder("vde.attachments.unattached", handler, h -> h.unattached().size())
-                .tags("node", cfg.nodeName())
-                .description("attachments whose tap could not be (re-)attached to its switch; retried with backoff")
-                .register(metrics.registry());
-        this.server = new CniServer(cfg.cniSocket(), new MeteredHandler(chained, metrics));
+  /** Builds the agent (nothing runs until {@link #start}). */
+  public Agent(AgentConfig cfg) {
+    this.cfg = cfg;
+    this.store = new AttachmentStore(cfg.stateDir().resolve("attachments"));
+    this.dataPlane = new DataPlane(cfg.runDir(), cfg.nodeAddress(), cfg.uplinkInterface());
+    this.links = new LinkManager(dataPlane, cfg.linkPolicy());
+    TapAttachmentHandler taps =
+        new TapAttachmentHandler(
+            store,
+            new IpAllocator(cfg.stateDir().resolve("ipam")),
+            new IpTool(30_000),
+            cfg.underlayMtu() - 50);
+    this.handler =
+        new SwitchingAttachmentHandler(
+            taps,
+            store,
+            dataPlane,
+            cfg.nodeName(),
+            cfg.kubernetes() ? cfg.networkWaitMs() : -1,
+            new NamespaceAccess(!cfg.kubernetes()));
+    this.chained = new ChainedAttachmentHandler(handler, store, null);
+    this.metrics = new AgentMetrics(cfg.nodeName(), AgentVersion.VERSION, dataPlane, links);
+    io.micrometer.core.instrument.Gauge.builder(
+            "vde.attachments.unattached", handler, h -> h.unattached().size())
+        .tags("node", cfg.nodeName())
+        .description(
+            "attachments whose tap could not be (re-)attached to its switch; retried with backoff")
+        .register(metrics.registry());
+    this.server = new CniServer(cfg.cniSocket(), new MeteredHandler(chained, metrics));
+  }
+
+  /**
+   * Brings back the networks of the last run from the {@link NetworkCache} (Kubernetes mode),
+   * restores attachments (dropping stale records, re-attaching the rest), serves the CNI socket,
+   * then starts the Kubernetes side (informers update the networks; once synced, cached networks
+   * whose ConfigMap is gone are removed), the HTTP endpoints and the heartbeat.
+   *
+   * @throws IOException when the socket or a port cannot be served
+   */
+  public void start() throws IOException {
+    Files.createDirectories(cfg.runDir());
+    NetworkCache cache = new NetworkCache(cfg.stateDir().resolve("networks"));
+    if (cfg.kubernetes()) {
+      // the switches of the last run first (with their uplinks), so traffic resumes before the API
+      // answers
+      for (AgentNetworkConfig n : cache.load()) {
+        try {
+          dataPlane.apply(n);
+        } catch (IOException | RuntimeException e) {
+          LOG.warn("cached network " + n.key() + ": " + e.getMessage());
+        }
+      }
     }
-
-    /**
-     * Brings back the networks of the last run from the {@link NetworkCache} (Kubernetes mode), restores
-     * attachments (dropping stale records, re-attaching the rest), serves the CNI socket, then starts the Kubernetes
-     * side (informers update the networks; once synced, cached networks whose ConfigMap is gone are removed), the HTTP
-     * endpoints and the heartbeat.
-     *
-     * @throws IOException when the socket or a port cannot be served
-     */
-    public void start() throws IOException {
-        Files.createDirectories(cfg.runDir());
-        NetworkCache cache = new NetworkCache(cfg.stateDir().resolve("networks"));
-        if (cfg.kubernetes()) {
-            // the switches of the last run first (with their uplinks), so traffic resumes before the API answers
-            for (AgentNetworkConfig n : cache.load()) {
-                try {
-                    dataPlane.apply(n);
-                } catch (IOException | RuntimeException e) {
-                    LOG.warning("cached network " + n.key() + ": " + e.getMessage());
-                }
-            }
-        }
-        int[] r = handler.restore();
-        if (r[0] > 0 || r[1] > 0) LOG.info("removed " + r[0] + " stale attachment(s), re-attached " + r[1]);
-        if (cfg.kubernetes()) {
-            // before the socket serves, so chained ADDs can read pod annotations from the first request on
-            client = cfg.kubeconfig() != null
-                    ? new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(Files.readString(cfg.kubeconfig()))).build()
-                    : new KubernetesClientBuilder().build();
-            chained.pods(new KubePodLookup(client));
-        }
-        server.start();
-        if (cfg.kubernetes()) {
-            keyWatcher = new NetworkKeyWatcher(client, dataPlane);
-            keyWatcher.start(cfg.configNamespace());
-            networkWatcher = new NetworkConfigWatcher(client, dataPlane, cfg.nodeName(), cache);
-            networkWatcher.start(cfg.configNamespace());
-            linkWatcher = new LinkWatcher(client, links, cfg.nodeName());
-            linkWatcher.start();
-            reporter = new VdeNodeReporter(client, cfg.nodeName(), cfg.nodeAddress(), AgentVersion.VERSION, dataPlane, links,
-                    cfg.configNamespace());
-            linkEvents = new LinkEvents(client, cfg.nodeName());
-            Thread.ofPlatform().daemon().name("agent-prune").start(() -> {
+    int[] r = handler.restore();
+    if (r[0] > 0 || r[1] > 0)
+      LOG.info("removed " + r[0] + " stale attachment(s), re-attached " + r[1]);
+    if (cfg.kubernetes()) {
+      // before the socket serves, so chained ADDs can read pod annotations from the first request
+      // on
+      client =
+          cfg.kubeconfig() != null
+              ? new KubernetesClientBuilder()
+                  .withConfig(Config.fromKubeconfig(Files.readString(cfg.kubeconfig())))
+                  .build()
+              : new KubernetesClientBuilder().build();
+      chained.pods(new KubePodLookup(client));
+    }
+    server.start();
+    if (cfg.kubernetes()) {
+      keyWatcher = new NetworkKeyWatcher(client, dataPlane);
+      keyWatcher.start(cfg.configNamespace());
+      networkWatcher = new NetworkConfigWatcher(client, dataPlane, cfg.nodeName(), cache);
+      networkWatcher.start(cfg.configNamespace());
+      linkWatcher = new LinkWatcher(client, links, cfg.nodeName());
+      linkWatcher.start();
+      reporter =
+          new VdeNodeReporter(
+              client,
+              cfg.nodeName(),
+              cfg.nodeAddress(),
+              AgentVersion.VERSION,
+              dataPlane,
+              links,
+              cfg.configNamespace());
+      linkEvents = new LinkEvents(client, cfg.nodeName());
+      Thread.ofPlatform()
+          .daemon()
+          .name("agent-prune")
+          .start(
+              () -> {
                 while (!networkWatcher.synced()) {
-                    if (closed) return;
-                    sleep(100);
+                  if (closed) return;
+                  sleep(100);
                 }
                 sleep(500); // let the informer's handlers apply the listed configs
                 networkWatcher.pruneStale();
-            });
-        }
-        List<HttpEndpoints.Check> checks = new ArrayList<>();
-        checks.add(new HttpEndpoints.Check("cni-socket", server::ready));
-        // one network whose uplink cannot open (e.g. its port is taken) is reported per network in the VdeNode and
-        // must not take the agent out of service for the others: not ready only when no network runs at all
-        checks.add(new HttpEndpoints.Check("data-plane", () -> dataPlane.networks().isEmpty()
-                || dataPlane.networks().stream().anyMatch(NetworkSwitch::ready)));
-        if (cfg.kubernetes()) {
-            checks.add(new HttpEndpoints.Check("informer-networks", networkWatcher::synced));
-            checks.add(new HttpEndpoints.Check("informer-links", linkWatcher::synced));
-            checks.add(new HttpEndpoints.Check("informer-keys", keyWatcher::synced));
-        }
-        if (cfg.healthPort() >= 0 || cfg.metricsPort() >= 0) {
-            http = new HttpEndpoints(cfg.healthPort(), cfg.metricsPort(), checks, metrics::scrape);
-        }
-        heartbeat = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("agent-heartbeat").factory());
-        heartbeat.scheduleWithFixedDelay(this::beat, 0, cfg.heartbeatMs(), TimeUnit.MILLISECONDS);
-        reconciler = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("agent-reconcile").factory());
-        reconciler.scheduleWithFixedDelay(this::reconcileNow, cfg.reconcileMs(), cfg.reconcileMs(), TimeUnit.MILLISECONDS);
+              });
     }
+    List<HttpEndpoints.Check> checks = new ArrayList<>();
+    checks.add(new HttpEndpoints.Check("cni-socket", server::ready));
+    // one network whose uplink cannot open (e.g. its port is taken) is reported per network in the
+    // VdeNode and
+    // must not take the agent out of service for the others: not ready only when no network runs at
+    // all
+    checks.add(
+        new HttpEndpoints.Check(
+            "data-plane",
+            () ->
+                dataPlane.networks().isEmpty()
+                    || dataPlane.networks().stream().anyMatch(NetworkSwitch::ready)));
+    if (cfg.kubernetes()) {
+      checks.add(new HttpEndpoints.Check("informer-networks", networkWatcher::synced));
+      checks.add(new HttpEndpoints.Check("informer-links", linkWatcher::synced));
+      checks.add(new HttpEndpoints.Check("informer-keys", keyWatcher::synced));
+    }
+    if (cfg.healthPort() >= 0 || cfg.metricsPort() >= 0) {
+      http = new HttpEndpoints(cfg.healthPort(), cfg.metricsPort(), checks, metrics::scrape);
+    }
+    heartbeat =
+        Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().daemon().name("agent-heartbeat").factory());
+    heartbeat.scheduleWithFixedDelay(this::beat, 0, cfg.heartbeatMs(), TimeUnit.MILLISECONDS);
+    reconciler =
+        Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().daemon().name("agent-reconcile").factory());
+    reconciler.scheduleWithFixedDelay(
+        this::reconcileNow, cfg.reconcileMs(), cfg.reconcileMs(), TimeUnit.MILLISECONDS);
+  }
 
-    /**
-     * One clean-up pass now (also every {@link AgentConfig#reconcileMs}): records whose netns is proven gone,
-     * orphaned address reservations, re-attach retries ({@link SwitchingAttachmentHandler#reconcile}).
-     *
-     * @return {removed, reattached}
-     */
-    public int[] reconcileNow() {
-        try {
-            int[] r = handler.reconcile();
-            if (r[0] > 0 || r[1] > 0) LOG.info("reconcile: removed " + r[0] + " attachment(s), re-attached " + r[1]);
-            return r;
-        } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "reconcile failed", e);
-            return new int[] {0, 0};
-        }
+  /**
+   * One clean-up pass now (also every {@link AgentConfig#reconcileMs}): records whose netns is
+   * proven gone, orphaned address reservations, re-attach retries ({@link
+   * SwitchingAttachmentHandler#reconcile}).
+   *
+   * @return {removed, reattached}
+   */
+  public int[] reconcileNow() {
+    try {
+      int[] r = handler.reconcile();
+      if (r[0] > 0 || r[1] > 0)
+        LOG.info("reconcile: removed " + r[0] + " attachment(s), re-attached " + r[1]);
+      return r;
+    } catch (RuntimeException e) {
+      LOG.warn("reconcile failed", e);
+      return new int[] {0, 0};
     }
+  }
 
-    /** The attachment handler (its {@code unattached()} is the hook for a VdeNode condition). */
-    public SwitchingAttachmentHandler attachments() {
-        return handler;
-    }
+  /** The attachment handler (its {@code unattached()} is the hook for a VdeNode condition). */
+  public SwitchingAttachmentHandler attachments() {
+    return handler;
+  }
 
-    private void beat() {
-        try {
-            dataPlane.retryUplinks();
-            links.heartbeat();
-            metrics.sync();
-            if (reporter != null) reporter.report();
-            if (linkEvents != null) linkEvents.observe(links.status());
-        } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "heartbeat failed", e);
-        }
+  private void beat() {
+    try {
+      dataPlane.retryUplinks();
+      links.heartbeat();
+      metrics.sync();
+      if (reporter != null) reporter.report();
+      if (linkEvents != null) linkEvents.observe(links.status());
+    } catch (RuntimeException e) {
+      LOG.warn("heartbeat failed", e);
     }
+  }
 
-    /** Renews the Lease and writes the VdeNode status now, changed or not (tests; the heartbeat writes changes). */
-    public void reportNow() {
-        if (reporter != null) {
-            reporter.invalidate();
-            reporter.report();
-        }
+  /**
+   * Renews the Lease and writes the VdeNode status now, changed or not (tests; the heartbeat writes
+   * changes).
+   */
+  public void reportNow() {
+    if (reporter != null) {
+      reporter.invalidate();
+      reporter.report();
     }
+  }
 
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+  private static void sleep(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
+  }
 
-    /** The data plane. */
-    public DataPlane dataPlane() {
-        return dataPlane;
-    }
+  /** The data plane. */
+  public DataPlane dataPlane() {
+    return dataPlane;
+  }
 
-    /** The VdeLinks run here. */
-    public LinkManager links() {
-        return links;
-    }
+  /** The VdeLinks run here. */
+  public LinkManager links() {
+    return links;
+  }
 
-    /** The metrics. */
-    public AgentMetrics metrics() {
-        return metrics;
-    }
+  /** The metrics. */
+  public AgentMetrics metrics() {
+    return metrics;
+  }
 
-    /** The HTTP endpoints (null when both ports are off). */
-    public HttpEndpoints http() {
-        return http;
-    }
+  /** The HTTP endpoints (null when both ports are off). */
+  public HttpEndpoints http() {
+    return http;
+  }
 
-    /** The attachment records. */
-    public AttachmentStore store() {
-        return store;
-    }
+  /** The attachment records. */
+  public AttachmentStore store() {
+    return store;
+  }
 
-    /** The CNI server. */
-    public CniServer cniServer() {
-        return server;
-    }
+  /** The CNI server. */
+  public CniServer cniServer() {
+    return server;
+  }
 
-    /** The configuration. */
-    public AgentConfig config() {
-        return cfg;
-    }
+  /** The configuration. */
+  public AgentConfig config() {
+    return cfg;
+  }
 
-    @Override
-    public void close() {
-        closed = true;
-        if (heartbeat != null) heartbeat.shutdownNow();
-        if (reconciler != null) reconciler.shutdownNow();
-        if (http != null) http.close();
-        try {
-            server.close();
-        } catch (IOException | RuntimeException ignored) {
-            // exiting anyway
-        }
-        if (linkWatcher != null) linkWatcher.close();
-        if (networkWatcher != null) networkWatcher.close();
-        if (keyWatcher != null) keyWatcher.close();
-        links.close();
-        dataPlane.close();
-        if (client != null) client.close();
+  @Override
+  public void close() {
+    closed = true;
+    if (heartbeat != null) heartbeat.shutdownNow();
+    if (reconciler != null) reconciler.shutdownNow();
+    if (http != null) http.close();
+    try {
+      server.close();
+    } catch (IOException | RuntimeException ignored) {
+      // exiting anyway
     }
+    if (linkWatcher != null) linkWatcher.close();
+    if (networkWatcher != null) networkWatcher.close();
+    if (keyWatcher != null) keyWatcher.close();
+    links.close();
+    dataPlane.close();
+    if (client != null) client.close();
+  }
 }

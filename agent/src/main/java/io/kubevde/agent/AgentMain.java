@@ -10,97 +10,177 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * The node agent's entry point (flags → {@link AgentConfig} → {@link Agent}): restores the attachments of a previous
- * run, serves the CNI binary, runs the data plane and, unless {@code --standalone}, the Kubernetes side, until
- * SIGTERM/SIGINT. Prints {@code kubevde-agent: ready} on stdout once the socket listens.
+ * The node agent's entry point (flags → {@link AgentConfig} → {@link Agent}): restores the
+ * attachments of a previous run, serves the CNI binary, runs the data plane and, unless {@code
+ * --standalone}, the Kubernetes side, until SIGTERM/SIGINT. Prints {@code kubevde-agent: ready} on
+ * stdout once the socket listens.
  */
-@Command(name = "kubevde-agent", mixinStandardHelpOptions = true, version = "kubevde-agent " + AgentVersion.VERSION,
-        description = "kubevde node agent: serves the kubevde CNI binary and runs the node's VDE data plane.")
+@Command(
+    name = "kubevde-agent",
+    mixinStandardHelpOptions = true,
+    version = "kubevde-agent " + AgentVersion.VERSION,
+    description =
+        "kubevde node agent: serves the kubevde CNI binary and runs the node's VDE data plane.")
 public final class AgentMain implements Callable<Integer> {
-    @Option(names = "--cni-socket", description = "CNI socket path (default: ${DEFAULT-VALUE})")
-    Path cniSocket = Path.of(AgentProtocol.DEFAULT_SOCKET);
+  static { // SLF4J (slf4j-simple): level from KUBEVDE_LOG_LEVEL (trace..error, default info),
+    // before any logger
+    String level = System.getenv().getOrDefault("KUBEVDE_LOG_LEVEL", "");
+    System.getProperties()
+        .putIfAbsent("org.slf4j.simpleLogger.defaultLogLevel", level.isBlank() ? "info" : level);
+  }
 
-    @Option(names = "--state-dir", description = "state directory: attachments/ and ipam/ (default: ${DEFAULT-VALUE})")
-    Path stateDir = Path.of("/var/lib/kubevde");
+  @Option(names = "--cni-socket", description = "CNI socket path (default: ${DEFAULT-VALUE})")
+  Path cniSocket = Path.of(AgentProtocol.DEFAULT_SOCKET);
 
-    @Option(names = "--run-dir", description = "run directory: rendezvous directories net/<ns>/<name> (default: ${DEFAULT-VALUE})")
-    Path runDir = Path.of("/run/kubevde");
+  @Option(
+      names = "--state-dir",
+      description = "state directory: attachments/ and ipam/ (default: ${DEFAULT-VALUE})")
+  Path stateDir = Path.of("/var/lib/kubevde");
 
-    @Option(names = "--underlay-mtu", description = "underlay MTU in bytes; taps default to it minus 50 (default: ${DEFAULT-VALUE})")
-    int underlayMtu = 1500;
+  @Option(
+      names = "--run-dir",
+      description =
+          "run directory: rendezvous directories net/<ns>/<name> (default: ${DEFAULT-VALUE})")
+  Path runDir = Path.of("/run/kubevde");
 
-    @Option(names = "--node-name", defaultValue = "${env:NODE_NAME}", description = "this node's name (default: $NODE_NAME, else the host name)")
-    String nodeName;
+  @Option(
+      names = "--underlay-mtu",
+      description =
+          "underlay MTU in bytes; taps default to it minus 50 (default: ${DEFAULT-VALUE})")
+  int underlayMtu = 1500;
 
-    @Option(names = "--node-address", defaultValue = "${env:NODE_IP}", description = "this node's underlay address (default: $NODE_IP)")
-    String nodeAddress;
+  @Option(
+      names = "--node-name",
+      defaultValue = "${env:NODE_NAME}",
+      description = "this node's name (default: $NODE_NAME, else the host name)")
+  String nodeName;
 
-    @Option(names = "--uplink-interface", description = "interface for vxvde multicast uplinks (default: the routing table's choice)")
-    String uplinkInterface;
+  @Option(
+      names = "--node-address",
+      defaultValue = "${env:NODE_IP}",
+      description = "this node's underlay address (default: $NODE_IP)")
+  String nodeAddress;
 
-    @Option(names = {"--config-namespace", "--namespace"}, defaultValue = "${env:KUBEVDE_CONFIG_NAMESPACE:-${env:POD_NAMESPACE:-kubevde-system}}",
-            description = "namespace of the operator's ConfigMaps (default: $KUBEVDE_CONFIG_NAMESPACE, $POD_NAMESPACE, kubevde-system)")
-    String configNamespace;
+  @Option(
+      names = "--uplink-interface",
+      description = "interface for vxvde multicast uplinks (default: the routing table's choice)")
+  String uplinkInterface;
 
-    @Option(names = "--kubeconfig", description = "kubeconfig file (default: in-cluster, $KUBECONFIG, ~/.kube/config)")
-    Path kubeconfig;
+  @Option(
+      names = {"--config-namespace", "--namespace"},
+      defaultValue = "${env:KUBEVDE_CONFIG_NAMESPACE:-${env:POD_NAMESPACE:-kubevde-system}}",
+      description =
+          "namespace of the operator's ConfigMaps (default: $KUBEVDE_CONFIG_NAMESPACE, $POD_NAMESPACE, kubevde-system)")
+  String configNamespace;
 
-    @Option(names = "--standalone", description = "no Kubernetes: networks only from CNI configs (local switches)")
-    boolean standalone;
+  @Option(
+      names = "--kubeconfig",
+      description = "kubeconfig file (default: in-cluster, $KUBECONFIG, ~/.kube/config)")
+  Path kubeconfig;
 
-    @Option(names = "--link-tenant-schemes", defaultValue = "${env:KUBEVDE_LINK_TENANT_SCHEMES}",
-            description = "comma list of VNL schemes VdeLinks of tenant namespaces may use, * = all "
-                    + "(default: $KUBEVDE_LINK_TENANT_SCHEMES, else vdenetwork,vxvde,udp,vxlan,seal)")
-    String linkTenantSchemes;
+  @Option(
+      names = "--standalone",
+      description = "no Kubernetes: networks only from CNI configs (local switches)")
+  boolean standalone;
 
-    @Option(names = "--link-system-namespaces", defaultValue = "${env:KUBEVDE_LINK_SYSTEM_NAMESPACES}",
-            description = "comma list of namespaces besides the config namespace whose VdeLinks may use every scheme "
-                    + "(default: $KUBEVDE_LINK_SYSTEM_NAMESPACES)")
-    String linkSystemNamespaces;
+  @Option(
+      names = "--link-tenant-schemes",
+      defaultValue = "${env:KUBEVDE_LINK_TENANT_SCHEMES}",
+      description =
+          "comma list of VNL schemes VdeLinks of tenant namespaces may use, * = all "
+              + "(default: $KUBEVDE_LINK_TENANT_SCHEMES, else vdenetwork,vxvde,udp,vxlan,seal)")
+  String linkTenantSchemes;
 
-    @Option(names = "--heartbeat-seconds", description = "VdeNode status period in seconds (default: ${DEFAULT-VALUE})")
-    int heartbeatSeconds = 10;
+  @Option(
+      names = "--link-system-namespaces",
+      defaultValue = "${env:KUBEVDE_LINK_SYSTEM_NAMESPACES}",
+      description =
+          "comma list of namespaces besides the config namespace whose VdeLinks may use every scheme "
+              + "(default: $KUBEVDE_LINK_SYSTEM_NAMESPACES)")
+  String linkSystemNamespaces;
 
-    @Option(names = "--network-wait-ms", description = "how long an ADD waits for the operator's configuration of its network before answering 11, try again (default: ${DEFAULT-VALUE})")
-    long networkWaitMs = AgentConfig.DEFAULT_NETWORK_WAIT_MS;
+  @Option(
+      names = "--heartbeat-seconds",
+      description = "VdeNode status period in seconds (default: ${DEFAULT-VALUE})")
+  int heartbeatSeconds = 10;
 
-    @Option(names = "--reconcile-seconds", description = "period of the attachment/address clean-up and re-attach retries (default: ${DEFAULT-VALUE})")
-    int reconcileSeconds = 60;
+  @Option(
+      names = "--network-wait-ms",
+      description =
+          "how long an ADD waits for the operator's configuration of its network before answering 11, try again (default: ${DEFAULT-VALUE})")
+  long networkWaitMs = AgentConfig.DEFAULT_NETWORK_WAIT_MS;
 
-    @Option(names = "--health-port", description = "port of /healthz and /readyz, -1 = off (default: ${DEFAULT-VALUE})")
-    int healthPort = 8081;
+  @Option(
+      names = "--reconcile-seconds",
+      description =
+          "period of the attachment/address clean-up and re-attach retries (default: ${DEFAULT-VALUE})")
+  int reconcileSeconds = 60;
 
-    @Option(names = "--metrics-port", description = "port of /metrics, -1 = off (default: ${DEFAULT-VALUE})")
-    int metricsPort = 9090;
+  @Option(
+      names = "--health-port",
+      description = "port of /healthz and /readyz, -1 = off (default: ${DEFAULT-VALUE})")
+  int healthPort = 8081;
 
-    /** Runs the agent; exits with its status. */
-    public static void main(String[] args) {
-        System.exit(new CommandLine(new AgentMain()).execute(args));
+  @Option(
+      names = "--metrics-port",
+      description = "port of /metrics, -1 = off (default: ${DEFAULT-VALUE})")
+  int metricsPort = 9090;
+
+  /** Runs the agent; exits with its status. */
+  public static void main(String[] args) {
+    System.exit(new CommandLine(new AgentMain()).execute(args));
+  }
+
+  AgentConfig config() throws java.net.UnknownHostException {
+    String node =
+        nodeName == null || nodeName.isBlank()
+            ? java.net.InetAddress.getLocalHost().getHostName()
+            : nodeName;
+    return new AgentConfig(
+        cniSocket,
+        stateDir,
+        runDir,
+        underlayMtu,
+        node,
+        nodeAddress == null || nodeAddress.isBlank() ? null : nodeAddress,
+        uplinkInterface,
+        !standalone,
+        kubeconfig,
+        configNamespace,
+        heartbeatSeconds * 1000L,
+        healthPort,
+        metricsPort,
+        networkWaitMs,
+        reconcileSeconds * 1000L,
+        linkTenantSchemes,
+        linkSystemNamespaces);
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    AgentConfig cfg = config();
+    CountDownLatch stop = new CountDownLatch(1);
+    try (Agent agent = new Agent(cfg)) {
+      Runtime.getRuntime()
+          .addShutdownHook(
+              new Thread(
+                  () -> {
+                    agent.close();
+                    stop.countDown();
+                  }));
+      agent.start();
+      System.out.println(
+          "kubevde-agent: ready, node "
+              + cfg.nodeName()
+              + ", CNI socket "
+              + cfg.cniSocket()
+              + ", state "
+              + cfg.stateDir()
+              + ", run "
+              + cfg.runDir());
+      System.out.flush();
+      stop.await();
     }
-
-    AgentConfig config() throws java.net.UnknownHostException {
-        String node = nodeName == null || nodeName.isBlank() ? java.net.InetAddress.getLocalHost().getHostName() : nodeName;
-        return new AgentConfig(cniSocket, stateDir, runDir, underlayMtu, node,
-                nodeAddress == null || nodeAddress.isBlank() ? null : nodeAddress, uplinkInterface, !standalone,
-                kubeconfig, configNamespace, heartbeatSeconds * 1000L, healthPort, metricsPort, networkWaitMs,
-                reconcileSeconds * 1000L, linkTenantSchemes, linkSystemNamespaces);
-    }
-
-    @Override
-    public Integer call() throws Exception {
-        AgentConfig cfg = config();
-        CountDownLatch stop = new CountDownLatch(1);
-        try (Agent agent = new Agent(cfg)) {
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                agent.close();
-                stop.countDown();
-            }));
-            agent.start();
-            System.out.println("kubevde-agent: ready, node " + cfg.nodeName() + ", CNI socket " + cfg.cniSocket()
-                    + ", state " + cfg.stateDir() + ", run " + cfg.runDir());
-            System.out.flush();
-            stop.await();
-        }
-        return 0;
-    }
+    return 0;
+  }
 }

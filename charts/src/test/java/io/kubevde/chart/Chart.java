@@ -12,29 +12,39 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The chart under test ({@code charts/kubevde}) rendered with helm-java's bundled Helm, and the rendered objects
- * parsed into fabric8 model types.
+ * The chart under test ({@code charts/kubevde}) rendered with helm-java's bundled Helm, and the
+ * rendered objects parsed into fabric8 model types.
  */
 final class Chart {
   static final KubernetesSerialization JSON = new KubernetesSerialization();
 
-  /** The Kubernetes version rendered for (the one the tests' API server runs; helm template alone assumes 1.20). */
+  /**
+   * The Kubernetes version rendered for (the one the tests' API server runs; helm template alone
+   * assumes 1.20).
+   */
   static final String KUBE_VERSION = "v1.34.4";
 
   private Chart() {}
 
-  /** @return the chart directory (system property kubevde.chart.dir, else ./kubevde) */
+  /**
+   * @return the chart directory (system property kubevde.chart.dir, else ./kubevde)
+   */
   static Path dir() {
     String p = System.getProperty("kubevde.chart.dir");
     Path d = Path.of(p != null ? p : "kubevde").toAbsolutePath();
-    if (!Files.isRegularFile(d.resolve("Chart.yaml"))) throw new IllegalStateException("no chart at " + d);
+    if (!Files.isRegularFile(d.resolve("Chart.yaml")))
+      throw new IllegalStateException("no chart at " + d);
     return d;
   }
 
-  /** @return the chart's CRD files (crds/, copied there by the crds module's build) */
+  /**
+   * @return the chart's CRD files (crds/, copied there by the crds module's build)
+   */
   static List<Path> crdFiles() throws java.io.IOException {
     try (var s = Files.list(dir().resolve("crds"))) {
-      return s.filter(f -> f.toString().endsWith(".yml") || f.toString().endsWith(".yaml")).sorted().toList();
+      return s.filter(f -> f.toString().endsWith(".yml") || f.toString().endsWith(".yaml"))
+          .sorted()
+          .toList();
     }
   }
 
@@ -46,13 +56,20 @@ final class Chart {
    * @throws IllegalStateException when Helm refuses the values (schema) or a template fails
    */
   static String render(String release, String namespace, Map<String, Object> values) {
-    TemplateCommand t = new Helm(dir()).template().withName(release).withNamespace(namespace)
-        .withKubeVersion(KUBE_VERSION).skipCrds();
+    TemplateCommand t =
+        new Helm(dir())
+            .template()
+            .withName(release)
+            .withNamespace(namespace)
+            .withKubeVersion(KUBE_VERSION)
+            .skipCrds();
     values.forEach(t::set);
     return t.call();
   }
 
-  /** @return the rendered objects, in manifest order */
+  /**
+   * @return the rendered objects, in manifest order
+   */
   static List<HasMetadata> objects(String manifest) {
     List<HasMetadata> out = new ArrayList<>();
     for (String doc : manifest.split("(?m)^---\\s*$")) {
@@ -62,7 +79,9 @@ final class Chart {
     return out;
   }
 
-  /** @return objects rendered with those values into release "kv", namespace "kubevde-system" */
+  /**
+   * @return objects rendered with those values into release "kv", namespace "kubevde-system"
+   */
   static List<HasMetadata> objects(Map<String, Object> values) {
     return objects(render("kv", "kubevde-system", values));
   }
@@ -72,8 +91,10 @@ final class Chart {
   }
 
   static <T extends HasMetadata> T one(List<HasMetadata> objs, Class<T> type, String name) {
-    Optional<T> o = all(objs, type).stream().filter(x -> x.getMetadata().getName().equals(name)).findFirst();
-    return o.orElseThrow(() -> new AssertionError("no " + type.getSimpleName() + " " + name + " in " + names(objs)));
+    Optional<T> o =
+        all(objs, type).stream().filter(x -> x.getMetadata().getName().equals(name)).findFirst();
+    return o.orElseThrow(
+        () -> new AssertionError("no " + type.getSimpleName() + " " + name + " in " + names(objs)));
   }
 
   static List<String> names(List<HasMetadata> objs) {

@@ -16,8 +16,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The operator configuration a rendered chart gives its Deployment: the container's {@code --key=value} arguments
- * and the agent-settings ConfigMap file, read with the operator's own {@link AgentSettings#read}.
+ * The operator configuration a rendered chart gives its Deployment: the container's {@code
+ * --key=value} arguments and the agent-settings ConfigMap file, read with the operator's own {@link
+ * AgentSettings#read}.
  */
 record RenderedOperator(Deployment deployment, Map<String, String> args, ConfigMap settings) {
 
@@ -28,10 +29,13 @@ record RenderedOperator(Deployment deployment, Map<String, String> args, ConfigM
       int eq = a.indexOf('=');
       args.put(eq < 0 ? a : a.substring(0, eq), eq < 0 ? "" : a.substring(eq + 1));
     }
-    return new RenderedOperator(d, args, Chart.one(objs, ConfigMap.class, fullname + "-agent-settings"));
+    return new RenderedOperator(
+        d, args, Chart.one(objs, ConfigMap.class, fullname + "-agent-settings"));
   }
 
-  /** @return the settings file's content */
+  /**
+   * @return the settings file's content
+   */
   String settingsJson() {
     return settings.getData().get("agent-settings.json");
   }
@@ -43,12 +47,20 @@ record RenderedOperator(Deployment deployment, Map<String, String> args, ConfigM
   OperatorConfig config(Path tmp) throws IOException {
     Path f = Files.writeString(tmp.resolve("agent-settings.json"), settingsJson());
     String[] vni = args.get("--vni-range").split("-");
-    return new OperatorConfig(args.get("--namespace"), args.get("--agent-image"),
-        args.get("--agent-image-pull-policy"), args.get("--agent-service-account"),
-        new AllocationPolicy(Integer.parseInt(vni[0]), Integer.parseInt(vni[1]),
+    return new OperatorConfig(
+        args.get("--namespace"),
+        args.get("--agent-image"),
+        args.get("--agent-image-pull-policy"),
+        args.get("--agent-service-account"),
+        new AllocationPolicy(
+            Integer.parseInt(vni[0]),
+            Integer.parseInt(vni[1]),
             Cidr.parseNetwork(args.get("--group-pool"))),
-        Duration.ofSeconds(Long.parseLong(args.get("--heartbeat-timeout"))), args.containsKey("--leader-election"),
-        args.get("--lease-name"), -1, AgentSettings.read(f),
+        Duration.ofSeconds(Long.parseLong(args.get("--heartbeat-timeout"))),
+        args.containsKey("--leader-election"),
+        args.get("--lease-name"),
+        -1,
+        AgentSettings.read(f),
         Duration.ofSeconds(Long.parseLong(args.get("--key-grace-period"))));
   }
 }

@@ -2,94 +2,147 @@ package io.kubevde.operator;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.kubevde.api.net.Cidr;
 import io.kubevde.operator.model.AgentSettings;
 import io.kubevde.operator.model.AllocationPolicy;
-import io.kubevde.api.net.Cidr;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code java -jar operator.jar [options]}: runs the kubevde operator against the cluster of the current kubeconfig
- * ({@code KUBECONFIG}, {@code ~/.kube/config}, or the in-cluster service account). Wiring only.
+ * {@code java -jar operator.jar [options]}: runs the kubevde operator against the cluster of the
+ * current kubeconfig ({@code KUBECONFIG}, {@code ~/.kube/config}, or the in-cluster service
+ * account). Wiring only.
  */
-@Command(name = "kubevde-operator", mixinStandardHelpOptions = true, version = "kubevde-operator 0.1.0",
+@Command(
+    name = "kubevde-operator",
+    mixinStandardHelpOptions = true,
+    version = "kubevde-operator 0.1.0",
     description = "Reconciles VdeNetwork and VdeLink objects (kubevde.io/v1alpha1).")
 public final class OperatorMain implements Callable<Integer> {
-  @Option(names = "--namespace", defaultValue = "${env:KUBEVDE_NAMESPACE:-${env:POD_NAMESPACE:-kubevde-system}}",
-      description = "Namespace of the agent DaemonSet, agent ConfigMaps and the lease (default: ${DEFAULT-VALUE})")
+  private static final Logger LOG = LoggerFactory.getLogger(OperatorMain.class);
+
+  @Option(
+      names = "--namespace",
+      defaultValue = "${env:KUBEVDE_NAMESPACE:-${env:POD_NAMESPACE:-kubevde-system}}",
+      description =
+          "Namespace of the agent DaemonSet, agent ConfigMaps and the lease (default: ${DEFAULT-VALUE})")
   String namespace;
 
-  @Option(names = "--agent-image", defaultValue = "${env:KUBEVDE_AGENT_IMAGE:-" + OperatorConfig.DEFAULT_AGENT_IMAGE
-      + "}", description = "Node agent image (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--agent-image",
+      defaultValue = "${env:KUBEVDE_AGENT_IMAGE:-" + OperatorConfig.DEFAULT_AGENT_IMAGE + "}",
+      description = "Node agent image (default: ${DEFAULT-VALUE})")
   String agentImage;
 
-  @Option(names = "--agent-image-pull-policy", defaultValue = "${env:KUBEVDE_AGENT_PULL_POLICY:-IfNotPresent}")
+  @Option(
+      names = "--agent-image-pull-policy",
+      defaultValue = "${env:KUBEVDE_AGENT_PULL_POLICY:-IfNotPresent}")
   String pullPolicy;
 
   @Option(names = "--agent-service-account", defaultValue = "kubevde-agent")
   String agentServiceAccount;
 
-  @Option(names = "--vni-range", defaultValue = "4096-16777215",
+  @Option(
+      names = "--vni-range",
+      defaultValue = "4096-16777215",
       description = "VNIs allocated automatically, FIRST-LAST (default: ${DEFAULT-VALUE})")
   String vniRange;
 
-  @Option(names = "--group-pool", defaultValue = "239.77.0.0/16",
+  @Option(
+      names = "--group-pool",
+      defaultValue = "239.77.0.0/16",
       description = "Multicast prefix groups are allocated from (default: ${DEFAULT-VALUE})")
   String groupPool;
 
-  @Option(names = "--heartbeat-timeout", defaultValue = "60", description = "Seconds after which a silent agent "
-      + "counts as not ready (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--heartbeat-timeout",
+      defaultValue = "60",
+      description =
+          "Seconds after which a silent agent " + "counts as not ready (default: ${DEFAULT-VALUE})")
   long heartbeatSeconds;
 
-  @Option(names = "--leader-election", negatable = true, defaultValue = "true",
+  @Option(
+      names = "--leader-election",
+      negatable = true,
+      defaultValue = "true",
       description = "Use a Lease so only one replica is active (default: ${DEFAULT-VALUE})")
   boolean leaderElection;
 
   @Option(names = "--lease-name", defaultValue = "kubevde-operator")
   String leaseName;
 
-  @Option(names = "--http-port", defaultValue = "8081",
+  @Option(
+      names = "--http-port",
+      defaultValue = "8081",
       description = "Port of /healthz, /readyz, /metrics; -1 disables (default: ${DEFAULT-VALUE})")
   int httpPort;
 
-  @Option(names = "--agent-settings", defaultValue = "${env:KUBEVDE_AGENT_SETTINGS}",
-      description = "JSON/YAML file with the agent DaemonSet's site settings: cniBinDir, cniConfDir, mtu, multus, "
-          + "resources, initResources, tolerations, nodeSelector, securityContext, imagePullSecrets, podAnnotations, "
-          + "priorityClassName, logLevel (the Helm chart writes it from its agent.* values)")
+  @Option(
+      names = "--agent-settings",
+      defaultValue = "${env:KUBEVDE_AGENT_SETTINGS}",
+      description =
+          "JSON/YAML file with the agent DaemonSet's site settings: cniBinDir, cniConfDir, mtu, multus, "
+              + "resources, initResources, tolerations, nodeSelector, securityContext, imagePullSecrets, podAnnotations, "
+              + "priorityClassName, logLevel (the Helm chart writes it from its agent.* values)")
   java.nio.file.Path agentSettings;
 
-  @Option(names = "--key-grace-period", defaultValue = "30",
-      description = "Seconds between the phases of a network key rotation (add, make current, drop the old key); "
-          + "every agent must see the Secret's change within it (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--key-grace-period",
+      defaultValue = "30",
+      description =
+          "Seconds between the phases of a network key rotation (add, make current, drop the old key); "
+              + "every agent must see the Secret's change within it (default: ${DEFAULT-VALUE})")
   long keyGraceSeconds;
 
   @Override
   public Integer call() throws Exception {
     String[] r = vniRange.split("-");
-    OperatorConfig cfg = new OperatorConfig(namespace, agentImage, pullPolicy, agentServiceAccount,
-        new AllocationPolicy(Integer.parseInt(r[0].trim()), Integer.parseInt(r[1].trim()), Cidr.parseNetwork(groupPool)),
-        Duration.ofSeconds(heartbeatSeconds), leaderElection, leaseName, httpPort,
-        agentSettings == null ? null : AgentSettings.read(agentSettings), Duration.ofSeconds(keyGraceSeconds));
+    OperatorConfig cfg =
+        new OperatorConfig(
+            namespace,
+            agentImage,
+            pullPolicy,
+            agentServiceAccount,
+            new AllocationPolicy(
+                Integer.parseInt(r[0].trim()),
+                Integer.parseInt(r[1].trim()),
+                Cidr.parseNetwork(groupPool)),
+            Duration.ofSeconds(heartbeatSeconds),
+            leaderElection,
+            leaseName,
+            httpPort,
+            agentSettings == null ? null : AgentSettings.read(agentSettings),
+            Duration.ofSeconds(keyGraceSeconds));
     CountDownLatch stop = new CountDownLatch(1);
     CountDownLatch closed = new CountDownLatch(1);
     // SIGTERM: let main stop the controllers and close the client before the JVM exits
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      stop.countDown();
-      try {
-        closed.await(20, java.util.concurrent.TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }, "shutdown"));
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  stop.countDown();
+                  try {
+                    closed.await(20, java.util.concurrent.TimeUnit.SECONDS);
+                  } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                  }
+                },
+                "shutdown"));
     try (KubernetesClient client = new KubernetesClientBuilder().build();
         KubevdeOperator op = new KubevdeOperator(client, cfg, true)) {
       op.start();
-      System.err.println("kubevde-operator: running against " + client.getMasterUrl() + ", namespace " + namespace
-          + (httpPort >= 0 ? ", http :" + op.httpPort() : ""));
+      LOG.info(
+          "kubevde-operator: running against "
+              + client.getMasterUrl()
+              + ", namespace "
+              + namespace
+              + (httpPort >= 0 ? ", http :" + op.httpPort() : ""));
       stop.await();
     } finally {
       closed.countDown();

@@ -18,10 +18,11 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The finished CRDs (crds' CrdPostProcessor) in a real kube-apiserver: {@code status.conditions} is a list keyed by
- * {@code type}, so two writers server-side-applying different condition types keep each other's; a condition
- * without the required fields or with a status outside True/False/Unknown is refused; all kubevde kinds are in the
- * {@code kubevde} category; columns put Ready first and Age last.
+ * The finished CRDs (crds' CrdPostProcessor) in a real kube-apiserver: {@code status.conditions} is
+ * a list keyed by {@code type}, so two writers server-side-applying different condition types keep
+ * each other's; a condition without the required fields or with a status outside True/False/Unknown
+ * is refused; all kubevde kinds are in the {@code kubevde} category; columns put Ready first and
+ * Age last.
  */
 class ConditionsSchemaTest {
   private static KubernetesClient client;
@@ -39,36 +40,65 @@ class ConditionsSchemaTest {
   }
 
   private static Map<String, Object> condition(String type, String status) {
-    return Map.of("type", type, "status", status, "reason", "Because", "message", "m",
-        "lastTransitionTime", "2026-12-05T08:00:00Z", "observedGeneration", 1);
+    return Map.of(
+        "type",
+        type,
+        "status",
+        status,
+        "reason",
+        "Because",
+        "message",
+        "m",
+        "lastTransitionTime",
+        "2026-12-05T08:00:00Z",
+        "observedGeneration",
+        1);
   }
 
-  private static GenericKubernetesResource network(String name, List<Map<String, Object>> conditions) {
-    return new GenericKubernetesResourceBuilder().withApiVersion("kubevde.io/v1alpha1").withKind("VdeNetwork")
-        .withNewMetadata().withName(name).withNamespace(ns).endMetadata()
-        .withAdditionalProperties(Map.of("spec", Map.of("transport", "local"),
-            "status", Map.of("conditions", conditions)))
+  private static GenericKubernetesResource network(
+      String name, List<Map<String, Object>> conditions) {
+    return new GenericKubernetesResourceBuilder()
+        .withApiVersion("kubevde.io/v1alpha1")
+        .withKind("VdeNetwork")
+        .withNewMetadata()
+        .withName(name)
+        .withNamespace(ns)
+        .endMetadata()
+        .withAdditionalProperties(
+            Map.of(
+                "spec", Map.of("transport", "local"), "status", Map.of("conditions", conditions)))
         .build();
   }
 
-  private static GenericKubernetesResource applyStatus(String manager, GenericKubernetesResource r) {
-    PatchContext ssa = new PatchContext.Builder().withPatchType(PatchType.SERVER_SIDE_APPLY)
-        .withFieldManager(manager).withForce(true).build();
-    return client.genericKubernetesResources("kubevde.io/v1alpha1", "VdeNetwork").inNamespace(ns)
-        .withName(r.getMetadata().getName()).subresource("status").patch(ssa, r);
+  private static GenericKubernetesResource applyStatus(
+      String manager, GenericKubernetesResource r) {
+    PatchContext ssa =
+        new PatchContext.Builder()
+            .withPatchType(PatchType.SERVER_SIDE_APPLY)
+            .withFieldManager(manager)
+            .withForce(true)
+            .build();
+    return client
+        .genericKubernetesResources("kubevde.io/v1alpha1", "VdeNetwork")
+        .inNamespace(ns)
+        .withName(r.getMetadata().getName())
+        .subresource("status")
+        .patch(ssa, r);
   }
 
   @SuppressWarnings("unchecked")
   private static List<String> conditionTypes(GenericKubernetesResource r) {
     Map<String, Object> status = (Map<String, Object>) r.getAdditionalProperties().get("status");
-    return ((List<Map<String, Object>>) status.get("conditions")).stream().map(c -> (String) c.get("type")).toList();
+    return ((List<Map<String, Object>>) status.get("conditions"))
+        .stream().map(c -> (String) c.get("type")).toList();
   }
 
   @Test
   void twoWritersApplyingDifferentConditionTypesKeepBoth() {
     client.resource(network("two", List.of())).create();
     applyStatus("kubevde-operator", network("two", List.of(condition("Ready", "True"))));
-    GenericKubernetesResource after = applyStatus("someone-else", network("two", List.of(condition("Degraded", "False"))));
+    GenericKubernetesResource after =
+        applyStatus("someone-else", network("two", List.of(condition("Degraded", "False"))));
     assertThat(conditionTypes(after)).containsExactlyInAnyOrder("Ready", "Degraded");
   }
 
@@ -76,28 +106,72 @@ class ConditionsSchemaTest {
   void aConditionWithAnInvalidStatusOrMissingFieldsIsRefused() {
     client.resource(network("bad", List.of())).create();
     assertThatThrownBy(() -> applyStatus("w", network("bad", List.of(condition("Ready", "Yes")))))
-        .isInstanceOf(KubernetesClientException.class).hasMessageContaining("status")
+        .isInstanceOf(KubernetesClientException.class)
+        .hasMessageContaining("status")
         .hasMessageContaining("Unsupported value");
-    assertThatThrownBy(() -> applyStatus("w", network("bad",
-        List.of(Map.of("type", "Ready", "status", "True", "lastTransitionTime", "2026-12-05T08:00:00Z")))))
-        .isInstanceOf(KubernetesClientException.class).hasMessageContaining("reason");
-    assertThatThrownBy(() -> applyStatus("w", network("bad", List.of(Map.of("type", "Ready", "status", "True",
-        "reason", "R", "message", "", "lastTransitionTime", "yesterday")))))
-        .isInstanceOf(KubernetesClientException.class).hasMessageContaining("lastTransitionTime");
+    assertThatThrownBy(
+            () ->
+                applyStatus(
+                    "w",
+                    network(
+                        "bad",
+                        List.of(
+                            Map.of(
+                                "type",
+                                "Ready",
+                                "status",
+                                "True",
+                                "lastTransitionTime",
+                                "2026-12-05T08:00:00Z")))))
+        .isInstanceOf(KubernetesClientException.class)
+        .hasMessageContaining("reason");
+    assertThatThrownBy(
+            () ->
+                applyStatus(
+                    "w",
+                    network(
+                        "bad",
+                        List.of(
+                            Map.of(
+                                "type",
+                                "Ready",
+                                "status",
+                                "True",
+                                "reason",
+                                "R",
+                                "message",
+                                "",
+                                "lastTransitionTime",
+                                "yesterday")))))
+        .isInstanceOf(KubernetesClientException.class)
+        .hasMessageContaining("lastTransitionTime");
   }
 
   @Test
   void everyKindIsInTheKubevdeCategoryWithReadyFirstAndAgeLast() {
-    for (String name : List.of("vdenetworks.kubevde.io", "vdelinks.kubevde.io", "vdenodes.kubevde.io")) {
-      CustomResourceDefinition crd = client.apiextensions().v1().customResourceDefinitions().withName(name).get();
+    for (String name :
+        List.of("vdenetworks.kubevde.io", "vdelinks.kubevde.io", "vdenodes.kubevde.io")) {
+      CustomResourceDefinition crd =
+          client.apiextensions().v1().customResourceDefinitions().withName(name).get();
       assertThat(crd.getSpec().getNames().getCategories()).as(name).contains("kubevde");
       var cols = crd.getSpec().getVersions().get(0).getAdditionalPrinterColumns();
       assertThat(cols.get(cols.size() - 1).getName()).as(name).isEqualTo("Age");
     }
-    var netCols = client.apiextensions().v1().customResourceDefinitions().withName("vdenetworks.kubevde.io").get()
-        .getSpec().getVersions().get(0).getAdditionalPrinterColumns();
+    var netCols =
+        client
+            .apiextensions()
+            .v1()
+            .customResourceDefinitions()
+            .withName("vdenetworks.kubevde.io")
+            .get()
+            .getSpec()
+            .getVersions()
+            .get(0)
+            .getAdditionalPrinterColumns();
     assertThat(netCols.get(0).getName()).isEqualTo("Ready");
-    assertThat(netCols).filteredOn(c -> c.getName().equals("VNI")).singleElement()
+    assertThat(netCols)
+        .filteredOn(c -> c.getName().equals("VNI"))
+        .singleElement()
         .satisfies(c -> assertThat(c.getPriority()).isEqualTo(1));
   }
 }

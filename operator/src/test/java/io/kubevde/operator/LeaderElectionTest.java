@@ -13,7 +13,10 @@ import io.kubevde.testing.KubeApi;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
-/** With leader election on, the operator takes a Lease before reconciling; a second replica takes over. */
+/**
+ * With leader election on, the operator takes a Lease before reconciling; a second replica takes
+ * over.
+ */
 class LeaderElectionTest {
   @Test
   void operatorHoldsALeaseAndAStandbyTakesOver() {
@@ -23,10 +26,17 @@ class LeaderElectionTest {
       OperatorConfig cfg = OperatorConfig.defaults(opNs).withLeaderElection(true);
       RunningOperator first = new RunningOperator(cfg);
       try (RunningOperator standby = new RunningOperator(cfg)) {
-        client.resources(VdeNetwork.class).inNamespace(ns).resource(VdeNetwork.of(ns, "a", spec(null, null, null)))
+        client
+            .resources(VdeNetwork.class)
+            .inNamespace(ns)
+            .resource(VdeNetwork.of(ns, "a", spec(null, null, null)))
             .create();
-        await().atMost(Duration.ofSeconds(90)).until(() -> Fixtures.ready(
-            client.resources(VdeNetwork.class).inNamespace(ns).withName("a").get()));
+        await()
+            .atMost(Duration.ofSeconds(90))
+            .until(
+                () ->
+                    Fixtures.ready(
+                        client.resources(VdeNetwork.class).inNamespace(ns).withName("a").get()));
         Lease lease = client.leases().inNamespace(opNs).withName("kubevde-operator").get();
         assertThat(lease).isNotNull();
         String holder = lease.getSpec().getHolderIdentity();
@@ -35,15 +45,26 @@ class LeaderElectionTest {
         first.close();
         first = null;
         // the standby acquires the lease (after the old one expires) and serves new networks
-        await().atMost(Duration.ofSeconds(120)).until(() -> {
-          Lease l = client.leases().inNamespace(opNs).withName("kubevde-operator").get();
-          return l != null && l.getSpec().getHolderIdentity() != null
-              && !l.getSpec().getHolderIdentity().equals(holder);
-        });
-        client.resources(VdeNetwork.class).inNamespace(ns).resource(VdeNetwork.of(ns, "b", spec(null, null, null)))
+        await()
+            .atMost(Duration.ofSeconds(120))
+            .until(
+                () -> {
+                  Lease l = client.leases().inNamespace(opNs).withName("kubevde-operator").get();
+                  return l != null
+                      && l.getSpec().getHolderIdentity() != null
+                      && !l.getSpec().getHolderIdentity().equals(holder);
+                });
+        client
+            .resources(VdeNetwork.class)
+            .inNamespace(ns)
+            .resource(VdeNetwork.of(ns, "b", spec(null, null, null)))
             .create();
-        await().atMost(Duration.ofSeconds(90)).until(() -> Fixtures.ready(
-            client.resources(VdeNetwork.class).inNamespace(ns).withName("b").get()));
+        await()
+            .atMost(Duration.ofSeconds(90))
+            .until(
+                () ->
+                    Fixtures.ready(
+                        client.resources(VdeNetwork.class).inNamespace(ns).withName("b").get()));
       } finally {
         if (first != null) first.close();
       }

@@ -21,12 +21,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The packaged operator as a user runs it: {@code java -jar target/operator.jar} with a kubeconfig file (leader
- * election on), against the test API server. Runs in the integration-test phase (after the jar is built).
+ * The packaged operator as a user runs it: {@code java -jar target/operator.jar} with a kubeconfig
+ * file (leader election on), against the test API server. Runs in the integration-test phase (after
+ * the jar is built).
  */
 class OperatorJarIT {
   @Test
-  void javaDashJarReconcilesWithAnyKubeconfigAndStopsCleanlyOnSigterm(@TempDir Path tmp) throws Exception {
+  void javaDashJarReconcilesWithAnyKubeconfigAndStopsCleanlyOnSigterm(@TempDir Path tmp)
+      throws Exception {
     Path jar = Path.of("target/operator.jar");
     assertThat(jar).as("mvn package builds target/operator.jar").exists();
     Path kc = tmp.resolve("kubeconfig");
@@ -38,21 +40,52 @@ class OperatorJarIT {
     try (KubernetesClient client = KubeApi.withKubevdeCrds().client()) {
       String opNs = KubeApi.newNamespace(client, "kubevde-system");
       String ns = KubeApi.newNamespace(client, "jar");
-      ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-          "-jar", jar.toString(), "--namespace=" + opNs, "--http-port=" + port, "--agent-image=example/agent:9")
-          .redirectErrorStream(true).redirectOutput(tmp.resolve("operator.log").toFile());
+      ProcessBuilder pb =
+          new ProcessBuilder(
+                  Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                  "-jar",
+                  jar.toString(),
+                  "--namespace=" + opNs,
+                  "--http-port=" + port,
+                  "--agent-image=example/agent:9")
+              .redirectErrorStream(true)
+              .redirectOutput(tmp.resolve("operator.log").toFile());
       pb.environment().put("KUBECONFIG", kc.toString());
       Process p = pb.start();
       try {
-        client.resources(VdeNetwork.class).inNamespace(ns).resource(VdeNetwork.of(ns, "a", spec(null, null, null)))
+        client
+            .resources(VdeNetwork.class)
+            .inNamespace(ns)
+            .resource(VdeNetwork.of(ns, "a", spec(null, null, null)))
             .create();
-        await().atMost(Duration.ofSeconds(120)).until(() -> Fixtures.ready(
-            client.resources(VdeNetwork.class).inNamespace(ns).withName("a").get()));
-        assertThat(client.apps().daemonSets().inNamespace(opNs).withName("kubevde-agent").get().getSpec()
-            .getTemplate().getSpec().getContainers().get(0).getImage()).isEqualTo("example/agent:9");
-        assertThat(client.leases().inNamespace(opNs).withName("kubevde-operator").get()).isNotNull();
-        HttpResponse<String> m = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-            URI.create("http://127.0.0.1:" + port + "/metrics")).build(), HttpResponse.BodyHandlers.ofString());
+        await()
+            .atMost(Duration.ofSeconds(120))
+            .until(
+                () ->
+                    Fixtures.ready(
+                        client.resources(VdeNetwork.class).inNamespace(ns).withName("a").get()));
+        assertThat(
+                client
+                    .apps()
+                    .daemonSets()
+                    .inNamespace(opNs)
+                    .withName("kubevde-agent")
+                    .get()
+                    .getSpec()
+                    .getTemplate()
+                    .getSpec()
+                    .getContainers()
+                    .get(0)
+                    .getImage())
+            .isEqualTo("example/agent:9");
+        assertThat(client.leases().inNamespace(opNs).withName("kubevde-operator").get())
+            .isNotNull();
+        HttpResponse<String> m =
+            HttpClient.newHttpClient()
+                .send(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
+                        .build(),
+                    HttpResponse.BodyHandlers.ofString());
         assertThat(m.body()).contains("kubevde_operator_allocations_total");
         p.destroy(); // SIGTERM
         assertThat(p.waitFor(30, TimeUnit.SECONDS)).as("exits within 30 s of SIGTERM").isTrue();

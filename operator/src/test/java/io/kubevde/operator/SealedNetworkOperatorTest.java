@@ -35,9 +35,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Sealed networks against a real kube-apiserver: the operator keeps one key Secret per sealed network next to its
- * ConfigMap, rotates the key in three phases on request (grace period shortened to 2 s here), and deletes the Secret
- * with the network or when the network stops being sealed.
+ * Sealed networks against a real kube-apiserver: the operator keeps one key Secret per sealed
+ * network next to its ConfigMap, rotates the key in three phases on request (grace period shortened
+ * to 2 s here), and deletes the Secret with the network or when the network stops being sealed.
  */
 class SealedNetworkOperatorTest {
   private static final Duration WAIT = Duration.ofSeconds(90);
@@ -51,8 +51,19 @@ class SealedNetworkOperatorTest {
   static void startOperator() {
     client = KubeApi.withKubevdeCrds().client();
     opNs = KubeApi.newNamespace(client, "kubevde-system");
-    op = new RunningOperator(new OperatorConfig(opNs, "registry.local/kubevde/agent:test", "Never", "kubevde-agent",
-        AllocationPolicy.defaults(), Duration.ofSeconds(30), false, "kubevde-operator", -1).withKeyGracePeriod(GRACE));
+    op =
+        new RunningOperator(
+            new OperatorConfig(
+                    opNs,
+                    "registry.local/kubevde/agent:test",
+                    "Never",
+                    "kubevde-agent",
+                    AllocationPolicy.defaults(),
+                    Duration.ofSeconds(30),
+                    false,
+                    "kubevde-operator",
+                    -1)
+                .withKeyGracePeriod(GRACE));
   }
 
   @AfterAll
@@ -67,7 +78,17 @@ class SealedNetworkOperatorTest {
   }
 
   private static VdeNetworkSpec sealedSpec(Transport transport) {
-    return new VdeNetworkSpec(transport, null, null, null, null, null, null, null, null, null,
+    return new VdeNetworkSpec(
+        transport,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
         new Encryption(EncryptionMode.SEALED, "0s"));
   }
 
@@ -83,15 +104,23 @@ class SealedNetworkOperatorTest {
   private List<String> keyLines(String name) {
     Secret s = secret(name);
     if (s == null) return List.of();
-    String text = new String(Base64.getDecoder().decode(s.getData().get(AgentNetworkConfig.KEY_FILE_KEY)),
-        StandardCharsets.UTF_8);
+    String text =
+        new String(
+            Base64.getDecoder().decode(s.getData().get(AgentNetworkConfig.KEY_FILE_KEY)),
+            StandardCharsets.UTF_8);
     return text.lines().filter(l -> !l.isBlank() && !l.startsWith("#")).toList();
   }
 
   @Test
   void aSealedNetworkGetsOneCurrentKeyAndAConfigThatNamesIt() throws Exception {
-    client.resources(VdeNetwork.class).inNamespace(ns).resource(VdeNetwork.of(ns, "blue", sealedSpec(null))).create();
-    await().atMost(WAIT).until(() -> ready(get("blue")) && get("blue").getStatus().encryption() != null);
+    client
+        .resources(VdeNetwork.class)
+        .inNamespace(ns)
+        .resource(VdeNetwork.of(ns, "blue", sealedSpec(null)))
+        .create();
+    await()
+        .atMost(WAIT)
+        .until(() -> ready(get("blue")) && get("blue").getStatus().encryption() != null);
     List<String> lines = keyLines("blue");
     assertThat(lines).hasSize(1);
     assertThat(lines.getFirst()).matches("1 [A-Za-z0-9+/]{43}= current");
@@ -99,7 +128,9 @@ class SealedNetworkOperatorTest {
     Secret s = secret("blue");
     assertThat(s.getType()).isEqualTo("Opaque");
     assertThat(s.getMetadata().getLabels()).containsEntry(Names.LABEL_COMPONENT, "agent-key");
-    assertThat(s.getMetadata().getOwnerReferences()).as("cross-namespace: no owner reference").isNullOrEmpty();
+    assertThat(s.getMetadata().getOwnerReferences())
+        .as("cross-namespace: no owner reference")
+        .isNullOrEmpty();
 
     EncryptionStatus st = get("blue").getStatus().encryption();
     assertThat(st.secret()).isEqualTo(opNs + "/vnet-key." + ns + ".blue");
@@ -108,7 +139,8 @@ class SealedNetworkOperatorTest {
     assertThat(Instant.parse(st.lastRotation())).isBefore(Instant.now().plusSeconds(1));
     assertThat(get("blue").getStatus().mtu()).as("seal's 32 bytes off the default").isEqualTo(1418);
 
-    ConfigMap cm = client.configMaps().inNamespace(opNs).withName(Names.configMap(ns, "blue")).get();
+    ConfigMap cm =
+        client.configMaps().inNamespace(opNs).withName(Names.configMap(ns, "blue")).get();
     AgentNetworkConfig cfg = AgentNetworkConfigCodec.read(cm.getData().get(Names.CONFIG_KEY));
     assertThat(cfg.keySecret()).isEqualTo(Names.keySecret(ns, "blue"));
     assertThat(cfg.uplink()).as("no plain VNL for readers that do not seal").isNull();
@@ -119,38 +151,59 @@ class SealedNetworkOperatorTest {
 
   @Test
   void aRotationRequestAddsThenSwitchesThenDropsTheOldKey() {
-    client.resources(VdeNetwork.class).inNamespace(ns).resource(VdeNetwork.of(ns, "red",
-        sealedSpec(Transport.VXVDE_UNICAST))).create();
-    await().atMost(WAIT).until(() -> keyLines("red").size() == 1 && get("red").getStatus() != null
-        && get("red").getStatus().encryption() != null);
+    client
+        .resources(VdeNetwork.class)
+        .inNamespace(ns)
+        .resource(VdeNetwork.of(ns, "red", sealedSpec(Transport.VXVDE_UNICAST)))
+        .create();
+    await()
+        .atMost(WAIT)
+        .until(
+            () ->
+                keyLines("red").size() == 1
+                    && get("red").getStatus() != null
+                    && get("red").getStatus().encryption() != null);
     String oldKey = keyLines("red").getFirst().split(" ")[1];
     // record every distinct key file the Secret goes through
     List<List<String>> seen = new CopyOnWriteArrayList<>();
     List<Instant> at = new CopyOnWriteArrayList<>();
-    Thread watcher = Thread.ofVirtual().start(() -> {
-      while (!Thread.currentThread().isInterrupted()) {
-        List<String> now = keyLines("red");
-        if (seen.isEmpty() || !seen.getLast().equals(now)) {
-          seen.add(now);
-          at.add(Instant.now());
-        }
-        try {
-          Thread.sleep(50);
-        } catch (InterruptedException e) {
-          return;
-        }
-      }
-    });
+    Thread watcher =
+        Thread.ofVirtual()
+            .start(
+                () -> {
+                  while (!Thread.currentThread().isInterrupted()) {
+                    List<String> now = keyLines("red");
+                    if (seen.isEmpty() || !seen.getLast().equals(now)) {
+                      seen.add(now);
+                      at.add(Instant.now());
+                    }
+                    try {
+                      Thread.sleep(50);
+                    } catch (InterruptedException e) {
+                      return;
+                    }
+                  }
+                });
     try {
-      client.resources(VdeNetwork.class).inNamespace(ns).withName("red")
-          .edit(n -> {
-            n.getMetadata().setAnnotations(Map.of(KeyRing.ROTATE_REQUEST, "2026-12-05T09:00"));
-            return n;
-          });
-      await().atMost(WAIT).until(() -> {
-        EncryptionStatus st = get("red").getStatus().encryption();
-        return st != null && st.keyId() == 2 && "Stable".equals(st.phase()) && keyLines("red").size() == 1;
-      });
+      client
+          .resources(VdeNetwork.class)
+          .inNamespace(ns)
+          .withName("red")
+          .edit(
+              n -> {
+                n.getMetadata().setAnnotations(Map.of(KeyRing.ROTATE_REQUEST, "2026-12-05T09:00"));
+                return n;
+              });
+      await()
+          .atMost(WAIT)
+          .until(
+              () -> {
+                EncryptionStatus st = get("red").getStatus().encryption();
+                return st != null
+                    && st.keyId() == 2
+                    && "Stable".equals(st.phase())
+                    && keyLines("red").size() == 1;
+              });
     } finally {
       watcher.interrupt();
     }
@@ -174,31 +227,63 @@ class SealedNetworkOperatorTest {
     assertThat(newKey).isNotEqualTo(oldKey);
     assertThat(phases.get(2)).containsExactly("1 " + oldKey, "2 " + newKey + " current");
     assertThat(phases.get(3)).containsExactly("2 " + newKey + " current");
-    assertThat(Duration.between(at.get(1), at.get(2))).as("grace between add and switch")
+    assertThat(Duration.between(at.get(1), at.get(2)))
+        .as("grace between add and switch")
         .isGreaterThanOrEqualTo(GRACE.minusMillis(300));
-    assertThat(Duration.between(at.get(2), at.get(3))).as("grace between switch and drop")
+    assertThat(Duration.between(at.get(2), at.get(3)))
+        .as("grace between switch and drop")
         .isGreaterThanOrEqualTo(GRACE.minusMillis(300));
-    assertThat(secret("red").getMetadata().getAnnotations()).containsEntry(KeyRing.ANN_HANDLED_REQUEST,
-        "2026-12-05T09:00");
+    assertThat(secret("red").getMetadata().getAnnotations())
+        .containsEntry(KeyRing.ANN_HANDLED_REQUEST, "2026-12-05T09:00");
   }
 
   @Test
   void deletingTheNetworkOrItsSealingRemovesTheSecret() {
-    client.resources(VdeNetwork.class).inNamespace(ns).resource(VdeNetwork.of(ns, "gone", sealedSpec(null))).create();
-    client.resources(VdeNetwork.class).inNamespace(ns).resource(VdeNetwork.of(ns, "plain", sealedSpec(null))).create();
+    client
+        .resources(VdeNetwork.class)
+        .inNamespace(ns)
+        .resource(VdeNetwork.of(ns, "gone", sealedSpec(null)))
+        .create();
+    client
+        .resources(VdeNetwork.class)
+        .inNamespace(ns)
+        .resource(VdeNetwork.of(ns, "plain", sealedSpec(null)))
+        .create();
     await().atMost(WAIT).until(() -> secret("gone") != null && secret("plain") != null);
 
     client.resources(VdeNetwork.class).inNamespace(ns).withName("gone").delete();
     await().atMost(WAIT).until(() -> secret("gone") == null && get("gone") == null);
 
-    client.resources(VdeNetwork.class).inNamespace(ns).withName("plain").edit(n -> {
-      n.setSpec(new VdeNetworkSpec(null, null, null, null, null, null, null, null, null, null,
-          new Encryption(EncryptionMode.NONE, null)));
-      return n;
-    });
-    await().atMost(WAIT).until(() -> secret("plain") == null && ready(get("plain"))
-        && get("plain").getStatus().encryption() == null);
-    ConfigMap cm = client.configMaps().inNamespace(opNs).withName(Names.configMap(ns, "plain")).get();
+    client
+        .resources(VdeNetwork.class)
+        .inNamespace(ns)
+        .withName("plain")
+        .edit(
+            n -> {
+              n.setSpec(
+                  new VdeNetworkSpec(
+                      null,
+                      null,
+                      null,
+                      null,
+                      null,
+                      null,
+                      null,
+                      null,
+                      null,
+                      null,
+                      new Encryption(EncryptionMode.NONE, null)));
+              return n;
+            });
+    await()
+        .atMost(WAIT)
+        .until(
+            () ->
+                secret("plain") == null
+                    && ready(get("plain"))
+                    && get("plain").getStatus().encryption() == null);
+    ConfigMap cm =
+        client.configMaps().inNamespace(opNs).withName(Names.configMap(ns, "plain")).get();
     AgentNetworkConfig cfg = AgentNetworkConfigCodec.read(cm.getData().get(Names.CONFIG_KEY));
     assertThat(cfg.sealed()).isFalse();
     assertThat(cfg.uplink()).startsWith("vxvde://");

@@ -32,15 +32,15 @@ import org.junit.jupiter.api.Test;
 
 /**
  * API writes per minute at steady state, 10 networks × 3 nodes, read from the API server's own
- * {@code apiserver_request_total} (verbs POST, PUT, PATCH, APPLY, DELETE; all clients). Three simulated agents beat
- * every 10 s the way the agent does: renew their Lease and leave their unchanged VdeNode alone. With
- * {@code -Dkubevde.writes.legacyAgents=true} they instead rewrite the VdeNode status with a new lastHeartbeat every
- * beat (the agent before Leases), which is how the "before" number in operator/README.md was taken (with the
- * operator of that time).
+ * {@code apiserver_request_total} (verbs POST, PUT, PATCH, APPLY, DELETE; all clients). Three
+ * simulated agents beat every 10 s the way the agent does: renew their Lease and leave their
+ * unchanged VdeNode alone. With {@code -Dkubevde.writes.legacyAgents=true} they instead rewrite the
+ * VdeNode status with a new lastHeartbeat every beat (the agent before Leases), which is how the
+ * "before" number in operator/README.md was taken (with the operator of that time).
  */
 class SteadyStateWritesTest {
-  private static final Pattern LINE = Pattern.compile(
-      "^apiserver_request_total\\{([^}]*)\\} ([0-9.e+]+)$", Pattern.MULTILINE);
+  private static final Pattern LINE =
+      Pattern.compile("^apiserver_request_total\\{([^}]*)\\} ([0-9.e+]+)$", Pattern.MULTILINE);
   private static final Pattern LABEL = Pattern.compile("(\\w+)=\"([^\"]*)\"");
   private static final List<String> WRITES = List.of("POST", "PUT", "PATCH", "APPLY", "DELETE");
 
@@ -51,55 +51,93 @@ class SteadyStateWritesTest {
       KubeApi.applyCrd(client, "/multus-nad-crd.yaml");
       String opNs = KubeApi.newNamespace(client, "kubevde-system");
       String ns = KubeApi.newNamespace(client, "writes");
-      OperatorConfig cfg = new OperatorConfig(opNs, "registry.local/kubevde/agent:test", "Never", "kubevde-agent",
-          io.kubevde.operator.model.AllocationPolicy.defaults(), Duration.ofSeconds(60), false, "kubevde-operator",
-          0);
+      OperatorConfig cfg =
+          new OperatorConfig(
+              opNs,
+              "registry.local/kubevde/agent:test",
+              "Never",
+              "kubevde-agent",
+              io.kubevde.operator.model.AllocationPolicy.defaults(),
+              Duration.ofSeconds(60),
+              false,
+              "kubevde-operator",
+              0);
       ScheduledExecutorService agents = Executors.newScheduledThreadPool(3);
       try (RunningOperator op = new RunningOperator(cfg)) {
         List<NodeNetwork> nets = new ArrayList<>();
         for (int i = 0; i < 10; i++) {
           String name = "w" + i;
-          client.resources(VdeNetwork.class).inNamespace(ns).resource(VdeNetwork.of(ns, name, spec(null, null, null)))
+          client
+              .resources(VdeNetwork.class)
+              .inNamespace(ns)
+              .resource(VdeNetwork.of(ns, name, spec(null, null, null)))
               .create();
           nets.add(new NodeNetwork(ns, name, true, 1, 2));
         }
         for (int i = 0; i < 10; i++) {
           String name = "w" + i;
-          await().atMost(Duration.ofSeconds(120)).until(() -> ready(
-              client.resources(VdeNetwork.class).inNamespace(ns).withName(name).get()));
+          await()
+              .atMost(Duration.ofSeconds(120))
+              .until(
+                  () ->
+                      ready(
+                          client.resources(VdeNetwork.class).inNamespace(ns).withName(name).get()));
         }
         for (int k = 1; k <= 3; k++) {
           String node = ns + "-n" + k;
           VdeNode v = new VdeNode();
-          v.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName(node).build());
+          v.setMetadata(
+              new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName(node).build());
           v.setSpec(new VdeNodeSpec("10.0.0." + k, "0.1.0"));
           VdeNode created = client.resources(VdeNode.class).resource(v).create();
           created.setStatus(new VdeNodeStatus(nets, 10, null, null, 20, Instant.now().toString()));
           client.resources(VdeNode.class).resource(created).updateStatus();
-          agents.scheduleWithFixedDelay(() -> beat(client, opNs, node, nets, legacy), 0, 10, TimeUnit.SECONDS);
+          agents.scheduleWithFixedDelay(
+              () -> beat(client, opNs, node, nets, legacy), 0, 10, TimeUnit.SECONDS);
         }
         for (int i = 0; i < 10; i++) {
           String name = "w" + i;
-          await().atMost(Duration.ofSeconds(120)).until(() -> Integer.valueOf(3).equals(
-              client.resources(VdeNetwork.class).inNamespace(ns).withName(name).get().getStatus().nodesReady()));
+          await()
+              .atMost(Duration.ofSeconds(120))
+              .until(
+                  () ->
+                      Integer.valueOf(3)
+                          .equals(
+                              client
+                                  .resources(VdeNetwork.class)
+                                  .inNamespace(ns)
+                                  .withName(name)
+                                  .get()
+                                  .getStatus()
+                                  .nodesReady()));
         }
         Thread.sleep(15_000); // settle: the first reconciles after the reports
         Map<String, Double> before = writes(client);
         Thread.sleep(60_000);
         Map<String, Double> after = writes(client);
         Map<String, Double> delta = new TreeMap<>();
-        after.forEach((k, v) -> {
-          double d = v - before.getOrDefault(k, 0.0);
-          if (d > 0) delta.put(k, d);
-        });
+        after.forEach(
+            (k, v) -> {
+              double d = v - before.getOrDefault(k, 0.0);
+              if (d > 0) delta.put(k, d);
+            });
         double total = delta.values().stream().mapToDouble(Double::doubleValue).sum();
-        System.out.println("RESULT api_writes_per_minute=" + (long) total + " legacy_agents=" + legacy
-            + " by_resource=" + delta);
+        System.out.println(
+            "RESULT api_writes_per_minute="
+                + (long) total
+                + " legacy_agents="
+                + legacy
+                + " by_resource="
+                + delta);
         if (!legacy) {
-          // 3 agent Lease renewals per 10 s = 18 (+6 of the API server's own identity Lease); nothing else is written
+          // 3 agent Lease renewals per 10 s = 18 (+6 of the API server's own identity Lease);
+          // nothing else is written
           assertThat(total).as("writes per minute: %s", delta).isLessThanOrEqualTo(30);
-          assertThat(delta.getOrDefault("vdenetworks/status PATCH", 0.0) + delta.getOrDefault("vdenetworks/status APPLY",
-              0.0)).as("status writes: %s", delta).isZero();
+          assertThat(
+                  delta.getOrDefault("vdenetworks/status PATCH", 0.0)
+                      + delta.getOrDefault("vdenetworks/status APPLY", 0.0))
+              .as("status writes: %s", delta)
+              .isZero();
         }
       } finally {
         agents.shutdownNow();
@@ -107,8 +145,8 @@ class SteadyStateWritesTest {
     }
   }
 
-  private static void beat(KubernetesClient client, String opNs, String node, List<NodeNetwork> nets,
-      boolean legacy) {
+  private static void beat(
+      KubernetesClient client, String opNs, String node, List<NodeNetwork> nets, boolean legacy) {
     try {
       if (legacy) {
         VdeNode cur = client.resources(VdeNode.class).withName(node).get();
@@ -120,9 +158,22 @@ class SteadyStateWritesTest {
       Lease cur = client.leases().inNamespace(opNs).withName(name).get();
       ZonedDateTime now = ZonedDateTime.now(ZoneOffset.UTC);
       if (cur == null) {
-        client.leases().inNamespace(opNs).resource(new LeaseBuilder().withNewMetadata().withName(name)
-            .addToLabels("app.kubernetes.io/managed-by", "kubevde-agent").endMetadata().withNewSpec()
-            .withHolderIdentity(node).withLeaseDurationSeconds(40).withRenewTime(now).endSpec().build()).create();
+        client
+            .leases()
+            .inNamespace(opNs)
+            .resource(
+                new LeaseBuilder()
+                    .withNewMetadata()
+                    .withName(name)
+                    .addToLabels("app.kubernetes.io/managed-by", "kubevde-agent")
+                    .endMetadata()
+                    .withNewSpec()
+                    .withHolderIdentity(node)
+                    .withLeaseDurationSeconds(40)
+                    .withRenewTime(now)
+                    .endSpec()
+                    .build())
+            .create();
       } else {
         cur.getSpec().setRenewTime(now);
         client.leases().inNamespace(opNs).resource(cur).update();
@@ -132,12 +183,16 @@ class SteadyStateWritesTest {
     }
   }
 
-  /** @return write requests so far by "resource[/subresource] VERB", from the API server's /metrics */
+  /**
+   * @return write requests so far by "resource[/subresource] VERB", from the API server's /metrics
+   */
   private static Map<String, Double> writes(KubernetesClient client) throws Exception {
     var http = client.getHttpClient();
     String url = client.getMasterUrl().toString().replaceAll("/$", "") + "/metrics";
-    String body = http.sendAsync(http.newHttpRequestBuilder().uri(url).build(), String.class)
-        .get(30, TimeUnit.SECONDS).body();
+    String body =
+        http.sendAsync(http.newHttpRequestBuilder().uri(url).build(), String.class)
+            .get(30, TimeUnit.SECONDS)
+            .body();
     Map<String, Double> out = new TreeMap<>();
     Matcher m = LINE.matcher(body);
     while (m.find()) {
@@ -147,7 +202,8 @@ class SteadyStateWritesTest {
       String verb = labels.getOrDefault("verb", "");
       if (!WRITES.contains(verb)) continue;
       String sub = labels.getOrDefault("subresource", "");
-      String key = labels.getOrDefault("resource", "") + (sub.isEmpty() ? "" : "/" + sub) + " " + verb;
+      String key =
+          labels.getOrDefault("resource", "") + (sub.isEmpty() ? "" : "/" + sub) + " " + verb;
       out.merge(key, Double.parseDouble(m.group(2)), Double::sum);
     }
     return out;

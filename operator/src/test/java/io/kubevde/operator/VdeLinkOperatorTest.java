@@ -38,8 +38,18 @@ class VdeLinkOperatorTest {
   static void startOperator() {
     client = KubeApi.withKubevdeCrds().client();
     String opNs = KubeApi.newNamespace(client, "kubevde-system");
-    op = new RunningOperator(new OperatorConfig(opNs, "img", "IfNotPresent", "kubevde-agent",
-        AllocationPolicy.defaults(), Duration.ofSeconds(30), false, "kubevde-operator", -1));
+    op =
+        new RunningOperator(
+            new OperatorConfig(
+                opNs,
+                "img",
+                "IfNotPresent",
+                "kubevde-agent",
+                AllocationPolicy.defaults(),
+                Duration.ofSeconds(30),
+                false,
+                "kubevde-operator",
+                -1));
   }
 
   @AfterAll
@@ -59,8 +69,11 @@ class VdeLinkOperatorTest {
 
   private String reason(String name) {
     VdeLink l = get(name);
-    return l == null || l.getStatus() == null ? ""
-        : Conditions.find(l.getStatus().conditions(), Conditions.READY).map(c -> c.getReason()).orElse("");
+    return l == null || l.getStatus() == null
+        ? ""
+        : Conditions.find(l.getStatus().conditions(), Conditions.READY)
+            .map(c -> c.getReason())
+            .orElse("");
   }
 
   private void createLink(String name, VdeLinkSpec spec) {
@@ -69,12 +82,22 @@ class VdeLinkOperatorTest {
 
   @Test
   void linkWaitsForItsNetworkThenReportsPathState() {
-    createLink("uplink", new VdeLinkSpec("red", null, null, LinkMode.MULTI, List.of(
-        new LinkPath("old", "udp://192.168.77.1:5000/192.168.77.2:5000"),
-        new LinkPath("new", "cmd://ssh host vde_plug vde:///tmp/sw"))));
+    createLink(
+        "uplink",
+        new VdeLinkSpec(
+            "red",
+            null,
+            null,
+            LinkMode.MULTI,
+            List.of(
+                new LinkPath("old", "udp://192.168.77.1:5000/192.168.77.2:5000"),
+                new LinkPath("new", "cmd://ssh host vde_plug vde:///tmp/sw"))));
     await().atMost(WAIT).until(() -> "NetworkNotFound".equals(reason("uplink")));
 
-    client.resources(VdeNetwork.class).inNamespace(ns).resource(VdeNetwork.of(ns, "red", spec(null, null, null)))
+    client
+        .resources(VdeNetwork.class)
+        .inNamespace(ns)
+        .resource(VdeNetwork.of(ns, "red", spec(null, null, null)))
         .create();
     await().atMost(WAIT).until(() -> "Ready".equals(reason("uplink")));
     assertThat(get("uplink").getStatus().pathsUp()).isEqualTo("0/2");
@@ -85,59 +108,144 @@ class VdeLinkOperatorTest {
     v.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName(node).build());
     v.setSpec(new VdeNodeSpec("10.0.0.1", "0.1.0"));
     v = client.resources(VdeNode.class).resource(v).create();
-    v.setStatus(new VdeNodeStatus(null, 0, null, List.of(
-        new NodeLinkPath(ns, "uplink", "old", PathState.UP, Instant.now().toString(), 10L, 12L, 1000L, 1200L),
-        new NodeLinkPath(ns, "uplink", "new", PathState.DOWN, Instant.now().toString(), 0L, 0L, 0L, 0L)), 0,
-        Instant.now().toString()));
+    v.setStatus(
+        new VdeNodeStatus(
+            null,
+            0,
+            null,
+            List.of(
+                new NodeLinkPath(
+                    ns,
+                    "uplink",
+                    "old",
+                    PathState.UP,
+                    Instant.now().toString(),
+                    10L,
+                    12L,
+                    1000L,
+                    1200L),
+                new NodeLinkPath(
+                    ns, "uplink", "new", PathState.DOWN, Instant.now().toString(), 0L, 0L, 0L, 0L)),
+            0,
+            Instant.now().toString()));
     client.resources(VdeNode.class).resource(v).updateStatus();
 
-    await().atMost(WAIT).untilAsserted(() -> {
-      VdeLink l = get("uplink");
-      assertThat(l.getStatus().pathsUp()).isEqualTo("1/2");
-      assertThat(l.getStatus().paths()).extracting(p -> p.name() + "@" + p.node() + "=" + p.state())
-          .containsExactly("new@" + node + "=DOWN", "old@" + node + "=UP");
-      var d = Conditions.find(l.getStatus().conditions(), Conditions.DEGRADED).orElseThrow();
-      assertThat(d.getStatus()).isEqualTo("True");
-      assertThat(d.getMessage()).contains("new@" + node);
-    });
-    assertThat(get("uplink").getStatus().paths().stream().filter(p -> p.name().equals("old")).findFirst().get()
-        .rxBytes()).isEqualTo(1000L);
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              VdeLink l = get("uplink");
+              assertThat(l.getStatus().pathsUp()).isEqualTo("1/2");
+              assertThat(l.getStatus().paths())
+                  .extracting(p -> p.name() + "@" + p.node() + "=" + p.state())
+                  .containsExactly("new@" + node + "=DOWN", "old@" + node + "=UP");
+              var d =
+                  Conditions.find(l.getStatus().conditions(), Conditions.DEGRADED).orElseThrow();
+              assertThat(d.getStatus()).isEqualTo("True");
+              assertThat(d.getMessage()).contains("new@" + node);
+            });
+    assertThat(
+            get("uplink").getStatus().paths().stream()
+                .filter(p -> p.name().equals("old"))
+                .findFirst()
+                .get()
+                .rxBytes())
+        .isEqualTo(1000L);
 
-    // the agent's link policy refuses the cmd:// path: Refused with its reason, Degraded PathsRefused
+    // the agent's link policy refuses the cmd:// path: Refused with its reason, Degraded
+    // PathsRefused
     v = client.resources(VdeNode.class).withName(node).get();
-    v.setStatus(new VdeNodeStatus(null, 0, null, List.of(
-        new NodeLinkPath(ns, "uplink", "old", PathState.UP, Instant.now().toString(), 10L, 12L, 1000L, 1200L),
-        new NodeLinkPath(ns, "uplink", "new", PathState.REFUSED, Instant.now().toString(), null, null, null, null,
-            "VNL scheme cmd:// is not allowed for VdeLinks in namespace " + ns)), 0, Instant.now().toString()));
+    v.setStatus(
+        new VdeNodeStatus(
+            null,
+            0,
+            null,
+            List.of(
+                new NodeLinkPath(
+                    ns,
+                    "uplink",
+                    "old",
+                    PathState.UP,
+                    Instant.now().toString(),
+                    10L,
+                    12L,
+                    1000L,
+                    1200L),
+                new NodeLinkPath(
+                    ns,
+                    "uplink",
+                    "new",
+                    PathState.REFUSED,
+                    Instant.now().toString(),
+                    null,
+                    null,
+                    null,
+                    null,
+                    "VNL scheme cmd:// is not allowed for VdeLinks in namespace " + ns)),
+            0,
+            Instant.now().toString()));
     client.resources(VdeNode.class).resource(v).updateStatus();
-    await().atMost(WAIT).untilAsserted(() -> {
-      VdeLink l = get("uplink");
-      assertThat(l.getStatus().paths()).extracting(p -> p.name() + "=" + p.state()).contains("new=REFUSED");
-      assertThat(l.getStatus().paths().stream().filter(p -> p.name().equals("new")).findFirst().get().message())
-          .contains("cmd://");
-      var d = Conditions.find(l.getStatus().conditions(), Conditions.DEGRADED).orElseThrow();
-      assertThat(d.getStatus()).isEqualTo("True");
-      assertThat(d.getReason()).isEqualTo("PathsRefused");
-      assertThat(d.getMessage()).contains("new@" + node, "cmd://");
-    });
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              VdeLink l = get("uplink");
+              assertThat(l.getStatus().paths())
+                  .extracting(p -> p.name() + "=" + p.state())
+                  .contains("new=REFUSED");
+              assertThat(
+                      l.getStatus().paths().stream()
+                          .filter(p -> p.name().equals("new"))
+                          .findFirst()
+                          .get()
+                          .message())
+                  .contains("cmd://");
+              var d =
+                  Conditions.find(l.getStatus().conditions(), Conditions.DEGRADED).orElseThrow();
+              assertThat(d.getStatus()).isEqualTo("True");
+              assertThat(d.getReason()).isEqualTo("PathsRefused");
+              assertThat(d.getMessage()).contains("new@" + node, "cmd://");
+            });
     client.resources(VdeNode.class).withName(node).delete();
   }
 
   @Test
   void specErrorsTheSchemaCannotSeeBecomeConditions() {
-    // node+nodeSelector and duplicate path names are rejected by the CRD's CEL rules (CrdSchemaTest)
-    createLink("malformed", new VdeLinkSpec("red", null, null, null,
-        List.of(new LinkPath("p", "vdenetwork://only-a-name"))));
-    createLink("peer", new VdeLinkSpec("red", null, null, null,
-        List.of(new LinkPath("p", "vdenetwork://" + ns + "/missing"))));
-    client.resources(VdeNetwork.class).inNamespace(ns).resource(VdeNetwork.of(ns, "red", spec(null, null, null)))
+    // node+nodeSelector and duplicate path names are rejected by the CRD's CEL rules
+    // (CrdSchemaTest)
+    createLink(
+        "malformed",
+        new VdeLinkSpec(
+            "red", null, null, null, List.of(new LinkPath("p", "vdenetwork://only-a-name"))));
+    createLink(
+        "peer",
+        new VdeLinkSpec(
+            "red",
+            null,
+            null,
+            null,
+            List.of(new LinkPath("p", "vdenetwork://" + ns + "/missing"))));
+    client
+        .resources(VdeNetwork.class)
+        .inNamespace(ns)
+        .resource(VdeNetwork.of(ns, "red", spec(null, null, null)))
         .create();
-    await().atMost(WAIT).until(() -> "InvalidSpec".equals(reason("malformed"))
-        && "PeerNetworkNotFound".equals(reason("peer")));
-    assertThat(Conditions.find(get("malformed").getStatus().conditions(), Conditions.READY).get().getMessage())
+    await()
+        .atMost(WAIT)
+        .until(
+            () ->
+                "InvalidSpec".equals(reason("malformed"))
+                    && "PeerNetworkNotFound".equals(reason("peer")));
+    assertThat(
+            Conditions.find(get("malformed").getStatus().conditions(), Conditions.READY)
+                .get()
+                .getMessage())
         .contains("vdenetwork://<namespace>/<name>");
-    client.resources(VdeNetwork.class).inNamespace(ns).resource(VdeNetwork.of(ns, "missing",
-        spec(null, null, null))).create();
+    client
+        .resources(VdeNetwork.class)
+        .inNamespace(ns)
+        .resource(VdeNetwork.of(ns, "missing", spec(null, null, null)))
+        .create();
     await().atMost(WAIT).until(() -> "Ready".equals(reason("peer")));
   }
 }

@@ -14,12 +14,12 @@ import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.kubevde.api.net.Cidr;
 import io.kubevde.api.v1alpha1.Ipam;
 import io.kubevde.api.v1alpha1.NodeRange;
 import io.kubevde.api.v1alpha1.VdeNetwork;
 import io.kubevde.api.v1alpha1.VdeNetworkSpec;
 import io.kubevde.api.v1alpha1.VdeNode;
-import io.kubevde.api.net.Cidr;
 import io.kubevde.operator.model.Conditions;
 import io.kubevde.operator.model.Names;
 import io.kubevde.operator.testing.Fixtures;
@@ -49,8 +49,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The operator running against a real kube-apiserver + etcd: what users see in status, ConfigMaps, NADs, the agent
- * DaemonSet and Events. Every test uses its own namespace and its own subnets (allocation is cluster-wide).
+ * The operator running against a real kube-apiserver + etcd: what users see in status, ConfigMaps,
+ * NADs, the agent DaemonSet and Events. Every test uses its own namespace and its own subnets
+ * (allocation is cluster-wide).
  */
 class VdeNetworkOperatorTest {
   private static final Duration WAIT = Duration.ofSeconds(90);
@@ -66,8 +67,17 @@ class VdeNetworkOperatorTest {
     client = KubeApi.withKubevdeCrds().client();
     KubeApi.applyCrd(client, "/multus-nad-crd.yaml");
     opNs = KubeApi.newNamespace(client, "kubevde-system");
-    cfg = new OperatorConfig(opNs, "registry.local/kubevde/agent:test", "Never", "kubevde-agent",
-        io.kubevde.operator.model.AllocationPolicy.defaults(), Duration.ofSeconds(30), false, "kubevde-operator", 0);
+    cfg =
+        new OperatorConfig(
+            opNs,
+            "registry.local/kubevde/agent:test",
+            "Never",
+            "kubevde-agent",
+            io.kubevde.operator.model.AllocationPolicy.defaults(),
+            Duration.ofSeconds(30),
+            false,
+            "kubevde-operator",
+            0);
     op = new RunningOperator(cfg);
   }
 
@@ -83,7 +93,11 @@ class VdeNetworkOperatorTest {
   }
 
   private VdeNetwork create(String name, VdeNetworkSpec spec) {
-    return client.resources(VdeNetwork.class).inNamespace(ns).resource(VdeNetwork.of(ns, name, spec)).create();
+    return client
+        .resources(VdeNetwork.class)
+        .inNamespace(ns)
+        .resource(VdeNetwork.of(ns, name, spec))
+        .create();
   }
 
   private VdeNetwork get(String name) {
@@ -109,12 +123,14 @@ class VdeNetworkOperatorTest {
   }
 
   /**
-   * Waits until a network created now gets a later creationTimestamp than {@code older} (the timestamp has 1 s
-   * resolution), so "older network" is unambiguous.
+   * Waits until a network created now gets a later creationTimestamp than {@code older} (the
+   * timestamp has 1 s resolution), so "older network" is unambiguous.
    */
   private static void awaitCreationSecondAfter(VdeNetwork older) {
     Instant created = Instant.parse(older.getMetadata().getCreationTimestamp());
-    await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(50))
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .pollInterval(Duration.ofMillis(50))
         .until(() -> Instant.now().isAfter(created.plusSeconds(1)));
   }
 
@@ -131,19 +147,35 @@ class VdeNetworkOperatorTest {
     } finally {
       pool.shutdownNow();
     }
-    await().atMost(Duration.ofSeconds(180)).until(() -> client.resources(VdeNetwork.class).inNamespace(ns).list()
-        .getItems().stream().filter(Fixtures::ready).count() == 50);
-    List<VdeNetwork> all = client.resources(VdeNetwork.class).inAnyNamespace().list().getItems().stream()
-        .filter(Fixtures::ready).toList();
-    List<VdeNetwork> mine = all.stream().filter(n -> ns.equals(n.getMetadata().getNamespace())).toList();
+    await()
+        .atMost(Duration.ofSeconds(180))
+        .until(
+            () ->
+                client.resources(VdeNetwork.class).inNamespace(ns).list().getItems().stream()
+                        .filter(Fixtures::ready)
+                        .count()
+                    == 50);
+    List<VdeNetwork> all =
+        client.resources(VdeNetwork.class).inAnyNamespace().list().getItems().stream()
+            .filter(Fixtures::ready)
+            .toList();
+    List<VdeNetwork> mine =
+        all.stream().filter(n -> ns.equals(n.getMetadata().getNamespace())).toList();
     assertThat(mine).hasSize(50);
-    assertThat(mine).allSatisfy(n -> {
-      assertThat(n.getStatus().vni()).isBetween(4096, 16_777_215);
-      assertThat(Cidr.parseNetwork("239.77.0.0/16").contains(Cidr.Ip.parse(n.getStatus().group()))).isTrue();
-    });
+    assertThat(mine)
+        .allSatisfy(
+            n -> {
+              assertThat(n.getStatus().vni()).isBetween(4096, 16_777_215);
+              assertThat(
+                      Cidr.parseNetwork("239.77.0.0/16")
+                          .contains(Cidr.Ip.parse(n.getStatus().group())))
+                  .isTrue();
+            });
     // unique across the whole cluster, not only among the 50
-    assertThat(all.stream().map(n -> n.getStatus().vni()).filter(v -> v != null).toList()).doesNotHaveDuplicates();
-    assertThat(all.stream().map(n -> n.getStatus().group()).filter(g -> g != null).toList()).doesNotHaveDuplicates();
+    assertThat(all.stream().map(n -> n.getStatus().vni()).filter(v -> v != null).toList())
+        .doesNotHaveDuplicates();
+    assertThat(all.stream().map(n -> n.getStatus().group()).filter(g -> g != null).toList())
+        .doesNotHaveDuplicates();
     // and each agent ConfigMap carries the same values as the status
     for (VdeNetwork n : mine) {
       JsonNode j = agentJson(n.getMetadata().getName());
@@ -166,33 +198,46 @@ class VdeNetworkOperatorTest {
     assertThat(cond.getStatus()).isEqualTo("False");
     assertThat(cond.getMessage()).contains("VNI 777").contains(ns + "/a");
     assertThat(cond.getObservedGeneration()).isEqualTo(b.getMetadata().getGeneration());
-    assertThat(agentConfig("dup-vni")).as("a network in conflict is not given to the agents").isNull();
+    assertThat(agentConfig("dup-vni"))
+        .as("a network in conflict is not given to the agents")
+        .isNull();
 
     create("dup-group", spec(null, "239.200.0.1", null));
     VdeNetwork c = awaitReason("dup-group", "GroupConflict");
     assertThat(Conditions.find(c.getStatus().conditions(), Conditions.READY).get().getMessage())
-        .contains("239.200.0.1").contains(ns + "/a");
+        .contains("239.200.0.1")
+        .contains(ns + "/a");
 
     // the older network is untouched
     assertThat(ready(get("a"))).isTrue();
     assertThat(get("a").getStatus().vni()).isEqualTo(777);
 
     // fixing the spec clears the condition (new generation)
-    client.resources(VdeNetwork.class).inNamespace(ns).withName("dup-vni")
-        .edit(n -> {
-          n.setSpec(spec(778, null, null));
-          return n;
-        });
+    client
+        .resources(VdeNetwork.class)
+        .inNamespace(ns)
+        .withName("dup-vni")
+        .edit(
+            n -> {
+              n.setSpec(spec(778, null, null));
+              return n;
+            });
     VdeNetwork fixed = awaitReady("dup-vni");
     assertThat(fixed.getStatus().vni()).isEqualTo(778);
     assertThat(agentConfig("dup-vni")).isNotNull();
 
     // the conflicts were reported as Warning events
-    await().atMost(WAIT).untilAsserted(() -> assertThat(events()).anySatisfy(e -> {
-      assertThat(e.getType()).isEqualTo("Warning");
-      assertThat(e.getReason()).isEqualTo("VniConflict");
-      assertThat(e.getInvolvedObject().getName()).isEqualTo("dup-vni");
-    }));
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () ->
+                assertThat(events())
+                    .anySatisfy(
+                        e -> {
+                          assertThat(e.getType()).isEqualTo("Warning");
+                          assertThat(e.getReason()).isEqualTo("VniConflict");
+                          assertThat(e.getInvolvedObject().getName()).isEqualTo("dup-vni");
+                        }));
   }
 
   private List<Event> events() {
@@ -206,42 +251,67 @@ class VdeNetworkOperatorTest {
     create("overlap", spec(null, null, "10.201.128.0/17"));
     VdeNetwork o = awaitReason("overlap", "SubnetOverlap");
     assertThat(Conditions.find(o.getStatus().conditions(), Conditions.READY).get().getMessage())
-        .contains("10.201.0.0/16").contains(ns + "/first");
+        .contains("10.201.0.0/16")
+        .contains(ns + "/first");
     create("disjoint", spec(null, null, "10.202.0.0/16"));
     awaitReady("disjoint");
 
-    create("bad-range", new VdeNetworkSpec(null, null, null, null, null, null,
-        new Ipam(null, "10.203.0.0/16", "10.204.0.1", null, null, null, null), null, null, null));
+    create(
+        "bad-range",
+        new VdeNetworkSpec(
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            new Ipam(null, "10.203.0.0/16", "10.204.0.1", null, null, null, null),
+            null,
+            null,
+            null));
     VdeNetwork bad = awaitReason("bad-range", "InvalidIpam");
     assertThat(Conditions.find(bad.getStatus().conditions(), Conditions.READY).get().getMessage())
-        .contains("rangeStart").contains("outside the subnet");
+        .contains("rangeStart")
+        .contains("outside the subnet");
   }
 
   @Test
   void subnetIsSplitIntoStablePerNodeBlocks() throws Exception {
     Map<String, String> sel = Map.of("kubevde.io/test-pool", ns);
-    for (int i = 1; i <= 3; i++) client.nodes().resource(Fixtures.node(ns + "-w" + i, sel)).create();
+    for (int i = 1; i <= 3; i++)
+      client.nodes().resource(Fixtures.node(ns + "-w" + i, sel)).create();
     create("blocks", Fixtures.withSelector(spec(null, null, "10.205.0.0/16"), sel));
-    await().atMost(WAIT).until(() -> ready(get("blocks")) && get("blocks").getStatus().nodeRanges() != null
-        && get("blocks").getStatus().nodeRanges().size() == 3);
+    await()
+        .atMost(WAIT)
+        .until(
+            () ->
+                ready(get("blocks"))
+                    && get("blocks").getStatus().nodeRanges() != null
+                    && get("blocks").getStatus().nodeRanges().size() == 3);
     List<NodeRange> first = get("blocks").getStatus().nodeRanges();
     Cidr subnet = Cidr.parseNetwork("10.205.0.0/16");
-    assertThat(first).allSatisfy(r -> {
-      Cidr b = Cidr.parseNetwork(r.cidr());
-      assertThat(b.prefix()).isEqualTo(20);
-      assertThat(subnet.contains(new Cidr.Ip(b.network(), 32))).isTrue();
-      assertThat(b.contains(Cidr.Ip.parse(r.rangeStart()))).isTrue();
-      assertThat(b.contains(Cidr.Ip.parse(r.rangeEnd()))).isTrue();
-    });
+    assertThat(first)
+        .allSatisfy(
+            r -> {
+              Cidr b = Cidr.parseNetwork(r.cidr());
+              assertThat(b.prefix()).isEqualTo(20);
+              assertThat(subnet.contains(new Cidr.Ip(b.network(), 32))).isTrue();
+              assertThat(b.contains(Cidr.Ip.parse(r.rangeStart()))).isTrue();
+              assertThat(b.contains(Cidr.Ip.parse(r.rangeEnd()))).isTrue();
+            });
     for (int i = 0; i < first.size(); i++) {
       for (int j = i + 1; j < first.size(); j++) {
-        assertThat(Cidr.parseNetwork(first.get(i).cidr()).overlaps(Cidr.parseNetwork(first.get(j).cidr()))).isFalse();
+        assertThat(
+                Cidr.parseNetwork(first.get(i).cidr())
+                    .overlaps(Cidr.parseNetwork(first.get(j).cidr())))
+            .isFalse();
       }
     }
     // the agents see their node's block
     JsonNode j = agentJson("blocks");
     assertThat(j.get("nodeRanges").get(ns + "-w2").get("cidr").asText())
-        .isEqualTo(first.stream().filter(r -> r.node().equals(ns + "-w2")).findFirst().get().cidr());
+        .isEqualTo(
+            first.stream().filter(r -> r.node().equals(ns + "-w2")).findFirst().get().cidr());
     assertThat(j.get("status")).isNull();
 
     // a fourth node gets a new block; the others keep theirs
@@ -260,21 +330,29 @@ class VdeNetworkOperatorTest {
     String n2 = ns + "-r2";
     putVdeNode(Fixtures.vdeNode(n1, "10.0.0.1", ns, "agg", true, 2, Instant.now()));
     putVdeNode(Fixtures.vdeNode(n2, "10.0.0.2", ns, "agg", false, 1, Instant.now()));
-    await().atMost(WAIT).untilAsserted(() -> {
-      VdeNetwork n = get("agg");
-      assertThat(n.getStatus().attachments()).isEqualTo(3);
-      assertThat(n.getStatus().nodesReady()).isEqualTo(1);
-      assertThat(n.getStatus().nodes()).endsWith("/" + n.getStatus().nodesTotal());
-      var d = Conditions.find(n.getStatus().conditions(), Conditions.DEGRADED).orElseThrow();
-      assertThat(d.getStatus()).isEqualTo("True");
-      assertThat(d.getReason()).isEqualTo("NodesNotReady");
-    });
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              VdeNetwork n = get("agg");
+              assertThat(n.getStatus().attachments()).isEqualTo(3);
+              assertThat(n.getStatus().nodesReady()).isEqualTo(1);
+              assertThat(n.getStatus().nodes()).endsWith("/" + n.getStatus().nodesTotal());
+              var d =
+                  Conditions.find(n.getStatus().conditions(), Conditions.DEGRADED).orElseThrow();
+              assertThat(d.getStatus()).isEqualTo("True");
+              assertThat(d.getReason()).isEqualTo("NodesNotReady");
+            });
     putVdeNode(Fixtures.vdeNode(n2, "10.0.0.2", ns, "agg", true, 1, Instant.now()));
-    await().atMost(WAIT).untilAsserted(() -> {
-      VdeNetwork n = get("agg");
-      assertThat(n.getStatus().nodesReady()).isEqualTo(2);
-      assertThat(Conditions.isTrue(n.getStatus().conditions(), Conditions.DEGRADED)).isFalse();
-    });
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              VdeNetwork n = get("agg");
+              assertThat(n.getStatus().nodesReady()).isEqualTo(2);
+              assertThat(Conditions.isTrue(n.getStatus().conditions(), Conditions.DEGRADED))
+                  .isFalse();
+            });
     client.resources(VdeNode.class).withName(n1).delete();
     client.resources(VdeNode.class).withName(n2).delete();
   }
@@ -302,8 +380,12 @@ class VdeNetworkOperatorTest {
     await().atMost(WAIT).until(() -> get("gone") == null);
     assertThat(agentConfig("gone")).isNull();
     assertThat(nad("gone")).isNull();
-    await().atMost(WAIT).untilAsserted(() -> assertThat(events())
-        .anySatisfy(e -> assertThat(e.getReason()).isEqualTo("Deleted")));
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () ->
+                assertThat(events())
+                    .anySatisfy(e -> assertThat(e.getReason()).isEqualTo("Deleted")));
   }
 
   @Test
@@ -312,16 +394,27 @@ class VdeNetworkOperatorTest {
     awaitReady("busy");
     String node = ns + "-busy";
     putVdeNode(Fixtures.vdeNode(node, "10.0.0.9", ns, "busy", true, 2, Instant.now()));
-    await().atMost(WAIT).until(() -> Integer.valueOf(2).equals(get("busy").getStatus().attachments()));
+    await()
+        .atMost(WAIT)
+        .until(() -> Integer.valueOf(2).equals(get("busy").getStatus().attachments()));
     client.resources(VdeNetwork.class).inNamespace(ns).withName("busy").delete();
     VdeNetwork blocked = awaitReason("busy", "DeletionBlocked");
-    assertThat(Conditions.find(blocked.getStatus().conditions(), Conditions.READY).get().getMessage())
-        .contains("2 pod attachment(s)").contains(node);
-    // a state that must hold (not one to wait for): it stays for 3 s of reconciles, checked every 100 ms
-    await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
-      assertThat(get("busy")).as("still there while pods use it").isNotNull();
-      assertThat(agentConfig("busy")).as("agents keep serving the attached pods").isNotNull();
-    });
+    assertThat(
+            Conditions.find(blocked.getStatus().conditions(), Conditions.READY).get().getMessage())
+        .contains("2 pod attachment(s)")
+        .contains(node);
+    // a state that must hold (not one to wait for): it stays for 3 s of reconciles, checked every
+    // 100 ms
+    await()
+        .during(Duration.ofSeconds(3))
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () -> {
+              assertThat(get("busy")).as("still there while pods use it").isNotNull();
+              assertThat(agentConfig("busy"))
+                  .as("agents keep serving the attached pods")
+                  .isNotNull();
+            });
     // the pods go away: the agent reports 0 attachments
     putVdeNode(Fixtures.vdeNode(node, "10.0.0.9", ns, "busy", true, 0, Instant.now()));
     await().atMost(WAIT).until(() -> get("busy") == null);
@@ -330,25 +423,43 @@ class VdeNetworkOperatorTest {
   }
 
   private GenericKubernetesResource nad(String name) {
-    return client.genericKubernetesResources("k8s.cni.cncf.io/v1", "NetworkAttachmentDefinition").inNamespace(ns)
-        .withName(name).get();
+    return client
+        .genericKubernetesResources("k8s.cni.cncf.io/v1", "NetworkAttachmentDefinition")
+        .inNamespace(ns)
+        .withName(name)
+        .get();
   }
 
   @Test
   void generatedNadAndDaemonSetAreWhatMultusAndTheAgentExpect() throws Exception {
-    create("blue", new VdeNetworkSpec(null, null, null, null, 1400, null,
-        new Ipam(null, "10.206.0.0/24", null, null, "10.206.0.1", null, null), null, null, null));
+    create(
+        "blue",
+        new VdeNetworkSpec(
+            null,
+            null,
+            null,
+            null,
+            1400,
+            null,
+            new Ipam(null, "10.206.0.0/24", null, null, "10.206.0.1", null, null),
+            null,
+            null,
+            null));
     VdeNetwork blue = awaitReady("blue");
 
     GenericKubernetesResource nad = nad("blue");
     assertThat(nad).isNotNull();
     assertThat(blue.getStatus().networkAttachmentDefinition()).isEqualTo("blue");
-    assertThat(nad.getMetadata().getOwnerReferences()).singleElement().satisfies(o -> {
-      assertThat(o.getKind()).isEqualTo("VdeNetwork");
-      assertThat(o.getUid()).isEqualTo(blue.getMetadata().getUid());
-    });
+    assertThat(nad.getMetadata().getOwnerReferences())
+        .singleElement()
+        .satisfies(
+            o -> {
+              assertThat(o.getKind()).isEqualTo("VdeNetwork");
+              assertThat(o.getUid()).isEqualTo(blue.getMetadata().getUid());
+            });
     @SuppressWarnings("unchecked")
-    String config = (String) ((Map<String, Object>) nad.getAdditionalProperties().get("spec")).get("config");
+    String config =
+        (String) ((Map<String, Object>) nad.getAdditionalProperties().get("spec")).get("config");
     JsonNode c = JSON.readTree(config);
     assertThat(c.get("type").asText()).isEqualTo("kubevde");
     assertThat(c.get("network").asText()).isEqualTo(ns + "/blue");
@@ -356,7 +467,8 @@ class VdeNetworkOperatorTest {
     assertThat(c.get("name").asText()).isEqualTo("blue");
     assertThat(c.get("mtu").asInt()).isEqualTo(1400);
 
-    // the agent's configuration: an uplink VNL the data plane's parser accepts with the allocated values
+    // the agent's configuration: an uplink VNL the data plane's parser accepts with the allocated
+    // values
     JsonNode a = agentJson("blue");
     Vnl uplink = Vnl.parse(a.get("uplink").asText());
     assertThat(uplink.scheme()).isEqualTo("vxvde");
@@ -368,33 +480,44 @@ class VdeNetworkOperatorTest {
     assertThat(a.get("gateway").asText()).isEqualTo("10.206.0.1");
     assertThat(blue.getStatus().configMap()).isEqualTo(opNs + "/" + Names.configMap(ns, "blue"));
 
-    DaemonSet ds = client.apps().daemonSets().inNamespace(opNs).withName(Names.AGENT_DAEMONSET).get();
+    DaemonSet ds =
+        client.apps().daemonSets().inNamespace(opNs).withName(Names.AGENT_DAEMONSET).get();
     assertThat(ds).isNotNull();
     var pod = ds.getSpec().getTemplate().getSpec();
     assertThat(pod.getHostNetwork()).isTrue();
     assertThat(pod.getPriorityClassName()).isEqualTo("system-node-critical");
-    assertThat(pod.getTolerations()).anySatisfy(t -> assertThat(t.getOperator()).isEqualTo("Exists"));
+    assertThat(pod.getTolerations())
+        .anySatisfy(t -> assertThat(t.getOperator()).isEqualTo("Exists"));
     assertThat(pod.getNodeSelector()).containsEntry("kubernetes.io/os", "linux");
     assertThat(ds.getSpec().getSelector().getMatchLabels())
-        .isEqualTo(Map.copyOf(ds.getSpec().getTemplate().getMetadata().getLabels()).entrySet().stream()
-            .filter(e -> ds.getSpec().getSelector().getMatchLabels().containsKey(e.getKey()))
-            .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue)));
+        .isEqualTo(
+            Map.copyOf(ds.getSpec().getTemplate().getMetadata().getLabels()).entrySet().stream()
+                .filter(e -> ds.getSpec().getSelector().getMatchLabels().containsKey(e.getKey()))
+                .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue)));
     Container agent = pod.getContainers().get(0);
     assertThat(agent.getImage()).isEqualTo("registry.local/kubevde/agent:test");
     assertThat(agent.getImagePullPolicy()).isEqualTo("Never");
-    assertThat(agent.getEnv()).anySatisfy(e -> {
-      assertThat(e.getName()).isEqualTo("NODE_NAME");
-      assertThat(e.getValueFrom().getFieldRef().getFieldPath()).isEqualTo("spec.nodeName");
-    });
+    assertThat(agent.getEnv())
+        .anySatisfy(
+            e -> {
+              assertThat(e.getName()).isEqualTo("NODE_NAME");
+              assertThat(e.getValueFrom().getFieldRef().getFieldPath()).isEqualTo("spec.nodeName");
+            });
     assertThat(agent.getEnv()).anySatisfy(e -> assertThat(e.getValue()).isEqualTo(opNs));
-    Set<String> mounts = agent.getVolumeMounts().stream().map(m -> m.getMountPath()).collect(Collectors.toSet());
-    assertThat(mounts).contains("/opt/cni/bin", "/run/kubevde", "/var/lib/kubevde", "/var/run/netns",
-        "/dev/net/tun");
+    Set<String> mounts =
+        agent.getVolumeMounts().stream().map(m -> m.getMountPath()).collect(Collectors.toSet());
+    assertThat(mounts)
+        .contains(
+            "/opt/cni/bin", "/run/kubevde", "/var/lib/kubevde", "/var/run/netns", "/dev/net/tun");
     assertThat(pod.getVolumes()).allSatisfy(v -> assertThat(v.getHostPath()).isNotNull());
     assertThat(agent.getPorts()).extracting(p -> p.getName()).contains("healthz", "metrics");
     assertThat(agent.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/readyz");
-    assertThat(pod.getInitContainers()).singleElement().satisfies(ic -> assertThat(ic.getVolumeMounts())
-        .anySatisfy(m -> assertThat(m.getMountPath()).isEqualTo("/host/opt/cni/bin")));
+    assertThat(pod.getInitContainers())
+        .singleElement()
+        .satisfies(
+            ic ->
+                assertThat(ic.getVolumeMounts())
+                    .anySatisfy(m -> assertThat(m.getMountPath()).isEqualTo("/host/opt/cni/bin")));
   }
 
   @Test
@@ -404,10 +527,16 @@ class VdeNetworkOperatorTest {
     var daemonSets = client.apps().daemonSets().inNamespace(opNs).withName(Names.AGENT_DAEMONSET);
     DaemonSet before = await().atMost(WAIT).until(daemonSets::get, d -> d != null);
     daemonSets.delete();
-    // at once (the operator watches it), not at the next periodic resync (5 min) or heartbeat reschedule (30 s)
-    DaemonSet after = await().atMost(Duration.ofSeconds(15)).until(daemonSets::get,
-        d -> d != null && !d.getMetadata().getUid().equals(before.getMetadata().getUid()));
-    assertThat(after.getSpec().getTemplate().getSpec()).isEqualTo(before.getSpec().getTemplate().getSpec());
+    // at once (the operator watches it), not at the next periodic resync (5 min) or heartbeat
+    // reschedule (30 s)
+    DaemonSet after =
+        await()
+            .atMost(Duration.ofSeconds(15))
+            .until(
+                daemonSets::get,
+                d -> d != null && !d.getMetadata().getUid().equals(before.getMetadata().getUid()));
+    assertThat(after.getSpec().getTemplate().getSpec())
+        .isEqualTo(before.getSpec().getTemplate().getSpec());
   }
 
   @Test
@@ -416,21 +545,35 @@ class VdeNetworkOperatorTest {
     awaitReady("m");
     HttpClient http = HttpClient.newHttpClient();
     String base = "http://127.0.0.1:" + op.operator().httpPort();
-    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + "/readyz")).build(),
-        HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> r =
+        http.send(
+            HttpRequest.newBuilder(URI.create(base + "/readyz")).build(),
+            HttpResponse.BodyHandlers.ofString());
     assertThat(r.statusCode()).isEqualTo(200);
-    assertThat(http.send(HttpRequest.newBuilder(URI.create(base + "/healthz")).build(),
-        HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
-    String metrics = http.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).build(),
-        HttpResponse.BodyHandlers.ofString()).body();
-    assertThat(metrics).contains("kubevde_operator_allocations_total").contains("operator_sdk_")
-        .contains("jvm_memory_used_bytes").contains("process_cpu_usage").contains("process_files_open_files");
+    assertThat(
+            http.send(
+                    HttpRequest.newBuilder(URI.create(base + "/healthz")).build(),
+                    HttpResponse.BodyHandlers.ofString())
+                .statusCode())
+        .isEqualTo(200);
+    String metrics =
+        http.send(
+                HttpRequest.newBuilder(URI.create(base + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString())
+            .body();
+    assertThat(metrics)
+        .contains("kubevde_operator_allocations_total")
+        .contains("operator_sdk_")
+        .contains("jvm_memory_used_bytes")
+        .contains("process_cpu_usage")
+        .contains("process_files_open_files");
   }
 
   @Test
   void operatorRestartChangesNoAllocation() throws Exception {
     for (int i = 0; i < 5; i++) {
-      create("keep" + i, Fixtures.withSelector(spec(null, null, "10.21" + i + ".0.0/16"), Map.of()));
+      create(
+          "keep" + i, Fixtures.withSelector(spec(null, null, "10.21" + i + ".0.0/16"), Map.of()));
     }
     for (int i = 0; i < 5; i++) awaitReady("keep" + i);
     Map<String, String> before = snapshot();
@@ -440,21 +583,35 @@ class VdeNetworkOperatorTest {
 
     // a new network and an edited one are reconciled by the new process
     create("after-restart", spec(null, null, null));
-    client.resources(VdeNetwork.class).inNamespace(ns).withName("keep0").edit(n -> {
-      n.setSpec(new VdeNetworkSpec(null, null, null, null, 1300, null, n.getSpec().ipam(), null, null, null));
-      return n;
-    });
+    client
+        .resources(VdeNetwork.class)
+        .inNamespace(ns)
+        .withName("keep0")
+        .edit(
+            n -> {
+              n.setSpec(
+                  new VdeNetworkSpec(
+                      null, null, null, null, 1300, null, n.getSpec().ipam(), null, null, null));
+              return n;
+            });
     awaitReady("after-restart");
-    await().atMost(WAIT).until(() -> ready(get("keep0")) && Integer.valueOf(1300).equals(get("keep0").getStatus()
-        .mtu()));
+    await()
+        .atMost(WAIT)
+        .until(
+            () ->
+                ready(get("keep0"))
+                    && Integer.valueOf(1300).equals(get("keep0").getStatus().mtu()));
     Map<String, String> after = snapshot();
     after.keySet().retainAll(before.keySet());
     assertThat(after).isEqualTo(before);
     VdeNetwork fresh = get("after-restart");
     Set<Integer> oldVnis = new HashSet<>();
     client.resources(VdeNetwork.class).inAnyNamespace().list().getItems().stream()
-        .filter(n -> n != fresh && n.getStatus() != null && !n.getMetadata().getUid()
-            .equals(fresh.getMetadata().getUid()))
+        .filter(
+            n ->
+                n != fresh
+                    && n.getStatus() != null
+                    && !n.getMetadata().getUid().equals(fresh.getMetadata().getUid()))
         .forEach(n -> oldVnis.add(n.getStatus().vni()));
     assertThat(oldVnis).doesNotContain(fresh.getStatus().vni());
   }
@@ -464,7 +621,8 @@ class VdeNetworkOperatorTest {
     Map<String, String> m = new HashMap<>();
     for (VdeNetwork n : client.resources(VdeNetwork.class).inAnyNamespace().list().getItems()) {
       if (n.getStatus() == null || n.getMetadata().getDeletionTimestamp() != null) continue;
-      m.put(n.getMetadata().getNamespace() + "/" + n.getMetadata().getName(),
+      m.put(
+          n.getMetadata().getNamespace() + "/" + n.getMetadata().getName(),
           n.getStatus().vni() + " " + n.getStatus().group() + " " + n.getStatus().nodeRanges());
     }
     return m;

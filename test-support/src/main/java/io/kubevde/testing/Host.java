@@ -8,23 +8,29 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * What a test needs from the host, checked so that a root run (CI is root, and e2e/lib/env.sh installs every Debian
- * package) can never hide a regression behind a skip:
+ * What a test needs from the host, checked so that a root run (CI is root, and e2e/lib/env.sh
+ * installs every Debian package) can never hide a regression behind a skip:
  *
  * <ul>
  *   <li>{@link #requireRoot()} skips, with a message, only when the JVM is not root;
- *   <li>{@link #requireTool} and {@link #requireFile} FAIL when root and the tool is missing, naming the Debian
- *       package to {@code apt-get install}; they skip only when not root (such a run skips the root tests anyway).
+ *   <li>{@link #requireTool} and {@link #requireFile} FAIL when root and the tool is missing,
+ *       naming the Debian package to {@code apt-get install}; they skip only when not root (such a
+ *       run skips the root tests anyway).
  * </ul>
  */
 public final class Host {
   private Host() {}
 
-  /** @return whether this JVM runs as root (effective uid 0: the second field of "Uid:" in /proc/self/status) */
+  /**
+   * @return whether this JVM runs as root (effective uid 0: the second field of "Uid:" in
+   *     /proc/self/status)
+   */
   public static boolean isRoot() {
     try {
-      return Files.readAllLines(Path.of("/proc/self/status")).stream().filter(l -> l.startsWith("Uid:"))
-          .map(l -> l.split("\\s+")[2]).anyMatch("0"::equals);
+      return Files.readAllLines(Path.of("/proc/self/status")).stream()
+          .filter(l -> l.startsWith("Uid:"))
+          .map(l -> l.split("\\s+")[2])
+          .anyMatch("0"::equals);
     } catch (IOException e) {
       return "root".equals(System.getProperty("user.name"));
     }
@@ -49,7 +55,8 @@ public final class Host {
    *
    * @param tool the command, e.g. {@code vde_plug}
    * @param debianPackage the Debian package that installs it, e.g. {@code vdeplug}
-   * @throws AssertionError when root and the tool is missing (the message names the package to install)
+   * @throws AssertionError when root and the tool is missing (the message names the package to
+   *     install)
    */
   public static void requireTool(String tool, String debianPackage) {
     if (Sh.has(tool)) return;
@@ -57,11 +64,13 @@ public final class Host {
   }
 
   /**
-   * Requires a file a Debian package installs outside the PATH (a CNI plugin under /usr/lib/cni, ...).
+   * Requires a file a Debian package installs outside the PATH (a CNI plugin under /usr/lib/cni,
+   * ...).
    *
    * @param file the file, which must be executable
    * @param debianPackage the Debian package that installs it
-   * @throws AssertionError when root and the file is missing (the message names the package to install)
+   * @throws AssertionError when root and the file is missing (the message names the package to
+   *     install)
    */
   public static void requireFile(Path file, String debianPackage) {
     if (Files.isExecutable(file)) return;

@@ -5,20 +5,25 @@ import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * Network namespaces for one test (root): unique names ({@code <prefix><random tag><index>}, so concurrent test runs
- * on one host do not clash), all deleted by {@link #close}, with the devices in them.
+ * Network namespaces for one test (root): unique names ({@code <prefix><random tag><index>}, so
+ * concurrent test runs on one host do not clash), all deleted by {@link #close}, with the devices
+ * in them.
  */
 public final class Netns implements AutoCloseable {
   private final List<String> names = new ArrayList<>();
   private final String prefix;
-  private final String tag = Integer.toString(ThreadLocalRandom.current().nextInt(1 << 20, 1 << 24), 36);
+  private final String tag =
+      Integer.toString(ThreadLocalRandom.current().nextInt(1 << 20, 1 << 24), 36);
 
   /** Namespaces named {@code kvc...}. */
   public Netns() {
     this("kvc");
   }
 
-  /** @param prefix the start of every name (keep it short: names are at most 255 bytes, device names 15) */
+  /**
+   * @param prefix the start of every name (keep it short: names are at most 255 bytes, device names
+   *     15)
+   */
   public Netns(String prefix) {
     this.prefix = prefix;
   }
@@ -44,7 +49,9 @@ public final class Netns implements AutoCloseable {
     return "/var/run/netns/" + name;
   }
 
-  /** Deletes every namespace this object created (best effort: one that is already gone is skipped). */
+  /**
+   * Deletes every namespace this object created (best effort: one that is already gone is skipped).
+   */
   @Override
   public synchronized void close() {
     for (String n : names) Sh.exec("ip", "netns", "del", n);

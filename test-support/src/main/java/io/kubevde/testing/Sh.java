@@ -12,9 +12,10 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Runs short host commands (ip, ping, tc, ...) for test set-up and checks: stdin from /dev/null, stdout and stderr
- * merged, a time limit (60 s unless given). A command that cannot start, times out or is interrupted throws
- * {@link IllegalStateException} naming the command: a test never mistakes a broken host for a result.
+ * Runs short host commands (ip, ping, tc, ...) for test set-up and checks: stdin from /dev/null,
+ * stdout and stderr merged, a time limit (60 s unless given). A command that cannot start, times
+ * out or is interrupted throws {@link IllegalStateException} naming the command: a test never
+ * mistakes a broken host for a result.
  */
 public final class Sh {
   /** The time limit of {@link #exec(String...)} and {@link #run(String...)}. */
@@ -29,7 +30,9 @@ public final class Sh {
    * @param output stdout and stderr, merged, UTF-8
    */
   public record Result(int exitCode, String output) {
-    /** @return whether the command exited 0 */
+    /**
+     * @return whether the command exited 0
+     */
     public boolean ok() {
       return exitCode == 0;
     }
@@ -40,7 +43,8 @@ public final class Sh {
    *
    * @param cmd the command and its arguments (no shell)
    * @return exit status and output
-   * @throws IllegalStateException if it cannot start, times out (it is then killed) or the wait is interrupted
+   * @throws IllegalStateException if it cannot start, times out (it is then killed) or the wait is
+   *     interrupted
    */
   public static Result exec(String... cmd) {
     return exec(DEFAULT_TIMEOUT, List.of(cmd));
@@ -57,10 +61,14 @@ public final class Sh {
   public static Result exec(Duration timeout, List<String> cmd) {
     Process p;
     try {
-      p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-          .start();
+      p =
+          new ProcessBuilder(cmd)
+              .redirectErrorStream(true)
+              .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+              .start();
     } catch (IOException e) {
-      throw new IllegalStateException("cannot run " + String.join(" ", cmd) + ": " + e.getMessage(), e);
+      throw new IllegalStateException(
+          "cannot run " + String.join(" ", cmd) + ": " + e.getMessage(), e);
     }
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     Thread pump = Thread.ofVirtual().start(() -> copy(p.getInputStream(), out));
@@ -68,7 +76,8 @@ public final class Sh {
       if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
         p.descendants().forEach(ProcessHandle::destroyForcibly);
         p.destroyForcibly();
-        throw new IllegalStateException("timed out after " + timeout.toSeconds() + " s: " + String.join(" ", cmd));
+        throw new IllegalStateException(
+            "timed out after " + timeout.toSeconds() + " s: " + String.join(" ", cmd));
       }
       pump.join(Duration.ofSeconds(5));
     } catch (InterruptedException e) {
@@ -86,7 +95,8 @@ public final class Sh {
    *
    * @param cmd the command and its arguments (no shell)
    * @return stdout and stderr, merged
-   * @throws IllegalStateException if it exits non-zero (message: command, status, output), or as {@link #exec}
+   * @throws IllegalStateException if it exits non-zero (message: command, status, output), or as
+   *     {@link #exec}
    */
   public static String run(String... cmd) {
     return run(DEFAULT_TIMEOUT, List.of(cmd));
@@ -98,12 +108,14 @@ public final class Sh {
    * @param timeout the time limit
    * @param cmd the command and its arguments (no shell)
    * @return stdout and stderr, merged
-   * @throws IllegalStateException if it exits non-zero (message: command, status, output), or as {@link #exec}
+   * @throws IllegalStateException if it exits non-zero (message: command, status, output), or as
+   *     {@link #exec}
    */
   public static String run(Duration timeout, List<String> cmd) {
     Result r = exec(timeout, cmd);
     if (!r.ok()) {
-      throw new IllegalStateException("'" + String.join(" ", cmd) + "' exited " + r.exitCode() + ": " + r.output());
+      throw new IllegalStateException(
+          "'" + String.join(" ", cmd) + "' exited " + r.exitCode() + ": " + r.output());
     }
     return r.output();
   }

@@ -22,12 +22,16 @@ class HostTest {
 
   @Test
   void aMissingToolFailsWhenRootAndSkipsOtherwiseNamingThePackage() {
-    Class<? extends Throwable> expected = Host.isRoot() ? AssertionError.class : TestAbortedException.class;
+    Class<? extends Throwable> expected =
+        Host.isRoot() ? AssertionError.class : TestAbortedException.class;
     assertThatThrownBy(() -> Host.requireTool("kubevde-no-such-tool", "kubevde-pkg"))
-        .isInstanceOf(expected).hasMessageContaining("'kubevde-no-such-tool'")
+        .isInstanceOf(expected)
+        .hasMessageContaining("'kubevde-no-such-tool'")
         .hasMessageContaining("apt-get install kubevde-pkg");
-    assertThatThrownBy(() -> Host.requireFile(Path.of("/nonexistent/plugin"), "containernetworking-plugins"))
-        .isInstanceOf(expected).hasMessageContaining("/nonexistent/plugin")
+    assertThatThrownBy(
+            () -> Host.requireFile(Path.of("/nonexistent/plugin"), "containernetworking-plugins"))
+        .isInstanceOf(expected)
+        .hasMessageContaining("/nonexistent/plugin")
         .hasMessageContaining("apt-get install containernetworking-plugins");
   }
 }

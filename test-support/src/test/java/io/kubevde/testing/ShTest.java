@@ -10,7 +10,10 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The command runner tests rely on: status, merged output, failures that name the command, the time limit. */
+/**
+ * The command runner tests rely on: status, merged output, failures that name the command, the time
+ * limit.
+ */
 class ShTest {
   @Test
   void execReturnsStatusAndMergedOutput() {
@@ -24,21 +27,24 @@ class ShTest {
   void runFailsWithTheCommandItsStatusAndItsOutput() {
     assertThat(Sh.run("echo", "hello")).isEqualTo("hello\n");
     assertThatThrownBy(() -> Sh.run("sh", "-c", "echo broken; exit 2"))
-        .isInstanceOf(IllegalStateException.class).hasMessageContaining("'sh -c echo broken; exit 2' exited 2")
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("'sh -c echo broken; exit 2' exited 2")
         .hasMessageContaining("broken");
   }
 
   @Test
   void aCommandThatCannotStartIsAnError() {
     assertThatThrownBy(() -> Sh.exec("/nonexistent/kubevde-tool"))
-        .isInstanceOf(IllegalStateException.class).hasMessageContaining("cannot run /nonexistent/kubevde-tool");
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("cannot run /nonexistent/kubevde-tool");
   }
 
   @Test
   void aCommandOverItsTimeLimitIsKilledAndAnError() {
     long t0 = System.nanoTime();
     assertThatThrownBy(() -> Sh.exec(Duration.ofMillis(300), List.of("sleep", "30")))
-        .isInstanceOf(IllegalStateException.class).hasMessageContaining("timed out");
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("timed out");
     assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(10));
   }
 

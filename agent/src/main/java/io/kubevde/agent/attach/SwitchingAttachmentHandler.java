@@ -13,236 +13,308 @@ import java.io.IOException;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * The full ADD/DEL path (architecture.md §6): {@link TapAttachmentHandler} makes the persistent tap in the pod netns,
- * then the tap is opened by name there and becomes a port of its network's switch ({@link DataPlane}); DEL removes
- * the port first, then the tap. When the operator describes the network (a ConfigMap), its IPAM wins — the subnet
- * with this node's address block — and its MTU is the default; otherwise the CNI config's own {@code ipam}/{@code mtu}
- * apply; a network {@code macPrefix} gives generated MACs that prefix (a requested MAC wins). Every ADD first passes
- * {@link NamespaceAccess} (tenant isolation), before any address, record or interface is made.
+ * The full ADD/DEL path (architecture.md §6): {@link TapAttachmentHandler} makes the persistent tap
+ * in the pod netns, then the tap is opened by name there and becomes a port of its network's switch
+ * ({@link DataPlane}); DEL removes the port first, then the tap. When the operator describes the
+ * network (a ConfigMap), its IPAM wins — the subnet with this node's address block — and its MTU is
+ * the default; otherwise the CNI config's own {@code ipam}/{@code mtu} apply; a network {@code
+ * macPrefix} gives generated MACs that prefix (a requested MAC wins). Every ADD first passes {@link
+ * NamespaceAccess} (tenant isolation), before any address, record or interface is made.
  */
 public final class SwitchingAttachmentHandler implements AttachmentHandler {
-    private final TapAttachmentHandler taps;
-    private final AttachmentStore store;
-    private final DataPlane dataPlane;
-    private final String nodeName;
-    private final long networkWaitMs;
-    private final NamespaceAccess access;
-    private final Map<AttachmentKey, Retry> retries = new java.util.concurrent.ConcurrentHashMap<>();
+  private static final Logger LOG = LoggerFactory.getLogger(SwitchingAttachmentHandler.class);
 
-    /** A re-attach that failed: when to try next and why it failed. */
-    private record Retry(int attempts, long nextAtMs, String error) {}
+  private final TapAttachmentHandler taps;
+  private final AttachmentStore store;
+  private final DataPlane dataPlane;
+  private final String nodeName;
+  private final long networkWaitMs;
+  private final NamespaceAccess access;
+  private final Map<AttachmentKey, Retry> retries = new java.util.concurrent.ConcurrentHashMap<>();
 
-    /**
-     * @param taps      the netns/tap part
-     * @param store     the attachment records (same store as {@code taps})
-     * @param dataPlane the switches
-     * @param nodeName  this node (its address block of the operator's IPAM)
-     * @param access    the tenant rule every ADD must pass (pod namespace vs the network's allowed namespaces)
-     */
-    public SwitchingAttachmentHandler(TapAttachmentHandler taps, AttachmentStore store, DataPlane dataPlane,
-            String nodeName) {
-        this(taps, store, dataPlane, nodeName, -1);
+  /** A re-attach that failed: when to try next and why it failed. */
+  private record Retry(int attempts, long nextAtMs, String error) {}
+
+  /**
+   * @param taps the netns/tap part
+   * @param store the attachment records (same store as {@code taps})
+   * @param dataPlane the switches
+   * @param nodeName this node (its address block of the operator's IPAM)
+   * @param access the tenant rule every ADD must pass (pod namespace vs the network's allowed
+   *     namespaces)
+   */
+  public SwitchingAttachmentHandler(
+      TapAttachmentHandler taps, AttachmentStore store, DataPlane dataPlane, String nodeName) {
+    this(taps, store, dataPlane, nodeName, -1);
+  }
+
+  /**
+   * A handler with the stand-alone tenant rule (a missing pod namespace is allowed; see {@link
+   * NamespaceAccess}).
+   */
+  public SwitchingAttachmentHandler(
+      TapAttachmentHandler taps,
+      AttachmentStore store,
+      DataPlane dataPlane,
+      String nodeName,
+      long networkWaitMs) {
+    this(taps, store, dataPlane, nodeName, networkWaitMs, new NamespaceAccess(true));
+  }
+
+  /**
+   * @param networkWaitMs how long an ADD whose config brings no IPAM of its own waits for the
+   *     operator's configuration of its network before answering 11 (try again later); negative =
+   *     never wait (stand-alone: a local switch on demand)
+   */
+  public SwitchingAttachmentHandler(
+      TapAttachmentHandler taps,
+      AttachmentStore store,
+      DataPlane dataPlane,
+      String nodeName,
+      long networkWaitMs,
+      NamespaceAccess access) {
+    this.networkWaitMs = networkWaitMs;
+    this.taps = taps;
+    this.store = store;
+    this.dataPlane = dataPlane;
+    this.nodeName = nodeName;
+    this.access = access;
+  }
+
+  /** The config with the operator's IPAM and MTU when the network is known from a ConfigMap. */
+  NetConf effective(NetConf conf) {
+    AgentNetworkConfig net =
+        dataPlane
+            .network(conf.network())
+            .filter(NetworkSwitch::fromOperator)
+            .map(NetworkSwitch::config)
+            .orElse(null);
+    if (net == null) return conf;
+    IpamConfig ipam = IpamConfig.forNode(net, nodeName);
+    if (ipam != null && conf.ipam() != null) ipam = ipam.withRoutes(conf.ipam().routes());
+    Integer mtu =
+        conf.mtu() != null ? conf.mtu() : net.mtu() != null && net.mtu() > 0 ? net.mtu() : null;
+    String mac = conf.mac();
+    if (mac == null
+        && net.macPrefix() != null
+        && net.macPrefix().matches("(?i)[0-9a-f][26ae](:[0-9a-f]{2}){2}")) {
+      byte[] b = new byte[3];
+      java.util.concurrent.ThreadLocalRandom.current().nextBytes(b);
+      mac =
+          (net.macPrefix() + ":" + java.util.HexFormat.ofDelimiter(":").formatHex(b))
+              .toLowerCase(java.util.Locale.ROOT);
     }
+    // the operator's IPAM wins: no delegation to the config's ipam.type then
+    return new NetConf(
+        conf.cniVersion(),
+        conf.name(),
+        conf.network(),
+        mtu,
+        mac,
+        conf.ips(),
+        ipam != null ? ipam : conf.ipam(),
+        conf.dns(),
+        conf.prevResult(),
+        conf.validAttachments(),
+        conf.networkGiven(),
+        ipam != null ? null : conf.raw());
+  }
 
-    /** A handler with the stand-alone tenant rule (a missing pod namespace is allowed; see {@link NamespaceAccess}). */
-    public SwitchingAttachmentHandler(TapAttachmentHandler taps, AttachmentStore store, DataPlane dataPlane,
-            String nodeName, long networkWaitMs) {
-        this(taps, store, dataPlane, nodeName, networkWaitMs, new NamespaceAccess(true));
+  /**
+   * Waits (bounded by {@code networkWaitMs}) for the operator's configuration of the request's
+   * network when the config brings no IPAM of its own (a Multus NAD, a chained annotation entry):
+   * without it the pod would get no address and a switch without uplink.
+   *
+   * @throws CniError.Failure 11 (try again later) when it does not come in time
+   */
+  private void awaitNetwork(NetConf conf) {
+    if (networkWaitMs < 0 || conf.ipam() != null || conf.delegatedIpam() != null) return;
+    long deadline = System.nanoTime() + networkWaitMs * 1_000_000;
+    while (dataPlane.network(conf.network()).filter(NetworkSwitch::fromOperator).isEmpty()) {
+      if (System.nanoTime() >= deadline) {
+        throw new CniError.Failure(
+            CniError.TRY_AGAIN_LATER,
+            "network "
+                + conf.network()
+                + " is not configured on this node yet (no operator configuration after "
+                + networkWaitMs
+                + " ms)");
+      }
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new CniError.Failure(
+            CniError.TRY_AGAIN_LATER, "interrupted waiting for network " + conf.network());
+      }
     }
+  }
 
-    /**
-     * @param networkWaitMs how long an ADD whose config brings no IPAM of its own waits for the operator's
-     *                      configuration of its network before answering 11 (try again later); negative = never wait
-     *                      (stand-alone: a local switch on demand)
-     */
-    public SwitchingAttachmentHandler(TapAttachmentHandler taps, AttachmentStore store, DataPlane dataPlane,
-            String nodeName, long networkWaitMs, NamespaceAccess access) {
-        this.networkWaitMs = networkWaitMs;
-        this.taps = taps;
-        this.store = store;
-        this.dataPlane = dataPlane;
-        this.nodeName = nodeName;
-        this.access = access;
+  @Override
+  public Map<String, Object> add(AttachRequest req) {
+    awaitNetwork(req.conf());
+    AgentNetworkConfig described =
+        dataPlane
+            .network(req.conf().network())
+            .filter(NetworkSwitch::fromOperator)
+            .map(NetworkSwitch::config)
+            .orElse(null);
+    access.check(req.args().get("K8S_POD_NAMESPACE"), req.conf().network(), described);
+    AttachRequest eff =
+        new AttachRequest(
+            effective(req.conf()),
+            req.containerId(),
+            req.netns(),
+            req.ifName(),
+            req.args(),
+            req.cniPath());
+    Map<String, Object> result = taps.add(eff);
+    AttachmentRecord rec = store.read(eff.key());
+    try {
+      if (rec == null) throw new IOException("attachment record vanished");
+      dataPlane.attach(rec);
+    } catch (IOException | RuntimeException e) {
+      try {
+        taps.del(eff);
+      } catch (RuntimeException ignored) {
+        // the original failure is what the runtime must see
+      }
+      throw new CniError.Failure(
+          new CniError(
+              CniError.SETUP_FAILED,
+              "cannot attach " + req.ifName() + " to network " + req.conf().network(),
+              String.valueOf(e.getMessage())));
     }
+    return result;
+  }
 
-    /** The config with the operator's IPAM and MTU when the network is known from a ConfigMap. */
-    NetConf effective(NetConf conf) {
-        AgentNetworkConfig net = dataPlane.network(conf.network()).filter(NetworkSwitch::fromOperator)
-                .map(NetworkSwitch::config).orElse(null);
-        if (net == null) return conf;
-        IpamConfig ipam = IpamConfig.forNode(net, nodeName);
-        if (ipam != null && conf.ipam() != null) ipam = ipam.withRoutes(conf.ipam().routes());
-        Integer mtu = conf.mtu() != null ? conf.mtu() : net.mtu() != null && net.mtu() > 0 ? net.mtu() : null;
-        String mac = conf.mac();
-        if (mac == null && net.macPrefix() != null && net.macPrefix().matches("(?i)[0-9a-f][26ae](:[0-9a-f]{2}){2}")) {
-            byte[] b = new byte[3];
-            java.util.concurrent.ThreadLocalRandom.current().nextBytes(b);
-            mac = (net.macPrefix() + ":" + java.util.HexFormat.ofDelimiter(":").formatHex(b)).toLowerCase(java.util.Locale.ROOT);
-        }
-        // the operator's IPAM wins: no delegation to the config's ipam.type then
-        return new NetConf(conf.cniVersion(), conf.name(), conf.network(), mtu, mac, conf.ips(),
-                ipam != null ? ipam : conf.ipam(), conf.dns(), conf.prevResult(), conf.validAttachments(),
-                conf.networkGiven(), ipam != null ? null : conf.raw());
-    }
+  @Override
+  public void del(AttachRequest req) {
+    dataPlane.detach(req.key());
+    taps.del(req);
+  }
 
-    /**
-     * Waits (bounded by {@code networkWaitMs}) for the operator's configuration of the request's network when the
-     * config brings no IPAM of its own (a Multus NAD, a chained annotation entry): without it the pod would get no
-     * address and a switch without uplink.
-     *
-     * @throws CniError.Failure 11 (try again later) when it does not come in time
-     */
-    private void awaitNetwork(NetConf conf) {
-        if (networkWaitMs < 0 || conf.ipam() != null || conf.delegatedIpam() != null) return;
-        long deadline = System.nanoTime() + networkWaitMs * 1_000_000;
-        while (dataPlane.network(conf.network()).filter(NetworkSwitch::fromOperator).isEmpty()) {
-            if (System.nanoTime() >= deadline) {
-                throw new CniError.Failure(CniError.TRY_AGAIN_LATER, "network " + conf.network()
-                        + " is not configured on this node yet (no operator configuration after " + networkWaitMs + " ms)");
-            }
-            try {
-                Thread.sleep(50);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new CniError.Failure(CniError.TRY_AGAIN_LATER, "interrupted waiting for network " + conf.network());
-            }
-        }
+  @Override
+  public void check(AttachRequest req) {
+    taps.check(req);
+    if (dataPlane.attachments().stream().noneMatch(r -> r.key().equals(req.key()))) {
+      throw new CniError.Failure(
+          CniError.CHECK_FAILED,
+          "interface " + req.ifName() + " is not attached to network " + req.conf().network());
     }
+  }
 
-    @Override
-    public Map<String, Object> add(AttachRequest req) {
-        awaitNetwork(req.conf());
-        AgentNetworkConfig described = dataPlane.network(req.conf().network()).filter(NetworkSwitch::fromOperator)
-                .map(NetworkSwitch::config).orElse(null);
-        access.check(req.args().get("K8S_POD_NAMESPACE"), req.conf().network(), described);
-        AttachRequest eff = new AttachRequest(effective(req.conf()), req.containerId(), req.netns(), req.ifName(), req.args(),
-                req.cniPath());
-        Map<String, Object> result = taps.add(eff);
-        AttachmentRecord rec = store.read(eff.key());
-        try {
-            if (rec == null) throw new IOException("attachment record vanished");
-            dataPlane.attach(rec);
-        } catch (IOException | RuntimeException e) {
-            try {
-                taps.del(eff);
-            } catch (RuntimeException ignored) {
-                // the original failure is what the runtime must see
-            }
-            throw new CniError.Failure(new CniError(CniError.SETUP_FAILED, "cannot attach " + req.ifName()
-                    + " to network " + req.conf().network(), String.valueOf(e.getMessage())));
-        }
-        return result;
-    }
+  @Override
+  public void status(NetConf conf) {
+    taps.status(conf);
+  }
 
-    @Override
-    public void del(AttachRequest req) {
-        dataPlane.detach(req.key());
-        taps.del(req);
-    }
+  @Override
+  public void gc(NetConf conf, Set<AttachmentKey.Id> valid) {
+    Set<AttachmentKey> before = new HashSet<>();
+    for (AttachmentRecord r : store.list()) before.add(r.key());
+    taps.gc(conf, valid);
+    for (AttachmentKey k : before) if (store.read(k) == null) dataPlane.detach(k);
+  }
 
-    @Override
-    public void check(AttachRequest req) {
-        taps.check(req);
-        if (dataPlane.attachments().stream().noneMatch(r -> r.key().equals(req.key()))) {
-            throw new CniError.Failure(CniError.CHECK_FAILED, "interface " + req.ifName() + " is not attached to network "
-                    + req.conf().network());
-        }
-    }
+  /**
+   * Start-up: drops stale records ({@link TapAttachmentHandler#reconcile}), then re-opens every
+   * remaining tap in its netns and re-attaches it to its switch; failures are retried by {@link
+   * #reconcile}.
+   *
+   * @return {removed, reattached}
+   */
+  public int[] restore() {
+    int removed = taps.reconcile();
+    int before = dataPlane.attachments().size();
+    dataPlane.restore(store.list());
+    int re = dataPlane.attachments().size() - before;
+    noteUnattached(System.currentTimeMillis());
+    return new int[] {removed, re};
+  }
 
-    @Override
-    public void status(NetConf conf) {
-        taps.status(conf);
+  /**
+   * The periodic pass (every minute in the agent, and after start-up): {@link
+   * TapAttachmentHandler#reconcile} (records whose netns is proven gone, half-made records,
+   * orphaned reservations), detaching the records it removed; then every ready record that is not
+   * attached (a re-attach that failed) is retried with exponential backoff (1 s doubling to 5 min),
+   * each failure logged naming the pod.
+   *
+   * @return {removed, reattached}
+   */
+  public int[] reconcile() {
+    Set<AttachmentKey> before = new HashSet<>();
+    for (AttachmentRecord r : store.list()) before.add(r.key());
+    int removed = taps.reconcile();
+    for (AttachmentKey k : before) {
+      if (store.read(k) == null) {
+        dataPlane.detach(k);
+        retries.remove(k);
+      }
     }
+    long now = System.currentTimeMillis();
+    Set<AttachmentKey> attached = new HashSet<>();
+    dataPlane.attachments().forEach(r -> attached.add(r.key()));
+    int re = 0;
+    for (AttachmentRecord rec : store.list()) {
+      if (!"ready".equals(rec.state()) || attached.contains(rec.key())) continue;
+      Retry r = retries.get(rec.key());
+      if (r != null && r.nextAtMs() > now) continue;
+      try {
+        dataPlane.attach(rec);
+        retries.remove(rec.key());
+        re++;
+        LOG.warn("re-attached " + rec.key() + " (pod " + TapAttachmentHandler.podName(rec) + ")");
+      } catch (IOException | RuntimeException e) {
+        fail(rec, r, now, String.valueOf(e.getMessage()));
+      }
+    }
+    retries.keySet().removeIf(k -> store.read(k) == null);
+    return new int[] {removed, re};
+  }
 
-    @Override
-    public void gc(NetConf conf, Set<AttachmentKey.Id> valid) {
-        Set<AttachmentKey> before = new HashSet<>();
-        for (AttachmentRecord r : store.list()) before.add(r.key());
-        taps.gc(conf, valid);
-        for (AttachmentKey k : before) if (store.read(k) == null) dataPlane.detach(k);
+  private void noteUnattached(long now) {
+    Set<AttachmentKey> attached = new HashSet<>();
+    dataPlane.attachments().forEach(r -> attached.add(r.key()));
+    for (AttachmentRecord rec : store.list()) {
+      if ("ready".equals(rec.state())
+          && !attached.contains(rec.key())
+          && !retries.containsKey(rec.key())) {
+        fail(rec, null, now, "re-attach at start-up failed");
+      }
     }
+  }
 
-    /**
-     * Start-up: drops stale records ({@link TapAttachmentHandler#reconcile}), then re-opens every remaining tap in
-     * its netns and re-attaches it to its switch; failures are retried by {@link #reconcile}.
-     *
-     * @return {removed, reattached}
-     */
-    public int[] restore() {
-        int removed = taps.reconcile();
-        int before = dataPlane.attachments().size();
-        dataPlane.restore(store.list());
-        int re = dataPlane.attachments().size() - before;
-        noteUnattached(System.currentTimeMillis());
-        return new int[] {removed, re};
-    }
+  private void fail(AttachmentRecord rec, Retry prev, long now, String error) {
+    int n = prev == null ? 1 : prev.attempts() + 1;
+    long delay = Math.min(300_000L, 1000L << Math.min(n - 1, 20));
+    retries.put(rec.key(), new Retry(n, now + delay, error));
+    LOG.warn(
+        "cannot attach "
+            + rec.key()
+            + " of pod "
+            + TapAttachmentHandler.podName(rec)
+            + " in "
+            + rec.netns()
+            + " (attempt "
+            + n
+            + ", next in "
+            + delay / 1000
+            + " s): "
+            + error);
+  }
 
-    /**
-     * The periodic pass (every minute in the agent, and after start-up): {@link TapAttachmentHandler#reconcile}
-     * (records whose netns is proven gone, half-made records, orphaned reservations), detaching the records it
-     * removed; then every ready record that is not attached (a re-attach that failed) is retried with exponential
-     * backoff (1 s doubling to 5 min), each failure logged naming the pod.
-     *
-     * @return {removed, reattached}
-     */
-    public int[] reconcile() {
-        Set<AttachmentKey> before = new HashSet<>();
-        for (AttachmentRecord r : store.list()) before.add(r.key());
-        int removed = taps.reconcile();
-        for (AttachmentKey k : before) {
-            if (store.read(k) == null) {
-                dataPlane.detach(k);
-                retries.remove(k);
-            }
-        }
-        long now = System.currentTimeMillis();
-        Set<AttachmentKey> attached = new HashSet<>();
-        dataPlane.attachments().forEach(r -> attached.add(r.key()));
-        int re = 0;
-        for (AttachmentRecord rec : store.list()) {
-            if (!"ready".equals(rec.state()) || attached.contains(rec.key())) continue;
-            Retry r = retries.get(rec.key());
-            if (r != null && r.nextAtMs() > now) continue;
-            try {
-                dataPlane.attach(rec);
-                retries.remove(rec.key());
-                re++;
-                System.err.println("kubevde-agent: re-attached " + rec.key() + " (pod " + TapAttachmentHandler.podName(rec) + ")");
-            } catch (IOException | RuntimeException e) {
-                fail(rec, r, now, String.valueOf(e.getMessage()));
-            }
-        }
-        retries.keySet().removeIf(k -> store.read(k) == null);
-        return new int[] {removed, re};
-    }
-
-    private void noteUnattached(long now) {
-        Set<AttachmentKey> attached = new HashSet<>();
-        dataPlane.attachments().forEach(r -> attached.add(r.key()));
-        for (AttachmentRecord rec : store.list()) {
-            if ("ready".equals(rec.state()) && !attached.contains(rec.key()) && !retries.containsKey(rec.key())) {
-                fail(rec, null, now, "re-attach at start-up failed");
-            }
-        }
-    }
-
-    private void fail(AttachmentRecord rec, Retry prev, long now, String error) {
-        int n = prev == null ? 1 : prev.attempts() + 1;
-        long delay = Math.min(300_000L, 1000L << Math.min(n - 1, 20));
-        retries.put(rec.key(), new Retry(n, now + delay, error));
-        System.err.println("kubevde-agent: cannot attach " + rec.key() + " of pod " + TapAttachmentHandler.podName(rec)
-                + " in " + rec.netns() + " (attempt " + n + ", next in " + delay / 1000 + " s): " + error);
-    }
-
-    /**
-     * The attachments whose tap is not on its switch (a re-attach failed and is being retried), with the last error:
-     * for the {@code vde_attachments_unattached} metric and a VdeNode condition.
-     */
-    public Map<AttachmentKey, String> unattached() {
-        Map<AttachmentKey, String> out = new java.util.LinkedHashMap<>();
-        retries.forEach((k, r) -> out.put(k, r.error()));
-        return out;
-    }
+  /**
+   * The attachments whose tap is not on its switch (a re-attach failed and is being retried), with
+   * the last error: for the {@code vde_attachments_unattached} metric and a VdeNode condition.
+   */
+  public Map<AttachmentKey, String> unattached() {
+    Map<AttachmentKey, String> out = new java.util.LinkedHashMap<>();
+    retries.forEach((k, r) -> out.put(k, r.error()));
+    return out;
+  }
 }

@@ -22,415 +22,543 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * The netns/tap part of an attachment (architecture.md §6 "ADD"), done with iproute2 ({@link IpTool}):
+ * The netns/tap part of an attachment (architecture.md §6 "ADD"), done with iproute2 ({@link
+ * IpTool}):
+ *
  * <ol>
- * <li>reserve addresses ({@link IpAllocator}, the pool of the VdeNetwork; or the IPAM plugin named by another
- *     {@code ipam.type}, {@link IpamDelegate}) and write the record in state {@code creating};</li>
- * <li>pod netns, one {@code nsenter --net=CNI_NETNS ip -batch}: create a <b>persistent</b> tap named CNI_IFNAME, set
- *     MAC, MTU and the {@link TapAlias} alias, addresses (IPv6 with {@code nodad}), link up, routes;</li>
- * <li>record in state {@code ready} with the CNI result ({@code interfaces[0].sandbox} = CNI_NETNS).</li>
+ *   <li>reserve addresses ({@link IpAllocator}, the pool of the VdeNetwork; or the IPAM plugin
+ *       named by another {@code ipam.type}, {@link IpamDelegate}) and write the record in state
+ *       {@code creating};
+ *   <li>pod netns, one {@code nsenter --net=CNI_NETNS ip -batch}: create a <b>persistent</b> tap
+ *       named CNI_IFNAME, set MAC, MTU and the {@link TapAlias} alias, addresses (IPv6 with {@code
+ *       nodad}), link up, routes;
+ *   <li>record in state {@code ready} with the CNI result ({@code interfaces[0].sandbox} =
+ *       CNI_NETNS).
  * </ol>
- * The tap is created directly inside the pod netns rather than in the host netns and moved (architecture.md §6 says
- * "create, move"): the result is the same persistent tap, but a netns move costs ~20 ms of kernel RCU
- * synchronisation per ADD here (measured: create+move 23 ms, create in place 5 ms) and one more exec. The data plane
- * opens it by name inside the netns (setns), which it must do after an agent restart anyway.
- * Any failure undoes what was done and answers code 103. Attaching the tap to the network's switch is
- * {@link SwitchingAttachmentHandler}'s job; the tap is persistent so it can be opened by
- * name there and survives agent restarts.
- * Thread-safe: operations on one key are serialised by a lock stripe; different keys run in parallel.
+ *
+ * The tap is created directly inside the pod netns rather than in the host netns and moved
+ * (architecture.md §6 says "create, move"): the result is the same persistent tap, but a netns move
+ * costs ~20 ms of kernel RCU synchronisation per ADD here (measured: create+move 23 ms, create in
+ * place 5 ms) and one more exec. The data plane opens it by name inside the netns (setns), which it
+ * must do after an agent restart anyway. Any failure undoes what was done and answers code 103.
+ * Attaching the tap to the network's switch is {@link SwitchingAttachmentHandler}'s job; the tap is
+ * persistent so it can be opened by name there and survives agent restarts. Thread-safe: operations
+ * on one key are serialised by a lock stripe; different keys run in parallel.
  */
 public final class TapAttachmentHandler implements AttachmentHandler {
-    private static final SecureRandom RANDOM = new SecureRandom();
+  private static final Logger LOG = LoggerFactory.getLogger(TapAttachmentHandler.class);
 
-    private final AttachmentStore store;
-    private final IpAllocator ipam;
-    private final IpTool ip;
-    private final int defaultMtu;
-    private final IpamDelegate delegate;
-    private final Object[] stripes = new Object[64];
+  private static final SecureRandom RANDOM = new SecureRandom();
 
-    /** Record pod-map key: the delegated IPAM plugin ({@code ipam.type}) that gave the addresses. */
-    public static final String IPAM_PLUGIN = "KUBEVDE_IPAM_PLUGIN";
-    /** Record pod-map key: the network configuration given to the delegated IPAM plugin (JSON; DEL gets it again). */
-    public static final String IPAM_CONFIG = "KUBEVDE_IPAM_CONFIG";
-    /** Record pod-map key: CNI_PATH of the ADD (where the delegated IPAM plugin was found). */
-    public static final String IPAM_PATH = "KUBEVDE_IPAM_PATH";
-    /** Record pod-map key: the inode of the netns at ADD time (a path naming another netns later is not ours). */
-    public static final String NETNS_INODE = "KUBEVDE_NETNS_INODE";
+  private final AttachmentStore store;
+  private final IpAllocator ipam;
+  private final IpTool ip;
+  private final int defaultMtu;
+  private final IpamDelegate delegate;
+  private final Object[] stripes = new Object[64];
 
-    /**
-     * @param store      attachment records
-     * @param ipam       address allocator
-     * @param ip         iproute2 runner
-     * @param defaultMtu the MTU when the config has none (bytes; underlay MTU − 50)
-     */
-    public TapAttachmentHandler(AttachmentStore store, IpAllocator ipam, IpTool ip, int defaultMtu) {
-        this.store = store;
-        this.ipam = ipam;
-        this.ip = ip;
-        this.defaultMtu = defaultMtu;
-        this.delegate = new IpamDelegate(ip.timeoutMs());
-        for (int i = 0; i < stripes.length; i++) stripes[i] = new Object();
+  /** Record pod-map key: the delegated IPAM plugin ({@code ipam.type}) that gave the addresses. */
+  public static final String IPAM_PLUGIN = "KUBEVDE_IPAM_PLUGIN";
+
+  /**
+   * Record pod-map key: the network configuration given to the delegated IPAM plugin (JSON; DEL
+   * gets it again).
+   */
+  public static final String IPAM_CONFIG = "KUBEVDE_IPAM_CONFIG";
+
+  /** Record pod-map key: CNI_PATH of the ADD (where the delegated IPAM plugin was found). */
+  public static final String IPAM_PATH = "KUBEVDE_IPAM_PATH";
+
+  /**
+   * Record pod-map key: the inode of the netns at ADD time (a path naming another netns later is
+   * not ours).
+   */
+  public static final String NETNS_INODE = "KUBEVDE_NETNS_INODE";
+
+  /**
+   * @param store attachment records
+   * @param ipam address allocator
+   * @param ip iproute2 runner
+   * @param defaultMtu the MTU when the config has none (bytes; underlay MTU − 50)
+   */
+  public TapAttachmentHandler(AttachmentStore store, IpAllocator ipam, IpTool ip, int defaultMtu) {
+    this.store = store;
+    this.ipam = ipam;
+    this.ip = ip;
+    this.defaultMtu = defaultMtu;
+    this.delegate = new IpamDelegate(ip.timeoutMs());
+    for (int i = 0; i < stripes.length; i++) stripes[i] = new Object();
+  }
+
+  private Object lock(AttachmentKey k) {
+    return lock(k.id());
+  }
+
+  /**
+   * The stripe of a (container, ifname): also taken by orphan reclaim, which knows only that pair.
+   */
+  private Object lock(AttachmentKey.Id id) {
+    return stripes[Math.floorMod(id.hashCode(), stripes.length)];
+  }
+
+  @Override
+  public Map<String, Object> add(AttachRequest req) {
+    AttachmentKey key = req.key();
+    NetConf conf = req.conf();
+    if (!Files.exists(Path.of(req.netns()))) {
+      throw new CniError.Failure(
+          CniError.INVALID_ENV, "CNI_NETNS " + req.netns() + " does not exist");
     }
-
-    private Object lock(AttachmentKey k) {
-        return lock(k.id());
-    }
-
-    /** The stripe of a (container, ifname): also taken by orphan reclaim, which knows only that pair. */
-    private Object lock(AttachmentKey.Id id) {
-        return stripes[Math.floorMod(id.hashCode(), stripes.length)];
-    }
-
-    @Override
-    public Map<String, Object> add(AttachRequest req) {
-        AttachmentKey key = req.key();
-        NetConf conf = req.conf();
-        if (!Files.exists(Path.of(req.netns()))) {
-            throw new CniError.Failure(CniError.INVALID_ENV, "CNI_NETNS " + req.netns() + " does not exist");
-        }
-        synchronized (lock(key)) {
-            if (store.read(key) != null) {
-                throw new CniError.Failure(CniError.ATTACHMENT_EXISTS, "attachment " + key.containerId() + "/" + key.ifName()
-                        + " on network " + key.network() + " already exists");
-            }
-            String mac = conf.mac() != null ? conf.mac() : randomMac();
-            int mtu = conf.mtu() != null ? conf.mtu() : defaultMtu;
-            Map<String, String> pod = new LinkedHashMap<>();
-            for (String k : List.of("K8S_POD_NAMESPACE", "K8S_POD_NAME", "K8S_POD_UID",
-                    ChainedAttachmentHandler.CHAINED_NETWORK, ChainedAttachmentHandler.CHAINED_IFNAME)) {
-                if (req.args().containsKey(k)) pod.put(k, req.args().get(k));
-            }
-            String ino = NetnsCheck.inode(req.netns());
-            if (ino != null) pod.put(NETNS_INODE, ino);
-            List<Cidr> addrs;
-            String plugin = conf.delegatedIpam();
-            if (plugin != null) {
-                Map<String, Object> res = delegate.run("ADD", plugin, req.cniPath(), conf.raw(), req);
-                pod.put(IPAM_PLUGIN, plugin);
-                pod.put(IPAM_CONFIG, Json.write(conf.raw()));
-                pod.put(IPAM_PATH, req.cniPath());
-                try {
-                    addrs = new ArrayList<>();
-                    Cidr gw = null;
-                    for (Object o : (List<?>) res.get("ips")) {
-                        Map<?, ?> m = (Map<?, ?>) o;
-                        addrs.add(Cidr.parse(String.valueOf(m.get("address"))));
-                        if (gw == null && m.get("gateway") != null) gw = Cidr.parse(String.valueOf(m.get("gateway")));
-                    }
-                    List<Map<String, Object>> routes = new ArrayList<>();
-                    if (res.get("routes") instanceof List<?> rl) {
-                        for (Object o : rl) routes.add(new LinkedHashMap<>((Map<String, Object>) o));
-                    }
-                    conf = conf.with(new IpamConfig(null, null, null, gw, List.of(), routes), conf.mtu(), conf.mac());
-                } catch (RuntimeException e) {
-                    delegateDelQuietly(plugin, req.cniPath(), req.conf().raw(), req);
-                    throw new CniError.Failure(new CniError(CniError.SETUP_FAILED, "IPAM plugin " + plugin
-                            + " returned an unreadable result", Json.write(res)));
-                }
-            } else {
-                addrs = ipam.allocate(conf, key);
-            }
-            AttachmentRecord rec = new AttachmentRecord(key, conf.network(), req.netns(), mac, mtu,
-                    addrs.stream().map(Cidr::toString).toList(), pod, System.currentTimeMillis(), "creating", null);
-            boolean created = false;
-            try {
-                store.write(rec);
-                String alias = TapAlias.of(AttachmentKey.encode(conf.name()), key.containerId());
-                String dev = key.ifName();
-                List<String> lines = new ArrayList<>();
-                lines.add("tuntap add dev " + dev + " mode tap");
-                lines.add("link set dev " + dev + " address " + mac + " mtu " + mtu + " alias " + alias);
-                for (Cidr c : addrs) lines.add("addr add " + c + " dev " + dev + (c.v6() ? " nodad" : ""));
-                lines.add("link set dev " + dev + " up");
-                List<Map<String, Object>> routes = conf.ipam() == null ? List.of() : conf.ipam().routes();
-                for (Map<String, Object> rt : routes) lines.add(routeLine(rt, conf.ipam(), dev));
-                created = true;
-                IpTool.Result r = ip.batchIn(req.netns(), lines);
-                if (!r.ok()) throw new CniError.Failure(new CniError(CniError.SETUP_FAILED, "cannot create tap " + dev
-                        + " in " + req.netns(), r.output().strip()));
-                AttachRequest done = new AttachRequest(conf, req.containerId(), req.netns(), req.ifName(), req.args(), req.cniPath());
-                Map<String, Object> result = CniResults.inVersion(
-                        CniResults.chain(conf.prevResult(), ownResult(done, mac, mtu, addrs)), conf.cniVersion());
-                store.write(rec.ready(result));
-                return result;
-            } catch (IOException | RuntimeException e) {
-                undo(key, conf.network(), req.netns(), created ? TapAlias.of(AttachmentKey.encode(conf.name()), key.containerId()) : null);
-                if (plugin != null) delegateDelQuietly(plugin, req.cniPath(), req.conf().raw(), req);
-                if (e instanceof CniError.Failure f) throw f;
-                throw new CniError.Failure(new CniError(CniError.SETUP_FAILED, "ADD failed", String.valueOf(e)));
-            }
-        }
-    }
-
-    /** Undoes a failed ADD: deletes the tap only if it carries exactly {@code alias} (ours, not a clashing one). */
-    private void undo(AttachmentKey key, String pool, String netns, String alias) {
-        if (alias != null) {
-            IpTool.Result show = ip.in(netns, "-j", "-d", "link", "show", "dev", key.ifName());
-            if (show.ok() && show.output().contains("\"ifalias\":\"" + alias + "\"")) ip.in(netns, "link", "del", "dev", key.ifName());
-        }
-        ipam.release(pool, key);
+    synchronized (lock(key)) {
+      if (store.read(key) != null) {
+        throw new CniError.Failure(
+            CniError.ATTACHMENT_EXISTS,
+            "attachment "
+                + key.containerId()
+                + "/"
+                + key.ifName()
+                + " on network "
+                + key.network()
+                + " already exists");
+      }
+      String mac = conf.mac() != null ? conf.mac() : randomMac();
+      int mtu = conf.mtu() != null ? conf.mtu() : defaultMtu;
+      Map<String, String> pod = new LinkedHashMap<>();
+      for (String k :
+          List.of(
+              "K8S_POD_NAMESPACE",
+              "K8S_POD_NAME",
+              "K8S_POD_UID",
+              ChainedAttachmentHandler.CHAINED_NETWORK,
+              ChainedAttachmentHandler.CHAINED_IFNAME)) {
+        if (req.args().containsKey(k)) pod.put(k, req.args().get(k));
+      }
+      String ino = NetnsCheck.inode(req.netns());
+      if (ino != null) pod.put(NETNS_INODE, ino);
+      List<Cidr> addrs;
+      String plugin = conf.delegatedIpam();
+      if (plugin != null) {
+        Map<String, Object> res = delegate.run("ADD", plugin, req.cniPath(), conf.raw(), req);
+        pod.put(IPAM_PLUGIN, plugin);
+        pod.put(IPAM_CONFIG, Json.write(conf.raw()));
+        pod.put(IPAM_PATH, req.cniPath());
         try {
-            store.delete(key);
-        } catch (IOException ignored) {
-            // best effort: reconcile at start-up drops 'creating' records
-        }
-    }
-
-    /**
-     * The {@code ip -batch} line of one route; {@code dst} and {@code gw} are re-printed from their parsed form, so no
-     * text of the config reaches the script (the device name is a validated CNI_IFNAME).
-     */
-    static String routeLine(Map<String, Object> rt, IpamConfig ipam, String ifName) {
-        Cidr dst = Cidr.parse(String.valueOf(rt.get("dst")));
-        String gw = rt.get("gw") == null ? null : Cidr.parse(String.valueOf(rt.get("gw"))).ip();
-        if (gw == null && ipam.gateway() != null && dst.v6() == ipam.gateway().v6()) gw = ipam.gateway().ip();
-        return "route add " + dst + (gw != null ? " via " + gw : "") + " dev " + ifName;
-    }
-
-    private static Map<String, Object> ownResult(AttachRequest req, String mac, int mtu, List<Cidr> addrs) {
-        NetConf conf = req.conf();
-        Map<String, Object> iface = new LinkedHashMap<>();
-        iface.put("name", req.ifName());
-        iface.put("mac", mac);
-        iface.put("mtu", (long) mtu);
-        iface.put("sandbox", req.netns());
-        List<Object> ips = new ArrayList<>();
-        for (Cidr c : addrs) {
-            Map<String, Object> e = new LinkedHashMap<>();
-            e.put("address", c.toString());
-            Cidr gw = conf.ipam() == null ? null : conf.ipam().gateway();
-            if (gw != null && gw.v6() == c.v6()) e.put("gateway", gw.ip());
-            e.put("interface", 0L);
-            ips.add(e);
-        }
-        Map<String, Object> res = new LinkedHashMap<>();
-        res.put("cniVersion", conf.cniVersion());
-        res.put("interfaces", new ArrayList<Object>(List.of(iface)));
-        res.put("ips", ips);
-        List<Object> routes = new ArrayList<>();
-        if (conf.ipam() != null) {
-            for (Map<String, Object> rt : conf.ipam().routes()) routes.add(new LinkedHashMap<>(rt));
-        }
-        if (!routes.isEmpty()) res.put("routes", routes);
-        if (conf.dns() != null) res.put("dns", conf.dns());
-        return res;
-    }
-
-    /** A random locally administered unicast MAC (02:xx:…). */
-    static String randomMac() {
-        byte[] b = new byte[6];
-        RANDOM.nextBytes(b);
-        b[0] = (byte) ((b[0] & 0xfc) | 0x02);
-        return HexFormat.ofDelimiter(":").formatHex(b);
-    }
-
-    @Override
-    public void del(AttachRequest req) {
-        AttachmentKey key = req.key();
-        synchronized (lock(key)) {
-            AttachmentRecord rec = store.read(key);
-            String netns = !req.netns().isEmpty() ? req.netns() : rec != null ? rec.netns() : "";
-            if (rec == null && req.conf().delegatedIpam() != null) {
-                // no record (ADD failed or never ran): the plugin may still hold an address for it
-                delegateDel(req.conf().delegatedIpam(), req.cniPath(), req.conf().raw(), req);
-            }
-            remove(key, rec != null ? rec.vdeNetwork() : req.conf().network(), netns, rec);
-        }
-    }
-
-    /** Runs the delegated IPAM plugin's DEL; a failure is thrown (the runtime retries DEL). */
-    private void delegateDel(String plugin, String cniPath, Map<String, Object> config, AttachRequest req) {
-        delegate.run("DEL", plugin, cniPath, config, req);
-    }
-
-    /**
-     * Deletes tap, host leftover, addresses and record; idempotent. With a ready record for this netns the interface is
-     * ours (we created it under this name there) and is deleted directly, as the reference plugins do; otherwise only
-     * if it carries the kubevde alias.
-     */
-    private void remove(AttachmentKey key, String pool, String netns, AttachmentRecord rec) {
-        if (!netns.isEmpty() && Files.exists(Path.of(netns))) {
-            if (rec != null && "ready".equals(rec.state()) && netns.equals(rec.netns())) {
-                ip.in(netns, "link", "del", "dev", key.ifName());
-            } else {
-                deleteTapIn(netns, key.ifName());
-            }
-        }
-        if (rec != null && rec.netns() != null && !rec.netns().equals(netns) && !rec.netns().isEmpty()
-                && Files.exists(Path.of(rec.netns()))) {
-            deleteTapIn(rec.netns(), key.ifName());
-        }
-        if (rec != null && rec.pod().get(IPAM_PLUGIN) != null) {
-            Map<String, Object> cfg = Json.parseObject(rec.pod().get(IPAM_CONFIG));
-            delegateDel(rec.pod().get(IPAM_PLUGIN), rec.pod().getOrDefault(IPAM_PATH, ""), cfg,
-                    new AttachRequest(null, key.containerId(), netns, key.ifName(), podArgs(rec)));
-        }
-        ipam.release(pool, key);
-        try {
-            store.delete(key);
-        } catch (IOException e) {
-            throw new CniError.Failure(CniError.IO_FAILURE, "cannot delete attachment record: " + e.getMessage());
-        }
-    }
-
-    private void deleteTapIn(String netns, String ifName) {
-        IpTool.Result show = ip.in(netns, "-j", "-d", "link", "show", "dev", ifName);
-        if (show.ok() && TapAlias.isKubevdeTap(show.output())) ip.in(netns, "link", "del", "dev", ifName);
-    }
-
-    @Override
-    public void check(AttachRequest req) {
-        AttachmentKey key = req.key();
-        AttachmentRecord rec = store.read(key);
-        if (rec == null) {
-            throw new CniError.Failure(CniError.UNKNOWN_CONTAINER, "no attachment " + key.containerId() + "/" + key.ifName()
-                    + " on network " + key.network());
-        }
-        if (!Files.exists(Path.of(req.netns()))) throw fail("netns " + req.netns() + " does not exist");
-        IpTool.Result r = ip.in(req.netns(), "-j", "-d", "addr", "show", "dev", key.ifName());
-        if (!r.ok()) throw fail("interface " + key.ifName() + " is missing in " + req.netns());
-        Map<?, ?> link;
-        try {
-            if (!(Json.parse(r.output()) instanceof List<?> l) || l.isEmpty() || !(l.getFirst() instanceof Map<?, ?> m)) {
-                throw fail("cannot read interface " + key.ifName());
-            }
-            link = m;
-        } catch (JsonException e) {
-            throw fail("cannot read interface " + key.ifName() + ": " + e.getMessage());
-        }
-        if (!TapAlias.isKubevdeTap(link)) throw fail("interface " + key.ifName() + " is not a kubevde tap");
-        if (!rec.mac().equalsIgnoreCase(String.valueOf(link.get("address")))) {
-            throw fail("interface " + key.ifName() + " has MAC " + link.get("address") + ", expected " + rec.mac());
-        }
-        if (link.get("mtu") instanceof Number n && n.intValue() != rec.mtu()) {
-            throw fail("interface " + key.ifName() + " has MTU " + n + ", expected " + rec.mtu());
-        }
-        List<String> have = new ArrayList<>();
-        if (link.get("addr_info") instanceof List<?> ai) {
-            for (Object o : ai) {
-                if (o instanceof Map<?, ?> a) have.add(a.get("local") + "/" + a.get("prefixlen"));
-            }
-        }
-        for (String want : rec.ips()) {
-            if (!have.contains(want)) throw fail("interface " + key.ifName() + " lacks address " + want);
-        }
-        Map<String, Object> prev = req.conf().prevResult();
-        if (prev != null && prev.get("interfaces") instanceof List<?> ifs) {
-            boolean listed = ifs.stream().anyMatch(o -> o instanceof Map<?, ?> m && key.ifName().equals(m.get("name"))
-                    && req.netns().equals(m.get("sandbox")));
-            if (!listed) throw fail("prevResult does not list " + key.ifName() + " in " + req.netns());
-        }
-    }
-
-    private static CniError.Failure fail(String msg) {
-        return new CniError.Failure(CniError.CHECK_FAILED, msg);
-    }
-
-    @Override
-    public void status(NetConf conf) {
-        if (!Files.isWritable(store.dir())) {
-            throw new CniError.Failure(CniError.NOT_AVAILABLE, "attachment state directory " + store.dir() + " is not writable");
-        }
-    }
-
-    @Override
-    public void gc(NetConf conf, Set<AttachmentKey.Id> valid) {
-        for (AttachmentRecord rec : store.list()) {
-            if (!rec.key().network().equals(conf.name()) || valid.contains(rec.key().id())) continue;
-            try {
-                synchronized (lock(rec.key())) {
-                    remove(rec.key(), rec.vdeNetwork(), rec.netns(), rec);
-                }
-            } catch (RuntimeException e) {
-                System.err.println("kubevde-agent: GC of " + rec.key() + " failed: " + e.getMessage());
-            }
-        }
-        reclaimOrphans(conf.network(), valid::contains);
-    }
-
-    /**
-     * Frees the reservations of {@code pool} that no attachment record of that VdeNetwork owns (a crash between
-     * allocation and record, an empty or garbled owner file), except owners {@code keep} accepts (GC's valid list).
-     * Each owner is checked under its attachment lock, so an ADD in flight is never robbed of its address.
-     *
-     * @return the freed addresses
-     */
-    public List<String> reclaimOrphans(String pool, java.util.function.Predicate<AttachmentKey.Id> keep) {
-        List<String> freed = new ArrayList<>(ipam.reclaim(pool, id -> true)); // empty / garbled owner files
-        for (AttachmentKey.Id id : ipam.owners(pool)) {
-            if (keep.test(id)) continue;
-            synchronized (lock(id)) {
-                boolean owned = store.list().stream().anyMatch(r -> r.key().id().equals(id) && pool.equals(r.vdeNetwork()));
-                if (!owned && ipam.release(pool, id) > 0) freed.add(id.containerId() + "/" + id.ifName());
-            }
-        }
-        return freed;
-    }
-
-    /**
-     * Start-up and periodic clean-up (architecture.md §6 "Restart"): drops the records whose netns is <b>proven</b>
-     * gone ({@link NetnsCheck}: ENOENT on the path, or the path now names another namespace), and records left
-     * half-made ({@code creating}: no ADD holds their lock, so a crash left them), with their addresses and taps;
-     * a netns that cannot be checked (timeout, permission, I/O error) keeps its record (logged, naming the pod).
-     * Then frees orphaned address reservations in every pool.
-     *
-     * @return how many records were removed
-     */
-    public int reconcile() {
-        int removed = 0;
-        for (AttachmentRecord seen : store.list()) {
-            try {
-                synchronized (lock(seen.key())) {
-                    AttachmentRecord rec = store.read(seen.key());
-                    if (rec == null) continue;
-                    NetnsCheck.State st = NetnsCheck.state(rec.netns(), rec.pod().get(NETNS_INODE));
-                    if (st == NetnsCheck.State.UNKNOWN) {
-                        System.err.println("kubevde-agent: cannot check netns " + rec.netns() + " of pod " + podName(rec)
-                                + " (" + rec.key() + "); attachment kept, retried later");
-                    }
-                    boolean drop = st == NetnsCheck.State.GONE || !"ready".equals(rec.state());
-                    if (!drop) continue;
-                    remove(rec.key(), rec.vdeNetwork(), st == NetnsCheck.State.PRESENT ? rec.netns() : "", rec);
-                    removed++;
-                }
-            } catch (RuntimeException e) {
-                System.err.println("kubevde-agent: clean-up of " + seen.key() + " (pod " + podName(seen) + ") failed: " + e.getMessage());
-            }
-        }
-        for (String pool : ipam.pools()) {
-            try {
-                List<String> freed = reclaimOrphans(pool, id -> false);
-                if (!freed.isEmpty()) System.err.println("kubevde-agent: freed orphaned reservations in " + pool + ": " + freed);
-            } catch (RuntimeException e) {
-                System.err.println("kubevde-agent: reclaim in " + pool + " failed: " + e.getMessage());
-            }
-        }
-        return removed;
-    }
-
-    /** {@code ns/name} of the record's pod, or its container id when it came without pod coordinates. */
-    static String podName(AttachmentRecord r) {
-        String n = r.pod().get("K8S_POD_NAME");
-        return n == null ? "container " + r.key().containerId() : r.pod().getOrDefault("K8S_POD_NAMESPACE", "") + "/" + n;
-    }
-
-    private static Map<String, String> podArgs(AttachmentRecord rec) {
-        Map<String, String> a = new LinkedHashMap<>();
-        rec.pod().forEach((k, v) -> {
-            if (k.startsWith("K8S_")) a.put(k, v);
-        });
-        return a;
-    }
-
-    private void delegateDelQuietly(String plugin, String cniPath, Map<String, Object> config, AttachRequest req) {
-        try {
-            delegateDel(plugin, cniPath, config, req);
+          addrs = new ArrayList<>();
+          Cidr gw = null;
+          for (Object o : (List<?>) res.get("ips")) {
+            Map<?, ?> m = (Map<?, ?>) o;
+            addrs.add(Cidr.parse(String.valueOf(m.get("address"))));
+            if (gw == null && m.get("gateway") != null)
+              gw = Cidr.parse(String.valueOf(m.get("gateway")));
+          }
+          List<Map<String, Object>> routes = new ArrayList<>();
+          if (res.get("routes") instanceof List<?> rl) {
+            for (Object o : rl) routes.add(new LinkedHashMap<>((Map<String, Object>) o));
+          }
+          conf =
+              conf.with(
+                  new IpamConfig(null, null, null, gw, List.of(), routes), conf.mtu(), conf.mac());
         } catch (RuntimeException e) {
-            System.err.println("kubevde-agent: IPAM plugin " + plugin + " DEL for " + req.containerId() + "/" + req.ifName()
-                    + " failed: " + e.getMessage());
+          delegateDelQuietly(plugin, req.cniPath(), req.conf().raw(), req);
+          throw new CniError.Failure(
+              new CniError(
+                  CniError.SETUP_FAILED,
+                  "IPAM plugin " + plugin + " returned an unreadable result",
+                  Json.write(res)));
         }
+      } else {
+        addrs = ipam.allocate(conf, key);
+      }
+      AttachmentRecord rec =
+          new AttachmentRecord(
+              key,
+              conf.network(),
+              req.netns(),
+              mac,
+              mtu,
+              addrs.stream().map(Cidr::toString).toList(),
+              pod,
+              System.currentTimeMillis(),
+              "creating",
+              null);
+      boolean created = false;
+      try {
+        store.write(rec);
+        String alias = TapAlias.of(AttachmentKey.encode(conf.name()), key.containerId());
+        String dev = key.ifName();
+        List<String> lines = new ArrayList<>();
+        lines.add("tuntap add dev " + dev + " mode tap");
+        lines.add("link set dev " + dev + " address " + mac + " mtu " + mtu + " alias " + alias);
+        for (Cidr c : addrs) lines.add("addr add " + c + " dev " + dev + (c.v6() ? " nodad" : ""));
+        lines.add("link set dev " + dev + " up");
+        List<Map<String, Object>> routes = conf.ipam() == null ? List.of() : conf.ipam().routes();
+        for (Map<String, Object> rt : routes) lines.add(routeLine(rt, conf.ipam(), dev));
+        created = true;
+        IpTool.Result r = ip.batchIn(req.netns(), lines);
+        if (!r.ok())
+          throw new CniError.Failure(
+              new CniError(
+                  CniError.SETUP_FAILED,
+                  "cannot create tap " + dev + " in " + req.netns(),
+                  r.output().strip()));
+        AttachRequest done =
+            new AttachRequest(
+                conf, req.containerId(), req.netns(), req.ifName(), req.args(), req.cniPath());
+        Map<String, Object> result =
+            CniResults.inVersion(
+                CniResults.chain(conf.prevResult(), ownResult(done, mac, mtu, addrs)),
+                conf.cniVersion());
+        store.write(rec.ready(result));
+        return result;
+      } catch (IOException | RuntimeException e) {
+        undo(
+            key,
+            conf.network(),
+            req.netns(),
+            created ? TapAlias.of(AttachmentKey.encode(conf.name()), key.containerId()) : null);
+        if (plugin != null) delegateDelQuietly(plugin, req.cniPath(), req.conf().raw(), req);
+        if (e instanceof CniError.Failure f) throw f;
+        throw new CniError.Failure(
+            new CniError(CniError.SETUP_FAILED, "ADD failed", String.valueOf(e)));
+      }
     }
+  }
+
+  /**
+   * Undoes a failed ADD: deletes the tap only if it carries exactly {@code alias} (ours, not a
+   * clashing one).
+   */
+  private void undo(AttachmentKey key, String pool, String netns, String alias) {
+    if (alias != null) {
+      IpTool.Result show = ip.in(netns, "-j", "-d", "link", "show", "dev", key.ifName());
+      if (show.ok() && show.output().contains("\"ifalias\":\"" + alias + "\""))
+        ip.in(netns, "link", "del", "dev", key.ifName());
+    }
+    ipam.release(pool, key);
+    try {
+      store.delete(key);
+    } catch (IOException ignored) {
+      // best effort: reconcile at start-up drops 'creating' records
+    }
+  }
+
+  /**
+   * The {@code ip -batch} line of one route; {@code dst} and {@code gw} are re-printed from their
+   * parsed form, so no text of the config reaches the script (the device name is a validated
+   * CNI_IFNAME).
+   */
+  static String routeLine(Map<String, Object> rt, IpamConfig ipam, String ifName) {
+    Cidr dst = Cidr.parse(String.valueOf(rt.get("dst")));
+    String gw = rt.get("gw") == null ? null : Cidr.parse(String.valueOf(rt.get("gw"))).ip();
+    if (gw == null && ipam.gateway() != null && dst.v6() == ipam.gateway().v6())
+      gw = ipam.gateway().ip();
+    return "route add " + dst + (gw != null ? " via " + gw : "") + " dev " + ifName;
+  }
+
+  private static Map<String, Object> ownResult(
+      AttachRequest req, String mac, int mtu, List<Cidr> addrs) {
+    NetConf conf = req.conf();
+    Map<String, Object> iface = new LinkedHashMap<>();
+    iface.put("name", req.ifName());
+    iface.put("mac", mac);
+    iface.put("mtu", (long) mtu);
+    iface.put("sandbox", req.netns());
+    List<Object> ips = new ArrayList<>();
+    for (Cidr c : addrs) {
+      Map<String, Object> e = new LinkedHashMap<>();
+      e.put("address", c.toString());
+      Cidr gw = conf.ipam() == null ? null : conf.ipam().gateway();
+      if (gw != null && gw.v6() == c.v6()) e.put("gateway", gw.ip());
+      e.put("interface", 0L);
+      ips.add(e);
+    }
+    Map<String, Object> res = new LinkedHashMap<>();
+    res.put("cniVersion", conf.cniVersion());
+    res.put("interfaces", new ArrayList<Object>(List.of(iface)));
+    res.put("ips", ips);
+    List<Object> routes = new ArrayList<>();
+    if (conf.ipam() != null) {
+      for (Map<String, Object> rt : conf.ipam().routes()) routes.add(new LinkedHashMap<>(rt));
+    }
+    if (!routes.isEmpty()) res.put("routes", routes);
+    if (conf.dns() != null) res.put("dns", conf.dns());
+    return res;
+  }
+
+  /** A random locally administered unicast MAC (02:xx:…). */
+  static String randomMac() {
+    byte[] b = new byte[6];
+    RANDOM.nextBytes(b);
+    b[0] = (byte) ((b[0] & 0xfc) | 0x02);
+    return HexFormat.ofDelimiter(":").formatHex(b);
+  }
+
+  @Override
+  public void del(AttachRequest req) {
+    AttachmentKey key = req.key();
+    synchronized (lock(key)) {
+      AttachmentRecord rec = store.read(key);
+      String netns = !req.netns().isEmpty() ? req.netns() : rec != null ? rec.netns() : "";
+      if (rec == null && req.conf().delegatedIpam() != null) {
+        // no record (ADD failed or never ran): the plugin may still hold an address for it
+        delegateDel(req.conf().delegatedIpam(), req.cniPath(), req.conf().raw(), req);
+      }
+      remove(key, rec != null ? rec.vdeNetwork() : req.conf().network(), netns, rec);
+    }
+  }
+
+  /** Runs the delegated IPAM plugin's DEL; a failure is thrown (the runtime retries DEL). */
+  private void delegateDel(
+      String plugin, String cniPath, Map<String, Object> config, AttachRequest req) {
+    delegate.run("DEL", plugin, cniPath, config, req);
+  }
+
+  /**
+   * Deletes tap, host leftover, addresses and record; idempotent. With a ready record for this
+   * netns the interface is ours (we created it under this name there) and is deleted directly, as
+   * the reference plugins do; otherwise only if it carries the kubevde alias.
+   */
+  private void remove(AttachmentKey key, String pool, String netns, AttachmentRecord rec) {
+    if (!netns.isEmpty() && Files.exists(Path.of(netns))) {
+      if (rec != null && "ready".equals(rec.state()) && netns.equals(rec.netns())) {
+        ip.in(netns, "link", "del", "dev", key.ifName());
+      } else {
+        deleteTapIn(netns, key.ifName());
+      }
+    }
+    if (rec != null
+        && rec.netns() != null
+        && !rec.netns().equals(netns)
+        && !rec.netns().isEmpty()
+        && Files.exists(Path.of(rec.netns()))) {
+      deleteTapIn(rec.netns(), key.ifName());
+    }
+    if (rec != null && rec.pod().get(IPAM_PLUGIN) != null) {
+      Map<String, Object> cfg = Json.parseObject(rec.pod().get(IPAM_CONFIG));
+      delegateDel(
+          rec.pod().get(IPAM_PLUGIN),
+          rec.pod().getOrDefault(IPAM_PATH, ""),
+          cfg,
+          new AttachRequest(null, key.containerId(), netns, key.ifName(), podArgs(rec)));
+    }
+    ipam.release(pool, key);
+    try {
+      store.delete(key);
+    } catch (IOException e) {
+      throw new CniError.Failure(
+          CniError.IO_FAILURE, "cannot delete attachment record: " + e.getMessage());
+    }
+  }
+
+  private void deleteTapIn(String netns, String ifName) {
+    IpTool.Result show = ip.in(netns, "-j", "-d", "link", "show", "dev", ifName);
+    if (show.ok() && TapAlias.isKubevdeTap(show.output()))
+      ip.in(netns, "link", "del", "dev", ifName);
+  }
+
+  @Override
+  public void check(AttachRequest req) {
+    AttachmentKey key = req.key();
+    AttachmentRecord rec = store.read(key);
+    if (rec == null) {
+      throw new CniError.Failure(
+          CniError.UNKNOWN_CONTAINER,
+          "no attachment "
+              + key.containerId()
+              + "/"
+              + key.ifName()
+              + " on network "
+              + key.network());
+    }
+    if (!Files.exists(Path.of(req.netns()))) throw fail("netns " + req.netns() + " does not exist");
+    IpTool.Result r = ip.in(req.netns(), "-j", "-d", "addr", "show", "dev", key.ifName());
+    if (!r.ok()) throw fail("interface " + key.ifName() + " is missing in " + req.netns());
+    Map<?, ?> link;
+    try {
+      if (!(Json.parse(r.output()) instanceof List<?> l)
+          || l.isEmpty()
+          || !(l.getFirst() instanceof Map<?, ?> m)) {
+        throw fail("cannot read interface " + key.ifName());
+      }
+      link = m;
+    } catch (JsonException e) {
+      throw fail("cannot read interface " + key.ifName() + ": " + e.getMessage());
+    }
+    if (!TapAlias.isKubevdeTap(link))
+      throw fail("interface " + key.ifName() + " is not a kubevde tap");
+    if (!rec.mac().equalsIgnoreCase(String.valueOf(link.get("address")))) {
+      throw fail(
+          "interface "
+              + key.ifName()
+              + " has MAC "
+              + link.get("address")
+              + ", expected "
+              + rec.mac());
+    }
+    if (link.get("mtu") instanceof Number n && n.intValue() != rec.mtu()) {
+      throw fail("interface " + key.ifName() + " has MTU " + n + ", expected " + rec.mtu());
+    }
+    List<String> have = new ArrayList<>();
+    if (link.get("addr_info") instanceof List<?> ai) {
+      for (Object o : ai) {
+        if (o instanceof Map<?, ?> a) have.add(a.get("local") + "/" + a.get("prefixlen"));
+      }
+    }
+    for (String want : rec.ips()) {
+      if (!have.contains(want)) throw fail("interface " + key.ifName() + " lacks address " + want);
+    }
+    Map<String, Object> prev = req.conf().prevResult();
+    if (prev != null && prev.get("interfaces") instanceof List<?> ifs) {
+      boolean listed =
+          ifs.stream()
+              .anyMatch(
+                  o ->
+                      o instanceof Map<?, ?> m
+                          && key.ifName().equals(m.get("name"))
+                          && req.netns().equals(m.get("sandbox")));
+      if (!listed) throw fail("prevResult does not list " + key.ifName() + " in " + req.netns());
+    }
+  }
+
+  private static CniError.Failure fail(String msg) {
+    return new CniError.Failure(CniError.CHECK_FAILED, msg);
+  }
+
+  @Override
+  public void status(NetConf conf) {
+    if (!Files.isWritable(store.dir())) {
+      throw new CniError.Failure(
+          CniError.NOT_AVAILABLE, "attachment state directory " + store.dir() + " is not writable");
+    }
+  }
+
+  @Override
+  public void gc(NetConf conf, Set<AttachmentKey.Id> valid) {
+    for (AttachmentRecord rec : store.list()) {
+      if (!rec.key().network().equals(conf.name()) || valid.contains(rec.key().id())) continue;
+      try {
+        synchronized (lock(rec.key())) {
+          remove(rec.key(), rec.vdeNetwork(), rec.netns(), rec);
+        }
+      } catch (RuntimeException e) {
+        LOG.warn("GC of " + rec.key() + " failed: " + e.getMessage());
+      }
+    }
+    reclaimOrphans(conf.network(), valid::contains);
+  }
+
+  /**
+   * Frees the reservations of {@code pool} that no attachment record of that VdeNetwork owns (a
+   * crash between allocation and record, an empty or garbled owner file), except owners {@code
+   * keep} accepts (GC's valid list). Each owner is checked under its attachment lock, so an ADD in
+   * flight is never robbed of its address.
+   *
+   * @return the freed addresses
+   */
+  public List<String> reclaimOrphans(
+      String pool, java.util.function.Predicate<AttachmentKey.Id> keep) {
+    List<String> freed =
+        new ArrayList<>(ipam.reclaim(pool, id -> true)); // empty / garbled owner files
+    for (AttachmentKey.Id id : ipam.owners(pool)) {
+      if (keep.test(id)) continue;
+      synchronized (lock(id)) {
+        boolean owned =
+            store.list().stream()
+                .anyMatch(r -> r.key().id().equals(id) && pool.equals(r.vdeNetwork()));
+        if (!owned && ipam.release(pool, id) > 0) freed.add(id.containerId() + "/" + id.ifName());
+      }
+    }
+    return freed;
+  }
+
+  /**
+   * Start-up and periodic clean-up (architecture.md §6 "Restart"): drops the records whose netns is
+   * <b>proven</b> gone ({@link NetnsCheck}: ENOENT on the path, or the path now names another
+   * namespace), and records left half-made ({@code creating}: no ADD holds their lock, so a crash
+   * left them), with their addresses and taps; a netns that cannot be checked (timeout, permission,
+   * I/O error) keeps its record (logged, naming the pod). Then frees orphaned address reservations
+   * in every pool.
+   *
+   * @return how many records were removed
+   */
+  public int reconcile() {
+    int removed = 0;
+    for (AttachmentRecord seen : store.list()) {
+      try {
+        synchronized (lock(seen.key())) {
+          AttachmentRecord rec = store.read(seen.key());
+          if (rec == null) continue;
+          NetnsCheck.State st = NetnsCheck.state(rec.netns(), rec.pod().get(NETNS_INODE));
+          if (st == NetnsCheck.State.UNKNOWN) {
+            LOG.warn(
+                "cannot check netns "
+                    + rec.netns()
+                    + " of pod "
+                    + podName(rec)
+                    + " ("
+                    + rec.key()
+                    + "); attachment kept, retried later");
+          }
+          boolean drop = st == NetnsCheck.State.GONE || !"ready".equals(rec.state());
+          if (!drop) continue;
+          remove(
+              rec.key(), rec.vdeNetwork(), st == NetnsCheck.State.PRESENT ? rec.netns() : "", rec);
+          removed++;
+        }
+      } catch (RuntimeException e) {
+        LOG.warn(
+            "clean-up of " + seen.key() + " (pod " + podName(seen) + ") failed: " + e.getMessage());
+      }
+    }
+    for (String pool : ipam.pools()) {
+      try {
+        List<String> freed = reclaimOrphans(pool, id -> false);
+        if (!freed.isEmpty()) LOG.warn("freed orphaned reservations in " + pool + ": " + freed);
+      } catch (RuntimeException e) {
+        LOG.warn("reclaim in " + pool + " failed: " + e.getMessage());
+      }
+    }
+    return removed;
+  }
+
+  /**
+   * {@code ns/name} of the record's pod, or its container id when it came without pod coordinates.
+   */
+  static String podName(AttachmentRecord r) {
+    String n = r.pod().get("K8S_POD_NAME");
+    return n == null
+        ? "container " + r.key().containerId()
+        : r.pod().getOrDefault("K8S_POD_NAMESPACE", "") + "/" + n;
+  }
+
+  private static Map<String, String> podArgs(AttachmentRecord rec) {
+    Map<String, String> a = new LinkedHashMap<>();
+    rec.pod()
+        .forEach(
+            (k, v) -> {
+              if (k.startsWith("K8S_")) a.put(k, v);
+            });
+    return a;
+  }
+
+  private void delegateDelQuietly(
+      String plugin, String cniPath, Map<String, Object> config, AttachRequest req) {
+    try {
+      delegateDel(plugin, cniPath, config, req);
+    } catch (RuntimeException e) {
+      LOG.warn(
+          "IPAM plugin "
+              + plugin
+              + " DEL for "
+              + req.containerId()
+              + "/"
+              + req.ifName()
+              + " failed: "
+              + e.getMessage());
+    }
+  }
 }

@@ -17,207 +17,230 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * One network on this node (architecture.md §6): a switch netnode ({@code hub} when the network says so) serving the
- * rendezvous directory {@code <run-dir>/net/<ns>/<name>} (so {@code vde_plug vde://DIR tap://x} or qemu join the
- * L2), with ports for the uplink (a vxvde plug; none for {@code local}), one per pod tap and one per VdeLink.
- * Thread-safe.
+ * One network on this node (architecture.md §6): a switch netnode ({@code hub} when the network
+ * says so) serving the rendezvous directory {@code <run-dir>/net/<ns>/<name>} (so {@code vde_plug
+ * vde://DIR tap://x} or qemu join the L2), with ports for the uplink (a vxvde plug; none for {@code
+ * local}), one per pod tap and one per VdeLink. Thread-safe.
  */
 public final class NetworkSwitch implements AutoCloseable {
-    private static final Logger LOG = Logger.getLogger(NetworkSwitch.class.getName());
+  private static final Logger LOG = LoggerFactory.getLogger(NetworkSwitch.class);
 
-    private final Netnode node;
-    private volatile AgentNetworkConfig config;
-    private volatile boolean fromOperator;
-    private volatile String uplinkVnl;
-    private volatile int uplinkPort = -1;
-    private volatile SealPlug uplinkSeal;
-    private volatile VxvdePlug uplinkVxvde;
-    private volatile String wantedUplink;
-    private volatile String uplinkError;
-    private final Map<AttachmentKey, Integer> taps = new ConcurrentHashMap<>();
+  private final Netnode node;
+  private volatile AgentNetworkConfig config;
+  private volatile boolean fromOperator;
+  private volatile String uplinkVnl;
+  private volatile int uplinkPort = -1;
+  private volatile SealPlug uplinkSeal;
+  private volatile VxvdePlug uplinkVxvde;
+  private volatile String wantedUplink;
+  private volatile String uplinkError;
+  private final Map<AttachmentKey, Integer> taps = new ConcurrentHashMap<>();
 
-    private NetworkSwitch(Netnode node, AgentNetworkConfig config, boolean fromOperator) {
-        this.node = node;
-        this.config = config;
-        this.fromOperator = fromOperator;
+  private NetworkSwitch(Netnode node, AgentNetworkConfig config, boolean fromOperator) {
+    this.node = node;
+    this.config = config;
+    this.fromOperator = fromOperator;
+  }
+
+  /**
+   * Starts the switch and its uplink. An uplink that cannot be opened (no multicast route, address
+   * not there yet) is logged and retried by {@link #retryUplink} (every heartbeat); the switch is
+   * not {@link #ready} meanwhile but serves its pods and rendezvous.
+   *
+   * @param config the network (the operator's, or {@link AgentNetworkConfig#local} made on demand)
+   * @param fromOperator true when {@code config} came from the operator (a ConfigMap or its cached
+   *     copy)
+   * @param directory the rendezvous directory (its parent is created)
+   * @param uplink the uplink VNL, or null for none
+   * @throws IOException when the rendezvous cannot be served
+   */
+  public static NetworkSwitch open(
+      AgentNetworkConfig config, boolean fromOperator, Path directory, String uplink)
+      throws IOException {
+    Files.createDirectories(directory.getParent());
+    Netnode node =
+        Netnode.open(
+            config.hub() ? NetnodeKind.HUB : NetnodeKind.SWITCH, NetnodeConfig.at(directory));
+    NetworkSwitch sw = new NetworkSwitch(node, config, fromOperator);
+    sw.wantedUplink = uplink;
+    sw.retryUplink();
+    return sw;
+  }
+
+  /** The network config this switch runs. */
+  public AgentNetworkConfig config() {
+    return config;
+  }
+
+  /**
+   * Whether the config came from the operator (false: a local switch made on demand for a CNI
+   * request).
+   */
+  public boolean fromOperator() {
+    return fromOperator;
+  }
+
+  /** The netnode (ports, stats, MAC table). */
+  public Netnode node() {
+    return node;
+  }
+
+  /** The uplink VNL in use (open), or null. */
+  public String uplinkVnl() {
+    return uplinkVnl;
+  }
+
+  /**
+   * Applies a newer config: replaces the uplink port when its VNL changed. A switch/hub change
+   * needs a new switch (the caller recreates it; see {@link DataPlane}).
+   *
+   * @throws IOException when the new uplink cannot be opened (the switch then runs without uplink)
+   */
+  public synchronized void update(AgentNetworkConfig newConfig, boolean operator, String uplink)
+      throws IOException {
+    boolean vlanChanged = !java.util.Objects.equals(newConfig.vlan(), config.vlan());
+    this.config = newConfig;
+    this.fromOperator = operator;
+    if (vlanChanged || !java.util.Objects.equals(uplink, wantedUplink)) {
+      wantedUplink = uplink;
+      uplinkVnl = null;
+      if (uplinkPort >= 0) node.removePort(uplinkPort);
+      uplinkPort = -1;
     }
+    retryUplink();
+  }
 
-    /**
-     * Starts the switch and its uplink. An uplink that cannot be opened (no multicast route, address not there yet)
-     * is logged and retried by {@link #retryUplink} (every heartbeat); the switch is not {@link #ready} meanwhile but
-     * serves its pods and rendezvous.
-     *
-     * @param config       the network (the operator's, or {@link AgentNetworkConfig#local} made on demand)
-     * @param fromOperator true when {@code config} came from the operator (a ConfigMap or its cached copy)
-     * @param directory the rendezvous directory (its parent is created)
-     * @param uplink    the uplink VNL, or null for none
-     * @throws IOException when the rendezvous cannot be served
-     */
-    public static NetworkSwitch open(AgentNetworkConfig config, boolean fromOperator, Path directory, String uplink)
-            throws IOException {
-        Files.createDirectories(directory.getParent());
-        Netnode node = Netnode.open(config.hub() ? NetnodeKind.HUB : NetnodeKind.SWITCH, NetnodeConfig.at(directory));
-        NetworkSwitch sw = new NetworkSwitch(node, config, fromOperator);
-        sw.wantedUplink = uplink;
-        sw.retryUplink();
-        return sw;
+  /**
+   * Opens the wanted uplink if it is not a live port (first start, a failed open, a plug that
+   * closed).
+   *
+   * @return true when the uplink (or no uplink) is in place
+   */
+  public synchronized boolean retryUplink() {
+    if (wantedUplink == null) return true;
+    if (ready()) return true;
+    try {
+      setUplink(wantedUplink);
+      if (uplinkError != null)
+        LOG.info("network " + config.key() + ": uplink " + wantedUplink + " up");
+      uplinkError = null;
+      return true;
+    } catch (IOException | RuntimeException e) {
+      if (!String.valueOf(e.getMessage()).equals(uplinkError)) {
+        LOG.warn(
+            "network "
+                + config.key()
+                + ": cannot open uplink "
+                + wantedUplink
+                + ": "
+                + e.getMessage()
+                + " (retrying every heartbeat)");
+      }
+      uplinkError = String.valueOf(e.getMessage());
+      return false;
     }
+  }
 
-    /** The network config this switch runs. */
-    public AgentNetworkConfig config() {
-        return config;
-    }
+  /**
+   * The sealed uplink's counters (frames dropped by reason, key reloads), or null when the uplink
+   * is not sealed.
+   */
+  public SealStats sealStats() {
+    SealPlug s = uplinkSeal;
+    return s == null ? null : s.sealStats();
+  }
 
-    /** Whether the config came from the operator (false: a local switch made on demand for a CNI request). */
-    public boolean fromOperator() {
-        return fromOperator;
-    }
+  /**
+   * The vxvde uplink's counters (sender checks and malformed datagrams by reason), seen through a
+   * seal wrapper, or null when the uplink is not vxvde.
+   */
+  public VxvdeStats vxvdeStats() {
+    VxvdePlug v = uplinkVxvde;
+    return v == null ? null : v.vxvdeStats();
+  }
 
-    /** The netnode (ports, stats, MAC table). */
-    public Netnode node() {
-        return node;
-    }
+  /** Why the uplink is not up, or null. */
+  public String uplinkError() {
+    return uplinkError;
+  }
 
-    /** The uplink VNL in use (open), or null. */
-    public String uplinkVnl() {
-        return uplinkVnl;
-    }
+  private synchronized void setUplink(String vnl) throws IOException {
+    if (uplinkPort >= 0) node.removePort(uplinkPort);
+    uplinkPort = -1;
+    uplinkVnl = null;
+    uplinkSeal = null;
+    uplinkVxvde = null;
+    if (vnl == null) return;
+    Plug p = Plugs.open(vnl, OpenArgs.DEFAULT.withDescription("kubevde uplink " + config.key()));
+    uplinkSeal = p instanceof SealPlug seal ? seal : null;
+    Plug transport = uplinkSeal != null ? uplinkSeal.inner() : p;
+    uplinkVxvde = transport instanceof VxvdePlug vx ? vx : null;
+    if (config.vlan() != null) p = new VlanPlug(p, config.vlan());
+    uplinkPort = node.addPort(p, "uplink " + vnl);
+    uplinkVnl = vnl;
+  }
 
-    /**
-     * Applies a newer config: replaces the uplink port when its VNL changed. A switch/hub change needs a new switch
-     * (the caller recreates it; see {@link DataPlane}).
-     *
-     * @throws IOException when the new uplink cannot be opened (the switch then runs without uplink)
-     */
-    public synchronized void update(AgentNetworkConfig newConfig, boolean operator, String uplink) throws IOException {
-        boolean vlanChanged = !java.util.Objects.equals(newConfig.vlan(), config.vlan());
-        this.config = newConfig;
-        this.fromOperator = operator;
-        if (vlanChanged || !java.util.Objects.equals(uplink, wantedUplink)) {
-            wantedUplink = uplink;
-            uplinkVnl = null;
-            if (uplinkPort >= 0) node.removePort(uplinkPort);
-            uplinkPort = -1;
-        }
-        retryUplink();
-    }
+  /**
+   * Adds a pod's tap as a port (replacing a previous port of the same attachment).
+   *
+   * @param key the attachment
+   * @param plug the opened tap (the switch owns it from now on)
+   * @throws IOException when the switch is closed
+   */
+  public void attach(AttachmentKey key, Plug plug) throws IOException {
+    int id = node.addPort(plug, "pod " + key.containerId() + "/" + key.ifName());
+    Integer old = taps.put(key, id);
+    if (old != null) node.removePort(old);
+  }
 
-    /**
-     * Opens the wanted uplink if it is not a live port (first start, a failed open, a plug that closed).
-     *
-     * @return true when the uplink (or no uplink) is in place
-     */
-    public synchronized boolean retryUplink() {
-        if (wantedUplink == null) return true;
-        if (ready()) return true;
-        try {
-            setUplink(wantedUplink);
-            if (uplinkError != null) LOG.info("network " + config.key() + ": uplink " + wantedUplink + " up");
-            uplinkError = null;
-            return true;
-        } catch (IOException | RuntimeException e) {
-            if (!String.valueOf(e.getMessage()).equals(uplinkError)) {
-                LOG.warning("network " + config.key() + ": cannot open uplink " + wantedUplink + ": " + e.getMessage()
-                        + " (retrying every heartbeat)");
-            }
-            uplinkError = String.valueOf(e.getMessage());
-            return false;
-        }
-    }
+  /** Removes (and closes) the attachment's port; false when it had none. */
+  public boolean detach(AttachmentKey key) {
+    Integer id = taps.remove(key);
+    return id != null && node.removePort(id);
+  }
 
-    /** The sealed uplink's counters (frames dropped by reason, key reloads), or null when the uplink is not sealed. */
-    public SealStats sealStats() {
-        SealPlug s = uplinkSeal;
-        return s == null ? null : s.sealStats();
-    }
+  /** Number of pod attachments with a port. */
+  public int attachments() {
+    return taps.size();
+  }
 
-    /**
-     * The vxvde uplink's counters (sender checks and malformed datagrams by reason), seen through a seal wrapper, or
-     * null when the uplink is not vxvde.
-     */
-    public VxvdeStats vxvdeStats() {
-        VxvdePlug v = uplinkVxvde;
-        return v == null ? null : v.vxvdeStats();
-    }
+  /** Whether the attachment has a live port. */
+  public boolean attached(AttachmentKey key) {
+    Integer id = taps.get(key);
+    return id != null && node.ports().stream().anyMatch(p -> p.id() == id);
+  }
 
-    /** Why the uplink is not up, or null. */
-    public String uplinkError() {
-        return uplinkError;
-    }
+  /** Whether the switch forwards (not closed; the uplink, when wanted, is a live port). */
+  public boolean ready() {
+    int up = uplinkPort;
+    if (wantedUplink == null) return true;
+    return uplinkVnl != null && up >= 0 && node.ports().stream().anyMatch(p -> p.id() == up);
+  }
 
-    private synchronized void setUplink(String vnl) throws IOException {
-        if (uplinkPort >= 0) node.removePort(uplinkPort);
-        uplinkPort = -1;
-        uplinkVnl = null;
-        uplinkSeal = null;
-        uplinkVxvde = null;
-        if (vnl == null) return;
-        Plug p = Plugs.open(vnl, OpenArgs.DEFAULT.withDescription("kubevde uplink " + config.key()));
-        uplinkSeal = p instanceof SealPlug seal ? seal : null;
-        Plug transport = uplinkSeal != null ? uplinkSeal.inner() : p;
-        uplinkVxvde = transport instanceof VxvdePlug vx ? vx : null;
-        if (config.vlan() != null) p = new VlanPlug(p, config.vlan());
-        uplinkPort = node.addPort(p, "uplink " + vnl);
-        uplinkVnl = vnl;
-    }
+  /**
+   * Kind of port {@code id}: {@code uplink}, {@code pod}, {@code link} or {@code client} (a vde://
+   * client).
+   */
+  public String portKind(Netnode.PortInfo p) {
+    // by the description given at addPort (stable from the port's first frame; no race with the
+    // taps map)
+    String d = p.description();
+    if (p.id() == uplinkPort || d.startsWith("uplink ")) return "uplink";
+    if (d.startsWith("pod ")) return "pod";
+    if (d.startsWith("link ")) return "link";
+    return "client";
+  }
 
-    /**
-     * Adds a pod's tap as a port (replacing a previous port of the same attachment).
-     *
-     * @param key  the attachment
-     * @param plug the opened tap (the switch owns it from now on)
-     * @throws IOException when the switch is closed
-     */
-    public void attach(AttachmentKey key, Plug plug) throws IOException {
-        int id = node.addPort(plug, "pod " + key.containerId() + "/" + key.ifName());
-        Integer old = taps.put(key, id);
-        if (old != null) node.removePort(old);
+  @Override
+  public void close() {
+    try {
+      node.close();
+    } catch (RuntimeException e) {
+      LOG.debug("close " + config.key(), e);
     }
-
-    /** Removes (and closes) the attachment's port; false when it had none. */
-    public boolean detach(AttachmentKey key) {
-        Integer id = taps.remove(key);
-        return id != null && node.removePort(id);
-    }
-
-    /** Number of pod attachments with a port. */
-    public int attachments() {
-        return taps.size();
-    }
-
-    /** Whether the attachment has a live port. */
-    public boolean attached(AttachmentKey key) {
-        Integer id = taps.get(key);
-        return id != null && node.ports().stream().anyMatch(p -> p.id() == id);
-    }
-
-    /** Whether the switch forwards (not closed; the uplink, when wanted, is a live port). */
-    public boolean ready() {
-        int up = uplinkPort;
-        if (wantedUplink == null) return true;
-        return uplinkVnl != null && up >= 0 && node.ports().stream().anyMatch(p -> p.id() == up);
-    }
-
-    /** Kind of port {@code id}: {@code uplink}, {@code pod}, {@code link} or {@code client} (a vde:// client). */
-    public String portKind(Netnode.PortInfo p) {
-        // by the description given at addPort (stable from the port's first frame; no race with the taps map)
-        String d = p.description();
-        if (p.id() == uplinkPort || d.startsWith("uplink ")) return "uplink";
-        if (d.startsWith("pod ")) return "pod";
-        if (d.startsWith("link ")) return "link";
-        return "client";
-    }
-
-    @Override
-    public void close() {
-        try {
-            node.close();
-        } catch (RuntimeException e) {
-            LOG.log(Level.FINE, "close " + config.key(), e);
-        }
-    }
+  }
 }

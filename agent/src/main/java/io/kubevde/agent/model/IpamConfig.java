@@ -10,181 +10,212 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The {@code ipam} object of a kubevde network config, the same fields as VdeNetwork {@code spec.ipam}
- * (architecture.md §4): {@code subnet} (CIDR), optional {@code rangeStart}/{@code rangeEnd} (default: the subnet
- * without its first address and, for IPv4, its broadcast), {@code gateway} (never allocated), {@code exclude} (list of
- * addresses or CIDRs never allocated), {@code routes} ({@code [{"dst": CIDR, "gw": IP}]}). {@code "type": "none"}
- * (or no {@code subnet}) means pure L2: no addresses. Other {@code type} values are accepted and ignored — the agent is
- * the allocator (host-local-like, state on the node's disk).
+ * The {@code ipam} object of a kubevde network config, the same fields as VdeNetwork {@code
+ * spec.ipam} (architecture.md §4): {@code subnet} (CIDR), optional {@code rangeStart}/{@code
+ * rangeEnd} (default: the subnet without its first address and, for IPv4, its broadcast), {@code
+ * gateway} (never allocated), {@code exclude} (list of addresses or CIDRs never allocated), {@code
+ * routes} ({@code [{"dst": CIDR, "gw": IP}]}). {@code "type": "none"} (or no {@code subnet}) means
+ * pure L2: no addresses. Other {@code type} values are accepted and ignored — the agent is the
+ * allocator (host-local-like, state on the node's disk).
  *
- * @param subnet     the subnet, or {@code null} for no addresses
+ * @param subnet the subnet, or {@code null} for no addresses
  * @param rangeStart first allocatable address
- * @param rangeEnd   last allocatable address
- * @param gateway    the gateway address or {@code null}
- * @param exclude    excluded prefixes
- * @param routes     routes to install and report: each {@code Map} with {@code dst} and optional {@code gw}
- * @param otherNodes the address blocks of the other nodes of an operator network (a requested static address inside
- *                   one is refused); empty for a CNI config's own IPAM
+ * @param rangeEnd last allocatable address
+ * @param gateway the gateway address or {@code null}
+ * @param exclude excluded prefixes
+ * @param routes routes to install and report: each {@code Map} with {@code dst} and optional {@code
+ *     gw}
+ * @param otherNodes the address blocks of the other nodes of an operator network (a requested
+ *     static address inside one is refused); empty for a CNI config's own IPAM
  */
-public record IpamConfig(Cidr subnet, BigInteger rangeStart, BigInteger rangeEnd, Cidr gateway, List<Cidr> exclude,
-                         List<Map<String, Object>> routes, List<Block> otherNodes) {
+public record IpamConfig(
+    Cidr subnet,
+    BigInteger rangeStart,
+    BigInteger rangeEnd,
+    Cidr gateway,
+    List<Cidr> exclude,
+    List<Map<String, Object>> routes,
+    List<Block> otherNodes) {
 
-    /**
-     * One node's address block (inclusive bounds).
-     *
-     * @param node  the node name
-     * @param start first address
-     * @param end   last address
-     */
-    public record Block(String node, BigInteger start, BigInteger end) {
-        /** Whether {@code ip} is inside the block. */
-        public boolean contains(BigInteger ip) {
-            return ip.compareTo(start) >= 0 && ip.compareTo(end) <= 0;
-        }
+  /**
+   * One node's address block (inclusive bounds).
+   *
+   * @param node the node name
+   * @param start first address
+   * @param end last address
+   */
+  public record Block(String node, BigInteger start, BigInteger end) {
+    /** Whether {@code ip} is inside the block. */
+    public boolean contains(BigInteger ip) {
+      return ip.compareTo(start) >= 0 && ip.compareTo(end) <= 0;
     }
+  }
 
-    /** An IPAM without other nodes' blocks (a CNI config's own). */
-    public IpamConfig(Cidr subnet, BigInteger rangeStart, BigInteger rangeEnd, Cidr gateway, List<Cidr> exclude,
-            List<Map<String, Object>> routes) {
-        this(subnet, rangeStart, rangeEnd, gateway, exclude, routes, List.of());
-    }
+  /** An IPAM without other nodes' blocks (a CNI config's own). */
+  public IpamConfig(
+      Cidr subnet,
+      BigInteger rangeStart,
+      BigInteger rangeEnd,
+      Cidr gateway,
+      List<Cidr> exclude,
+      List<Map<String, Object>> routes) {
+    this(subnet, rangeStart, rangeEnd, gateway, exclude, routes, List.of());
+  }
 
-    /** A copy with {@code routes}. */
-    public IpamConfig withRoutes(List<Map<String, Object>> r) {
-        return new IpamConfig(subnet, rangeStart, rangeEnd, gateway, exclude, r, otherNodes);
-    }
+  /** A copy with {@code routes}. */
+  public IpamConfig withRoutes(List<Map<String, Object>> r) {
+    return new IpamConfig(subnet, rangeStart, rangeEnd, gateway, exclude, r, otherNodes);
+  }
 
-    /**
-     * Parses the object.
-     *
-     * @throws io.kubevde.cni.protocol.CniError.Failure code 7 naming the bad key
-     */
-    @SuppressWarnings("unchecked")
-    public static IpamConfig parse(Map<String, Object> m) {
-        String type = NetConf.str(m, "type");
-        String subnetText = NetConf.str(m, "subnet");
-        List<Map<String, Object>> routes = new ArrayList<>();
-        if (m.get("routes") instanceof List<?> l) {
-            for (Object o : l) {
-                if (!(o instanceof Map<?, ?> r) || !(r.get("dst") instanceof String dst)) throw NetConf.invalid("ipam.routes entries need a 'dst' string: " + Json.write(o));
-                cidr(dst, "ipam.routes[].dst");
-                if (r.get("gw") != null) cidr(String.valueOf(r.get("gw")), "ipam.routes[].gw");
-                routes.add((Map<String, Object>) r);
-            }
-        } else if (m.get("routes") != null) {
-            throw NetConf.invalid("'ipam.routes' must be a list");
-        }
-        if ("none".equals(type) || subnetText == null) return new IpamConfig(null, null, null, null, List.of(), List.copyOf(routes));
-        Cidr subnet = cidr(subnetText, "ipam.subnet");
-        BigInteger start = subnet.network().add(BigInteger.ONE);
-        BigInteger end = subnet.v6() ? subnet.last() : subnet.last().subtract(BigInteger.ONE);
-        if (NetConf.str(m, "rangeStart") != null) start = inside(subnet, NetConf.str(m, "rangeStart"), "ipam.rangeStart");
-        if (NetConf.str(m, "rangeEnd") != null) end = inside(subnet, NetConf.str(m, "rangeEnd"), "ipam.rangeEnd");
-        if (start.compareTo(end) > 0) throw NetConf.invalid("ipam.rangeStart is after ipam.rangeEnd");
-        Cidr gw = null;
-        if (NetConf.str(m, "gateway") != null) gw = subnet.with(inside(subnet, NetConf.str(m, "gateway"), "ipam.gateway"));
-        List<Cidr> exclude = new ArrayList<>();
-        if (m.get("exclude") instanceof List<?> l) {
-            for (Object o : l) exclude.add(cidr(String.valueOf(o), "ipam.exclude"));
-        }
-        return new IpamConfig(subnet, start, end, gw, List.copyOf(exclude), List.copyOf(routes));
+  /**
+   * Parses the object.
+   *
+   * @throws io.kubevde.cni.protocol.CniError.Failure code 7 naming the bad key
+   */
+  @SuppressWarnings("unchecked")
+  public static IpamConfig parse(Map<String, Object> m) {
+    String type = NetConf.str(m, "type");
+    String subnetText = NetConf.str(m, "subnet");
+    List<Map<String, Object>> routes = new ArrayList<>();
+    if (m.get("routes") instanceof List<?> l) {
+      for (Object o : l) {
+        if (!(o instanceof Map<?, ?> r) || !(r.get("dst") instanceof String dst))
+          throw NetConf.invalid("ipam.routes entries need a 'dst' string: " + Json.write(o));
+        cidr(dst, "ipam.routes[].dst");
+        if (r.get("gw") != null) cidr(String.valueOf(r.get("gw")), "ipam.routes[].gw");
+        routes.add((Map<String, Object>) r);
+      }
+    } else if (m.get("routes") != null) {
+      throw NetConf.invalid("'ipam.routes' must be a list");
     }
+    if ("none".equals(type) || subnetText == null)
+      return new IpamConfig(null, null, null, null, List.of(), List.copyOf(routes));
+    Cidr subnet = cidr(subnetText, "ipam.subnet");
+    BigInteger start = subnet.network().add(BigInteger.ONE);
+    BigInteger end = subnet.v6() ? subnet.last() : subnet.last().subtract(BigInteger.ONE);
+    if (NetConf.str(m, "rangeStart") != null)
+      start = inside(subnet, NetConf.str(m, "rangeStart"), "ipam.rangeStart");
+    if (NetConf.str(m, "rangeEnd") != null)
+      end = inside(subnet, NetConf.str(m, "rangeEnd"), "ipam.rangeEnd");
+    if (start.compareTo(end) > 0) throw NetConf.invalid("ipam.rangeStart is after ipam.rangeEnd");
+    Cidr gw = null;
+    if (NetConf.str(m, "gateway") != null)
+      gw = subnet.with(inside(subnet, NetConf.str(m, "gateway"), "ipam.gateway"));
+    List<Cidr> exclude = new ArrayList<>();
+    if (m.get("exclude") instanceof List<?> l) {
+      for (Object o : l) exclude.add(cidr(String.valueOf(o), "ipam.exclude"));
+    }
+    return new IpamConfig(subnet, start, end, gw, List.copyOf(exclude), List.copyOf(routes));
+  }
 
-    /**
-     * The IPAM a node uses for an operator network: the subnet with this node's block as the range (so nodes never
-     * hand out the same address: the block's {@code cidr}, narrowed by its {@code rangeStart}/{@code rangeEnd}),
-     * gateway and exclusions, no routes.
-     *
-     * @param net  the operator's config
-     * @param node this node's name (key of {@code nodeRanges})
-     * @return the IPAM, or null when the operator gave no host-local IPAM
-     * @throws IllegalArgumentException when an address in the config is not one
-     */
-    public static IpamConfig forNode(AgentNetworkConfig net, String node) {
-        if (!net.hostLocal()) return null;
-        Cidr subnet = Cidr.parse(net.subnet());
-        Block own = block(subnet, node, net.nodeRange(node));
-        List<Block> others = new ArrayList<>();
-        net.nodeRanges().forEach((n, r) -> {
-            if (!n.equals(node) && r != null) others.add(block(subnet, n, r));
-        });
-        Cidr gw = net.gateway() == null ? null : subnet.with(Cidr.parse(net.gateway()).address());
-        List<Cidr> ex = new ArrayList<>();
-        for (String e : net.exclude()) ex.add(Cidr.parse(e));
-        return new IpamConfig(subnet, own.start(), own.end(), gw, List.copyOf(ex), List.of(), List.copyOf(others));
-    }
+  /**
+   * The IPAM a node uses for an operator network: the subnet with this node's block as the range
+   * (so nodes never hand out the same address: the block's {@code cidr}, narrowed by its {@code
+   * rangeStart}/{@code rangeEnd}), gateway and exclusions, no routes.
+   *
+   * @param net the operator's config
+   * @param node this node's name (key of {@code nodeRanges})
+   * @return the IPAM, or null when the operator gave no host-local IPAM
+   * @throws IllegalArgumentException when an address in the config is not one
+   */
+  public static IpamConfig forNode(AgentNetworkConfig net, String node) {
+    if (!net.hostLocal()) return null;
+    Cidr subnet = Cidr.parse(net.subnet());
+    Block own = block(subnet, node, net.nodeRange(node));
+    List<Block> others = new ArrayList<>();
+    net.nodeRanges()
+        .forEach(
+            (n, r) -> {
+              if (!n.equals(node) && r != null) others.add(block(subnet, n, r));
+            });
+    Cidr gw = net.gateway() == null ? null : subnet.with(Cidr.parse(net.gateway()).address());
+    List<Cidr> ex = new ArrayList<>();
+    for (String e : net.exclude()) ex.add(Cidr.parse(e));
+    return new IpamConfig(
+        subnet, own.start(), own.end(), gw, List.copyOf(ex), List.of(), List.copyOf(others));
+  }
 
-    /** A node's block: its {@code cidr} clipped to the subnet's host range, narrowed by {@code rangeStart/End}. */
-    private static Block block(Cidr subnet, String node, NodeRange block) {
-        BigInteger start = subnet.network().add(BigInteger.ONE);
-        BigInteger end = subnet.v6() ? subnet.last() : subnet.last().subtract(BigInteger.ONE);
-        if (block != null) {
-            if (block.cidr() != null) {
-                Cidr b = Cidr.parse(block.cidr());
-                start = start.max(b.network());
-                end = end.min(b.last());
-            }
-            if (block.rangeStart() != null) start = Cidr.parse(block.rangeStart()).address();
-            if (block.rangeEnd() != null) end = Cidr.parse(block.rangeEnd()).address();
-        }
-        return new Block(node, start, end);
+  /**
+   * A node's block: its {@code cidr} clipped to the subnet's host range, narrowed by {@code
+   * rangeStart/End}.
+   */
+  private static Block block(Cidr subnet, String node, NodeRange block) {
+    BigInteger start = subnet.network().add(BigInteger.ONE);
+    BigInteger end = subnet.v6() ? subnet.last() : subnet.last().subtract(BigInteger.ONE);
+    if (block != null) {
+      if (block.cidr() != null) {
+        Cidr b = Cidr.parse(block.cidr());
+        start = start.max(b.network());
+        end = end.min(b.last());
+      }
+      if (block.rangeStart() != null) start = Cidr.parse(block.rangeStart()).address();
+      if (block.rangeEnd() != null) end = Cidr.parse(block.rangeEnd()).address();
     }
+    return new Block(node, start, end);
+  }
 
-    /**
-     * Why {@code ip}, requested as a static address, may not be used, or {@code null} when it may: it must be inside
-     * the subnet (same family), not the subnet's network address nor (IPv4) its broadcast address, not the gateway,
-     * and not inside another node's block (that node hands it out). Uniqueness on this node is the allocator's
-     * reservation.
-     */
-    public String staticRefusal(Cidr ip) {
-        if (subnet == null) return null;
-        BigInteger a = ip.address();
-        if (ip.v6() != subnet.v6() || !subnet.contains(a)) return "requested address " + ip.ip() + " is outside the subnet " + subnet;
-        if (a.equals(subnet.network())) return "requested address " + ip.ip() + " is the network address of " + subnet;
-        if (!subnet.v6() && a.equals(subnet.last())) return "requested address " + ip.ip() + " is the broadcast address of " + subnet;
-        if (gateway != null && gateway.address().equals(a)) return "requested address " + ip.ip() + " is the gateway";
-        for (Block b : otherNodes) {
-            if (b.contains(a)) return "requested address " + ip.ip() + " is inside node " + b.node() + "'s address block";
-        }
-        return null;
+  /**
+   * Why {@code ip}, requested as a static address, may not be used, or {@code null} when it may: it
+   * must be inside the subnet (same family), not the subnet's network address nor (IPv4) its
+   * broadcast address, not the gateway, and not inside another node's block (that node hands it
+   * out). Uniqueness on this node is the allocator's reservation.
+   */
+  public String staticRefusal(Cidr ip) {
+    if (subnet == null) return null;
+    BigInteger a = ip.address();
+    if (ip.v6() != subnet.v6() || !subnet.contains(a))
+      return "requested address " + ip.ip() + " is outside the subnet " + subnet;
+    if (a.equals(subnet.network()))
+      return "requested address " + ip.ip() + " is the network address of " + subnet;
+    if (!subnet.v6() && a.equals(subnet.last()))
+      return "requested address " + ip.ip() + " is the broadcast address of " + subnet;
+    if (gateway != null && gateway.address().equals(a))
+      return "requested address " + ip.ip() + " is the gateway";
+    for (Block b : otherNodes) {
+      if (b.contains(a))
+        return "requested address " + ip.ip() + " is inside node " + b.node() + "'s address block";
     }
+    return null;
+  }
 
-    /** Whether addresses are allocated at all. */
-    public boolean allocates() {
-        return subnet != null;
-    }
+  /** Whether addresses are allocated at all. */
+  public boolean allocates() {
+    return subnet != null;
+  }
 
-    /**
-     * Whether {@code ip} may be handed out: inside the range, not the gateway, not excluded and, for IPv4, its last
-     * octet is neither 0 nor 255. That last rule is the one users expect from a node's block cut out of a larger
-     * subnet (the first address of {@code 10.79.16.0/20} inside {@code 10.79.0.0/16} is a valid host address, but an
-     * interface called {@code 10.79.16.0} confuses people and some tools treat {@code .0}/{@code .255} as
-     * network/broadcast addresses); it costs 2 addresses per 256.
-     */
-    public boolean allocatable(BigInteger ip) {
-        if (ip.compareTo(rangeStart) < 0 || ip.compareTo(rangeEnd) > 0) return false;
-        if (!subnet.v6()) {
-            int last = ip.intValue() & 0xff;
-            if (last == 0 || last == 255) return false;
-        }
-        if (gateway != null && gateway.address().equals(ip)) return false;
-        for (Cidr c : exclude) {
-            if (c.contains(ip)) return false;
-        }
-        return true;
+  /**
+   * Whether {@code ip} may be handed out: inside the range, not the gateway, not excluded and, for
+   * IPv4, its last octet is neither 0 nor 255. That last rule is the one users expect from a node's
+   * block cut out of a larger subnet (the first address of {@code 10.79.16.0/20} inside {@code
+   * 10.79.0.0/16} is a valid host address, but an interface called {@code 10.79.16.0} confuses
+   * people and some tools treat {@code .0}/{@code .255} as network/broadcast addresses); it costs 2
+   * addresses per 256.
+   */
+  public boolean allocatable(BigInteger ip) {
+    if (ip.compareTo(rangeStart) < 0 || ip.compareTo(rangeEnd) > 0) return false;
+    if (!subnet.v6()) {
+      int last = ip.intValue() & 0xff;
+      if (last == 0 || last == 255) return false;
     }
+    if (gateway != null && gateway.address().equals(ip)) return false;
+    for (Cidr c : exclude) {
+      if (c.contains(ip)) return false;
+    }
+    return true;
+  }
 
-    private static Cidr cidr(String text, String key) {
-        try {
-            return Cidr.parse(text);
-        } catch (IllegalArgumentException e) {
-            throw NetConf.invalid("'" + key + "': " + e.getMessage());
-        }
+  private static Cidr cidr(String text, String key) {
+    try {
+      return Cidr.parse(text);
+    } catch (IllegalArgumentException e) {
+      throw NetConf.invalid("'" + key + "': " + e.getMessage());
     }
+  }
 
-    private static BigInteger inside(Cidr subnet, String text, String key) {
-        Cidr c = cidr(text, key);
-        if (c.v6() != subnet.v6() || !subnet.contains(c.address())) throw NetConf.invalid("'" + key + "' " + text + " is outside " + subnet);
-        return c.address();
-    }
+  private static BigInteger inside(Cidr subnet, String text, String key) {
+    Cidr c = cidr(text, key);
+    if (c.v6() != subnet.v6() || !subnet.contains(c.address()))
+      throw NetConf.invalid("'" + key + "' " + text + " is outside " + subnet);
+    return c.address();
+  }
 }

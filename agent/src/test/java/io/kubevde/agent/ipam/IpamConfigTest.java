@@ -17,57 +17,70 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** The IPv4 rule of {@link IpamConfig#allocatable}: no address ending in .0 or .255 is ever handed out. */
+/**
+ * The IPv4 rule of {@link IpamConfig#allocatable}: no address ending in .0 or .255 is ever handed
+ * out.
+ */
 class IpamConfigTest {
-    @Test
-    void blockInsideALargerSubnetNeverHandsOutDotZeroOrDot255() throws Exception {
-        Path dir = Files.createTempDirectory("kvipam");
-        try {
-            IpAllocator alloc = new IpAllocator(dir);
-            NetConf conf = NetConf.parse(Json.parseObject("""
+  @Test
+  void blockInsideALargerSubnetNeverHandsOutDotZeroOrDot255() throws Exception {
+    Path dir = Files.createTempDirectory("kvipam");
+    try {
+      IpAllocator alloc = new IpAllocator(dir);
+      NetConf conf =
+          NetConf.parse(
+              Json.parseObject(
+                  """
                     {"cniVersion":"1.1.0","name":"n","ipam":{"subnet":"10.79.0.0/16","rangeStart":"10.79.16.0",
                      "rangeEnd":"10.79.17.255"}}"""));
-            List<String> got = new ArrayList<>();
-            for (int i = 0; ; i++) {
-                try {
-                    got.add(alloc.allocate(conf, new AttachmentKey("n", "c" + i, "net1")).getFirst().toString());
-                } catch (CniError.Failure f) {
-                    assertThat(f.error().code()).isEqualTo(CniError.POOL_EXHAUSTED);
-                    break;
-                }
-            }
-            assertThat(got.getFirst()).isEqualTo("10.79.16.1/16");
-            assertThat(got).hasSize(512 - 4).noneMatch(s -> s.matches(".*\\.(0|255)/16"));
-            assertThatThrownBy(() -> alloc.allocate(conf, new AttachmentKey("n", "x", "net1"))).isInstanceOf(CniError.Failure.class);
-        } finally {
-            Dirs.deleteTree(dir);
+      List<String> got = new ArrayList<>();
+      for (int i = 0; ; i++) {
+        try {
+          got.add(
+              alloc.allocate(conf, new AttachmentKey("n", "c" + i, "net1")).getFirst().toString());
+        } catch (CniError.Failure f) {
+          assertThat(f.error().code()).isEqualTo(CniError.POOL_EXHAUSTED);
+          break;
         }
+      }
+      assertThat(got.getFirst()).isEqualTo("10.79.16.1/16");
+      assertThat(got).hasSize(512 - 4).noneMatch(s -> s.matches(".*\\.(0|255)/16"));
+      assertThatThrownBy(() -> alloc.allocate(conf, new AttachmentKey("n", "x", "net1")))
+          .isInstanceOf(CniError.Failure.class);
+    } finally {
+      Dirs.deleteTree(dir);
     }
+  }
 
-    @Test
-    void ipv6IsUnaffected() {
-        IpamConfig c = IpamConfig.parse(Json.parseObject("{\"subnet\":\"fd77::/120\"}"));
-        assertThat(c.allocatable(Cidr.parse("fd77::ff/120").address())).isTrue();
-        assertThat(c.allocatable(Cidr.parse("fd77::100/120").address())).isFalse();
-    }
+  @Test
+  void ipv6IsUnaffected() {
+    IpamConfig c = IpamConfig.parse(Json.parseObject("{\"subnet\":\"fd77::/120\"}"));
+    assertThat(c.allocatable(Cidr.parse("fd77::ff/120").address())).isTrue();
+    assertThat(c.allocatable(Cidr.parse("fd77::100/120").address())).isFalse();
+  }
 
-    @Test
-    void anOperatorNetworkGivesThisNodeItsOwnBlock() {
-        var net = AgentNetworkConfigCodec.read("""
+  @Test
+  void anOperatorNetworkGivesThisNodeItsOwnBlock() {
+    var net =
+        AgentNetworkConfigCodec.read(
+            """
                 {"namespace":"default","name":"blue","transport":"local","ipamType":"host-local","subnet":"10.79.0.0/16",
                  "gateway":"10.79.0.1","exclude":["10.79.16.8/29"],
                  "nodeRanges":{"n1":{"node":"n1","cidr":"10.79.16.0/20","rangeStart":"10.79.16.2"},
                                "n2":{"node":"n2","cidr":"10.79.32.0/20"}}}""");
-        IpamConfig n1 = IpamConfig.forNode(net, "n1");
-        assertThat(Cidr.format(n1.rangeStart(), false)).isEqualTo("10.79.16.2");
-        assertThat(Cidr.format(n1.rangeEnd(), false)).isEqualTo("10.79.31.255");
-        assertThat(n1.gateway().toString()).isEqualTo("10.79.0.1/16");
-        assertThat(n1.allocatable(Cidr.parse("10.79.16.9").address())).as("excluded").isFalse();
-        assertThat(n1.allocatable(Cidr.parse("10.79.32.5").address())).as("n2's block").isFalse();
-        IpamConfig n2 = IpamConfig.forNode(net, "n2");
-        assertThat(Cidr.format(n2.rangeStart(), false)).isEqualTo("10.79.32.0");
-        assertThat(n2.allocatable(Cidr.parse("10.79.32.5").address())).isTrue();
-        assertThat(IpamConfig.forNode(AgentNetworkConfigCodec.read("{\"namespace\":\"a\",\"name\":\"b\"}"), "n1"))
-                .as("no host-local IPAM").isNull();
-    }
+    IpamConfig n1 = IpamConfig.forNode(net, "n1");
+    assertThat(Cidr.format(n1.rangeStart(), false)).isEqualTo("10.79.16.2");
+    assertThat(Cidr.format(n1.rangeEnd(), false)).isEqualTo("10.79.31.255");
+    assertThat(n1.gateway().toString()).isEqualTo("10.79.0.1/16");
+    assertThat(n1.allocatable(Cidr.parse("10.79.16.9").address())).as("excluded").isFalse();
+    assertThat(n1.allocatable(Cidr.parse("10.79.32.5").address())).as("n2's block").isFalse();
+    IpamConfig n2 = IpamConfig.forNode(net, "n2");
+    assertThat(Cidr.format(n2.rangeStart(), false)).isEqualTo("10.79.32.0");
+    assertThat(n2.allocatable(Cidr.parse("10.79.32.5").address())).isTrue();
+    assertThat(
+            IpamConfig.forNode(
+                AgentNetworkConfigCodec.read("{\"namespace\":\"a\",\"name\":\"b\"}"), "n1"))
+        .as("no host-local IPAM")
+        .isNull();
+  }
 }

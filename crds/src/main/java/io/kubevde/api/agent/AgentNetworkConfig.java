@@ -11,11 +11,13 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * What every node agent runs for one VdeNetwork: the operator → agent contract, the {@code network.json} key of the
- * network's ConfigMap ({@code vnet.<ns>.<name>} in the operator namespace). The operator writes it and the agent reads
- * it, both through {@link AgentNetworkConfigCodec}; a node uses the shared fields plus its own entry of
- * {@link #nodeRanges}. Field names are the JSON keys (stable: agents and operators of neighbouring versions read each
- * other's files); null fields are omitted, unknown keys are ignored when reading.
+ * What every node agent runs for one VdeNetwork: the operator → agent contract, the {@code
+ * network.json} key of the network's ConfigMap ({@code vnet.<ns>.<name>} in the operator
+ * namespace). The operator writes it and the agent reads it, both through {@link
+ * AgentNetworkConfigCodec}; a node uses the shared fields plus its own entry of {@link
+ * #nodeRanges}. Field names are the JSON keys (stable: agents and operators of neighbouring
+ * versions read each other's files); null fields are omitted, unknown keys are ignored when
+ * reading.
  *
  * <pre>{@code
  * {"namespace":"default","name":"blue","uid":"…","generation":3,"transport":"vxvde",
@@ -25,69 +27,207 @@ import java.util.Map;
  *  "peers":[]}
  * }</pre>
  *
- * @param namespace    VdeNetwork namespace (required)
- * @param name         VdeNetwork name (required)
- * @param uid          VdeNetwork uid (a recreated network is a different network), or null
- * @param generation   metadata.generation this config was computed from, or null
- * @param transport    vxvde (also when null), vxvde-unicast or local
- * @param uplink       the node-independent uplink VNL ({@link Uplink#sharedVnl()}: vxvde multicast only), or null;
- *                     written for readers that do not rebuild it, agents build theirs with {@link #uplinkDescription()}
- * @param vni          effective VNI (1..16777215), or null
- * @param group        effective multicast group, or null
- * @param port         UDP port of the overlay, null = {@link VdeNetworkSpec#DEFAULT_PORT}
- * @param mtu          pod interface MTU in bytes, null = the agent's default
- * @param switchMode   learning (also when null) or hub
- * @param vlan         802.1Q VLAN id (1..4094) on the uplink, or null
- * @param macPrefix    3-octet locally administered prefix of generated pod MACs ({@code 02:77:00}), or null
+ * @param namespace VdeNetwork namespace (required)
+ * @param name VdeNetwork name (required)
+ * @param uid VdeNetwork uid (a recreated network is a different network), or null
+ * @param generation metadata.generation this config was computed from, or null
+ * @param transport vxvde (also when null), vxvde-unicast or local
+ * @param uplink the node-independent uplink VNL ({@link Uplink#sharedVnl()}: vxvde multicast only),
+ *     or null; written for readers that do not rebuild it, agents build theirs with {@link
+ *     #uplinkDescription()}
+ * @param vni effective VNI (1..16777215), or null
+ * @param group effective multicast group, or null
+ * @param port UDP port of the overlay, null = {@link VdeNetworkSpec#DEFAULT_PORT}
+ * @param mtu pod interface MTU in bytes, null = the agent's default
+ * @param switchMode learning (also when null) or hub
+ * @param vlan 802.1Q VLAN id (1..4094) on the uplink, or null
+ * @param macPrefix 3-octet locally administered prefix of generated pod MACs ({@code 02:77:00}), or
+ *     null
  * @param nodeSelector labels of the nodes the network spans (empty or null = all nodes)
- * @param allowedNamespaces namespaces besides {@link #namespace} whose pods may attach ({@code *} = all; null or
- *                     empty = only the network's own), from {@code spec.allowedNamespaces}; see {@link #admits}
- * @param ipamType     host-local or none (also when null)
- * @param subnet       IPAM subnet (CIDR) or null
- * @param gateway      gateway address or null
- * @param exclude      excluded addresses/CIDRs (null = none)
- * @param nodeRanges   per-node address blocks, by node name (null = none)
- * @param peers        node underlay addresses, sorted (null = none): vxvde-unicast's replication list; vxvde
- *                     multicast's accepted senders ({@code /allow=} on the uplink)
- * @param keySecret    name of the Secret (next to this ConfigMap) whose key {@code network.key} is the network's seal
- *                     key file; non-null = the uplink is sealed ({@code seal://KEYFILE{…}}), null = plain
+ * @param allowedNamespaces namespaces besides {@link #namespace} whose pods may attach ({@code *} =
+ *     all; null or empty = only the network's own), from {@code spec.allowedNamespaces}; see {@link
+ *     #admits}
+ * @param ipamType host-local or none (also when null)
+ * @param subnet IPAM subnet (CIDR) or null
+ * @param gateway gateway address or null
+ * @param exclude excluded addresses/CIDRs (null = none)
+ * @param nodeRanges per-node address blocks, by node name (null = none)
+ * @param peers node underlay addresses, sorted (null = none): vxvde-unicast's replication list;
+ *     vxvde multicast's accepted senders ({@code /allow=} on the uplink)
+ * @param keySecret name of the Secret (next to this ConfigMap) whose key {@code network.key} is the
+ *     network's seal key file; non-null = the uplink is sealed ({@code seal://KEYFILE{…}}), null =
+ *     plain
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
-public record AgentNetworkConfig(String namespace, String name, String uid, Long generation, Transport transport,
-    String uplink, Integer vni, String group, Integer port, Integer mtu, SwitchMode switchMode, Integer vlan,
-    String macPrefix, Map<String, String> nodeSelector, List<String> allowedNamespaces, IpamType ipamType,
-    String subnet, String gateway, List<String> exclude, Map<String, NodeRange> nodeRanges, List<String> peers,
+public record AgentNetworkConfig(
+    String namespace,
+    String name,
+    String uid,
+    Long generation,
+    Transport transport,
+    String uplink,
+    Integer vni,
+    String group,
+    Integer port,
+    Integer mtu,
+    SwitchMode switchMode,
+    Integer vlan,
+    String macPrefix,
+    Map<String, String> nodeSelector,
+    List<String> allowedNamespaces,
+    IpamType ipamType,
+    String subnet,
+    String gateway,
+    List<String> exclude,
+    Map<String, NodeRange> nodeRanges,
+    List<String> peers,
     String keySecret) {
 
   /** The Secret key holding the seal key file ({@code ID KEY [current]} lines). */
   public static final String KEY_FILE_KEY = "network.key";
 
   /** A plain (unsealed) network's config. */
-  public AgentNetworkConfig(String namespace, String name, String uid, Long generation, Transport transport,
-      String uplink, Integer vni, String group, Integer port, Integer mtu, SwitchMode switchMode, Integer vlan,
-      String macPrefix, Map<String, String> nodeSelector, List<String> allowedNamespaces, IpamType ipamType,
-      String subnet, String gateway, List<String> exclude, Map<String, NodeRange> nodeRanges, List<String> peers) {
-    this(namespace, name, uid, generation, transport, uplink, vni, group, port, mtu, switchMode, vlan, macPrefix,
-        nodeSelector, allowedNamespaces, ipamType, subnet, gateway, exclude, nodeRanges, peers, null);
+  public AgentNetworkConfig(
+      String namespace,
+      String name,
+      String uid,
+      Long generation,
+      Transport transport,
+      String uplink,
+      Integer vni,
+      String group,
+      Integer port,
+      Integer mtu,
+      SwitchMode switchMode,
+      Integer vlan,
+      String macPrefix,
+      Map<String, String> nodeSelector,
+      List<String> allowedNamespaces,
+      IpamType ipamType,
+      String subnet,
+      String gateway,
+      List<String> exclude,
+      Map<String, NodeRange> nodeRanges,
+      List<String> peers) {
+    this(
+        namespace,
+        name,
+        uid,
+        generation,
+        transport,
+        uplink,
+        vni,
+        group,
+        port,
+        mtu,
+        switchMode,
+        vlan,
+        macPrefix,
+        nodeSelector,
+        allowedNamespaces,
+        ipamType,
+        subnet,
+        gateway,
+        exclude,
+        nodeRanges,
+        peers,
+        null);
   }
 
   /** A config that admits only the network's own namespace. */
-  public AgentNetworkConfig(String namespace, String name, String uid, Long generation, Transport transport,
-      String uplink, Integer vni, String group, Integer port, Integer mtu, SwitchMode switchMode, Integer vlan,
-      String macPrefix, Map<String, String> nodeSelector, IpamType ipamType, String subnet, String gateway,
-      List<String> exclude, Map<String, NodeRange> nodeRanges, List<String> peers, String keySecret) {
-    this(namespace, name, uid, generation, transport, uplink, vni, group, port, mtu, switchMode, vlan, macPrefix,
-        nodeSelector, null, ipamType, subnet, gateway, exclude, nodeRanges, peers, keySecret);
+  public AgentNetworkConfig(
+      String namespace,
+      String name,
+      String uid,
+      Long generation,
+      Transport transport,
+      String uplink,
+      Integer vni,
+      String group,
+      Integer port,
+      Integer mtu,
+      SwitchMode switchMode,
+      Integer vlan,
+      String macPrefix,
+      Map<String, String> nodeSelector,
+      IpamType ipamType,
+      String subnet,
+      String gateway,
+      List<String> exclude,
+      Map<String, NodeRange> nodeRanges,
+      List<String> peers,
+      String keySecret) {
+    this(
+        namespace,
+        name,
+        uid,
+        generation,
+        transport,
+        uplink,
+        vni,
+        group,
+        port,
+        mtu,
+        switchMode,
+        vlan,
+        macPrefix,
+        nodeSelector,
+        null,
+        ipamType,
+        subnet,
+        gateway,
+        exclude,
+        nodeRanges,
+        peers,
+        keySecret);
   }
 
   /** A plain config that admits only the network's own namespace. */
-  public AgentNetworkConfig(String namespace, String name, String uid, Long generation, Transport transport,
-      String uplink, Integer vni, String group, Integer port, Integer mtu, SwitchMode switchMode, Integer vlan,
-      String macPrefix, Map<String, String> nodeSelector, IpamType ipamType, String subnet, String gateway,
-      List<String> exclude, Map<String, NodeRange> nodeRanges, List<String> peers) {
-    this(namespace, name, uid, generation, transport, uplink, vni, group, port, mtu, switchMode, vlan, macPrefix,
-        nodeSelector, null, ipamType, subnet, gateway, exclude, nodeRanges, peers, null);
+  public AgentNetworkConfig(
+      String namespace,
+      String name,
+      String uid,
+      Long generation,
+      Transport transport,
+      String uplink,
+      Integer vni,
+      String group,
+      Integer port,
+      Integer mtu,
+      SwitchMode switchMode,
+      Integer vlan,
+      String macPrefix,
+      Map<String, String> nodeSelector,
+      IpamType ipamType,
+      String subnet,
+      String gateway,
+      List<String> exclude,
+      Map<String, NodeRange> nodeRanges,
+      List<String> peers) {
+    this(
+        namespace,
+        name,
+        uid,
+        generation,
+        transport,
+        uplink,
+        vni,
+        group,
+        port,
+        mtu,
+        switchMode,
+        vlan,
+        macPrefix,
+        nodeSelector,
+        null,
+        ipamType,
+        subnet,
+        gateway,
+        exclude,
+        nodeRanges,
+        peers,
+        null);
   }
 
   /** Null collections read as empty ones, so readers never test for null. */
@@ -100,20 +240,41 @@ public record AgentNetworkConfig(String namespace, String name, String uid, Long
   }
 
   /**
-   * A network with no operator description: a {@code local} switch, pure L2 (what an agent runs for a CNI request
-   * naming a network no ConfigMap describes).
+   * A network with no operator description: a {@code local} switch, pure L2 (what an agent runs for
+   * a CNI request naming a network no ConfigMap describes).
    *
    * @param key {@code <namespace>/<name>} (no slash: namespace {@code ""})
    * @return the config
    */
   public static AgentNetworkConfig local(String key) {
     int slash = key.indexOf('/');
-    return new AgentNetworkConfig(slash < 0 ? "" : key.substring(0, slash), slash < 0 ? key : key.substring(slash + 1),
-        "", null, Transport.LOCAL, null, null, null, null, null, SwitchMode.LEARNING, null, null, Map.of(),
-        List.of(), IpamType.NONE, null, null, List.of(), Map.of(), List.of());
+    return new AgentNetworkConfig(
+        slash < 0 ? "" : key.substring(0, slash),
+        slash < 0 ? key : key.substring(slash + 1),
+        "",
+        null,
+        Transport.LOCAL,
+        null,
+        null,
+        null,
+        null,
+        null,
+        SwitchMode.LEARNING,
+        null,
+        null,
+        Map.of(),
+        List.of(),
+        IpamType.NONE,
+        null,
+        null,
+        List.of(),
+        Map.of(),
+        List.of());
   }
 
-  /** @return the network key {@code <namespace>/<name>} */
+  /**
+   * @return the network key {@code <namespace>/<name>}
+   */
   public String key() {
     return namespace + "/" + name;
   }
@@ -122,10 +283,12 @@ public record AgentNetworkConfig(String namespace, String name, String uid, Long
   public static final String ALL_NAMESPACES = "*";
 
   /**
-   * Whether pods of {@code podNamespace} may attach to this network: its own namespace, a namespace listed in
-   * {@link #allowedNamespaces}, or any namespace when that lists {@value #ALL_NAMESPACES}.
+   * Whether pods of {@code podNamespace} may attach to this network: its own namespace, a namespace
+   * listed in {@link #allowedNamespaces}, or any namespace when that lists {@value
+   * #ALL_NAMESPACES}.
    *
-   * @param podNamespace the pod's namespace, or null when unknown (admitted only by {@value #ALL_NAMESPACES})
+   * @param podNamespace the pod's namespace, or null when unknown (admitted only by {@value
+   *     #ALL_NAMESPACES})
    * @return whether the attachment is allowed
    */
   public boolean admits(String podNamespace) {
@@ -134,22 +297,30 @@ public record AgentNetworkConfig(String namespace, String name, String uid, Long
     return podNamespace.equals(namespace) || allowedNamespaces.contains(podNamespace);
   }
 
-  /** @return the transport, {@link Transport#VXVDE} when unset */
+  /**
+   * @return the transport, {@link Transport#VXVDE} when unset
+   */
   public Transport effectiveTransport() {
     return transport == null ? Transport.VXVDE : transport;
   }
 
-  /** @return the UDP port, {@link VdeNetworkSpec#DEFAULT_PORT} when unset */
+  /**
+   * @return the UDP port, {@link VdeNetworkSpec#DEFAULT_PORT} when unset
+   */
   public int effectivePort() {
     return port == null ? VdeNetworkSpec.DEFAULT_PORT : port;
   }
 
-  /** @return true for {@code switchMode: hub}, false for a learning switch */
+  /**
+   * @return true for {@code switchMode: hub}, false for a learning switch
+   */
   public boolean hub() {
     return switchMode == SwitchMode.HUB;
   }
 
-  /** @return true when the operator hands out addresses (host-local with a subnet) */
+  /**
+   * @return true when the operator hands out addresses (host-local with a subnet)
+   */
   public boolean hostLocal() {
     return ipamType == IpamType.HOST_LOCAL && subnet != null;
   }
@@ -162,12 +333,17 @@ public record AgentNetworkConfig(String namespace, String name, String uid, Long
     return nodeRanges.get(node);
   }
 
-  /** @return whether the uplink is sealed (a {@link #keySecret} is named) */
+  /**
+   * @return whether the uplink is sealed (a {@link #keySecret} is named)
+   */
   public boolean sealed() {
     return keySecret != null;
   }
 
-  /** @return the complete uplink (transport, group or peers, port, VNI, VLAN, sealed), built from these fields */
+  /**
+   * @return the complete uplink (transport, group or peers, port, VNI, VLAN, sealed), built from
+   *     these fields
+   */
   public Uplink uplinkDescription() {
     return new Uplink(effectiveTransport(), group, peers, effectivePort(), vni, vlan, sealed());
   }

@@ -7,19 +7,20 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 
 /**
- * The one reader and writer of {@code network.json} ({@link AgentNetworkConfig}), used by the operator (write) and
- * the agent (read; also for its on-disk cache of the last applied configs). Output is pretty-printed JSON with map
- * entries sorted by key (stable text, so an unchanged network gives an unchanged ConfigMap); input may carry unknown
- * keys (ignored). Thread-safe.
+ * The one reader and writer of {@code network.json} ({@link AgentNetworkConfig}), used by the
+ * operator (write) and the agent (read; also for its on-disk cache of the last applied configs).
+ * Output is pretty-printed JSON with map entries sorted by key (stable text, so an unchanged
+ * network gives an unchanged ConfigMap); input may carry unknown keys (ignored). Thread-safe.
  */
 public final class AgentNetworkConfigCodec {
   /** The ConfigMap key holding the config. */
   public static final String CONFIG_KEY = "network.json";
 
-  private static final ObjectMapper JSON = JsonMapper.builder()
-      .configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true)
-      .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
-      .build();
+  private static final ObjectMapper JSON =
+      JsonMapper.builder()
+          .configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true)
+          .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
+          .build();
 
   private AgentNetworkConfigCodec() {}
 
@@ -38,8 +39,9 @@ public final class AgentNetworkConfigCodec {
   /**
    * @param json the text of a {@code network.json}
    * @return the config
-   * @throws IllegalArgumentException when it is not JSON, a value has the wrong type (e.g. an unknown transport), or
-   *     {@code namespace}/{@code name} is missing; the message names the problem
+   * @throws IllegalArgumentException when it is not JSON, a value has the wrong type (e.g. an
+   *     unknown transport), or {@code namespace}/{@code name} is missing; the message names the
+   *     problem
    */
   public static AgentNetworkConfig read(String json) {
     AgentNetworkConfig cfg;

@@ -5,35 +5,45 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A network's uplink, the one place where its VNL is built (architecture.md §3 "vxvde unicast mode",
- * vde-protocols.md vxvde): the operator writes {@link #sharedVnl()} into {@code network.json}, each agent opens
- * {@link #toVnl(String, String)} for its node.
+ * A network's uplink, the one place where its VNL is built (architecture.md §3 "vxvde unicast
+ * mode", vde-protocols.md vxvde): the operator writes {@link #sharedVnl()} into {@code
+ * network.json}, each agent opens {@link #toVnl(String, String)} for its node.
  *
  * <ul>
- *   <li>{@code vxvde}: {@code vxvde://<group>/port=<port>/vni=<vni>[/if=<interface>]} — the same on every node;
- *   <li>{@code vxvde-unicast}: {@code vxvde:///port=<port>[/vni=<vni>][/bind=<self>]/peers=<a>,<b>} — the peers
- *       are the other nodes (this node's own address removed), none while this node is alone;
+ *   <li>{@code vxvde}: {@code vxvde://<group>/port=<port>/vni=<vni>[/if=<interface>]} — the same on
+ *       every node;
+ *   <li>{@code vxvde-unicast}: {@code vxvde:///port=<port>[/vni=<vni>][/bind=<self>]/peers=<a>,<b>}
+ *       — the peers are the other nodes (this node's own address removed), none while this node is
+ *       alone;
  *   <li>{@code local}: no uplink.
  * </ul>
- * The VLAN is not part of the VNL: the agent tags frames to the uplink with it (IEEE 802.1Q) and accepts only that VID.
- * A sealed uplink wraps that VNL: {@code seal://<key file>{<plain VNL>}} (vdeplug README, scheme {@code seal://}); it
- * is never opened plain (no key file, no uplink).
+ *
+ * The VLAN is not part of the VNL: the agent tags frames to the uplink with it (IEEE 802.1Q) and
+ * accepts only that VID. A sealed uplink wraps that VNL: {@code seal://<key file>{<plain VNL>}}
+ * (vdeplug README, scheme {@code seal://}); it is never opened plain (no key file, no uplink).
  *
  * @param transport vxvde, vxvde-unicast or local (not null)
- * @param group     multicast group (vxvde), or null
- * @param peers     node underlay addresses, possibly including this node's: vxvde-unicast's replication list; for
- *                  vxvde multicast the senders the uplink accepts ({@code /allow=}, a bare address = /32 or /128);
- *                  empty = multicast accepts any sender (C vxvde behaviour)
- * @param port      UDP port
- * @param vni       VNI, or null
- * @param vlan      802.1Q VLAN id on the uplink, or null
- * @param sealed    whether frames are sealed (AES-256-GCM under the network key)
+ * @param group multicast group (vxvde), or null
+ * @param peers node underlay addresses, possibly including this node's: vxvde-unicast's replication
+ *     list; for vxvde multicast the senders the uplink accepts ({@code /allow=}, a bare address =
+ *     /32 or /128); empty = multicast accepts any sender (C vxvde behaviour)
+ * @param port UDP port
+ * @param vni VNI, or null
+ * @param vlan 802.1Q VLAN id on the uplink, or null
+ * @param sealed whether frames are sealed (AES-256-GCM under the network key)
  */
-public record Uplink(Transport transport, String group, List<String> peers, int port, Integer vni, Integer vlan,
+public record Uplink(
+    Transport transport,
+    String group,
+    List<String> peers,
+    int port,
+    Integer vni,
+    Integer vlan,
     boolean sealed) {
 
   /** A plain (unsealed) uplink. */
-  public Uplink(Transport transport, String group, List<String> peers, int port, Integer vni, Integer vlan) {
+  public Uplink(
+      Transport transport, String group, List<String> peers, int port, Integer vni, Integer vlan) {
     this(transport, group, peers, port, vni, vlan, false);
   }
 
@@ -45,12 +55,14 @@ public record Uplink(Transport transport, String group, List<String> peers, int 
   /**
    * The VNL one node opens.
    *
-   * @param selfAddress this node's underlay address (vxvde-unicast: {@code bind=} and left out of the peers), or null
-   * @param multicastInterface interface for vxvde multicast ({@code /if=}), or null/empty for the routing table's
-   * @param keyFile the network's seal key file on this node (absolute path without {@code [ ] { } '} or quotes;
-   *     ignored when not sealed)
-   * @return the VNL ({@code seal://<keyFile>{<plain>}} when sealed), or null for none (local; multicast without group
-   *     or VNI; unicast with no other peer; sealed without a key file)
+   * @param selfAddress this node's underlay address (vxvde-unicast: {@code bind=} and left out of
+   *     the peers), or null
+   * @param multicastInterface interface for vxvde multicast ({@code /if=}), or null/empty for the
+   *     routing table's
+   * @param keyFile the network's seal key file on this node (absolute path without {@code [ ] { }
+   *     '} or quotes; ignored when not sealed)
+   * @return the VNL ({@code seal://<keyFile>{<plain>}} when sealed), or null for none (local;
+   *     multicast without group or VNI; unicast with no other peer; sealed without a key file)
    */
   public String toVnl(String selfAddress, String multicastInterface, String keyFile) {
     String plain = plainVnl(selfAddress, multicastInterface);
@@ -59,7 +71,8 @@ public record Uplink(Transport transport, String group, List<String> peers, int 
   }
 
   /**
-   * The VNL of an unsealed uplink: {@link #toVnl(String, String, String)} without a key file (so null when sealed).
+   * The VNL of an unsealed uplink: {@link #toVnl(String, String, String)} without a key file (so
+   * null when sealed).
    *
    * @param selfAddress this node's underlay address, or null
    * @param multicastInterface interface for vxvde multicast, or null/empty
@@ -76,7 +89,9 @@ public record Uplink(Transport transport, String group, List<String> peers, int 
         String vnl = "vxvde://" + group + "/port=" + port + "/vni=" + vni;
         // sender check: only the network's nodes may send into the group (vdeplug vxvde allow=)
         if (!peers.isEmpty()) vnl += "/allow=" + String.join(",", peers);
-        yield multicastInterface == null || multicastInterface.isEmpty() ? vnl : vnl + "/if=" + multicastInterface;
+        yield multicastInterface == null || multicastInterface.isEmpty()
+            ? vnl
+            : vnl + "/if=" + multicastInterface;
       }
       case VXVDE_UNICAST -> {
         List<String> others = new ArrayList<>();
@@ -92,8 +107,9 @@ public record Uplink(Transport transport, String group, List<String> peers, int 
   }
 
   /**
-   * @return the VNL that is the same on every node (vxvde multicast without {@code /if=}), or null when the VNL
-   *     depends on the node (vxvde-unicast, or sealed: the key file is the node's) or there is none (local)
+   * @return the VNL that is the same on every node (vxvde multicast without {@code /if=}), or null
+   *     when the VNL depends on the node (vxvde-unicast, or sealed: the key file is the node's) or
+   *     there is none (local)
    */
   public String sharedVnl() {
     return transport == Transport.VXVDE ? toVnl(null, null) : null;

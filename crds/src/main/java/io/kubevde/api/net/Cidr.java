@@ -6,25 +6,27 @@ import java.net.UnknownHostException;
 import java.util.Arrays;
 
 /**
- * An IPv4 or IPv6 address with a prefix length, as numbers, with the arithmetic the operator's allocator (subnet
- * blocks, overlaps) and the agent's IPAM (host addresses, ranges) need. Two readings of the same text form:
- * {@link #parse} keeps the address as written ({@code 10.77.0.5/24}: an interface address, a host in its subnet;
- * {@code /n} optional), {@link #parseNetwork} wants {@code /n} and clears the host bits ({@code 10.77.0.0/24}: a
- * prefix). Parsing accepts numeric literals only (never resolves a name).
+ * An IPv4 or IPv6 address with a prefix length, as numbers, with the arithmetic the operator's
+ * allocator (subnet blocks, overlaps) and the agent's IPAM (host addresses, ranges) need. Two
+ * readings of the same text form: {@link #parse} keeps the address as written ({@code
+ * 10.77.0.5/24}: an interface address, a host in its subnet; {@code /n} optional), {@link
+ * #parseNetwork} wants {@code /n} and clears the host bits ({@code 10.77.0.0/24}: a prefix).
+ * Parsing accepts numeric literals only (never resolves a name).
  *
  * @param address the address as an unsigned integer (host bits kept, see {@link #network()})
- * @param prefix  the prefix length, 0..32 (IPv4) or 0..128 (IPv6)
- * @param bits    the address width, 32 or 128
+ * @param prefix the prefix length, 0..32 (IPv4) or 0..128 (IPv6)
+ * @param bits the address width, 32 or 128
  */
 public record Cidr(BigInteger address, int prefix, int bits) {
 
   /**
-   * Parses {@code a.b.c.d[/n]} or {@code x::y[/n]}, keeping host bits; without {@code /n} the prefix is the full
-   * length.
+   * Parses {@code a.b.c.d[/n]} or {@code x::y[/n]}, keeping host bits; without {@code /n} the
+   * prefix is the full length.
    *
    * @param text the address
    * @return the address and prefix
-   * @throws IllegalArgumentException naming the text when it is not a numeric address or the prefix is out of range
+   * @throws IllegalArgumentException naming the text when it is not a numeric address or the prefix
+   *     is out of range
    */
   public static Cidr parse(String text) {
     int slash = text.indexOf('/');
@@ -35,7 +37,8 @@ public record Cidr(BigInteger address, int prefix, int bits) {
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException("bad prefix length in " + text, e);
     }
-    if (prefix < 0 || prefix > ip.bits()) throw new IllegalArgumentException("prefix out of range in " + text);
+    if (prefix < 0 || prefix > ip.bits())
+      throw new IllegalArgumentException("prefix out of range in " + text);
     return new Cidr(ip.value(), prefix, ip.bits());
   }
 
@@ -47,7 +50,8 @@ public record Cidr(BigInteger address, int prefix, int bits) {
    * @throws IllegalArgumentException naming the text when it has no {@code /n} or is not a CIDR
    */
   public static Cidr parseNetwork(String text) {
-    if (text.indexOf('/') < 0) throw new IllegalArgumentException("not a CIDR (no /prefix): " + text);
+    if (text.indexOf('/') < 0)
+      throw new IllegalArgumentException("not a CIDR (no /prefix): " + text);
     Cidr c = parse(text);
     return new Cidr(c.network(), c.prefix, c.bits);
   }
@@ -58,22 +62,30 @@ public record Cidr(BigInteger address, int prefix, int bits) {
     return all.xor(host);
   }
 
-  /** @return whether this is IPv6 */
+  /**
+   * @return whether this is IPv6
+   */
   public boolean v6() {
     return bits == 128;
   }
 
-  /** @return the first address of the prefix (host bits cleared) */
+  /**
+   * @return the first address of the prefix (host bits cleared)
+   */
   public BigInteger network() {
     return address.and(mask(prefix, bits));
   }
 
-  /** @return number of addresses in the prefix */
+  /**
+   * @return number of addresses in the prefix
+   */
   public BigInteger size() {
     return BigInteger.ONE.shiftLeft(bits - prefix);
   }
 
-  /** @return the last address of the prefix (broadcast for IPv4) */
+  /**
+   * @return the last address of the prefix (broadcast for IPv4)
+   */
   public BigInteger last() {
     return network().add(size()).subtract(BigInteger.ONE);
   }
@@ -86,14 +98,20 @@ public record Cidr(BigInteger address, int prefix, int bits) {
     return ip.compareTo(network()) >= 0 && ip.compareTo(last()) <= 0;
   }
 
-  /** @return true if the address is inside this prefix (false across families) */
+  /**
+   * @return true if the address is inside this prefix (false across families)
+   */
   public boolean contains(Ip ip) {
     return ip.bits() == bits && contains(ip.value());
   }
 
-  /** @return true if the two prefixes share at least one address (false across families) */
+  /**
+   * @return true if the two prefixes share at least one address (false across families)
+   */
   public boolean overlaps(Cidr o) {
-    return o.bits == bits && network().compareTo(o.last()) <= 0 && o.network().compareTo(last()) <= 0;
+    return o.bits == bits
+        && network().compareTo(o.last()) <= 0
+        && o.network().compareTo(last()) <= 0;
   }
 
   /**
@@ -106,28 +124,39 @@ public record Cidr(BigInteger address, int prefix, int bits) {
     return new Cidr(start, blockPrefix, bits);
   }
 
-  /** @return how many blocks of {@code blockPrefix} fit (saturated at Long.MAX_VALUE) */
+  /**
+   * @return how many blocks of {@code blockPrefix} fit (saturated at Long.MAX_VALUE)
+   */
   public long blockCount(int blockPrefix) {
     int d = blockPrefix - prefix;
     return d >= 62 ? Long.MAX_VALUE : 1L << d;
   }
 
-  /** @return the address at offset {@code i} from the network address */
+  /**
+   * @return the address at offset {@code i} from the network address
+   */
   public Ip at(BigInteger i) {
     return new Ip(network().add(i), bits);
   }
 
-  /** @return the same prefix with another address */
+  /**
+   * @return the same prefix with another address
+   */
   public Cidr with(BigInteger ip) {
     return new Cidr(ip, prefix, bits);
   }
 
-  /** @return the address alone ({@code 10.77.0.5}, {@code fd77::5}) */
+  /**
+   * @return the address alone ({@code 10.77.0.5}, {@code fd77::5})
+   */
   public String ip() {
     return format(address, v6());
   }
 
-  /** @return {@code address/prefix} ({@code 10.77.0.5/24}; a {@link #parseNetwork} result prints its network) */
+  /**
+   * @return {@code address/prefix} ({@code 10.77.0.5/24}; a {@link #parseNetwork} result prints its
+   *     network)
+   */
   @Override
   public String toString() {
     return ip() + "/" + prefix;
@@ -182,25 +211,32 @@ public record Cidr(BigInteger address, int prefix, int bits) {
    */
   public record Ip(BigInteger value, int bits) implements Comparable<Ip> {
     /**
-     * @param text a literal address: dotted quad ({@code a.b.c.d}, four parts) or IPv6; no host names are resolved
+     * @param text a literal address: dotted quad ({@code a.b.c.d}, four parts) or IPv6; no host
+     *     names are resolved
      * @return the address
      * @throws IllegalArgumentException naming the text when it is not an IP literal
      */
     public static Ip parse(String text) {
-      if (text == null || text.isEmpty()) throw new IllegalArgumentException("not an IP address: " + text);
+      if (text == null || text.isEmpty())
+        throw new IllegalArgumentException("not an IP address: " + text);
       boolean v6 = text.indexOf(':') >= 0;
-      if (!v6 && !text.matches("\\d{1,3}(\\.\\d{1,3}){3}")) throw new IllegalArgumentException("not an IP address: " + text);
-      if (v6 && !text.matches("[0-9a-fA-F:.]+")) throw new IllegalArgumentException("not an IP address: " + text);
+      if (!v6 && !text.matches("\\d{1,3}(\\.\\d{1,3}){3}"))
+        throw new IllegalArgumentException("not an IP address: " + text);
+      if (v6 && !text.matches("[0-9a-fA-F:.]+"))
+        throw new IllegalArgumentException("not an IP address: " + text);
       try {
         byte[] b = InetAddress.getByName(text).getAddress();
-        if (b.length != (v6 ? 16 : 4)) throw new IllegalArgumentException("not an IP address: " + text);
+        if (b.length != (v6 ? 16 : 4))
+          throw new IllegalArgumentException("not an IP address: " + text);
         return new Ip(new BigInteger(1, b), b.length * 8);
       } catch (UnknownHostException e) {
         throw new IllegalArgumentException("not an IP address: " + text, e);
       }
     }
 
-    /** @return the next address */
+    /**
+     * @return the next address
+     */
     public Ip next() {
       return new Ip(value.add(BigInteger.ONE), bits);
     }
@@ -210,7 +246,9 @@ public record Cidr(BigInteger address, int prefix, int bits) {
       return value.compareTo(o.value);
     }
 
-    /** @return the usual text form ({@link Cidr#format}) */
+    /**
+     * @return the usual text form ({@link Cidr#format})
+     */
     @Override
     public String toString() {
       return format(value, bits == 128);

@@ -6,8 +6,10 @@ public final class ApiGroup {
 
   /** API group. */
   public static final String GROUP = "kubevde.io";
+
   /** API version within {@link #GROUP}. */
   public static final String VERSION = "v1alpha1";
+
   /** {@code apiVersion} field value. */
   public static final String API_VERSION = GROUP + "/" + VERSION;
 }

@@ -9,8 +9,8 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
  * @param secret {@code namespace/name} of the Secret holding the key file the agents read
  * @param keyId id (0..255) of the key senders currently seal with
  * @param lastRotation when that key became current (RFC 3339)
- * @param phase rotation phase: {@code Stable} (one key), {@code Adding} (new key accepted, not yet used),
- *     {@code Retiring} (new key used, old one still accepted)
+ * @param phase rotation phase: {@code Stable} (one key), {@code Adding} (new key accepted, not yet
+ *     used), {@code Retiring} (new key used, old one still accepted)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record EncryptionStatus(

@@ -14,5 +14,10 @@ import io.fabric8.generator.annotation.Pattern;
  * @param ip the interface's address, CIDR
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record NodeAttachment(String network, String pod, String containerId, String ifname,
-    @Pattern(Patterns.MAC) String mac, @Pattern(Patterns.CIDR) String ip) {}
+public record NodeAttachment(
+    String network,
+    String pod,
+    String containerId,
+    String ifname,
+    @Pattern(Patterns.MAC) String mac,
+    @Pattern(Patterns.CIDR) String ip) {}

@@ -14,15 +14,33 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  * @param txFrames frames sent
  * @param rxBytes bytes received
  * @param txBytes bytes sent
- * @param message why the path is not up when the agent knows (e.g. the link policy's refusal), or null
+ * @param message why the path is not up when the agent knows (e.g. the link policy's refusal), or
+ *     null
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record NodeLinkPath(String namespace, String link, String path, PathState state, String since,
-    Long rxFrames, Long txFrames, Long rxBytes, Long txBytes, String message) {
+public record NodeLinkPath(
+    String namespace,
+    String link,
+    String path,
+    PathState state,
+    String since,
+    Long rxFrames,
+    Long txFrames,
+    Long rxBytes,
+    Long txBytes,
+    String message) {
 
   /** A path report without message. */
-  public NodeLinkPath(String namespace, String link, String path, PathState state, String since, Long rxFrames,
-      Long txFrames, Long rxBytes, Long txBytes) {
+  public NodeLinkPath(
+      String namespace,
+      String link,
+      String path,
+      PathState state,
+      String since,
+      Long rxFrames,
+      Long txFrames,
+      Long rxBytes,
+      Long txBytes) {
     this(namespace, link, path, state, since, rxFrames, txFrames, rxBytes, txBytes, null);
   }
 }

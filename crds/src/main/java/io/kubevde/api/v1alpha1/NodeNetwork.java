@@ -13,15 +13,22 @@ import io.fabric8.generator.annotation.Required;
  * @param ready whether the node's switch and uplink for the network are up
  * @param attachments pod attachments on this node
  * @param macTableSize entries in the node's MAC table for the network
- * @param message why the network is not ready on this node (e.g. the uplink cannot open: port in use), or null
+ * @param message why the network is not ready on this node (e.g. the uplink cannot open: port in
+ *     use), or null
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record NodeNetwork(@Required String namespace, @Required String name, Boolean ready,
-    @Min(0) Integer attachments, @Min(0) Integer macTableSize,
-    @JsonPropertyDescription("why the network is not ready on this node, e.g. its uplink cannot open")
-    String message) {
+public record NodeNetwork(
+    @Required String namespace,
+    @Required String name,
+    Boolean ready,
+    @Min(0) Integer attachments,
+    @Min(0) Integer macTableSize,
+    @JsonPropertyDescription(
+            "why the network is not ready on this node, e.g. its uplink cannot open")
+        String message) {
   /** A report without a message (a ready network, or older agents). */
-  public NodeNetwork(String namespace, String name, Boolean ready, Integer attachments, Integer macTableSize) {
+  public NodeNetwork(
+      String namespace, String name, Boolean ready, Integer attachments, Integer macTableSize) {
     this(namespace, name, ready, attachments, macTableSize, null);
   }
 }

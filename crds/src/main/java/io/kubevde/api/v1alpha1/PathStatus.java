@@ -13,15 +13,31 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  * @param txFrames frames sent to the far end
  * @param rxBytes bytes received
  * @param txBytes bytes sent
- * @param message the node's reason when the path is not up (e.g. the link policy's refusal), or null
+ * @param message the node's reason when the path is not up (e.g. the link policy's refusal), or
+ *     null
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record PathStatus(String name, String node, PathState state, String since, Long rxFrames, Long txFrames,
-    Long rxBytes, Long txBytes, String message) {
+public record PathStatus(
+    String name,
+    String node,
+    PathState state,
+    String since,
+    Long rxFrames,
+    Long txFrames,
+    Long rxBytes,
+    Long txBytes,
+    String message) {
 
   /** A path status without message. */
-  public PathStatus(String name, String node, PathState state, String since, Long rxFrames, Long txFrames,
-      Long rxBytes, Long txBytes) {
+  public PathStatus(
+      String name,
+      String node,
+      PathState state,
+      String since,
+      Long rxFrames,
+      Long txFrames,
+      Long rxBytes,
+      Long txBytes) {
     this(name, node, state, since, rxFrames, txFrames, rxBytes, txBytes, null);
   }
 }

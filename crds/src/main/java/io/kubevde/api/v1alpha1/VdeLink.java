@@ -13,12 +13,25 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @Version(ApiGroup.VERSION)
 @Plural("vdelinks")
 @ShortNames({"vlink", "vdelink"})
-@AdditionalPrinterColumn(name = "Network", jsonPath = ".spec.network", type = AdditionalPrinterColumn.Type.STRING)
-@AdditionalPrinterColumn(name = "Mode", jsonPath = ".spec.mode", type = AdditionalPrinterColumn.Type.STRING)
-@AdditionalPrinterColumn(name = "Paths", jsonPath = ".status.pathsUp", type = AdditionalPrinterColumn.Type.STRING)
-@AdditionalPrinterColumn(name = "Ready", jsonPath = ".status.conditions[?(@.type==\"Ready\")].status",
+@AdditionalPrinterColumn(
+    name = "Network",
+    jsonPath = ".spec.network",
     type = AdditionalPrinterColumn.Type.STRING)
-@AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp",
+@AdditionalPrinterColumn(
+    name = "Mode",
+    jsonPath = ".spec.mode",
+    type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(
+    name = "Paths",
+    jsonPath = ".status.pathsUp",
+    type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(
+    name = "Ready",
+    jsonPath = ".status.conditions[?(@.type==\"Ready\")].status",
+    type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(
+    name = "Age",
+    jsonPath = ".metadata.creationTimestamp",
     type = AdditionalPrinterColumn.Type.DATE)
 public class VdeLink extends CustomResource<VdeLinkSpec, VdeLinkStatus> implements Namespaced {
   /** Kind name. */
@@ -35,8 +48,11 @@ public class VdeLink extends CustomResource<VdeLinkSpec, VdeLinkStatus> implemen
    */
   public static VdeLink of(String namespace, String name, VdeLinkSpec spec) {
     VdeLink l = new VdeLink();
-    l.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder()
-        .withNamespace(namespace).withName(name).build());
+    l.setMetadata(
+        new io.fabric8.kubernetes.api.model.ObjectMetaBuilder()
+            .withNamespace(namespace)
+            .withName(name)
+            .build());
     l.setSpec(spec);
     return l;
   }

@@ -13,5 +13,5 @@ import java.util.List;
  * @param pathsUp {@code up/total} for printing
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record VdeLinkStatus(Long observedGeneration, List<Condition> conditions, List<PathStatus> paths,
-    String pathsUp) {}
+public record VdeLinkStatus(
+    Long observedGeneration, List<Condition> conditions, List<PathStatus> paths, String pathsUp) {}

@@ -16,18 +16,40 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @Version(ApiGroup.VERSION)
 @Plural("vdenetworks")
 @ShortNames({"vnet", "vdenet"})
-@AdditionalPrinterColumn(name = "Transport", jsonPath = ".spec.transport", type = AdditionalPrinterColumn.Type.STRING)
-@AdditionalPrinterColumn(name = "VNI", jsonPath = ".status.vni", type = AdditionalPrinterColumn.Type.INTEGER)
-@AdditionalPrinterColumn(name = "Group", jsonPath = ".status.group", type = AdditionalPrinterColumn.Type.STRING)
-@AdditionalPrinterColumn(name = "Subnet", jsonPath = ".spec.ipam.subnet", type = AdditionalPrinterColumn.Type.STRING)
-@AdditionalPrinterColumn(name = "Nodes", jsonPath = ".status.nodes", type = AdditionalPrinterColumn.Type.STRING)
-@AdditionalPrinterColumn(name = "Attachments", jsonPath = ".status.attachments",
-    type = AdditionalPrinterColumn.Type.INTEGER)
-@AdditionalPrinterColumn(name = "Ready", jsonPath = ".status.conditions[?(@.type==\"Ready\")].status",
+@AdditionalPrinterColumn(
+    name = "Transport",
+    jsonPath = ".spec.transport",
     type = AdditionalPrinterColumn.Type.STRING)
-@AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp",
+@AdditionalPrinterColumn(
+    name = "VNI",
+    jsonPath = ".status.vni",
+    type = AdditionalPrinterColumn.Type.INTEGER)
+@AdditionalPrinterColumn(
+    name = "Group",
+    jsonPath = ".status.group",
+    type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(
+    name = "Subnet",
+    jsonPath = ".spec.ipam.subnet",
+    type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(
+    name = "Nodes",
+    jsonPath = ".status.nodes",
+    type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(
+    name = "Attachments",
+    jsonPath = ".status.attachments",
+    type = AdditionalPrinterColumn.Type.INTEGER)
+@AdditionalPrinterColumn(
+    name = "Ready",
+    jsonPath = ".status.conditions[?(@.type==\"Ready\")].status",
+    type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(
+    name = "Age",
+    jsonPath = ".metadata.creationTimestamp",
     type = AdditionalPrinterColumn.Type.DATE)
-public class VdeNetwork extends CustomResource<VdeNetworkSpec, VdeNetworkStatus> implements Namespaced {
+public class VdeNetwork extends CustomResource<VdeNetworkSpec, VdeNetworkStatus>
+    implements Namespaced {
   /** Kind name. */
   public static final String KIND = "VdeNetwork";
 
@@ -42,8 +64,11 @@ public class VdeNetwork extends CustomResource<VdeNetworkSpec, VdeNetworkStatus>
    */
   public static VdeNetwork of(String namespace, String name, VdeNetworkSpec spec) {
     VdeNetwork n = new VdeNetwork();
-    n.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder()
-        .withNamespace(namespace).withName(name).build());
+    n.setMetadata(
+        new io.fabric8.kubernetes.api.model.ObjectMetaBuilder()
+            .withNamespace(namespace)
+            .withName(name)
+            .build());
     n.setSpec(spec);
     return n;
   }

@@ -6,7 +6,8 @@ import io.fabric8.kubernetes.api.model.Condition;
 import java.util.List;
 
 /**
- * Observed state of a {@link VdeNetwork}, written by the operator (architecture.md §4, k8s-conventions.md §8).
+ * Observed state of a {@link VdeNetwork}, written by the operator (architecture.md §4,
+ * k8s-conventions.md §8).
  *
  * @param observedGeneration metadata.generation the status was computed from
  * @param conditions Ready and Degraded (metav1.Condition shape)
@@ -19,7 +20,8 @@ import java.util.List;
  * @param nodesTotal nodes the network spans (selected nodes, or nodes whose agent reports it)
  * @param attachments pod attachments on all nodes (from VdeNode objects)
  * @param nodeRanges per-node address blocks
- * @param networkAttachmentDefinition name of the generated Multus NetworkAttachmentDefinition (same namespace)
+ * @param networkAttachmentDefinition name of the generated Multus NetworkAttachmentDefinition (same
+ *     namespace)
  * @param configMap namespace/name of the ConfigMap the agents read for this network
  * @param encryption key state of a sealed network (null when not sealed)
  */
@@ -38,14 +40,39 @@ public record VdeNetworkStatus(
     List<NodeRange> nodeRanges,
     @JsonPropertyDescription("Name of the generated Multus NetworkAttachmentDefinition")
         String networkAttachmentDefinition,
-    @JsonPropertyDescription("namespace/name of the ConfigMap the node agents read") String configMap,
+    @JsonPropertyDescription("namespace/name of the ConfigMap the node agents read")
+        String configMap,
     @JsonPropertyDescription("Key state of a sealed network") EncryptionStatus encryption) {
 
   /** The status without encryption state (as before {@code encryption} existed). */
-  public VdeNetworkStatus(Long observedGeneration, List<Condition> conditions, Integer vni, String group, Integer port,
-      Integer mtu, String nodes, Integer nodesReady, Integer nodesTotal, Integer attachments,
-      List<NodeRange> nodeRanges, String networkAttachmentDefinition, String configMap) {
-    this(observedGeneration, conditions, vni, group, port, mtu, nodes, nodesReady, nodesTotal, attachments, nodeRanges,
-        networkAttachmentDefinition, configMap, null);
+  public VdeNetworkStatus(
+      Long observedGeneration,
+      List<Condition> conditions,
+      Integer vni,
+      String group,
+      Integer port,
+      Integer mtu,
+      String nodes,
+      Integer nodesReady,
+      Integer nodesTotal,
+      Integer attachments,
+      List<NodeRange> nodeRanges,
+      String networkAttachmentDefinition,
+      String configMap) {
+    this(
+        observedGeneration,
+        conditions,
+        vni,
+        group,
+        port,
+        mtu,
+        nodes,
+        nodesReady,
+        nodesTotal,
+        attachments,
+        nodeRanges,
+        networkAttachmentDefinition,
+        configMap,
+        null);
   }
 }

@@ -15,6 +15,10 @@ import java.util.List;
  * @param lastHeartbeat RFC 3339 time of the agent's last report; stale reports count as not ready
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record VdeNodeStatus(List<NodeNetwork> networks, @Min(0) Integer attachments,
-    List<NodeAttachment> attachmentList, List<NodeLinkPath> links, @Min(0) Integer macTableSize,
+public record VdeNodeStatus(
+    List<NodeNetwork> networks,
+    @Min(0) Integer attachments,
+    List<NodeAttachment> attachmentList,
+    List<NodeLinkPath> links,
+    @Min(0) Integer macTableSize,
     String lastHeartbeat) {}

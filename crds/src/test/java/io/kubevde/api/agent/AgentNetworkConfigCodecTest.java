@@ -15,10 +15,28 @@ class AgentNetworkConfigCodecTest {
 
   static AgentNetworkConfig multicast() {
     Uplink up = new Uplink(Transport.VXVDE, "239.77.0.1", List.of(), 14789, 4096, 10);
-    return new AgentNetworkConfig("default", "blue", "u-1", 3L, Transport.VXVDE, up.sharedVnl(), 4096, "239.77.0.1",
-        14789, 1450, SwitchMode.HUB, 10, "02:77:00", Map.of("zone", "a"), List.of("lab", "tenant-b"), IpamType.HOST_LOCAL, "10.77.0.0/16",
-        "10.77.0.1", List.of("10.77.1.0/24"),
-        Map.of("node-1", new NodeRange("node-1", "10.77.16.0/20", "10.77.16.1", "10.77.31.254")), List.of());
+    return new AgentNetworkConfig(
+        "default",
+        "blue",
+        "u-1",
+        3L,
+        Transport.VXVDE,
+        up.sharedVnl(),
+        4096,
+        "239.77.0.1",
+        14789,
+        1450,
+        SwitchMode.HUB,
+        10,
+        "02:77:00",
+        Map.of("zone", "a"),
+        List.of("lab", "tenant-b"),
+        IpamType.HOST_LOCAL,
+        "10.77.0.0/16",
+        "10.77.0.1",
+        List.of("10.77.1.0/24"),
+        Map.of("node-1", new NodeRange("node-1", "10.77.16.0/20", "10.77.16.1", "10.77.31.254")),
+        List.of());
   }
 
   @Test
@@ -32,10 +50,29 @@ class AgentNetworkConfigCodecTest {
   @Test
   void aSealedNetworkRoundTripsWithItsKeySecretAndOpensASealUplink() {
     AgentNetworkConfig plain = multicast();
-    AgentNetworkConfig sealed = new AgentNetworkConfig(plain.namespace(), plain.name(), plain.uid(), plain.generation(),
-        plain.transport(), null, plain.vni(), plain.group(), plain.port(), 1418, plain.switchMode(), plain.vlan(),
-        plain.macPrefix(), plain.nodeSelector(), plain.ipamType(), plain.subnet(), plain.gateway(), plain.exclude(),
-        plain.nodeRanges(), plain.peers(), "vnet-key.default.blue");
+    AgentNetworkConfig sealed =
+        new AgentNetworkConfig(
+            plain.namespace(),
+            plain.name(),
+            plain.uid(),
+            plain.generation(),
+            plain.transport(),
+            null,
+            plain.vni(),
+            plain.group(),
+            plain.port(),
+            1418,
+            plain.switchMode(),
+            plain.vlan(),
+            plain.macPrefix(),
+            plain.nodeSelector(),
+            plain.ipamType(),
+            plain.subnet(),
+            plain.gateway(),
+            plain.exclude(),
+            plain.nodeRanges(),
+            plain.peers(),
+            "vnet-key.default.blue");
     String json = AgentNetworkConfigCodec.write(sealed);
     assertThat(json).contains("\"keySecret\" : \"vnet-key.default.blue\"");
     AgentNetworkConfig back = AgentNetworkConfigCodec.read(json);
@@ -50,9 +87,17 @@ class AgentNetworkConfigCodecTest {
   @Test
   void writesTheFieldNamesAgentsRead() {
     String json = AgentNetworkConfigCodec.write(multicast());
-    assertThat(json).contains("\"transport\" : \"vxvde\"", "\"uplink\" : \"vxvde://239.77.0.1/port=14789/vni=4096\"",
-        "\"switchMode\" : \"hub\"", "\"ipamType\" : \"host-local\"", "\"nodeRanges\"", "\"peers\" : [ ]",
-        "\"macPrefix\" : \"02:77:00\"", "\"vlan\" : 10", "\"allowedNamespaces\" : [ \"lab\", \"tenant-b\" ]");
+    assertThat(json)
+        .contains(
+            "\"transport\" : \"vxvde\"",
+            "\"uplink\" : \"vxvde://239.77.0.1/port=14789/vni=4096\"",
+            "\"switchMode\" : \"hub\"",
+            "\"ipamType\" : \"host-local\"",
+            "\"nodeRanges\"",
+            "\"peers\" : [ ]",
+            "\"macPrefix\" : \"02:77:00\"",
+            "\"vlan\" : 10",
+            "\"allowedNamespaces\" : [ \"lab\", \"tenant-b\" ]");
   }
 
   @Test
@@ -62,11 +107,14 @@ class AgentNetworkConfigCodecTest {
     assertThat(cfg.admits("lab")).isTrue();
     assertThat(cfg.admits("tenant-a")).isFalse();
     assertThat(cfg.admits(null)).as("unknown namespace").isFalse();
-    AgentNetworkConfig open = AgentNetworkConfigCodec.read("{\"namespace\":\"ns\",\"name\":\"n\",\"allowedNamespaces\":[\"*\"]}");
+    AgentNetworkConfig open =
+        AgentNetworkConfigCodec.read(
+            "{\"namespace\":\"ns\",\"name\":\"n\",\"allowedNamespaces\":[\"*\"]}");
     assertThat(open.allowedNamespaces()).containsExactly("*");
     assertThat(open.admits("anything")).isTrue();
     assertThat(open.admits(null)).isTrue();
-    AgentNetworkConfig closed = AgentNetworkConfigCodec.read("{\"namespace\":\"ns\",\"name\":\"n\"}");
+    AgentNetworkConfig closed =
+        AgentNetworkConfigCodec.read("{\"namespace\":\"ns\",\"name\":\"n\"}");
     assertThat(closed.allowedNamespaces()).as("absent reads as empty").isEmpty();
     assertThat(closed.admits("ns")).isTrue();
     assertThat(closed.admits("other")).isFalse();
@@ -74,10 +122,14 @@ class AgentNetworkConfigCodecTest {
     assertThat(AgentNetworkConfig.local("lab/red").admits("default")).isFalse();
   }
 
-  /** The text the operator wrote before the record moved to crds (VdeNetworkReconciler, ConfigMap vnet.default.blue). */
+  /**
+   * The text the operator wrote before the record moved to crds (VdeNetworkReconciler, ConfigMap
+   * vnet.default.blue).
+   */
   @Test
   void readsAFileAsTheOperatorWritesIt() {
-    String json = """
+    String json =
+        """
         {
           "namespace" : "default",
           "name" : "blue",
@@ -110,7 +162,8 @@ class AgentNetworkConfigCodecTest {
     assertThat(cfg.nodeRange("node-2").cidr()).isEqualTo("10.79.16.0/20");
     assertThat(cfg.nodeRange("node-3")).isNull();
     assertThat(cfg.uplinkDescription().toVnl("192.168.50.12", "eth1"))
-        .isEqualTo("vxvde:///port=24789/vni=4097/bind=192.168.50.12/peers=192.168.50.11,192.168.50.13");
+        .isEqualTo(
+            "vxvde:///port=24789/vni=4097/bind=192.168.50.12/peers=192.168.50.11,192.168.50.13");
   }
 
   @Test
@@ -122,15 +175,23 @@ class AgentNetworkConfigCodecTest {
     assertThat(cfg.hostLocal()).isFalse();
     assertThat(cfg.peers()).isEmpty();
     assertThat(cfg.nodeSelector()).isEmpty();
-    assertThat(cfg.uplinkDescription().toVnl(null, null)).as("no group, no VNI: no uplink").isNull();
+    assertThat(cfg.uplinkDescription().toVnl(null, null))
+        .as("no group, no VNI: no uplink")
+        .isNull();
   }
 
   @Test
   void rejectsWhatIsNotANetworkConfig() {
     assertThatThrownBy(() -> AgentNetworkConfigCodec.read("{\"name\":\"n\"}"))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("namespace");
-    assertThatThrownBy(() -> AgentNetworkConfigCodec.read("{\"namespace\":\"a\",\"name\":\"n\",\"transport\":\"carrier-pigeon\"}"))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("carrier-pigeon");
-    assertThatThrownBy(() -> AgentNetworkConfigCodec.read("not json")).isInstanceOf(IllegalArgumentException.class);
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("namespace");
+    assertThatThrownBy(
+            () ->
+                AgentNetworkConfigCodec.read(
+                    "{\"namespace\":\"a\",\"name\":\"n\",\"transport\":\"carrier-pigeon\"}"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("carrier-pigeon");
+    assertThatThrownBy(() -> AgentNetworkConfigCodec.read("not json"))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 }

@@ -11,45 +11,73 @@ class UplinkTest {
   void multicastIsTheSameOnEveryNodePlusTheInterface() {
     Uplink u = new Uplink(Transport.VXVDE, "239.77.0.1", List.of(), 14789, 4096, null);
     assertThat(u.sharedVnl()).isEqualTo("vxvde://239.77.0.1/port=14789/vni=4096");
-    assertThat(u.toVnl("10.0.0.1", "eth1")).isEqualTo("vxvde://239.77.0.1/port=14789/vni=4096/if=eth1");
+    assertThat(u.toVnl("10.0.0.1", "eth1"))
+        .isEqualTo("vxvde://239.77.0.1/port=14789/vni=4096/if=eth1");
     assertThat(u.toVnl("10.0.0.1", "")).isEqualTo(u.sharedVnl());
   }
 
   @Test
   void multicastWithNodeAddressesAcceptsOnlyThoseSenders() {
-    Uplink u = new Uplink(Transport.VXVDE, "239.77.0.1", List.of("10.0.0.1", "10.0.0.2"), 14789, 4096, null);
+    Uplink u =
+        new Uplink(
+            Transport.VXVDE, "239.77.0.1", List.of("10.0.0.1", "10.0.0.2"), 14789, 4096, null);
     assertThat(u.toVnl("10.0.0.1", "eth1"))
         .isEqualTo("vxvde://239.77.0.1/port=14789/vni=4096/allow=10.0.0.1,10.0.0.2/if=eth1");
-    assertThat(u.sharedVnl()).isEqualTo("vxvde://239.77.0.1/port=14789/vni=4096/allow=10.0.0.1,10.0.0.2");
+    assertThat(u.sharedVnl())
+        .isEqualTo("vxvde://239.77.0.1/port=14789/vni=4096/allow=10.0.0.1,10.0.0.2");
   }
 
   @Test
   void unicastReplicatesToTheOtherNodesOnly() {
-    Uplink u = new Uplink(Transport.VXVDE_UNICAST, null, List.of("127.0.0.1", "127.0.0.2", "127.0.0.3"), 24789, 7, 100);
+    Uplink u =
+        new Uplink(
+            Transport.VXVDE_UNICAST,
+            null,
+            List.of("127.0.0.1", "127.0.0.2", "127.0.0.3"),
+            24789,
+            7,
+            100);
     assertThat(u.sharedVnl()).as("depends on the node").isNull();
-    assertThat(u.toVnl("127.0.0.2", "eth1")).isEqualTo("vxvde:///port=24789/vni=7/bind=127.0.0.2/peers=127.0.0.1,127.0.0.3");
-    assertThat(u.toVnl(null, null)).isEqualTo("vxvde:///port=24789/vni=7/peers=127.0.0.1,127.0.0.2,127.0.0.3");
-    assertThat(new Uplink(Transport.VXVDE_UNICAST, null, List.of("127.0.0.1"), 24789, 7, null).toVnl("127.0.0.1", null))
-        .as("alone: no uplink").isNull();
+    assertThat(u.toVnl("127.0.0.2", "eth1"))
+        .isEqualTo("vxvde:///port=24789/vni=7/bind=127.0.0.2/peers=127.0.0.1,127.0.0.3");
+    assertThat(u.toVnl(null, null))
+        .isEqualTo("vxvde:///port=24789/vni=7/peers=127.0.0.1,127.0.0.2,127.0.0.3");
+    assertThat(
+            new Uplink(Transport.VXVDE_UNICAST, null, List.of("127.0.0.1"), 24789, 7, null)
+                .toVnl("127.0.0.1", null))
+        .as("alone: no uplink")
+        .isNull();
   }
 
   @Test
   void localHasNone() {
-    assertThat(new Uplink(Transport.LOCAL, "239.77.0.1", List.of("a"), 1, 2, null).toVnl("a", "eth0")).isNull();
+    assertThat(
+            new Uplink(Transport.LOCAL, "239.77.0.1", List.of("a"), 1, 2, null).toVnl("a", "eth0"))
+        .isNull();
   }
 
   @Test
   void sealedWrapsThePlainVnlAndIsNeverOpenedWithoutAKeyFile() {
     Uplink u = new Uplink(Transport.VXVDE, "239.77.0.1", List.of(), 14789, 4096, null, true);
     assertThat(u.toVnl(null, "eth1", "/run/kubevde/keys/vnet-key.default.blue.key"))
-        .isEqualTo("seal:///run/kubevde/keys/vnet-key.default.blue.key{vxvde://239.77.0.1/port=14789/vni=4096/if=eth1}");
+        .isEqualTo(
+            "seal:///run/kubevde/keys/vnet-key.default.blue.key{vxvde://239.77.0.1/port=14789/vni=4096/if=eth1}");
     assertThat(u.toVnl(null, "eth1")).as("no key file: no uplink, never a plain one").isNull();
     assertThat(u.sharedVnl()).as("the key file is the node's").isNull();
-    Uplink unicast = new Uplink(Transport.VXVDE_UNICAST, null, List.of("127.0.0.1", "127.0.0.2"), 24789, 7, null, true);
+    Uplink unicast =
+        new Uplink(
+            Transport.VXVDE_UNICAST, null, List.of("127.0.0.1", "127.0.0.2"), 24789, 7, null, true);
     assertThat(unicast.toVnl("127.0.0.1", null, "/k"))
         .isEqualTo("seal:///k{vxvde:///port=24789/vni=7/bind=127.0.0.1/peers=127.0.0.2}");
     assertThat(unicast.toVnl("127.0.0.1", null, "/k").replaceFirst("^seal:///k\\{(.*)}$", "$1"))
-        .isEqualTo(new Uplink(Transport.VXVDE_UNICAST, null, List.of("127.0.0.1", "127.0.0.2"), 24789, 7, null)
-            .toVnl("127.0.0.1", null));
+        .isEqualTo(
+            new Uplink(
+                    Transport.VXVDE_UNICAST,
+                    null,
+                    List.of("127.0.0.1", "127.0.0.2"),
+                    24789,
+                    7,
+                    null)
+                .toVnl("127.0.0.1", null));
   }
 }

@@ -30,7 +30,8 @@ class CidrTest {
   @Test
   void overlapAndContainment() {
     assertThat(Cidr.parseNetwork("10.0.0.0/8").overlaps(Cidr.parseNetwork("10.1.0.0/16"))).isTrue();
-    assertThat(Cidr.parseNetwork("10.0.0.0/16").overlaps(Cidr.parseNetwork("10.1.0.0/16"))).isFalse();
+    assertThat(Cidr.parseNetwork("10.0.0.0/16").overlaps(Cidr.parseNetwork("10.1.0.0/16")))
+        .isFalse();
     assertThat(Cidr.parseNetwork("10.0.0.0/8").overlaps(Cidr.parseNetwork("fd00::/8"))).isFalse();
     assertThat(Cidr.parseNetwork("10.0.0.0/30").contains(Cidr.Ip.parse("10.0.0.3"))).isTrue();
     assertThat(Cidr.parseNetwork("10.0.0.0/30").contains(Cidr.Ip.parse("10.0.0.4"))).isFalse();
@@ -48,10 +49,13 @@ class CidrTest {
 
   @Test
   void rejectsGarbageWithoutDnsLookups() {
-    assertThatThrownBy(() -> Cidr.parse("example.com/24")).isInstanceOf(IllegalArgumentException.class)
+    assertThatThrownBy(() -> Cidr.parse("example.com/24"))
+        .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("example.com");
-    assertThatThrownBy(() -> Cidr.parse("10.0.0.0/33")).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> Cidr.parse("10.0.0.0/33"))
+        .isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> Cidr.parse("10.1/8")).isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> Cidr.parseNetwork("10.0.0.0")).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> Cidr.parseNetwork("10.0.0.0"))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 }

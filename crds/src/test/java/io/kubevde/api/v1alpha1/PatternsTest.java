@@ -6,20 +6,25 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** The schema patterns accept what users write and reject typical mistakes (same regex the API server applies). */
+/**
+ * The schema patterns accept what users write and reject typical mistakes (same regex the API
+ * server applies).
+ */
 class PatternsTest {
   private static boolean m(String re, String s) {
     return Pattern.compile(re).matcher(s).matches();
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"10.77.0.0/16", "192.168.77.0/24", "0.0.0.0/0", "fd77::/64", "2001:db8::/32"})
+  @ValueSource(
+      strings = {"10.77.0.0/16", "192.168.77.0/24", "0.0.0.0/0", "fd77::/64", "2001:db8::/32"})
   void cidrAccepted(String s) {
     assertThat(m(Patterns.CIDR, s)).isTrue();
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"10.77.0.0", "10.77.0.0/33", "256.1.1.1/8", "10.77.0/16", "fd77::/129", "abc"})
+  @ValueSource(
+      strings = {"10.77.0.0", "10.77.0.0/33", "256.1.1.1/8", "10.77.0/16", "fd77::/129", "abc"})
   void cidrRejected(String s) {
     assertThat(m(Patterns.CIDR, s)).isFalse();
   }
@@ -37,14 +42,22 @@ class PatternsTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"vxvde://239.0.0.1", "udp://10.0.0.1:5000/10.0.0.2:5000", "vde:///run/sw[port=3]",
-      "/run/kubevde/net/default/blue", "cmd://ssh host vde_plug vde:///tmp/sw", "vdenetwork://default/red"})
+  @ValueSource(
+      strings = {
+        "vxvde://239.0.0.1",
+        "udp://10.0.0.1:5000/10.0.0.2:5000",
+        "vde:///run/sw[port=3]",
+        "/run/kubevde/net/default/blue",
+        "cmd://ssh host vde_plug vde:///tmp/sw",
+        "vdenetwork://default/red"
+      })
   void vnlAccepted(String s) {
     assertThat(m(Patterns.VNL, s)).isTrue();
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"", "relative/path", "://x", "1udp://x", "udp:/x", "vde:///a\nb", "UDP://x"})
+  @ValueSource(
+      strings = {"", "relative/path", "://x", "1udp://x", "udp:/x", "vde:///a\nb", "UDP://x"})
   void vnlRejected(String s) {
     assertThat(m(Patterns.VNL, s)).isFalse();
   }

@@ -8,9 +8,9 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A private containerd (Debian's 1.6, CRI plugin off) with its own root, state and socket in a temp dir, started
- * and stopped by PID; {@link #ctr} runs the {@code ctr} client against it in the {@code k8s.io} namespace (the one
- * kubelet uses). Close stops the daemon and deletes the dir.
+ * A private containerd (Debian's 1.6, CRI plugin off) with its own root, state and socket in a temp
+ * dir, started and stopped by PID; {@link #ctr} runs the {@code ctr} client against it in the
+ * {@code k8s.io} namespace (the one kubelet uses). Close stops the daemon and deletes the dir.
  */
 final class Containerd implements AutoCloseable {
   private final Path dir;
@@ -18,7 +18,9 @@ final class Containerd implements AutoCloseable {
 
   Containerd() throws IOException, InterruptedException {
     dir = Files.createTempDirectory("kubevde-containerd-");
-    Files.writeString(dir.resolve("config.toml"), """
+    Files.writeString(
+        dir.resolve("config.toml"),
+        """
         version = 2
         root = "%1$s/root"
         state = "%1$s/state"
@@ -27,9 +29,13 @@ final class Containerd implements AutoCloseable {
           address = "%1$s/containerd.sock"
         [ttrpc]
           address = "%1$s/containerd.sock.ttrpc"
-        """.formatted(dir));
-    daemon = new ProcessBuilder("containerd", "--config", dir.resolve("config.toml").toString())
-        .redirectErrorStream(true).redirectOutput(dir.resolve("containerd.log").toFile()).start();
+        """
+            .formatted(dir));
+    daemon =
+        new ProcessBuilder("containerd", "--config", dir.resolve("config.toml").toString())
+            .redirectErrorStream(true)
+            .redirectOutput(dir.resolve("containerd.log").toFile())
+            .start();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (true) {
       try {
@@ -38,14 +44,17 @@ final class Containerd implements AutoCloseable {
       } catch (IOException e) {
         if (System.nanoTime() > deadline || !daemon.isAlive()) {
           close();
-          throw new IOException("containerd did not start: " + Files.readString(dir.resolve("containerd.log")), e);
+          throw new IOException(
+              "containerd did not start: " + Files.readString(dir.resolve("containerd.log")), e);
         }
         Thread.sleep(200);
       }
     }
   }
 
-  /** @return dir for bind-mount sources */
+  /**
+   * @return dir for bind-mount sources
+   */
   Path dir() {
     return dir;
   }
@@ -56,12 +65,16 @@ final class Containerd implements AutoCloseable {
    * @throws IOException on a non-zero exit
    */
   String ctr(List<String> args) throws IOException, InterruptedException {
-    List<String> cmd = new ArrayList<>(List.of("ctr", "-a", dir.resolve("containerd.sock").toString(), "-n", "k8s.io"));
+    List<String> cmd =
+        new ArrayList<>(
+            List.of("ctr", "-a", dir.resolve("containerd.sock").toString(), "-n", "k8s.io"));
     cmd.addAll(args);
     return ImageArchive.run(cmd);
   }
 
-  /** Like {@link #ctr} but returns the output of a failing command too, prefixed by its exit status. */
+  /**
+   * Like {@link #ctr} but returns the output of a failing command too, prefixed by its exit status.
+   */
   String ctrAllowingFailure(List<String> args) throws IOException, InterruptedException {
     try {
       return "rc=0\n" + ctr(args);

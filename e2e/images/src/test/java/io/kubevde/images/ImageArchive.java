@@ -10,12 +10,14 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A docker-archive image tar (as {@code skopeo copy ... docker-archive:} writes it) unpacked with the system's GNU tar:
- * its manifest.json, the image config JSON and the layer tars, each listable and extractable into a root file system.
+ * A docker-archive image tar (as {@code skopeo copy ... docker-archive:} writes it) unpacked with
+ * the system's GNU tar: its manifest.json, the image config JSON and the layer tars, each listable
+ * and extractable into a root file system.
  *
  * @param dir where the archive was unpacked
  * @param repoTags manifest RepoTags
- * @param config the image config ({@code config.Entrypoint}, {@code config.Env}, {@code config.User}, ...)
+ * @param config the image config ({@code config.Entrypoint}, {@code config.Env}, {@code
+ *     config.User}, ...)
  * @param layers layer tar files, bottom first
  */
 record ImageArchive(Path dir, List<String> repoTags, JsonNode config, List<Path> layers) {
@@ -30,16 +32,20 @@ record ImageArchive(Path dir, List<String> repoTags, JsonNode config, List<Path>
   static ImageArchive open(Path archive, Path into) throws IOException, InterruptedException {
     run(List.of("tar", "-xf", archive.toString(), "-C", into.toString()));
     JsonNode manifest = JSON.readTree(into.resolve("manifest.json").toFile());
-    if (!manifest.isArray() || manifest.size() != 1) throw new IOException("not a one-image manifest: " + manifest);
+    if (!manifest.isArray() || manifest.size() != 1)
+      throw new IOException("not a one-image manifest: " + manifest);
     JsonNode m = manifest.get(0);
     List<String> tags = new ArrayList<>();
     m.get("RepoTags").forEach(t -> tags.add(t.asText()));
     List<Path> layers = new ArrayList<>();
     m.get("Layers").forEach(l -> layers.add(into.resolve(l.asText())));
-    return new ImageArchive(into, tags, JSON.readTree(into.resolve(m.get("Config").asText()).toFile()), layers);
+    return new ImageArchive(
+        into, tags, JSON.readTree(into.resolve(m.get("Config").asText()).toFile()), layers);
   }
 
-  /** @return entry names of every layer (leading "./" removed) */
+  /**
+   * @return entry names of every layer (leading "./" removed)
+   */
   List<String> files() throws IOException, InterruptedException {
     List<String> out = new ArrayList<>();
     for (Path l : layers) {
@@ -54,17 +60,22 @@ record ImageArchive(Path dir, List<String> repoTags, JsonNode config, List<Path>
   /** Extracts every layer, in order, into rootfs (a container runtime's view of the image). */
   void unpack(Path rootfs) throws IOException, InterruptedException {
     Files.createDirectories(rootfs);
-    for (Path l : layers) run(List.of("tar", "--numeric-owner", "-xpf", l.toString(), "-C", rootfs.toString()));
+    for (Path l : layers)
+      run(List.of("tar", "--numeric-owner", "-xpf", l.toString(), "-C", rootfs.toString()));
   }
 
-  /** @return config.Entrypoint */
+  /**
+   * @return config.Entrypoint
+   */
   List<String> entrypoint() {
     List<String> out = new ArrayList<>();
     config.path("config").path("Entrypoint").forEach(e -> out.add(e.asText()));
     return out;
   }
 
-  /** @return config.Env as NAME=VALUE strings */
+  /**
+   * @return config.Env as NAME=VALUE strings
+   */
   List<String> env() {
     List<String> out = new ArrayList<>();
     config.path("config").path("Env").forEach(e -> out.add(e.asText()));

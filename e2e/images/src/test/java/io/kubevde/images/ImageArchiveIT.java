@@ -11,9 +11,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The image archives e2e/images/build wrote in the package phase: manifest and config (tags, entrypoint, user),
- * the files the layers carry, and (as root) the entrypoints actually run from the unpacked root file system in a
- * private mount + PID namespace (chroot with its own /proc), as a container runtime would start them.
+ * The image archives e2e/images/build wrote in the package phase: manifest and config (tags,
+ * entrypoint, user), the files the layers carry, and (as root) the entrypoints actually run from
+ * the unpacked root file system in a private mount + PID namespace (chroot with its own /proc), as
+ * a container runtime would start them.
  */
 class ImageArchiveIT {
   static final Path IMAGES = Path.of(System.getProperty("kubevde.images.dir", "target/images"));
@@ -26,7 +27,8 @@ class ImageArchiveIT {
     assertThat(img.entrypoint()).containsExactly("java", "-jar", "/opt/kubevde/operator.jar");
     assertThat(img.config().path("config").path("User").asText()).isEqualTo("65532:65532");
     assertThat(img.config().path("architecture").asText()).isEqualTo("amd64");
-    assertThat(img.files()).contains("opt/kubevde/operator.jar", "opt/java/bin/java", "etc/passwd", "tmp");
+    assertThat(img.files())
+        .contains("opt/kubevde/operator.jar", "opt/java/bin/java", "etc/passwd", "tmp");
     Path rootfs = tmp.resolve("operator-rootfs");
     img.unpack(rootfs);
     assertThat(Files.readString(rootfs.resolve("etc/passwd"))).contains(":65532:65532:");
@@ -39,24 +41,35 @@ class ImageArchiveIT {
     ImageArchive img = ImageArchive.open(IMAGES.resolve("kubevde-agent.tar"), dir("agent"));
     assertThat(img.repoTags()).containsExactly("ghcr.io/kubevde/agent:0.1.0");
     assertThat(img.entrypoint()).startsWith("java").endsWith("io.kubevde.agent.AgentMain");
-    assertThat(img.files()).contains("opt/kubevde/bin/install-cni", "opt/kubevde/cni/kubevde",
-        "opt/kubevde/cni/kubevde.d/runtime/bin/java", "bin/ip", "bin/busybox", "opt/java/bin/java");
-    assertThat(img.files()).anySatisfy(f -> assertThat(f).matches("opt/kubevde/lib/agent-.*\\.jar"));
+    assertThat(img.files())
+        .contains(
+            "opt/kubevde/bin/install-cni",
+            "opt/kubevde/cni/kubevde",
+            "opt/kubevde/cni/kubevde.d/runtime/bin/java",
+            "bin/ip",
+            "bin/busybox",
+            "opt/java/bin/java");
+    assertThat(img.files())
+        .anySatisfy(f -> assertThat(f).matches("opt/kubevde/lib/agent-.*\\.jar"));
     Path rootfs = tmp.resolve("agent-rootfs");
     img.unpack(rootfs);
-    // the agent's own entrypoint starts (picocli usage), and iproute2 runs from the image's libraries
+    // the agent's own entrypoint starts (picocli usage), and iproute2 runs from the image's
+    // libraries
     assertThat(runInImage(img, rootfs, "0", "--help")).contains("kubevde-agent");
     assertThat(chroot(img, rootfs, "0", List.of("/bin/ip", "-V"))).contains("iproute2");
     // the initContainer's command, exactly as model.AgentDaemonSet gives it, into a "host" dir
     Files.createDirectories(rootfs.resolve("host/opt/cni/bin"));
     Files.writeString(rootfs.resolve("host/opt/cni/bin/kubevde"), "old launcher");
-    assertThat(chroot(img, rootfs, "0", List.of("/opt/kubevde/bin/install-cni", "/host/opt/cni/bin")))
+    assertThat(
+            chroot(img, rootfs, "0", List.of("/opt/kubevde/bin/install-cni", "/host/opt/cni/bin")))
         .contains("installed");
     Path installed = rootfs.resolve("host/opt/cni/bin");
     try (var s = Files.list(installed)) {
-      assertThat(s.map(p -> p.getFileName().toString()).toList()).containsExactlyInAnyOrder("kubevde", "kubevde.d");
+      assertThat(s.map(p -> p.getFileName().toString()).toList())
+          .containsExactlyInAnyOrder("kubevde", "kubevde.d");
     }
-    // the installed CNI binary works on the host, outside the image, with no JDK on the PATH (CNI VERSION)
+    // the installed CNI binary works on the host, outside the image, with no JDK on the PATH (CNI
+    // VERSION)
     ProcessBuilder pb = new ProcessBuilder(installed.resolve("kubevde").toString());
     pb.environment().clear();
     pb.environment().put("PATH", "/usr/sbin:/usr/bin:/sbin:/bin");
@@ -73,17 +86,30 @@ class ImageArchiveIT {
     return Files.createDirectories(tmp.resolve(name));
   }
 
-  /** Runs the image's entrypoint + args in the unpacked root file system, with the image's environment. */
-  private static String runInImage(ImageArchive img, Path rootfs, String uid, String... args) throws Exception {
+  /**
+   * Runs the image's entrypoint + args in the unpacked root file system, with the image's
+   * environment.
+   */
+  private static String runInImage(ImageArchive img, Path rootfs, String uid, String... args)
+      throws Exception {
     List<String> cmd = new ArrayList<>(img.entrypoint());
     cmd.addAll(List.of(args));
     return chroot(img, rootfs, uid, cmd);
   }
 
-  private static String chroot(ImageArchive img, Path rootfs, String uid, List<String> cmd) throws Exception {
+  private static String chroot(ImageArchive img, Path rootfs, String uid, List<String> cmd)
+      throws Exception {
     Host.requireRoot("chroot and unshare");
-    List<String> full = new ArrayList<>(List.of("unshare", "--mount", "--pid", "--fork",
-        "--mount-proc=" + rootfs.resolve("proc"), "env", "-i"));
+    List<String> full =
+        new ArrayList<>(
+            List.of(
+                "unshare",
+                "--mount",
+                "--pid",
+                "--fork",
+                "--mount-proc=" + rootfs.resolve("proc"),
+                "env",
+                "-i"));
     full.addAll(img.env());
     full.addAll(List.of("chroot", "--userspec=" + uid + ":" + uid, rootfs.toString()));
     // runc resolves a relative entrypoint through the image's PATH: do the same

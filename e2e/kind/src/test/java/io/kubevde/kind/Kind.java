@@ -12,7 +12,9 @@ import java.util.concurrent.TimeUnit;
 final class Kind {
   private Kind() {}
 
-  /** @return null when docker and kind are usable, else why not (the suite's skip message) */
+  /**
+   * @return null when docker and kind are usable, else why not (the suite's skip message)
+   */
   static String unavailable() {
     for (String tool : List.of("docker", "kind")) {
       if (!onPath(tool)) return tool + " is not on the PATH";
@@ -20,7 +22,9 @@ final class Kind {
     try {
       run(List.of("docker", "info", "--format", "{{.ServerVersion}}"), 30);
     } catch (IOException e) {
-      return "no Docker engine reachable (docker info failed: " + e.getMessage().lines().findFirst().orElse("") + ")";
+      return "no Docker engine reachable (docker info failed: "
+          + e.getMessage().lines().findFirst().orElse("")
+          + ")";
     }
     return null;
   }
@@ -32,7 +36,10 @@ final class Kind {
     return false;
   }
 
-  /** kind config: one control-plane and two workers, default CNI (kindnet) kept: kubevde is a secondary network. */
+  /**
+   * kind config: one control-plane and two workers, default CNI (kindnet) kept: kubevde is a
+   * secondary network.
+   */
   static String clusterConfig() {
     return """
         kind: Cluster
@@ -54,18 +61,23 @@ final class Kind {
     try {
       Process p = new ProcessBuilder(new ArrayList<>(cmd)).redirectErrorStream(true).start();
       StringBuilder out = new StringBuilder();
-      Thread pump = Thread.ofVirtual().start(() -> {
-        try (var r = p.inputReader(StandardCharsets.UTF_8)) {
-          r.lines().forEach(l -> {
-            System.out.println("[" + cmd.getFirst() + "] " + l);
-            synchronized (out) {
-              out.append(l).append('\n');
-            }
-          });
-        } catch (IOException ignored) {
-          // process gone
-        }
-      });
+      Thread pump =
+          Thread.ofVirtual()
+              .start(
+                  () -> {
+                    try (var r = p.inputReader(StandardCharsets.UTF_8)) {
+                      r.lines()
+                          .forEach(
+                              l -> {
+                                System.out.println("[" + cmd.getFirst() + "] " + l);
+                                synchronized (out) {
+                                  out.append(l).append('\n');
+                                }
+                              });
+                    } catch (IOException ignored) {
+                      // process gone
+                    }
+                  });
       if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
         p.destroyForcibly();
         throw new IOException("timed out after " + timeoutSeconds + " s: " + cmd);

@@ -35,25 +35,30 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
 /**
- * kubevde on a real 3-node kind cluster, installed as a user would (architecture.md §8.5, k8s-conventions.md §6):
- * create the cluster, load the images e2e/images/build made, install Multus, {@code helm install} charts/kubevde,
- * apply e2e/examples (a VdeNetwork and three pods asking for it through {@code k8s.v1.cni.cncf.io/networks}),
- * then assert what a user sees: the agent DaemonSet on every node, VdeNodes reporting, each pod's {@code net1} with
- * an address of the network's subnet, ping across nodes and on one node with 0 % loss, attachments released when
- * the pods go. Skips (with the reason) where Docker or kind is missing, as on the project's build machines.
+ * kubevde on a real 3-node kind cluster, installed as a user would (architecture.md §8.5,
+ * k8s-conventions.md §6): create the cluster, load the images e2e/images/build made, install
+ * Multus, {@code helm install} charts/kubevde, apply e2e/examples (a VdeNetwork and three pods
+ * asking for it through {@code k8s.v1.cni.cncf.io/networks}), then assert what a user sees: the
+ * agent DaemonSet on every node, VdeNodes reporting, each pod's {@code net1} with an address of the
+ * network's subnet, ping across nodes and on one node with 0 % loss, attachments released when the
+ * pods go. Skips (with the reason) where Docker or kind is missing, as on the project's build
+ * machines.
  */
 @Tag("kind")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class KindE2EIT {
-  static final Path ROOT = Path.of(System.getProperty("kubevde.root", "../..")).toAbsolutePath().normalize();
+  static final Path ROOT =
+      Path.of(System.getProperty("kubevde.root", "../..")).toAbsolutePath().normalize();
   static final String CLUSTER = env("KUBEVDE_KIND_CLUSTER", "kubevde-e2e");
   static final String SYSTEM_NS = "kubevde-system";
   static final String NS = "kubevde-e2e";
-  static final String DEFAULT_MULTUS = "https://raw.githubusercontent.com/k8snetworkplumbingwg/multus-cni/"
-      + "v4.2.2/deployments/multus-daemonset-thick.yml";
+  static final String DEFAULT_MULTUS =
+      "https://raw.githubusercontent.com/k8snetworkplumbingwg/multus-cni/"
+          + "v4.2.2/deployments/multus-daemonset-thick.yml";
   static boolean created;
   static Path kubeconfig;
   static KubernetesClient client;
+
   /** why the suite cannot run here, or null */
   static String skip;
 
@@ -62,11 +67,16 @@ class KindE2EIT {
     String why = Kind.unavailable();
     Path images = ROOT.resolve("e2e/images/target/images");
     if (why != null) {
-      skip = "kind e2e skipped: " + why + ". Needs a Docker engine and kind on the PATH (see e2e/README.md, "
-          + "\"kind e2e\").";
+      skip =
+          "kind e2e skipped: "
+              + why
+              + ". Needs a Docker engine and kind on the PATH (see e2e/README.md, "
+              + "\"kind e2e\").";
     } else if (!Files.exists(images.resolve("kubevde-agent.tar"))) {
-      skip = "kind e2e skipped: no " + images.resolve("kubevde-agent.tar")
-          + " (run e2e/kind/run, which builds the images first)";
+      skip =
+          "kind e2e skipped: no "
+              + images.resolve("kubevde-agent.tar")
+              + " (run e2e/kind/run, which builds the images first)";
     }
     if (skip != null) {
       System.out.println(skip);
@@ -79,14 +89,32 @@ class KindE2EIT {
       Path cfg = Files.createTempFile("kind-config", ".yaml");
       Files.writeString(cfg, Kind.clusterConfig());
       kubeconfig = Files.createTempFile("kind-kubeconfig", "");
-      Kind.run(List.of("kind", "create", "cluster", "--name", CLUSTER, "--config", cfg.toString(),
-          "--kubeconfig", kubeconfig.toString(), "--wait", "180s"), 600);
+      Kind.run(
+          List.of(
+              "kind",
+              "create",
+              "cluster",
+              "--name",
+              CLUSTER,
+              "--config",
+              cfg.toString(),
+              "--kubeconfig",
+              kubeconfig.toString(),
+              "--wait",
+              "180s"),
+          600);
       created = true;
     }
-    client = new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(Files.readString(kubeconfig))).build();
+    client =
+        new KubernetesClientBuilder()
+            .withConfig(Config.fromKubeconfig(Files.readString(kubeconfig)))
+            .build();
     if (created) {
       for (String img : List.of("kubevde-operator.tar", "kubevde-agent.tar")) {
-        Kind.run(List.of("kind", "load", "image-archive", images.resolve(img).toString(), "--name", CLUSTER), 600);
+        Kind.run(
+            List.of(
+                "kind", "load", "image-archive", images.resolve(img).toString(), "--name", CLUSTER),
+            600);
       }
     }
   }
@@ -117,49 +145,100 @@ class KindE2EIT {
   void helmInstallsTheOperatorAndMultus() throws Exception {
     String multus = env("KUBEVDE_KIND_MULTUS", DEFAULT_MULTUS);
     if (!"none".equals(multus)) {
-      Kind.run(List.of("kubectl", "--kubeconfig", kubeconfig.toString(), "apply", "-f", multus), 300);
-      await().atMost(Duration.ofMinutes(5)).until(() -> client.apps().daemonSets().inNamespace("kube-system")
-          .list().getItems().stream().filter(d -> d.getMetadata().getName().startsWith("kube-multus"))
-          .anyMatch(KindE2EIT::rolledOut));
+      Kind.run(
+          List.of("kubectl", "--kubeconfig", kubeconfig.toString(), "apply", "-f", multus), 300);
+      await()
+          .atMost(Duration.ofMinutes(5))
+          .until(
+              () ->
+                  client.apps().daemonSets().inNamespace("kube-system").list().getItems().stream()
+                      .filter(d -> d.getMetadata().getName().startsWith("kube-multus"))
+                      .anyMatch(KindE2EIT::rolledOut));
     }
-    client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(SYSTEM_NS)
-        .addToLabels("pod-security.kubernetes.io/enforce", "privileged").endMetadata().build()).serverSideApply();
-    var release = new Helm(ROOT.resolve("charts/kubevde")).install().withName("kubevde").withNamespace(SYSTEM_NS)
-        .withKubeConfig(kubeconfig).set("operator.image.pullPolicy", "Never").set("agent.image.pullPolicy", "Never")
-        .set("multus.enabled", Boolean.toString(!"none".equals(multus))).call();
+    client
+        .namespaces()
+        .resource(
+            new NamespaceBuilder()
+                .withNewMetadata()
+                .withName(SYSTEM_NS)
+                .addToLabels("pod-security.kubernetes.io/enforce", "privileged")
+                .endMetadata()
+                .build())
+        .serverSideApply();
+    var release =
+        new Helm(ROOT.resolve("charts/kubevde"))
+            .install()
+            .withName("kubevde")
+            .withNamespace(SYSTEM_NS)
+            .withKubeConfig(kubeconfig)
+            .set("operator.image.pullPolicy", "Never")
+            .set("agent.image.pullPolicy", "Never")
+            .set("multus.enabled", Boolean.toString(!"none".equals(multus)))
+            .call();
     assertThat(release.getStatus()).isEqualTo("deployed");
-    await().atMost(Duration.ofMinutes(3)).until(() -> {
-      var d = client.apps().deployments().inNamespace(SYSTEM_NS).withName("kubevde-operator").get();
-      return d != null && d.getStatus() != null && Integer.valueOf(1).equals(d.getStatus().getReadyReplicas());
-    });
+    await()
+        .atMost(Duration.ofMinutes(3))
+        .until(
+            () -> {
+              var d =
+                  client
+                      .apps()
+                      .deployments()
+                      .inNamespace(SYSTEM_NS)
+                      .withName("kubevde-operator")
+                      .get();
+              return d != null
+                  && d.getStatus() != null
+                  && Integer.valueOf(1).equals(d.getStatus().getReadyReplicas());
+            });
   }
 
   @Test
   @Order(2)
   void aNetworkBringsTheAgentToEveryNode() throws Exception {
-    client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NS).endMetadata().build())
+    client
+        .namespaces()
+        .resource(new NamespaceBuilder().withNewMetadata().withName(NS).endMetadata().build())
         .serverSideApply();
-    for (HasMetadata o : load("vdenetwork-blue.yaml")) client.resource(o).inNamespace(NS).serverSideApply();
-    await().atMost(Duration.ofMinutes(2)).untilAsserted(() -> {
-      VdeNetwork n = client.resources(VdeNetwork.class).inNamespace(NS).withName("blue").get();
-      assertThat(n.getStatus()).isNotNull();
-      assertThat(n.getStatus().conditions()).anySatisfy(c -> {
-        assertThat(c.getType()).isEqualTo("Ready");
-        assertThat(c.getStatus()).isEqualTo("True");
-      });
-    });
+    for (HasMetadata o : load("vdenetwork-blue.yaml"))
+      client.resource(o).inNamespace(NS).serverSideApply();
+    await()
+        .atMost(Duration.ofMinutes(2))
+        .untilAsserted(
+            () -> {
+              VdeNetwork n =
+                  client.resources(VdeNetwork.class).inNamespace(NS).withName("blue").get();
+              assertThat(n.getStatus()).isNotNull();
+              assertThat(n.getStatus().conditions())
+                  .anySatisfy(
+                      c -> {
+                        assertThat(c.getType()).isEqualTo("Ready");
+                        assertThat(c.getStatus()).isEqualTo("True");
+                      });
+            });
     int nodes = client.nodes().list().getItems().size();
     assertThat(nodes).isEqualTo(3);
-    await().atMost(Duration.ofMinutes(5)).until(() -> rolledOut(
-        client.apps().daemonSets().inNamespace(SYSTEM_NS).withName("kubevde-agent").get()));
-    await().atMost(Duration.ofMinutes(2)).until(() ->
-        client.resources(VdeNode.class).list().getItems().size() == nodes);
+    await()
+        .atMost(Duration.ofMinutes(5))
+        .until(
+            () ->
+                rolledOut(
+                    client
+                        .apps()
+                        .daemonSets()
+                        .inNamespace(SYSTEM_NS)
+                        .withName("kubevde-agent")
+                        .get()));
+    await()
+        .atMost(Duration.ofMinutes(2))
+        .until(() -> client.resources(VdeNode.class).list().getItems().size() == nodes);
   }
 
   @Test
   @Order(3)
   void podsGetNet1AndPingAcrossNodesAndOnOneNode() throws Exception {
-    Assumptions.assumeFalse("none".equals(System.getenv("KUBEVDE_KIND_MULTUS")),
+    Assumptions.assumeFalse(
+        "none".equals(System.getenv("KUBEVDE_KIND_MULTUS")),
         "pod attachment needs Multus (KUBEVDE_KIND_MULTUS=none)");
     String image = env("KUBEVDE_KIND_TEST_IMAGE", "busybox:1.36");
     for (HasMetadata o : load("pods-blue.yaml")) {
@@ -180,20 +259,29 @@ class KindE2EIT {
     assertThat(net1Address("blue-a")).startsWith("192.168.77.");
     assertThat(ping("blue-a", ipB)).as("cross-node ping").contains(" 0% packet loss");
     assertThat(ping("blue-a", ipC)).as("same-node ping").contains(" 0% packet loss");
-    assertThat(a.getMetadata().getAnnotations().get("k8s.v1.cni.cncf.io/network-status")).contains("net1");
+    assertThat(a.getMetadata().getAnnotations().get("k8s.v1.cni.cncf.io/network-status"))
+        .contains("net1");
   }
 
   @Test
   @Order(4)
   void deletingThePodsReleasesTheirAttachments() {
     client.pods().inNamespace(NS).withLabel("app", "kubevde-e2e").delete();
-    await().atMost(Duration.ofMinutes(3)).until(() -> {
-      VdeNetwork n = client.resources(VdeNetwork.class).inNamespace(NS).withName("blue").get();
-      return n.getStatus() != null && (n.getStatus().attachments() == null || n.getStatus().attachments() == 0);
-    });
+    await()
+        .atMost(Duration.ofMinutes(3))
+        .until(
+            () -> {
+              VdeNetwork n =
+                  client.resources(VdeNetwork.class).inNamespace(NS).withName("blue").get();
+              return n.getStatus() != null
+                  && (n.getStatus().attachments() == null || n.getStatus().attachments() == 0);
+            });
     client.resources(VdeNetwork.class).inNamespace(NS).withName("blue").delete();
-    await().atMost(Duration.ofMinutes(2)).until(() ->
-        client.resources(VdeNetwork.class).inNamespace(NS).withName("blue").get() == null);
+    await()
+        .atMost(Duration.ofMinutes(2))
+        .until(
+            () ->
+                client.resources(VdeNetwork.class).inNamespace(NS).withName("blue").get() == null);
   }
 
   private static List<HasMetadata> load(String example) throws IOException {
@@ -215,14 +303,23 @@ class KindE2EIT {
 
   private static String exec(String pod, String... cmd) throws Exception {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    try (ExecWatch w = client.pods().inNamespace(NS).withName(pod).writingOutput(out).writingError(out).exec(cmd)) {
+    try (ExecWatch w =
+        client
+            .pods()
+            .inNamespace(NS)
+            .withName(pod)
+            .writingOutput(out)
+            .writingError(out)
+            .exec(cmd)) {
       w.exitCode().get(60, TimeUnit.SECONDS);
     }
     return out.toString();
   }
 
   private static boolean rolledOut(DaemonSet d) {
-    return d != null && d.getStatus() != null && d.getStatus().getDesiredNumberScheduled() != null
+    return d != null
+        && d.getStatus() != null
+        && d.getStatus().getDesiredNumberScheduled() != null
         && d.getStatus().getDesiredNumberScheduled() > 0
         && d.getStatus().getDesiredNumberScheduled().equals(d.getStatus().getNumberReady());
   }
@@ -231,5 +328,4 @@ class KindE2EIT {
     String v = System.getenv(name);
     return v == null || v.isBlank() ? dflt : v;
   }
-
 }

@@ -11,7 +11,6 @@ import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
-import io.kubevde.api.v1alpha1.LinkPath;
 import io.kubevde.api.v1alpha1.NodeLinkPath;
 import io.kubevde.api.v1alpha1.PathState;
 import io.kubevde.api.v1alpha1.PathStatus;
@@ -31,23 +30,27 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
- * Reconciles a VdeLink: checks what the schema cannot (node vs nodeSelector, unique path names, the network and any
- * {@code vdenetwork://} peer exist and are Ready), aggregates per-path state from the agents' VdeNode reports and
- * writes conditions: {@code Ready} (reasons {@code Ready}, {@code InvalidSpec}, {@code NetworkNotFound},
- * {@code NetworkNotReady}, {@code PeerNetworkNotFound}) and {@code Degraded} ({@code PathsDown}; {@code PathsRefused}
- * when an agent's link policy refuses a path, with the agents' reasons). The agents run
- * the paths themselves (they watch VdeLinks for their node).
+ * Reconciles a VdeLink: checks what the schema cannot (node vs nodeSelector, unique path names, the
+ * network and any {@code vdenetwork://} peer exist and are Ready), aggregates per-path state from
+ * the agents' VdeNode reports and writes conditions: {@code Ready} (reasons {@code Ready}, {@code
+ * InvalidSpec}, {@code NetworkNotFound}, {@code NetworkNotReady}, {@code PeerNetworkNotFound}) and
+ * {@code Degraded} ({@code PathsDown}; {@code PathsRefused} when an agent's link policy refuses a
+ * path, with the agents' reasons). The agents run the paths themselves (they watch VdeLinks for
+ * their node).
  */
 @ControllerConfiguration(name = VdeLinkReconciler.NAME)
 public class VdeLinkReconciler implements Reconciler<VdeLink> {
   /** Controller name. */
   public static final String NAME = "vdelink";
+
   private final OperatorConfig cfg;
   private volatile InformerEventSource<VdeNetwork, VdeLink> networks;
   private volatile InformerEventSource<VdeNode, VdeLink> vdeNodes;
   private volatile InformerEventSource<Lease, VdeLink> leases;
 
-  /** @param cfg operator configuration (heartbeat timeout) */
+  /**
+   * @param cfg operator configuration (heartbeat timeout)
+   */
   public VdeLinkReconciler(OperatorConfig cfg) {
     this.cfg = cfg;
   }
@@ -55,34 +58,75 @@ public class VdeLinkReconciler implements Reconciler<VdeLink> {
   @Override
   public List<EventSource<?, VdeLink>> prepareEventSources(EventSourceContext<VdeLink> ctx) {
     var links = ctx.getPrimaryCache();
-    networks = new InformerEventSource<>(InformerEventSourceConfiguration.from(VdeNetwork.class, VdeLink.class)
-        .withName("vdenetworks-for-links")
-        .withSecondaryToPrimaryMapper((VdeNetwork n) -> links.list()
-            .filter(l -> n.getMetadata().getNamespace().equals(l.getMetadata().getNamespace()))
-            .filter(l -> l.getSpec() != null && (n.getMetadata().getName().equals(l.getSpec().network())
-                || l.getSpec().paths().stream().anyMatch(p -> p.vnl().equals(
-                    "vdenetwork://" + n.getMetadata().getNamespace() + "/" + n.getMetadata().getName()))))
-            .map(ResourceID::fromResource).collect(Collectors.toSet()))
-        .build(), ctx);
-    vdeNodes = new InformerEventSource<>(InformerEventSourceConfiguration.from(VdeNode.class, VdeLink.class)
-        .withName("vdenodes-for-links")
-        .withSecondaryToPrimaryMapper((VdeNode v) -> v.getStatus() == null || v.getStatus().links() == null
-            ? Set.of()
-            : v.getStatus().links().stream().map((NodeLinkPath p) -> new ResourceID(p.link(), p.namespace()))
-                .collect(Collectors.toSet()))
-        .build(), ctx);
-    // agent heartbeats: only a silent agent coming back matters (going silent is found by the rescheduling below)
-    leases = new InformerEventSource<>(InformerEventSourceConfiguration.from(Lease.class, VdeLink.class)
-        .withName("agent-leases-for-links")
-        .withNamespaces(Set.of(cfg.namespace()))
-        .withLabelSelector(AgentLeases.SELECTOR)
-        .withOnUpdateFilter((Lease newer, Lease older) -> AgentLeases.revives(newer, older, cfg.heartbeatTimeout()))
-        .withSecondaryToPrimaryMapper((Lease lease) -> vdeNodes.get(new ResourceID(AgentLeases.node(lease)))
-            .filter(v -> v.getStatus() != null && v.getStatus().links() != null)
-            .map(v -> v.getStatus().links().stream().map((NodeLinkPath p) -> new ResourceID(p.link(), p.namespace()))
-                .collect(Collectors.toSet()))
-            .orElse(Set.of()))
-        .build(), ctx);
+    networks =
+        new InformerEventSource<>(
+            InformerEventSourceConfiguration.from(VdeNetwork.class, VdeLink.class)
+                .withName("vdenetworks-for-links")
+                .withSecondaryToPrimaryMapper(
+                    (VdeNetwork n) ->
+                        links
+                            .list()
+                            .filter(
+                                l ->
+                                    n.getMetadata()
+                                        .getNamespace()
+                                        .equals(l.getMetadata().getNamespace()))
+                            .filter(
+                                l ->
+                                    l.getSpec() != null
+                                        && (n.getMetadata().getName().equals(l.getSpec().network())
+                                            || l.getSpec().paths().stream()
+                                                .anyMatch(
+                                                    p ->
+                                                        p.vnl()
+                                                            .equals(
+                                                                "vdenetwork://"
+                                                                    + n.getMetadata().getNamespace()
+                                                                    + "/"
+                                                                    + n.getMetadata().getName()))))
+                            .map(ResourceID::fromResource)
+                            .collect(Collectors.toSet()))
+                .build(),
+            ctx);
+    vdeNodes =
+        new InformerEventSource<>(
+            InformerEventSourceConfiguration.from(VdeNode.class, VdeLink.class)
+                .withName("vdenodes-for-links")
+                .withSecondaryToPrimaryMapper(
+                    (VdeNode v) ->
+                        v.getStatus() == null || v.getStatus().links() == null
+                            ? Set.of()
+                            : v.getStatus().links().stream()
+                                .map((NodeLinkPath p) -> new ResourceID(p.link(), p.namespace()))
+                                .collect(Collectors.toSet()))
+                .build(),
+            ctx);
+    // agent heartbeats: only a silent agent coming back matters (going silent is found by the
+    // rescheduling below)
+    leases =
+        new InformerEventSource<>(
+            InformerEventSourceConfiguration.from(Lease.class, VdeLink.class)
+                .withName("agent-leases-for-links")
+                .withNamespaces(Set.of(cfg.namespace()))
+                .withLabelSelector(AgentLeases.SELECTOR)
+                .withOnUpdateFilter(
+                    (Lease newer, Lease older) ->
+                        AgentLeases.revives(newer, older, cfg.heartbeatTimeout()))
+                .withSecondaryToPrimaryMapper(
+                    (Lease lease) ->
+                        vdeNodes
+                            .get(new ResourceID(AgentLeases.node(lease)))
+                            .filter(v -> v.getStatus() != null && v.getStatus().links() != null)
+                            .map(
+                                v ->
+                                    v.getStatus().links().stream()
+                                        .map(
+                                            (NodeLinkPath p) ->
+                                                new ResourceID(p.link(), p.namespace()))
+                                        .collect(Collectors.toSet()))
+                            .orElse(Set.of()))
+                .build(),
+            ctx);
     return List.of(networks, vdeNodes, leases);
   }
 
@@ -103,42 +147,74 @@ public class VdeLinkReconciler implements Reconciler<VdeLink> {
       message = invalid;
     } else {
       VdeNetwork net = networks.get(new ResourceID(l.getSpec().network(), ns)).orElse(null);
-      List<String> missingPeers = LinkChecks.peerNetworks(l.getSpec()).stream()
-          .filter(p -> networks.get(new ResourceID(p.name(), p.namespace())).isEmpty())
-          .map(p -> p.namespace() + "/" + p.name()).toList();
+      List<String> missingPeers =
+          LinkChecks.peerNetworks(l.getSpec()).stream()
+              .filter(p -> networks.get(new ResourceID(p.name(), p.namespace())).isEmpty())
+              .map(p -> p.namespace() + "/" + p.name())
+              .toList();
       if (net == null) {
         reason = "NetworkNotFound";
         message = "VdeNetwork " + ns + "/" + l.getSpec().network() + " does not exist";
       } else if (!missingPeers.isEmpty()) {
         reason = "PeerNetworkNotFound";
         message = "peer VdeNetwork(s) " + String.join(", ", missingPeers) + " do not exist";
-      } else if (net.getStatus() == null || !Conditions.isTrue(net.getStatus().conditions(), Conditions.READY)) {
+      } else if (net.getStatus() == null
+          || !Conditions.isTrue(net.getStatus().conditions(), Conditions.READY)) {
         reason = "NetworkNotReady";
         message = "VdeNetwork " + ns + "/" + l.getSpec().network() + " is not Ready";
       } else {
-        message = l.getSpec().paths().size() + " path(s), mode " + l.getSpec().effectiveMode().name()
-            .toLowerCase(java.util.Locale.ROOT);
+        message =
+            l.getSpec().paths().size()
+                + " path(s), mode "
+                + l.getSpec().effectiveMode().name().toLowerCase(java.util.Locale.ROOT);
       }
     }
-    conds = Conditions.set(conds, Conditions.READY, "Ready".equals(reason), reason, message, gen, now);
+    conds =
+        Conditions.set(conds, Conditions.READY, "Ready".equals(reason), reason, message, gen, now);
 
-    List<PathStatus> paths = NodeReports.linkPaths(ns, l.getMetadata().getName(), vdeNodes.list().toList(),
-        AgentLeases.renewals(leases.list()), now, cfg.heartbeatTimeout());
+    List<PathStatus> paths =
+        NodeReports.linkPaths(
+            ns,
+            l.getMetadata().getName(),
+            vdeNodes.list().toList(),
+            AgentLeases.renewals(leases.list()),
+            now,
+            cfg.heartbeatTimeout());
     long up = paths.stream().filter(p -> p.state() == PathState.UP).count();
-    List<String> down = paths.stream().filter(p -> p.state() != PathState.UP)
-        .map(p -> p.name() + "@" + p.node()).toList();
+    List<String> down =
+        paths.stream()
+            .filter(p -> p.state() != PathState.UP)
+            .map(p -> p.name() + "@" + p.node())
+            .toList();
     int total = Math.max(paths.size(), l.getSpec() == null ? 0 : l.getSpec().paths().size());
-    List<String> refused = paths.stream().filter(p -> p.state() == PathState.REFUSED)
-        .map(p -> p.name() + "@" + p.node() + ": " + p.message()).toList();
-    conds = down.isEmpty()
-        ? Conditions.set(conds, Conditions.DEGRADED, false, "AsExpected", "", gen, now)
-        : !refused.isEmpty()
-            ? Conditions.set(conds, Conditions.DEGRADED, true, "PathsRefused", "refused by the agent's link policy: "
-                + String.join("; ", refused), gen, now)
-            : Conditions.set(conds, Conditions.DEGRADED, true, "PathsDown", "not up: " + String.join(", ", down), gen,
-                now);
+    List<String> refused =
+        paths.stream()
+            .filter(p -> p.state() == PathState.REFUSED)
+            .map(p -> p.name() + "@" + p.node() + ": " + p.message())
+            .toList();
+    conds =
+        down.isEmpty()
+            ? Conditions.set(conds, Conditions.DEGRADED, false, "AsExpected", "", gen, now)
+            : !refused.isEmpty()
+                ? Conditions.set(
+                    conds,
+                    Conditions.DEGRADED,
+                    true,
+                    "PathsRefused",
+                    "refused by the agent's link policy: " + String.join("; ", refused),
+                    gen,
+                    now)
+                : Conditions.set(
+                    conds,
+                    Conditions.DEGRADED,
+                    true,
+                    "PathsDown",
+                    "not up: " + String.join(", ", down),
+                    gen,
+                    now);
 
-    VdeLinkStatus status = new VdeLinkStatus(gen, conds, paths.isEmpty() ? null : paths, up + "/" + total);
+    VdeLinkStatus status =
+        new VdeLinkStatus(gen, conds, paths.isEmpty() ? null : paths, up + "/" + total);
     String newReady = Conditions.signature(conds, Conditions.READY);
     if (!newReady.equals(oldReady)) {
       new EventRecorder(ctx.getClient()).emit(l, !"Ready".equals(reason), reason, message);
@@ -154,5 +230,4 @@ public class VdeLinkReconciler implements Reconciler<VdeLink> {
     UpdateControl<VdeLink> control = UpdateControl.patchStatus(l);
     return recheck > 0 ? control.rescheduleAfter(recheck) : control;
   }
-
 }

@@ -15,15 +15,17 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * Splits a network's IPAM subnet into one block per node (pure; the agents assign pod addresses inside their block
- * only, like Flannel's per-node subnets with host-local).
+ * Splits a network's IPAM subnet into one block per node (pure; the agents assign pod addresses
+ * inside their block only, like Flannel's per-node subnets with host-local).
  *
- * <p>Blocks are {@code nodeBlockPrefix} long (default: subnet prefix + 4, at most /28 for IPv4 and /124 for IPv6,
- * never shorter than the subnet). A node keeps the block it had (from the previous status) as long as it stays
- * selected; new nodes get the lowest free block; nodes that are no longer selected free theirs once they are not
- * {@code retained} (the caller retains a node that still has attachments on the network and whose Node exists). Each block's
- * assignable range is the block clipped to the network's {@code rangeStart..rangeEnd} (default: the subnet minus its
- * first and, for IPv4, last address). The gateway and {@code exclude} are passed to the agents, which skip them.
+ * <p>Blocks are {@code nodeBlockPrefix} long (default: subnet prefix + 4, at most /28 for IPv4 and
+ * /124 for IPv6, never shorter than the subnet). A node keeps the block it had (from the previous
+ * status) as long as it stays selected; new nodes get the lowest free block; nodes that are no
+ * longer selected free theirs once they are not {@code retained} (the caller retains a node that
+ * still has attachments on the network and whose Node exists). Each block's assignable range is the
+ * block clipped to the network's {@code rangeStart..rangeEnd} (default: the subnet minus its first
+ * and, for IPv4, last address). The gateway and {@code exclude} are passed to the agents, which
+ * skip them.
  */
 public final class IpamPlan {
   private IpamPlan() {}
@@ -49,12 +51,13 @@ public final class IpamPlan {
   /**
    * @param ipam the network's spec.ipam (must already be {@link #validate validated})
    * @param nodes names of the selected nodes
-   * @param retained nodes that keep the block they had even when no longer selected (pods on them still use it);
-   *     such a node never gets a new block
+   * @param retained nodes that keep the block they had even when no longer selected (pods on them
+   *     still use it); such a node never gets a new block
    * @param previous status.nodeRanges from the last reconcile (may be null)
    * @return the per-node blocks
    */
-  public static Result plan(Ipam ipam, Collection<String> nodes, Set<String> retained, List<NodeRange> previous) {
+  public static Result plan(
+      Ipam ipam, Collection<String> nodes, Set<String> retained, List<NodeRange> previous) {
     Cidr subnet = Cidr.parseNetwork(ipam.subnet());
     int blockPrefix = blockPrefix(ipam, subnet);
     long count = subnet.blockCount(blockPrefix);
@@ -68,8 +71,13 @@ public final class IpamPlan {
         if (!wanted.contains(r.node())) continue;
         try {
           Cidr b = Cidr.parseNetwork(r.cidr());
-          if (b.prefix() != blockPrefix || !subnet.contains(new Cidr.Ip(b.network(), b.bits()))) continue;
-          long idx = b.network().subtract(subnet.network()).shiftRight(b.bits() - blockPrefix).longValueExact();
+          if (b.prefix() != blockPrefix || !subnet.contains(new Cidr.Ip(b.network(), b.bits())))
+            continue;
+          long idx =
+              b.network()
+                  .subtract(subnet.network())
+                  .shiftRight(b.bits() - blockPrefix)
+                  .longValueExact();
           if (taken.add(idx)) kept.put(r.node(), idx);
         } catch (RuntimeException e) {
           // a block that no longer fits the spec (subnet edited): reallocate it
@@ -82,9 +90,11 @@ public final class IpamPlan {
     long next = 0;
     for (String node : wanted) {
       Long idx = kept.get(node);
-      if (idx == null && !selected.contains(node)) continue; // retained, but its block no longer fits: nothing to keep
+      if (idx == null && !selected.contains(node))
+        continue; // retained, but its block no longer fits: nothing to keep
       if (idx == null) {
-        while (next < count && (taken.contains(next) || clip(subnet.block(blockPrefix, next), net) == null)) next++;
+        while (next < count
+            && (taken.contains(next) || clip(subnet.block(blockPrefix, next), net) == null)) next++;
         if (next >= count) {
           unplaced.add(node);
           continue;
@@ -94,15 +104,19 @@ public final class IpamPlan {
       }
       Cidr block = subnet.block(blockPrefix, idx);
       Range r = clip(block, net);
-      out.add(new NodeRange(node, block.toString(), r == null ? null : r.first.toString(),
-          r == null ? null : r.last.toString()));
+      out.add(
+          new NodeRange(
+              node,
+              block.toString(),
+              r == null ? null : r.first.toString(),
+              r == null ? null : r.last.toString()));
     }
     return new Result(List.copyOf(out), List.copyOf(unplaced));
   }
 
   /**
-   * Checks what the schema cannot: subnet present for host-local, range and gateway inside the subnet, start ≤ end,
-   * excludes inside the subnet, block prefix not shorter than the subnet's.
+   * Checks what the schema cannot: subnet present for host-local, range and gateway inside the
+   * subnet, start ≤ end, excludes inside the subnet, block prefix not shorter than the subnet's.
    *
    * @param ipam spec.ipam (may be null: pure L2)
    * @return an error message, or null when valid
@@ -113,27 +127,37 @@ public final class IpamPlan {
     try {
       Cidr subnet = Cidr.parseNetwork(ipam.subnet());
       for (String f : new String[] {"rangeStart", "rangeEnd", "gateway"}) {
-        String v = switch (f) {
-          case "rangeStart" -> ipam.rangeStart();
-          case "rangeEnd" -> ipam.rangeEnd();
-          default -> ipam.gateway();
-        };
+        String v =
+            switch (f) {
+              case "rangeStart" -> ipam.rangeStart();
+              case "rangeEnd" -> ipam.rangeEnd();
+              default -> ipam.gateway();
+            };
         if (v != null && !subnet.contains(Cidr.Ip.parse(v))) {
           return "ipam." + f + " " + v + " is outside the subnet " + ipam.subnet();
         }
       }
-      if (ipam.rangeStart() != null && ipam.rangeEnd() != null
+      if (ipam.rangeStart() != null
+          && ipam.rangeEnd() != null
           && Cidr.Ip.parse(ipam.rangeStart()).compareTo(Cidr.Ip.parse(ipam.rangeEnd())) > 0) {
-        return "ipam.rangeStart " + ipam.rangeStart() + " is after ipam.rangeEnd " + ipam.rangeEnd();
+        return "ipam.rangeStart "
+            + ipam.rangeStart()
+            + " is after ipam.rangeEnd "
+            + ipam.rangeEnd();
       }
       if (ipam.exclude() != null) {
         for (String e : ipam.exclude()) {
-          if (!Cidr.parseNetwork(e).overlaps(subnet)) return "ipam.exclude " + e + " is outside the subnet " + ipam.subnet();
+          if (!Cidr.parseNetwork(e).overlaps(subnet))
+            return "ipam.exclude " + e + " is outside the subnet " + ipam.subnet();
         }
       }
       int bp = blockPrefix(ipam, subnet);
       if (bp < subnet.prefix() || bp > subnet.bits()) {
-        return "ipam.nodeBlockPrefix " + bp + " must be between the subnet's prefix " + subnet.prefix() + " and "
+        return "ipam.nodeBlockPrefix "
+            + bp
+            + " must be between the subnet's prefix "
+            + subnet.prefix()
+            + " and "
             + subnet.bits();
       }
     } catch (IllegalArgumentException e) {
@@ -151,12 +175,22 @@ public final class IpamPlan {
   private record Range(Cidr.Ip first, Cidr.Ip last) {}
 
   private static Range networkRange(Ipam ipam, Cidr subnet) {
-    Cidr.Ip first = ipam.rangeStart() != null ? Cidr.Ip.parse(ipam.rangeStart())
-        : new Cidr.Ip(subnet.size().compareTo(BigInteger.TWO) > 0 ? subnet.network().add(BigInteger.ONE)
-            : subnet.network(), subnet.bits());
-    BigInteger lastDefault = subnet.bits() == 32 && subnet.size().compareTo(BigInteger.TWO) > 0
-        ? subnet.last().subtract(BigInteger.ONE) : subnet.last();
-    Cidr.Ip last = ipam.rangeEnd() != null ? Cidr.Ip.parse(ipam.rangeEnd()) : new Cidr.Ip(lastDefault, subnet.bits());
+    Cidr.Ip first =
+        ipam.rangeStart() != null
+            ? Cidr.Ip.parse(ipam.rangeStart())
+            : new Cidr.Ip(
+                subnet.size().compareTo(BigInteger.TWO) > 0
+                    ? subnet.network().add(BigInteger.ONE)
+                    : subnet.network(),
+                subnet.bits());
+    BigInteger lastDefault =
+        subnet.bits() == 32 && subnet.size().compareTo(BigInteger.TWO) > 0
+            ? subnet.last().subtract(BigInteger.ONE)
+            : subnet.last();
+    Cidr.Ip last =
+        ipam.rangeEnd() != null
+            ? Cidr.Ip.parse(ipam.rangeEnd())
+            : new Cidr.Ip(lastDefault, subnet.bits());
     return new Range(first, last);
   }
 

@@ -11,19 +11,26 @@ import java.util.Objects;
 import java.util.function.Supplier;
 
 /**
- * The keys of one sealed network and where its rotation stands: what the operator keeps in the network's Secret
- * ({@link NetworkResources#keySecret}: the seal key file under {@code network.key}, the phase in annotations). Pure
- * code: the key bytes come from a supplier (the reconciler's {@code SecureRandom}).
+ * The keys of one sealed network and where its rotation stands: what the operator keeps in the
+ * network's Secret ({@link NetworkResources#keySecret}: the seal key file under {@code
+ * network.key}, the phase in annotations). Pure code: the key bytes come from a supplier (the
+ * reconciler's {@code SecureRandom}).
  *
- * <p>Rotation without loss (vdeplug README, seal "Rotation without loss"), one step per phase, each at least a grace
- * period after the previous one so that every agent has the file before the next step:
+ * <p>Rotation without loss (vdeplug README, seal "Rotation without loss"), one step per phase, each
+ * at least a grace period after the previous one so that every agent has the file before the next
+ * step:
+ *
  * <ol>
- *   <li>{@link Phase#STABLE} → {@link Phase#ADDING}: the new key is listed but not current (receivers accept it);
- *   <li>{@link Phase#ADDING} → {@link Phase#RETIRING}: the new key is current (senders switch), the old one listed;
+ *   <li>{@link Phase#STABLE} → {@link Phase#ADDING}: the new key is listed but not current
+ *       (receivers accept it);
+ *   <li>{@link Phase#ADDING} → {@link Phase#RETIRING}: the new key is current (senders switch), the
+ *       old one listed;
  *   <li>{@link Phase#RETIRING} → {@link Phase#STABLE}: the old key is removed.
  * </ol>
- * A rotation starts when the rotation period has passed since the last one, or when the request annotation's value
- * differs from the one last handled; a request during a rotation is handled after it.
+ *
+ * A rotation starts when the rotation period has passed since the last one, or when the request
+ * annotation's value differs from the one last handled; a request during a rotation is handled
+ * after it.
  *
  * @param keys the keys, in key file order (at most two)
  * @param phase where the rotation stands
@@ -31,18 +38,24 @@ import java.util.function.Supplier;
  * @param rotatedAt when the current key became current
  * @param handledRequest the last request value acted on (or seen at creation), or null
  */
-public record KeyRing(List<Key> keys, Phase phase, Instant phaseSince, Instant rotatedAt, String handledRequest) {
+public record KeyRing(
+    List<Key> keys, Phase phase, Instant phaseSince, Instant rotatedAt, String handledRequest) {
 
   /** Annotation on the Secret: {@link Phase} name. */
   public static final String ANN_PHASE = "kubevde.io/key-phase";
+
   /** Annotation on the Secret: when the phase began (RFC 3339). */
   public static final String ANN_PHASE_SINCE = "kubevde.io/key-phase-since";
+
   /** Annotation on the Secret: when the current key became current (RFC 3339). */
   public static final String ANN_ROTATED_AT = "kubevde.io/key-rotated-at";
+
   /** Annotation on the Secret: the last rotation request value acted on. */
   public static final String ANN_HANDLED_REQUEST = "kubevde.io/rotate-key-handled";
+
   /** Annotation on a VdeNetwork a user sets to a new value to request a rotation. */
   public static final String ROTATE_REQUEST = "kubevde.io/rotate-key";
+
   /** Length of a key in bytes (AES-256). */
   public static final int KEY_BYTES = 32;
 
@@ -66,7 +79,9 @@ public record KeyRing(List<Key> keys, Phase phase, Instant phaseSince, Instant r
       this.text = text;
     }
 
-    /** @return the name shown in status and annotations ({@code Stable}) */
+    /**
+     * @return the name shown in status and annotations ({@code Stable})
+     */
     public String text() {
       return text;
     }
@@ -97,14 +112,17 @@ public record KeyRing(List<Key> keys, Phase phase, Instant phaseSince, Instant r
   /**
    * @param key 32 random bytes
    * @param now the time
-   * @param request the request annotation's current value (recorded as handled: creation is no rotation), or null
+   * @param request the request annotation's current value (recorded as handled: creation is no
+   *     rotation), or null
    * @return a ring with one current key, id 1
    */
   public static KeyRing fresh(byte[] key, Instant now, String request) {
     return new KeyRing(List.of(new Key(1, encode(key), true)), Phase.STABLE, now, now, request);
   }
 
-  /** @return the id of the key senders use */
+  /**
+   * @return the id of the key senders use
+   */
   public int currentId() {
     return keys.stream().filter(Key::current).findFirst().orElse(keys.getLast()).id();
   }
@@ -117,14 +135,17 @@ public record KeyRing(List<Key> keys, Phase phase, Instant phaseSince, Instant r
    * @param newKey source of fresh 32-byte keys
    * @return the next ring and when to look again
    */
-  public Step next(Instant now, Duration period, Duration grace, String request, Supplier<byte[]> newKey) {
+  public Step next(
+      Instant now, Duration period, Duration grace, String request, Supplier<byte[]> newKey) {
     Instant due = phaseSince.plus(grace);
     switch (phase) {
       case ADDING -> {
         if (now.isBefore(due)) return new Step(this, Duration.between(now, due));
         Key added = keys.getLast();
-        List<Key> ks = List.of(new Key(keys.getFirst().id(), keys.getFirst().secret(), false),
-            new Key(added.id(), added.secret(), true));
+        List<Key> ks =
+            List.of(
+                new Key(keys.getFirst().id(), keys.getFirst().secret(), false),
+                new Key(added.id(), added.secret(), true));
         return new Step(new KeyRing(ks, Phase.RETIRING, now, now, handledRequest), grace);
       }
       case RETIRING -> {
@@ -139,8 +160,14 @@ public record KeyRing(List<Key> keys, Phase phase, Instant phaseSince, Instant r
         if (!requested && !periodic) return new Step(this, untilPeriodic(now, period));
         Key cur = keys.getFirst();
         Key added = new Key((cur.id() + 1) % 256, encode(newKey.get()), false);
-        return new Step(new KeyRing(List.of(cur, added), Phase.ADDING, now, rotatedAt,
-            requested ? request : handledRequest), grace);
+        return new Step(
+            new KeyRing(
+                List.of(cur, added),
+                Phase.ADDING,
+                now,
+                rotatedAt,
+                requested ? request : handledRequest),
+            grace);
       }
     }
   }
@@ -151,14 +178,20 @@ public record KeyRing(List<Key> keys, Phase phase, Instant phaseSince, Instant r
     return d.isNegative() ? Duration.ZERO : d;
   }
 
-  /** @return the seal key file: {@code ID BASE64 [current]} per line (vdeplug README, seal "Key file") */
+  /**
+   * @return the seal key file: {@code ID BASE64 [current]} per line (vdeplug README, seal "Key
+   *     file")
+   */
   public String keyFileText() {
     StringBuilder sb = new StringBuilder("# kubevde network key; managed by kubevde-operator\n");
-    for (Key k : keys) sb.append(k.id()).append(' ').append(k.secret()).append(k.current() ? " current\n" : "\n");
+    for (Key k : keys)
+      sb.append(k.id()).append(' ').append(k.secret()).append(k.current() ? " current\n" : "\n");
     return sb.toString();
   }
 
-  /** @return the Secret annotations recording phase, times and the handled request */
+  /**
+   * @return the Secret annotations recording phase, times and the handled request
+   */
   public Map<String, String> annotations() {
     Map<String, String> m = new LinkedHashMap<>();
     m.put(ANN_PHASE, phase.text());
@@ -187,16 +220,20 @@ public record KeyRing(List<Key> keys, Phase phase, Instant phaseSince, Instant r
         keys.add(new Key(Integer.parseInt(f[0]), f[1], f.length > 2 && "current".equals(f[2])));
       }
       if (keys.isEmpty() || keys.size() > 2) return null;
-      return new KeyRing(keys, Phase.parse(annotations.get(ANN_PHASE)),
+      return new KeyRing(
+          keys,
+          Phase.parse(annotations.get(ANN_PHASE)),
           Instant.parse(Objects.requireNonNull(annotations.get(ANN_PHASE_SINCE))),
-          Instant.parse(Objects.requireNonNull(annotations.get(ANN_ROTATED_AT))), annotations.get(ANN_HANDLED_REQUEST));
+          Instant.parse(Objects.requireNonNull(annotations.get(ANN_ROTATED_AT))),
+          annotations.get(ANN_HANDLED_REQUEST));
     } catch (RuntimeException e) {
       return null;
     }
   }
 
   private static String encode(byte[] key) {
-    if (key.length != KEY_BYTES) throw new IllegalArgumentException("a key has " + KEY_BYTES + " bytes");
+    if (key.length != KEY_BYTES)
+      throw new IllegalArgumentException("a key has " + KEY_BYTES + " bytes");
     return Base64.getEncoder().encodeToString(key);
   }
 }

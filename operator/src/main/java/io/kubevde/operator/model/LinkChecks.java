@@ -44,7 +44,9 @@ public final class LinkChecks {
     return null;
   }
 
-  /** @return the VdeNetworks named by {@code vdenetwork://} paths */
+  /**
+   * @return the VdeNetworks named by {@code vdenetwork://} paths
+   */
   public static List<NetworkRef> peerNetworks(VdeLinkSpec spec) {
     List<NetworkRef> out = new ArrayList<>();
     for (LinkPath p : spec.paths()) {

@@ -12,28 +12,38 @@ public final class Names {
 
   /** Name of the agent DaemonSet in the operator namespace. */
   public static final String AGENT_DAEMONSET = "kubevde-agent";
+
   /** Finalizer on VdeNetworks. */
   public static final String FINALIZER = "kubevde.io/network-cleanup";
+
   /** Label: component (operator | agent | agent-config). */
   public static final String LABEL_COMPONENT = "app.kubernetes.io/component";
+
   /** Label: managed-by. */
   public static final String LABEL_MANAGED_BY = "app.kubernetes.io/managed-by";
+
   /** managed-by value. */
   public static final String MANAGER = "kubevde-operator";
+
   /** Label on agent ConfigMaps: the network's namespace. */
   public static final String LABEL_NET_NAMESPACE = "kubevde.io/network-namespace";
+
   /** Label on agent ConfigMaps: the network's name (truncated to 63 characters). */
   public static final String LABEL_NET_NAME = "kubevde.io/network-name";
+
   /** Key of the agent ConfigMap holding the network's JSON. */
   public static final String CONFIG_KEY = io.kubevde.api.agent.AgentNetworkConfigCodec.CONFIG_KEY;
+
   /** Name of the Multus CRD whose presence switches NAD generation on. */
   public static final String NAD_CRD = "network-attachment-definitions.k8s.cni.cncf.io";
+
   /** CNI type of our plugin (the binary name in /opt/cni/bin). */
   public static final String CNI_TYPE = "kubevde";
 
   /**
-   * Name of the per-network agent ConfigMap in the operator namespace: {@code vnet.<namespace>.<name>} (unique since
-   * namespaces contain no dots), shortened with a hash when longer than 253 characters.
+   * Name of the per-network agent ConfigMap in the operator namespace: {@code
+   * vnet.<namespace>.<name>} (unique since namespaces contain no dots), shortened with a hash when
+   * longer than 253 characters.
    *
    * @param namespace the VdeNetwork's namespace
    * @param name the VdeNetwork's name
@@ -45,8 +55,9 @@ public final class Names {
   }
 
   /**
-   * Name of a sealed network's key Secret in the operator namespace: {@code vnet-key.<namespace>.<name>} (the
-   * ConfigMap's scheme), shortened with a hash when longer than 253 characters.
+   * Name of a sealed network's key Secret in the operator namespace: {@code
+   * vnet-key.<namespace>.<name>} (the ConfigMap's scheme), shortened with a hash when longer than
+   * 253 characters.
    *
    * @param namespace the VdeNetwork's namespace
    * @param name the VdeNetwork's name
@@ -60,22 +71,36 @@ public final class Names {
   /** Component label value of key Secrets (agents watch Secrets with it). */
   public static final String KEY_COMPONENT = "agent-key";
 
-  /** @return the labels of a network's key Secret: {@link #networkLabels} with component {@link #KEY_COMPONENT} */
+  /**
+   * @return the labels of a network's key Secret: {@link #networkLabels} with component {@link
+   *     #KEY_COMPONENT}
+   */
   public static Map<String, String> keyLabels(String namespace, String name) {
     Map<String, String> m = new java.util.HashMap<>(networkLabels(namespace, name));
     m.put(LABEL_COMPONENT, KEY_COMPONENT);
     return Map.copyOf(m);
   }
 
-  /** @return labels common to every object the operator writes for a network */
+  /**
+   * @return labels common to every object the operator writes for a network
+   */
   public static Map<String, String> networkLabels(String namespace, String name) {
-    return Map.of(LABEL_MANAGED_BY, MANAGER, LABEL_COMPONENT, "agent-config", LABEL_NET_NAMESPACE, namespace,
-        LABEL_NET_NAME, name.length() <= 63 ? name : hash(name).substring(0, 63));
+    return Map.of(
+        LABEL_MANAGED_BY,
+        MANAGER,
+        LABEL_COMPONENT,
+        "agent-config",
+        LABEL_NET_NAMESPACE,
+        namespace,
+        LABEL_NET_NAME,
+        name.length() <= 63 ? name : hash(name).substring(0, 63));
   }
 
   static String hash(String s) {
     try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
+      return HexFormat.of()
+          .formatHex(
+              MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }

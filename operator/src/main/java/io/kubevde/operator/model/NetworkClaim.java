@@ -4,7 +4,8 @@ import java.time.Instant;
 import java.util.Comparator;
 
 /**
- * What one VdeNetwork holds or asks for, as seen by the allocator: its effective VNI, group and subnet.
+ * What one VdeNetwork holds or asks for, as seen by the allocator: its effective VNI, group and
+ * subnet.
  *
  * @param key {@code namespace/name}
  * @param created creation time (older networks win conflicts)
@@ -18,7 +19,9 @@ public record NetworkClaim(String key, Instant created, Integer vni, String grou
       Comparator.comparing(NetworkClaim::created, Comparator.nullsLast(Comparator.naturalOrder()))
           .thenComparing(NetworkClaim::key);
 
-  /** @return true if this claim is older than (wins over) {@code o} */
+  /**
+   * @return true if this claim is older than (wins over) {@code o}
+   */
   public boolean olderThan(NetworkClaim o) {
     return AGE.compare(this, o) < 0;
   }

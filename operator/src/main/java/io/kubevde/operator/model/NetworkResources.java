@@ -4,11 +4,11 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.fabric8.kubernetes.api.model.ConfigMap;
-import io.fabric8.kubernetes.api.model.Secret;
-import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.kubevde.api.agent.AgentNetworkConfig;
 import io.kubevde.api.agent.AgentNetworkConfigCodec;
 import io.kubevde.api.agent.Uplink;
@@ -24,15 +24,15 @@ import java.util.Objects;
 import java.util.TreeMap;
 
 /**
- * Desired per-network objects, built from a VdeNetwork and its allocation with no API calls (Strimzi model/ style):
- * the agent ConfigMap (the shared {@link AgentNetworkConfig} record, written by {@link AgentNetworkConfigCodec}) and the
- * Multus NetworkAttachmentDefinition.
+ * Desired per-network objects, built from a VdeNetwork and its allocation with no API calls
+ * (Strimzi model/ style): the agent ConfigMap (the shared {@link AgentNetworkConfig} record,
+ * written by {@link AgentNetworkConfigCodec}) and the Multus NetworkAttachmentDefinition.
  */
 public final class NetworkResources {
   private NetworkResources() {}
 
-  private static final ObjectMapper JSON = new ObjectMapper().configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS,
-      true);
+  private static final ObjectMapper JSON =
+      new ObjectMapper().configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
 
   /**
    * @param n the network
@@ -42,8 +42,8 @@ public final class NetworkResources {
    * @param peers node underlay addresses (vxvde-unicast: replication list; vxvde: accepted senders)
    * @return what the agents must run
    */
-  public static AgentNetworkConfig agentConfig(VdeNetwork n, Integer vni, String group, List<NodeRange> ranges,
-      List<String> peers) {
+  public static AgentNetworkConfig agentConfig(
+      VdeNetwork n, Integer vni, String group, List<NodeRange> ranges, List<String> peers) {
     return agentConfig(n, vni, group, null, ranges, peers);
   }
 
@@ -51,37 +51,60 @@ public final class NetworkResources {
    * @param n the network
    * @param vni effective VNI (null for local)
    * @param group effective group (null unless vxvde)
-   * @param port the UDP port the operator assigned (vxvde-unicast networks get distinct ports), or null for the
-   *     spec's effective port
+   * @param port the UDP port the operator assigned (vxvde-unicast networks get distinct ports), or
+   *     null for the spec's effective port
    * @param ranges per-node blocks
    * @param peers node underlay addresses (vxvde-unicast)
    * @return what the agents must run
    */
-  public static AgentNetworkConfig agentConfig(VdeNetwork n, Integer vni, String group, Integer port,
-      List<NodeRange> ranges, List<String> peers) {
+  public static AgentNetworkConfig agentConfig(
+      VdeNetwork n,
+      Integer vni,
+      String group,
+      Integer port,
+      List<NodeRange> ranges,
+      List<String> peers) {
     VdeNetworkSpec s = n.getSpec();
     int udpPort = port != null ? port : s.effectivePort();
     Transport t = s.effectiveTransport();
-    // unicast: the replication list; multicast: the only senders the uplink accepts (sender check, issue 11)
+    // unicast: the replication list; multicast: the only senders the uplink accepts (sender check,
+    // issue 11)
     List<String> replicas = t == Transport.LOCAL ? List.of() : peers.stream().sorted().toList();
     Uplink uplink = new Uplink(t, group, replicas, udpPort, vni, s.vlan(), s.sealed());
     boolean hostLocal = s.ipam() != null && s.ipam().effectiveType() == IpamType.HOST_LOCAL;
     Map<String, NodeRange> byNode = new TreeMap<>();
     if (ranges != null) for (NodeRange r : ranges) byNode.put(r.node(), r);
-    return new AgentNetworkConfig(n.getMetadata().getNamespace(), n.getMetadata().getName(),
-        n.getMetadata().getUid(), n.getMetadata().getGeneration(), t, uplink.sharedVnl(), vni, group,
-        udpPort, s.effectiveMtu(), s.effectiveSwitchMode(), s.vlan(), s.macPrefix(),
-        new TreeMap<>(s.effectiveNodeSelector()), List.copyOf(s.effectiveAllowedNamespaces()),
+    return new AgentNetworkConfig(
+        n.getMetadata().getNamespace(),
+        n.getMetadata().getName(),
+        n.getMetadata().getUid(),
+        n.getMetadata().getGeneration(),
+        t,
+        uplink.sharedVnl(),
+        vni,
+        group,
+        udpPort,
+        s.effectiveMtu(),
+        s.effectiveSwitchMode(),
+        s.vlan(),
+        s.macPrefix(),
+        new TreeMap<>(s.effectiveNodeSelector()),
+        List.copyOf(s.effectiveAllowedNamespaces()),
         hostLocal ? IpamType.HOST_LOCAL : IpamType.NONE,
-        hostLocal ? s.ipam().subnet() : null, hostLocal ? s.ipam().gateway() : null,
-        hostLocal && s.ipam().exclude() != null ? List.copyOf(s.ipam().exclude()) : List.of(), byNode, replicas,
-        s.sealed() ? Names.keySecret(n.getMetadata().getNamespace(), n.getMetadata().getName()) : null);
+        hostLocal ? s.ipam().subnet() : null,
+        hostLocal ? s.ipam().gateway() : null,
+        hostLocal && s.ipam().exclude() != null ? List.copyOf(s.ipam().exclude()) : List.of(),
+        byNode,
+        replicas,
+        s.sealed()
+            ? Names.keySecret(n.getMetadata().getNamespace(), n.getMetadata().getName())
+            : null);
   }
 
   /**
-   * A sealed network's key Secret {@link Names#keySecret} in the operator namespace, next to its ConfigMap: type
-   * Opaque, key {@link AgentNetworkConfig#KEY_FILE_KEY} = the seal key file, the rotation state in annotations
-   * ({@link KeyRing#annotations()}), labels {@link Names#keyLabels}.
+   * A sealed network's key Secret {@link Names#keySecret} in the operator namespace, next to its
+   * ConfigMap: type Opaque, key {@link AgentNetworkConfig#KEY_FILE_KEY} = the seal key file, the
+   * rotation state in annotations ({@link KeyRing#annotations()}), labels {@link Names#keyLabels}.
    *
    * @param operatorNamespace where the agents read their configuration
    * @param namespace the VdeNetwork's namespace
@@ -89,13 +112,22 @@ public final class NetworkResources {
    * @param ring the keys
    * @return the Secret
    */
-  public static Secret keySecret(String operatorNamespace, String namespace, String name, KeyRing ring) {
+  public static Secret keySecret(
+      String operatorNamespace, String namespace, String name, KeyRing ring) {
     return new SecretBuilder()
-        .withNewMetadata().withNamespace(operatorNamespace).withName(Names.keySecret(namespace, name))
-        .withLabels(Names.keyLabels(namespace, name)).withAnnotations(ring.annotations()).endMetadata()
+        .withNewMetadata()
+        .withNamespace(operatorNamespace)
+        .withName(Names.keySecret(namespace, name))
+        .withLabels(Names.keyLabels(namespace, name))
+        .withAnnotations(ring.annotations())
+        .endMetadata()
         .withType("Opaque")
-        .withData(Map.of(AgentNetworkConfig.KEY_FILE_KEY, java.util.Base64.getEncoder().encodeToString(
-            ring.keyFileText().getBytes(java.nio.charset.StandardCharsets.UTF_8))))
+        .withData(
+            Map.of(
+                AgentNetworkConfig.KEY_FILE_KEY,
+                java.util.Base64.getEncoder()
+                    .encodeToString(
+                        ring.keyFileText().getBytes(java.nio.charset.StandardCharsets.UTF_8))))
         .build();
   }
 
@@ -106,17 +138,22 @@ public final class NetworkResources {
    */
   public static ConfigMap configMap(String operatorNamespace, AgentNetworkConfig cfg) {
     return new ConfigMapBuilder()
-        .withNewMetadata().withNamespace(operatorNamespace).withName(Names.configMap(cfg.namespace(), cfg.name()))
-        .withLabels(Names.networkLabels(cfg.namespace(), cfg.name())).endMetadata()
+        .withNewMetadata()
+        .withNamespace(operatorNamespace)
+        .withName(Names.configMap(cfg.namespace(), cfg.name()))
+        .withLabels(Names.networkLabels(cfg.namespace(), cfg.name()))
+        .endMetadata()
         .withData(Map.of(Names.CONFIG_KEY, AgentNetworkConfigCodec.write(cfg)))
         .build();
   }
 
   /**
-   * The Multus NetworkAttachmentDefinition (k8s.cni.cncf.io/v1) for a network: same namespace and name, owned by the
-   * VdeNetwork, {@code spec.config} = {@code {"cniVersion":"1.1.0","name":<name>,"type":"kubevde",
-   * "network":"<ns>/<name>","mtu":…,"capabilities":{"mac":true,"ips":true}}} (k8s-conventions.md §1.7: Multus passes
-   * the config verbatim to our binary and the annotation's mac/ips as runtimeConfig).
+   * The Multus NetworkAttachmentDefinition (k8s.cni.cncf.io/v1) for a network: same namespace and
+   * name, owned by the VdeNetwork, {@code spec.config} = {@code
+   * {"cniVersion":"1.1.0","name":<name>,"type":"kubevde",
+   * "network":"<ns>/<name>","mtu":…,"capabilities":{"mac":true,"ips":true}}} (k8s-conventions.md
+   * §1.7: Multus passes the config verbatim to our binary and the annotation's mac/ips as
+   * runtimeConfig).
    *
    * @param n the network (needs metadata.uid for the owner reference)
    * @return the NAD
@@ -130,9 +167,14 @@ public final class NetworkResources {
    * @param n a network
    * @return whether {@code obj} names {@code n} (by uid) as its controller owner
    */
-  public static boolean controlledBy(io.fabric8.kubernetes.api.model.HasMetadata obj, VdeNetwork n) {
-    return obj.getMetadata().getOwnerReferences() != null && obj.getMetadata().getOwnerReferences().stream()
-        .anyMatch(o -> Boolean.TRUE.equals(o.getController()) && Objects.equals(o.getUid(), n.getMetadata().getUid()));
+  public static boolean controlledBy(
+      io.fabric8.kubernetes.api.model.HasMetadata obj, VdeNetwork n) {
+    return obj.getMetadata().getOwnerReferences() != null
+        && obj.getMetadata().getOwnerReferences().stream()
+            .anyMatch(
+                o ->
+                    Boolean.TRUE.equals(o.getController())
+                        && Objects.equals(o.getUid(), n.getMetadata().getUid()));
   }
 
   private static NetworkAttachmentDefinition nadOf(VdeNetwork n) {
@@ -150,13 +192,21 @@ public final class NetworkResources {
       throw new IllegalStateException(e);
     }
     NetworkAttachmentDefinition nad = new NetworkAttachmentDefinition();
-    nad.setMetadata(new ObjectMetaBuilder().withNamespace(n.getMetadata().getNamespace())
-        .withName(n.getMetadata().getName())
-        .withLabels(Map.of(Names.LABEL_MANAGED_BY, Names.MANAGER))
-        .withOwnerReferences(new OwnerReferenceBuilder().withApiVersion(n.getApiVersion()).withKind(n.getKind())
-            .withName(n.getMetadata().getName()).withUid(n.getMetadata().getUid()).withController(true)
-            .withBlockOwnerDeletion(true).build())
-        .build());
+    nad.setMetadata(
+        new ObjectMetaBuilder()
+            .withNamespace(n.getMetadata().getNamespace())
+            .withName(n.getMetadata().getName())
+            .withLabels(Map.of(Names.LABEL_MANAGED_BY, Names.MANAGER))
+            .withOwnerReferences(
+                new OwnerReferenceBuilder()
+                    .withApiVersion(n.getApiVersion())
+                    .withKind(n.getKind())
+                    .withName(n.getMetadata().getName())
+                    .withUid(n.getMetadata().getUid())
+                    .withController(true)
+                    .withBlockOwnerDeletion(true)
+                    .build())
+            .build());
     nad.setAdditionalProperty("spec", Map.of("config", json));
     return nad;
   }

@@ -7,9 +7,10 @@ import io.kubevde.api.v1alpha1.VdeNetworkStatus;
 import java.util.List;
 
 /**
- * The one place a {@link VdeNetworkStatus} is assembled: start {@link #empty()} (a full recomputation) or
- * {@link #from} the previous status (to change a few fields and keep the rest), set what changed, {@link #build()}.
- * Field meanings are those of {@link VdeNetworkStatus}; null leaves a field out of the status.
+ * The one place a {@link VdeNetworkStatus} is assembled: start {@link #empty()} (a full
+ * recomputation) or {@link #from} the previous status (to change a few fields and keep the rest),
+ * set what changed, {@link #build()}. Field meanings are those of {@link VdeNetworkStatus}; null
+ * leaves a field out of the status.
  */
 public final class NetworkStatusBuilder {
   private Long observedGeneration;
@@ -28,7 +29,9 @@ public final class NetworkStatusBuilder {
 
   private NetworkStatusBuilder() {}
 
-  /** @return a builder with every field unset */
+  /**
+   * @return a builder with every field unset
+   */
   public static NetworkStatusBuilder empty() {
     return new NetworkStatusBuilder();
   }
@@ -56,19 +59,25 @@ public final class NetworkStatusBuilder {
     return b;
   }
 
-  /** @return this, with {@code observedGeneration} set */
+  /**
+   * @return this, with {@code observedGeneration} set
+   */
   public NetworkStatusBuilder observedGeneration(Long generation) {
     this.observedGeneration = generation;
     return this;
   }
 
-  /** @return this, with {@code observedGeneration} set only if it has no value yet */
+  /**
+   * @return this, with {@code observedGeneration} set only if it has no value yet
+   */
   public NetworkStatusBuilder observedGenerationIfAbsent(Long generation) {
     if (observedGeneration == null) observedGeneration = generation;
     return this;
   }
 
-  /** @return this, with the conditions replaced */
+  /**
+   * @return this, with the conditions replaced
+   */
   public NetworkStatusBuilder conditions(List<Condition> conditions) {
     this.conditions = conditions;
     return this;
@@ -102,13 +111,17 @@ public final class NetworkStatusBuilder {
     return this;
   }
 
-  /** @return this, with the pod attachment count set */
+  /**
+   * @return this, with the pod attachment count set
+   */
   public NetworkStatusBuilder attachments(Integer attachments) {
     this.attachments = attachments;
     return this;
   }
 
-  /** @return this, with the per-node blocks set (an empty list is left out of the status) */
+  /**
+   * @return this, with the per-node blocks set (an empty list is left out of the status)
+   */
   public NetworkStatusBuilder nodeRanges(List<NodeRange> ranges) {
     this.nodeRanges = ranges == null || ranges.isEmpty() ? null : ranges;
     return this;
@@ -125,17 +138,33 @@ public final class NetworkStatusBuilder {
     return this;
   }
 
-  /** @return this, with the key state of a sealed network set (null: not sealed) */
+  /**
+   * @return this, with the key state of a sealed network set (null: not sealed)
+   */
   public NetworkStatusBuilder encryption(EncryptionStatus encryption) {
     this.encryption = encryption;
     return this;
   }
 
-  /** @return the status */
+  /**
+   * @return the status
+   */
   public VdeNetworkStatus build() {
     String nodes = nodesReady == null || nodesTotal == null ? null : nodesReady + "/" + nodesTotal;
-    return new VdeNetworkStatus(observedGeneration, conditions, vni, group, port, mtu, nodes, nodesReady, nodesTotal,
-        attachments, nodeRanges, networkAttachmentDefinition, configMap,
+    return new VdeNetworkStatus(
+        observedGeneration,
+        conditions,
+        vni,
+        group,
+        port,
+        mtu,
+        nodes,
+        nodesReady,
+        nodesTotal,
+        attachments,
+        nodeRanges,
+        networkAttachmentDefinition,
+        configMap,
         encryption);
   }
 }

@@ -27,10 +27,14 @@ public final class NodeReports {
    * @param ready nodes among them that report it ready with a fresh heartbeat
    * @param attachments pod attachments summed over the nodes
    * @param nodesWithAttachments names of the nodes that have attachments, sorted
-   * @param failures {@code "<node>: <message>"} for each live node that reports the network not ready with a reason
-   *     (e.g. its uplink cannot open), sorted by node
+   * @param failures {@code "<node>: <message>"} for each live node that reports the network not
+   *     ready with a reason (e.g. its uplink cannot open), sorted by node
    */
-  public record NetworkView(int reporting, int ready, int attachments, List<String> nodesWithAttachments,
+  public record NetworkView(
+      int reporting,
+      int ready,
+      int attachments,
+      List<String> nodesWithAttachments,
       List<String> failures) {}
 
   /**
@@ -38,10 +42,15 @@ public final class NodeReports {
    * @param name the network's name
    * @param nodes every VdeNode
    * @param now the clock
-   * @param heartbeatTimeout older heartbeats count as not ready (attachments still count: pods are still there)
+   * @param heartbeatTimeout older heartbeats count as not ready (attachments still count: pods are
+   *     still there)
    * @return the aggregate
    */
-  public static NetworkView network(String namespace, String name, Collection<VdeNode> nodes, Instant now,
+  public static NetworkView network(
+      String namespace,
+      String name,
+      Collection<VdeNode> nodes,
+      Instant now,
       Duration heartbeatTimeout) {
     return network(namespace, name, nodes, Map.of(), now, heartbeatTimeout);
   }
@@ -50,14 +59,20 @@ public final class NodeReports {
    * @param namespace the network's namespace
    * @param name the network's name
    * @param nodes every VdeNode (whose Node still exists: see {@link #live})
-   * @param renewals node name to its agent Lease's renewTime (agents renew it every 10 s; a node with no Lease is
-   *     judged by its status.lastHeartbeat, as written by older agents)
+   * @param renewals node name to its agent Lease's renewTime (agents renew it every 10 s; a node
+   *     with no Lease is judged by its status.lastHeartbeat, as written by older agents)
    * @param now the clock
-   * @param heartbeatTimeout older heartbeats count as not ready (attachments still count: pods are still there)
+   * @param heartbeatTimeout older heartbeats count as not ready (attachments still count: pods are
+   *     still there)
    * @return the aggregate
    */
-  public static NetworkView network(String namespace, String name, Collection<VdeNode> nodes,
-      Map<String, Instant> renewals, Instant now, Duration heartbeatTimeout) {
+  public static NetworkView network(
+      String namespace,
+      String name,
+      Collection<VdeNode> nodes,
+      Map<String, Instant> renewals,
+      Instant now,
+      Duration heartbeatTimeout) {
     int reporting = 0, ready = 0, attachments = 0;
     TreeSet<String> withAtt = new TreeSet<>();
     TreeSet<String> failures = new TreeSet<>();
@@ -76,7 +91,8 @@ public final class NodeReports {
         if (a > 0) withAtt.add(node.getMetadata().getName());
       }
     }
-    return new NetworkView(reporting, ready, attachments, List.copyOf(withAtt), List.copyOf(failures));
+    return new NetworkView(
+        reporting, ready, attachments, List.copyOf(withAtt), List.copyOf(failures));
   }
 
   /**
@@ -87,7 +103,11 @@ public final class NodeReports {
    * @param heartbeatTimeout stale reports say Unknown
    * @return per-path, per-node state sorted by path then node
    */
-  public static List<PathStatus> linkPaths(String namespace, String link, Collection<VdeNode> nodes, Instant now,
+  public static List<PathStatus> linkPaths(
+      String namespace,
+      String link,
+      Collection<VdeNode> nodes,
+      Instant now,
       Duration heartbeatTimeout) {
     return linkPaths(namespace, link, nodes, Map.of(), now, heartbeatTimeout);
   }
@@ -96,22 +116,36 @@ public final class NodeReports {
    * @param namespace the link's namespace
    * @param link the link's name
    * @param nodes every VdeNode
-   * @param renewals node name to its agent Lease's renewTime (see {@link #network(String, String, Collection, Map,
-   *     Instant, Duration)})
+   * @param renewals node name to its agent Lease's renewTime (see {@link #network(String, String,
+   *     Collection, Map, Instant, Duration)})
    * @param now the clock
    * @param heartbeatTimeout stale reports say Unknown
    * @return per-path, per-node state sorted by path then node
    */
-  public static List<PathStatus> linkPaths(String namespace, String link, Collection<VdeNode> nodes,
-      Map<String, Instant> renewals, Instant now, Duration heartbeatTimeout) {
+  public static List<PathStatus> linkPaths(
+      String namespace,
+      String link,
+      Collection<VdeNode> nodes,
+      Map<String, Instant> renewals,
+      Instant now,
+      Duration heartbeatTimeout) {
     List<PathStatus> out = new ArrayList<>();
     for (VdeNode node : nodes) {
       if (node.getStatus() == null || node.getStatus().links() == null) continue;
       boolean fresh = fresh(node, renewals, now, heartbeatTimeout);
       for (NodeLinkPath p : node.getStatus().links()) {
         if (!namespace.equals(p.namespace()) || !link.equals(p.link())) continue;
-        out.add(new PathStatus(p.path(), node.getMetadata().getName(), fresh ? p.state() : PathState.UNKNOWN,
-            p.since(), p.rxFrames(), p.txFrames(), p.rxBytes(), p.txBytes(), p.message()));
+        out.add(
+            new PathStatus(
+                p.path(),
+                node.getMetadata().getName(),
+                fresh ? p.state() : PathState.UNKNOWN,
+                p.since(),
+                p.rxFrames(),
+                p.txFrames(),
+                p.rxBytes(),
+                p.txBytes(),
+                p.message()));
       }
     }
     out.sort(Comparator.comparing(PathStatus::name).thenComparing(PathStatus::node));
@@ -123,8 +157,8 @@ public final class NodeReports {
   }
 
   /**
-   * @return whether the node's agent was heard from within {@code timeout}: its Lease's renewTime or, for agents
-   *     that write no Lease, the status' lastHeartbeat (the newer of both counts)
+   * @return whether the node's agent was heard from within {@code timeout}: its Lease's renewTime
+   *     or, for agents that write no Lease, the status' lastHeartbeat (the newer of both counts)
    */
   static boolean fresh(VdeNode node, Map<String, Instant> renewals, Instant now, Duration timeout) {
     Instant renewed = renewals.get(node.getMetadata().getName());
@@ -139,18 +173,23 @@ public final class NodeReports {
   }
 
   /**
-   * Drops the reports of nodes that are gone: a VdeNode owned by a Node (agents set that owner reference) whose uid
-   * is not among {@code nodeUids} (the garbage collector removes it soon; until then it must not block anything).
-   * VdeNodes without a Node owner (older agents) are kept.
+   * Drops the reports of nodes that are gone: a VdeNode owned by a Node (agents set that owner
+   * reference) whose uid is not among {@code nodeUids} (the garbage collector removes it soon;
+   * until then it must not block anything). VdeNodes without a Node owner (older agents) are kept.
    *
    * @param nodes every VdeNode
    * @param nodeUids uids of the Nodes that exist
    * @return the VdeNodes that still count
    */
   public static List<VdeNode> live(Collection<VdeNode> nodes, Set<String> nodeUids) {
-    return nodes.stream().filter(v -> v.getMetadata().getOwnerReferences() == null
-        || v.getMetadata().getOwnerReferences().stream().filter(o -> "Node".equals(o.getKind()))
-            .allMatch(o -> nodeUids.contains(o.getUid()))).toList();
+    return nodes.stream()
+        .filter(
+            v ->
+                v.getMetadata().getOwnerReferences() == null
+                    || v.getMetadata().getOwnerReferences().stream()
+                        .filter(o -> "Node".equals(o.getKind()))
+                        .allMatch(o -> nodeUids.contains(o.getUid())))
+        .toList();
   }
 
   /**
@@ -161,7 +200,9 @@ public final class NodeReports {
    */
   public static int attachments(String namespace, String name, VdeNode v) {
     if (v.getStatus() == null || v.getStatus().networks() == null) return 0;
-    return v.getStatus().networks().stream().filter(nn -> namespace.equals(nn.namespace()) && name.equals(nn.name()))
-        .mapToInt(nn -> nn.attachments() == null ? 0 : nn.attachments()).sum();
+    return v.getStatus().networks().stream()
+        .filter(nn -> namespace.equals(nn.namespace()) && name.equals(nn.name()))
+        .mapToInt(nn -> nn.attachments() == null ? 0 : nn.attachments())
+        .sum();
   }
 }

@@ -17,23 +17,29 @@ import io.kubevde.operator.model.NetworkResources;
 import java.util.Set;
 
 /**
- * The per-network agent ConfigMap {@code vnet.<ns>.<name>} in the operator namespace ({@link NetworkResources#configMap}
- * of the reconcile's {@link Publication}). It lives in another namespace than its VdeNetwork, so it carries no owner
- * reference (the garbage collector would delete a cross-namespace dependent); JOSDK maps it back to its network by its
- * {@code io.javaoperatorsdk/primary-*} annotations and deletes it through the workflow: when the network is not
- * publishable (reconcile precondition) and on cleanup. Written with server-side apply (JOSDK does not by default for
- * ConfigMaps), field manager {@code kubevde-operator}.
+ * The per-network agent ConfigMap {@code vnet.<ns>.<name>} in the operator namespace ({@link
+ * NetworkResources#configMap} of the reconcile's {@link Publication}). It lives in another
+ * namespace than its VdeNetwork, so it carries no owner reference (the garbage collector would
+ * delete a cross-namespace dependent); JOSDK maps it back to its network by its {@code
+ * io.javaoperatorsdk/primary-*} annotations and deletes it through the workflow: when the network
+ * is not publishable (reconcile precondition) and on cleanup. Written with server-side apply (JOSDK
+ * does not by default for ConfigMaps), field manager {@code kubevde-operator}.
  */
 final class AgentConfigMapDependent extends KubernetesDependentResource<ConfigMap, VdeNetwork>
     implements Creator<ConfigMap, VdeNetwork>, Updater<ConfigMap, VdeNetwork>, Deleter<VdeNetwork> {
   private final String namespace;
 
-  /** @param namespace operator namespace, where the agents read their ConfigMaps */
+  /**
+   * @param namespace operator namespace, where the agents read their ConfigMaps
+   */
   AgentConfigMapDependent(String namespace) {
     super(ConfigMap.class, "agent-configmap");
     this.namespace = namespace;
-    configureWith(new KubernetesDependentResourceConfigBuilder<ConfigMap>().withUseSSA(true)
-        .withCreateResourceOnlyIfNotExistingWithSSA(false).build());
+    configureWith(
+        new KubernetesDependentResourceConfigBuilder<ConfigMap>()
+            .withUseSSA(true)
+            .withCreateResourceOnlyIfNotExistingWithSSA(false)
+            .build());
   }
 
   @Override
@@ -49,12 +55,15 @@ final class AgentConfigMapDependent extends KubernetesDependentResource<ConfigMa
   @Override
   protected InformerEventSourceConfiguration.Builder<ConfigMap> informerConfigurationBuilder(
       EventSourceContext<VdeNetwork> ctx) {
-    return super.informerConfigurationBuilder(ctx).withNamespaces(Set.of(namespace))
-        .withLabelSelector(Names.LABEL_COMPONENT + "=agent-config," + Names.LABEL_MANAGED_BY + "=" + Names.MANAGER)
+    return super.informerConfigurationBuilder(ctx)
+        .withNamespaces(Set.of(namespace))
+        .withLabelSelector(
+            Names.LABEL_COMPONENT + "=agent-config," + Names.LABEL_MANAGED_BY + "=" + Names.MANAGER)
         .withPrimaryToSecondaryMapper((PrimaryToSecondaryMapper<VdeNetwork>) p -> Set.of(id(p)));
   }
 
   private ResourceID id(VdeNetwork n) {
-    return new ResourceID(Names.configMap(n.getMetadata().getNamespace(), n.getMetadata().getName()), namespace);
+    return new ResourceID(
+        Names.configMap(n.getMetadata().getNamespace(), n.getMetadata().getName()), namespace);
   }
 }

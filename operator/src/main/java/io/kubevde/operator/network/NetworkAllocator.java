@@ -18,15 +18,17 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Cluster-unique VNI and multicast group for a network ({@link Allocator} over the claims of every other network in
- * the controller's cache), with this process' {@link Reservations} covering status patches still in flight.
- * Thread-safe: allocations are serialized.
+ * Cluster-unique VNI and multicast group for a network ({@link Allocator} over the claims of every
+ * other network in the controller's cache), with this process' {@link Reservations} covering status
+ * patches still in flight. Thread-safe: allocations are serialized.
  */
 final class NetworkAllocator {
   private final Allocator allocator;
   private final Reservations reservations = new Reservations();
 
-  /** @param policy VNI and group pools */
+  /**
+   * @param policy VNI and group pools
+   */
   NetworkAllocator(AllocationPolicy policy) {
     this.allocator = new Allocator(policy);
   }
@@ -42,13 +44,21 @@ final class NetworkAllocator {
     VdeNetworkSpec spec = spec(n);
     VdeNetworkStatus prev = n.getStatus();
     Transport transport = spec.effectiveTransport();
-    NetworkClaim self = new NetworkClaim(key, created(n), spec.vni(), spec.group(), hostLocalSubnet);
-    NetworkClaim previous = prev == null ? null : new NetworkClaim(key, created(n), prev.vni(), prev.group(), null);
+    NetworkClaim self =
+        new NetworkClaim(key, created(n), spec.vni(), spec.group(), hostLocalSubnet);
+    NetworkClaim previous =
+        prev == null ? null : new NetworkClaim(key, created(n), prev.vni(), prev.group(), null);
     synchronized (allocator) {
-      Allocation a = allocator.allocate(self, previous, transport != Transport.LOCAL, transport == Transport.VXVDE,
-          claimsOfOthers(networks, n));
-      reservations.put(n.getMetadata().getUid(), new NetworkClaim(key, created(n), a.vni(), a.group(),
-          hostLocalSubnet));
+      Allocation a =
+          allocator.allocate(
+              self,
+              previous,
+              transport != Transport.LOCAL,
+              transport == Transport.VXVDE,
+              claimsOfOthers(networks, n));
+      reservations.put(
+          n.getMetadata().getUid(),
+          new NetworkClaim(key, created(n), a.vni(), a.group(), hostLocalSubnet));
       return a;
     }
   }
@@ -58,36 +68,59 @@ final class NetworkAllocator {
     reservations.remove(key);
   }
 
-  /** Claims of every other network: effective values from spec/status, overridden by this process' reservations. */
+  /**
+   * Claims of every other network: effective values from spec/status, overridden by this process'
+   * reservations.
+   */
   private List<NetworkClaim> claimsOfOthers(ResourceCache<VdeNetwork> networks, VdeNetwork self) {
     Map<String, NetworkClaim> byKey = new HashMap<>();
     Map<String, String> uidOfKey = new HashMap<>();
-    networks.list().forEach(o -> {
-      if (o.getMetadata().getUid().equals(self.getMetadata().getUid())) return;
-      VdeNetworkSpec s = spec(o);
-      VdeNetworkStatus st = o.getStatus();
-      boolean hostLocal = s.ipam() != null && s.ipam().effectiveType() == IpamType.HOST_LOCAL
-          && IpamPlan.validate(s.ipam()) == null;
-      Integer vni = s.vni() != null ? s.vni() : st == null ? null : st.vni();
-      String group = s.group() != null ? s.group() : st == null ? null : st.group();
-      String key = VdeNetworkReconciler.key(o);
-      byKey.put(key, new NetworkClaim(key, created(o), vni, group, hostLocal ? s.ipam().subnet() : null));
-      uidOfKey.put(key, o.getMetadata().getUid());
-    });
+    networks
+        .list()
+        .forEach(
+            o -> {
+              if (o.getMetadata().getUid().equals(self.getMetadata().getUid())) return;
+              VdeNetworkSpec s = spec(o);
+              VdeNetworkStatus st = o.getStatus();
+              boolean hostLocal =
+                  s.ipam() != null
+                      && s.ipam().effectiveType() == IpamType.HOST_LOCAL
+                      && IpamPlan.validate(s.ipam()) == null;
+              Integer vni = s.vni() != null ? s.vni() : st == null ? null : st.vni();
+              String group = s.group() != null ? s.group() : st == null ? null : st.group();
+              String key = VdeNetworkReconciler.key(o);
+              byKey.put(
+                  key,
+                  new NetworkClaim(
+                      key, created(o), vni, group, hostLocal ? s.ipam().subnet() : null));
+              uidOfKey.put(key, o.getMetadata().getUid());
+            });
     // this process' latest decisions win over a cache that may not show the status patch yet
-    reservations.all().forEach((k, e) -> {
-      NetworkClaim cached = byKey.get(k);
-      if (cached == null || !e.uid().equals(uidOfKey.get(k))) return;
-      NetworkClaim r = e.claim();
-      byKey.put(k, new NetworkClaim(k, cached.created(), r.vni() != null ? r.vni() : cached.vni(),
-          r.group() != null ? r.group() : cached.group(), cached.subnet()));
-    });
+    reservations
+        .all()
+        .forEach(
+            (k, e) -> {
+              NetworkClaim cached = byKey.get(k);
+              if (cached == null || !e.uid().equals(uidOfKey.get(k))) return;
+              NetworkClaim r = e.claim();
+              byKey.put(
+                  k,
+                  new NetworkClaim(
+                      k,
+                      cached.created(),
+                      r.vni() != null ? r.vni() : cached.vni(),
+                      r.group() != null ? r.group() : cached.group(),
+                      cached.subnet()));
+            });
     return new ArrayList<>(byKey.values());
   }
 
-  /** @return the network's spec, or an all-defaults spec when it has none */
+  /**
+   * @return the network's spec, or an all-defaults spec when it has none
+   */
   static VdeNetworkSpec spec(VdeNetwork n) {
-    return n.getSpec() == null ? new VdeNetworkSpec(null, null, null, null, null, null, null, null, null, null)
+    return n.getSpec() == null
+        ? new VdeNetworkSpec(null, null, null, null, null, null, null, null, null, null)
         : n.getSpec();
   }
 

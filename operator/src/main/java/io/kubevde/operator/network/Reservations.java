@@ -5,9 +5,10 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Values this operator process has decided but that may not be in the informer cache yet (the status patch is in
- * flight). Without it two networks reconciled at the same time could both take the lowest free VNI. After a restart
- * the map is empty and the statuses in the cache are the record, so nothing is lost.
+ * Values this operator process has decided but that may not be in the informer cache yet (the
+ * status patch is in flight). Without it two networks reconciled at the same time could both take
+ * the lowest free VNI. After a restart the map is empty and the statuses in the cache are the
+ * record, so nothing is lost.
  */
 final class Reservations {
   private final Map<String, Entry> byKey = new ConcurrentHashMap<>();

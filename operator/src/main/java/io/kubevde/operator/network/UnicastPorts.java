@@ -14,14 +14,16 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * UDP ports of vxvde-unicast networks, unique in the cluster: each unicast network listens on its port on every
- * node it spans, so two such networks on one port cannot both run on a node (the second bind fails).
+ * UDP ports of vxvde-unicast networks, unique in the cluster: each unicast network listens on its
+ * port on every node it spans, so two such networks on one port cannot both run on a node (the
+ * second bind fails).
  *
- * <p>A unicast network without {@code spec.port} gets the lowest free port from {@link #FIRST} up (14789, 14790, …)
- * and keeps it in {@code status.port} for its life; an explicit {@code spec.port} is used as written, and one that an
- * older unicast network (creation time, then namespace/name) already uses is a {@code PortConflict}. Multicast vxvde
- * networks share their port by design (each joins its own group) and are not counted. Like VNIs, ports decided but
- * not yet in the informer cache are kept in an in-process map so networks created together get distinct ports.
+ * <p>A unicast network without {@code spec.port} gets the lowest free port from {@link #FIRST} up
+ * (14789, 14790, …) and keeps it in {@code status.port} for its life; an explicit {@code spec.port}
+ * is used as written, and one that an older unicast network (creation time, then namespace/name)
+ * already uses is a {@code PortConflict}. Multicast vxvde networks share their port by design (each
+ * joins its own group) and are not counted. Like VNIs, ports decided but not yet in the informer
+ * cache are kept in an in-process map so networks created together get distinct ports.
  */
 final class UnicastPorts {
   /** The first port handed out (vdeplug4's vxvde default). */
@@ -53,20 +55,33 @@ final class UnicastPorts {
     }
     Map<Integer, VdeNetwork> older = new java.util.HashMap<>();
     Set<Integer> taken = new HashSet<>();
-    cache.list().filter(o -> !VdeNetworkReconciler.key(o).equals(key))
+    cache
+        .list()
+        .filter(o -> !VdeNetworkReconciler.key(o).equals(key))
         .filter(o -> !o.isMarkedForDeletion() || o.getMetadata().getFinalizers() != null)
         .filter(o -> NetworkAllocator.spec(o).effectiveTransport() == Transport.VXVDE_UNICAST)
-        .sorted(Comparator.comparing(UnicastPorts::created).thenComparing(VdeNetworkReconciler::key))
-        .forEach(o -> portOf(o).ifPresent(p -> {
-          taken.add(p);
-          if (isOlder(o, n)) older.putIfAbsent(p, o);
-        }));
+        .sorted(
+            Comparator.comparing(UnicastPorts::created).thenComparing(VdeNetworkReconciler::key))
+        .forEach(
+            o ->
+                portOf(o)
+                    .ifPresent(
+                        p -> {
+                          taken.add(p);
+                          if (isOlder(o, n)) older.putIfAbsent(p, o);
+                        }));
     if (spec.port() != null) {
       VdeNetwork other = older.get(spec.port());
       if (other != null) {
         reserved.remove(key);
-        return new Result(spec.port(), new Allocation.Problem("PortConflict", "UDP port " + spec.port()
-            + " is already used by vxvde-unicast network " + VdeNetworkReconciler.key(other)));
+        return new Result(
+            spec.port(),
+            new Allocation.Problem(
+                "PortConflict",
+                "UDP port "
+                    + spec.port()
+                    + " is already used by vxvde-unicast network "
+                    + VdeNetworkReconciler.key(other)));
       }
       reserved.put(key, spec.port());
       return new Result(spec.port(), null);

@@ -11,8 +11,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Executors;
 
 /**
- * {@code /healthz} (liveness: the process answers), {@code /readyz} (readiness: controllers started and every event
- * source healthy, k8s-conventions.md §8) and {@code /metrics} (Prometheus text format) on one port, JDK HttpServer.
+ * {@code /healthz} (liveness: the process answers), {@code /readyz} (readiness: controllers started
+ * and every event source healthy, k8s-conventions.md §8) and {@code /metrics} (Prometheus text
+ * format) on one port, JDK HttpServer.
  */
 public final class HealthServer implements AutoCloseable {
   private final HttpServer server;
@@ -25,7 +26,8 @@ public final class HealthServer implements AutoCloseable {
    * @param registry meters to publish
    * @throws UncheckedIOException if the port cannot be bound
    */
-  public HealthServer(int port, java.util.function.BooleanSupplier ready, PrometheusMeterRegistry registry) {
+  public HealthServer(
+      int port, java.util.function.BooleanSupplier ready, PrometheusMeterRegistry registry) {
     this.ready = ready;
     this.registry = registry;
     try {
@@ -33,18 +35,24 @@ public final class HealthServer implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot listen on port " + port, e);
     }
-    server.setExecutor(Executors.newFixedThreadPool(2, r -> {
-      Thread t = new Thread(r, "health-http");
-      t.setDaemon(true);
-      return t;
-    }));
+    server.setExecutor(
+        Executors.newFixedThreadPool(
+            2,
+            r -> {
+              Thread t = new Thread(r, "health-http");
+              t.setDaemon(true);
+              return t;
+            }));
     server.createContext("/healthz", ex -> reply(ex, 200, "ok\n", "text/plain"));
-    server.createContext("/readyz", ex -> {
-      boolean ok = ready.getAsBoolean();
-      reply(ex, ok ? 200 : 503, ok ? "ok\n" : "not ready\n", "text/plain");
-    });
-    server.createContext("/metrics", ex -> reply(ex, 200, registry.scrape(),
-        "text/plain; version=0.0.4; charset=utf-8"));
+    server.createContext(
+        "/readyz",
+        ex -> {
+          boolean ok = ready.getAsBoolean();
+          reply(ex, ok ? 200 : 503, ok ? "ok\n" : "not ready\n", "text/plain");
+        });
+    server.createContext(
+        "/metrics",
+        ex -> reply(ex, 200, registry.scrape(), "text/plain; version=0.0.4; charset=utf-8"));
   }
 
   /** Starts serving. */
@@ -52,12 +60,15 @@ public final class HealthServer implements AutoCloseable {
     server.start();
   }
 
-  /** @return the bound port */
+  /**
+   * @return the bound port
+   */
   public int port() {
     return server.getAddress().getPort();
   }
 
-  private static void reply(HttpExchange ex, int code, String body, String type) throws IOException {
+  private static void reply(HttpExchange ex, int code, String body, String type)
+      throws IOException {
     byte[] b = body.getBytes(StandardCharsets.UTF_8);
     ex.getResponseHeaders().set("Content-Type", type);
     ex.sendResponseHeaders(code, b.length);

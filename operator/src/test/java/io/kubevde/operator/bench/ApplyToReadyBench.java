@@ -25,10 +25,11 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Apply-to-Ready latency of VdeNetworks: a real kube-apiserver + etcd (kube-api-test), the operator started as a
- * user would ({@code java -jar operator.jar} with a kubeconfig file, leader election on), N networks created at once
- * from 16 threads; for each, the time from just before its create call until a watch sees Ready=True.
- * Prints {@code RESULT apply_to_ready_p50_ms=<t> apply_to_ready_p99_ms=<t>} (nearest-rank percentiles).
+ * Apply-to-Ready latency of VdeNetworks: a real kube-apiserver + etcd (kube-api-test), the operator
+ * started as a user would ({@code java -jar operator.jar} with a kubeconfig file, leader election
+ * on), N networks created at once from 16 threads; for each, the time from just before its create
+ * call until a watch sees Ready=True. Prints {@code RESULT apply_to_ready_p50_ms=<t>
+ * apply_to_ready_p99_ms=<t>} (nearest-rank percentiles).
  *
  * <p>Usage: {@code ApplyToReadyBench <operator.jar> [networks=50]}.
  */
@@ -54,40 +55,54 @@ public final class ApplyToReadyBench {
       String opNs = KubeApi.newNamespace(client, "kubevde-bench");
       String ns = KubeApi.newNamespace(client, "bench");
       File log = Files.createTempFile("kubevde-bench-operator-", ".log").toFile();
-      ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-          "-jar", jar.toString(), "--namespace=" + opNs, "--http-port=" + port, "--leader-election")
-          .redirectErrorStream(true).redirectOutput(log);
+      ProcessBuilder pb =
+          new ProcessBuilder(
+                  Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                  "-jar",
+                  jar.toString(),
+                  "--namespace=" + opNs,
+                  "--http-port=" + port,
+                  "--leader-election")
+              .redirectErrorStream(true)
+              .redirectOutput(log);
       pb.environment().put("KUBECONFIG", kc.toString());
       operator = pb.start();
-      System.err.println("bench: operator pid " + operator.pid() + " (java -jar " + jar + "), log " + log);
+      System.err.println(
+          "bench: operator pid " + operator.pid() + " (java -jar " + jar + "), log " + log);
       waitReady(port, operator);
 
       Map<String, Long> created = new ConcurrentHashMap<>();
       Map<String, Long> readyAt = new ConcurrentHashMap<>();
-      SharedIndexInformer<VdeNetwork> inf = client.resources(VdeNetwork.class).inNamespace(ns)
-          .inform(new ResourceEventHandler<>() {
-            @Override
-            public void onAdd(VdeNetwork n) {
-              seen(n);
-            }
+      SharedIndexInformer<VdeNetwork> inf =
+          client
+              .resources(VdeNetwork.class)
+              .inNamespace(ns)
+              .inform(
+                  new ResourceEventHandler<>() {
+                    @Override
+                    public void onAdd(VdeNetwork n) {
+                      seen(n);
+                    }
 
-            @Override
-            public void onUpdate(VdeNetwork o, VdeNetwork n) {
-              seen(n);
-            }
+                    @Override
+                    public void onUpdate(VdeNetwork o, VdeNetwork n) {
+                      seen(n);
+                    }
 
-            @Override
-            public void onDelete(VdeNetwork n, boolean unknown) {}
+                    @Override
+                    public void onDelete(VdeNetwork n, boolean unknown) {}
 
-            private void seen(VdeNetwork n) {
-              if (Fixtures.ready(n)) readyAt.putIfAbsent(n.getMetadata().getName(), System.nanoTime());
-            }
-          });
+                    private void seen(VdeNetwork n) {
+                      if (Fixtures.ready(n))
+                        readyAt.putIfAbsent(n.getMetadata().getName(), System.nanoTime());
+                    }
+                  });
       // one warm-up network (class loading, first SSA of the DaemonSet) is not measured
       create(client, ns, "warmup", created);
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
       while (!readyAt.containsKey("warmup")) {
-        if (System.nanoTime() > deadline) throw new IllegalStateException("warm-up network never became Ready");
+        if (System.nanoTime() > deadline)
+          throw new IllegalStateException("warm-up network never became Ready");
         Thread.sleep(20);
       }
       ExecutorService pool = Executors.newFixedThreadPool(16);
@@ -101,7 +116,8 @@ public final class ApplyToReadyBench {
       deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(300);
       while (readyAt.size() < count + 1) {
         if (System.nanoTime() > deadline) {
-          throw new IllegalStateException("only " + (readyAt.size() - 1) + " of " + count + " became Ready");
+          throw new IllegalStateException(
+              "only " + (readyAt.size() - 1) + " of " + count + " became Ready");
         }
         Thread.sleep(20);
       }
@@ -112,9 +128,11 @@ public final class ApplyToReadyBench {
         ms[i] = (readyAt.get(n) - created.get(n)) / 1e6;
       }
       Arrays.sort(ms);
-      System.out.printf("bench: %d networks, min %.0f ms, max %.0f ms%n", count, ms[0], ms[count - 1]);
-      System.out.printf("RESULT apply_to_ready_p50_ms=%.0f apply_to_ready_p99_ms=%.0f%n", rank(ms, 0.50),
-          rank(ms, 0.99));
+      System.out.printf(
+          "bench: %d networks, min %.0f ms, max %.0f ms%n", count, ms[0], ms[count - 1]);
+      System.out.printf(
+          "RESULT apply_to_ready_p50_ms=%.0f apply_to_ready_p99_ms=%.0f%n",
+          rank(ms, 0.50), rank(ms, 0.99));
     } finally {
       if (operator != null) {
         operator.destroy();
@@ -125,10 +143,14 @@ public final class ApplyToReadyBench {
     System.exit(0); // the API server is stopped by KubeApi's shutdown hook
   }
 
-  private static void create(KubernetesClient client, String ns, String name, Map<String, Long> created) {
+  private static void create(
+      KubernetesClient client, String ns, String name, Map<String, Long> created) {
     created.put(name, System.nanoTime());
-    client.resources(VdeNetwork.class).inNamespace(ns)
-        .resource(VdeNetwork.of(ns, name, Fixtures.spec(null, null, null))).create();
+    client
+        .resources(VdeNetwork.class)
+        .inNamespace(ns)
+        .resource(VdeNetwork.of(ns, name, Fixtures.spec(null, null, null)))
+        .create();
   }
 
   private static double rank(double[] sorted, double p) {
@@ -140,10 +162,15 @@ public final class ApplyToReadyBench {
     HttpClient http = HttpClient.newHttpClient();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
     while (System.nanoTime() < deadline) {
-      if (!operator.isAlive()) throw new IllegalStateException("operator exited with " + operator.exitValue());
+      if (!operator.isAlive())
+        throw new IllegalStateException("operator exited with " + operator.exitValue());
       try {
-        if (http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/readyz")).build(),
-            HttpResponse.BodyHandlers.ofString()).statusCode() == 200) {
+        if (http.send(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/readyz"))
+                        .build(),
+                    HttpResponse.BodyHandlers.ofString())
+                .statusCode()
+            == 200) {
           return;
         }
       } catch (java.io.IOException e) {

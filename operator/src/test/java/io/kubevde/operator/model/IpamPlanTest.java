@@ -15,74 +15,110 @@ class IpamPlanTest {
 
   @Test
   void defaultBlocksArePrefixPlusFourClippedToTheUsableRange() {
-    IpamPlan.Result r = IpamPlan.plan(ipam("10.77.0.0/24", null, null, null, null), List.of("b", "a"), null);
-    assertThat(r.ranges()).containsExactly(
-        new NodeRange("a", "10.77.0.0/28", "10.77.0.1", "10.77.0.15"),
-        new NodeRange("b", "10.77.0.16/28", "10.77.0.16", "10.77.0.31"));
+    IpamPlan.Result r =
+        IpamPlan.plan(ipam("10.77.0.0/24", null, null, null, null), List.of("b", "a"), null);
+    assertThat(r.ranges())
+        .containsExactly(
+            new NodeRange("a", "10.77.0.0/28", "10.77.0.1", "10.77.0.15"),
+            new NodeRange("b", "10.77.0.16/28", "10.77.0.16", "10.77.0.31"));
     assertThat(r.unplaced()).isEmpty();
   }
 
   @Test
   void aRetainedNodeKeepsItsBlockOutsideTheSelectionButGetsNoNewOne() {
     List<NodeRange> prev = List.of(new NodeRange("left", "10.77.0.0/28", null, null));
-    IpamPlan.Result r = IpamPlan.plan(ipam("10.77.0.0/24", null, null, null, null), List.of("d"),
-        java.util.Set.of("left", "never-had-one"), prev);
-    assertThat(r.ranges()).extracting(NodeRange::node, NodeRange::cidr)
-        .containsExactly(org.assertj.core.groups.Tuple.tuple("d", "10.77.0.16/28"),
+    IpamPlan.Result r =
+        IpamPlan.plan(
+            ipam("10.77.0.0/24", null, null, null, null),
+            List.of("d"),
+            java.util.Set.of("left", "never-had-one"),
+            prev);
+    assertThat(r.ranges())
+        .extracting(NodeRange::node, NodeRange::cidr)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("d", "10.77.0.16/28"),
             org.assertj.core.groups.Tuple.tuple("left", "10.77.0.0/28"));
     assertThat(r.unplaced()).isEmpty();
     // no longer retained: freed and reused
-    IpamPlan.Result later = IpamPlan.plan(ipam("10.77.0.0/24", null, null, null, null), List.of("d", "e"),
-        java.util.Set.of(), r.ranges());
-    assertThat(later.ranges()).extracting(NodeRange::node, NodeRange::cidr)
-        .containsExactly(org.assertj.core.groups.Tuple.tuple("d", "10.77.0.16/28"),
+    IpamPlan.Result later =
+        IpamPlan.plan(
+            ipam("10.77.0.0/24", null, null, null, null),
+            List.of("d", "e"),
+            java.util.Set.of(),
+            r.ranges());
+    assertThat(later.ranges())
+        .extracting(NodeRange::node, NodeRange::cidr)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("d", "10.77.0.16/28"),
             org.assertj.core.groups.Tuple.tuple("e", "10.77.0.0/28"));
   }
 
   @Test
   void nodesKeepTheirBlocksAndNewNodesFillGaps() {
-    List<NodeRange> prev = List.of(new NodeRange("c", "10.77.0.32/28", null, null),
-        new NodeRange("gone", "10.77.0.0/28", null, null));
-    IpamPlan.Result r = IpamPlan.plan(ipam("10.77.0.0/24", null, null, null, null), List.of("c", "d"), prev);
-    assertThat(r.ranges()).extracting(NodeRange::node, NodeRange::cidr)
-        .containsExactly(org.assertj.core.groups.Tuple.tuple("c", "10.77.0.32/28"),
+    List<NodeRange> prev =
+        List.of(
+            new NodeRange("c", "10.77.0.32/28", null, null),
+            new NodeRange("gone", "10.77.0.0/28", null, null));
+    IpamPlan.Result r =
+        IpamPlan.plan(ipam("10.77.0.0/24", null, null, null, null), List.of("c", "d"), prev);
+    assertThat(r.ranges())
+        .extracting(NodeRange::node, NodeRange::cidr)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("c", "10.77.0.32/28"),
             org.assertj.core.groups.Tuple.tuple("d", "10.77.0.0/28"));
   }
 
   @Test
   void fullSubnetLeavesNodesUnplaced() {
-    IpamPlan.Result r = IpamPlan.plan(ipam("10.77.0.0/24", null, null, null, 25), List.of("a", "b", "c"), null);
+    IpamPlan.Result r =
+        IpamPlan.plan(ipam("10.77.0.0/24", null, null, null, 25), List.of("a", "b", "c"), null);
     assertThat(r.ranges()).hasSize(2);
     assertThat(r.unplaced()).containsExactly("c");
   }
 
   @Test
   void blocksOutsideTheRangeAreSkipped() {
-    IpamPlan.Result r = IpamPlan.plan(ipam("10.77.0.0/24", "10.77.0.100", "10.77.0.140", null, 26),
-        List.of("a", "b", "c"), null);
-    assertThat(r.ranges()).containsExactly(
-        new NodeRange("a", "10.77.0.64/26", "10.77.0.100", "10.77.0.127"),
-        new NodeRange("b", "10.77.0.128/26", "10.77.0.128", "10.77.0.140"));
+    IpamPlan.Result r =
+        IpamPlan.plan(
+            ipam("10.77.0.0/24", "10.77.0.100", "10.77.0.140", null, 26),
+            List.of("a", "b", "c"),
+            null);
+    assertThat(r.ranges())
+        .containsExactly(
+            new NodeRange("a", "10.77.0.64/26", "10.77.0.100", "10.77.0.127"),
+            new NodeRange("b", "10.77.0.128/26", "10.77.0.128", "10.77.0.140"));
     assertThat(r.unplaced()).containsExactly("c");
   }
 
   @Test
   void ipv6SubnetsWork() {
-    IpamPlan.Result r = IpamPlan.plan(ipam("fd77::/64", null, null, null, null), List.of("a"), null);
-    assertThat(r.ranges()).singleElement().satisfies(n -> assertThat(n.cidr()).isEqualTo("fd77::/68"));
+    IpamPlan.Result r =
+        IpamPlan.plan(ipam("fd77::/64", null, null, null, null), List.of("a"), null);
+    assertThat(r.ranges())
+        .singleElement()
+        .satisfies(n -> assertThat(n.cidr()).isEqualTo("fd77::/68"));
   }
 
   @Test
   void validationCatchesWhatTheSchemaCannot() {
     assertThat(IpamPlan.validate(null)).isNull();
-    assertThat(IpamPlan.validate(new Ipam(IpamType.NONE, null, null, null, null, null, null))).isNull();
-    assertThat(IpamPlan.validate(ipam(null, null, null, null, null))).contains("subnet is required");
-    assertThat(IpamPlan.validate(ipam("10.0.0.0/16", "10.1.0.1", null, null, null))).contains("rangeStart");
-    assertThat(IpamPlan.validate(ipam("10.0.0.0/16", null, null, "192.168.0.1", null))).contains("gateway");
-    assertThat(IpamPlan.validate(ipam("10.0.0.0/16", "10.0.0.9", "10.0.0.5", null, null))).contains("after");
-    assertThat(IpamPlan.validate(ipam("10.0.0.0/16", null, null, null, 8))).contains("nodeBlockPrefix");
-    assertThat(IpamPlan.validate(new Ipam(null, "10.0.0.0/16", null, null, null, List.of("10.9.0.0/24"), null)))
+    assertThat(IpamPlan.validate(new Ipam(IpamType.NONE, null, null, null, null, null, null)))
+        .isNull();
+    assertThat(IpamPlan.validate(ipam(null, null, null, null, null)))
+        .contains("subnet is required");
+    assertThat(IpamPlan.validate(ipam("10.0.0.0/16", "10.1.0.1", null, null, null)))
+        .contains("rangeStart");
+    assertThat(IpamPlan.validate(ipam("10.0.0.0/16", null, null, "192.168.0.1", null)))
+        .contains("gateway");
+    assertThat(IpamPlan.validate(ipam("10.0.0.0/16", "10.0.0.9", "10.0.0.5", null, null)))
+        .contains("after");
+    assertThat(IpamPlan.validate(ipam("10.0.0.0/16", null, null, null, 8)))
+        .contains("nodeBlockPrefix");
+    assertThat(
+            IpamPlan.validate(
+                new Ipam(null, "10.0.0.0/16", null, null, null, List.of("10.9.0.0/24"), null)))
         .contains("exclude");
-    assertThat(IpamPlan.validate(ipam("10.0.0.0/16", "10.0.0.10", "10.0.0.20", "10.0.0.1", 24))).isNull();
+    assertThat(IpamPlan.validate(ipam("10.0.0.0/16", "10.0.0.10", "10.0.0.20", "10.0.0.1", 24)))
+        .isNull();
   }
 }

@@ -13,11 +13,12 @@ class KeyRingTest {
   private static final Duration GRACE = Duration.ofSeconds(30);
   private static final Instant T0 = Instant.parse("2026-12-05T09:00:00Z");
   private final AtomicInteger made = new AtomicInteger();
-  private final Supplier<byte[]> keys = () -> {
-    byte[] k = new byte[32];
-    Arrays.fill(k, (byte) made.incrementAndGet());
-    return k;
-  };
+  private final Supplier<byte[]> keys =
+      () -> {
+        byte[] k = new byte[32];
+        Arrays.fill(k, (byte) made.incrementAndGet());
+        return k;
+      };
 
   @Test
   void periodicRotationGoesThroughThreePhasesOneGraceApart() {
@@ -30,12 +31,16 @@ class KeyRingTest {
     Instant t1 = T0.plus(day);
     s = r.next(t1, day, GRACE, null, keys);
     assertThat(s.ring().phase()).isEqualTo(KeyRing.Phase.ADDING);
-    assertThat(s.ring().keyFileText()).contains("1 AQEB", "current\n2 AgIC").doesNotContain("AgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgI= current");
+    assertThat(s.ring().keyFileText())
+        .contains("1 AQEB", "current\n2 AgIC")
+        .doesNotContain("AgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgI= current");
     assertThat(s.ring().currentId()).isEqualTo(1);
     assertThat(s.wakeUp()).isEqualTo(GRACE);
 
     KeyRing adding = s.ring();
-    assertThat(adding.next(t1.plusSeconds(10), day, GRACE, null, keys).ring()).as("too early").isSameAs(adding);
+    assertThat(adding.next(t1.plusSeconds(10), day, GRACE, null, keys).ring())
+        .as("too early")
+        .isSameAs(adding);
     s = adding.next(t1.plus(GRACE), day, GRACE, null, keys);
     assertThat(s.ring().phase()).isEqualTo(KeyRing.Phase.RETIRING);
     assertThat(s.ring().currentId()).isEqualTo(2);
@@ -53,7 +58,9 @@ class KeyRingTest {
   void aNewRequestValueRotatesOnceAndTheValueAtCreationDoesNot() {
     KeyRing r = KeyRing.fresh(keys.get(), T0, "a");
     assertThat(r.next(T0.plusSeconds(1), Duration.ZERO, GRACE, "a", keys).ring()).isSameAs(r);
-    assertThat(r.next(T0.plusSeconds(1), Duration.ZERO, GRACE, "a", keys).wakeUp()).as("no period: no wake-up").isNull();
+    assertThat(r.next(T0.plusSeconds(1), Duration.ZERO, GRACE, "a", keys).wakeUp())
+        .as("no period: no wake-up")
+        .isNull();
     KeyRing adding = r.next(T0.plusSeconds(1), Duration.ZERO, GRACE, "b", keys).ring();
     assertThat(adding.phase()).isEqualTo(KeyRing.Phase.ADDING);
     assertThat(adding.handledRequest()).isEqualTo("b");
@@ -61,8 +68,15 @@ class KeyRingTest {
 
   @Test
   void theSecretFormRoundTripsAndIdsWrapAt256() {
-    KeyRing r = new KeyRing(java.util.List.of(new KeyRing.Key(255, java.util.Base64.getEncoder()
-        .encodeToString(keys.get()), true)), KeyRing.Phase.STABLE, T0, T0, "x");
+    KeyRing r =
+        new KeyRing(
+            java.util.List.of(
+                new KeyRing.Key(
+                    255, java.util.Base64.getEncoder().encodeToString(keys.get()), true)),
+            KeyRing.Phase.STABLE,
+            T0,
+            T0,
+            "x");
     assertThat(KeyRing.read(r.keyFileText(), r.annotations())).isEqualTo(r);
     KeyRing adding = r.next(T0.plusSeconds(1), Duration.ZERO, GRACE, "y", keys).ring();
     assertThat(adding.keys().getLast().id()).isZero();

@@ -15,14 +15,32 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** The ConfigMap the operator writes is what the agent reads: one record, one codec, one uplink builder. */
+/**
+ * The ConfigMap the operator writes is what the agent reads: one record, one codec, one uplink
+ * builder.
+ */
 class NetworkResourcesTest {
   private static VdeNetwork network(Transport t) {
     VdeNetwork n = new VdeNetwork();
-    n.setMetadata(new ObjectMetaBuilder().withNamespace("default").withName("blue").withUid("u-1").withGeneration(4L)
-        .build());
-    n.setSpec(new VdeNetworkSpec(t, null, null, 24789, 1400, Map.of("zone", "a"),
-        new Ipam(null, "10.79.0.0/16", null, null, "10.79.0.1", List.of("10.79.1.0/24"), 20), null, 30, null));
+    n.setMetadata(
+        new ObjectMetaBuilder()
+            .withNamespace("default")
+            .withName("blue")
+            .withUid("u-1")
+            .withGeneration(4L)
+            .build());
+    n.setSpec(
+        new VdeNetworkSpec(
+            t,
+            null,
+            null,
+            24789,
+            1400,
+            Map.of("zone", "a"),
+            new Ipam(null, "10.79.0.0/16", null, null, "10.79.0.1", List.of("10.79.1.0/24"), 20),
+            null,
+            30,
+            null));
     return n;
   }
 
@@ -34,16 +52,26 @@ class NetworkResourcesTest {
 
   @Test
   void aMulticastNetworkReadsBackWithItsUplink() {
-    List<NodeRange> ranges = List.of(new NodeRange("node-1", "10.79.0.0/20", "10.79.0.2", "10.79.15.254"));
-    AgentNetworkConfig cfg = NetworkResources.agentConfig(network(Transport.VXVDE), 4100, "239.77.0.5", ranges,
-        List.of("192.168.50.12", "192.168.50.11"));
+    List<NodeRange> ranges =
+        List.of(new NodeRange("node-1", "10.79.0.0/20", "10.79.0.2", "10.79.15.254"));
+    AgentNetworkConfig cfg =
+        NetworkResources.agentConfig(
+            network(Transport.VXVDE),
+            4100,
+            "239.77.0.5",
+            ranges,
+            List.of("192.168.50.12", "192.168.50.11"));
     AgentNetworkConfig read = readBack(cfg);
     assertThat(read).isEqualTo(cfg);
-    assertThat(read.uplink()).isEqualTo("vxvde://239.77.0.5/port=24789/vni=4100/allow=192.168.50.11,192.168.50.12");
+    assertThat(read.uplink())
+        .isEqualTo("vxvde://239.77.0.5/port=24789/vni=4100/allow=192.168.50.11,192.168.50.12");
     assertThat(read.uplinkDescription().toVnl("192.168.50.11", "eth1"))
-        .isEqualTo("vxvde://239.77.0.5/port=24789/vni=4100/allow=192.168.50.11,192.168.50.12/if=eth1");
+        .isEqualTo(
+            "vxvde://239.77.0.5/port=24789/vni=4100/allow=192.168.50.11,192.168.50.12/if=eth1");
     assertThat(read.uplinkDescription().vlan()).isEqualTo(30);
-    assertThat(read.peers()).as("multicast: the only accepted senders").containsExactly("192.168.50.11", "192.168.50.12");
+    assertThat(read.peers())
+        .as("multicast: the only accepted senders")
+        .containsExactly("192.168.50.11", "192.168.50.12");
     assertThat(read.nodeRange("node-1").rangeStart()).isEqualTo("10.79.0.2");
     assertThat(read.hostLocal()).isTrue();
     assertThat(read.exclude()).containsExactly("10.79.1.0/24");
@@ -54,9 +82,21 @@ class NetworkResourcesTest {
   void allowedNamespacesReachTheAgent() {
     VdeNetwork n = network(Transport.VXVDE);
     VdeNetworkSpec s = n.getSpec();
-    n.setSpec(new VdeNetworkSpec(s.transport(), s.vni(), s.group(), s.port(), s.mtu(), s.nodeSelector(),
-        List.of("lab", "tenant-b"), s.ipam(), s.switchMode(), s.vlan(), s.macPrefix()));
-    AgentNetworkConfig read = readBack(NetworkResources.agentConfig(n, 4100, "239.77.0.5", List.of(), List.of()));
+    n.setSpec(
+        new VdeNetworkSpec(
+            s.transport(),
+            s.vni(),
+            s.group(),
+            s.port(),
+            s.mtu(),
+            s.nodeSelector(),
+            List.of("lab", "tenant-b"),
+            s.ipam(),
+            s.switchMode(),
+            s.vlan(),
+            s.macPrefix()));
+    AgentNetworkConfig read =
+        readBack(NetworkResources.agentConfig(n, 4100, "239.77.0.5", List.of(), List.of()));
     assertThat(read.allowedNamespaces()).containsExactly("lab", "tenant-b");
     assertThat(read.admits("lab")).isTrue();
     assertThat(read.admits("tenant-a")).isFalse();
@@ -64,11 +104,18 @@ class NetworkResourcesTest {
 
   @Test
   void aUnicastNetworkGivesEachNodeTheOtherNodesAsPeers() {
-    AgentNetworkConfig read = readBack(NetworkResources.agentConfig(network(Transport.VXVDE_UNICAST), 4101, null,
-        List.of(), List.of("192.168.50.13", "192.168.50.11", "192.168.50.12")));
+    AgentNetworkConfig read =
+        readBack(
+            NetworkResources.agentConfig(
+                network(Transport.VXVDE_UNICAST),
+                4101,
+                null,
+                List.of(),
+                List.of("192.168.50.13", "192.168.50.11", "192.168.50.12")));
     assertThat(read.uplink()).as("node-dependent: not written").isNull();
     assertThat(read.peers()).containsExactly("192.168.50.11", "192.168.50.12", "192.168.50.13");
     assertThat(read.uplinkDescription().toVnl("192.168.50.12", null))
-        .isEqualTo("vxvde:///port=24789/vni=4101/bind=192.168.50.12/peers=192.168.50.11,192.168.50.13");
+        .isEqualTo(
+            "vxvde:///port=24789/vni=4101/bind=192.168.50.12/peers=192.168.50.11,192.168.50.13");
   }
 }

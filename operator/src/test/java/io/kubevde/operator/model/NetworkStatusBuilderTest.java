@@ -13,10 +13,16 @@ class NetworkStatusBuilderTest {
 
   @Test
   void aFullStatusPrintsReadyOverTotalNodesAndLeavesEmptyBlocksOut() {
-    VdeNetworkStatus s = NetworkStatusBuilder.empty().observedGeneration(3L)
-        .conditions(Conditions.set(null, Conditions.READY, true, "Ready", "ok", 3L, T))
-        .allocation(4096, "239.77.0.1", 14789, 1450).nodes(2, 3).attachments(5).nodeRanges(List.of())
-        .published("blue", "kubevde-system/vnet.ns.blue").build();
+    VdeNetworkStatus s =
+        NetworkStatusBuilder.empty()
+            .observedGeneration(3L)
+            .conditions(Conditions.set(null, Conditions.READY, true, "Ready", "ok", 3L, T))
+            .allocation(4096, "239.77.0.1", 14789, 1450)
+            .nodes(2, 3)
+            .attachments(5)
+            .nodeRanges(List.of())
+            .published("blue", "kubevde-system/vnet.ns.blue")
+            .build();
     assertThat(s.nodes()).isEqualTo("2/3");
     assertThat(s.nodesReady()).isEqualTo(2);
     assertThat(s.nodesTotal()).isEqualTo(3);
@@ -34,16 +40,46 @@ class NetworkStatusBuilderTest {
   @Test
   void changingOneFieldKeepsEveryOtherFieldOfThePreviousStatus() {
     List<NodeRange> ranges = List.of(new NodeRange("w1", "10.0.0.0/24", "10.0.0.1", "10.0.0.254"));
-    VdeNetworkStatus prev = NetworkStatusBuilder.empty().observedGeneration(2L)
-        .conditions(Conditions.set(null, Conditions.READY, true, "Ready", "ok", 2L, T))
-        .allocation(4097, "239.77.0.2", 14789, 1400).nodes(1, 1).attachments(2).nodeRanges(ranges)
-        .published("red", "kubevde-system/vnet.ns.red").build();
-    var blocked = Conditions.set(prev.conditions(), Conditions.READY, false, "DeletionBlocked", "busy", 3L, T);
-    VdeNetworkStatus next = NetworkStatusBuilder.from(prev).observedGenerationIfAbsent(3L).conditions(blocked)
-        .attachments(1).build();
-    assertThat(next).isEqualTo(new VdeNetworkStatus(2L, blocked, 4097, "239.77.0.2", 14789, 1400, "1/1", 1, 1, 1,
-        ranges, "red", "kubevde-system/vnet.ns.red"));
-    assertThat(NetworkStatusBuilder.from(null).observedGenerationIfAbsent(3L).build().observedGeneration())
+    VdeNetworkStatus prev =
+        NetworkStatusBuilder.empty()
+            .observedGeneration(2L)
+            .conditions(Conditions.set(null, Conditions.READY, true, "Ready", "ok", 2L, T))
+            .allocation(4097, "239.77.0.2", 14789, 1400)
+            .nodes(1, 1)
+            .attachments(2)
+            .nodeRanges(ranges)
+            .published("red", "kubevde-system/vnet.ns.red")
+            .build();
+    var blocked =
+        Conditions.set(
+            prev.conditions(), Conditions.READY, false, "DeletionBlocked", "busy", 3L, T);
+    VdeNetworkStatus next =
+        NetworkStatusBuilder.from(prev)
+            .observedGenerationIfAbsent(3L)
+            .conditions(blocked)
+            .attachments(1)
+            .build();
+    assertThat(next)
+        .isEqualTo(
+            new VdeNetworkStatus(
+                2L,
+                blocked,
+                4097,
+                "239.77.0.2",
+                14789,
+                1400,
+                "1/1",
+                1,
+                1,
+                1,
+                ranges,
+                "red",
+                "kubevde-system/vnet.ns.red"));
+    assertThat(
+            NetworkStatusBuilder.from(null)
+                .observedGenerationIfAbsent(3L)
+                .build()
+                .observedGeneration())
         .isEqualTo(3L);
   }
 }

@@ -5,7 +5,10 @@ import io.kubevde.operator.KubevdeOperator;
 import io.kubevde.operator.OperatorConfig;
 import io.kubevde.testing.KubeApi;
 
-/** The operator running in the test JVM against the test API server, with its own client; close to stop it. */
+/**
+ * The operator running in the test JVM against the test API server, with its own client; close to
+ * stop it.
+ */
 public final class RunningOperator implements AutoCloseable {
   private final KubernetesClient client;
   private final KubevdeOperator operator;
@@ -21,7 +24,9 @@ public final class RunningOperator implements AutoCloseable {
     operator.start();
   }
 
-  /** @return the operator */
+  /**
+   * @return the operator
+   */
   public KubevdeOperator operator() {
     return operator;
   }

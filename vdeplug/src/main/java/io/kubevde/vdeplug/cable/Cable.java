@@ -4,71 +4,79 @@ import io.kubevde.vdeplug.Plug;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.concurrent.CountDownLatch;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Connects two plugs like {@code vde_plug VNL1 VNL2} (vde-protocols.md §10.1): every frame received on one is sent on
- * the other, in both directions, one pump thread per direction, each reusing one direct buffer (no per-frame
- * allocation). Frames shorter than {@link Plug#MIN_FRAME} are never forwarded. The cable ends when either plug reports
- * {@link Plug#CLOSED} or fails; {@link #close} closes both plugs.
+ * Connects two plugs like {@code vde_plug VNL1 VNL2} (vde-protocols.md §10.1): every frame received
+ * on one is sent on the other, in both directions, one pump thread per direction, each reusing one
+ * direct buffer (no per-frame allocation). Frames shorter than {@link Plug#MIN_FRAME} are never
+ * forwarded. The cable ends when either plug reports {@link Plug#CLOSED} or fails; {@link #close}
+ * closes both plugs.
  */
 public final class Cable implements AutoCloseable {
-    private static final Logger LOG = Logger.getLogger(Cable.class.getName());
+  private static final Logger LOG = LoggerFactory.getLogger(Cable.class);
 
-    private final Plug left;
-    private final Plug right;
-    private final CountDownLatch ended = new CountDownLatch(1);
-    private final Thread leftToRight;
-    private final Thread rightToLeft;
+  private final Plug left;
+  private final Plug right;
+  private final CountDownLatch ended = new CountDownLatch(1);
+  private final Thread leftToRight;
+  private final Thread rightToLeft;
 
-    /** Starts pumping between {@code left} and {@code right}; {@code name} names the threads. */
-    public Cable(String name, Plug left, Plug right) {
-        this.left = left;
-        this.right = right;
-        this.leftToRight = Thread.ofPlatform().name(name + "-l2r").daemon().unstarted(() -> pump(left, right));
-        this.rightToLeft = Thread.ofPlatform().name(name + "-r2l").daemon().unstarted(() -> pump(right, left));
-        leftToRight.start();
-        rightToLeft.start();
+  /** Starts pumping between {@code left} and {@code right}; {@code name} names the threads. */
+  public Cable(String name, Plug left, Plug right) {
+    this.left = left;
+    this.right = right;
+    this.leftToRight =
+        Thread.ofPlatform().name(name + "-l2r").daemon().unstarted(() -> pump(left, right));
+    this.rightToLeft =
+        Thread.ofPlatform().name(name + "-r2l").daemon().unstarted(() -> pump(right, left));
+    leftToRight.start();
+    rightToLeft.start();
+  }
+
+  private void pump(Plug from, Plug to) {
+    ByteBuffer buf = ByteBuffer.allocateDirect(Plug.MAX_FRAME + 2);
+    try {
+      while (true) {
+        buf.clear();
+        int n = from.receive(buf);
+        if (n == Plug.CLOSED) break;
+        if (n < Plug.MIN_FRAME) continue;
+        buf.flip();
+        to.send(buf);
+      }
+    } catch (IOException e) {
+      if (ended.getCount() > 0)
+        LOG.warn("cable " + Thread.currentThread().getName() + " stopped: " + e.getMessage());
+    } finally {
+      ended.countDown();
     }
+  }
 
-    private void pump(Plug from, Plug to) {
-        ByteBuffer buf = ByteBuffer.allocateDirect(Plug.MAX_FRAME + 2);
-        try {
-            while (true) {
-                buf.clear();
-                int n = from.receive(buf);
-                if (n == Plug.CLOSED) break;
-                if (n < Plug.MIN_FRAME) continue;
-                buf.flip();
-                to.send(buf);
-            }
-        } catch (IOException e) {
-            if (ended.getCount() > 0) LOG.log(Level.WARNING, "cable " + Thread.currentThread().getName() + " stopped: " + e.getMessage());
-        } finally {
-            ended.countDown();
-        }
+  /** Blocks until one direction has ended (a plug closed or failed). */
+  public void awaitEnd() throws InterruptedException {
+    ended.await();
+  }
+
+  /** Whether the cable has ended. */
+  public boolean ended() {
+    return ended.getCount() == 0;
+  }
+
+  /** Closes both plugs, which ends both pumps. */
+  @Override
+  public void close() {
+    ended.countDown();
+    closeQuietly(left);
+    closeQuietly(right);
+  }
+
+  private static void closeQuietly(Plug p) {
+    try {
+      p.close();
+    } catch (IOException e) {
+      LOG.debug("close failed", e);
     }
-
-    /** Blocks until one direction has ended (a plug closed or failed). */
-    public void awaitEnd() throws InterruptedException { ended.await(); }
-
-    /** Whether the cable has ended. */
-    public boolean ended() { return ended.getCount() == 0; }
-
-    /** Closes both plugs, which ends both pumps. */
-    @Override
-    public void close() {
-        ended.countDown();
-        closeQuietly(left);
-        closeQuietly(right);
-    }
-
-    private static void closeQuietly(Plug p) {
-        try {
-            p.close();
-        } catch (IOException e) {
-            LOG.log(Level.FINE, "close failed", e);
-        }
-    }
+  }
 }

@@ -15,56 +15,90 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code vde_switch} (vde-protocols.md §9.1), the options that matter: {@code -s DIR}, {@code -M MGMT},
- * {@code -x} (hub), {@code -t TAP} (repeatable; needs the {@code tap://} plugin), {@code -p PIDFILE}; {@code -d} and
- * {@code --nostdin} are accepted for compatibility (this switch never reads stdin, so it does not die on stdin EOF as
- * 2.3.2 does). Long options also work with one dash ({@code -sock}, {@code -hub}, {@code -mgmt}, ...). Runs until the
- * console's {@code shutdown} or SIGTERM. Exit codes: 0 clean stop, 1 start failure, 2 usage.
+ * {@code vde_switch} (vde-protocols.md §9.1), the options that matter: {@code -s DIR}, {@code -M
+ * MGMT}, {@code -x} (hub), {@code -t TAP} (repeatable; needs the {@code tap://} plugin), {@code -p
+ * PIDFILE}; {@code -d} and {@code --nostdin} are accepted for compatibility (this switch never
+ * reads stdin, so it does not die on stdin EOF as 2.3.2 does). Long options also work with one dash
+ * ({@code -sock}, {@code -hub}, {@code -mgmt}, ...). Runs until the console's {@code shutdown} or
+ * SIGTERM. Exit codes: 0 clean stop, 1 start failure, 2 usage.
  */
-@Command(name = "vde_switch", mixinStandardHelpOptions = true, description = "A vde-2 compatible switch (Java).")
+@Command(
+    name = "vde_switch",
+    mixinStandardHelpOptions = true,
+    description = "A vde-2 compatible switch (Java).")
 public final class VdeSwitchMain implements Callable<Integer> {
-    @Option(names = {"-s", "--sock", "--vdesock", "--unix", "-sock", "-vdesock", "-unix"}, paramLabel = "DIR",
-            description = "ctl directory (default /var/run/vde.ctl as root, else /tmp/vde.ctl)")
-    Path sock;
+  static { // SLF4J (slf4j-simple): level from KUBEVDE_LOG_LEVEL (trace..error, default info),
+    // before any logger
+    String level = System.getenv().getOrDefault("KUBEVDE_LOG_LEVEL", "");
+    System.getProperties()
+        .putIfAbsent("org.slf4j.simpleLogger.defaultLogLevel", level.isBlank() ? "info" : level);
+  }
 
-    @Option(names = {"-M", "--mgmt", "-mgmt"}, paramLabel = "SOCK", description = "management console socket")
-    Path mgmt;
+  @Option(
+      names = {"-s", "--sock", "--vdesock", "--unix", "-sock", "-vdesock", "-unix"},
+      paramLabel = "DIR",
+      description = "ctl directory (default /var/run/vde.ctl as root, else /tmp/vde.ctl)")
+  Path sock;
 
-    @Option(names = {"-x", "--hub", "-hub"}, description = "hub mode")
-    boolean hub;
+  @Option(
+      names = {"-M", "--mgmt", "-mgmt"},
+      paramLabel = "SOCK",
+      description = "management console socket")
+  Path mgmt;
 
-    @Option(names = {"-t", "--tap", "-tap"}, paramLabel = "IF", description = "attach tap interface IF as a port")
-    List<String> taps = new ArrayList<>();
+  @Option(
+      names = {"-x", "--hub", "-hub"},
+      description = "hub mode")
+  boolean hub;
 
-    @Option(names = {"-p", "--pidfile", "-pidfile"}, paramLabel = "FILE", description = "write the pid to FILE")
-    Path pidFile;
+  @Option(
+      names = {"-t", "--tap", "-tap"},
+      paramLabel = "IF",
+      description = "attach tap interface IF as a port")
+  List<String> taps = new ArrayList<>();
 
-    @Option(names = {"-d", "--daemon", "-daemon"}, description = "accepted for compatibility (run in the background with &)")
-    boolean daemon;
+  @Option(
+      names = {"-p", "--pidfile", "-pidfile"},
+      paramLabel = "FILE",
+      description = "write the pid to FILE")
+  Path pidFile;
 
-    @Option(names = {"--nostdin", "-nostdin"}, description = "accepted for compatibility (stdin is never read)")
-    boolean nostdin;
+  @Option(
+      names = {"-d", "--daemon", "-daemon"},
+      description = "accepted for compatibility (run in the background with &)")
+  boolean daemon;
 
-    @Override
-    public Integer call() throws Exception {
-        Path dir = sock != null ? sock : Path.of(LibC.INSTANCE.geteuid() == 0 ? "/var/run/vde.ctl" : "/tmp/vde.ctl");
-        VdeSwitch sw;
-        try {
-            sw = VdeSwitch.start(dir.toAbsolutePath(), Optional.ofNullable(mgmt).map(Path::toAbsolutePath), hub);
-            for (String t : taps) sw.node().addPort(Plugs.open("tap://" + t, OpenArgs.DEFAULT), "tap " + t);
-        } catch (Exception e) {
-            System.err.println("vde_switch: " + e.getMessage());
-            return 1;
-        }
-        if (pidFile != null) Files.writeString(pidFile, ProcessHandle.current().pid() + "\n");
-        Runtime.getRuntime().addShutdownHook(new Thread(sw::close));
-        sw.awaitStop();
-        if (pidFile != null) Files.deleteIfExists(pidFile);
-        return 0;
+  @Option(
+      names = {"--nostdin", "-nostdin"},
+      description = "accepted for compatibility (stdin is never read)")
+  boolean nostdin;
+
+  @Override
+  public Integer call() throws Exception {
+    Path dir =
+        sock != null
+            ? sock
+            : Path.of(LibC.INSTANCE.geteuid() == 0 ? "/var/run/vde.ctl" : "/tmp/vde.ctl");
+    VdeSwitch sw;
+    try {
+      sw =
+          VdeSwitch.start(
+              dir.toAbsolutePath(), Optional.ofNullable(mgmt).map(Path::toAbsolutePath), hub);
+      for (String t : taps)
+        sw.node().addPort(Plugs.open("tap://" + t, OpenArgs.DEFAULT), "tap " + t);
+    } catch (Exception e) {
+      System.err.println("vde_switch: " + e.getMessage());
+      return 1;
     }
+    if (pidFile != null) Files.writeString(pidFile, ProcessHandle.current().pid() + "\n");
+    Runtime.getRuntime().addShutdownHook(new Thread(sw::close));
+    sw.awaitStop();
+    if (pidFile != null) Files.deleteIfExists(pidFile);
+    return 0;
+  }
 
-    /** Entry point; exits with the code of {@link #call()}. */
-    public static void main(String[] args) {
-        System.exit(new CommandLine(new VdeSwitchMain()).execute(args));
-    }
+  /** Entry point; exits with the code of {@link #call()}. */
+  public static void main(String[] args) {
+    System.exit(new CommandLine(new VdeSwitchMain()).execute(args));
+  }
 }

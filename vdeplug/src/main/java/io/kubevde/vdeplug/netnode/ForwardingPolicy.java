@@ -3,37 +3,48 @@ package io.kubevde.vdeplug.netnode;
 import java.nio.ByteBuffer;
 
 /**
- * Where a frame entering a {@link Netnode} goes: the only part that differs between hub, switch, multi and bonding
- * (vde-protocols.md §6.2, §7). Called by the engine with its forwarding lock held, so implementations need no
- * synchronisation of their own; they must not allocate per frame and must not move {@code frame}'s position.
+ * Where a frame entering a {@link Netnode} goes: the only part that differs between hub, switch,
+ * multi and bonding (vde-protocols.md §6.2, §7). Called by the engine with its forwarding lock
+ * held, so implementations need no synchronisation of their own; they must not allocate per frame
+ * and must not move {@code frame}'s position.
  */
 public interface ForwardingPolicy {
 
-    /**
-     * Routes one frame (at least 14 bytes, between position and limit) that entered through {@code source}: calls
-     * {@link NetnodePort#deliver} on each destination.
-     *
-     * @param source the port the frame came from ({@code host} when the node's own plug sent it)
-     * @param ports  the current non-host ports, in attachment order (do not modify)
-     * @param host   the host port (the node's own plug)
-     */
-    void forward(NetnodePort source, ByteBuffer frame, NetnodePort[] ports, NetnodePort host);
+  /**
+   * Routes one frame (at least 14 bytes, between position and limit) that entered through {@code
+   * source}: calls {@link NetnodePort#deliver} on each destination.
+   *
+   * @param source the port the frame came from ({@code host} when the node's own plug sent it)
+   * @param ports the current non-host ports, in attachment order (do not modify)
+   * @param host the host port (the node's own plug)
+   */
+  void forward(NetnodePort source, ByteBuffer frame, NetnodePort[] ports, NetnodePort host);
 
-    /** Forgets everything learned about {@code port} (called when it leaves). */
-    default void portRemoved(NetnodePort port) {}
+  /** Forgets everything learned about {@code port} (called when it leaves). */
+  default void portRemoved(NetnodePort port) {}
 
-    /**
-     * Whether several clients may share one port number (vde_switch "cables": a client requesting a port that is in
-     * use becomes another endpoint of it, vde-protocols.md §9.2). Default false: netnodes give every client its own id.
-     */
-    default boolean sharesPortNumbers() { return false; }
+  /**
+   * Whether several clients may share one port number (vde_switch "cables": a client requesting a
+   * port that is in use becomes another endpoint of it, vde-protocols.md §9.2). Default false:
+   * netnodes give every client its own id.
+   */
+  default boolean sharesPortNumbers() {
+    return false;
+  }
 
-    /** How often the engine calls {@link #tick}, in ms; 0 (the default) = never. */
-    default long tickMillis() { return 0; }
+  /** How often the engine calls {@link #tick}, in ms; 0 (the default) = never. */
+  default long tickMillis() {
+    return 0;
+  }
 
-    /** Periodic work (e.g. bonding heartbeats), called every {@link #tickMillis()} ms with the forwarding lock held. */
-    default void tick(NetnodePort[] ports, NetnodePort host) {}
+  /**
+   * Periodic work (e.g. bonding heartbeats), called every {@link #tickMillis()} ms with the
+   * forwarding lock held.
+   */
+  default void tick(NetnodePort[] ports, NetnodePort host) {}
 
-    /** Live MAC table entries (0 for policies that do not learn). */
-    default int macTableSize() { return 0; }
+  /** Live MAC table entries (0 for policies that do not learn). */
+  default int macTableSize() {
+    return 0;
+  }
 }

@@ -2,11 +2,14 @@ package io.kubevde.vdeplug.netnode;
 
 import java.nio.ByteBuffer;
 
-/** hub: a frame from a port goes to every other port and the host; a frame from the host to every port (§6.2). */
+/**
+ * hub: a frame from a port goes to every other port and the host; a frame from the host to every
+ * port (§6.2).
+ */
 public final class HubPolicy implements ForwardingPolicy {
-    @Override
-    public void forward(NetnodePort source, ByteBuffer frame, NetnodePort[] ports, NetnodePort host) {
-        for (NetnodePort p : ports) if (p != source) p.deliver(frame);
-        if (source != host) host.deliver(frame);
-    }
+  @Override
+  public void forward(NetnodePort source, ByteBuffer frame, NetnodePort[] ports, NetnodePort host) {
+    for (NetnodePort p : ports) if (p != source) p.deliver(frame);
+    if (source != host) host.deliver(frame);
+  }
 }

@@ -3,125 +3,132 @@ package io.kubevde.vdeplug.netnode;
 import java.util.function.LongSupplier;
 
 /**
- * The switch's learning table: direct-mapped like vdeplug4's (vde-protocols.md §4.5, §6.2) — {@code 2^k} slots, one
- * entry each, a colliding key overwrites the slot — keyed by (48-bit MAC, 12-bit VLAN ID) with the full 12 bits (the C
- * node masks with 0x3FF, §12.5). An entry is valid while {@code now - lastSeen < expireSeconds}. Size 0 disables
- * learning (every lookup misses). Not thread-safe: the engine's forwarding lock guards it. No allocation after
- * construction.
+ * The switch's learning table: direct-mapped like vdeplug4's (vde-protocols.md §4.5, §6.2) — {@code
+ * 2^k} slots, one entry each, a colliding key overwrites the slot — keyed by (48-bit MAC, 12-bit
+ * VLAN ID) with the full 12 bits (the C node masks with 0x3FF, §12.5). An entry is valid while
+ * {@code now - lastSeen < expireSeconds}. Size 0 disables learning (every lookup misses). Not
+ * thread-safe: the engine's forwarding lock guards it. No allocation after construction.
  *
  * @param <P> what a key maps to (the port)
  */
 public final class MacTable<P> {
-    /** Seconds from {@link System#nanoTime()}. */
-    public static final LongSupplier SYSTEM_CLOCK = () -> System.nanoTime() / 1_000_000_000L;
-    private static final long EMPTY = -1L;
+  /** Seconds from {@link System#nanoTime()}. */
+  public static final LongSupplier SYSTEM_CLOCK = () -> System.nanoTime() / 1_000_000_000L;
 
-    private final long[] keys;
-    private final long[] seen;
-    private final Object[] ports;
-    private final int mask;
-    private final long seed;
-    private final long expire;
-    private final LongSupplier clock;
+  private static final long EMPTY = -1L;
 
-    /**
-     * @param size          requested slots, rounded up to a power of two (0 = learning disabled)
-     * @param seed          hash seed
-     * @param expireSeconds entry lifetime in seconds (≥ 1)
-     * @param clock         the time in seconds (tests pass a fake clock)
-     */
-    public MacTable(int size, long seed, int expireSeconds, LongSupplier clock) {
-        int n = 0;
-        if (size > 0) {
-            n = 1;
-            while (n < size) n <<= 1;
-        }
-        this.keys = new long[n];
-        this.seen = new long[n];
-        this.ports = new Object[n];
-        this.mask = n - 1;
-        this.seed = seed;
-        this.expire = Math.max(1, expireSeconds);
-        this.clock = clock;
-        java.util.Arrays.fill(keys, EMPTY);
+  private final long[] keys;
+  private final long[] seen;
+  private final Object[] ports;
+  private final int mask;
+  private final long seed;
+  private final long expire;
+  private final LongSupplier clock;
+
+  /**
+   * @param size requested slots, rounded up to a power of two (0 = learning disabled)
+   * @param seed hash seed
+   * @param expireSeconds entry lifetime in seconds (≥ 1)
+   * @param clock the time in seconds (tests pass a fake clock)
+   */
+  public MacTable(int size, long seed, int expireSeconds, LongSupplier clock) {
+    int n = 0;
+    if (size > 0) {
+      n = 1;
+      while (n < size) n <<= 1;
     }
+    this.keys = new long[n];
+    this.seen = new long[n];
+    this.ports = new Object[n];
+    this.mask = n - 1;
+    this.seed = seed;
+    this.expire = Math.max(1, expireSeconds);
+    this.clock = clock;
+    java.util.Arrays.fill(keys, EMPTY);
+  }
 
-    /** Number of slots (a power of two, or 0). */
-    public int capacity() { return keys.length; }
+  /** Number of slots (a power of two, or 0). */
+  public int capacity() {
+    return keys.length;
+  }
 
-    /** The table key of {@code mac} (48 bits, the low bits of the long) on {@code vlan} (0..4095). */
-    public static long key(long mac, int vlan) { return (mac & 0xFFFF_FFFF_FFFFL) | ((long) (vlan & 0xFFF) << 48); }
+  /** The table key of {@code mac} (48 bits, the low bits of the long) on {@code vlan} (0..4095). */
+  public static long key(long mac, int vlan) {
+    return (mac & 0xFFFF_FFFF_FFFFL) | ((long) (vlan & 0xFFF) << 48);
+  }
 
-    private int slot(long key) {
-        long h = key ^ seed;
-        h ^= h >>> 33;
-        h *= 0xff51afd7ed558ccdL;
-        h ^= h >>> 33;
-        h *= 0xc4ceb9fe1a85ec53L;
-        h ^= h >>> 33;
-        return (int) h & mask;
+  private int slot(long key) {
+    long h = key ^ seed;
+    h ^= h >>> 33;
+    h *= 0xff51afd7ed558ccdL;
+    h ^= h >>> 33;
+    h *= 0xc4ceb9fe1a85ec53L;
+    h ^= h >>> 33;
+    return (int) h & mask;
+  }
+
+  /** Records that {@code key} was seen on {@code port} now. */
+  public void learn(long key, P port) {
+    if (keys.length == 0) return;
+    int i = slot(key);
+    keys[i] = key;
+    ports[i] = port;
+    seen[i] = clock.getAsLong();
+  }
+
+  /** The port {@code key} was last seen on, or null when unknown or expired. */
+  @SuppressWarnings("unchecked")
+  public P lookup(long key) {
+    if (keys.length == 0) return null;
+    int i = slot(key);
+    if (keys[i] != key || clock.getAsLong() - seen[i] >= expire) return null;
+    return (P) ports[i];
+  }
+
+  /** Forgets the entry for {@code key}; false when there was none (or it had expired). */
+  public boolean forget(long key) {
+    if (keys.length == 0) return false;
+    int i = slot(key);
+    boolean live = keys[i] == key && clock.getAsLong() - seen[i] < expire;
+    if (keys[i] == key) {
+      keys[i] = EMPTY;
+      ports[i] = null;
     }
+    return live;
+  }
 
-    /** Records that {@code key} was seen on {@code port} now. */
-    public void learn(long key, P port) {
-        if (keys.length == 0) return;
-        int i = slot(key);
-        keys[i] = key;
-        ports[i] = port;
-        seen[i] = clock.getAsLong();
+  /** Forgets every entry pointing at {@code port}. */
+  public void removePort(P port) {
+    for (int i = 0; i < keys.length; i++) {
+      if (ports[i] == port) {
+        keys[i] = EMPTY;
+        ports[i] = null;
+      }
     }
+  }
 
-    /** The port {@code key} was last seen on, or null when unknown or expired. */
-    @SuppressWarnings("unchecked")
-    public P lookup(long key) {
-        if (keys.length == 0) return null;
-        int i = slot(key);
-        if (keys[i] != key || clock.getAsLong() - seen[i] >= expire) return null;
-        return (P) ports[i];
+  /**
+   * A snapshot of the live entries: key ({@link #key}) → {@code label.apply(port)}, for printing
+   * ({@code hash/print}).
+   */
+  public java.util.Map<Long, Integer> entries(java.util.function.ToIntFunction<P> label) {
+    long now = clock.getAsLong();
+    java.util.Map<Long, Integer> out = new java.util.TreeMap<>();
+    for (int i = 0; i < keys.length; i++) {
+      if (keys[i] != EMPTY && now - seen[i] < expire) {
+        @SuppressWarnings("unchecked")
+        P p = (P) ports[i];
+        out.put(keys[i], label.applyAsInt(p));
+      }
     }
+    return out;
+  }
 
-    /** Forgets the entry for {@code key}; false when there was none (or it had expired). */
-    public boolean forget(long key) {
-        if (keys.length == 0) return false;
-        int i = slot(key);
-        boolean live = keys[i] == key && clock.getAsLong() - seen[i] < expire;
-        if (keys[i] == key) {
-            keys[i] = EMPTY;
-            ports[i] = null;
-        }
-        return live;
-    }
-
-    /** Forgets every entry pointing at {@code port}. */
-    public void removePort(P port) {
-        for (int i = 0; i < keys.length; i++) {
-            if (ports[i] == port) {
-                keys[i] = EMPTY;
-                ports[i] = null;
-            }
-        }
-    }
-
-    /**
-     * A snapshot of the live entries: key ({@link #key}) → {@code label.apply(port)}, for printing ({@code hash/print}).
-     */
-    public java.util.Map<Long, Integer> entries(java.util.function.ToIntFunction<P> label) {
-        long now = clock.getAsLong();
-        java.util.Map<Long, Integer> out = new java.util.TreeMap<>();
-        for (int i = 0; i < keys.length; i++) {
-            if (keys[i] != EMPTY && now - seen[i] < expire) {
-                @SuppressWarnings("unchecked") P p = (P) ports[i];
-                out.put(keys[i], label.applyAsInt(p));
-            }
-        }
-        return out;
-    }
-
-    /** Live (unexpired) entries. */
-    public int size() {
-        long now = clock.getAsLong();
-        int n = 0;
-        for (int i = 0; i < keys.length; i++) if (keys[i] != EMPTY && now - seen[i] < expire) n++;
-        return n;
-    }
+  /** Live (unexpired) entries. */
+  public int size() {
+    long now = clock.getAsLong();
+    int n = 0;
+    for (int i = 0; i < keys.length; i++) if (keys[i] != EMPTY && now - seen[i] < expire) n++;
+    return n;
+  }
 }

@@ -14,248 +14,291 @@ import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The one netnode engine behind {@code hub://}, {@code switch://}, {@code multi://} and {@code bonding://}
- * (vde-protocols.md §6, §7): a set of {@link NetnodePort}s, an optional {@code vde://} rendezvous directory that C
- * and Java clients join, and a {@link ForwardingPolicy} deciding where each frame goes.
+ * The one netnode engine behind {@code hub://}, {@code switch://}, {@code multi://} and {@code
+ * bonding://} (vde-protocols.md §6, §7): a set of {@link NetnodePort}s, an optional {@code vde://}
+ * rendezvous directory that C and Java clients join, and a {@link ForwardingPolicy} deciding where
+ * each frame goes.
  *
- * <p>The node is itself a {@link Plug}, the "host" port: {@link #send} makes a frame enter the node, {@link #receive}
- * returns frames the policy delivered to the host. The agent also attaches in-process plugs (taps, uplinks) with
- * {@link #addPort(Plug, String)}.
+ * <p>The node is itself a {@link Plug}, the "host" port: {@link #send} makes a frame enter the
+ * node, {@link #receive} returns frames the policy delivered to the host. The agent also attaches
+ * in-process plugs (taps, uplinks) with {@link #addPort(Plug, String)}.
  *
- * <p>Frame loop: one reader thread per port calls {@link #input}, which runs the policy under one forwarding lock;
- * deliveries never block on a client socket (MSG_DONTWAIT; a full receiver drops, counted in that port's stats);
- * frames shorter than 14 bytes are dropped (counted on the source port).
+ * <p>Frame loop: one reader thread per port calls {@link #input}, which runs the policy under one
+ * forwarding lock; deliveries never block on a client socket (MSG_DONTWAIT; a full receiver drops,
+ * counted in that port's stats); frames shorter than 14 bytes are dropped (counted on the source
+ * port).
  */
 public final class Netnode implements Plug {
-    private final NetnodeKind kind;
-    private final ForwardingPolicy policy;
-    private final HostPort host = new HostPort();
-    private final ReentrantLock lock = new ReentrantLock();
-    private volatile NetnodePort[] ports = new NetnodePort[0];
-    private final Rendezvous rendezvous;
-    private final Thread ticker;
-    private volatile boolean closed;
+  private final NetnodeKind kind;
+  private final ForwardingPolicy policy;
+  private final HostPort host = new HostPort();
+  private final ReentrantLock lock = new ReentrantLock();
+  private volatile NetnodePort[] ports = new NetnodePort[0];
+  private final Rendezvous rendezvous;
+  private final Thread ticker;
+  private volatile boolean closed;
 
-    private Netnode(NetnodeKind kind, ForwardingPolicy policy, NetnodeConfig config) throws IOException {
-        this.kind = kind;
-        this.policy = policy;
-        this.rendezvous = config.directory().isPresent() ? Rendezvous.open(config.directory().get(), config, this) : null;
-        long every = policy.tickMillis();
-        this.ticker = every <= 0 ? null : Thread.ofPlatform().daemon().name("netnode-tick").start(() -> tickLoop(every));
+  private Netnode(NetnodeKind kind, ForwardingPolicy policy, NetnodeConfig config)
+      throws IOException {
+    this.kind = kind;
+    this.policy = policy;
+    this.rendezvous =
+        config.directory().isPresent()
+            ? Rendezvous.open(config.directory().get(), config, this)
+            : null;
+    long every = policy.tickMillis();
+    this.ticker =
+        every <= 0
+            ? null
+            : Thread.ofPlatform().daemon().name("netnode-tick").start(() -> tickLoop(every));
+  }
+
+  private void tickLoop(long everyMs) {
+    while (!closed) {
+      try {
+        Thread.sleep(everyMs);
+      } catch (InterruptedException e) {
+        return;
+      }
+      lock.lock();
+      try {
+        if (!closed) policy.tick(ports, host);
+      } finally {
+        lock.unlock();
+      }
     }
+  }
 
-    private void tickLoop(long everyMs) {
-        while (!closed) {
-            try {
-                Thread.sleep(everyMs);
-            } catch (InterruptedException e) {
-                return;
-            }
-            lock.lock();
-            try {
-                if (!closed) policy.tick(ports, host);
-            } finally {
-                lock.unlock();
-            }
+  /**
+   * Starts a node of {@code kind}; with {@code config.directory()} present it serves {@code
+   * vde://DIR} clients.
+   *
+   * @throws IOException when the rendezvous cannot be set up (directory in use by a live switch,
+   *     parent missing, non-socket leftovers, permissions)
+   */
+  public static Netnode open(NetnodeKind kind, NetnodeConfig config) throws IOException {
+    return new Netnode(kind, kind.newPolicy(config), config);
+  }
+
+  /**
+   * Starts a node with a custom {@code policy} (tests, the agent). Errors as {@link
+   * #open(NetnodeKind, NetnodeConfig)}.
+   */
+  public static Netnode open(NetnodeKind kind, ForwardingPolicy policy, NetnodeConfig config)
+      throws IOException {
+    return new Netnode(kind, policy, config);
+  }
+
+  /** The node kind. */
+  public NetnodeKind kind() {
+    return kind;
+  }
+
+  /** The rendezvous directory, if the node serves one. */
+  public Optional<Path> directory() {
+    return Optional.ofNullable(rendezvous).map(Rendezvous::directory);
+  }
+
+  /** Live MAC table entries (switch), 0 for other kinds. */
+  public int macTableSize() {
+    lock.lock();
+    try {
+      return policy.macTableSize();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * What one port is, for listings: id, kind ({@code unix}/{@code plug}), description and live
+   * counters.
+   */
+  public record PortInfo(int id, String kind, String description, PlugStats stats) {}
+
+  /** The current ports (without the host), in attachment order. */
+  public List<PortInfo> ports() {
+    List<PortInfo> out = new ArrayList<>();
+    for (NetnodePort p : ports) out.add(new PortInfo(p.id(), p.kind(), p.description(), p.stats()));
+    return out;
+  }
+
+  /**
+   * Counters of the host port (the node's own plug): rx = frames the host sent in, tx = frames it
+   * was given.
+   */
+  public PlugStats hostStats() {
+    return host.stats();
+  }
+
+  /**
+   * Requests on the rendezvous: rx = accepted clients, malformed = refused connections. Empty
+   * without rendezvous.
+   */
+  public Optional<PlugStats> requestStats() {
+    return Optional.ofNullable(rendezvous).map(Rendezvous::requestStats);
+  }
+
+  /**
+   * Attaches an in-process plug as a new port (the node owns it from now on and closes it when the
+   * port leaves).
+   *
+   * @return the new port's id (≥ 1)
+   * @throws IOException when the node is closed
+   */
+  public int addPort(Plug plug, String description) throws IOException {
+    PlugPort port;
+    lock.lock();
+    try {
+      if (closed) throw new IOException("netnode closed");
+      port = new PlugPort(freeId(0), description, plug, this);
+      add(port);
+    } finally {
+      lock.unlock();
+    }
+    port.start();
+    return port.id();
+  }
+
+  /**
+   * Detaches and closes port {@code id} (its first endpoint, when a vde_switch-mode port has
+   * several); false when there is no such port.
+   */
+  public boolean removePort(int id) {
+    for (NetnodePort p : ports) if (p.id() == id) return remove(p);
+    return false;
+  }
+
+  /** Detaches and closes exactly {@code port}; false when it is no longer attached. */
+  boolean remove(NetnodePort port) {
+    NetnodePort gone = null;
+    lock.lock();
+    try {
+      NetnodePort[] cur = ports;
+      for (int i = 0; i < cur.length; i++) {
+        if (cur[i] == port) {
+          gone = cur[i];
+          NetnodePort[] next = new NetnodePort[cur.length - 1];
+          System.arraycopy(cur, 0, next, 0, i);
+          System.arraycopy(cur, i + 1, next, i, cur.length - i - 1);
+          ports = next;
+          policy.portRemoved(gone);
+          break;
         }
+      }
+    } finally {
+      lock.unlock();
     }
+    if (gone == null) return false;
+    gone.shutdown();
+    return true;
+  }
 
-    /**
-     * Starts a node of {@code kind}; with {@code config.directory()} present it serves {@code vde://DIR} clients.
-     *
-     * @throws IOException when the rendezvous cannot be set up (directory in use by a live switch, parent missing,
-     *                     non-socket leftovers, permissions)
-     */
-    public static Netnode open(NetnodeKind kind, NetnodeConfig config) throws IOException {
-        return new Netnode(kind, kind.newPolicy(config), config);
+  UnixClientPort attachClient(VdeRequest req, UnixSocket ctl, UnixSocket data, Path dataPath)
+      throws IOException {
+    UnixClientPort port;
+    lock.lock();
+    try {
+      if (closed) throw new IOException("netnode closed");
+      int id = req.port() > 0 && policy.sharesPortNumbers() ? req.port() : freeId(req.port());
+      port = new UnixClientPort(id, req.description(), ctl, data, dataPath, this);
+      add(port);
+    } finally {
+      lock.unlock();
     }
+    port.start();
+    return port;
+  }
 
-    /** Starts a node with a custom {@code policy} (tests, the agent). Errors as {@link #open(NetnodeKind, NetnodeConfig)}. */
-    public static Netnode open(NetnodeKind kind, ForwardingPolicy policy, NetnodeConfig config) throws IOException {
-        return new Netnode(kind, policy, config);
+  List<UnixClientPort> unixPorts() {
+    List<UnixClientPort> out = new ArrayList<>();
+    for (NetnodePort p : ports) if (p instanceof UnixClientPort u) out.add(u);
+    return out;
+  }
+
+  private int freeId(int wanted) {
+    if (wanted > 0 && Arrays.stream(ports).noneMatch(p -> p.id() == wanted)) return wanted;
+    int id = 1;
+    while (true) {
+      final int c = id;
+      if (Arrays.stream(ports).noneMatch(p -> p.id() == c)) return id;
+      id++;
     }
+  }
 
-    /** The node kind. */
-    public NetnodeKind kind() { return kind; }
+  private void add(NetnodePort port) {
+    NetnodePort[] cur = ports;
+    NetnodePort[] next = Arrays.copyOf(cur, cur.length + 1);
+    next[cur.length] = port;
+    ports = next;
+  }
 
-    /** The rendezvous directory, if the node serves one. */
-    public Optional<Path> directory() { return Optional.ofNullable(rendezvous).map(Rendezvous::directory); }
-
-    /** Live MAC table entries (switch), 0 for other kinds. */
-    public int macTableSize() {
-        lock.lock();
-        try {
-            return policy.macTableSize();
-        } finally {
-            lock.unlock();
-        }
+  /**
+   * A frame (position..limit) entered through {@code source}: counted, then routed by the policy.
+   * Frames shorter than {@link Plug#MIN_FRAME} are dropped and counted. The buffer's position is
+   * not moved.
+   */
+  void input(NetnodePort source, ByteBuffer frame) {
+    int len = frame.remaining();
+    if (len < MIN_FRAME) {
+      source.stats().dropped();
+      return;
     }
-
-    /** What one port is, for listings: id, kind ({@code unix}/{@code plug}), description and live counters. */
-    public record PortInfo(int id, String kind, String description, PlugStats stats) {}
-
-    /** The current ports (without the host), in attachment order. */
-    public List<PortInfo> ports() {
-        List<PortInfo> out = new ArrayList<>();
-        for (NetnodePort p : ports) out.add(new PortInfo(p.id(), p.kind(), p.description(), p.stats()));
-        return out;
+    source.stats().received(len);
+    source.markInput();
+    lock.lock();
+    try {
+      if (closed) return;
+      policy.forward(source, frame, ports, host);
+    } finally {
+      lock.unlock();
     }
+  }
 
-    /** Counters of the host port (the node's own plug): rx = frames the host sent in, tx = frames it was given. */
-    public PlugStats hostStats() { return host.stats(); }
+  /** The host sends a frame into the node (it is routed like a frame from any port). */
+  @Override
+  public void send(ByteBuffer frame) throws IOException {
+    if (closed) throw new IOException("netnode closed");
+    input(host, frame);
+    frame.position(frame.limit());
+  }
 
-    /** Requests on the rendezvous: rx = accepted clients, malformed = refused connections. Empty without rendezvous. */
-    public Optional<PlugStats> requestStats() { return Optional.ofNullable(rendezvous).map(Rendezvous::requestStats); }
+  /**
+   * Blocks until the policy delivers a frame to the host; {@link #CLOSED} once the node is closed.
+   */
+  @Override
+  public int receive(ByteBuffer frame) throws IOException {
+    int n = host.take(frame);
+    return n < 0 ? CLOSED : n;
+  }
 
-    /**
-     * Attaches an in-process plug as a new port (the node owns it from now on and closes it when the port leaves).
-     *
-     * @return the new port's id (≥ 1)
-     * @throws IOException when the node is closed
-     */
-    public int addPort(Plug plug, String description) throws IOException {
-        PlugPort port;
-        lock.lock();
-        try {
-            if (closed) throw new IOException("netnode closed");
-            port = new PlugPort(freeId(0), description, plug, this);
-            add(port);
-        } finally {
-            lock.unlock();
-        }
-        port.start();
-        return port.id();
+  /** The host port's counters. */
+  @Override
+  public PlugStats stats() {
+    return host.stats();
+  }
+
+  /**
+   * Stops the rendezvous, detaches and closes every port, unlinks every socket and removes the
+   * directory.
+   */
+  @Override
+  public void close() {
+    lock.lock();
+    try {
+      if (closed) return;
+      closed = true;
+    } finally {
+      lock.unlock();
     }
+    if (ticker != null) ticker.interrupt();
+    if (rendezvous != null) rendezvous.close();
+    for (NetnodePort p : ports) remove(p);
+    host.shutdown();
+    if (rendezvous != null) rendezvous.removeDirectory();
+  }
 
-    /**
-     * Detaches and closes port {@code id} (its first endpoint, when a vde_switch-mode port has several); false when
-     * there is no such port.
-     */
-    public boolean removePort(int id) {
-        for (NetnodePort p : ports) if (p.id() == id) return remove(p);
-        return false;
-    }
-
-    /** Detaches and closes exactly {@code port}; false when it is no longer attached. */
-    boolean remove(NetnodePort port) {
-        NetnodePort gone = null;
-        lock.lock();
-        try {
-            NetnodePort[] cur = ports;
-            for (int i = 0; i < cur.length; i++) {
-                if (cur[i] == port) {
-                    gone = cur[i];
-                    NetnodePort[] next = new NetnodePort[cur.length - 1];
-                    System.arraycopy(cur, 0, next, 0, i);
-                    System.arraycopy(cur, i + 1, next, i, cur.length - i - 1);
-                    ports = next;
-                    policy.portRemoved(gone);
-                    break;
-                }
-            }
-        } finally {
-            lock.unlock();
-        }
-        if (gone == null) return false;
-        gone.shutdown();
-        return true;
-    }
-
-    UnixClientPort attachClient(VdeRequest req, UnixSocket ctl, UnixSocket data, Path dataPath) throws IOException {
-        UnixClientPort port;
-        lock.lock();
-        try {
-            if (closed) throw new IOException("netnode closed");
-            int id = req.port() > 0 && policy.sharesPortNumbers() ? req.port() : freeId(req.port());
-            port = new UnixClientPort(id, req.description(), ctl, data, dataPath, this);
-            add(port);
-        } finally {
-            lock.unlock();
-        }
-        port.start();
-        return port;
-    }
-
-    List<UnixClientPort> unixPorts() {
-        List<UnixClientPort> out = new ArrayList<>();
-        for (NetnodePort p : ports) if (p instanceof UnixClientPort u) out.add(u);
-        return out;
-    }
-
-    private int freeId(int wanted) {
-        if (wanted > 0 && Arrays.stream(ports).noneMatch(p -> p.id() == wanted)) return wanted;
-        int id = 1;
-        while (true) {
-            final int c = id;
-            if (Arrays.stream(ports).noneMatch(p -> p.id() == c)) return id;
-            id++;
-        }
-    }
-
-    private void add(NetnodePort port) {
-        NetnodePort[] cur = ports;
-        NetnodePort[] next = Arrays.copyOf(cur, cur.length + 1);
-        next[cur.length] = port;
-        ports = next;
-    }
-
-    /**
-     * A frame (position..limit) entered through {@code source}: counted, then routed by the policy. Frames shorter
-     * than {@link Plug#MIN_FRAME} are dropped and counted. The buffer's position is not moved.
-     */
-    void input(NetnodePort source, ByteBuffer frame) {
-        int len = frame.remaining();
-        if (len < MIN_FRAME) {
-            source.stats().dropped();
-            return;
-        }
-        source.stats().received(len);
-        source.markInput();
-        lock.lock();
-        try {
-            if (closed) return;
-            policy.forward(source, frame, ports, host);
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    /** The host sends a frame into the node (it is routed like a frame from any port). */
-    @Override
-    public void send(ByteBuffer frame) throws IOException {
-        if (closed) throw new IOException("netnode closed");
-        input(host, frame);
-        frame.position(frame.limit());
-    }
-
-    /** Blocks until the policy delivers a frame to the host; {@link #CLOSED} once the node is closed. */
-    @Override
-    public int receive(ByteBuffer frame) throws IOException {
-        int n = host.take(frame);
-        return n < 0 ? CLOSED : n;
-    }
-
-    /** The host port's counters. */
-    @Override
-    public PlugStats stats() { return host.stats(); }
-
-    /** Stops the rendezvous, detaches and closes every port, unlinks every socket and removes the directory. */
-    @Override
-    public void close() {
-        lock.lock();
-        try {
-            if (closed) return;
-            closed = true;
-        } finally {
-            lock.unlock();
-        }
-        if (ticker != null) ticker.interrupt();
-        if (rendezvous != null) rendezvous.close();
-        for (NetnodePort p : ports) remove(p);
-        host.shutdown();
-        if (rendezvous != null) rendezvous.removeDirectory();
-    }
-
-    @Override
-    public String toString() { return kind.scheme() + " netnode" + directory().map(d -> " at " + d).orElse(""); }
+  @Override
+  public String toString() {
+    return kind.scheme() + " netnode" + directory().map(d -> " at " + d).orElse("");
+  }
 }

@@ -4,48 +4,64 @@ import io.kubevde.vdeplug.PlugStats;
 import java.nio.ByteBuffer;
 
 /**
- * One port of a {@link Netnode}: a C or Java {@code vde://} client (a datagram socket), an in-process {@link
- * io.kubevde.vdeplug.Plug} (a tap, a vxvde uplink), or the host (the node's own plug). Its {@link #stats()} count
- * frames that entered the node through it ({@code rx}) and frames the node delivered to it ({@code tx}); a delivery
- * that would block is dropped and counted.
+ * One port of a {@link Netnode}: a C or Java {@code vde://} client (a datagram socket), an
+ * in-process {@link io.kubevde.vdeplug.Plug} (a tap, a vxvde uplink), or the host (the node's own
+ * plug). Its {@link #stats()} count frames that entered the node through it ({@code rx}) and frames
+ * the node delivered to it ({@code tx}); a delivery that would block is dropped and counted.
  */
 public abstract sealed class NetnodePort permits HostPort, UnixClientPort, PlugPort {
-    private final int id;
-    private final String description;
-    private final PlugStats stats = new PlugStats();
-    private volatile long lastInputNanos = System.nanoTime();
+  private final int id;
+  private final String description;
+  private final PlugStats stats = new PlugStats();
+  private volatile long lastInputNanos = System.nanoTime();
 
-    NetnodePort(int id, String description) {
-        this.id = id;
-        this.description = description == null ? "" : description;
-    }
+  NetnodePort(int id, String description) {
+    this.id = id;
+    this.description = description == null ? "" : description;
+  }
 
-    /** The port number (0 = host; others from 1). */
-    public final int id() { return id; }
+  /** The port number (0 = host; others from 1). */
+  public final int id() {
+    return id;
+  }
 
-    /** The description (the client's request text, or what the API caller gave). */
-    public final String description() { return description; }
+  /** The description (the client's request text, or what the API caller gave). */
+  public final String description() {
+    return description;
+  }
 
-    /** The port's counters. */
-    public final PlugStats stats() { return stats; }
+  /** The port's counters. */
+  public final PlugStats stats() {
+    return stats;
+  }
 
-    /** {@link System#nanoTime()} of the last frame that entered the node through this port (or of its attachment). */
-    public final long lastInputNanos() { return lastInputNanos; }
+  /**
+   * {@link System#nanoTime()} of the last frame that entered the node through this port (or of its
+   * attachment).
+   */
+  public final long lastInputNanos() {
+    return lastInputNanos;
+  }
 
-    final void markInput() { lastInputNanos = System.nanoTime(); }
+  final void markInput() {
+    lastInputNanos = System.nanoTime();
+  }
 
-    /** A short kind name: {@code host}, {@code unix}, {@code plug}. */
-    public abstract String kind();
+  /** A short kind name: {@code host}, {@code unix}, {@code plug}. */
+  public abstract String kind();
 
-    /**
-     * Hands one frame (between position and limit) to this port without blocking; a full receiver drops it (counted).
-     * Must not move {@code frame}'s position or limit. Called with the engine's forwarding lock held.
-     */
-    public abstract void deliver(ByteBuffer frame);
+  /**
+   * Hands one frame (between position and limit) to this port without blocking; a full receiver
+   * drops it (counted). Must not move {@code frame}'s position or limit. Called with the engine's
+   * forwarding lock held.
+   */
+  public abstract void deliver(ByteBuffer frame);
 
-    /** Stops the port (threads, sockets, files); idempotent. */
-    abstract void shutdown();
+  /** Stops the port (threads, sockets, files); idempotent. */
+  abstract void shutdown();
 
-    @Override
-    public String toString() { return kind() + " port " + id + (description.isEmpty() ? "" : " (" + description + ")"); }
+  @Override
+  public String toString() {
+    return kind() + " port " + id + (description.isEmpty() ? "" : " (" + description + ")");
+  }
 }

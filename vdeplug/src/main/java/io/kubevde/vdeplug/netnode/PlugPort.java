@@ -3,78 +3,83 @@ package io.kubevde.vdeplug.netnode;
 import io.kubevde.vdeplug.Plug;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * A port backed by an in-process {@link Plug} (a tap, a vxvde uplink, a {@code vde://} client of another switch): a
- * reader thread pumps the plug's frames into the node; deliveries call {@link Plug#send}. When the plug reports
- * {@link Plug#CLOSED} or fails, the port leaves the node. Closing the port closes the plug.
+ * A port backed by an in-process {@link Plug} (a tap, a vxvde uplink, a {@code vde://} client of
+ * another switch): a reader thread pumps the plug's frames into the node; deliveries call {@link
+ * Plug#send}. When the plug reports {@link Plug#CLOSED} or fails, the port leaves the node. Closing
+ * the port closes the plug.
  */
 final class PlugPort extends NetnodePort {
-    private static final Logger LOG = Logger.getLogger(PlugPort.class.getName());
-    private final Plug plug;
-    private final Netnode node;
-    private final Thread reader;
-    private volatile boolean stopping;
+  private static final Logger LOG = LoggerFactory.getLogger(PlugPort.class);
+  private final Plug plug;
+  private final Netnode node;
+  private final Thread reader;
+  private volatile boolean stopping;
 
-    PlugPort(int id, String description, Plug plug, Netnode node) {
-        super(id, description);
-        this.plug = plug;
-        this.node = node;
-        this.reader = Thread.ofPlatform().daemon().name("netnode-port" + id).unstarted(this::pump);
+  PlugPort(int id, String description, Plug plug, Netnode node) {
+    super(id, description);
+    this.plug = plug;
+    this.node = node;
+    this.reader = Thread.ofPlatform().daemon().name("netnode-port" + id).unstarted(this::pump);
+  }
+
+  void start() {
+    reader.start();
+  }
+
+  @Override
+  public String kind() {
+    return "plug";
+  }
+
+  private void pump() {
+    ByteBuffer buf = ByteBuffer.allocateDirect(Plug.MAX_FRAME + 2);
+    try {
+      while (!stopping) {
+        buf.clear();
+        int n = plug.receive(buf);
+        if (n == Plug.CLOSED) break;
+        if (n < Plug.MIN_FRAME) continue;
+        buf.flip();
+        node.input(this, buf);
+      }
+    } catch (IOException | RuntimeException e) {
+      if (!stopping) LOG.warn(this + " failed: " + e.getMessage());
     }
+    if (!stopping) node.remove(this);
+  }
 
-    void start() { reader.start(); }
-
-    @Override
-    public String kind() { return "plug"; }
-
-    private void pump() {
-        ByteBuffer buf = ByteBuffer.allocateDirect(Plug.MAX_FRAME + 2);
-        try {
-            while (!stopping) {
-                buf.clear();
-                int n = plug.receive(buf);
-                if (n == Plug.CLOSED) break;
-                if (n < Plug.MIN_FRAME) continue;
-                buf.flip();
-                node.input(this, buf);
-            }
-        } catch (IOException | RuntimeException e) {
-            if (!stopping) LOG.log(Level.WARNING, this + " failed: " + e.getMessage());
-        }
-        if (!stopping) node.remove(this);
+  @Override
+  public void deliver(ByteBuffer frame) {
+    int pos = frame.position();
+    int len = frame.remaining();
+    try {
+      plug.send(frame);
+      stats().sent(len);
+    } catch (IOException | RuntimeException e) {
+      stats().dropped();
+    } finally {
+      frame.position(pos);
     }
+  }
 
-    @Override
-    public void deliver(ByteBuffer frame) {
-        int pos = frame.position();
-        int len = frame.remaining();
-        try {
-            plug.send(frame);
-            stats().sent(len);
-        } catch (IOException | RuntimeException e) {
-            stats().dropped();
-        } finally {
-            frame.position(pos);
-        }
+  @Override
+  void shutdown() {
+    stopping = true;
+    try {
+      plug.close();
+    } catch (IOException e) {
+      LOG.debug("close " + this, e);
     }
-
-    @Override
-    void shutdown() {
-        stopping = true;
-        try {
-            plug.close();
-        } catch (IOException e) {
-            LOG.log(Level.FINE, "close " + this, e);
-        }
-        if (Thread.currentThread() != reader) {
-            try {
-                reader.join(5000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+    if (Thread.currentThread() != reader) {
+      try {
+        reader.join(5000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
     }
+  }
 }

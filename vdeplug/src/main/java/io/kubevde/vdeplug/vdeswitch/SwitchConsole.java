@@ -1,6 +1,5 @@
 package io.kubevde.vdeplug.vdeswitch;
 
-import io.kubevde.vdeplug.PlugStats;
 import io.kubevde.vdeplug.netnode.Netnode;
 import io.kubevde.vdeplug.unix.FilePermissions;
 import java.io.IOException;
@@ -16,410 +15,483 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * The vde-2 {@code vde_switch} management console (vde-protocols.md §9.3) on a unix stream socket ({@code -M SOCK}),
- * usable with Debian's {@code unixterm}/{@code vdeterm}/{@code unixcmd}: on connect a banner and the prompt
- * {@code "\nvde$ "}; one command per line; commands with output send {@code 0000 DATA END WITH '.'}, the lines and a
- * {@code .} line; then {@code 1000 Success} or {@code 1NNN <strerror>} (errno NNN: unknown command 1038, bad argument
- * 1022, missing port 1006, existing 1017, busy 1098); {@code logout} answers {@code 9999 END OF SESSION} and closes;
- * {@code shutdown} stops the switch. Lines starting with {@code #} and empty lines are ignored.
+ * The vde-2 {@code vde_switch} management console (vde-protocols.md §9.3) on a unix stream socket
+ * ({@code -M SOCK}), usable with Debian's {@code unixterm}/{@code vdeterm}/{@code unixcmd}: on
+ * connect a banner and the prompt {@code "\nvde$ "}; one command per line; commands with output
+ * send {@code 0000 DATA END WITH '.'}, the lines and a {@code .} line; then {@code 1000 Success} or
+ * {@code 1NNN <strerror>} (errno NNN: unknown command 1038, bad argument 1022, missing port 1006,
+ * existing 1017, busy 1098); {@code logout} answers {@code 9999 END OF SESSION} and closes; {@code
+ * shutdown} stops the switch. Lines starting with {@code #} and empty lines are ignored.
  *
- * <p>Commands: help, showinfo, logout, shutdown, port/showinfo, port/setnumports, port/sethub, port/setvlan,
- * port/create, port/remove, port/print, port/allprint, vlan/create, vlan/remove, vlan/addport, vlan/delport,
- * vlan/print, vlan/allprint, hash/showinfo, hash/print, hash/find, hash/delete.
+ * <p>Commands: help, showinfo, logout, shutdown, port/showinfo, port/setnumports, port/sethub,
+ * port/setvlan, port/create, port/remove, port/print, port/allprint, vlan/create, vlan/remove,
+ * vlan/addport, vlan/delport, vlan/print, vlan/allprint, hash/showinfo, hash/print, hash/find,
+ * hash/delete.
  */
 public final class SwitchConsole implements AutoCloseable {
-    private static final Logger LOG = Logger.getLogger(SwitchConsole.class.getName());
-    /** The banner, as vde_switch 2.3.2 prints it (clients such as vdeterm expect the version line). */
-    public static final String BANNER = "VDE switch V.2.3.2\n(C) Virtual Square Team (coord. R. Davoli) 2005,2006,2007 - GPLv2\n";
-    private static final String PROMPT = "\nvde$ ";
+  private static final Logger LOG = LoggerFactory.getLogger(SwitchConsole.class);
 
-    private record Command(String path, String syntax, String help) {}
+  /**
+   * The banner, as vde_switch 2.3.2 prints it (clients such as vdeterm expect the version line).
+   */
+  public static final String BANNER =
+      "VDE switch V.2.3.2\n(C) Virtual Square Team (coord. R. Davoli) 2005,2006,2007 - GPLv2\n";
 
-    private static final List<Command> COMMANDS = List.of(
-            new Command("help", "[arg]", "Help (limited to arg when specified)"),
-            new Command("logout", "", "logout from this mgmt terminal"),
-            new Command("shutdown", "", "shutdown of the switch"),
-            new Command("showinfo", "", "show switch version and info"),
-            new Command("hash", "============", "HASH TABLE MENU"),
-            new Command("hash/showinfo", "", "show hash info"),
-            new Command("hash/print", "", "print the hash table"),
-            new Command("hash/find", "MAC [VLAN]", "MAC lookup"),
-            new Command("hash/delete", "MAC [VLAN]", "delete a MAC table entry (kubevde)"),
-            new Command("port", "============", "PORT STATUS MENU"),
-            new Command("port/showinfo", "", "show port info"),
-            new Command("port/setnumports", "N", "set the number of ports"),
-            new Command("port/sethub", "0/1", "1=HUB 0=switch"),
-            new Command("port/setvlan", "N VLAN", "set port VLAN (untagged)"),
-            new Command("port/create", "N", "create the port N (inactive|notallocatable)"),
-            new Command("port/remove", "N", "remove the port N"),
-            new Command("port/print", "[N]", "print the port/endpoint table"),
-            new Command("port/allprint", "[N]", "print the port/endpoint table (including inactive port)"),
-            new Command("vlan", "============", "VLAN MANAGEMENT MENU"),
-            new Command("vlan/create", "N", "create the VLAN with tag N"),
-            new Command("vlan/remove", "N", "remove the VLAN with tag N"),
-            new Command("vlan/addport", "N PORT", "add port to the vlan N (tagged)"),
-            new Command("vlan/delport", "N PORT", "remove port from the vlan N (tagged)"),
-            new Command("vlan/print", "[N]", "print the list of defined vlan"),
-            new Command("vlan/allprint", "[N]", "print the list of defined vlan (including inactive port)"));
+  private static final String PROMPT = "\nvde$ ";
 
-    private final Netnode node;
-    private final VlanSwitchPolicy policy;
-    private final Path socketPath;
-    private final ServerSocketChannel server;
-    private final Runnable onShutdown;
-    private final long started = System.nanoTime();
-    private final Thread acceptor;
-    private volatile int numPorts;
-    private volatile boolean closed;
+  private record Command(String path, String syntax, String help) {}
 
-    /** A reply: optional output lines, then the status errno (0 = success). */
-    private record Reply(List<String> lines, int errno) {
-        static Reply ok() { return new Reply(null, 0); }
-        static Reply err(int errno) { return new Reply(null, errno); }
-        static Reply data(List<String> lines) { return new Reply(lines, 0); }
+  private static final List<Command> COMMANDS =
+      List.of(
+          new Command("help", "[arg]", "Help (limited to arg when specified)"),
+          new Command("logout", "", "logout from this mgmt terminal"),
+          new Command("shutdown", "", "shutdown of the switch"),
+          new Command("showinfo", "", "show switch version and info"),
+          new Command("hash", "============", "HASH TABLE MENU"),
+          new Command("hash/showinfo", "", "show hash info"),
+          new Command("hash/print", "", "print the hash table"),
+          new Command("hash/find", "MAC [VLAN]", "MAC lookup"),
+          new Command("hash/delete", "MAC [VLAN]", "delete a MAC table entry (kubevde)"),
+          new Command("port", "============", "PORT STATUS MENU"),
+          new Command("port/showinfo", "", "show port info"),
+          new Command("port/setnumports", "N", "set the number of ports"),
+          new Command("port/sethub", "0/1", "1=HUB 0=switch"),
+          new Command("port/setvlan", "N VLAN", "set port VLAN (untagged)"),
+          new Command("port/create", "N", "create the port N (inactive|notallocatable)"),
+          new Command("port/remove", "N", "remove the port N"),
+          new Command("port/print", "[N]", "print the port/endpoint table"),
+          new Command(
+              "port/allprint", "[N]", "print the port/endpoint table (including inactive port)"),
+          new Command("vlan", "============", "VLAN MANAGEMENT MENU"),
+          new Command("vlan/create", "N", "create the VLAN with tag N"),
+          new Command("vlan/remove", "N", "remove the VLAN with tag N"),
+          new Command("vlan/addport", "N PORT", "add port to the vlan N (tagged)"),
+          new Command("vlan/delport", "N PORT", "remove port from the vlan N (tagged)"),
+          new Command("vlan/print", "[N]", "print the list of defined vlan"),
+          new Command(
+              "vlan/allprint", "[N]", "print the list of defined vlan (including inactive port)"));
+
+  private final Netnode node;
+  private final VlanSwitchPolicy policy;
+  private final Path socketPath;
+  private final ServerSocketChannel server;
+  private final Runnable onShutdown;
+  private final long started = System.nanoTime();
+  private final Thread acceptor;
+  private volatile int numPorts;
+  private volatile boolean closed;
+
+  /** A reply: optional output lines, then the status errno (0 = success). */
+  private record Reply(List<String> lines, int errno) {
+    static Reply ok() {
+      return new Reply(null, 0);
     }
 
-    /** Internal: ends the session after the reply. */
-    private static final int LOGOUT = -1;
-    private static final int SHUTDOWN = -2;
-
-    /**
-     * Serves the console on {@code socketPath} (created with {@code mode}, e.g. 0600).
-     *
-     * @param numPorts   the port count reported and enforced by {@code port/create} (vde_switch default 32)
-     * @param onShutdown what {@code shutdown} runs (closing the switch), on a separate thread
-     * @throws IOException when the socket cannot be created (a stale file at the path is replaced)
-     */
-    public SwitchConsole(Netnode node, VlanSwitchPolicy policy, Path socketPath, int mode, int numPorts, Runnable onShutdown)
-            throws IOException {
-        this.node = node;
-        this.policy = policy;
-        this.socketPath = socketPath;
-        this.numPorts = numPorts;
-        this.onShutdown = onShutdown;
-        Files.deleteIfExists(socketPath);
-        this.server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-        server.bind(UnixDomainSocketAddress.of(socketPath));
-        FilePermissions.chmod(socketPath, mode);
-        this.acceptor = Thread.ofPlatform().daemon().name("vde_switch-mgmt").start(this::acceptLoop);
+    static Reply err(int errno) {
+      return new Reply(null, errno);
     }
 
-    private void acceptLoop() {
-        while (!closed) {
-            try {
-                SocketChannel ch = server.accept();
-                Thread.ofPlatform().daemon().name("vde_switch-mgmt-session").start(() -> session(ch));
-            } catch (IOException e) {
-                if (!closed) LOG.warning("mgmt accept failed: " + e.getMessage());
-                return;
-            }
+    static Reply data(List<String> lines) {
+      return new Reply(lines, 0);
+    }
+  }
+
+  /** Internal: ends the session after the reply. */
+  private static final int LOGOUT = -1;
+
+  private static final int SHUTDOWN = -2;
+
+  /**
+   * Serves the console on {@code socketPath} (created with {@code mode}, e.g. 0600).
+   *
+   * @param numPorts the port count reported and enforced by {@code port/create} (vde_switch default
+   *     32)
+   * @param onShutdown what {@code shutdown} runs (closing the switch), on a separate thread
+   * @throws IOException when the socket cannot be created (a stale file at the path is replaced)
+   */
+  public SwitchConsole(
+      Netnode node,
+      VlanSwitchPolicy policy,
+      Path socketPath,
+      int mode,
+      int numPorts,
+      Runnable onShutdown)
+      throws IOException {
+    this.node = node;
+    this.policy = policy;
+    this.socketPath = socketPath;
+    this.numPorts = numPorts;
+    this.onShutdown = onShutdown;
+    Files.deleteIfExists(socketPath);
+    this.server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+    server.bind(UnixDomainSocketAddress.of(socketPath));
+    FilePermissions.chmod(socketPath, mode);
+    this.acceptor = Thread.ofPlatform().daemon().name("vde_switch-mgmt").start(this::acceptLoop);
+  }
+
+  private void acceptLoop() {
+    while (!closed) {
+      try {
+        SocketChannel ch = server.accept();
+        Thread.ofPlatform().daemon().name("vde_switch-mgmt-session").start(() -> session(ch));
+      } catch (IOException e) {
+        if (!closed) LOG.warn("mgmt accept failed: " + e.getMessage());
+        return;
+      }
+    }
+  }
+
+  private void session(SocketChannel ch) {
+    try (ch) {
+      OutputStream out = Channels.newOutputStream(ch);
+      write(out, BANNER + PROMPT);
+      // like vde-2's mgmt loop, every read is a command batch: newline-terminated lines, and a
+      // final piece
+      // without newline is a command too (Debian's vdeterm sends "showinfo" with no newline)
+      java.nio.ByteBuffer rb = java.nio.ByteBuffer.allocate(4096);
+      java.util.ArrayDeque<String> pending = new java.util.ArrayDeque<>();
+      while (true) {
+        if (pending.isEmpty()) {
+          rb.clear();
+          if (ch.read(rb) < 0) return;
+          String chunk =
+              new String(rb.array(), 0, rb.position(), StandardCharsets.US_ASCII).replace("\0", "");
+          String[] parts = chunk.split("\n", -1);
+          int n = chunk.endsWith("\n") ? parts.length - 1 : parts.length;
+          for (int i = 0; i < n; i++) pending.add(parts[i]);
+          continue;
         }
-    }
-
-    private void session(SocketChannel ch) {
-        try (ch) {
-            OutputStream out = Channels.newOutputStream(ch);
-            write(out, BANNER + PROMPT);
-            // like vde-2's mgmt loop, every read is a command batch: newline-terminated lines, and a final piece
-            // without newline is a command too (Debian's vdeterm sends "showinfo" with no newline)
-            java.nio.ByteBuffer rb = java.nio.ByteBuffer.allocate(4096);
-            java.util.ArrayDeque<String> pending = new java.util.ArrayDeque<>();
-            while (true) {
-                if (pending.isEmpty()) {
-                    rb.clear();
-                    if (ch.read(rb) < 0) return;
-                    String chunk = new String(rb.array(), 0, rb.position(), StandardCharsets.US_ASCII).replace("\0", "");
-                    String[] parts = chunk.split("\n", -1);
-                    int n = chunk.endsWith("\n") ? parts.length - 1 : parts.length;
-                    for (int i = 0; i < n; i++) pending.add(parts[i]);
-                    continue;
-                }
-                String cmd = pending.poll().strip();
-                if (cmd.isEmpty() || cmd.startsWith("#")) {
-                    write(out, PROMPT);
-                    continue;
-                }
-                Reply r = execute(cmd);
-                StringBuilder sb = new StringBuilder();
-                if (r.lines() != null) {
-                    sb.append("0000 DATA END WITH '.'\n");
-                    for (String l : r.lines()) sb.append(l).append('\n');
-                    sb.append(".\n");
-                }
-                if (r.errno() == LOGOUT || r.errno() == SHUTDOWN) {
-                    write(out, sb + "9999 END OF SESSION\n");
-                    if (r.errno() == SHUTDOWN) Thread.ofPlatform().daemon().start(onShutdown);
-                    return;
-                }
-                sb.append(r.errno() == 0 ? "1000 Success\n" : String.format("1%03d %s\n", r.errno(), strerror(r.errno())));
-                write(out, sb + PROMPT);
-            }
-        } catch (IOException e) {
-            LOG.fine(() -> "mgmt session ended: " + e.getMessage());
+        String cmd = pending.poll().strip();
+        if (cmd.isEmpty() || cmd.startsWith("#")) {
+          write(out, PROMPT);
+          continue;
         }
-    }
-
-    private static void write(OutputStream out, String s) throws IOException {
-        out.write(s.getBytes(StandardCharsets.US_ASCII));
-        out.flush();
-    }
-
-    private static String strerror(int errno) {
-        return switch (errno) {
-            case 2 -> "No such file or directory";
-            case 6 -> "No such device or address";
-            case 17 -> "File exists";
-            case 22 -> "Invalid argument";
-            case 38 -> "Function not implemented";
-            case 98 -> "Address already in use";
-            default -> io.kubevde.vdeplug.ffi.LibC.message(errno);
-        };
-    }
-
-    /**
-     * Runs one command line (also usable without a socket, e.g. from an rc file) and returns the text a client would
-     * see after it, without the prompt.
-     */
-    public String run(String line) {
-        Reply r = execute(line.strip());
+        Reply r = execute(cmd);
         StringBuilder sb = new StringBuilder();
-        if (r.lines() != null) r.lines().forEach(l -> sb.append(l).append('\n'));
-        sb.append(r.errno() <= 0 ? "1000 Success" : String.format("1%03d %s", r.errno(), strerror(r.errno())));
-        return sb.toString();
-    }
-
-    private Reply execute(String line) {
-        Command match = null;
-        for (Command c : COMMANDS) {
-            if ((line.equals(c.path()) || line.startsWith(c.path() + " ")) && !c.syntax().startsWith("===")) {
-                if (match == null || c.path().length() > match.path().length()) match = c;
-            }
+        if (r.lines() != null) {
+          sb.append("0000 DATA END WITH '.'\n");
+          for (String l : r.lines()) sb.append(l).append('\n');
+          sb.append(".\n");
         }
-        if (match == null) return Reply.err(38);
-        String[] a = line.substring(match.path().length()).strip().isEmpty() ? new String[0]
-                : line.substring(match.path().length()).strip().split("\\s+");
-        try {
-            return switch (match.path()) {
-                case "help" -> help(a);
-                case "logout" -> Reply.err(LOGOUT);
-                case "shutdown" -> Reply.err(SHUTDOWN);
-                case "showinfo" -> Reply.data(List.of(BANNER.split("\n")[0], BANNER.split("\n")[1], "",
-                        "pid " + ProcessHandle.current().pid() + " uptime " + (System.nanoTime() - started) / 1_000_000_000L,
-                        "mgmt " + socketPath + " perm 0600", "kubevde java switch"));
-                case "hash/showinfo" -> Reply.data(List.of("Hash size " + policy.hashSize(), "GC interval 2 secs",
-                        "GC expire " + policy.expireSeconds() + " secs", "Min persistence 0 secs"));
-                case "hash/print" -> Reply.data(hashLines(null, -1));
-                case "hash/find" -> hashFind(a);
-                case "hash/delete" -> {
-                    if (a.length < 1) yield Reply.err(22);
-                    long mac = Long.parseLong(a[0].replace(":", ""), 16);
-                    yield policy.forgetMac(mac, a.length > 1 ? Integer.parseInt(a[1]) : 0) ? Reply.ok() : Reply.err(2);
-                }
-                case "port/showinfo" -> Reply.data(List.of("Numports=" + numPorts, "HUB=" + policy.hub(), "counters=true"));
-                case "port/setnumports" -> {
-                    int n = num(a, 0);
-                    if (n < 1) yield Reply.err(22);
-                    numPorts = n;
-                    yield Reply.ok();
-                }
-                case "port/sethub" -> {
-                    policy.setHub(num(a, 0) != 0);
-                    yield Reply.ok();
-                }
-                case "port/setvlan" -> {
-                    adoptActivePorts();
-                    int p = port(a, 0);
-                    int v = num(a, 1);
-                    if (p < 0 || v < 0 || v > 4095) yield Reply.err(22);
-                    if (!policy.hasPort(p)) yield Reply.err(6);
-                    if (v != VlanSwitchPolicy.NO_VLAN && !policy.vlanExists(v)) yield Reply.err(6);
-                    policy.setUntagged(p, v);
-                    yield Reply.ok();
-                }
-                case "port/create" -> {
-                    int p = port(a, 0);
-                    if (p < 1) yield Reply.err(22);
-                    yield policy.createPort(p) ? Reply.ok() : Reply.err(17);
-                }
-                case "port/remove" -> {
-                    int p = port(a, 0);
-                    if (p < 1) yield Reply.err(22);
-                    if (!policy.hasPort(p)) yield Reply.err(6);
-                    if (active(p) != null) yield Reply.err(98);
-                    policy.removePortConfig(p);
-                    yield Reply.ok();
-                }
-                case "port/print" -> portPrint(a, false);
-                case "port/allprint" -> portPrint(a, true);
-                case "vlan/create" -> {
-                    int v = num(a, 0);
-                    if (v < 1 || v > 4093) yield Reply.err(22);
-                    yield policy.createVlan(v) ? Reply.ok() : Reply.err(17);
-                }
-                case "vlan/remove" -> {
-                    int v = num(a, 0);
-                    if (v < 1 || v > 4093) yield Reply.err(22);
-                    if (!policy.vlanExists(v)) yield Reply.err(2);
-                    if (policy.vlanInUse(v)) yield Reply.err(98);
-                    policy.removeVlan(v);
-                    yield Reply.ok();
-                }
-                case "vlan/addport", "vlan/delport" -> {
-                    adoptActivePorts();
-                    int v = num(a, 0);
-                    int p = port(a, 1);
-                    if (v < 1 || v > 4093 || p < 0) yield Reply.err(22);
-                    if (!policy.vlanExists(v)) yield Reply.err(2);
-                    if (!policy.hasPort(p)) yield Reply.err(6);
-                    boolean add = match.path().equals("vlan/addport");
-                    if (add && policy.isTagged(p, v)) yield Reply.err(17);
-                    if (!add && !policy.isTagged(p, v)) yield Reply.err(2);
-                    policy.setTagged(p, v, add);
-                    yield Reply.ok();
-                }
-                case "vlan/print" -> vlanPrint(a, false);
-                case "vlan/allprint" -> vlanPrint(a, true);
-                default -> Reply.err(38);
-            };
-        } catch (NumberFormatException | ArrayIndexOutOfBoundsException e) {
-            return Reply.err(22);
+        if (r.errno() == LOGOUT || r.errno() == SHUTDOWN) {
+          write(out, sb + "9999 END OF SESSION\n");
+          if (r.errno() == SHUTDOWN) Thread.ofPlatform().daemon().start(onShutdown);
+          return;
         }
+        sb.append(
+            r.errno() == 0
+                ? "1000 Success\n"
+                : String.format("1%03d %s\n", r.errno(), strerror(r.errno())));
+        write(out, sb + PROMPT);
+      }
+    } catch (IOException e) {
+      LOG.atDebug().log(() -> "mgmt session ended: " + e.getMessage());
     }
+  }
 
-    private static int num(String[] a, int i) { return Integer.parseInt(a[i]); }
+  private static void write(OutputStream out, String s) throws IOException {
+    out.write(s.getBytes(StandardCharsets.US_ASCII));
+    out.flush();
+  }
 
-    private int port(String[] a, int i) {
-        int p = Integer.parseInt(a[i]);
-        return p >= numPorts ? -1 : p;
+  private static String strerror(int errno) {
+    return switch (errno) {
+      case 2 -> "No such file or directory";
+      case 6 -> "No such device or address";
+      case 17 -> "File exists";
+      case 22 -> "Invalid argument";
+      case 38 -> "Function not implemented";
+      case 98 -> "Address already in use";
+      default -> io.kubevde.vdeplug.ffi.LibC.message(errno);
+    };
+  }
+
+  /**
+   * Runs one command line (also usable without a socket, e.g. from an rc file) and returns the text
+   * a client would see after it, without the prompt.
+   */
+  public String run(String line) {
+    Reply r = execute(line.strip());
+    StringBuilder sb = new StringBuilder();
+    if (r.lines() != null) r.lines().forEach(l -> sb.append(l).append('\n'));
+    sb.append(
+        r.errno() <= 0
+            ? "1000 Success"
+            : String.format("1%03d %s", r.errno(), strerror(r.errno())));
+    return sb.toString();
+  }
+
+  private Reply execute(String line) {
+    Command match = null;
+    for (Command c : COMMANDS) {
+      if ((line.equals(c.path()) || line.startsWith(c.path() + " "))
+          && !c.syntax().startsWith("===")) {
+        if (match == null || c.path().length() > match.path().length()) match = c;
+      }
     }
-
-    private Reply help(String[] a) {
-        List<String> out = new ArrayList<>();
-        out.add("COMMAND PATH       SYNTAX          HELP");
-        out.add("------------       --------------  ------------");
-        for (Command c : COMMANDS) {
-            if (a.length > 0 && !c.path().startsWith(a[0])) continue;
-            out.add(String.format("%-18s %-15s %s", c.path(), c.syntax(), c.help()));
+    if (match == null) return Reply.err(38);
+    String[] a =
+        line.substring(match.path().length()).strip().isEmpty()
+            ? new String[0]
+            : line.substring(match.path().length()).strip().split("\\s+");
+    try {
+      return switch (match.path()) {
+        case "help" -> help(a);
+        case "logout" -> Reply.err(LOGOUT);
+        case "shutdown" -> Reply.err(SHUTDOWN);
+        case "showinfo" ->
+            Reply.data(
+                List.of(
+                    BANNER.split("\n")[0],
+                    BANNER.split("\n")[1],
+                    "",
+                    "pid "
+                        + ProcessHandle.current().pid()
+                        + " uptime "
+                        + (System.nanoTime() - started) / 1_000_000_000L,
+                    "mgmt " + socketPath + " perm 0600",
+                    "kubevde java switch"));
+        case "hash/showinfo" ->
+            Reply.data(
+                List.of(
+                    "Hash size " + policy.hashSize(),
+                    "GC interval 2 secs",
+                    "GC expire " + policy.expireSeconds() + " secs",
+                    "Min persistence 0 secs"));
+        case "hash/print" -> Reply.data(hashLines(null, -1));
+        case "hash/find" -> hashFind(a);
+        case "hash/delete" -> {
+          if (a.length < 1) yield Reply.err(22);
+          long mac = Long.parseLong(a[0].replace(":", ""), 16);
+          yield policy.forgetMac(mac, a.length > 1 ? Integer.parseInt(a[1]) : 0)
+              ? Reply.ok()
+              : Reply.err(2);
         }
-        return Reply.data(out);
-    }
-
-    private List<Netnode.PortInfo> endpoints(int port) {
-        List<Netnode.PortInfo> out = new ArrayList<>();
-        for (Netnode.PortInfo p : node.ports()) if (p.id() == port) out.add(p);
-        return out;
-    }
-
-    private Netnode.PortInfo active(int port) {
-        for (Netnode.PortInfo p : node.ports()) if (p.id() == port) return p;
-        return null;
-    }
-
-    /** Active ports get a configuration (untagged VLAN 0) on first sight, as vde_switch creates them on attach. */
-    private void adoptActivePorts() {
-        for (Netnode.PortInfo p : node.ports()) policy.createPort(p.id());
-    }
-
-    private Reply portPrint(String[] a, boolean all) {
-        adoptActivePorts();
-        List<String> out = new ArrayList<>();
-        int[] ports = policy.configuredPorts();
-        if (a.length > 0) {
-            int n = port(a, 0);
-            if (n < 0) return new Reply(out, 22);
-            if (!policy.hasPort(n) || (!all && active(n) == null)) return new Reply(out, 6);
-            ports = new int[] {n};
+        case "port/showinfo" ->
+            Reply.data(List.of("Numports=" + numPorts, "HUB=" + policy.hub(), "counters=true"));
+        case "port/setnumports" -> {
+          int n = num(a, 0);
+          if (n < 1) yield Reply.err(22);
+          numPorts = n;
+          yield Reply.ok();
         }
-        for (int n : ports) {
-            if (n == 0) continue;
-            List<Netnode.PortInfo> eps = endpoints(n);
-            if (eps.isEmpty() && !all) continue;
-            out.add(String.format("Port %04d untagged_vlan=%04d %s - Unnamed Allocatable", n, policy.untaggedVlan(n),
-                    eps.isEmpty() ? "INACTIVE" : "ACTIVE"));
-            out.add(" Current User: NONE Access Control: (User: NONE - Group: NONE)");
-            long rxF = 0, rxB = 0, txF = 0, txB = 0;
-            for (Netnode.PortInfo e : eps) {
-                rxF += e.stats().rxFrames();
-                rxB += e.stats().rxBytes();
-                txF += e.stats().txFrames();
-                txB += e.stats().txBytes();
-            }
-            out.add(String.format(" IN:  pkts %10d          bytes %20d", rxF, rxB));
-            out.add(String.format(" OUT: pkts %10d          bytes %20d", txF, txB));
-            int k = 0;
-            for (Netnode.PortInfo e : eps) {
-                out.add(String.format("  -- endpoint ID %04d module %-4s prog   : %s", n * 100 + k++, e.kind(), e.description()));
-            }
+        case "port/sethub" -> {
+          policy.setHub(num(a, 0) != 0);
+          yield Reply.ok();
         }
-        return Reply.data(out);
-    }
-
-    private Reply vlanPrint(String[] a, boolean all) {
-        adoptActivePorts();
-        List<String> out = new ArrayList<>();
-        int[] vs = policy.vlans();
-        if (a.length > 0) {
-            int v = num(a, 0);
-            if (!policy.vlanExists(v)) return new Reply(out, 2);
-            vs = new int[] {v};
+        case "port/setvlan" -> {
+          adoptActivePorts();
+          int p = port(a, 0);
+          int v = num(a, 1);
+          if (p < 0 || v < 0 || v > 4095) yield Reply.err(22);
+          if (!policy.hasPort(p)) yield Reply.err(6);
+          if (v != VlanSwitchPolicy.NO_VLAN && !policy.vlanExists(v)) yield Reply.err(6);
+          policy.setUntagged(p, v);
+          yield Reply.ok();
         }
-        for (int v : vs) {
-            out.add(String.format("VLAN %04d", v));
-            for (int n : policy.configuredPorts()) {
-                if (n == 0) continue;
-                boolean untagged = policy.untaggedVlan(n) == v;
-                boolean tagged = policy.isTagged(n, v);
-                if (!untagged && !tagged) continue;
-                boolean isActive = active(n) != null;
-                if (!isActive && !all) continue;
-                out.add(String.format(" -- Port %04d tagged=%d active=%d status=%s", n, tagged ? 1 : 0, isActive ? 1 : 0,
-                        isActive ? "Forwarding" : "Learning"));
-            }
+        case "port/create" -> {
+          int p = port(a, 0);
+          if (p < 1) yield Reply.err(22);
+          yield policy.createPort(p) ? Reply.ok() : Reply.err(17);
         }
-        return Reply.data(out);
-    }
-
-    private List<String> hashLines(Long onlyMac, int onlyVlan) {
-        List<String> out = new ArrayList<>();
-        for (Map.Entry<Long, Integer> e : policy.macEntries().entrySet()) {
-            long mac = e.getKey() & 0xFFFF_FFFF_FFFFL;
-            int vlan = (int) (e.getKey() >>> 48);
-            if (onlyMac != null && (mac != onlyMac || (onlyVlan >= 0 && vlan != onlyVlan))) continue;
-            out.add(String.format("Hash: %04d Addr: %s VLAN %04d to port: %03d", Math.floorMod(e.getKey().hashCode(), policy.hashSize()),
-                    macText(mac), vlan, e.getValue()));
+        case "port/remove" -> {
+          int p = port(a, 0);
+          if (p < 1) yield Reply.err(22);
+          if (!policy.hasPort(p)) yield Reply.err(6);
+          if (active(p) != null) yield Reply.err(98);
+          policy.removePortConfig(p);
+          yield Reply.ok();
         }
-        return out;
-    }
-
-    private Reply hashFind(String[] a) {
-        if (a.length < 1) return Reply.err(22);
-        long mac = Long.parseLong(a[0].replace(":", ""), 16);
-        int vlan = a.length > 1 ? Integer.parseInt(a[1]) : 0;
-        List<String> lines = hashLines(mac, vlan);
-        return lines.isEmpty() ? new Reply(lines, 2) : Reply.data(lines);
-    }
-
-    private static String macText(long mac) {
-        StringBuilder sb = new StringBuilder();
-        for (int i = 5; i >= 0; i--) {
-            sb.append(String.format("%02x", (mac >>> (8 * i)) & 0xff));
-            if (i > 0) sb.append(':');
+        case "port/print" -> portPrint(a, false);
+        case "port/allprint" -> portPrint(a, true);
+        case "vlan/create" -> {
+          int v = num(a, 0);
+          if (v < 1 || v > 4093) yield Reply.err(22);
+          yield policy.createVlan(v) ? Reply.ok() : Reply.err(17);
         }
-        return sb.toString();
+        case "vlan/remove" -> {
+          int v = num(a, 0);
+          if (v < 1 || v > 4093) yield Reply.err(22);
+          if (!policy.vlanExists(v)) yield Reply.err(2);
+          if (policy.vlanInUse(v)) yield Reply.err(98);
+          policy.removeVlan(v);
+          yield Reply.ok();
+        }
+        case "vlan/addport", "vlan/delport" -> {
+          adoptActivePorts();
+          int v = num(a, 0);
+          int p = port(a, 1);
+          if (v < 1 || v > 4093 || p < 0) yield Reply.err(22);
+          if (!policy.vlanExists(v)) yield Reply.err(2);
+          if (!policy.hasPort(p)) yield Reply.err(6);
+          boolean add = match.path().equals("vlan/addport");
+          if (add && policy.isTagged(p, v)) yield Reply.err(17);
+          if (!add && !policy.isTagged(p, v)) yield Reply.err(2);
+          policy.setTagged(p, v, add);
+          yield Reply.ok();
+        }
+        case "vlan/print" -> vlanPrint(a, false);
+        case "vlan/allprint" -> vlanPrint(a, true);
+        default -> Reply.err(38);
+      };
+    } catch (NumberFormatException | ArrayIndexOutOfBoundsException e) {
+      return Reply.err(22);
     }
+  }
 
-    /** The console socket path. */
-    public Path socketPath() { return socketPath; }
+  private static int num(String[] a, int i) {
+    return Integer.parseInt(a[i]);
+  }
 
-    /** Stops accepting and removes the socket file. */
-    @Override
-    public void close() throws IOException {
-        closed = true;
-        server.close();
-        Files.deleteIfExists(socketPath);
+  private int port(String[] a, int i) {
+    int p = Integer.parseInt(a[i]);
+    return p >= numPorts ? -1 : p;
+  }
+
+  private Reply help(String[] a) {
+    List<String> out = new ArrayList<>();
+    out.add("COMMAND PATH       SYNTAX          HELP");
+    out.add("------------       --------------  ------------");
+    for (Command c : COMMANDS) {
+      if (a.length > 0 && !c.path().startsWith(a[0])) continue;
+      out.add(String.format("%-18s %-15s %s", c.path(), c.syntax(), c.help()));
     }
+    return Reply.data(out);
+  }
 
+  private List<Netnode.PortInfo> endpoints(int port) {
+    List<Netnode.PortInfo> out = new ArrayList<>();
+    for (Netnode.PortInfo p : node.ports()) if (p.id() == port) out.add(p);
+    return out;
+  }
+
+  private Netnode.PortInfo active(int port) {
+    for (Netnode.PortInfo p : node.ports()) if (p.id() == port) return p;
+    return null;
+  }
+
+  /**
+   * Active ports get a configuration (untagged VLAN 0) on first sight, as vde_switch creates them
+   * on attach.
+   */
+  private void adoptActivePorts() {
+    for (Netnode.PortInfo p : node.ports()) policy.createPort(p.id());
+  }
+
+  private Reply portPrint(String[] a, boolean all) {
+    adoptActivePorts();
+    List<String> out = new ArrayList<>();
+    int[] ports = policy.configuredPorts();
+    if (a.length > 0) {
+      int n = port(a, 0);
+      if (n < 0) return new Reply(out, 22);
+      if (!policy.hasPort(n) || (!all && active(n) == null)) return new Reply(out, 6);
+      ports = new int[] {n};
+    }
+    for (int n : ports) {
+      if (n == 0) continue;
+      List<Netnode.PortInfo> eps = endpoints(n);
+      if (eps.isEmpty() && !all) continue;
+      out.add(
+          String.format(
+              "Port %04d untagged_vlan=%04d %s - Unnamed Allocatable",
+              n, policy.untaggedVlan(n), eps.isEmpty() ? "INACTIVE" : "ACTIVE"));
+      out.add(" Current User: NONE Access Control: (User: NONE - Group: NONE)");
+      long rxF = 0, rxB = 0, txF = 0, txB = 0;
+      for (Netnode.PortInfo e : eps) {
+        rxF += e.stats().rxFrames();
+        rxB += e.stats().rxBytes();
+        txF += e.stats().txFrames();
+        txB += e.stats().txBytes();
+      }
+      out.add(String.format(" IN:  pkts %10d          bytes %20d", rxF, rxB));
+      out.add(String.format(" OUT: pkts %10d          bytes %20d", txF, txB));
+      int k = 0;
+      for (Netnode.PortInfo e : eps) {
+        out.add(
+            String.format(
+                "  -- endpoint ID %04d module %-4s prog   : %s",
+                n * 100 + k++, e.kind(), e.description()));
+      }
+    }
+    return Reply.data(out);
+  }
+
+  private Reply vlanPrint(String[] a, boolean all) {
+    adoptActivePorts();
+    List<String> out = new ArrayList<>();
+    int[] vs = policy.vlans();
+    if (a.length > 0) {
+      int v = num(a, 0);
+      if (!policy.vlanExists(v)) return new Reply(out, 2);
+      vs = new int[] {v};
+    }
+    for (int v : vs) {
+      out.add(String.format("VLAN %04d", v));
+      for (int n : policy.configuredPorts()) {
+        if (n == 0) continue;
+        boolean untagged = policy.untaggedVlan(n) == v;
+        boolean tagged = policy.isTagged(n, v);
+        if (!untagged && !tagged) continue;
+        boolean isActive = active(n) != null;
+        if (!isActive && !all) continue;
+        out.add(
+            String.format(
+                " -- Port %04d tagged=%d active=%d status=%s",
+                n, tagged ? 1 : 0, isActive ? 1 : 0, isActive ? "Forwarding" : "Learning"));
+      }
+    }
+    return Reply.data(out);
+  }
+
+  private List<String> hashLines(Long onlyMac, int onlyVlan) {
+    List<String> out = new ArrayList<>();
+    for (Map.Entry<Long, Integer> e : policy.macEntries().entrySet()) {
+      long mac = e.getKey() & 0xFFFF_FFFF_FFFFL;
+      int vlan = (int) (e.getKey() >>> 48);
+      if (onlyMac != null && (mac != onlyMac || (onlyVlan >= 0 && vlan != onlyVlan))) continue;
+      out.add(
+          String.format(
+              "Hash: %04d Addr: %s VLAN %04d to port: %03d",
+              Math.floorMod(e.getKey().hashCode(), policy.hashSize()),
+              macText(mac),
+              vlan,
+              e.getValue()));
+    }
+    return out;
+  }
+
+  private Reply hashFind(String[] a) {
+    if (a.length < 1) return Reply.err(22);
+    long mac = Long.parseLong(a[0].replace(":", ""), 16);
+    int vlan = a.length > 1 ? Integer.parseInt(a[1]) : 0;
+    List<String> lines = hashLines(mac, vlan);
+    return lines.isEmpty() ? new Reply(lines, 2) : Reply.data(lines);
+  }
+
+  private static String macText(long mac) {
+    StringBuilder sb = new StringBuilder();
+    for (int i = 5; i >= 0; i--) {
+      sb.append(String.format("%02x", (mac >>> (8 * i)) & 0xff));
+      if (i > 0) sb.append(':');
+    }
+    return sb.toString();
+  }
+
+  /** The console socket path. */
+  public Path socketPath() {
+    return socketPath;
+  }
+
+  /** Stops accepting and removes the socket file. */
+  @Override
+  public void close() throws IOException {
+    closed = true;
+    server.close();
+    Files.deleteIfExists(socketPath);
+  }
 }

@@ -10,77 +10,91 @@ import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * A vde-2 {@code vde_switch} built from the netnode engine (vde-protocols.md §9): the {@code vde://} rendezvous of
- * {@link Netnode} (C {@code vde_plug}, qemu and our own clients join with {@code vde://DIR[N]}), the per-port VLAN
- * forwarding of {@link VlanSwitchPolicy}, and the management {@link SwitchConsole} on {@code mgmt}.
+ * A vde-2 {@code vde_switch} built from the netnode engine (vde-protocols.md §9): the {@code
+ * vde://} rendezvous of {@link Netnode} (C {@code vde_plug}, qemu and our own clients join with
+ * {@code vde://DIR[N]}), the per-port VLAN forwarding of {@link VlanSwitchPolicy}, and the
+ * management {@link SwitchConsole} on {@code mgmt}.
  *
- * <p>Differences from vde_switch 2.3.2: data sockets are named {@code fd<n>} (netnode style, invisible to clients);
- * the engine's host port is port 0 and receives nothing; several clients requesting one port number become its
- * "cables" (§9.2); no FSTP.
+ * <p>Differences from vde_switch 2.3.2: data sockets are named {@code fd<n>} (netnode style,
+ * invisible to clients); the engine's host port is port 0 and receives nothing; several clients
+ * requesting one port number become its "cables" (§9.2); no FSTP.
  */
 public final class VdeSwitch implements AutoCloseable {
-    /** vde_switch's defaults: 32 ports, 128 hash slots, entries expire after 100 s. */
-    public static final int DEFAULT_PORTS = 32;
-    private final Netnode node;
-    private final VlanSwitchPolicy policy;
-    private final SwitchConsole console;
-    private final CountDownLatch stopped = new CountDownLatch(1);
+  /** vde_switch's defaults: 32 ports, 128 hash slots, entries expire after 100 s. */
+  public static final int DEFAULT_PORTS = 32;
 
-    private VdeSwitch(Netnode node, VlanSwitchPolicy policy, SwitchConsole console) {
-        this.node = node;
-        this.policy = policy;
-        this.console = console;
+  private final Netnode node;
+  private final VlanSwitchPolicy policy;
+  private final SwitchConsole console;
+  private final CountDownLatch stopped = new CountDownLatch(1);
+
+  private VdeSwitch(Netnode node, VlanSwitchPolicy policy, SwitchConsole console) {
+    this.node = node;
+    this.policy = policy;
+    this.console = console;
+  }
+
+  /**
+   * Starts a switch serving {@code dir} (created, or reused when stale) with its console on {@code
+   * mgmt} (if given).
+   *
+   * @param hub start in hub mode ({@code -x})
+   * @throws IOException when the directory is in use or a socket cannot be created
+   */
+  public static VdeSwitch start(Path dir, Optional<Path> mgmt, boolean hub) throws IOException {
+    VlanSwitchPolicy policy = new VlanSwitchPolicy(128, 100, MacTable.SYSTEM_CLOCK);
+    policy.setHub(hub);
+    Netnode node = Netnode.open(NetnodeKind.SWITCH, policy, NetnodeConfig.at(dir));
+    VdeSwitch[] self = new VdeSwitch[1];
+    SwitchConsole console = null;
+    try {
+      if (mgmt.isPresent()) {
+        console =
+            new SwitchConsole(node, policy, mgmt.get(), 0600, DEFAULT_PORTS, () -> self[0].close());
+      }
+    } catch (IOException | RuntimeException e) {
+      node.close();
+      throw e;
     }
+    self[0] = new VdeSwitch(node, policy, console);
+    return self[0];
+  }
 
-    /**
-     * Starts a switch serving {@code dir} (created, or reused when stale) with its console on {@code mgmt} (if given).
-     *
-     * @param hub start in hub mode ({@code -x})
-     * @throws IOException when the directory is in use or a socket cannot be created
-     */
-    public static VdeSwitch start(Path dir, Optional<Path> mgmt, boolean hub) throws IOException {
-        VlanSwitchPolicy policy = new VlanSwitchPolicy(128, 100, MacTable.SYSTEM_CLOCK);
-        policy.setHub(hub);
-        Netnode node = Netnode.open(NetnodeKind.SWITCH, policy, NetnodeConfig.at(dir));
-        VdeSwitch[] self = new VdeSwitch[1];
-        SwitchConsole console = null;
-        try {
-            if (mgmt.isPresent()) {
-                console = new SwitchConsole(node, policy, mgmt.get(), 0600, DEFAULT_PORTS, () -> self[0].close());
-            }
-        } catch (IOException | RuntimeException e) {
-            node.close();
-            throw e;
-        }
-        self[0] = new VdeSwitch(node, policy, console);
-        return self[0];
+  /** The engine (ports, stats, in-process ports). */
+  public Netnode node() {
+    return node;
+  }
+
+  /** The VLAN configuration. */
+  public VlanSwitchPolicy policy() {
+    return policy;
+  }
+
+  /** The console, if one was started. */
+  public Optional<SwitchConsole> console() {
+    return Optional.ofNullable(console);
+  }
+
+  /** Blocks until {@link #close} (e.g. the console's {@code shutdown}). */
+  public void awaitStop() throws InterruptedException {
+    stopped.await();
+  }
+
+  /** Whether the switch has stopped. */
+  public boolean stopped() {
+    return stopped.getCount() == 0;
+  }
+
+  /** Stops the console and the switch, removing every socket and the directory. */
+  @Override
+  public void close() {
+    if (stopped.getCount() == 0) return;
+    try {
+      if (console != null) console.close();
+    } catch (IOException ignored) {
+      // best effort
     }
-
-    /** The engine (ports, stats, in-process ports). */
-    public Netnode node() { return node; }
-
-    /** The VLAN configuration. */
-    public VlanSwitchPolicy policy() { return policy; }
-
-    /** The console, if one was started. */
-    public Optional<SwitchConsole> console() { return Optional.ofNullable(console); }
-
-    /** Blocks until {@link #close} (e.g. the console's {@code shutdown}). */
-    public void awaitStop() throws InterruptedException { stopped.await(); }
-
-    /** Whether the switch has stopped. */
-    public boolean stopped() { return stopped.getCount() == 0; }
-
-    /** Stops the console and the switch, removing every socket and the directory. */
-    @Override
-    public void close() {
-        if (stopped.getCount() == 0) return;
-        try {
-            if (console != null) console.close();
-        } catch (IOException ignored) {
-            // best effort
-        }
-        node.close();
-        stopped.countDown();
-    }
+    node.close();
+    stopped.countDown();
+  }
 }

@@ -21,119 +21,143 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** {@link FdPlugLifecycle} on a real socketpair (nothing is ever written to it): the ordering guarantees the plugs rely on. */
+/**
+ * {@link FdPlugLifecycle} on a real socketpair (nothing is ever written to it): the ordering
+ * guarantees the plugs rely on.
+ */
 @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class FdPlugLifecycleTest {
-    private final int[] pipe = new int[2];
+  private final int[] pipe = new int[2];
 
-    @BeforeEach
-    void openPipe() { assertThat(LibC.INSTANCE.socketpair(LibC.AF_UNIX, LibC.SOCK_STREAM, 0, pipe)).isZero(); }
+  @BeforeEach
+  void openPipe() {
+    assertThat(LibC.INSTANCE.socketpair(LibC.AF_UNIX, LibC.SOCK_STREAM, 0, pipe)).isZero();
+  }
 
-    @AfterEach
-    void closePipe() {
-        LibC.INSTANCE.close(pipe[0]);
-        LibC.INSTANCE.close(pipe[1]);
-    }
+  @AfterEach
+  void closePipe() {
+    LibC.INSTANCE.close(pipe[0]);
+    LibC.INSTANCE.close(pipe[1]);
+  }
 
-    @Test
-    void closeWakesTheReceiverAndReleasesOnlyAfterItLeft() throws Exception {
-        FdPlugLifecycle life = FdPlugLifecycle.withEventFd("test plug", Plug.MAX_FRAME);
-        AtomicBoolean receiverInside = new AtomicBoolean();
-        CountDownLatch blocked = new CountDownLatch(1);
-        CompletableFuture<Integer> receiver = CompletableFuture.supplyAsync(() -> {
-            if (!life.enterReceive()) return -2;
-            receiverInside.set(true);
-            try {
+  @Test
+  void closeWakesTheReceiverAndReleasesOnlyAfterItLeft() throws Exception {
+    FdPlugLifecycle life = FdPlugLifecycle.withEventFd("test plug", Plug.MAX_FRAME);
+    AtomicBoolean receiverInside = new AtomicBoolean();
+    CountDownLatch blocked = new CountDownLatch(1);
+    CompletableFuture<Integer> receiver =
+        CompletableFuture.supplyAsync(
+            () -> {
+              if (!life.enterReceive()) return -2;
+              receiverInside.set(true);
+              try {
                 blocked.countDown();
                 return life.awaitReadable(pipe[0]);
-            } catch (IOException e) {
+              } catch (IOException e) {
                 throw new RuntimeException(e);
-            } finally {
+              } finally {
                 receiverInside.set(false); // before leaving: release must see false
                 life.leaveReceive();
-            }
+              }
+            });
+    assertThat(blocked.await(5, TimeUnit.SECONDS)).isTrue();
+    Awaitility.await()
+        .during(Duration.ofMillis(200))
+        .atMost(Duration.ofSeconds(2))
+        .until(() -> !receiver.isDone());
+    AtomicInteger releases = new AtomicInteger();
+    AtomicBoolean insideAtRelease = new AtomicBoolean(true);
+    life.close(
+        () -> {
+          insideAtRelease.set(receiverInside.get());
+          releases.incrementAndGet();
         });
-        assertThat(blocked.await(5, TimeUnit.SECONDS)).isTrue();
-        Awaitility.await().during(Duration.ofMillis(200)).atMost(Duration.ofSeconds(2)).until(() -> !receiver.isDone());
-        AtomicInteger releases = new AtomicInteger();
-        AtomicBoolean insideAtRelease = new AtomicBoolean(true);
-        life.close(() -> {
-            insideAtRelease.set(receiverInside.get());
-            releases.incrementAndGet();
-        });
-        assertThat(releases).as("close returns after the release ran").hasValue(1);
-        assertThat(insideAtRelease).as("the release ran after the receiver had left").isFalse();
-        assertThat(receiver.get(2, TimeUnit.SECONDS)).isEqualTo(FdPlugLifecycle.WOKEN);
-        life.close(releases::incrementAndGet);
-        assertThat(releases).as("release runs once").hasValue(1);
-        assertThat(life.enterReceive()).as("receive after close").isFalse();
-    }
+    assertThat(releases).as("close returns after the release ran").hasValue(1);
+    assertThat(insideAtRelease).as("the release ran after the receiver had left").isFalse();
+    assertThat(receiver.get(2, TimeUnit.SECONDS)).isEqualTo(FdPlugLifecycle.WOKEN);
+    life.close(releases::incrementAndGet);
+    assertThat(releases).as("release runs once").hasValue(1);
+    assertThat(life.enterReceive()).as("receive after close").isFalse();
+  }
 
-    @Test
-    void closeWaitsForASenderInside() throws Exception {
-        FdPlugLifecycle life = FdPlugLifecycle.withEventFd("test plug", Plug.MAX_FRAME);
-        life.enter();
-        AtomicBoolean released = new AtomicBoolean();
-        CompletableFuture<Void> closer = CompletableFuture.runAsync(() -> {
-            try {
+  @Test
+  void closeWaitsForASenderInside() throws Exception {
+    FdPlugLifecycle life = FdPlugLifecycle.withEventFd("test plug", Plug.MAX_FRAME);
+    life.enter();
+    AtomicBoolean released = new AtomicBoolean();
+    CompletableFuture<Void> closer =
+        CompletableFuture.runAsync(
+            () -> {
+              try {
                 life.close(() -> released.set(true));
-            } catch (IOException e) {
+              } catch (IOException e) {
                 throw new RuntimeException(e);
-            }
-        });
-        Awaitility.await().atMost(Duration.ofSeconds(2)).until(life::isClosed);
-        Awaitility.await().during(Duration.ofMillis(200)).atMost(Duration.ofSeconds(2)).until(() -> !closer.isDone());
-        assertThat(released).as("not released while a sender is inside").isFalse();
-        life.leave();
-        closer.get(2, TimeUnit.SECONDS);
-        assertThat(released).isTrue();
-    }
+              }
+            });
+    Awaitility.await().atMost(Duration.ofSeconds(2)).until(life::isClosed);
+    Awaitility.await()
+        .during(Duration.ofMillis(200))
+        .atMost(Duration.ofSeconds(2))
+        .until(() -> !closer.isDone());
+    assertThat(released).as("not released while a sender is inside").isFalse();
+    life.leave();
+    closer.get(2, TimeUnit.SECONDS);
+    assertThat(released).isTrue();
+  }
 
-    @Test
-    void sendChecksCloseAndSize() throws Exception {
-        FdPlugLifecycle life = FdPlugLifecycle.withEventFd("test plug", 100);
-        PlugStats stats = new PlugStats();
-        ByteBuffer shortFrame = ByteBuffer.allocate(13);
-        assertThat(life.enterSend(shortFrame, stats)).isFalse();
-        assertThat(shortFrame.hasRemaining()).isFalse();
-        assertThat(life.enterSend(ByteBuffer.allocate(101), stats)).isFalse();
-        assertThat(stats.droppedCount()).isEqualTo(2);
-        assertThat(life.enterSend(ByteBuffer.allocate(14), stats)).isTrue();
-        life.leave();
-        life.close(() -> { });
-        assertThatThrownBy(() -> life.enterSend(ByteBuffer.allocate(60), stats))
-                .isInstanceOf(PlugClosedException.class).hasMessage("test plug closed");
-        assertThatThrownBy(life::enter).isInstanceOf(PlugClosedException.class);
-    }
+  @Test
+  void sendChecksCloseAndSize() throws Exception {
+    FdPlugLifecycle life = FdPlugLifecycle.withEventFd("test plug", 100);
+    PlugStats stats = new PlugStats();
+    ByteBuffer shortFrame = ByteBuffer.allocate(13);
+    assertThat(life.enterSend(shortFrame, stats)).isFalse();
+    assertThat(shortFrame.hasRemaining()).isFalse();
+    assertThat(life.enterSend(ByteBuffer.allocate(101), stats)).isFalse();
+    assertThat(stats.droppedCount()).isEqualTo(2);
+    assertThat(life.enterSend(ByteBuffer.allocate(14), stats)).isTrue();
+    life.leave();
+    life.close(() -> {});
+    assertThatThrownBy(() -> life.enterSend(ByteBuffer.allocate(60), stats))
+        .isInstanceOf(PlugClosedException.class)
+        .hasMessage("test plug closed");
+    assertThatThrownBy(life::enter).isInstanceOf(PlugClosedException.class);
+  }
 
-    @Test
-    void aSecondConcurrentReceiverIsRefused() throws Exception {
-        FdPlugLifecycle life = FdPlugLifecycle.withEventFd("test plug", Plug.MAX_FRAME);
-        assertThat(life.enterReceive()).isTrue();
-        CompletableFuture<Boolean> other = CompletableFuture.supplyAsync(life::enterReceive);
-        assertThat(other).failsWithin(Duration.ofSeconds(2)).withThrowableThat()
-                .withCauseInstanceOf(IllegalStateException.class);
-        life.leaveReceive();
-        life.close(() -> { });
-    }
+  @Test
+  void aSecondConcurrentReceiverIsRefused() throws Exception {
+    FdPlugLifecycle life = FdPlugLifecycle.withEventFd("test plug", Plug.MAX_FRAME);
+    assertThat(life.enterReceive()).isTrue();
+    CompletableFuture<Boolean> other = CompletableFuture.supplyAsync(life::enterReceive);
+    assertThat(other)
+        .failsWithin(Duration.ofSeconds(2))
+        .withThrowableThat()
+        .withCauseInstanceOf(IllegalStateException.class);
+    life.leaveReceive();
+    life.close(() -> {});
+  }
 
-    @Test
-    void closeFromInsideReceiveReleasesWhenTheReceiverLeaves() throws Exception {
-        FdPlugLifecycle life = FdPlugLifecycle.withEventFd("test plug", Plug.MAX_FRAME);
-        AtomicInteger releases = new AtomicInteger();
-        assertThat(life.enterReceive()).isTrue();
-        life.close(releases::incrementAndGet); // must not wait for itself
-        assertThat(releases).hasValue(0);
-        assertThat(life.awaitReadable(pipe[0])).isEqualTo(FdPlugLifecycle.WOKEN);
-        life.leaveReceive();
-        assertThat(releases).hasValue(1);
-    }
+  @Test
+  void closeFromInsideReceiveReleasesWhenTheReceiverLeaves() throws Exception {
+    FdPlugLifecycle life = FdPlugLifecycle.withEventFd("test plug", Plug.MAX_FRAME);
+    AtomicInteger releases = new AtomicInteger();
+    assertThat(life.enterReceive()).isTrue();
+    life.close(releases::incrementAndGet); // must not wait for itself
+    assertThat(releases).hasValue(0);
+    assertThat(life.awaitReadable(pipe[0])).isEqualTo(FdPlugLifecycle.WOKEN);
+    life.leaveReceive();
+    assertThat(releases).hasValue(1);
+  }
 
-    @Test
-    void aReleaseFailureIsReportedOnce() throws Exception {
-        FdPlugLifecycle life = FdPlugLifecycle.withEventFd("test plug", Plug.MAX_FRAME);
-        assertThatThrownBy(() -> life.close(() -> { throw new IOException("unlink failed"); }))
-                .hasMessage("unlink failed");
-        life.close(() -> { });
-    }
+  @Test
+  void aReleaseFailureIsReportedOnce() throws Exception {
+    FdPlugLifecycle life = FdPlugLifecycle.withEventFd("test plug", Plug.MAX_FRAME);
+    assertThatThrownBy(
+            () ->
+                life.close(
+                    () -> {
+                      throw new IOException("unlink failed");
+                    }))
+        .hasMessage("unlink failed");
+    life.close(() -> {});
+  }
 }

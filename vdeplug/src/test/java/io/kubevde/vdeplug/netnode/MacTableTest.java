@@ -7,63 +7,70 @@ import org.junit.jupiter.api.Test;
 
 /** The switch's learning table (vde-protocols.md §4.5, §6.2, §12.5). */
 class MacTableTest {
-    private final AtomicLong now = new AtomicLong(1000);
-    private static final long MAC = 0x525400000001L;
+  private final AtomicLong now = new AtomicLong(1000);
+  private static final long MAC = 0x525400000001L;
 
-    @Test
-    void learnsLooksUpAndExpires() {
-        MacTable<String> t = new MacTable<>(256, 0, 120, now::get);
-        t.learn(MacTable.key(MAC, 0), "p1");
-        assertThat(t.lookup(MacTable.key(MAC, 0))).isEqualTo("p1");
-        assertThat(t.size()).isEqualTo(1);
-        now.addAndGet(119);
-        assertThat(t.lookup(MacTable.key(MAC, 0))).isEqualTo("p1");
-        now.addAndGet(1);
-        assertThat(t.lookup(MacTable.key(MAC, 0))).as("expired after 120 s").isNull();
-        assertThat(t.size()).isZero();
-    }
+  @Test
+  void learnsLooksUpAndExpires() {
+    MacTable<String> t = new MacTable<>(256, 0, 120, now::get);
+    t.learn(MacTable.key(MAC, 0), "p1");
+    assertThat(t.lookup(MacTable.key(MAC, 0))).isEqualTo("p1");
+    assertThat(t.size()).isEqualTo(1);
+    now.addAndGet(119);
+    assertThat(t.lookup(MacTable.key(MAC, 0))).isEqualTo("p1");
+    now.addAndGet(1);
+    assertThat(t.lookup(MacTable.key(MAC, 0))).as("expired after 120 s").isNull();
+    assertThat(t.size()).isZero();
+  }
 
-    @Test
-    void relearningMovesAndRefreshes() {
-        MacTable<String> t = new MacTable<>(256, 0, 10, now::get);
-        t.learn(MacTable.key(MAC, 0), "p1");
-        now.addAndGet(8);
-        t.learn(MacTable.key(MAC, 0), "p2");
-        now.addAndGet(8);
-        assertThat(t.lookup(MacTable.key(MAC, 0))).isEqualTo("p2");
-    }
+  @Test
+  void relearningMovesAndRefreshes() {
+    MacTable<String> t = new MacTable<>(256, 0, 10, now::get);
+    t.learn(MacTable.key(MAC, 0), "p1");
+    now.addAndGet(8);
+    t.learn(MacTable.key(MAC, 0), "p2");
+    now.addAndGet(8);
+    assertThat(t.lookup(MacTable.key(MAC, 0))).isEqualTo("p2");
+  }
 
-    @Test
-    void vlanIdsUseAllTwelveBits() {
-        MacTable<String> t = new MacTable<>(4096, 0, 120, now::get);
-        t.learn(MacTable.key(MAC, 10), "p10");
-        t.learn(MacTable.key(MAC, 10 | 1024), "p1034");
-        assertThat(t.lookup(MacTable.key(MAC, 10))).as("C masks with 0x3FF and would confuse 10 with 1034").isEqualTo("p10");
-        assertThat(t.lookup(MacTable.key(MAC, 1034))).isEqualTo("p1034");
-        assertThat(t.lookup(MacTable.key(MAC, 0))).isNull();
-        assertThat(MacTable.key(MAC, 4095)).isNotEqualTo(MacTable.key(MAC, 4095 & 0x3FF));
-    }
+  @Test
+  void vlanIdsUseAllTwelveBits() {
+    MacTable<String> t = new MacTable<>(4096, 0, 120, now::get);
+    t.learn(MacTable.key(MAC, 10), "p10");
+    t.learn(MacTable.key(MAC, 10 | 1024), "p1034");
+    assertThat(t.lookup(MacTable.key(MAC, 10)))
+        .as("C masks with 0x3FF and would confuse 10 with 1034")
+        .isEqualTo("p10");
+    assertThat(t.lookup(MacTable.key(MAC, 1034))).isEqualTo("p1034");
+    assertThat(t.lookup(MacTable.key(MAC, 0))).isNull();
+    assertThat(MacTable.key(MAC, 4095)).isNotEqualTo(MacTable.key(MAC, 4095 & 0x3FF));
+  }
 
-    @Test
-    void removingAPortFlushesItsEntries() {
-        MacTable<String> t = new MacTable<>(1024, 7, 120, now::get);
-        for (int i = 0; i < 20; i++) t.learn(MacTable.key(MAC + i, 0), i % 2 == 0 ? "even" : "odd");
-        int before = t.size();
-        t.removePort("even");
-        assertThat(t.size()).isLessThan(before);
-        for (int i = 0; i < 20; i += 2) assertThat(t.lookup(MacTable.key(MAC + i, 0))).isNull();
-        assertThat(t.size()).isEqualTo((int) java.util.stream.IntStream.range(0, 20).filter(i -> i % 2 == 1)
-                .filter(i -> t.lookup(MacTable.key(MAC + i, 0)) != null).count());
-    }
+  @Test
+  void removingAPortFlushesItsEntries() {
+    MacTable<String> t = new MacTable<>(1024, 7, 120, now::get);
+    for (int i = 0; i < 20; i++) t.learn(MacTable.key(MAC + i, 0), i % 2 == 0 ? "even" : "odd");
+    int before = t.size();
+    t.removePort("even");
+    assertThat(t.size()).isLessThan(before);
+    for (int i = 0; i < 20; i += 2) assertThat(t.lookup(MacTable.key(MAC + i, 0))).isNull();
+    assertThat(t.size())
+        .isEqualTo(
+            (int)
+                java.util.stream.IntStream.range(0, 20)
+                    .filter(i -> i % 2 == 1)
+                    .filter(i -> t.lookup(MacTable.key(MAC + i, 0)) != null)
+                    .count());
+  }
 
-    @Test
-    void sizeIsRoundedToAPowerOfTwoAndZeroDisablesLearning() {
-        assertThat(new MacTable<String>(256, 0, 1, now::get).capacity()).isEqualTo(256);
-        assertThat(new MacTable<String>(300, 0, 1, now::get).capacity()).isEqualTo(512);
-        assertThat(new MacTable<String>(1, 0, 1, now::get).capacity()).isEqualTo(1);
-        MacTable<String> off = new MacTable<>(0, 0, 1, now::get);
-        off.learn(MacTable.key(MAC, 0), "p");
-        assertThat(off.lookup(MacTable.key(MAC, 0))).isNull();
-        assertThat(off.size()).isZero();
-    }
+  @Test
+  void sizeIsRoundedToAPowerOfTwoAndZeroDisablesLearning() {
+    assertThat(new MacTable<String>(256, 0, 1, now::get).capacity()).isEqualTo(256);
+    assertThat(new MacTable<String>(300, 0, 1, now::get).capacity()).isEqualTo(512);
+    assertThat(new MacTable<String>(1, 0, 1, now::get).capacity()).isEqualTo(1);
+    MacTable<String> off = new MacTable<>(0, 0, 1, now::get);
+    off.learn(MacTable.key(MAC, 0), "p");
+    assertThat(off.lookup(MacTable.key(MAC, 0))).isNull();
+    assertThat(off.size()).isZero();
+  }
 }

@@ -17,88 +17,146 @@ import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** The Java {@code vde_switch} CLI as a process, with C {@code vde_plug} + tap clients in two namespaces. */
+/**
+ * The Java {@code vde_switch} CLI as a process, with C {@code vde_plug} + tap clients in two
+ * namespaces.
+ */
 @Timeout(value = 4, unit = TimeUnit.MINUTES)
 class JavaVdeSwitchCliTest {
 
-    @Test
-    void cTapClientsPingAndTransferThroughTheJavaVdeSwitchCli() throws Exception {
-        Requirements.assumeRootWithCTools();
-        Requirements.assumeTools("iperf3", "unixterm");
-        Path tmp = Proc.tempDir("kvjvsc");
-        Path dir = tmp.resolve("sw");
-        Path mgmt = tmp.resolve("mgmt");
-        Path pid = tmp.resolve("pid");
-        try (Proc sw = Proc.start("java-vde_switch", JavaCli.command("io.kubevde.vdeplug.cli.VdeSwitchMain",
-                "-sock", dir.toString(), "-M", mgmt.toString(), "-p", pid.toString()))) {
-            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(pid) || !sw.alive());
-            sw.assertAlive();
-            assertThat(Files.readString(pid).trim()).isEqualTo(Long.toString(sw.process().pid()));
-            try (NetnsPair ns = NetnsPair.create();
-                 TwoTapsOverNode taps = new TwoTapsOverNode(ns, "vde://" + dir + "[4]", dir.toString())) {
-                taps.assertPingAndTransfer();
-                String out = Sh.run("sh", "-c", "(sleep 0.3; printf 'port/print 4\\n'; sleep 0.5; printf 'shutdown\\n'; sleep 6)"
-                        + " | timeout 30 unixterm " + mgmt);
-                assertThat(out).contains("Port 0004 untagged_vlan=0000 ACTIVE").contains("9999 END OF SESSION");
-            }
-            assertThat(sw.process().waitFor(20, TimeUnit.SECONDS)).as("shutdown stops the process").isTrue();
-            assertThat(sw.process().exitValue()).isZero();
-            assertThat(dir).doesNotExist();
-        } finally {
-            Sh.exec("rm", "-rf", tmp.toString());
-        }
+  @Test
+  void cTapClientsPingAndTransferThroughTheJavaVdeSwitchCli() throws Exception {
+    Requirements.assumeRootWithCTools();
+    Requirements.assumeTools("iperf3", "unixterm");
+    Path tmp = Proc.tempDir("kvjvsc");
+    Path dir = tmp.resolve("sw");
+    Path mgmt = tmp.resolve("mgmt");
+    Path pid = tmp.resolve("pid");
+    try (Proc sw =
+        Proc.start(
+            "java-vde_switch",
+            JavaCli.command(
+                "io.kubevde.vdeplug.cli.VdeSwitchMain",
+                "-sock",
+                dir.toString(),
+                "-M",
+                mgmt.toString(),
+                "-p",
+                pid.toString()))) {
+      Awaitility.await()
+          .atMost(Duration.ofSeconds(30))
+          .until(() -> Files.exists(pid) || !sw.alive());
+      sw.assertAlive();
+      assertThat(Files.readString(pid).trim()).isEqualTo(Long.toString(sw.process().pid()));
+      try (NetnsPair ns = NetnsPair.create();
+          TwoTapsOverNode taps = new TwoTapsOverNode(ns, "vde://" + dir + "[4]", dir.toString())) {
+        taps.assertPingAndTransfer();
+        String out =
+            Sh.run(
+                "sh",
+                "-c",
+                "(sleep 0.3; printf 'port/print 4\\n'; sleep 0.5; printf 'shutdown\\n'; sleep 6)"
+                    + " | timeout 30 unixterm "
+                    + mgmt);
+        assertThat(out)
+            .contains("Port 0004 untagged_vlan=0000 ACTIVE")
+            .contains("9999 END OF SESSION");
+      }
+      assertThat(sw.process().waitFor(20, TimeUnit.SECONDS))
+          .as("shutdown stops the process")
+          .isTrue();
+      assertThat(sw.process().exitValue()).isZero();
+      assertThat(dir).doesNotExist();
+    } finally {
+      Sh.exec("rm", "-rf", tmp.toString());
     }
+  }
 
-    @Test
-    void hubOptionMakesTheCliFloodEverythingUnchanged() throws Exception {
-        Requirements.assumeRootWithCTools();
-        Requirements.assumeTools("unixterm");
-        Path tmp = Proc.tempDir("kvjvsh");
-        Path dir = tmp.resolve("sw");
-        Path mgmt = tmp.resolve("mgmt");
-        try (Proc sw = Proc.start("java-vde_switch-hub", JavaCli.command("io.kubevde.vdeplug.cli.VdeSwitchMain",
-                "-sock", dir.toString(), "-mgmt", mgmt.toString(), "-hub"))) {
-            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(mgmt) || !sw.alive());
-            sw.assertAlive();
-            try (io.kubevde.vdeplug.testing.CStreamPlug a = new io.kubevde.vdeplug.testing.CStreamPlug(null, "vde://" + dir);
-                 io.kubevde.vdeplug.testing.CStreamPlug b = new io.kubevde.vdeplug.testing.CStreamPlug(null, "vde://" + dir)) {
-                String info = Sh.run("sh", "-c", "(sleep 0.5; printf 'port/showinfo\\n'; sleep 2)"
-                        + " | timeout 30 unixterm " + mgmt);
-                assertThat(info).contains("HUB=true");
-                byte[] tagged = io.kubevde.vdeplug.testing.EthFrames.tagged(io.kubevde.vdeplug.testing.EthFrames.BROADCAST,
-                        "52:54:00:00:00:21", 77, io.kubevde.vdeplug.testing.EthFrames.TEST_TYPE, "hub77");
-                byte[] got = null;
-                for (int i = 0; i < 20 && got == null; i++) { // until both C clients are attached
-                    a.send(tagged);
-                    got = b.poll(500);
-                }
-                assertThat(got).as("-hub floods a frame of a VLAN nobody joined").isNotNull();
-                assertThat(got).containsExactly(tagged);
-            }
-        } finally {
-            Sh.exec("rm", "-rf", tmp.toString());
+  @Test
+  void hubOptionMakesTheCliFloodEverythingUnchanged() throws Exception {
+    Requirements.assumeRootWithCTools();
+    Requirements.assumeTools("unixterm");
+    Path tmp = Proc.tempDir("kvjvsh");
+    Path dir = tmp.resolve("sw");
+    Path mgmt = tmp.resolve("mgmt");
+    try (Proc sw =
+        Proc.start(
+            "java-vde_switch-hub",
+            JavaCli.command(
+                "io.kubevde.vdeplug.cli.VdeSwitchMain",
+                "-sock",
+                dir.toString(),
+                "-mgmt",
+                mgmt.toString(),
+                "-hub"))) {
+      Awaitility.await()
+          .atMost(Duration.ofSeconds(30))
+          .until(() -> Files.exists(mgmt) || !sw.alive());
+      sw.assertAlive();
+      try (io.kubevde.vdeplug.testing.CStreamPlug a =
+              new io.kubevde.vdeplug.testing.CStreamPlug(null, "vde://" + dir);
+          io.kubevde.vdeplug.testing.CStreamPlug b =
+              new io.kubevde.vdeplug.testing.CStreamPlug(null, "vde://" + dir)) {
+        String info =
+            Sh.run(
+                "sh",
+                "-c",
+                "(sleep 0.5; printf 'port/showinfo\\n'; sleep 2)"
+                    + " | timeout 30 unixterm "
+                    + mgmt);
+        assertThat(info).contains("HUB=true");
+        byte[] tagged =
+            io.kubevde.vdeplug.testing.EthFrames.tagged(
+                io.kubevde.vdeplug.testing.EthFrames.BROADCAST,
+                "52:54:00:00:00:21",
+                77,
+                io.kubevde.vdeplug.testing.EthFrames.TEST_TYPE,
+                "hub77");
+        byte[] got = null;
+        for (int i = 0; i < 20 && got == null; i++) { // until both C clients are attached
+          a.send(tagged);
+          got = b.poll(500);
         }
+        assertThat(got).as("-hub floods a frame of a VLAN nobody joined").isNotNull();
+        assertThat(got).containsExactly(tagged);
+      }
+    } finally {
+      Sh.exec("rm", "-rf", tmp.toString());
     }
+  }
 
-    @Test
-    void tapOptionAttachesATapThatAcTapClientPings() throws Exception {
-        Requirements.assumeRootWithCTools();
-        Path tmp = Proc.tempDir("kvjvst");
-        Path dir = tmp.resolve("sw");
-        try (NetnsPair ns = NetnsPair.create();
-             Proc sw = Proc.start("java-vde_switch-tap", ns.a(), JavaCli.command("io.kubevde.vdeplug.cli.VdeSwitchMain",
-                     "-sock", dir.toString(), "-tap", "kvtap0"))) {
-            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(dir.resolve("ctl")) || !sw.alive());
-            sw.assertAlive();
-            try (Proc client = Proc.start("vde_plug-B", ns.b(), List.of("vde_plug", "vde://" + dir, "tap://kvtap0"))) {
-            NetnsPair.configureTap(ns.a(), "kvtap0", "192.168.77.1/24", "52:54:00:77:00:01", 30_000);
-            NetnsPair.configureTap(ns.b(), "kvtap0", "192.168.77.2/24", "52:54:00:77:00:02", 30_000);
-            assertThat(NetnsPair.awaitPing(ns.b(), "192.168.77.1", 30_000)).as("switch %s client %s", sw.output(), client.output()).isTrue();
-            assertThat(NetnsPair.pingLoss(ns.b(), "192.168.77.1", 10, 1400)).isEqualTo(0.0);
-            sw.assertAlive();
-            }
-        } finally {
-            Sh.exec("rm", "-rf", tmp.toString());
-        }
+  @Test
+  void tapOptionAttachesATapThatAcTapClientPings() throws Exception {
+    Requirements.assumeRootWithCTools();
+    Path tmp = Proc.tempDir("kvjvst");
+    Path dir = tmp.resolve("sw");
+    try (NetnsPair ns = NetnsPair.create();
+        Proc sw =
+            Proc.start(
+                "java-vde_switch-tap",
+                ns.a(),
+                JavaCli.command(
+                    "io.kubevde.vdeplug.cli.VdeSwitchMain",
+                    "-sock",
+                    dir.toString(),
+                    "-tap",
+                    "kvtap0"))) {
+      Awaitility.await()
+          .atMost(Duration.ofSeconds(30))
+          .until(() -> Files.exists(dir.resolve("ctl")) || !sw.alive());
+      sw.assertAlive();
+      try (Proc client =
+          Proc.start("vde_plug-B", ns.b(), List.of("vde_plug", "vde://" + dir, "tap://kvtap0"))) {
+        NetnsPair.configureTap(ns.a(), "kvtap0", "192.168.77.1/24", "52:54:00:77:00:01", 30_000);
+        NetnsPair.configureTap(ns.b(), "kvtap0", "192.168.77.2/24", "52:54:00:77:00:02", 30_000);
+        assertThat(NetnsPair.awaitPing(ns.b(), "192.168.77.1", 30_000))
+            .as("switch %s client %s", sw.output(), client.output())
+            .isTrue();
+        assertThat(NetnsPair.pingLoss(ns.b(), "192.168.77.1", 10, 1400)).isEqualTo(0.0);
+        sw.assertAlive();
+      }
+    } finally {
+      Sh.exec("rm", "-rf", tmp.toString());
     }
+  }
 }

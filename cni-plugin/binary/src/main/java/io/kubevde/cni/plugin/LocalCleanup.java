@@ -9,54 +9,67 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * DEL without the agent (k8s-conventions.md §1.3: DEL must succeed when the agent is down): if {@code CNI_NETNS}
- * names an existing namespace and {@code CNI_IFNAME} there is a kubevde tap (link kind {@code tun} and an
- * {@code ifalias} starting with {@code kubevde/}, which the agent sets on every tap it creates), deletes it with
- * {@code nsenter --net=<netns> ip link del}. Any other interface is left alone. Addresses and the attachment record
- * are released by the agent when it comes back (it drops records whose interface or netns is gone).
+ * DEL without the agent (k8s-conventions.md §1.3: DEL must succeed when the agent is down): if
+ * {@code CNI_NETNS} names an existing namespace and {@code CNI_IFNAME} there is a kubevde tap (link
+ * kind {@code tun} and an {@code ifalias} starting with {@code kubevde/}, which the agent sets on
+ * every tap it creates), deletes it with {@code nsenter --net=<netns> ip link del}. Any other
+ * interface is left alone. Addresses and the attachment record are released by the agent when it
+ * comes back (it drops records whose interface or netns is gone).
  */
 public final class LocalCleanup {
-    private LocalCleanup() {}
+  private LocalCleanup() {}
 
-    /**
-     * Best effort: never throws; returns what happened, for a log line on stderr.
-     *
-     * @param netns  CNI_NETNS (may be empty)
-     * @param ifName CNI_IFNAME
-     */
-    public static String run(String netns, String ifName) {
-        if (netns == null || netns.isEmpty()) return "no CNI_NETNS: nothing to clean locally";
-        if (!Files.exists(Path.of(netns))) return "netns " + netns + " is gone: nothing to clean";
-        try {
-            Result show = exec(List.of("nsenter", "--net=" + netns, "ip", "-j", "-d", "link", "show", "dev", ifName));
-            if (show.exit() != 0) return "no interface " + ifName + " in " + netns;
-            if (!isKubevdeTap(show.out())) return "interface " + ifName + " in " + netns + " is not a kubevde tap: left alone";
-            Result del = exec(List.of("nsenter", "--net=" + netns, "ip", "link", "del", "dev", ifName));
-            return del.exit() == 0 ? "deleted tap " + ifName + " in " + netns : "could not delete " + ifName + ": " + del.out().strip();
-        } catch (IOException e) {
-            return "local cleanup failed: " + e.getMessage();
-        }
+  /**
+   * Best effort: never throws; returns what happened, for a log line on stderr.
+   *
+   * @param netns CNI_NETNS (may be empty)
+   * @param ifName CNI_IFNAME
+   */
+  public static String run(String netns, String ifName) {
+    if (netns == null || netns.isEmpty()) return "no CNI_NETNS: nothing to clean locally";
+    if (!Files.exists(Path.of(netns))) return "netns " + netns + " is gone: nothing to clean";
+    try {
+      Result show =
+          exec(
+              List.of(
+                  "nsenter", "--net=" + netns, "ip", "-j", "-d", "link", "show", "dev", ifName));
+      if (show.exit() != 0) return "no interface " + ifName + " in " + netns;
+      if (!isKubevdeTap(show.out()))
+        return "interface " + ifName + " in " + netns + " is not a kubevde tap: left alone";
+      Result del = exec(List.of("nsenter", "--net=" + netns, "ip", "link", "del", "dev", ifName));
+      return del.exit() == 0
+          ? "deleted tap " + ifName + " in " + netns
+          : "could not delete " + ifName + ": " + del.out().strip();
+    } catch (IOException e) {
+      return "local cleanup failed: " + e.getMessage();
     }
+  }
 
-    /** Whether {@code ip -j -d link show} output describes a tap the agent created ({@link TapAlias}). */
-    public static boolean isKubevdeTap(String ipJson) {
-        return TapAlias.isKubevdeTap(ipJson);
+  /**
+   * Whether {@code ip -j -d link show} output describes a tap the agent created ({@link TapAlias}).
+   */
+  public static boolean isKubevdeTap(String ipJson) {
+    return TapAlias.isKubevdeTap(ipJson);
+  }
+
+  private record Result(int exit, String out) {}
+
+  private static Result exec(List<String> cmd) throws IOException {
+    Process p =
+        new ProcessBuilder(cmd)
+            .redirectErrorStream(true)
+            .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+            .start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    try {
+      if (!p.waitFor(20, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        throw new IOException("timed out: " + String.join(" ", cmd));
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted", e);
     }
-
-    private record Result(int exit, String out) {}
-
-    private static Result exec(List<String> cmd) throws IOException {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        try {
-            if (!p.waitFor(20, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                throw new IOException("timed out: " + String.join(" ", cmd));
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted", e);
-        }
-        return new Result(p.exitValue(), out);
-    }
+    return new Result(p.exitValue(), out);
+  }
 }

@@ -14,318 +14,363 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
 /**
- * A UDP socket driven directly through libc ({@link LibC}), for the overlay data path: it receives in batches with
- * {@code recvmmsg(2)} (one system call for up to {@link #BATCH} datagrams), which {@link java.nio.channels.DatagramChannel}
- * cannot do, and exposes its fd for {@code poll(2)}.
+ * A UDP socket driven directly through libc ({@link LibC}), for the overlay data path: it receives
+ * in batches with {@code recvmmsg(2)} (one system call for up to {@link #BATCH} datagrams), which
+ * {@link java.nio.channels.DatagramChannel} cannot do, and exposes its fd for {@code poll(2)}.
  *
- * <p>Receive: {@link #receiveBatch()} fills up to {@link #BATCH} slots without blocking; slot {@code i} is read with
- * {@link #data(int)} (bytes {@code [0, length(i))}), {@link #length(int)}, {@link #truncated(int)} and
- * {@link #sender(int)}. Senders are decoded into {@link InetSocketAddress}es through a small cache, so a steady stream
- * from a few peers allocates nothing. Send: {@link #sendTo} (blocking, so a full socket buffer slows the sender
- * instead of dropping). Not thread-safe for concurrent receivers; one sender and one receiver may run concurrently.
+ * <p>Receive: {@link #receiveBatch()} fills up to {@link #BATCH} slots without blocking; slot
+ * {@code i} is read with {@link #data(int)} (bytes {@code [0, length(i))}), {@link #length(int)},
+ * {@link #truncated(int)} and {@link #sender(int)}. Senders are decoded into {@link
+ * InetSocketAddress}es through a small cache, so a steady stream from a few peers allocates
+ * nothing. Send: {@link #sendTo} (blocking, so a full socket buffer slows the sender instead of
+ * dropping). Not thread-safe for concurrent receivers; one sender and one receiver may run
+ * concurrently.
  */
 public final class UdpSocket implements AutoCloseable {
-    /** Datagrams per recvmmsg call. */
-    public static final int BATCH = 32;
-    private static final LibC C = LibC.INSTANCE;
-    private static final int MMSGHDR = 64;
-    private static final int IOVEC = 16;
-    private static final int SOCKADDR = 32;
-    private static final int CACHE = 16;
+  /** Datagrams per recvmmsg call. */
+  public static final int BATCH = 32;
 
-    private final int fd;
-    private final boolean v6;
-    private final int slotSize;
-    private final ByteBuffer data;
-    private final ByteBuffer[] slots = new ByteBuffer[BATCH];
-    private final ByteBuffer headers;
-    private final ByteBuffer iovecs;
-    private final ByteBuffer names;
-    private final ByteBuffer namesBigEndian;
-    private final ByteBuffer sendName;
-    private final ByteBuffer scratch = ByteBuffer.allocateDirect(32).order(ByteOrder.nativeOrder());
-    private InetSocketAddress lastTarget;
-    private int sendNameLen;
-    private final long[] cacheHi = new long[CACHE];
-    private final long[] cacheLo = new long[CACHE];
-    private final InetSocketAddress[] cacheAddr = new InetSocketAddress[CACHE];
-    private int cacheNext;
-    private volatile boolean closed;
+  private static final LibC C = LibC.INSTANCE;
+  private static final int MMSGHDR = 64;
+  private static final int IOVEC = 16;
+  private static final int SOCKADDR = 32;
+  private static final int CACHE = 16;
 
-    private UdpSocket(int fd, boolean v6, int maxDatagram) {
-        this.fd = fd;
-        this.v6 = v6;
-        this.slotSize = maxDatagram;
-        this.data = ByteBuffer.allocateDirect(maxDatagram * BATCH);
-        this.headers = ByteBuffer.allocateDirect(MMSGHDR * BATCH).order(ByteOrder.nativeOrder());
-        this.iovecs = ByteBuffer.allocateDirect(IOVEC * BATCH).order(ByteOrder.nativeOrder());
-        this.names = ByteBuffer.allocateDirect(SOCKADDR * BATCH).order(ByteOrder.nativeOrder());
-        this.namesBigEndian = names.duplicate().order(ByteOrder.BIG_ENDIAN);
-        this.sendName = ByteBuffer.allocateDirect(SOCKADDR).order(ByteOrder.nativeOrder());
-        MemoryIO io = MemoryIO.getInstance();
-        long dataAddr = io.getDirectBufferAddress(data);
-        long iovAddr = io.getDirectBufferAddress(iovecs);
-        long nameAddr = io.getDirectBufferAddress(names);
-        for (int i = 0; i < BATCH; i++) {
-            slots[i] = data.slice(i * maxDatagram, maxDatagram);
-            iovecs.putLong(i * IOVEC, dataAddr + (long) i * maxDatagram).putLong(i * IOVEC + 8, maxDatagram);
-            int h = i * MMSGHDR;
-            headers.putLong(h, nameAddr + (long) i * SOCKADDR);     // msg_name
-            headers.putInt(h + 8, SOCKADDR);                        // msg_namelen
-            headers.putLong(h + 16, iovAddr + (long) i * IOVEC);    // msg_iov
-            headers.putLong(h + 24, 1);                             // msg_iovlen
-            headers.putLong(h + 32, 0).putLong(h + 40, 0);          // no control data
-            headers.putInt(h + 48, 0).putInt(h + 56, 0);            // msg_flags, msg_len
-        }
+  private final int fd;
+  private final boolean v6;
+  private final int slotSize;
+  private final ByteBuffer data;
+  private final ByteBuffer[] slots = new ByteBuffer[BATCH];
+  private final ByteBuffer headers;
+  private final ByteBuffer iovecs;
+  private final ByteBuffer names;
+  private final ByteBuffer namesBigEndian;
+  private final ByteBuffer sendName;
+  private final ByteBuffer scratch = ByteBuffer.allocateDirect(32).order(ByteOrder.nativeOrder());
+  private InetSocketAddress lastTarget;
+  private int sendNameLen;
+  private final long[] cacheHi = new long[CACHE];
+  private final long[] cacheLo = new long[CACHE];
+  private final InetSocketAddress[] cacheAddr = new InetSocketAddress[CACHE];
+  private int cacheNext;
+  private volatile boolean closed;
+
+  private UdpSocket(int fd, boolean v6, int maxDatagram) {
+    this.fd = fd;
+    this.v6 = v6;
+    this.slotSize = maxDatagram;
+    this.data = ByteBuffer.allocateDirect(maxDatagram * BATCH);
+    this.headers = ByteBuffer.allocateDirect(MMSGHDR * BATCH).order(ByteOrder.nativeOrder());
+    this.iovecs = ByteBuffer.allocateDirect(IOVEC * BATCH).order(ByteOrder.nativeOrder());
+    this.names = ByteBuffer.allocateDirect(SOCKADDR * BATCH).order(ByteOrder.nativeOrder());
+    this.namesBigEndian = names.duplicate().order(ByteOrder.BIG_ENDIAN);
+    this.sendName = ByteBuffer.allocateDirect(SOCKADDR).order(ByteOrder.nativeOrder());
+    MemoryIO io = MemoryIO.getInstance();
+    long dataAddr = io.getDirectBufferAddress(data);
+    long iovAddr = io.getDirectBufferAddress(iovecs);
+    long nameAddr = io.getDirectBufferAddress(names);
+    for (int i = 0; i < BATCH; i++) {
+      slots[i] = data.slice(i * maxDatagram, maxDatagram);
+      iovecs
+          .putLong(i * IOVEC, dataAddr + (long) i * maxDatagram)
+          .putLong(i * IOVEC + 8, maxDatagram);
+      int h = i * MMSGHDR;
+      headers.putLong(h, nameAddr + (long) i * SOCKADDR); // msg_name
+      headers.putInt(h + 8, SOCKADDR); // msg_namelen
+      headers.putLong(h + 16, iovAddr + (long) i * IOVEC); // msg_iov
+      headers.putLong(h + 24, 1); // msg_iovlen
+      headers.putLong(h + 32, 0).putLong(h + 40, 0); // no control data
+      headers.putInt(h + 48, 0).putInt(h + 56, 0); // msg_flags, msg_len
     }
+  }
 
-    /**
-     * Opens an unbound UDP socket.
-     *
-     * @param maxDatagram the largest datagram received whole, in bytes (longer ones are {@link #truncated})
-     * @throws IOException when socket(2) fails
-     */
-    public static UdpSocket open(ProtocolFamily family, int maxDatagram) throws IOException {
-        boolean v6 = family == StandardProtocolFamily.INET6;
-        int fd = C.socket(v6 ? LibC.AF_INET6 : LibC.AF_INET, LibC.SOCK_DGRAM | LibC.SOCK_CLOEXEC, 0);
-        if (fd < 0) throw error("socket", LibC.errno());
-        UdpSocket s = new UdpSocket(fd, v6, maxDatagram);
-        if (v6) s.setInt(LibC.IPPROTO_IPV6, LibC.IPV6_V6ONLY, 1, "IPV6_V6ONLY");
-        return s;
+  /**
+   * Opens an unbound UDP socket.
+   *
+   * @param maxDatagram the largest datagram received whole, in bytes (longer ones are {@link
+   *     #truncated})
+   * @throws IOException when socket(2) fails
+   */
+  public static UdpSocket open(ProtocolFamily family, int maxDatagram) throws IOException {
+    boolean v6 = family == StandardProtocolFamily.INET6;
+    int fd = C.socket(v6 ? LibC.AF_INET6 : LibC.AF_INET, LibC.SOCK_DGRAM | LibC.SOCK_CLOEXEC, 0);
+    if (fd < 0) throw error("socket", LibC.errno());
+    UdpSocket s = new UdpSocket(fd, v6, maxDatagram);
+    if (v6) s.setInt(LibC.IPPROTO_IPV6, LibC.IPV6_V6ONLY, 1, "IPV6_V6ONLY");
+    return s;
+  }
+
+  /** The socket's fd (for poll). */
+  public int fd() {
+    return fd;
+  }
+
+  /** SO_REUSEADDR on. */
+  public void reuseAddress() throws IOException {
+    setInt(LibC.SOL_SOCKET, LibC.SO_REUSEADDR, 1, "SO_REUSEADDR");
+  }
+
+  /** SO_RCVBUF in bytes. */
+  public void receiveBuffer(int bytes) throws IOException {
+    setInt(LibC.SOL_SOCKET, LibC.SO_RCVBUF, bytes, "SO_RCVBUF");
+  }
+
+  /**
+   * Asks for a receive buffer of {@code bytes}: SO_RCVBUFFORCE (root/CAP_NET_ADMIN, not capped by
+   * {@code net.core.rmem_max}), else SO_RCVBUF (capped). Never fails.
+   */
+  public void receiveBufferAtLeast(int bytes) {
+    try {
+      setInt(LibC.SOL_SOCKET, LibC.SO_RCVBUFFORCE, bytes, "SO_RCVBUFFORCE");
+    } catch (IOException e) {
+      try {
+        receiveBuffer(bytes);
+      } catch (IOException ignored) {
+        // keep the system default
+      }
     }
+  }
 
-    /** The socket's fd (for poll). */
-    public int fd() { return fd; }
+  /** Multicast TTL (IPv4) or hop limit (IPv6). */
+  public void multicastTtl(int ttl) throws IOException {
+    if (v6) setInt(LibC.IPPROTO_IPV6, LibC.IPV6_MULTICAST_HOPS, ttl, "IPV6_MULTICAST_HOPS");
+    else setInt(LibC.IPPROTO_IP, LibC.IP_MULTICAST_TTL, ttl, "IP_MULTICAST_TTL");
+  }
 
-    /** SO_REUSEADDR on. */
-    public void reuseAddress() throws IOException { setInt(LibC.SOL_SOCKET, LibC.SO_REUSEADDR, 1, "SO_REUSEADDR"); }
+  /** Whether our own multicast is looped back to local sockets. */
+  public void multicastLoop(boolean on) throws IOException {
+    if (v6) setInt(LibC.IPPROTO_IPV6, LibC.IPV6_MULTICAST_LOOP, on ? 1 : 0, "IPV6_MULTICAST_LOOP");
+    else setInt(LibC.IPPROTO_IP, LibC.IP_MULTICAST_LOOP, on ? 1 : 0, "IP_MULTICAST_LOOP");
+  }
 
-    /** SO_RCVBUF in bytes. */
-    public void receiveBuffer(int bytes) throws IOException { setInt(LibC.SOL_SOCKET, LibC.SO_RCVBUF, bytes, "SO_RCVBUF"); }
-
-    /**
-     * Asks for a receive buffer of {@code bytes}: SO_RCVBUFFORCE (root/CAP_NET_ADMIN, not capped by
-     * {@code net.core.rmem_max}), else SO_RCVBUF (capped). Never fails.
-     */
-    public void receiveBufferAtLeast(int bytes) {
-        try {
-            setInt(LibC.SOL_SOCKET, LibC.SO_RCVBUFFORCE, bytes, "SO_RCVBUFFORCE");
-        } catch (IOException e) {
-            try {
-                receiveBuffer(bytes);
-            } catch (IOException ignored) {
-                // keep the system default
-            }
-        }
+  /** The interface (index) multicast is sent from. */
+  public void multicastInterface(int ifindex) throws IOException {
+    if (v6) {
+      setInt(LibC.IPPROTO_IPV6, LibC.IPV6_MULTICAST_IF, ifindex, "IPV6_MULTICAST_IF");
+    } else {
+      scratch.clear();
+      scratch.putInt(0, 0).putInt(4, 0).putInt(8, ifindex); // struct ip_mreqn
+      set(LibC.IPPROTO_IP, LibC.IP_MULTICAST_IF, 12, "IP_MULTICAST_IF");
     }
+  }
 
-    /** Multicast TTL (IPv4) or hop limit (IPv6). */
-    public void multicastTtl(int ttl) throws IOException {
-        if (v6) setInt(LibC.IPPROTO_IPV6, LibC.IPV6_MULTICAST_HOPS, ttl, "IPV6_MULTICAST_HOPS");
-        else setInt(LibC.IPPROTO_IP, LibC.IP_MULTICAST_TTL, ttl, "IP_MULTICAST_TTL");
+  /** Joins {@code group} on interface {@code ifindex} (0 = the kernel's choice). */
+  public void join(InetAddress group, int ifindex) throws IOException {
+    scratch.clear();
+    byte[] a = group.getAddress();
+    if (v6) {
+      scratch.put(0, a).putInt(16, ifindex); // struct ipv6_mreq
+      set(
+          LibC.IPPROTO_IPV6,
+          LibC.IPV6_ADD_MEMBERSHIP,
+          20,
+          "IPV6_ADD_MEMBERSHIP " + group.getHostAddress());
+    } else {
+      scratch.put(0, a).putInt(4, 0).putInt(8, ifindex); // struct ip_mreqn
+      set(
+          LibC.IPPROTO_IP,
+          LibC.IP_ADD_MEMBERSHIP,
+          12,
+          "IP_ADD_MEMBERSHIP " + group.getHostAddress());
     }
+  }
 
-    /** Whether our own multicast is looped back to local sockets. */
-    public void multicastLoop(boolean on) throws IOException {
-        if (v6) setInt(LibC.IPPROTO_IPV6, LibC.IPV6_MULTICAST_LOOP, on ? 1 : 0, "IPV6_MULTICAST_LOOP");
-        else setInt(LibC.IPPROTO_IP, LibC.IP_MULTICAST_LOOP, on ? 1 : 0, "IP_MULTICAST_LOOP");
+  /**
+   * Binds to {@code local} (an address of this socket's family, or null address = wildcard; port 0
+   * = ephemeral).
+   */
+  public void bind(InetAddress address, int port) throws IOException {
+    int len = encode(sendName, address, port);
+    lastTarget = null;
+    if (C.bind(fd, sendName, len) < 0) {
+      int e = LibC.errno();
+      throw error("bind " + (address == null ? "*" : address.getHostAddress()) + ":" + port, e);
     }
+  }
 
-    /** The interface (index) multicast is sent from. */
-    public void multicastInterface(int ifindex) throws IOException {
-        if (v6) {
-            setInt(LibC.IPPROTO_IPV6, LibC.IPV6_MULTICAST_IF, ifindex, "IPV6_MULTICAST_IF");
-        } else {
-            scratch.clear();
-            scratch.putInt(0, 0).putInt(4, 0).putInt(8, ifindex); // struct ip_mreqn
-            set(LibC.IPPROTO_IP, LibC.IP_MULTICAST_IF, 12, "IP_MULTICAST_IF");
-        }
+  /** The local address and port (getsockname). */
+  public InetSocketAddress localAddress() throws IOException {
+    ByteBuffer b = ByteBuffer.allocateDirect(SOCKADDR).order(ByteOrder.nativeOrder());
+    int[] len = {SOCKADDR};
+    if (C.getsockname(fd, b, len) < 0) throw error("getsockname", LibC.errno());
+    return decode(b, 0);
+  }
+
+  /**
+   * Sends bytes {@code [position, limit)} of {@code buf} (a direct buffer) to {@code to}; the
+   * position is not moved.
+   *
+   * @return the bytes sent, or {@code -errno} on failure (e.g. {@code -ENETUNREACH}); the caller
+   *     decides what is fatal
+   */
+  public long sendTo(ByteBuffer buf, InetSocketAddress to) {
+    if (to != lastTarget) {
+      sendNameLen = encode(sendName, to.getAddress(), to.getPort());
+      lastTarget = to;
     }
+    long n = C.sendto(fd, buf, buf.remaining(), 0, sendName, sendNameLen);
+    return n >= 0 ? n : -LibC.errno();
+  }
 
-    /** Joins {@code group} on interface {@code ifindex} (0 = the kernel's choice). */
-    public void join(InetAddress group, int ifindex) throws IOException {
-        scratch.clear();
-        byte[] a = group.getAddress();
-        if (v6) {
-            scratch.put(0, a).putInt(16, ifindex); // struct ipv6_mreq
-            set(LibC.IPPROTO_IPV6, LibC.IPV6_ADD_MEMBERSHIP, 20, "IPV6_ADD_MEMBERSHIP " + group.getHostAddress());
-        } else {
-            scratch.put(0, a).putInt(4, 0).putInt(8, ifindex); // struct ip_mreqn
-            set(LibC.IPPROTO_IP, LibC.IP_ADD_MEMBERSHIP, 12, "IP_ADD_MEMBERSHIP " + group.getHostAddress());
-        }
+  /**
+   * Receives up to {@link #BATCH} datagrams without blocking.
+   *
+   * @return how many slots were filled (0 when nothing is waiting)
+   * @throws IOException on an error other than EAGAIN/EINTR
+   */
+  public int receiveBatch() throws IOException {
+    for (int i = 0; i < BATCH; i++)
+      headers.putInt(i * MMSGHDR + 8, SOCKADDR).putInt(i * MMSGHDR + 48, 0);
+    int n = C.recvmmsg(fd, headers, BATCH, LibC.MSG_DONTWAIT, null);
+    if (n >= 0) return n;
+    int e = LibC.errno();
+    if (e == LibC.EAGAIN || e == LibC.EINTR) return 0;
+    throw error("recvmmsg", e);
+  }
+
+  /** Slot {@code i}'s data buffer (absolute indices, capacity = the largest datagram). */
+  public ByteBuffer data(int i) {
+    return slots[i];
+  }
+
+  /** Slot {@code i}'s datagram length in bytes (at most the slot size). */
+  public int length(int i) {
+    return Math.min(headers.getInt(i * MMSGHDR + 56), slotSize);
+  }
+
+  /** Whether slot {@code i}'s datagram was longer than the slot (MSG_TRUNC). */
+  public boolean truncated(int i) {
+    return (headers.getInt(i * MMSGHDR + 48) & 0x20) != 0;
+  }
+
+  /**
+   * Slot {@code i}'s sender address family: {@link LibC#AF_INET}, {@link LibC#AF_INET6}, or another
+   * value.
+   */
+  public int senderFamily(int i) {
+    return names.getShort(i * SOCKADDR) & 0xFFFF;
+  }
+
+  /** Slot {@code i}'s sender port (0..65535), read from the raw sockaddr without decoding it. */
+  public int senderPort(int i) {
+    return namesBigEndian.getShort(i * SOCKADDR + 2) & 0xFFFF;
+  }
+
+  /**
+   * The first 8 bytes of slot {@code i}'s sender IPv6 address as a big-endian long; 0 for IPv4.
+   * With {@link #senderAddressLow} it lets a filter compare raw sender addresses without
+   * allocating.
+   */
+  public long senderAddressHigh(int i) {
+    return senderFamily(i) == LibC.AF_INET6 ? namesBigEndian.getLong(i * SOCKADDR + 8) : 0;
+  }
+
+  /**
+   * The last 8 bytes of slot {@code i}'s sender IPv6 address as a big-endian long; for IPv4 the 4
+   * address bytes as an unsigned big-endian value (a.b.c.d = {@code a << 24 | b << 16 | c << 8 |
+   * d}).
+   */
+  public long senderAddressLow(int i) {
+    int off = i * SOCKADDR;
+    return senderFamily(i) == LibC.AF_INET6
+        ? namesBigEndian.getLong(off + 16)
+        : namesBigEndian.getInt(off + 4) & 0xFFFF_FFFFL;
+  }
+
+  /** Slot {@code i}'s sender, or null for an address family we do not know. */
+  public InetSocketAddress sender(int i) {
+    int off = i * SOCKADDR;
+    int fam = names.getShort(off) & 0xFFFF;
+    long hi;
+    long lo;
+    int port = ((names.get(off + 2) & 0xFF) << 8) | (names.get(off + 3) & 0xFF);
+    if (fam == LibC.AF_INET) {
+      hi = 4L << 56 | port;
+      lo = names.getInt(off + 4) & 0xFFFF_FFFFL;
+    } else if (fam == LibC.AF_INET6) {
+      hi = names.getLong(off + 8) ^ ((long) port << 1) ^ 6;
+      lo = names.getLong(off + 16);
+      // the port is folded into hi; confirm on hit below
+    } else {
+      return null;
     }
-
-    /** Binds to {@code local} (an address of this socket's family, or null address = wildcard; port 0 = ephemeral). */
-    public void bind(InetAddress address, int port) throws IOException {
-        int len = encode(sendName, address, port);
-        lastTarget = null;
-        if (C.bind(fd, sendName, len) < 0) {
-            int e = LibC.errno();
-            throw error("bind " + (address == null ? "*" : address.getHostAddress()) + ":" + port, e);
-        }
+    for (int k = 0; k < CACHE; k++) {
+      InetSocketAddress c = cacheAddr[k];
+      if (c != null && cacheHi[k] == hi && cacheLo[k] == lo && c.getPort() == port) return c;
     }
+    InetSocketAddress a = decode(names, off);
+    if (a == null) return null;
+    int k = cacheNext;
+    cacheNext = (cacheNext + 1) % CACHE;
+    cacheHi[k] = hi;
+    cacheLo[k] = lo;
+    cacheAddr[k] = a;
+    return a;
+  }
 
-    /** The local address and port (getsockname). */
-    public InetSocketAddress localAddress() throws IOException {
-        ByteBuffer b = ByteBuffer.allocateDirect(SOCKADDR).order(ByteOrder.nativeOrder());
-        int[] len = {SOCKADDR};
-        if (C.getsockname(fd, b, len) < 0) throw error("getsockname", LibC.errno());
-        return decode(b, 0);
+  private static InetSocketAddress decode(ByteBuffer b, int off) {
+    int fam = b.getShort(off) & 0xFFFF;
+    int port = ((b.get(off + 2) & 0xFF) << 8) | (b.get(off + 3) & 0xFF);
+    try {
+      if (fam == LibC.AF_INET) {
+        byte[] a = new byte[4];
+        b.get(off + 4, a);
+        return new InetSocketAddress(InetAddress.getByAddress(a), port);
+      }
+      if (fam == LibC.AF_INET6) {
+        byte[] a = new byte[16];
+        b.get(off + 8, a);
+        return new InetSocketAddress(InetAddress.getByAddress(a), port);
+      }
+    } catch (UnknownHostException e) {
+      // cannot happen for 4/16 bytes
     }
+    return null;
+  }
 
-    /**
-     * Sends bytes {@code [position, limit)} of {@code buf} (a direct buffer) to {@code to}; the position is not moved.
-     *
-     * @return the bytes sent, or {@code -errno} on failure (e.g. {@code -ENETUNREACH}); the caller decides what is fatal
-     */
-    public long sendTo(ByteBuffer buf, InetSocketAddress to) {
-        if (to != lastTarget) {
-            sendNameLen = encode(sendName, to.getAddress(), to.getPort());
-            lastTarget = to;
-        }
-        long n = C.sendto(fd, buf, buf.remaining(), 0, sendName, sendNameLen);
-        return n >= 0 ? n : -LibC.errno();
+  private int encode(ByteBuffer b, InetAddress address, int port) {
+    b.clear();
+    for (int i = 0; i < SOCKADDR; i += 8) b.putLong(i, 0);
+    b.put(2, (byte) (port >>> 8)).put(3, (byte) port);
+    if (v6) {
+      b.putShort(0, (short) LibC.AF_INET6);
+      if (address != null) {
+        if (!(address instanceof Inet6Address))
+          throw new IllegalArgumentException("not IPv6: " + address);
+        b.put(8, address.getAddress());
+        b.putInt(24, ((Inet6Address) address).getScopeId());
+      }
+      return 28;
     }
-
-    /**
-     * Receives up to {@link #BATCH} datagrams without blocking.
-     *
-     * @return how many slots were filled (0 when nothing is waiting)
-     * @throws IOException on an error other than EAGAIN/EINTR
-     */
-    public int receiveBatch() throws IOException {
-        for (int i = 0; i < BATCH; i++) headers.putInt(i * MMSGHDR + 8, SOCKADDR).putInt(i * MMSGHDR + 48, 0);
-        int n = C.recvmmsg(fd, headers, BATCH, LibC.MSG_DONTWAIT, null);
-        if (n >= 0) return n;
-        int e = LibC.errno();
-        if (e == LibC.EAGAIN || e == LibC.EINTR) return 0;
-        throw error("recvmmsg", e);
+    b.putShort(0, (short) LibC.AF_INET);
+    if (address != null) {
+      if (!(address instanceof Inet4Address))
+        throw new IllegalArgumentException("not IPv4: " + address);
+      b.put(4, address.getAddress());
     }
+    return 16;
+  }
 
-    /** Slot {@code i}'s data buffer (absolute indices, capacity = the largest datagram). */
-    public ByteBuffer data(int i) { return slots[i]; }
+  private void setInt(int level, int opt, int value, String what) throws IOException {
+    scratch.clear();
+    scratch.putInt(0, value);
+    set(level, opt, 4, what);
+  }
 
-    /** Slot {@code i}'s datagram length in bytes (at most the slot size). */
-    public int length(int i) { return Math.min(headers.getInt(i * MMSGHDR + 56), slotSize); }
+  private void set(int level, int opt, int len, String what) throws IOException {
+    if (C.setsockopt(fd, level, opt, scratch, len) < 0)
+      throw error("setsockopt " + what, LibC.errno());
+  }
 
-    /** Whether slot {@code i}'s datagram was longer than the slot (MSG_TRUNC). */
-    public boolean truncated(int i) { return (headers.getInt(i * MMSGHDR + 48) & 0x20) != 0; }
+  private static IOException error(String what, int errno) {
+    return new IOException(what + ": " + LibC.message(errno) + " (errno " + errno + ")");
+  }
 
-    /** Slot {@code i}'s sender address family: {@link LibC#AF_INET}, {@link LibC#AF_INET6}, or another value. */
-    public int senderFamily(int i) { return names.getShort(i * SOCKADDR) & 0xFFFF; }
-
-    /** Slot {@code i}'s sender port (0..65535), read from the raw sockaddr without decoding it. */
-    public int senderPort(int i) { return namesBigEndian.getShort(i * SOCKADDR + 2) & 0xFFFF; }
-
-    /**
-     * The first 8 bytes of slot {@code i}'s sender IPv6 address as a big-endian long; 0 for IPv4. With
-     * {@link #senderAddressLow} it lets a filter compare raw sender addresses without allocating.
-     */
-    public long senderAddressHigh(int i) {
-        return senderFamily(i) == LibC.AF_INET6 ? namesBigEndian.getLong(i * SOCKADDR + 8) : 0;
-    }
-
-    /**
-     * The last 8 bytes of slot {@code i}'s sender IPv6 address as a big-endian long; for IPv4 the 4 address bytes as
-     * an unsigned big-endian value (a.b.c.d = {@code a << 24 | b << 16 | c << 8 | d}).
-     */
-    public long senderAddressLow(int i) {
-        int off = i * SOCKADDR;
-        return senderFamily(i) == LibC.AF_INET6 ? namesBigEndian.getLong(off + 16)
-                : namesBigEndian.getInt(off + 4) & 0xFFFF_FFFFL;
-    }
-
-    /** Slot {@code i}'s sender, or null for an address family we do not know. */
-    public InetSocketAddress sender(int i) {
-        int off = i * SOCKADDR;
-        int fam = names.getShort(off) & 0xFFFF;
-        long hi;
-        long lo;
-        int port = ((names.get(off + 2) & 0xFF) << 8) | (names.get(off + 3) & 0xFF);
-        if (fam == LibC.AF_INET) {
-            hi = 4L << 56 | port;
-            lo = names.getInt(off + 4) & 0xFFFF_FFFFL;
-        } else if (fam == LibC.AF_INET6) {
-            hi = names.getLong(off + 8) ^ ((long) port << 1) ^ 6;
-            lo = names.getLong(off + 16);
-            // the port is folded into hi; confirm on hit below
-        } else {
-            return null;
-        }
-        for (int k = 0; k < CACHE; k++) {
-            InetSocketAddress c = cacheAddr[k];
-            if (c != null && cacheHi[k] == hi && cacheLo[k] == lo && c.getPort() == port) return c;
-        }
-        InetSocketAddress a = decode(names, off);
-        if (a == null) return null;
-        int k = cacheNext;
-        cacheNext = (cacheNext + 1) % CACHE;
-        cacheHi[k] = hi;
-        cacheLo[k] = lo;
-        cacheAddr[k] = a;
-        return a;
-    }
-
-    private static InetSocketAddress decode(ByteBuffer b, int off) {
-        int fam = b.getShort(off) & 0xFFFF;
-        int port = ((b.get(off + 2) & 0xFF) << 8) | (b.get(off + 3) & 0xFF);
-        try {
-            if (fam == LibC.AF_INET) {
-                byte[] a = new byte[4];
-                b.get(off + 4, a);
-                return new InetSocketAddress(InetAddress.getByAddress(a), port);
-            }
-            if (fam == LibC.AF_INET6) {
-                byte[] a = new byte[16];
-                b.get(off + 8, a);
-                return new InetSocketAddress(InetAddress.getByAddress(a), port);
-            }
-        } catch (UnknownHostException e) {
-            // cannot happen for 4/16 bytes
-        }
-        return null;
-    }
-
-    private int encode(ByteBuffer b, InetAddress address, int port) {
-        b.clear();
-        for (int i = 0; i < SOCKADDR; i += 8) b.putLong(i, 0);
-        b.put(2, (byte) (port >>> 8)).put(3, (byte) port);
-        if (v6) {
-            b.putShort(0, (short) LibC.AF_INET6);
-            if (address != null) {
-                if (!(address instanceof Inet6Address)) throw new IllegalArgumentException("not IPv6: " + address);
-                b.put(8, address.getAddress());
-                b.putInt(24, ((Inet6Address) address).getScopeId());
-            }
-            return 28;
-        }
-        b.putShort(0, (short) LibC.AF_INET);
-        if (address != null) {
-            if (!(address instanceof Inet4Address)) throw new IllegalArgumentException("not IPv4: " + address);
-            b.put(4, address.getAddress());
-        }
-        return 16;
-    }
-
-    private void setInt(int level, int opt, int value, String what) throws IOException {
-        scratch.clear();
-        scratch.putInt(0, value);
-        set(level, opt, 4, what);
-    }
-
-    private void set(int level, int opt, int len, String what) throws IOException {
-        if (C.setsockopt(fd, level, opt, scratch, len) < 0) throw error("setsockopt " + what, LibC.errno());
-    }
-
-    private static IOException error(String what, int errno) {
-        return new IOException(what + ": " + LibC.message(errno) + " (errno " + errno + ")");
-    }
-
-    /** Closes the fd; idempotent. The caller makes sure no other thread is inside a call. */
-    @Override
-    public void close() {
-        if (closed) return;
-        closed = true;
-        C.close(fd);
-    }
+  /** Closes the fd; idempotent. The caller makes sure no other thread is inside a call. */
+  @Override
+  public void close() {
+    if (closed) return;
+    closed = true;
+    C.close(fd);
+  }
 }

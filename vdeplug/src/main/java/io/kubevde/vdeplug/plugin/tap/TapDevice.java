@@ -11,222 +11,248 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * A Linux tap interface opened through {@code /dev/net/tun} (vde-protocols.md §5): TUNSETIFF with
- * {@code IFF_TAP | IFF_NO_PI} (no packet-information header, no vnet header), one Ethernet frame per read/write.
+ * {@code IFF_TAP | IFF_NO_PI} (no packet-information header, no vnet header), one Ethernet frame
+ * per read/write.
  *
- * <p>Life cycle: {@link #open} creates the interface (or attaches to an existing persistent one of that name);
- * without {@link #setPersistent persistence} the kernel deletes the interface when this device is closed. A
- * persistent tap survives {@link #close} (and the process): {@link #attach} re-opens it by name later, which is how
- * the node agent keeps pod interfaces across restarts. The interface is never configured here (no up, address or
- * MTU), as in vdeplug4. Names are truncated to 15 bytes (IFNAMSIZ − 1); an empty name lets the kernel pick
- * {@code tapN}.
+ * <p>Life cycle: {@link #open} creates the interface (or attaches to an existing persistent one of
+ * that name); without {@link #setPersistent persistence} the kernel deletes the interface when this
+ * device is closed. A persistent tap survives {@link #close} (and the process): {@link #attach}
+ * re-opens it by name later, which is how the node agent keeps pod interfaces across restarts. The
+ * interface is never configured here (no up, address or MTU), as in vdeplug4. Names are truncated
+ * to 15 bytes (IFNAMSIZ − 1); an empty name lets the kernel pick {@code tapN}.
  *
  * <p>I/O: the fd is non-blocking; {@link #read} waits with poll(2) on the fd and the eventfd of an
- * {@link FdPlugLifecycle}, so {@link #close} from another thread makes a blocked read return {@link Plug#CLOSED} at
- * once, and returns after the reader has left. When the interface disappears (deleted, or
- * its network namespace deleted), the kernel reports POLLERR/EBADFD: {@link #read} returns {@link Plug#CLOSED} and
- * {@link #write} throws, instead of spinning like vdeplug4 (platform-notes). A write while the link is down (EIO)
- * is a dropped frame ({@code 0}).
+ * {@link FdPlugLifecycle}, so {@link #close} from another thread makes a blocked read return {@link
+ * Plug#CLOSED} at once, and returns after the reader has left. When the interface disappears
+ * (deleted, or its network namespace deleted), the kernel reports POLLERR/EBADFD: {@link #read}
+ * returns {@link Plug#CLOSED} and {@link #write} throws, instead of spinning like vdeplug4
+ * (platform-notes). A write while the link is down (EIO) is a dropped frame ({@code 0}).
  *
- * <p>Threads: one reader and one writer at a time may use the device concurrently; {@link #close} is thread-safe.
+ * <p>Threads: one reader and one writer at a time may use the device concurrently; {@link #close}
+ * is thread-safe.
  */
 public final class TapDevice implements AutoCloseable {
-    /** {@code _IOW('T', 202, int)}. */
-    static final long TUNSETIFF = 0x400454caL;
-    /** {@code _IOW('T', 203, int)}. */
-    static final long TUNSETPERSIST = 0x400454cbL;
-    static final short IFF_TAP = 0x0002;
-    static final short IFF_NO_PI = 0x1000;
-    /** Longest interface name (bytes), IFNAMSIZ − 1. */
-    public static final int MAX_NAME = 15;
-    private static final int IFREQ_SIZE = 40;
-    private static final LibC C = LibC.INSTANCE;
+  /** {@code _IOW('T', 202, int)}. */
+  static final long TUNSETIFF = 0x400454caL;
 
-    private final int fd;
-    private final FdPlugLifecycle life;
-    private final String name;
-    private final ByteBuffer bounceIn = ByteBuffer.allocateDirect(Plug.MAX_FRAME);
-    private final ByteBuffer bounceOut = ByteBuffer.allocateDirect(Plug.MAX_FRAME);
-    private volatile boolean gone;
+  /** {@code _IOW('T', 203, int)}. */
+  static final long TUNSETPERSIST = 0x400454cbL;
 
-    private TapDevice(int fd, FdPlugLifecycle life, String name) {
-        this.fd = fd;
-        this.life = life;
-        this.name = name;
+  static final short IFF_TAP = 0x0002;
+  static final short IFF_NO_PI = 0x1000;
+
+  /** Longest interface name (bytes), IFNAMSIZ − 1. */
+  public static final int MAX_NAME = 15;
+
+  private static final int IFREQ_SIZE = 40;
+  private static final LibC C = LibC.INSTANCE;
+
+  private final int fd;
+  private final FdPlugLifecycle life;
+  private final String name;
+  private final ByteBuffer bounceIn = ByteBuffer.allocateDirect(Plug.MAX_FRAME);
+  private final ByteBuffer bounceOut = ByteBuffer.allocateDirect(Plug.MAX_FRAME);
+  private volatile boolean gone;
+
+  private TapDevice(int fd, FdPlugLifecycle life, String name) {
+    this.fd = fd;
+    this.life = life;
+    this.name = name;
+  }
+
+  /**
+   * Creates tap {@code name} (or attaches to an existing persistent tap of that name).
+   *
+   * @param name interface name; truncated to 15 bytes; empty = kernel's choice
+   * @throws IOException when {@code /dev/net/tun} cannot be opened or TUNSETIFF fails (EPERM
+   *     without CAP_NET_ADMIN, EBUSY when another fd holds the tap, EINVAL when NAME is another
+   *     kind of interface); the message names the call and the error
+   */
+  public static TapDevice open(String name) throws IOException {
+    int fd = C.open("/dev/net/tun", LibC.O_RDWR | LibC.O_NONBLOCK | LibC.O_CLOEXEC);
+    if (fd < 0) throw error("open /dev/net/tun", LibC.errno());
+    try {
+      ByteBuffer ifr = ByteBuffer.allocateDirect(IFREQ_SIZE).order(ByteOrder.nativeOrder());
+      byte[] n = truncate(name == null ? "" : name);
+      ifr.put(0, n);
+      ifr.putShort(16, (short) (IFF_TAP | IFF_NO_PI));
+      if (C.ioctl(fd, TUNSETIFF, ifr) < 0)
+        throw error("TUNSETIFF " + new String(n, StandardCharsets.UTF_8), LibC.errno());
+      int len = 0;
+      while (len < 16 && ifr.get(len) != 0) len++;
+      byte[] actual = new byte[len];
+      ifr.get(0, actual);
+      String actualName = new String(actual, StandardCharsets.UTF_8);
+      return new TapDevice(
+          fd, FdPlugLifecycle.withEventFd("tap " + actualName, Plug.MAX_FRAME), actualName);
+    } catch (IOException | RuntimeException e) {
+      C.close(fd);
+      throw e;
     }
+  }
 
-    /**
-     * Creates tap {@code name} (or attaches to an existing persistent tap of that name).
-     *
-     * @param name interface name; truncated to 15 bytes; empty = kernel's choice
-     * @throws IOException when {@code /dev/net/tun} cannot be opened or TUNSETIFF fails (EPERM without
-     *                     CAP_NET_ADMIN, EBUSY when another fd holds the tap, EINVAL when NAME is another kind of
-     *                     interface); the message names the call and the error
-     */
-    public static TapDevice open(String name) throws IOException {
-        int fd = C.open("/dev/net/tun", LibC.O_RDWR | LibC.O_NONBLOCK | LibC.O_CLOEXEC);
-        if (fd < 0) throw error("open /dev/net/tun", LibC.errno());
-        try {
-            ByteBuffer ifr = ByteBuffer.allocateDirect(IFREQ_SIZE).order(ByteOrder.nativeOrder());
-            byte[] n = truncate(name == null ? "" : name);
-            ifr.put(0, n);
-            ifr.putShort(16, (short) (IFF_TAP | IFF_NO_PI));
-            if (C.ioctl(fd, TUNSETIFF, ifr) < 0) throw error("TUNSETIFF " + new String(n, StandardCharsets.UTF_8), LibC.errno());
-            int len = 0;
-            while (len < 16 && ifr.get(len) != 0) len++;
-            byte[] actual = new byte[len];
-            ifr.get(0, actual);
-            String actualName = new String(actual, StandardCharsets.UTF_8);
-            return new TapDevice(fd, FdPlugLifecycle.withEventFd("tap " + actualName, Plug.MAX_FRAME), actualName);
-        } catch (IOException | RuntimeException e) {
-            C.close(fd);
-            throw e;
+  /**
+   * Re-attaches to an existing (persistent) tap in the current network namespace.
+   *
+   * @throws IOException when no interface of that name exists, or as {@link #open}
+   */
+  public static TapDevice attach(String name) throws IOException {
+    String n = new String(truncate(name), StandardCharsets.UTF_8);
+    if (NetworkInterface.getByName(n) == null)
+      throw new IOException("no interface '" + n + "' to attach to");
+    return open(n);
+  }
+
+  /** The interface name the kernel gave the tap. */
+  public String name() {
+    return name;
+  }
+
+  /** The tun fd (for diagnostics; do not close it). */
+  public int fd() {
+    return fd;
+  }
+
+  /** The life cycle (closed flag, guards) shared with {@link TapPlug}. */
+  FdPlugLifecycle lifecycle() {
+    return life;
+  }
+
+  /**
+   * Makes the interface persistent (survives {@link #close}) or not (TUNSETPERSIST). Clearing
+   * persistence on a tap that is then closed deletes it.
+   *
+   * @throws IOException when the ioctl fails
+   */
+  public void setPersistent(boolean persistent) throws IOException {
+    life.enter();
+    try {
+      if (C.ioctl(fd, TUNSETPERSIST, persistent ? 1L : 0L) < 0)
+        throw error("TUNSETPERSIST " + name, LibC.errno());
+    } finally {
+      life.leave();
+    }
+  }
+
+  /**
+   * Blocks until a frame arrives and copies it into {@code buf} at its position (needs {@link
+   * Plug#MAX_FRAME} bytes remaining for the largest frames; longer frames are truncated by the
+   * kernel), advancing the position.
+   *
+   * @return the frame length in bytes, or {@link Plug#CLOSED} when this device was closed or the
+   *     interface is gone
+   * @throws IOException on an unexpected read error
+   */
+  public int read(ByteBuffer buf) throws IOException {
+    if (!life.enterReceive()) return Plug.CLOSED;
+    try {
+      while (true) {
+        if (life.isClosed() || gone) return Plug.CLOSED;
+        int pos = buf.position();
+        long n;
+        if (buf.isDirect()) {
+          n = C.read(fd, buf, buf.remaining());
+        } else {
+          bounceIn.clear();
+          n = C.read(fd, bounceIn, Math.min(buf.remaining(), bounceIn.capacity()));
+          if (n > 0) buf.put(pos, bounceIn, 0, (int) n);
         }
-    }
-
-    /**
-     * Re-attaches to an existing (persistent) tap in the current network namespace.
-     *
-     * @throws IOException when no interface of that name exists, or as {@link #open}
-     */
-    public static TapDevice attach(String name) throws IOException {
-        String n = new String(truncate(name), StandardCharsets.UTF_8);
-        if (NetworkInterface.getByName(n) == null) throw new IOException("no interface '" + n + "' to attach to");
-        return open(n);
-    }
-
-    /** The interface name the kernel gave the tap. */
-    public String name() { return name; }
-
-    /** The tun fd (for diagnostics; do not close it). */
-    public int fd() { return fd; }
-
-    /** The life cycle (closed flag, guards) shared with {@link TapPlug}. */
-    FdPlugLifecycle lifecycle() { return life; }
-
-    /**
-     * Makes the interface persistent (survives {@link #close}) or not (TUNSETPERSIST). Clearing persistence on a tap
-     * that is then closed deletes it.
-     *
-     * @throws IOException when the ioctl fails
-     */
-    public void setPersistent(boolean persistent) throws IOException {
-        life.enter();
-        try {
-            if (C.ioctl(fd, TUNSETPERSIST, persistent ? 1L : 0L) < 0) throw error("TUNSETPERSIST " + name, LibC.errno());
-        } finally {
-            life.leave();
+        if (n >= 0) {
+          buf.position(pos + (int) n);
+          return (int) n;
         }
-    }
-
-    /**
-     * Blocks until a frame arrives and copies it into {@code buf} at its position (needs {@link Plug#MAX_FRAME}
-     * bytes remaining for the largest frames; longer frames are truncated by the kernel), advancing the position.
-     *
-     * @return the frame length in bytes, or {@link Plug#CLOSED} when this device was closed or the interface is gone
-     * @throws IOException on an unexpected read error
-     */
-    public int read(ByteBuffer buf) throws IOException {
-        if (!life.enterReceive()) return Plug.CLOSED;
-        try {
-            while (true) {
-                if (life.isClosed() || gone) return Plug.CLOSED;
-                int pos = buf.position();
-                long n;
-                if (buf.isDirect()) {
-                    n = C.read(fd, buf, buf.remaining());
-                } else {
-                    bounceIn.clear();
-                    n = C.read(fd, bounceIn, Math.min(buf.remaining(), bounceIn.capacity()));
-                    if (n > 0) buf.put(pos, bounceIn, 0, (int) n);
-                }
-                if (n >= 0) {
-                    buf.position(pos + (int) n);
-                    return (int) n;
-                }
-                int err = LibC.errno();
-                if (err == LibC.EAGAIN || err == LibC.EINTR) {
-                    if (!await()) return Plug.CLOSED;
-                } else if (err == LibC.EBADFD || err == LibC.ENODEV || err == LibC.EBADF) {
-                    gone = true;
-                    return Plug.CLOSED;
-                } else {
-                    throw error("read " + name, err);
-                }
-            }
-        } finally {
-            life.leaveReceive();
+        int err = LibC.errno();
+        if (err == LibC.EAGAIN || err == LibC.EINTR) {
+          if (!await()) return Plug.CLOSED;
+        } else if (err == LibC.EBADFD || err == LibC.ENODEV || err == LibC.EBADF) {
+          gone = true;
+          return Plug.CLOSED;
+        } else {
+          throw error("read " + name, err);
         }
+      }
+    } finally {
+      life.leaveReceive();
     }
+  }
 
-    /** Waits for the tap to be readable; false when closed or the interface is gone. */
-    private boolean await() throws IOException {
-        int mask = life.awaitReadable(fd);
-        if ((mask & FdPlugLifecycle.WOKEN) != 0) return false;
-        if ((life.revents(0) & (LibC.POLLERR | LibC.POLLHUP | LibC.POLLNVAL)) != 0) {
-            gone = true;
-            return false;
-        }
-        return true;
+  /** Waits for the tap to be readable; false when closed or the interface is gone. */
+  private boolean await() throws IOException {
+    int mask = life.awaitReadable(fd);
+    if ((mask & FdPlugLifecycle.WOKEN) != 0) return false;
+    if ((life.revents(0) & (LibC.POLLERR | LibC.POLLHUP | LibC.POLLNVAL)) != 0) {
+      gone = true;
+      return false;
     }
+    return true;
+  }
 
-    /**
-     * Writes one frame: the bytes between {@code buf}'s position and limit; the position is advanced to the limit.
-     *
-     * @return the bytes written, or 0 when the frame was dropped (link down: EIO; queue full: EAGAIN)
-     * @throws IOException when the device is closed or the interface is gone (EBADFD), or another error
-     */
-    public int write(ByteBuffer buf) throws IOException {
-        life.enter();
-        try {
-            if (gone) throw new IOException("tap " + name + " is gone");
-            int len = buf.remaining();
-            long n;
-            if (buf.isDirect()) {
-                n = C.write(fd, buf, len);
-            } else {
-                bounceOut.clear();
-                bounceOut.put(bounceOut.position(), buf, buf.position(), Math.min(len, bounceOut.capacity()));
-                n = C.write(fd, bounceOut, Math.min(len, bounceOut.capacity()));
-            }
-            buf.position(buf.limit());
-            if (n >= 0) return (int) n;
-            int err = LibC.errno();
-            if (err == LibC.EIO || err == LibC.EAGAIN || err == LibC.EINTR || err == LibC.EINVAL) return 0;
-            if (err == LibC.EBADFD || err == LibC.ENODEV || err == LibC.EBADF) {
-                gone = true;
-                throw new IOException("tap " + name + " is gone (" + LibC.message(err) + ")");
-            }
-            throw error("write " + name, err);
-        } finally {
-            life.leave();
-        }
+  /**
+   * Writes one frame: the bytes between {@code buf}'s position and limit; the position is advanced
+   * to the limit.
+   *
+   * @return the bytes written, or 0 when the frame was dropped (link down: EIO; queue full: EAGAIN)
+   * @throws IOException when the device is closed or the interface is gone (EBADFD), or another
+   *     error
+   */
+  public int write(ByteBuffer buf) throws IOException {
+    life.enter();
+    try {
+      if (gone) throw new IOException("tap " + name + " is gone");
+      int len = buf.remaining();
+      long n;
+      if (buf.isDirect()) {
+        n = C.write(fd, buf, len);
+      } else {
+        bounceOut.clear();
+        bounceOut.put(
+            bounceOut.position(), buf, buf.position(), Math.min(len, bounceOut.capacity()));
+        n = C.write(fd, bounceOut, Math.min(len, bounceOut.capacity()));
+      }
+      buf.position(buf.limit());
+      if (n >= 0) return (int) n;
+      int err = LibC.errno();
+      if (err == LibC.EIO || err == LibC.EAGAIN || err == LibC.EINTR || err == LibC.EINVAL)
+        return 0;
+      if (err == LibC.EBADFD || err == LibC.ENODEV || err == LibC.EBADF) {
+        gone = true;
+        throw new IOException("tap " + name + " is gone (" + LibC.message(err) + ")");
+      }
+      throw error("write " + name, err);
+    } finally {
+      life.leave();
     }
+  }
 
-    /** Whether the interface disappeared under this device (deleted, or its netns deleted). */
-    public boolean gone() { return gone; }
+  /** Whether the interface disappeared under this device (deleted, or its netns deleted). */
+  public boolean gone() {
+    return gone;
+  }
 
-    /**
-     * Closes the fd (a non-persistent tap disappears); a blocked {@link #read} returns {@link Plug#CLOSED}, and close
-     * returns after it has left. Idempotent; callable from any thread.
-     */
-    @Override
-    public void close() {
-        try {
-            life.close(() -> C.close(fd));
-        } catch (IOException e) {
-            throw new IllegalStateException(e); // C.close never throws
-        }
+  /**
+   * Closes the fd (a non-persistent tap disappears); a blocked {@link #read} returns {@link
+   * Plug#CLOSED}, and close returns after it has left. Idempotent; callable from any thread.
+   */
+  @Override
+  public void close() {
+    try {
+      life.close(() -> C.close(fd));
+    } catch (IOException e) {
+      throw new IllegalStateException(e); // C.close never throws
     }
+  }
 
-    private static byte[] truncate(String name) {
-        byte[] b = name.getBytes(StandardCharsets.UTF_8);
-        return b.length <= MAX_NAME ? b : java.util.Arrays.copyOf(b, MAX_NAME);
-    }
+  private static byte[] truncate(String name) {
+    byte[] b = name.getBytes(StandardCharsets.UTF_8);
+    return b.length <= MAX_NAME ? b : java.util.Arrays.copyOf(b, MAX_NAME);
+  }
 
-    private static IOException error(String what, int errno) {
-        return new IOException(what + ": " + LibC.message(errno) + " (errno " + errno + ")");
-    }
+  private static IOException error(String what, int errno) {
+    return new IOException(what + ": " + LibC.message(errno) + " (errno " + errno + ")");
+  }
 
-    @Override
-    public String toString() { return "tap " + name; }
+  @Override
+  public String toString() {
+    return "tap " + name;
+  }
 }

@@ -8,12 +8,14 @@ import java.io.IOException;
 
 /** The {@code vde://} scheme: a client port of a vde_switch or netnode (vde-protocols.md §3). */
 public final class VdePlugProvider implements PlugProvider {
-    @Override
-    public String scheme() { return "vde"; }
+  @Override
+  public String scheme() {
+    return "vde";
+  }
 
-    /** Opens a {@link VdeClientPlug}; errors as {@link VdeClientPlug#open}. */
-    @Override
-    public Plug open(Vnl vnl, OpenArgs args) throws IOException {
-        return VdeClientPlug.open(VdeOptions.parse(vnl, args), args.fullDescription());
-    }
+  /** Opens a {@link VdeClientPlug}; errors as {@link VdeClientPlug#open}. */
+  @Override
+  public Plug open(Vnl vnl, OpenArgs args) throws IOException {
+    return VdeClientPlug.open(VdeOptions.parse(vnl, args), args.fullDescription());
+  }
 }

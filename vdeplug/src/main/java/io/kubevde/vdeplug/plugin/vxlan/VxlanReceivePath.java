@@ -10,67 +10,72 @@ import java.nio.ByteBuffer;
 import java.util.function.LongSupplier;
 
 /**
- * What vxlan does with one received datagram (vde-protocols.md §4.3 "Receive", RFC 7348 §5), independent of sockets:
- * the flags byte must be exactly 0x08 and the VNI ours (reserved bytes ignored, as RFC 7348 asks); the frame must be
- * 14..{@link Plug#MAX_FRAME} bytes; then the source MAC is learned as <em>sender IP, configured port</em> (VXLAN peers
- * such as the Linux kernel send from random source ports but listen on the VXLAN port; vdeplug4 learns garbage here,
- * §12.3) and the frame is delivered. Never throws on content; allocates only when a MAC moves to a new sender.
+ * What vxlan does with one received datagram (vde-protocols.md §4.3 "Receive", RFC 7348 §5),
+ * independent of sockets: the flags byte must be exactly 0x08 and the VNI ours (reserved bytes
+ * ignored, as RFC 7348 asks); the frame must be 14..{@link Plug#MAX_FRAME} bytes; then the source
+ * MAC is learned as <em>sender IP, configured port</em> (VXLAN peers such as the Linux kernel send
+ * from random source ports but listen on the VXLAN port; vdeplug4 learns garbage here, §12.3) and
+ * the frame is delivered. Never throws on content; allocates only when a MAC moves to a new sender.
  */
 public final class VxlanReceivePath {
-    static final int VLAN = 1;
+  static final int VLAN = 1;
 
-    private final VxlanHeader header;
-    private final int port;
-    private final MacTable table;
-    private final PlugStats stats;
-    private final LongSupplier clockMillis;
-    private InetSocketAddress lastFrom;
-    private InetSocketAddress lastLearned;
+  private final VxlanHeader header;
+  private final int port;
+  private final MacTable table;
+  private final PlugStats stats;
+  private final LongSupplier clockMillis;
+  private InetSocketAddress lastFrom;
+  private InetSocketAddress lastLearned;
 
-    /**
-     * @param header our header (VNI)
-     * @param port   the VXLAN port peers listen on; learned addresses use it instead of the source port
-     */
-    public VxlanReceivePath(VxlanHeader header, int port, MacTable table, PlugStats stats, LongSupplier clockMillis) {
-        this.header = header;
-        this.port = port;
-        this.table = table;
-        this.stats = stats;
-        this.clockMillis = clockMillis;
+  /**
+   * @param header our header (VNI)
+   * @param port the VXLAN port peers listen on; learned addresses use it instead of the source port
+   */
+  public VxlanReceivePath(
+      VxlanHeader header, int port, MacTable table, PlugStats stats, LongSupplier clockMillis) {
+    this.header = header;
+    this.port = port;
+    this.table = table;
+    this.stats = stats;
+    this.clockMillis = clockMillis;
+  }
+
+  /**
+   * Handles bytes {@code [0, length)} of {@code datagram} received from {@code from}; copies the
+   * frame to {@code out} at its position.
+   *
+   * @return the frame length or {@link Plug#NO_FRAME}
+   */
+  public int accept(ByteBuffer datagram, int length, InetSocketAddress from, ByteBuffer out) {
+    if (length < VxlanHeader.LENGTH + Plug.MIN_FRAME
+        || length > datagram.capacity()
+        || from == null
+        || !header.matchesFlagsAndVni(datagram, 0)) {
+      stats.malformed();
+      return Plug.NO_FRAME;
     }
-
-    /**
-     * Handles bytes {@code [0, length)} of {@code datagram} received from {@code from}; copies the frame to
-     * {@code out} at its position.
-     *
-     * @return the frame length or {@link Plug#NO_FRAME}
-     */
-    public int accept(ByteBuffer datagram, int length, InetSocketAddress from, ByteBuffer out) {
-        if (length < VxlanHeader.LENGTH + Plug.MIN_FRAME || length > datagram.capacity() || from == null
-                || !header.matchesFlagsAndVni(datagram, 0)) {
-            stats.malformed();
-            return Plug.NO_FRAME;
-        }
-        int frameLen = length - VxlanHeader.LENGTH;
-        if (frameLen > Plug.MAX_FRAME) {
-            stats.malformed();
-            return Plug.NO_FRAME;
-        }
-        if (out.remaining() < frameLen) {
-            stats.dropped();
-            return Plug.NO_FRAME;
-        }
-        long src = Macs.source(datagram, VxlanHeader.LENGTH);
-        if (!Macs.isGroup(src) && table.enabled()) {
-            if (from != lastFrom) {
-                lastLearned = from.getPort() == port ? from : new InetSocketAddress(from.getAddress(), port);
-                lastFrom = from;
-            }
-            table.learn(MacTable.key(src, VLAN), lastLearned, clockMillis.getAsLong());
-        }
-        out.put(out.position(), datagram, VxlanHeader.LENGTH, frameLen);
-        out.position(out.position() + frameLen);
-        stats.received(frameLen);
-        return frameLen;
+    int frameLen = length - VxlanHeader.LENGTH;
+    if (frameLen > Plug.MAX_FRAME) {
+      stats.malformed();
+      return Plug.NO_FRAME;
     }
+    if (out.remaining() < frameLen) {
+      stats.dropped();
+      return Plug.NO_FRAME;
+    }
+    long src = Macs.source(datagram, VxlanHeader.LENGTH);
+    if (!Macs.isGroup(src) && table.enabled()) {
+      if (from != lastFrom) {
+        lastLearned =
+            from.getPort() == port ? from : new InetSocketAddress(from.getAddress(), port);
+        lastFrom = from;
+      }
+      table.learn(MacTable.key(src, VLAN), lastLearned, clockMillis.getAsLong());
+    }
+    out.put(out.position(), datagram, VxlanHeader.LENGTH, frameLen);
+    out.position(out.position() + frameLen);
+    stats.received(frameLen);
+    return frameLen;
+  }
 }
