@@ -463,8 +463,13 @@ class LocalClusterE2ETest {
     if (!Files.isDirectory(ipam)) return List.of();
     List<String> out = new ArrayList<>();
     try (Stream<Path> s = Files.walk(ipam)) {
-      for (Path p : s.filter(Files::isRegularFile).toList())
-        out.add(p + ": " + Files.readString(p));
+      // address reservations only: not the pool's cursor (last_reserved_ip.*, host-local's name),
+      // whose content is
+      // the last address handed out even after it is released
+      for (Path p :
+          s.filter(Files::isRegularFile)
+              .filter(f -> !f.getFileName().toString().startsWith("last_reserved_ip"))
+              .toList()) out.add(p + ": " + Files.readString(p));
     }
     return out;
   }

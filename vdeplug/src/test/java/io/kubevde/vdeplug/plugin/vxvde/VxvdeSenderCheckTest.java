@@ -6,8 +6,8 @@ import static org.awaitility.Awaitility.await;
 import io.kubevde.vdeplug.OpenArgs;
 import io.kubevde.vdeplug.Plug;
 import io.kubevde.vdeplug.Plugs;
-import io.kubevde.vdeplug.ffi.LibC;
 import io.kubevde.vdeplug.plugin.overlay.MacTable;
+import io.kubevde.vdeplug.testing.InNetns;
 import io.kubevde.vdeplug.testing.NetnsPair;
 import io.kubevde.vdeplug.testing.Requirements;
 import io.kubevde.vdeplug.testing.Sh;
@@ -19,7 +19,6 @@ import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -48,29 +47,7 @@ class VxvdeSenderCheckTest {
    * there.
    */
   static <T> T inNetns(String ns, Callable<T> task) throws Exception {
-    AtomicReference<T> result = new AtomicReference<>();
-    AtomicReference<Exception> error = new AtomicReference<>();
-    Thread t =
-        Thread.ofPlatform()
-            .name("in-" + ns)
-            .start(
-                () -> {
-                  int fd = LibC.INSTANCE.open("/var/run/netns/" + ns, 0);
-                  try {
-                    if (fd < 0 || LibC.INSTANCE.setns(fd, LibC.CLONE_NEWNET) < 0) {
-                      throw new IllegalStateException(
-                          "setns " + ns + ": " + LibC.message(LibC.errno()));
-                    }
-                    result.set(task.call());
-                  } catch (Exception e) {
-                    error.set(e);
-                  } finally {
-                    if (fd >= 0) LibC.INSTANCE.close(fd);
-                  }
-                });
-    t.join();
-    if (error.get() != null) throw error.get();
-    return result.get();
+    return InNetns.call(ns, task);
   }
 
   static NetnsPair pairWithHostileAddress() {
