@@ -248,11 +248,13 @@ public final class PtpSeqpacketPlug implements Plug {
     life.close(
         () -> {
           synchronized (lock) {
+            // unlink PATH before the peer can notice we left: the peer then re-binds PATH as the
+            // new listener,
+            // and an unlink after that would remove its socket (both ends listening, never
+            // connected again)
+            if (listener != null) Files.deleteIfExists(options.path());
             if (peer != null) peer.close();
-            if (listener != null) {
-              listener.close();
-              Files.deleteIfExists(options.path());
-            }
+            if (listener != null) listener.close();
           }
         });
   }
