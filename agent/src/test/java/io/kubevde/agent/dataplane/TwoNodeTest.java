@@ -302,8 +302,10 @@ class TwoNodeTest {
    * Pings until {@code agent}'s single link carries {@code path} (its own heartbeat switches it).
    */
   private static void awaitPath(Agent agent, String ns, String ip, String path) {
+    // two 1 s heartbeats decide a fail-over: ~3 s here when the machine is quiet; a whole CI run on
+    // this 2-core VM once took more than 30 s (agent threads starved), hence the generous bound
     org.awaitility.Awaitility.await()
-        .atMost(Duration.ofSeconds(30))
+        .atMost(Duration.ofSeconds(90))
         .pollInterval(Duration.ofMillis(200))
         .untilAsserted(
             () -> {
