@@ -35,11 +35,8 @@ import picocli.CommandLine.Parameters;
     description =
         "Bidirectional pipe: CMD1's stdout -> CMD2's stdin and CMD2's stdout -> CMD1's stdin.")
 public final class DpipeMain implements Callable<Integer> {
-  static { // SLF4J (slf4j-simple): level from KUBEVDE_LOG_LEVEL (trace..error, default info),
-    // before any logger
-    String level = System.getenv().getOrDefault("KUBEVDE_LOG_LEVEL", "");
-    System.getProperties()
-        .putIfAbsent("org.slf4j.simpleLogger.defaultLogLevel", level.isBlank() ? "info" : level);
+  static {
+    CliLogging.configure(); // before any logger exists
   }
 
   @Option(

@@ -44,11 +44,8 @@ import picocli.CommandLine.Parameters;
       "or a plug to a command's stdin/stdout (VNL = CMD ARGS...)."
     })
 public final class VdePlugMain implements Callable<Integer> {
-  static { // SLF4J (slf4j-simple): level from KUBEVDE_LOG_LEVEL (trace..error, default info),
-    // before any logger
-    String level = System.getenv().getOrDefault("KUBEVDE_LOG_LEVEL", "");
-    System.getProperties()
-        .putIfAbsent("org.slf4j.simpleLogger.defaultLogLevel", level.isBlank() ? "info" : level);
+  static {
+    CliLogging.configure(); // before any logger exists
   }
 
   @Option(

@@ -27,11 +27,8 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description = "A vde-2 compatible switch (Java).")
 public final class VdeSwitchMain implements Callable<Integer> {
-  static { // SLF4J (slf4j-simple): level from KUBEVDE_LOG_LEVEL (trace..error, default info),
-    // before any logger
-    String level = System.getenv().getOrDefault("KUBEVDE_LOG_LEVEL", "");
-    System.getProperties()
-        .putIfAbsent("org.slf4j.simpleLogger.defaultLogLevel", level.isBlank() ? "info" : level);
+  static {
+    CliLogging.configure(); // before any logger exists
   }
 
   @Option(
