@@ -64,13 +64,39 @@ public final class NetworkResources {
       Integer port,
       List<NodeRange> ranges,
       List<String> peers) {
+    return agentConfig(n, vni, group, port, ranges, peers, List.of());
+  }
+
+  /**
+   * @param n the network
+   * @param vni effective VNI (null for local)
+   * @param group effective group (null unless vxvde)
+   * @param port the UDP port the operator assigned, or null for the spec's effective port
+   * @param ranges per-node blocks
+   * @param peers node underlay addresses (vxvde-unicast: replication list; vxvde: accepted senders
+   *     unless {@code underlayCidrs} is set)
+   * @param underlayCidrs the site's underlay CIDRs ({@link AgentSettings#underlayCidrs}): vxvde
+   *     multicast senders must be inside them instead of being the peers; empty = the peers
+   * @return what the agents must run (also the network's {@code rangeStart}/{@code rangeEnd}, so
+   *     agents know which addresses no node block will ever hold)
+   */
+  public static AgentNetworkConfig agentConfig(
+      VdeNetwork n,
+      Integer vni,
+      String group,
+      Integer port,
+      List<NodeRange> ranges,
+      List<String> peers,
+      List<String> underlayCidrs) {
     VdeNetworkSpec s = n.getSpec();
     int udpPort = port != null ? port : s.effectivePort();
     Transport t = s.effectiveTransport();
     // unicast: the replication list; multicast: the only senders the uplink accepts (sender check,
     // issue 11)
     List<String> replicas = t == Transport.LOCAL ? List.of() : peers.stream().sorted().toList();
-    Uplink uplink = new Uplink(t, group, replicas, udpPort, vni, s.vlan(), s.sealed());
+    List<String> underlay =
+        t == Transport.VXVDE && underlayCidrs != null ? List.copyOf(underlayCidrs) : List.of();
+    Uplink uplink = new Uplink(t, group, replicas, udpPort, vni, s.vlan(), s.sealed(), underlay);
     boolean hostLocal = s.ipam() != null && s.ipam().effectiveType() == IpamType.HOST_LOCAL;
     Map<String, NodeRange> byNode = new TreeMap<>();
     if (ranges != null) for (NodeRange r : ranges) byNode.put(r.node(), r);
@@ -98,7 +124,10 @@ public final class NetworkResources {
         replicas,
         s.sealed()
             ? Names.keySecret(n.getMetadata().getNamespace(), n.getMetadata().getName())
-            : null);
+            : null,
+        hostLocal ? s.ipam().rangeStart() : null,
+        hostLocal ? s.ipam().rangeEnd() : null,
+        underlay.isEmpty() ? null : underlay);
   }
 
   /**

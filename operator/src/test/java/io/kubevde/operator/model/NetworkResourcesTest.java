@@ -103,6 +103,53 @@ class NetworkResourcesTest {
   }
 
   @Test
+  void underlayCidrsReplaceTheNodeAddressesAsMulticastSendersAndTheRangeIsPublished() {
+    VdeNetwork n = network(Transport.VXVDE);
+    VdeNetworkSpec s = n.getSpec();
+    n.setSpec(
+        new VdeNetworkSpec(
+            s.transport(),
+            s.vni(),
+            s.group(),
+            s.port(),
+            s.mtu(),
+            s.nodeSelector(),
+            new Ipam(
+                null, "10.79.0.0/16", "10.79.0.10", "10.79.199.254", "10.79.0.1", List.of(), 20),
+            s.switchMode(),
+            s.vlan(),
+            s.macPrefix()));
+    AgentNetworkConfig read =
+        readBack(
+            NetworkResources.agentConfig(
+                n,
+                4100,
+                "239.77.0.5",
+                null,
+                List.of(),
+                List.of("192.168.50.11"),
+                List.of("192.168.50.0/24", "10.1.0.0/16")));
+    assertThat(read.underlayCidrs()).containsExactly("192.168.50.0/24", "10.1.0.0/16");
+    assertThat(read.uplink())
+        .isEqualTo("vxvde://239.77.0.5/port=24789/vni=4100/allow='192.168.50.0/24,10.1.0.0/16'");
+    assertThat(read.rangeStart()).isEqualTo("10.79.0.10");
+    assertThat(read.rangeEnd()).isEqualTo("10.79.199.254");
+    // a unicast network keeps checking its peers: no underlay CIDRs in its config
+    assertThat(
+            readBack(
+                    NetworkResources.agentConfig(
+                        network(Transport.VXVDE_UNICAST),
+                        4101,
+                        null,
+                        null,
+                        List.of(),
+                        List.of("192.168.50.11"),
+                        List.of("192.168.50.0/24")))
+                .underlayCidrs())
+        .isEmpty();
+  }
+
+  @Test
   void aUnicastNetworkGivesEachNodeTheOtherNodesAsPeers() {
     AgentNetworkConfig read =
         readBack(
