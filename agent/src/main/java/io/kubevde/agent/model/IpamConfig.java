@@ -27,6 +27,10 @@ import java.util.Map;
  *     gw}
  * @param otherNodes the address blocks of the other nodes of an operator network (a requested
  *     static address inside one is refused); empty for a CNI config's own IPAM
+ * @param blockRange an operator network's allocation range, the part of the subnet node blocks are
+ *     cut from (node name {@code *}): a static address inside it but outside this node's block
+ *     would be handed out by the node that gets that block later, so it is refused; null for a CNI
+ *     config's own IPAM
  */
 public record IpamConfig(
     Cidr subnet,
@@ -35,7 +39,20 @@ public record IpamConfig(
     Cidr gateway,
     List<Cidr> exclude,
     List<Map<String, Object>> routes,
-    List<Block> otherNodes) {
+    List<Block> otherNodes,
+    Block blockRange) {
+
+  /** An IPAM without the network-wide block range. */
+  public IpamConfig(
+      Cidr subnet,
+      BigInteger rangeStart,
+      BigInteger rangeEnd,
+      Cidr gateway,
+      List<Cidr> exclude,
+      List<Map<String, Object>> routes,
+      List<Block> otherNodes) {
+    this(subnet, rangeStart, rangeEnd, gateway, exclude, routes, otherNodes, null);
+  }
 
   /**
    * One node's address block (inclusive bounds).
@@ -64,7 +81,8 @@ public record IpamConfig(
 
   /** A copy with {@code routes}. */
   public IpamConfig withRoutes(List<Map<String, Object>> r) {
-    return new IpamConfig(subnet, rangeStart, rangeEnd, gateway, exclude, r, otherNodes);
+    return new IpamConfig(
+        subnet, rangeStart, rangeEnd, gateway, exclude, r, otherNodes, blockRange);
   }
 
   /**
@@ -131,8 +149,25 @@ public record IpamConfig(
     Cidr gw = net.gateway() == null ? null : subnet.with(Cidr.parse(net.gateway()).address());
     List<Cidr> ex = new ArrayList<>();
     for (String e : net.exclude()) ex.add(Cidr.parse(e));
+    // the range node blocks are cut from (operator IpamPlan: spec rangeStart..rangeEnd, default the
+    // subnet without its first and, for IPv4, last address)
+    BigInteger first =
+        net.rangeStart() != null
+            ? Cidr.parse(net.rangeStart()).address()
+            : subnet.network().add(BigInteger.ONE);
+    BigInteger last =
+        net.rangeEnd() != null
+            ? Cidr.parse(net.rangeEnd()).address()
+            : subnet.v6() ? subnet.last() : subnet.last().subtract(BigInteger.ONE);
     return new IpamConfig(
-        subnet, own.start(), own.end(), gw, List.copyOf(ex), List.of(), List.copyOf(others));
+        subnet,
+        own.start(),
+        own.end(),
+        gw,
+        List.copyOf(ex),
+        List.of(),
+        List.copyOf(others),
+        new Block("*", first, last));
   }
 
   /**
@@ -157,8 +192,11 @@ public record IpamConfig(
   /**
    * Why {@code ip}, requested as a static address, may not be used, or {@code null} when it may: it
    * must be inside the subnet (same family), not the subnet's network address nor (IPv4) its
-   * broadcast address, not the gateway, and not inside another node's block (that node hands it
-   * out). Uniqueness on this node is the allocator's reservation.
+   * broadcast address, not the gateway, not inside another node's block (that node hands it out),
+   * and — for an operator network — either inside this node's block or outside the range node
+   * blocks are cut from (or {@code exclude}d): an address of that range in no block yet would be
+   * handed out by the node that gets its block later. Uniqueness on this node is the allocator's
+   * reservation, across the cluster the {@code VdeAddressReservation}.
    */
   public String staticRefusal(Cidr ip) {
     if (subnet == null) return null;
@@ -174,6 +212,24 @@ public record IpamConfig(
     for (Block b : otherNodes) {
       if (b.contains(a))
         return "requested address " + ip.ip() + " is inside node " + b.node() + "'s address block";
+    }
+    boolean own = a.compareTo(rangeStart) >= 0 && a.compareTo(rangeEnd) <= 0;
+    if (blockRange != null
+        && !own
+        && blockRange.contains(a)
+        && exclude.stream().noneMatch(c -> c.contains(a))) {
+      return "requested address "
+          + ip.ip()
+          + " is inside the range node blocks are cut from ("
+          + Cidr.format(blockRange.start(), subnet.v6())
+          + "-"
+          + Cidr.format(blockRange.end(), subnet.v6())
+          + ") but not in this node's block ("
+          + Cidr.format(rangeStart, subnet.v6())
+          + "-"
+          + Cidr.format(rangeEnd, subnet.v6())
+          + "): the node that gets its block would hand it out; request one of this node's block,"
+          + " or one outside the range or in ipam.exclude";
     }
     return null;
   }

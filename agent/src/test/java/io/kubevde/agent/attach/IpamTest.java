@@ -272,6 +272,32 @@ class IpamTest {
           .extracting(Object::toString)
           .containsExactly("10.79.200.9/16");
       assertThat(alloc.reserved("default/blue")).containsExactly("10.79.200.9");
+      // inside the range node blocks are cut from, in no block yet: the node that gets the block
+      // later would hand it out
+      NetConf unplaced =
+          NetConf.parse(
+                  Json.parseObject(
+                      """
+                    {"cniVersion":"1.1.0","name":"blue","network":"default/blue","runtimeConfig":{"ips":["10.79.40.9/16"]}}"""))
+              .with(ipam, null, null);
+      assertThatThrownBy(() -> alloc.allocate(unplaced, new AttachmentKey("blue", "z", "net1")))
+          .isInstanceOfSatisfying(
+              CniError.Failure.class,
+              f -> {
+                assertThat(f.error().code()).isEqualTo(CniError.INVALID_CONFIG);
+                assertThat(f.error().msg())
+                    .contains("range node blocks are cut from (10.79.0.1-10.79.127.254)")
+                    .contains("not in this node's block (10.79.0.1-10.79.15.255)");
+              });
+      NetConf own =
+          NetConf.parse(
+                  Json.parseObject(
+                      """
+                    {"cniVersion":"1.1.0","name":"blue","network":"default/blue","runtimeConfig":{"ips":["10.79.3.3/16"]}}"""))
+              .with(ipam, null, null);
+      assertThat(alloc.allocate(own, new AttachmentKey("blue", "w", "net1")))
+          .extracting(Object::toString)
+          .containsExactly("10.79.3.3/16");
     } finally {
       Dirs.deleteTree(dir);
     }

@@ -145,8 +145,14 @@ public class VdeAddressReservation extends CustomResource<VdeAddressReservationS
     return sb.toString().toLowerCase(Locale.ROOT);
   }
 
-  /** A label value (≤ 63 characters of the label alphabet) for a name: cut, never invalid. */
-  private static String label(String name) {
+  /**
+   * The label value {@link #of} writes for a node or network name: at most 63 characters, ending
+   * alphanumeric (a longer name is cut, so readers compare {@code spec} too).
+   *
+   * @param name a node or network name (DNS-1123 subdomain)
+   * @return the label value
+   */
+  public static String label(String name) {
     String v = name.length() <= 63 ? name : name.substring(0, 63);
     return v.replaceAll("[^A-Za-z0-9]+$", "");
   }
