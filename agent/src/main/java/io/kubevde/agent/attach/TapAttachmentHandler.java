@@ -328,8 +328,7 @@ public final class TapAttachmentHandler implements AttachmentHandler {
   static String routeLine(Map<String, Object> rt, IpamConfig ipam, String ifName) {
     Cidr dst = Cidr.parse(String.valueOf(rt.get("dst")));
     String gw = rt.get("gw") == null ? null : Cidr.parse(String.valueOf(rt.get("gw"))).ip();
-    if (gw == null && ipam.gateway() != null && dst.v6() == ipam.gateway().v6())
-      gw = ipam.gateway().ip();
+    if (gw == null && ipam.gateway(dst.v6()) != null) gw = ipam.gateway(dst.v6()).ip();
     return "route add " + dst + (gw != null ? " via " + gw : "") + " dev " + ifName;
   }
 
@@ -345,8 +344,8 @@ public final class TapAttachmentHandler implements AttachmentHandler {
     for (Cidr c : addrs) {
       Map<String, Object> e = new LinkedHashMap<>();
       e.put("address", c.toString());
-      Cidr gw = conf.ipam() == null ? null : conf.ipam().gateway();
-      if (gw != null && gw.v6() == c.v6()) e.put("gateway", gw.ip());
+      Cidr gw = conf.ipam() == null ? null : conf.ipam().gateway(c.v6());
+      if (gw != null) e.put("gateway", gw.ip());
       e.put("interface", 0L);
       ips.add(e);
     }

@@ -1,6 +1,7 @@
 package io.kubevde.agent.model;
 
 import io.kubevde.api.agent.AgentNetworkConfig;
+import io.kubevde.api.agent.AgentSubnet;
 import io.kubevde.api.net.Cidr;
 import io.kubevde.api.v1alpha1.NodeRange;
 import io.kubevde.cni.protocol.Json;
@@ -31,6 +32,9 @@ import java.util.Map;
  *     cut from (node name {@code *}): a static address inside it but outside this node's block
  *     would be handed out by the node that gets that block later, so it is refused; null for a CNI
  *     config's own IPAM
+ * @param additional the subnets of the other address family (dual-stack: at most one per family
+ *     besides this one), each a complete IPAM of its own (range, gateway, exclusions, blocks) whose
+ *     own {@code routes} and {@code additional} are empty; a pod gets one address of each
  */
 public record IpamConfig(
     Cidr subnet,
@@ -40,7 +44,26 @@ public record IpamConfig(
     List<Cidr> exclude,
     List<Map<String, Object>> routes,
     List<Block> otherNodes,
-    Block blockRange) {
+    Block blockRange,
+    List<IpamConfig> additional) {
+
+  /** Null lists read as empty ones. */
+  public IpamConfig {
+    additional = additional == null ? List.of() : List.copyOf(additional);
+  }
+
+  /** A single-subnet IPAM. */
+  public IpamConfig(
+      Cidr subnet,
+      BigInteger rangeStart,
+      BigInteger rangeEnd,
+      Cidr gateway,
+      List<Cidr> exclude,
+      List<Map<String, Object>> routes,
+      List<Block> otherNodes,
+      Block blockRange) {
+    this(subnet, rangeStart, rangeEnd, gateway, exclude, routes, otherNodes, blockRange, List.of());
+  }
 
   /** An IPAM without the network-wide block range. */
   public IpamConfig(
@@ -52,6 +75,36 @@ public record IpamConfig(
       List<Map<String, Object>> routes,
       List<Block> otherNodes) {
     this(subnet, rangeStart, rangeEnd, gateway, exclude, routes, otherNodes, null);
+  }
+
+  /**
+   * @return every subnet's IPAM that hands out addresses: this one (when it has a subnet), then the
+   *     {@link #additional} ones; a pod gets one address from each
+   */
+  public List<IpamConfig> families() {
+    List<IpamConfig> out = new ArrayList<>();
+    if (subnet != null) out.add(this);
+    for (IpamConfig a : additional) if (a.subnet() != null) out.add(a);
+    return out;
+  }
+
+  /**
+   * @param v6 the address family
+   * @return the IPAM of that family's subnet, or null when there is none
+   */
+  public IpamConfig family(boolean v6) {
+    for (IpamConfig f : families()) if (f.subnet().v6() == v6) return f;
+    return null;
+  }
+
+  /**
+   * @param v6 the address family
+   * @return the gateway of that family's subnet, or null
+   */
+  public Cidr gateway(boolean v6) {
+    IpamConfig f = family(v6);
+    if (f != null) return f.gateway();
+    return gateway != null && gateway.v6() == v6 ? gateway : null; // a delegated plugin's
   }
 
   /**
@@ -82,7 +135,7 @@ public record IpamConfig(
   /** A copy with {@code routes}. */
   public IpamConfig withRoutes(List<Map<String, Object>> r) {
     return new IpamConfig(
-        subnet, rangeStart, rangeEnd, gateway, exclude, r, otherNodes, blockRange);
+        subnet, rangeStart, rangeEnd, gateway, exclude, r, otherNodes, blockRange, additional);
   }
 
   /**
@@ -106,24 +159,58 @@ public record IpamConfig(
     } else if (m.get("routes") != null) {
       throw NetConf.invalid("'ipam.routes' must be a list");
     }
-    if ("none".equals(type) || subnetText == null)
+    if ("none".equals(type))
       return new IpamConfig(null, null, null, null, List.of(), List.copyOf(routes));
-    Cidr subnet = cidr(subnetText, "ipam.subnet");
+    List<IpamConfig> subnets = new ArrayList<>();
+    if (subnetText != null) subnets.add(one(m, "ipam"));
+    if (m.get("subnets") instanceof List<?> l) {
+      for (int i = 0; i < l.size(); i++) {
+        if (!(l.get(i) instanceof Map<?, ?> e) || !(e.get("subnet") instanceof String))
+          throw NetConf.invalid(
+              "ipam.subnets entries need a 'subnet' string: " + Json.write(l.get(i)));
+        subnets.add(one((Map<String, Object>) e, "ipam.subnets[" + i + "]"));
+      }
+    } else if (m.get("subnets") != null) {
+      throw NetConf.invalid("'ipam.subnets' must be a list");
+    }
+    if (subnets.isEmpty())
+      return new IpamConfig(null, null, null, null, List.of(), List.copyOf(routes));
+    if (subnets.size() > 2
+        || (subnets.size() == 2 && subnets.get(0).subnet().v6() == subnets.get(1).subnet().v6()))
+      throw NetConf.invalid("ipam: at most one subnet per address family (one IPv4, one IPv6)");
+    IpamConfig first = subnets.getFirst();
+    return new IpamConfig(
+        first.subnet(),
+        first.rangeStart(),
+        first.rangeEnd(),
+        first.gateway(),
+        first.exclude(),
+        List.copyOf(routes),
+        List.of(),
+        null,
+        subnets.subList(1, subnets.size()));
+  }
+
+  /** One subnet's settings ({@code subnet}, range, gateway, exclude) of object {@code m}. */
+  private static IpamConfig one(Map<String, Object> m, String where) {
+    String subnetText = NetConf.str(m, "subnet");
+    Cidr subnet = cidr(subnetText, where + ".subnet");
     BigInteger start = subnet.network().add(BigInteger.ONE);
     BigInteger end = subnet.v6() ? subnet.last() : subnet.last().subtract(BigInteger.ONE);
     if (NetConf.str(m, "rangeStart") != null)
-      start = inside(subnet, NetConf.str(m, "rangeStart"), "ipam.rangeStart");
+      start = inside(subnet, NetConf.str(m, "rangeStart"), where + ".rangeStart");
     if (NetConf.str(m, "rangeEnd") != null)
-      end = inside(subnet, NetConf.str(m, "rangeEnd"), "ipam.rangeEnd");
-    if (start.compareTo(end) > 0) throw NetConf.invalid("ipam.rangeStart is after ipam.rangeEnd");
+      end = inside(subnet, NetConf.str(m, "rangeEnd"), where + ".rangeEnd");
+    if (start.compareTo(end) > 0)
+      throw NetConf.invalid(where + ".rangeStart is after " + where + ".rangeEnd");
     Cidr gw = null;
     if (NetConf.str(m, "gateway") != null)
-      gw = subnet.with(inside(subnet, NetConf.str(m, "gateway"), "ipam.gateway"));
+      gw = subnet.with(inside(subnet, NetConf.str(m, "gateway"), where + ".gateway"));
     List<Cidr> exclude = new ArrayList<>();
     if (m.get("exclude") instanceof List<?> l) {
-      for (Object o : l) exclude.add(cidr(String.valueOf(o), "ipam.exclude"));
+      for (Object o : l) exclude.add(cidr(String.valueOf(o), where + ".exclude"));
     }
-    return new IpamConfig(subnet, start, end, gw, List.copyOf(exclude), List.copyOf(routes));
+    return new IpamConfig(subnet, start, end, gw, List.copyOf(exclude), List.of());
   }
 
   /**
@@ -138,26 +225,67 @@ public record IpamConfig(
    */
   public static IpamConfig forNode(AgentNetworkConfig net, String node) {
     if (!net.hostLocal()) return null;
-    Cidr subnet = Cidr.parse(net.subnet());
-    Block own = block(subnet, node, net.nodeRange(node));
+    IpamConfig primary =
+        forNode(
+            net.subnet(),
+            net.gateway(),
+            net.exclude(),
+            net.rangeStart(),
+            net.rangeEnd(),
+            net.nodeRanges(),
+            node);
+    List<IpamConfig> more = new ArrayList<>();
+    for (AgentSubnet sub : net.subnets()) {
+      more.add(
+          forNode(
+              sub.subnet(),
+              sub.gateway(),
+              sub.exclude(),
+              sub.rangeStart(),
+              sub.rangeEnd(),
+              sub.nodeRanges(),
+              node));
+    }
+    return new IpamConfig(
+        primary.subnet(),
+        primary.rangeStart(),
+        primary.rangeEnd(),
+        primary.gateway(),
+        primary.exclude(),
+        List.of(),
+        primary.otherNodes(),
+        primary.blockRange(),
+        more);
+  }
+
+  /** One subnet of an operator network reduced to {@code node}'s block. */
+  private static IpamConfig forNode(
+      String subnetText,
+      String gateway,
+      List<String> exclude,
+      String rangeStart,
+      String rangeEnd,
+      Map<String, NodeRange> nodeRanges,
+      String node) {
+    Cidr subnet = Cidr.parse(subnetText);
+    Block own = block(subnet, node, nodeRanges.get(node));
     List<Block> others = new ArrayList<>();
-    net.nodeRanges()
-        .forEach(
-            (n, r) -> {
-              if (!n.equals(node) && r != null) others.add(block(subnet, n, r));
-            });
-    Cidr gw = net.gateway() == null ? null : subnet.with(Cidr.parse(net.gateway()).address());
+    nodeRanges.forEach(
+        (n, r) -> {
+          if (!n.equals(node) && r != null) others.add(block(subnet, n, r));
+        });
+    Cidr gw = gateway == null ? null : subnet.with(Cidr.parse(gateway).address());
     List<Cidr> ex = new ArrayList<>();
-    for (String e : net.exclude()) ex.add(Cidr.parse(e));
+    for (String e : exclude) ex.add(Cidr.parse(e));
     // the range node blocks are cut from (operator IpamPlan: spec rangeStart..rangeEnd, default the
     // subnet without its first and, for IPv4, last address)
     BigInteger first =
-        net.rangeStart() != null
-            ? Cidr.parse(net.rangeStart()).address()
+        rangeStart != null
+            ? Cidr.parse(rangeStart).address()
             : subnet.network().add(BigInteger.ONE);
     BigInteger last =
-        net.rangeEnd() != null
-            ? Cidr.parse(net.rangeEnd()).address()
+        rangeEnd != null
+            ? Cidr.parse(rangeEnd).address()
             : subnet.v6() ? subnet.last() : subnet.last().subtract(BigInteger.ONE);
     return new IpamConfig(
         subnet,

@@ -64,6 +64,8 @@ import java.util.Map;
  * @param underlayCidrs the operator's underlay CIDRs (its {@code --underlay-cidrs}, chart value
  *     {@code underlay.cidrs}): when not empty, a vxvde multicast uplink accepts senders inside them
  *     ({@code /allow=}) instead of the {@link #peers} (null = none)
+ * @param subnets dual-stack: the other address family's subnet with its own blocks ({@link
+ *     AgentSubnet}; pods get one address of {@link #subnet} and one of each of these); null = none
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
@@ -92,7 +94,64 @@ public record AgentNetworkConfig(
     String keySecret,
     String rangeStart,
     String rangeEnd,
-    List<String> underlayCidrs) {
+    List<String> underlayCidrs,
+    List<AgentSubnet> subnets) {
+
+  /** A single-subnet config. */
+  public AgentNetworkConfig(
+      String namespace,
+      String name,
+      String uid,
+      Long generation,
+      Transport transport,
+      String uplink,
+      Integer vni,
+      String group,
+      Integer port,
+      Integer mtu,
+      SwitchMode switchMode,
+      Integer vlan,
+      String macPrefix,
+      Map<String, String> nodeSelector,
+      List<String> allowedNamespaces,
+      IpamType ipamType,
+      String subnet,
+      String gateway,
+      List<String> exclude,
+      Map<String, NodeRange> nodeRanges,
+      List<String> peers,
+      String keySecret,
+      String rangeStart,
+      String rangeEnd,
+      List<String> underlayCidrs) {
+    this(
+        namespace,
+        name,
+        uid,
+        generation,
+        transport,
+        uplink,
+        vni,
+        group,
+        port,
+        mtu,
+        switchMode,
+        vlan,
+        macPrefix,
+        nodeSelector,
+        allowedNamespaces,
+        ipamType,
+        subnet,
+        gateway,
+        exclude,
+        nodeRanges,
+        peers,
+        keySecret,
+        rangeStart,
+        rangeEnd,
+        underlayCidrs,
+        null);
+  }
 
   /**
    * A config without the network-wide range and underlay CIDRs (the range is then the subnet's
@@ -303,6 +362,7 @@ public record AgentNetworkConfig(
     nodeRanges = nodeRanges == null ? Map.of() : nodeRanges;
     peers = peers == null ? List.of() : peers;
     underlayCidrs = underlayCidrs == null ? List.of() : underlayCidrs;
+    subnets = subnets == null ? List.of() : subnets;
   }
 
   /**
