@@ -3,6 +3,7 @@ package io.kubevde.agent.model;
 import io.kubevde.api.agent.AgentNetworkConfig;
 import io.kubevde.api.agent.AgentSubnet;
 import io.kubevde.api.net.Cidr;
+import io.kubevde.api.v1alpha1.IpamRoute;
 import io.kubevde.api.v1alpha1.NodeRange;
 import io.kubevde.cni.protocol.Json;
 import java.math.BigInteger;
@@ -216,7 +217,8 @@ public record IpamConfig(
   /**
    * The IPAM a node uses for an operator network: the subnet with this node's block as the range
    * (so nodes never hand out the same address: the block's {@code cidr}, narrowed by its {@code
-   * rangeStart}/{@code rangeEnd}), gateway and exclusions, no routes.
+   * rangeStart}/{@code rangeEnd}), gateway and exclusions, the network's routes; a dual-stack
+   * network's other subnet the same way ({@link #additional}).
    *
    * @param net the operator's config
    * @param node this node's name (key of {@code nodeRanges})
@@ -246,13 +248,21 @@ public record IpamConfig(
               sub.nodeRanges(),
               node));
     }
+    // spec.ipam.routes: next hop gw, else the gateway of the destination's family (routeLine)
+    List<Map<String, Object>> routes = new ArrayList<>();
+    for (IpamRoute r : net.routes()) {
+      Map<String, Object> m = new java.util.LinkedHashMap<>();
+      m.put("dst", r.dst());
+      if (r.gw() != null) m.put("gw", r.gw());
+      routes.add(m);
+    }
     return new IpamConfig(
         primary.subnet(),
         primary.rangeStart(),
         primary.rangeEnd(),
         primary.gateway(),
         primary.exclude(),
-        List.of(),
+        List.copyOf(routes),
         primary.otherNodes(),
         primary.blockRange(),
         more);

@@ -154,7 +154,7 @@ class IpamConfigTest {
             AgentNetworkConfigCodec.read(
                 """
                 {"namespace":"default","name":"ds","transport":"local","ipamType":"host-local",
-                 "subnet":"10.79.0.0/16","gateway":"10.79.0.1",
+                 "subnet":"10.79.0.0/16","gateway":"10.79.0.1","routes":[{"dst":"fd99::/64"}],
                  "nodeRanges":{"n1":{"node":"n1","cidr":"10.79.0.0/20"},"n2":{"node":"n2","cidr":"10.79.16.0/20"}},
                  "subnets":[{"subnet":"fd79::/64","gateway":"fd79::1",
                    "nodeRanges":{"n1":{"node":"n1","cidr":"fd79::/68"},"n2":{"node":"n2","cidr":"fd79:0:0:0:1000::/68"}}}]}"""),
@@ -167,5 +167,11 @@ class IpamConfigTest {
     assertThat(v6.staticRefusal(Cidr.parse("fd79::1000:0:0:5/64")))
         .contains("inside node n2's address block");
     assertThat(c.family(false).staticRefusal(Cidr.parse("10.79.17.5/16"))).contains("node n2");
+    assertThat(c.routes())
+        .singleElement()
+        .satisfies(r -> assertThat(r.get("dst")).isEqualTo("fd99::/64"));
+    assertThat(c.gateway(true).ip())
+        .as("the route's next hop: the IPv6 gateway")
+        .isEqualTo("fd79::1");
   }
 }

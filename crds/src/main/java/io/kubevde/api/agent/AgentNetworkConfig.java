@@ -2,6 +2,7 @@ package io.kubevde.api.agent;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
+import io.kubevde.api.v1alpha1.IpamRoute;
 import io.kubevde.api.v1alpha1.IpamType;
 import io.kubevde.api.v1alpha1.NodeRange;
 import io.kubevde.api.v1alpha1.SwitchMode;
@@ -66,6 +67,8 @@ import java.util.Map;
  *     ({@code /allow=}) instead of the {@link #peers} (null = none)
  * @param subnets dual-stack: the other address family's subnet with its own blocks ({@link
  *     AgentSubnet}; pods get one address of {@link #subnet} and one of each of these); null = none
+ * @param routes {@code spec.ipam.routes}: routes every pod gets (next hop {@code gw}, else the
+ *     gateway of the destination's family); null = none
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
@@ -95,7 +98,66 @@ public record AgentNetworkConfig(
     String rangeStart,
     String rangeEnd,
     List<String> underlayCidrs,
-    List<AgentSubnet> subnets) {
+    List<AgentSubnet> subnets,
+    List<IpamRoute> routes) {
+
+  /** A config without pod routes. */
+  public AgentNetworkConfig(
+      String namespace,
+      String name,
+      String uid,
+      Long generation,
+      Transport transport,
+      String uplink,
+      Integer vni,
+      String group,
+      Integer port,
+      Integer mtu,
+      SwitchMode switchMode,
+      Integer vlan,
+      String macPrefix,
+      Map<String, String> nodeSelector,
+      List<String> allowedNamespaces,
+      IpamType ipamType,
+      String subnet,
+      String gateway,
+      List<String> exclude,
+      Map<String, NodeRange> nodeRanges,
+      List<String> peers,
+      String keySecret,
+      String rangeStart,
+      String rangeEnd,
+      List<String> underlayCidrs,
+      List<AgentSubnet> subnets) {
+    this(
+        namespace,
+        name,
+        uid,
+        generation,
+        transport,
+        uplink,
+        vni,
+        group,
+        port,
+        mtu,
+        switchMode,
+        vlan,
+        macPrefix,
+        nodeSelector,
+        allowedNamespaces,
+        ipamType,
+        subnet,
+        gateway,
+        exclude,
+        nodeRanges,
+        peers,
+        keySecret,
+        rangeStart,
+        rangeEnd,
+        underlayCidrs,
+        subnets,
+        null);
+  }
 
   /** A single-subnet config. */
   public AgentNetworkConfig(
@@ -363,6 +425,7 @@ public record AgentNetworkConfig(
     peers = peers == null ? List.of() : peers;
     underlayCidrs = underlayCidrs == null ? List.of() : underlayCidrs;
     subnets = subnets == null ? List.of() : subnets;
+    routes = routes == null ? List.of() : routes;
   }
 
   /**
