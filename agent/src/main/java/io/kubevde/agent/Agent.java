@@ -16,6 +16,7 @@ import io.kubevde.agent.dataplane.NetworkCache;
 import io.kubevde.agent.dataplane.NetworkSwitch;
 import io.kubevde.agent.http.HttpEndpoints;
 import io.kubevde.agent.ipam.IpAllocator;
+import io.kubevde.agent.kube.KubeAddressReservations;
 import io.kubevde.agent.kube.KubePodLookup;
 import io.kubevde.agent.kube.LinkEvents;
 import io.kubevde.agent.kube.LinkWatcher;
@@ -51,6 +52,7 @@ public final class Agent implements AutoCloseable {
   private final DataPlane dataPlane;
   private final LinkManager links;
   private final SwitchingAttachmentHandler handler;
+  private final TapAttachmentHandler taps;
   private final ChainedAttachmentHandler chained;
   private final AgentMetrics metrics;
   private final CniServer server;
@@ -71,7 +73,7 @@ public final class Agent implements AutoCloseable {
     this.store = new AttachmentStore(cfg.stateDir().resolve("attachments"));
     this.dataPlane = new DataPlane(cfg.runDir(), cfg.nodeAddress(), cfg.uplinkInterface());
     this.links = new LinkManager(dataPlane, cfg.linkPolicy());
-    TapAttachmentHandler taps =
+    this.taps =
         new TapAttachmentHandler(
             store,
             new IpAllocator(cfg.stateDir().resolve("ipam")),
@@ -131,6 +133,8 @@ public final class Agent implements AutoCloseable {
                   .build()
               : new KubernetesClientBuilder().build();
       chained.pods(new KubePodLookup(client));
+      // requested (static) addresses: unique cluster-wide through VdeAddressReservations
+      taps.reservations(new KubeAddressReservations(client, cfg.nodeName()));
     }
     server.start();
     if (cfg.kubernetes()) {

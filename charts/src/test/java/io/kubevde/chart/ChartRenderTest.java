@@ -115,7 +115,18 @@ class ChartRenderTest {
                 assertThat(r.getRules())
                     .allSatisfy(rule -> assertThat(rule.getResources()).doesNotContain("secrets")));
     ClusterRole agent = Chart.one(objs, ClusterRole.class, "kv-kubevde-agent");
+    // static addresses: create (= reserve), read, delete its reservations; never update another's
+    assertThat(agent.getRules())
+        .filteredOn(r -> r.getResources().contains("vdeaddressreservations"))
+        .singleElement()
+        .satisfies(
+            r -> {
+              assertThat(r.getApiGroups()).containsExactly("kubevde.io");
+              assertThat(r.getResources()).containsExactly("vdeaddressreservations");
+              assertThat(r.getVerbs()).containsExactlyInAnyOrder("get", "list", "create", "delete");
+            });
     for (PolicyRule r : agent.getRules()) {
+      if (r.getResources().contains("vdeaddressreservations")) continue;
       if (!r.getResources().contains("vdenodes")
           && !r.getResources().contains("vdenodes/status")
           && !r.getResources().contains("events")) {
@@ -216,6 +227,7 @@ class ChartRenderTest {
                 Map.entry("agent.nodeSelector.kubevde\\.io/agent", "yes"),
                 Map.entry("agent.logLevel", "debug"),
                 Map.entry("linkPolicy.systemNamespaces[0]", "infra"),
+                Map.entry("underlay.cidrs[0]", "10.78.0.0/16"),
                 Map.entry("operator.leaderElection.enabled", "false"),
                 Map.entry("operator.metrics.service", "false"),
                 Map.entry("operator.extraEnv[0].name", "KUBERNETES_SERVICE_HOST"),
@@ -267,6 +279,9 @@ class ChartRenderTest {
         .containsEntry("kubevde.io/agent", "yes")
         .containsEntry("kubernetes.io/os", "linux");
     assertThat(agent.getResources().getLimits().get("memory").toString()).isEqualTo("1Gi");
+    assertThat(op.config(tmp).agentSettings().effectiveUnderlayCidrs())
+        .as("underlay.cidrs reach the operator (multicast senders)")
+        .containsExactly("10.78.0.0/16");
   }
 
   @Test
@@ -327,5 +342,7 @@ class ChartRenderTest {
         .hasMessageContaining("binDir");
     assertThatThrownBy(() -> Chart.render("kv", "ns", Map.of("operator.groupPool", "10.0.0.0/8")))
         .hasMessageContaining("groupPool");
+    assertThatThrownBy(() -> Chart.render("kv", "ns", Map.of("underlay.cidrs[0]", "nodes")))
+        .hasMessageContaining("cidrs");
   }
 }

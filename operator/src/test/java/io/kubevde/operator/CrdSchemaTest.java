@@ -156,6 +156,31 @@ class CrdSchemaTest {
                 List.of(Map.of("name", "a", "vnl", "vde:///run/sw"))),
             "spec.mode"),
         Arguments.of(
+            "a dual-stack subnet that is no CIDR",
+            "VdeNetwork",
+            net("ipam", Map.of("subnets", List.of(Map.of("subnet", "fd78::/129")))),
+            "spec.ipam.subnets[0].subnet"),
+        Arguments.of(
+            "an address reservation without its attachment",
+            "VdeAddressReservation",
+            Map.of("network", "blue", "address", "10.0.0.5", "node", "n1"),
+            "spec.containerId"),
+        Arguments.of(
+            "an address reservation of a host name",
+            "VdeAddressReservation",
+            Map.of(
+                "network",
+                "blue",
+                "address",
+                "db.example.com",
+                "node",
+                "n1",
+                "containerId",
+                "c",
+                "ifName",
+                "net1"),
+            "spec.address"),
+        Arguments.of(
             "host-local ipam without subnet (CEL)",
             "VdeNetwork",
             net("ipam", Map.of("gateway", "10.0.0.1")),
@@ -257,6 +282,21 @@ class CrdSchemaTest {
     create(obj("VdeNetwork", "ok-empty", Map.of("allowedNamespaces", List.of("*"))));
     create(
         obj(
+            "VdeNetwork",
+            "ok-dual",
+            net(
+                "ipam",
+                Map.of(
+                    "subnets",
+                    List.of(
+                        Map.of("subnet", "10.78.0.0/16", "gateway", "10.78.0.1"),
+                        Map.of("subnet", "fd78::/64", "gateway", "fd78::1", "nodeBlockPrefix", 80)),
+                    "routes",
+                    List.of(
+                        Map.of("dst", "fd99::/64"),
+                        Map.of("dst", "0.0.0.0/0", "gw", "10.78.0.1"))))));
+    create(
+        obj(
             "VdeLink",
             "ok-link",
             Map.of(
@@ -275,7 +315,7 @@ class CrdSchemaTest {
                 .inNamespace(ns)
                 .list()
                 .getItems())
-        .hasSize(3);
+        .hasSize(4);
   }
 
   @Test

@@ -46,7 +46,8 @@ public final class KubeApi {
       List.of(
           "vdenetworks.kubevde.io-v1.yml",
           "vdelinks.kubevde.io-v1.yml",
-          "vdenodes.kubevde.io-v1.yml");
+          "vdenodes.kubevde.io-v1.yml",
+          "vdeaddressreservations.kubevde.io-v1.yml");
 
   private static final KubeApi WITH_CRDS = new KubeApi(true);
   private static final KubeApi WITHOUT_CRDS = new KubeApi(false);

@@ -11,6 +11,7 @@ import io.kubevde.api.agent.AgentNetworkConfig;
 import io.kubevde.cni.protocol.CniError;
 import java.io.IOException;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.slf4j.Logger;
@@ -95,7 +96,12 @@ public final class SwitchingAttachmentHandler implements AttachmentHandler {
             .orElse(null);
     if (net == null) return conf;
     IpamConfig ipam = IpamConfig.forNode(net, nodeName);
-    if (ipam != null && conf.ipam() != null) ipam = ipam.withRoutes(conf.ipam().routes());
+    if (ipam != null && conf.ipam() != null && !conf.ipam().routes().isEmpty()) {
+      // the network's routes, then the CNI config's own
+      List<Map<String, Object>> routes = new java.util.ArrayList<>(ipam.routes());
+      routes.addAll(conf.ipam().routes());
+      ipam = ipam.withRoutes(List.copyOf(routes));
+    }
     Integer mtu =
         conf.mtu() != null ? conf.mtu() : net.mtu() != null && net.mtu() > 0 ? net.mtu() : null;
     String mac = conf.mac();

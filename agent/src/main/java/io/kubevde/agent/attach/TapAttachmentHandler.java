@@ -1,5 +1,6 @@
 package io.kubevde.agent.attach;
 
+import io.kubevde.agent.ipam.AddressReservations;
 import io.kubevde.agent.ipam.IpAllocator;
 import io.kubevde.agent.model.AttachRequest;
 import io.kubevde.agent.model.AttachmentKey;
@@ -60,6 +61,13 @@ public final class TapAttachmentHandler implements AttachmentHandler {
   private final int defaultMtu;
   private final IpamDelegate delegate;
   private final Object[] stripes = new Object[64];
+  private volatile AddressReservations reservations = AddressReservations.NONE;
+
+  /**
+   * Record pod-map key: the static addresses reserved cluster-wide for this attachment ({@link
+   * AddressReservations}), comma-separated; DEL and clean-up release them.
+   */
+  public static final String RESERVED = "KUBEVDE_RESERVED";
 
   /** Record pod-map key: the delegated IPAM plugin ({@code ipam.type}) that gave the addresses. */
   public static final String IPAM_PLUGIN = "KUBEVDE_IPAM_PLUGIN";
@@ -92,6 +100,16 @@ public final class TapAttachmentHandler implements AttachmentHandler {
     this.defaultMtu = defaultMtu;
     this.delegate = new IpamDelegate(ip.timeoutMs());
     for (int i = 0; i < stripes.length; i++) stripes[i] = new Object();
+  }
+
+  /**
+   * Sets where requested (static) addresses are reserved cluster-wide (the agent sets the
+   * Kubernetes store once its client exists; default {@link AddressReservations#NONE}).
+   *
+   * @param r the store
+   */
+  public void reservations(AddressReservations r) {
+    this.reservations = r == null ? AddressReservations.NONE : r;
   }
 
   private Object lock(AttachmentKey k) {
@@ -172,6 +190,11 @@ public final class TapAttachmentHandler implements AttachmentHandler {
         }
       } else {
         addrs = ipam.allocate(conf, key);
+        if (!conf.ips().isEmpty() && !addrs.isEmpty()) {
+          List<AddressReservations.Claim> claims = claims(conf.network(), addrs, key, pod);
+          reserveAll(claims, conf.network(), key);
+          pod.put(RESERVED, String.join(",", addrs.stream().map(Cidr::ip).toList()));
+        }
       }
       AttachmentRecord rec =
           new AttachmentRecord(
@@ -219,7 +242,8 @@ public final class TapAttachmentHandler implements AttachmentHandler {
             key,
             conf.network(),
             req.netns(),
-            created ? TapAlias.of(AttachmentKey.encode(conf.name()), key.containerId()) : null);
+            created ? TapAlias.of(AttachmentKey.encode(conf.name()), key.containerId()) : null,
+            pod.get(RESERVED) == null ? List.of() : List.of(pod.get(RESERVED).split(",")));
         if (plugin != null) delegateDelQuietly(plugin, req.cniPath(), req.conf().raw(), req);
         if (e instanceof CniError.Failure f) throw f;
         throw new CniError.Failure(
@@ -229,15 +253,65 @@ public final class TapAttachmentHandler implements AttachmentHandler {
   }
 
   /**
+   * Reserves each claim cluster-wide; on a refusal releases the ones made and this node's pool
+   * reservation of the key, then rethrows.
+   */
+  private void reserveAll(List<AddressReservations.Claim> claims, String pool, AttachmentKey key) {
+    List<AddressReservations.Claim> made = new ArrayList<>();
+    try {
+      for (AddressReservations.Claim c : claims) {
+        reservations.reserve(c);
+        made.add(c);
+      }
+    } catch (RuntimeException e) {
+      made.forEach(reservations::release);
+      ipam.release(pool, key);
+      throw e;
+    }
+  }
+
+  /** The cluster-wide claims of {@code addrs} for an attachment with pod map {@code pod}. */
+  private static List<AddressReservations.Claim> claims(
+      String network, List<Cidr> addrs, AttachmentKey key, Map<String, String> pod) {
+    List<AddressReservations.Claim> out = new ArrayList<>();
+    for (Cidr c : addrs) out.add(claim(network, c.ip(), key, pod));
+    return out;
+  }
+
+  private static AddressReservations.Claim claim(
+      String network, String address, AttachmentKey key, Map<String, String> pod) {
+    return new AddressReservations.Claim(
+        network,
+        address,
+        pod.get("K8S_POD_NAMESPACE"),
+        pod.get("K8S_POD_NAME"),
+        pod.get("K8S_POD_UID"),
+        key.containerId(),
+        key.ifName());
+  }
+
+  /** The cluster-wide claims a record holds ({@link #RESERVED}). */
+  private static List<AddressReservations.Claim> claims(AttachmentRecord rec) {
+    String list = rec.pod().get(RESERVED);
+    if (list == null || list.isBlank()) return List.of();
+    List<AddressReservations.Claim> out = new ArrayList<>();
+    for (String a : list.split(","))
+      if (!a.isBlank()) out.add(claim(rec.vdeNetwork(), a.strip(), rec.key(), rec.pod()));
+    return out;
+  }
+
+  /**
    * Undoes a failed ADD: deletes the tap only if it carries exactly {@code alias} (ours, not a
    * clashing one).
    */
-  private void undo(AttachmentKey key, String pool, String netns, String alias) {
+  private void undo(
+      AttachmentKey key, String pool, String netns, String alias, List<String> reserved) {
     if (alias != null) {
       IpTool.Result show = ip.in(netns, "-j", "-d", "link", "show", "dev", key.ifName());
       if (show.ok() && show.output().contains("\"ifalias\":\"" + alias + "\""))
         ip.in(netns, "link", "del", "dev", key.ifName());
     }
+    for (String a : reserved) reservations.release(claim(pool, a, key, Map.of()));
     ipam.release(pool, key);
     try {
       store.delete(key);
@@ -254,8 +328,7 @@ public final class TapAttachmentHandler implements AttachmentHandler {
   static String routeLine(Map<String, Object> rt, IpamConfig ipam, String ifName) {
     Cidr dst = Cidr.parse(String.valueOf(rt.get("dst")));
     String gw = rt.get("gw") == null ? null : Cidr.parse(String.valueOf(rt.get("gw"))).ip();
-    if (gw == null && ipam.gateway() != null && dst.v6() == ipam.gateway().v6())
-      gw = ipam.gateway().ip();
+    if (gw == null && ipam.gateway(dst.v6()) != null) gw = ipam.gateway(dst.v6()).ip();
     return "route add " + dst + (gw != null ? " via " + gw : "") + " dev " + ifName;
   }
 
@@ -271,8 +344,8 @@ public final class TapAttachmentHandler implements AttachmentHandler {
     for (Cidr c : addrs) {
       Map<String, Object> e = new LinkedHashMap<>();
       e.put("address", c.toString());
-      Cidr gw = conf.ipam() == null ? null : conf.ipam().gateway();
-      if (gw != null && gw.v6() == c.v6()) e.put("gateway", gw.ip());
+      Cidr gw = conf.ipam() == null ? null : conf.ipam().gateway(c.v6());
+      if (gw != null) e.put("gateway", gw.ip());
       e.put("interface", 0L);
       ips.add(e);
     }
@@ -345,6 +418,7 @@ public final class TapAttachmentHandler implements AttachmentHandler {
           cfg,
           new AttachRequest(null, key.containerId(), netns, key.ifName(), podArgs(rec)));
     }
+    if (rec != null) claims(rec).forEach(reservations::release);
     ipam.release(pool, key);
     try {
       store.delete(key);
@@ -522,7 +596,41 @@ public final class TapAttachmentHandler implements AttachmentHandler {
         LOG.warn("reclaim in " + pool + " failed: " + e.getMessage());
       }
     }
+    try {
+      List<String> freed = reclaimReservations();
+      if (!freed.isEmpty()) LOG.warn("freed orphaned static address reservations: " + freed);
+    } catch (RuntimeException e) {
+      LOG.warn("reclaim of static address reservations failed: " + e.getMessage());
+    }
     return removed;
+  }
+
+  /**
+   * Frees this node's cluster-wide reservations ({@link AddressReservations#mine}) that are
+   * orphaned: no attachment record of that network and attachment lists the address (a crash
+   * between reservation and record, a DEL while the API was unreachable), or the record's pod is
+   * gone from the API (or was replaced: another uid). Each is checked and released under its
+   * attachment lock, so an ADD in flight keeps its reservation.
+   *
+   * @return the freed reservations ({@code network address (pod)})
+   * @throws RuntimeException when the reservations cannot be listed
+   */
+  public List<String> reclaimReservations() {
+    List<String> freed = new ArrayList<>();
+    for (AddressReservations.Claim c : reservations.mine()) {
+      synchronized (lock(c.owner())) {
+        boolean recorded =
+            store.list().stream()
+                .anyMatch(
+                    r ->
+                        r.key().id().equals(c.owner())
+                            && c.network().equals(r.vdeNetwork())
+                            && claims(r).stream().anyMatch(x -> x.address().equals(c.address())));
+        if ((!recorded || reservations.podGone(c)) && reservations.release(c))
+          freed.add(c.network() + " " + c.address() + " (" + c.holder() + ")");
+      }
+    }
+    return freed;
   }
 
   /**

@@ -37,7 +37,8 @@ import java.util.function.Predicate;
  *   <li>{@code <address>}: one file per reserved address holding {@code containerId\nifName\n};
  *   <li>{@code last_reserved_ip.0}: the cursor (the address handed out last, text), so allocation
  *       continues after it also across restarts (round robin: a released address is not reused at
- *       once).
+ *       once); a dual-stack network's second subnet has its own, {@code last_reserved_ip.1}. A pod
+ *       of a dual-stack network gets one address of each subnet (or exactly the requested ones).
  * </ul>
  *
  * Crash safety: a reservation is written to a temp file, fsynced, then hard-linked to its address
@@ -47,8 +48,14 @@ import java.util.function.Predicate;
  * record: {@link #reclaim} frees it (at start and periodically). Thread-safe (one lock per pool).
  */
 public final class IpAllocator {
-  /** The cursor file name (host-local's, range 0). */
+  /** The cursor file name (host-local's, range 0: the first subnet). */
   public static final String CURSOR = "last_reserved_ip.0";
+
+  /**
+   * Prefix of the cursor files, one per subnet ({@code last_reserved_ip.<i>}, host-local's names:
+   * {@code .1} is a dual-stack network's second subnet).
+   */
+  public static final String CURSOR_PREFIX = "last_reserved_ip.";
 
   /** Temp file names carry the pid: two agents on one state directory never share a temp file. */
   private static final String TMP_TAG = ProcessHandle.current().pid() + "-";
@@ -100,18 +107,23 @@ public final class IpAllocator {
         List<Cidr> out = new ArrayList<>();
         if (!conf.ips().isEmpty()) {
           for (String req : conf.ips()) {
+            IpamConfig fam =
+                ipam == null || !ipam.allocates() ? null : ipam.family(req.contains(":"));
             Cidr c;
             try {
               c =
                   Cidr.parse(
-                      req.contains("/") || ipam == null || !ipam.allocates()
-                          ? req
-                          : req + "/" + ipam.subnet().prefix());
+                      req.contains("/") || fam == null ? req : req + "/" + fam.subnet().prefix());
             } catch (IllegalArgumentException e) {
               release(pool, key);
               throw NetConf.invalid("runtimeConfig.ips: " + e.getMessage());
             }
-            String why = ipam == null ? null : ipam.staticRefusal(c);
+            String why =
+                ipam == null || !ipam.allocates()
+                    ? null
+                    : fam == null
+                        ? "requested address " + c.ip() + " is outside the subnet " + ipam.subnet()
+                        : fam.staticRefusal(c);
             if (why != null) {
               release(pool, key);
               throw NetConf.invalid(why + " (network " + pool + ")");
@@ -125,49 +137,67 @@ public final class IpAllocator {
           return out;
         }
         if (ipam == null || !ipam.allocates()) return out;
-        BigInteger size = ipam.rangeEnd().subtract(ipam.rangeStart()).add(BigInteger.ONE);
-        BigInteger start = cursor.computeIfAbsent(pool, p -> readCursor(d, ipam.subnet().v6()));
-        if (start == null) start = ipam.rangeEnd();
-        BigInteger ip = start;
-        long limit = size.min(BigInteger.valueOf(1 << 20)).longValue();
-        for (long i = 0; i < limit; i++) {
-          ip = ip.add(BigInteger.ONE);
-          if (ip.compareTo(ipam.rangeEnd()) > 0 || ip.compareTo(ipam.rangeStart()) < 0)
-            ip = ipam.rangeStart();
-          if (!ipam.allocatable(ip)) continue;
-          if (reserve(d, ip, ipam.subnet().v6(), key)) {
-            cursor.put(pool, ip);
-            writeCursor(d, Cidr.format(ip, ipam.subnet().v6()));
-            out.add(ipam.subnet().with(ip));
-            return out;
+        // dual-stack: one address of each family, each family with its own cursor
+        List<IpamConfig> fams = ipam.families();
+        for (int i = 0; i < fams.size(); i++) {
+          Cidr got = allocateOne(d, pool, i, fams.get(i), key);
+          if (got == null) {
+            release(pool, key);
+            throw new CniError.Failure(
+                CniError.POOL_EXHAUSTED,
+                "no free address in " + fams.get(i).subnet() + " for network " + pool);
           }
+          out.add(got);
         }
-        throw new CniError.Failure(
-            CniError.POOL_EXHAUSTED,
-            "no free address in " + ipam.subnet() + " for network " + pool);
+        return out;
       } catch (IOException e) {
         throw new CniError.Failure(CniError.IO_FAILURE, "IPAM state: " + e.getMessage());
       }
     }
   }
 
-  private static BigInteger readCursor(Path d, boolean v6) {
+  /**
+   * One address of {@code ipam}'s range after cursor {@code index} (file {@code
+   * last_reserved_ip.<index>}), or null when the range is full. Caller holds the pool lock.
+   */
+  private Cidr allocateOne(Path d, String pool, int index, IpamConfig ipam, AttachmentKey key)
+      throws IOException {
+    String cursorKey = pool + "\n" + index;
+    String cursorFile = CURSOR_PREFIX + index;
+    BigInteger size = ipam.rangeEnd().subtract(ipam.rangeStart()).add(BigInteger.ONE);
+    BigInteger start =
+        cursor.computeIfAbsent(cursorKey, p -> readCursor(d, cursorFile, ipam.subnet().v6()));
+    if (start == null) start = ipam.rangeEnd();
+    BigInteger ip = start;
+    long limit = size.min(BigInteger.valueOf(1 << 20)).longValue();
+    for (long i = 0; i < limit; i++) {
+      ip = ip.add(BigInteger.ONE);
+      if (ip.compareTo(ipam.rangeEnd()) > 0 || ip.compareTo(ipam.rangeStart()) < 0)
+        ip = ipam.rangeStart();
+      if (!ipam.allocatable(ip)) continue;
+      if (reserve(d, ip, ipam.subnet().v6(), key)) {
+        cursor.put(cursorKey, ip);
+        writeCursor(d, cursorFile, Cidr.format(ip, ipam.subnet().v6()));
+        return ipam.subnet().with(ip);
+      }
+    }
+    return null;
+  }
+
+  private static BigInteger readCursor(Path d, String file, boolean v6) {
     try {
-      Cidr c = Cidr.parse(Files.readString(d.resolve(CURSOR), StandardCharsets.UTF_8).strip());
+      Cidr c = Cidr.parse(Files.readString(d.resolve(file), StandardCharsets.UTF_8).strip());
       return c.v6() == v6 ? c.address() : null;
     } catch (IOException | RuntimeException e) {
       return null; // no or unreadable cursor: start at the beginning of the range
     }
   }
 
-  private static void writeCursor(Path d, String text) throws IOException {
+  private static void writeCursor(Path d, String file, String text) throws IOException {
     Path tmp = d.resolve(".cursor.tmp" + TMP_TAG + Thread.currentThread().threadId());
     writeSynced(tmp, text);
     Files.move(
-        tmp,
-        d.resolve(CURSOR),
-        StandardCopyOption.ATOMIC_MOVE,
-        StandardCopyOption.REPLACE_EXISTING);
+        tmp, d.resolve(file), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     syncDir(d);
   }
 
@@ -226,7 +256,7 @@ public final class IpAllocator {
 
   private static boolean isReservation(Path f) {
     String n = f.getFileName().toString();
-    return !n.startsWith(".") && !n.equals(CURSOR);
+    return !n.startsWith(".") && !n.startsWith(CURSOR_PREFIX);
   }
 
   /** The owner of a reservation file, or {@code null} when it is empty or garbled. */

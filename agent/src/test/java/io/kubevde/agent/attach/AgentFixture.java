@@ -72,18 +72,35 @@ final class AgentFixture implements AutoCloseable {
       String ifName,
       String config,
       String cniPath) {
+    return callWithArgs(
+        cmd,
+        containerId,
+        netnsPath,
+        ifName,
+        config,
+        cniPath,
+        "IgnoreUnknown=1;K8S_POD_NAMESPACE=default;K8S_POD_NAME=pod-"
+            + containerId
+            + ";K8S_POD_UID=uid-"
+            + containerId);
+  }
+
+  /** A call with the given CNI_ARGS (pod coordinates of a real pod object). */
+  CniPlugin.Outcome callWithArgs(
+      String cmd,
+      String containerId,
+      String netnsPath,
+      String ifName,
+      String config,
+      String cniPath,
+      String cniArgs) {
     Map<String, String> env = new HashMap<>();
     env.put("CNI_COMMAND", cmd);
     env.put("CNI_CONTAINERID", containerId);
     env.put("CNI_NETNS", netnsPath);
     env.put("CNI_IFNAME", ifName);
     env.put("CNI_PATH", cniPath);
-    env.put(
-        "CNI_ARGS",
-        "IgnoreUnknown=1;K8S_POD_NAMESPACE=default;K8S_POD_NAME=pod-"
-            + containerId
-            + ";K8S_POD_UID=uid-"
-            + containerId);
+    env.put("CNI_ARGS", cniArgs);
     env.put(AgentProtocol.SOCKET_ENV, socket.toString());
     return plugin.run(env, config);
   }

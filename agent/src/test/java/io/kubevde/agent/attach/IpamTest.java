@@ -272,6 +272,32 @@ class IpamTest {
           .extracting(Object::toString)
           .containsExactly("10.79.200.9/16");
       assertThat(alloc.reserved("default/blue")).containsExactly("10.79.200.9");
+      // inside the range node blocks are cut from, in no block yet: the node that gets the block
+      // later would hand it out
+      NetConf unplaced =
+          NetConf.parse(
+                  Json.parseObject(
+                      """
+                    {"cniVersion":"1.1.0","name":"blue","network":"default/blue","runtimeConfig":{"ips":["10.79.40.9/16"]}}"""))
+              .with(ipam, null, null);
+      assertThatThrownBy(() -> alloc.allocate(unplaced, new AttachmentKey("blue", "z", "net1")))
+          .isInstanceOfSatisfying(
+              CniError.Failure.class,
+              f -> {
+                assertThat(f.error().code()).isEqualTo(CniError.INVALID_CONFIG);
+                assertThat(f.error().msg())
+                    .contains("range node blocks are cut from (10.79.0.1-10.79.127.254)")
+                    .contains("not in this node's block (10.79.0.1-10.79.15.255)");
+              });
+      NetConf own =
+          NetConf.parse(
+                  Json.parseObject(
+                      """
+                    {"cniVersion":"1.1.0","name":"blue","network":"default/blue","runtimeConfig":{"ips":["10.79.3.3/16"]}}"""))
+              .with(ipam, null, null);
+      assertThat(alloc.allocate(own, new AttachmentKey("blue", "w", "net1")))
+          .extracting(Object::toString)
+          .containsExactly("10.79.3.3/16");
     } finally {
       Dirs.deleteTree(dir);
     }
@@ -326,6 +352,74 @@ class IpamTest {
         assertThat(address(ok(plugin.run(env, nad)))).isEqualTo("10.77.63.64/24");
         env.put("CNI_COMMAND", "DEL");
         ok(plugin.run(env, nad));
+      } finally {
+        server.close();
+        dp.close();
+      }
+    }
+  }
+
+  @Test
+  void anOperatorDualStackNetworkGivesEachPodAnAddressOfEachBlockAndTheNetworksRoutes()
+      throws Exception {
+    try (Netns nets = new Netns();
+        AgentFixture a = new AgentFixture()) {
+      DataPlane dp = new DataPlane(a.dir.resolve("run"), null, null);
+      Path sock = a.dir.resolve("switching.sock");
+      CniServer server =
+          new CniServer(sock, new SwitchingAttachmentHandler(a.handler, a.store, dp, "n1", 700));
+      server.start();
+      try {
+        dp.apply(
+            AgentNetworkConfigCodec.read(
+                """
+                {"namespace":"default","name":"ds","uid":"u","transport":"local","ipamType":"host-local",
+                 "subnet":"10.77.64.0/24","gateway":"10.77.64.1",
+                 "nodeRanges":{"n1":{"node":"n1","cidr":"10.77.64.64/26"},"n2":{"node":"n2","cidr":"10.77.64.128/26"}},
+                 "subnets":[{"subnet":"fd64::/64","gateway":"fd64::1",
+                   "nodeRanges":{"n1":{"node":"n1","cidr":"fd64::1:0:0:0/80"},"n2":{"node":"n2","cidr":"fd64::2:0:0:0/80"}}}],
+                 "routes":[{"dst":"fd99::/64"}]}"""));
+        String ns = nets.create();
+        String nad =
+            "{\"cniVersion\":\"1.1.0\",\"name\":\"ds\",\"type\":\"kubevde\",\"network\":\"default/ds\"}";
+        Map<String, String> env =
+            new HashMap<>(
+                Map.of(
+                    "CNI_COMMAND",
+                    "ADD",
+                    "CNI_CONTAINERID",
+                    "ds1",
+                    "CNI_NETNS",
+                    path(ns),
+                    "CNI_IFNAME",
+                    "net1",
+                    "CNI_PATH",
+                    "/opt/cni/bin",
+                    "KUBEVDE_AGENT_SOCKET",
+                    sock.toString(),
+                    "CNI_ARGS",
+                    "K8S_POD_NAMESPACE=default"));
+        CniPlugin plugin = new CniPlugin(p -> new AgentClient(p, 60_000));
+        Map<String, Object> res = ok(plugin.run(env, nad));
+        assertThat((List<?>) res.get("ips"))
+            .extracting(
+                o -> ((Map<?, ?>) o).get("address") + " via " + ((Map<?, ?>) o).get("gateway"))
+            .containsExactly("10.77.64.64/24 via 10.77.64.1", "fd64::1:0:0:0/64 via fd64::1");
+        assertThat(run("ip", "-n", ns, "-6", "route", "show", "fd99::/64"))
+            .contains("via fd64::1 dev net1");
+        // a static IPv6 address of the other node's block is refused
+        env.put("CNI_CONTAINERID", "ds2");
+        env.put("CNI_NETNS", path(nets.create()));
+        Map<String, Object> e =
+            error(
+                plugin.run(
+                    env, nad.replace("}", ",\"runtimeConfig\":{\"ips\":[\"fd64::2:0:0:9\"]}}")));
+        assertThat(String.valueOf(e.get("msg"))).contains("inside node n2's address block");
+        env.put("CNI_CONTAINERID", "ds1");
+        env.put("CNI_NETNS", path(ns));
+        env.put("CNI_COMMAND", "DEL");
+        ok(plugin.run(env, nad));
+        assertThat(a.ipam.reserved("default/ds")).isEmpty();
       } finally {
         server.close();
         dp.close();

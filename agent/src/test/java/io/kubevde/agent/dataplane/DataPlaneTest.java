@@ -9,6 +9,7 @@ import io.kubevde.api.agent.AgentNetworkConfigCodec;
 import io.kubevde.cni.plugin.AgentClient;
 import io.kubevde.cni.plugin.CniPlugin;
 import io.kubevde.cni.protocol.AgentProtocol;
+import io.kubevde.cni.protocol.Json;
 import io.kubevde.testing.Dirs;
 import io.kubevde.testing.Host;
 import io.kubevde.testing.Netns;
@@ -18,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -115,6 +117,62 @@ class DataPlaneTest {
       assertThat(sw.node().ports()).hasSize(1);
       assertThat(Sh.exec("ip", "-n", b, "link", "show", "net1").exitCode()).isNotZero();
       assertThat(ping(a, ipB, 1)).isFalse();
+    }
+  }
+
+  @Test
+  void dualStackPodsGetAnAddressOfEachFamilyAndPingOverIpv4AndIpv6() throws Exception {
+    String conf =
+        "{\"cniVersion\":\"1.1.0\",\"name\":\"ds\",\"type\":\"kubevde\",\"network\":\"default/ds\","
+            + "\"ipam\":{\"subnet\":\"192.168.76.0/24\",\"gateway\":\"192.168.76.1\",\"subnets\":"
+            + "[{\"subnet\":\"fd76::/64\",\"gateway\":\"fd76::1\"}],"
+            + "\"routes\":[{\"dst\":\"fd99::/64\"},{\"dst\":\"10.99.0.0/16\"}]}}";
+    try (Agent agent = new Agent(AgentConfig.standalone(dir, "n1"))) {
+      agent.start();
+      String a = netns.create(), b = netns.create();
+      Map<String, String> env = new HashMap<>();
+      env.put("CNI_COMMAND", "ADD");
+      env.put("CNI_IFNAME", "net1");
+      env.put("CNI_PATH", "/opt/cni/bin");
+      env.put(AgentProtocol.SOCKET_ENV, agent.config().cniSocket().toString());
+      List<String> v6 = new java.util.ArrayList<>();
+      for (String[] pod : new String[][] {{"da", a}, {"db", b}}) {
+        env.put("CNI_CONTAINERID", pod[0]);
+        env.put("CNI_NETNS", Netns.path(pod[1]));
+        env.put("CNI_ARGS", "K8S_POD_NAMESPACE=default;K8S_POD_NAME=p-" + pod[0]);
+        CniPlugin.Outcome o = plugin.run(env, conf);
+        assertThat(o.exitCode()).as(o.stdout()).isZero();
+        List<?> ips = (List<?>) Json.parseObject(o.stdout()).get("ips");
+        assertThat(ips)
+            .as("the CNI result lists one address of each family with its gateway")
+            .hasSize(2);
+        Map<?, ?> four = (Map<?, ?>) ips.get(0);
+        Map<?, ?> six = (Map<?, ?>) ips.get(1);
+        assertThat(String.valueOf(four.get("address"))).startsWith("192.168.76.");
+        assertThat(four.get("gateway")).isEqualTo("192.168.76.1");
+        assertThat(String.valueOf(six.get("address"))).startsWith("fd76::").endsWith("/64");
+        assertThat(six.get("gateway")).isEqualTo("fd76::1");
+        v6.add(String.valueOf(six.get("address")).replaceAll("/.*", ""));
+      }
+      // routes go via the gateway of their own family
+      assertThat(Sh.run("ip", "-n", a, "-6", "route", "show", "fd99::/64"))
+          .contains("via fd76::1 dev net1");
+      assertThat(Sh.run("ip", "-n", a, "-4", "route", "show", "10.99.0.0/16"))
+          .contains("via 192.168.76.1 dev net1");
+      assertThat(ping(a, addressOf(b), 3)).as("IPv4 ping").isTrue();
+      assertThat(
+              Sh.exec(
+                      "ip", "netns", "exec", a, "ping", "-6", "-c", "3", "-i", "0.2", "-W", "2",
+                      v6.get(1))
+                  .exitCode())
+          .as("ping -6 a -> b " + v6.get(1))
+          .isZero();
+      env.put("CNI_COMMAND", "DEL");
+      for (String[] pod : new String[][] {{"da", a}, {"db", b}}) {
+        env.put("CNI_CONTAINERID", pod[0]);
+        env.put("CNI_NETNS", Netns.path(pod[1]));
+        assertThat(plugin.run(env, conf).exitCode()).isZero();
+      }
     }
   }
 

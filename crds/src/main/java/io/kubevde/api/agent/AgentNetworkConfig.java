@@ -2,6 +2,7 @@ package io.kubevde.api.agent;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
+import io.kubevde.api.v1alpha1.IpamRoute;
 import io.kubevde.api.v1alpha1.IpamType;
 import io.kubevde.api.v1alpha1.NodeRange;
 import io.kubevde.api.v1alpha1.SwitchMode;
@@ -57,6 +58,17 @@ import java.util.Map;
  * @param keySecret name of the Secret (next to this ConfigMap) whose key {@code network.key} is the
  *     network's seal key file; non-null = the uplink is sealed ({@code seal://KEYFILE{…}}), null =
  *     plain
+ * @param rangeStart first address of the network's allocation range ({@code spec.ipam.rangeStart}),
+ *     null = the subnet's second address; node blocks are cut from this range only, so an address
+ *     outside it is never handed out by any node (the agent accepts it as a static address)
+ * @param rangeEnd last address of that range, null = the subnet's last (IPv4: last but one)
+ * @param underlayCidrs the operator's underlay CIDRs (its {@code --underlay-cidrs}, chart value
+ *     {@code underlay.cidrs}): when not empty, a vxvde multicast uplink accepts senders inside them
+ *     ({@code /allow=}) instead of the {@link #peers} (null = none)
+ * @param subnets dual-stack: the other address family's subnet with its own blocks ({@link
+ *     AgentSubnet}; pods get one address of {@link #subnet} and one of each of these); null = none
+ * @param routes {@code spec.ipam.routes}: routes every pod gets (next hop {@code gw}, else the
+ *     gateway of the destination's family); null = none
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
@@ -82,7 +94,181 @@ public record AgentNetworkConfig(
     List<String> exclude,
     Map<String, NodeRange> nodeRanges,
     List<String> peers,
-    String keySecret) {
+    String keySecret,
+    String rangeStart,
+    String rangeEnd,
+    List<String> underlayCidrs,
+    List<AgentSubnet> subnets,
+    List<IpamRoute> routes) {
+
+  /** A config without pod routes. */
+  public AgentNetworkConfig(
+      String namespace,
+      String name,
+      String uid,
+      Long generation,
+      Transport transport,
+      String uplink,
+      Integer vni,
+      String group,
+      Integer port,
+      Integer mtu,
+      SwitchMode switchMode,
+      Integer vlan,
+      String macPrefix,
+      Map<String, String> nodeSelector,
+      List<String> allowedNamespaces,
+      IpamType ipamType,
+      String subnet,
+      String gateway,
+      List<String> exclude,
+      Map<String, NodeRange> nodeRanges,
+      List<String> peers,
+      String keySecret,
+      String rangeStart,
+      String rangeEnd,
+      List<String> underlayCidrs,
+      List<AgentSubnet> subnets) {
+    this(
+        namespace,
+        name,
+        uid,
+        generation,
+        transport,
+        uplink,
+        vni,
+        group,
+        port,
+        mtu,
+        switchMode,
+        vlan,
+        macPrefix,
+        nodeSelector,
+        allowedNamespaces,
+        ipamType,
+        subnet,
+        gateway,
+        exclude,
+        nodeRanges,
+        peers,
+        keySecret,
+        rangeStart,
+        rangeEnd,
+        underlayCidrs,
+        subnets,
+        null);
+  }
+
+  /** A single-subnet config. */
+  public AgentNetworkConfig(
+      String namespace,
+      String name,
+      String uid,
+      Long generation,
+      Transport transport,
+      String uplink,
+      Integer vni,
+      String group,
+      Integer port,
+      Integer mtu,
+      SwitchMode switchMode,
+      Integer vlan,
+      String macPrefix,
+      Map<String, String> nodeSelector,
+      List<String> allowedNamespaces,
+      IpamType ipamType,
+      String subnet,
+      String gateway,
+      List<String> exclude,
+      Map<String, NodeRange> nodeRanges,
+      List<String> peers,
+      String keySecret,
+      String rangeStart,
+      String rangeEnd,
+      List<String> underlayCidrs) {
+    this(
+        namespace,
+        name,
+        uid,
+        generation,
+        transport,
+        uplink,
+        vni,
+        group,
+        port,
+        mtu,
+        switchMode,
+        vlan,
+        macPrefix,
+        nodeSelector,
+        allowedNamespaces,
+        ipamType,
+        subnet,
+        gateway,
+        exclude,
+        nodeRanges,
+        peers,
+        keySecret,
+        rangeStart,
+        rangeEnd,
+        underlayCidrs,
+        null);
+  }
+
+  /**
+   * A config without the network-wide range and underlay CIDRs (the range is then the subnet's
+   * default, the multicast senders are the {@link #peers}).
+   */
+  public AgentNetworkConfig(
+      String namespace,
+      String name,
+      String uid,
+      Long generation,
+      Transport transport,
+      String uplink,
+      Integer vni,
+      String group,
+      Integer port,
+      Integer mtu,
+      SwitchMode switchMode,
+      Integer vlan,
+      String macPrefix,
+      Map<String, String> nodeSelector,
+      List<String> allowedNamespaces,
+      IpamType ipamType,
+      String subnet,
+      String gateway,
+      List<String> exclude,
+      Map<String, NodeRange> nodeRanges,
+      List<String> peers,
+      String keySecret) {
+    this(
+        namespace,
+        name,
+        uid,
+        generation,
+        transport,
+        uplink,
+        vni,
+        group,
+        port,
+        mtu,
+        switchMode,
+        vlan,
+        macPrefix,
+        nodeSelector,
+        allowedNamespaces,
+        ipamType,
+        subnet,
+        gateway,
+        exclude,
+        nodeRanges,
+        peers,
+        keySecret,
+        null,
+        null,
+        null);
+  }
 
   /** The Secret key holding the seal key file ({@code ID KEY [current]} lines). */
   public static final String KEY_FILE_KEY = "network.key";
@@ -237,6 +423,9 @@ public record AgentNetworkConfig(
     exclude = exclude == null ? List.of() : exclude;
     nodeRanges = nodeRanges == null ? Map.of() : nodeRanges;
     peers = peers == null ? List.of() : peers;
+    underlayCidrs = underlayCidrs == null ? List.of() : underlayCidrs;
+    subnets = subnets == null ? List.of() : subnets;
+    routes = routes == null ? List.of() : routes;
   }
 
   /**
@@ -345,6 +534,7 @@ public record AgentNetworkConfig(
    *     these fields
    */
   public Uplink uplinkDescription() {
-    return new Uplink(effectiveTransport(), group, peers, effectivePort(), vni, vlan, sealed());
+    return new Uplink(
+        effectiveTransport(), group, peers, effectivePort(), vni, vlan, sealed(), underlayCidrs);
   }
 }

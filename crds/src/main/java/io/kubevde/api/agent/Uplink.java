@@ -31,6 +31,8 @@ import java.util.List;
  * @param vni VNI, or null
  * @param vlan 802.1Q VLAN id on the uplink, or null
  * @param sealed whether frames are sealed (AES-256-GCM under the network key)
+ * @param allow vxvde multicast only: the underlay CIDRs senders must be in, used instead of the
+ *     peers when not empty (prefixes {@code ADDR/LEN} or bare addresses; quoted in the VNL)
  */
 public record Uplink(
     Transport transport,
@@ -39,7 +41,8 @@ public record Uplink(
     int port,
     Integer vni,
     Integer vlan,
-    boolean sealed) {
+    boolean sealed,
+    List<String> allow) {
 
   /** A plain (unsealed) uplink. */
   public Uplink(
@@ -47,9 +50,32 @@ public record Uplink(
     this(transport, group, peers, port, vni, vlan, false);
   }
 
-  /** Copies the peer list (null = none). */
+  /** An uplink whose multicast senders are its peers. */
+  public Uplink(
+      Transport transport,
+      String group,
+      List<String> peers,
+      int port,
+      Integer vni,
+      Integer vlan,
+      boolean sealed) {
+    this(transport, group, peers, port, vni, vlan, sealed, List.of());
+  }
+
+  /** Copies the peer and allow lists (null = none). */
   public Uplink {
     peers = peers == null ? List.of() : List.copyOf(peers);
+    allow = allow == null ? List.of() : List.copyOf(allow);
+  }
+
+  /**
+   * The multicast uplink's accepted senders: {@link #allow} (the underlay CIDRs) when set, else the
+   * peers.
+   *
+   * @return prefixes or bare addresses; empty = any sender
+   */
+  public List<String> senders() {
+    return allow.isEmpty() ? peers : allow;
   }
 
   /**
@@ -88,7 +114,12 @@ public record Uplink(
         if (group == null || vni == null) yield null;
         String vnl = "vxvde://" + group + "/port=" + port + "/vni=" + vni;
         // sender check: only the network's nodes may send into the group (vdeplug vxvde allow=)
-        if (!peers.isEmpty()) vnl += "/allow=" + String.join(",", peers);
+        // (the underlay CIDRs when configured: /allow='10.0.0.0/8,…' quoted, '/' separates options)
+        List<String> senders = senders();
+        if (!senders.isEmpty()) {
+          String list = String.join(",", senders);
+          vnl += "/allow=" + (list.contains("/") ? "'" + list + "'" : list);
+        }
         yield multicastInterface == null || multicastInterface.isEmpty()
             ? vnl
             : vnl + "/if=" + multicastInterface;

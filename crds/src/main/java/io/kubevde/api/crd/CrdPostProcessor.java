@@ -71,6 +71,13 @@ public final class CrdPostProcessor {
                   new Column("Agent", 1),
                   new Column("MACs", 1),
                   new Column("Heartbeat", 1),
+                  new Column("Age", 0)),
+          "VdeAddressReservation",
+              List.of(
+                  new Column("Network", 0),
+                  new Column("Address", 0),
+                  new Column("Pod", 0),
+                  new Column("Node", 0),
                   new Column("Age", 0)));
 
   private static final KubernetesSerialization YAML = new KubernetesSerialization();

@@ -24,10 +24,18 @@ import java.util.List;
  * @param exclude CIDRs inside the subnet never assigned
  * @param nodeBlockPrefix prefix length of each node's block (default: subnet prefix + 8, at most
  *     /28 for IPv4)
+ * @param subnets more subnets (dual-stack: the other address family; at most one subnet per family
+ *     in all), each with its own range, gateway, exclusions and node blocks; when {@code subnet} is
+ *     absent the first entry is the primary subnet (the constructor moves it into the single-subnet
+ *     fields, so readers see the primary there and only the others in {@code subnets})
+ * @param routes routes every pod gets (via the gateway of the destination's family unless {@code
+ *     gw} is given)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @ValidationRule(
-    value = "(has(self.type) && self.type == 'none') || has(self.subnet)",
+    value =
+        "(has(self.type) && self.type == 'none') || has(self.subnet)"
+            + " || (has(self.subnets) && size(self.subnets) > 0)",
     message = "subnet is required unless type is none")
 public record Ipam(
     @JsonPropertyDescription(
@@ -41,7 +49,56 @@ public record Ipam(
     @JsonPropertyDescription("CIDRs inside the subnet that are never assigned") @Size(max = 64)
         List<@Pattern(Patterns.CIDR) String> exclude,
     @JsonPropertyDescription("Prefix length of each node's block of the subnet") @Min(1) @Max(128)
-        Integer nodeBlockPrefix) {
+        Integer nodeBlockPrefix,
+    @JsonPropertyDescription(
+            "More subnets (dual-stack: one per address family); the first is the primary when"
+                + " subnet is absent")
+        @Size(max = 2)
+        List<IpamSubnet> subnets,
+    @JsonPropertyDescription("Routes every pod gets") @Size(max = 32) List<IpamRoute> routes) {
+
+  /**
+   * Moves the first of {@code subnets} into the single-subnet fields when {@code subnet} is absent.
+   */
+  public Ipam {
+    if (subnet == null && subnets != null && !subnets.isEmpty()) {
+      IpamSubnet first = subnets.getFirst();
+      subnet = first.subnet();
+      rangeStart = first.rangeStart();
+      rangeEnd = first.rangeEnd();
+      gateway = first.gateway();
+      exclude = first.exclude();
+      nodeBlockPrefix = first.nodeBlockPrefix();
+      subnets = List.copyOf(subnets.subList(1, subnets.size()));
+    }
+    if (subnets != null && subnets.isEmpty()) subnets = null;
+  }
+
+  /** A single-subnet IPAM without routes. */
+  public Ipam(
+      IpamType type,
+      String subnet,
+      String rangeStart,
+      String rangeEnd,
+      String gateway,
+      List<String> exclude,
+      Integer nodeBlockPrefix) {
+    this(type, subnet, rangeStart, rangeEnd, gateway, exclude, nodeBlockPrefix, null, null);
+  }
+
+  /**
+   * @return the subnets after the primary ({@code subnets}, never null)
+   */
+  public List<IpamSubnet> additionalSubnets() {
+    return subnets == null ? List.of() : subnets;
+  }
+
+  /**
+   * @return the routes (never null)
+   */
+  public List<IpamRoute> effectiveRoutes() {
+    return routes == null ? List.of() : routes;
+  }
 
   /**
    * @return the effective type ({@link IpamType#HOST_LOCAL} when unset)

@@ -48,6 +48,47 @@ class AgentNetworkConfigCodecTest {
   }
 
   @Test
+  void theNetworkRangeAndUnderlayCidrsRoundTripAndReachTheUplink() {
+    AgentNetworkConfig p = multicast();
+    AgentNetworkConfig cfg =
+        new AgentNetworkConfig(
+            p.namespace(),
+            p.name(),
+            p.uid(),
+            p.generation(),
+            p.transport(),
+            p.uplink(),
+            p.vni(),
+            p.group(),
+            p.port(),
+            p.mtu(),
+            p.switchMode(),
+            p.vlan(),
+            p.macPrefix(),
+            p.nodeSelector(),
+            p.allowedNamespaces(),
+            p.ipamType(),
+            p.subnet(),
+            p.gateway(),
+            p.exclude(),
+            p.nodeRanges(),
+            List.of("10.0.0.1"),
+            null,
+            "10.77.0.10",
+            "10.77.200.254",
+            List.of("10.0.0.0/8"));
+    String json = AgentNetworkConfigCodec.write(cfg);
+    assertThat(json)
+        .contains("\"rangeStart\" : \"10.77.0.10\"")
+        .contains("\"underlayCidrs\" : [ \"10.0.0.0/8\" ]");
+    assertThat(AgentNetworkConfigCodec.read(json)).isEqualTo(cfg);
+    assertThat(cfg.uplinkDescription().toVnl("10.0.0.1", null))
+        .isEqualTo("vxvde://239.77.0.1/port=14789/vni=4096/allow='10.0.0.0/8'");
+    assertThat(multicast().underlayCidrs()).isEmpty();
+    assertThat(multicast().rangeStart()).isNull();
+  }
+
+  @Test
   void aSealedNetworkRoundTripsWithItsKeySecretAndOpensASealUplink() {
     AgentNetworkConfig plain = multicast();
     AgentNetworkConfig sealed =

@@ -28,6 +28,38 @@ class UplinkTest {
   }
 
   @Test
+  void multicastWithUnderlayCidrsAcceptsSendersInsideThemInsteadOfTheNodes() {
+    Uplink u =
+        new Uplink(
+            Transport.VXVDE,
+            "239.77.0.1",
+            List.of("10.0.0.1", "10.0.0.2"),
+            14789,
+            4096,
+            null,
+            false,
+            List.of("10.0.0.0/16", "192.168.5.0/24"));
+    assertThat(u.senders()).containsExactly("10.0.0.0/16", "192.168.5.0/24");
+    assertThat(u.toVnl("10.0.0.1", "eth1"))
+        .isEqualTo(
+            "vxvde://239.77.0.1/port=14789/vni=4096/allow='10.0.0.0/16,192.168.5.0/24'/if=eth1");
+    // the quoted list is one option for vdeplug's VNL parser (a bare '/' would start a new option)
+    assertThat(
+            new Uplink(
+                    Transport.VXVDE_UNICAST,
+                    null,
+                    List.of("10.0.0.1", "10.0.0.2"),
+                    14789,
+                    7,
+                    null,
+                    false,
+                    List.of("10.0.0.0/16"))
+                .toVnl("10.0.0.1", null))
+        .as("unicast keeps its peers")
+        .isEqualTo("vxvde:///port=14789/vni=7/bind=10.0.0.1/peers=10.0.0.2");
+  }
+
+  @Test
   void unicastReplicatesToTheOtherNodesOnly() {
     Uplink u =
         new Uplink(

@@ -31,7 +31,8 @@ class CrdChartCopyTest {
         .containsExactlyInAnyOrder(
             "vdenetworks.kubevde.io-v1.yml",
             "vdelinks.kubevde.io-v1.yml",
-            "vdenodes.kubevde.io-v1.yml");
+            "vdenodes.kubevde.io-v1.yml",
+            "vdeaddressreservations.kubevde.io-v1.yml");
     for (Path g : generated) {
       Path c = CHART.resolve(g.getFileName());
       assertThat(c).as("chart copy of %s", g.getFileName()).exists();

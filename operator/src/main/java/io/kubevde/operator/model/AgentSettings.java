@@ -42,6 +42,9 @@ import java.util.Map;
  *     KUBEVDE_LINK_TENANT_SCHEMES} (null = the agent's default)
  * @param linkSystemNamespaces namespaces besides the operator's whose VdeLinks may use every scheme
  *     (chart {@code linkPolicy.systemNamespaces}), given as {@code KUBEVDE_LINK_SYSTEM_NAMESPACES}
+ * @param underlayCidrs the node (underlay) network's CIDRs (chart {@code underlay.cidrs}): when
+ *     set, vxvde multicast uplinks accept senders inside them ({@code /allow=}) instead of only the
+ *     network's node addresses; written into every {@code network.json} as {@code underlayCidrs}
  */
 @JsonIgnoreProperties(ignoreUnknown = false)
 public record AgentSettings(
@@ -59,7 +62,33 @@ public record AgentSettings(
     String priorityClassName,
     String logLevel,
     List<String> linkTenantSchemes,
-    List<String> linkSystemNamespaces) {
+    List<String> linkSystemNamespaces,
+    List<String> underlayCidrs) {
+
+  /**
+   * Every {@link #underlayCidrs} entry must be a CIDR or an address.
+   *
+   * @throws IllegalArgumentException naming the first bad entry
+   */
+  public AgentSettings {
+    if (underlayCidrs != null) {
+      for (String c : underlayCidrs) {
+        try {
+          io.kubevde.api.net.Cidr.parse(String.valueOf(c));
+        } catch (RuntimeException e) {
+          throw new IllegalArgumentException("underlayCidrs: not a CIDR: " + c, e);
+        }
+      }
+      underlayCidrs = List.copyOf(underlayCidrs);
+    }
+  }
+
+  /**
+   * @return the underlay CIDRs vxvde multicast senders must be in (empty = the network's nodes)
+   */
+  public List<String> effectiveUnderlayCidrs() {
+    return underlayCidrs == null ? List.of() : underlayCidrs;
+  }
 
   /** Default host CNI binary directory. */
   public static final String DEFAULT_CNI_BIN_DIR = "/opt/cni/bin";
@@ -74,7 +103,8 @@ public record AgentSettings(
    */
   public static AgentSettings defaults() {
     return new AgentSettings(
-        null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+        null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
+        null);
   }
 
   /**

@@ -2,6 +2,7 @@ package io.kubevde.operator.model;
 
 import io.kubevde.api.net.Cidr;
 import io.kubevde.api.v1alpha1.Ipam;
+import io.kubevde.api.v1alpha1.IpamSubnet;
 import io.kubevde.api.v1alpha1.IpamType;
 import io.kubevde.api.v1alpha1.NodeRange;
 import java.math.BigInteger;
@@ -57,6 +58,29 @@ public final class IpamPlan {
    * @return the per-node blocks
    */
   public static Result plan(
+      Ipam ipam, Collection<String> nodes, Set<String> retained, List<NodeRange> previous) {
+    Result first = planOne(ipam, nodes, retained, sameFamily(previous, ipam.subnet()));
+    if (ipam.additionalSubnets().isEmpty()) return first;
+    // dual-stack: every subnet is split on its own; status lists the blocks of all of them
+    List<NodeRange> ranges = new ArrayList<>(first.ranges());
+    List<String> unplaced = new ArrayList<>(first.unplaced());
+    for (IpamSubnet sub : ipam.additionalSubnets()) {
+      Result r =
+          planOne(sub.asIpam(ipam.type()), nodes, retained, sameFamily(previous, sub.subnet()));
+      ranges.addAll(r.ranges());
+      for (String u : r.unplaced()) if (!unplaced.contains(u)) unplaced.add(u);
+    }
+    return new Result(List.copyOf(ranges), List.copyOf(unplaced));
+  }
+
+  /** The previous blocks of {@code subnet}'s address family. */
+  private static List<NodeRange> sameFamily(List<NodeRange> previous, String subnet) {
+    if (previous == null) return null;
+    boolean v6 = subnet.contains(":");
+    return previous.stream().filter(r -> r.cidr() != null && r.cidr().contains(":") == v6).toList();
+  }
+
+  private static Result planOne(
       Ipam ipam, Collection<String> nodes, Set<String> retained, List<NodeRange> previous) {
     Cidr subnet = Cidr.parseNetwork(ipam.subnet());
     int blockPrefix = blockPrefix(ipam, subnet);
@@ -123,6 +147,30 @@ public final class IpamPlan {
    */
   public static String validate(Ipam ipam) {
     if (ipam == null || ipam.effectiveType() == IpamType.NONE) return null;
+    String first = validateOne(ipam);
+    if (first != null) return first;
+    Set<Boolean> families = new HashSet<>();
+    families.add(ipam.subnet().contains(":"));
+    List<IpamSubnet> more = ipam.additionalSubnets();
+    for (int i = 0; i < more.size(); i++) {
+      String why = validateOne(more.get(i).asIpam(ipam.type()));
+      if (why != null) return "ipam.subnets: " + why;
+      if (!families.add(more.get(i).subnet().contains(":")))
+        return "ipam: at most one subnet per address family (one IPv4, one IPv6): "
+            + more.get(i).subnet();
+    }
+    for (var rt : ipam.effectiveRoutes()) {
+      try {
+        Cidr.parseNetwork(rt.dst());
+        if (rt.gw() != null) Cidr.Ip.parse(rt.gw());
+      } catch (IllegalArgumentException e) {
+        return "ipam.routes: " + e.getMessage();
+      }
+    }
+    return null;
+  }
+
+  private static String validateOne(Ipam ipam) {
     if (ipam.subnet() == null) return "ipam.subnet is required for ipam type host-local";
     try {
       Cidr subnet = Cidr.parseNetwork(ipam.subnet());

@@ -11,7 +11,10 @@ import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.kubevde.api.agent.AgentNetworkConfig;
 import io.kubevde.api.agent.AgentNetworkConfigCodec;
+import io.kubevde.api.agent.AgentSubnet;
 import io.kubevde.api.agent.Uplink;
+import io.kubevde.api.net.Cidr;
+import io.kubevde.api.v1alpha1.IpamSubnet;
 import io.kubevde.api.v1alpha1.IpamType;
 import io.kubevde.api.v1alpha1.NodeRange;
 import io.kubevde.api.v1alpha1.Transport;
@@ -64,16 +67,65 @@ public final class NetworkResources {
       Integer port,
       List<NodeRange> ranges,
       List<String> peers) {
+    return agentConfig(n, vni, group, port, ranges, peers, List.of());
+  }
+
+  /**
+   * @param n the network
+   * @param vni effective VNI (null for local)
+   * @param group effective group (null unless vxvde)
+   * @param port the UDP port the operator assigned, or null for the spec's effective port
+   * @param ranges per-node blocks
+   * @param peers node underlay addresses (vxvde-unicast: replication list; vxvde: accepted senders
+   *     unless {@code underlayCidrs} is set)
+   * @param underlayCidrs the site's underlay CIDRs ({@link AgentSettings#underlayCidrs}): vxvde
+   *     multicast senders must be inside them instead of being the peers; empty = the peers
+   * @return what the agents must run (also the network's {@code rangeStart}/{@code rangeEnd}, so
+   *     agents know which addresses no node block will ever hold)
+   */
+  public static AgentNetworkConfig agentConfig(
+      VdeNetwork n,
+      Integer vni,
+      String group,
+      Integer port,
+      List<NodeRange> ranges,
+      List<String> peers,
+      List<String> underlayCidrs) {
     VdeNetworkSpec s = n.getSpec();
     int udpPort = port != null ? port : s.effectivePort();
     Transport t = s.effectiveTransport();
     // unicast: the replication list; multicast: the only senders the uplink accepts (sender check,
     // issue 11)
     List<String> replicas = t == Transport.LOCAL ? List.of() : peers.stream().sorted().toList();
-    Uplink uplink = new Uplink(t, group, replicas, udpPort, vni, s.vlan(), s.sealed());
+    List<String> underlay =
+        t == Transport.VXVDE && underlayCidrs != null ? List.copyOf(underlayCidrs) : List.of();
+    Uplink uplink = new Uplink(t, group, replicas, udpPort, vni, s.vlan(), s.sealed(), underlay);
     boolean hostLocal = s.ipam() != null && s.ipam().effectiveType() == IpamType.HOST_LOCAL;
+    // the primary subnet's blocks by node; a dual-stack network's other subnet with its own blocks
     Map<String, NodeRange> byNode = new TreeMap<>();
-    if (ranges != null) for (NodeRange r : ranges) byNode.put(r.node(), r);
+    List<AgentSubnet> more = new java.util.ArrayList<>();
+    if (hostLocal) {
+      boolean v6 = Cidr.parseNetwork(s.ipam().subnet()).v6();
+      if (ranges != null) for (NodeRange r : ranges) if (family(r) == v6) byNode.put(r.node(), r);
+      for (IpamSubnet sub : s.ipam().additionalSubnets()) {
+        Cidr net = Cidr.parseNetwork(sub.subnet());
+        Map<String, NodeRange> blocks = new TreeMap<>();
+        if (ranges != null)
+          for (NodeRange r : ranges)
+            if (family(r) == net.v6() && net.overlaps(Cidr.parseNetwork(r.cidr())))
+              blocks.put(r.node(), r);
+        more.add(
+            new AgentSubnet(
+                sub.subnet(),
+                sub.gateway(),
+                sub.exclude() == null ? List.of() : List.copyOf(sub.exclude()),
+                sub.rangeStart(),
+                sub.rangeEnd(),
+                blocks));
+      }
+    } else if (ranges != null) {
+      for (NodeRange r : ranges) byNode.put(r.node(), r);
+    }
     return new AgentNetworkConfig(
         n.getMetadata().getNamespace(),
         n.getMetadata().getName(),
@@ -98,7 +150,19 @@ public final class NetworkResources {
         replicas,
         s.sealed()
             ? Names.keySecret(n.getMetadata().getNamespace(), n.getMetadata().getName())
+            : null,
+        hostLocal ? s.ipam().rangeStart() : null,
+        hostLocal ? s.ipam().rangeEnd() : null,
+        underlay.isEmpty() ? null : underlay,
+        more.isEmpty() ? null : more,
+        hostLocal && !s.ipam().effectiveRoutes().isEmpty()
+            ? List.copyOf(s.ipam().effectiveRoutes())
             : null);
+  }
+
+  /** Whether a block is IPv6. */
+  private static boolean family(NodeRange r) {
+    return r.cidr() != null && r.cidr().contains(":");
   }
 
   /**

@@ -249,7 +249,13 @@ public class VdeNetworkReconciler implements Reconciler<VdeNetwork>, Cleaner<Vde
         new Publication(
             problems.isEmpty()
                 ? NetworkResources.agentConfig(
-                    n, a.vni(), a.group(), port.port(), ranges, peers(selected, reports))
+                    n,
+                    a.vni(),
+                    a.group(),
+                    port.port(),
+                    ranges,
+                    peers(selected, reports),
+                    cfg.agentSettings().effectiveUnderlayCidrs())
                 : null,
             keys == null ? null : keys.ring());
     if (!pub.publishable()) conflicts.increment();

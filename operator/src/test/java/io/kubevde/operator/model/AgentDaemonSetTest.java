@@ -119,4 +119,18 @@ class AgentDaemonSetTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("cniBinDri");
   }
+
+  @Test
+  void underlayCidrsAreReadAndABadOneIsRejected(
+      @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    java.nio.file.Path f = dir.resolve("s.yaml");
+    java.nio.file.Files.writeString(f, "underlayCidrs: [10.78.0.0/16, fd78::/64]\n");
+    assertThat(AgentSettings.read(f).effectiveUnderlayCidrs())
+        .containsExactly("10.78.0.0/16", "fd78::/64");
+    assertThat(AgentSettings.defaults().effectiveUnderlayCidrs()).isEmpty();
+    java.nio.file.Files.writeString(f, "underlayCidrs: [10.78.0.0/16, nodes]\n");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> AgentSettings.read(f))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("nodes");
+  }
 }

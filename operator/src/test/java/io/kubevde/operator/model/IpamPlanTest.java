@@ -121,4 +121,71 @@ class IpamPlanTest {
     assertThat(IpamPlan.validate(ipam("10.0.0.0/16", "10.0.0.10", "10.0.0.20", "10.0.0.1", 24)))
         .isNull();
   }
+
+  @Test
+  void aDualStackNetworkGetsABlockOfEachSubnetPerNode() {
+    Ipam ds =
+        new Ipam(
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            List.of(
+                new io.kubevde.api.v1alpha1.IpamSubnet(
+                    "10.77.0.0/24", null, null, null, null, null),
+                new io.kubevde.api.v1alpha1.IpamSubnet(
+                    "fd77::/64", null, null, "fd77::1", null, 68)),
+            List.of(new io.kubevde.api.v1alpha1.IpamRoute("fd99::/64", null)));
+    assertThat(ds.subnet()).as("the first of subnets is the primary").isEqualTo("10.77.0.0/24");
+    assertThat(ds.additionalSubnets()).extracting(s -> s.subnet()).containsExactly("fd77::/64");
+    assertThat(IpamPlan.validate(ds)).isNull();
+    IpamPlan.Result r = IpamPlan.plan(ds, List.of("b", "a"), null);
+    assertThat(r.ranges())
+        .extracting(NodeRange::node, NodeRange::cidr)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("a", "10.77.0.0/28"),
+            org.assertj.core.groups.Tuple.tuple("b", "10.77.0.16/28"),
+            org.assertj.core.groups.Tuple.tuple("a", "fd77::/68"),
+            org.assertj.core.groups.Tuple.tuple("b", "fd77::1000:0:0:0/68"));
+    // each family keeps its blocks on the next reconcile (previous status lists both)
+    IpamPlan.Result again = IpamPlan.plan(ds, List.of("c", "b"), r.ranges());
+    assertThat(again.ranges())
+        .extracting(NodeRange::node, NodeRange::cidr)
+        .contains(
+            org.assertj.core.groups.Tuple.tuple("b", "10.77.0.16/28"),
+            org.assertj.core.groups.Tuple.tuple("b", "fd77::1000:0:0:0/68"),
+            org.assertj.core.groups.Tuple.tuple("c", "10.77.0.0/28"),
+            org.assertj.core.groups.Tuple.tuple("c", "fd77::/68"));
+    Ipam twoV4 =
+        new Ipam(
+            null,
+            "10.77.0.0/24",
+            null,
+            null,
+            null,
+            null,
+            null,
+            List.of(
+                new io.kubevde.api.v1alpha1.IpamSubnet(
+                    "10.78.0.0/24", null, null, null, null, null)),
+            null);
+    assertThat(IpamPlan.validate(twoV4)).contains("at most one subnet per address family");
+    Ipam badGw =
+        new Ipam(
+            null,
+            "10.77.0.0/24",
+            null,
+            null,
+            null,
+            null,
+            null,
+            List.of(
+                new io.kubevde.api.v1alpha1.IpamSubnet(
+                    "fd77::/64", null, null, "fd78::1", null, null)),
+            null);
+    assertThat(IpamPlan.validate(badGw)).contains("ipam.subnets").contains("gateway");
+  }
 }

@@ -103,6 +103,53 @@ class NetworkResourcesTest {
   }
 
   @Test
+  void underlayCidrsReplaceTheNodeAddressesAsMulticastSendersAndTheRangeIsPublished() {
+    VdeNetwork n = network(Transport.VXVDE);
+    VdeNetworkSpec s = n.getSpec();
+    n.setSpec(
+        new VdeNetworkSpec(
+            s.transport(),
+            s.vni(),
+            s.group(),
+            s.port(),
+            s.mtu(),
+            s.nodeSelector(),
+            new Ipam(
+                null, "10.79.0.0/16", "10.79.0.10", "10.79.199.254", "10.79.0.1", List.of(), 20),
+            s.switchMode(),
+            s.vlan(),
+            s.macPrefix()));
+    AgentNetworkConfig read =
+        readBack(
+            NetworkResources.agentConfig(
+                n,
+                4100,
+                "239.77.0.5",
+                null,
+                List.of(),
+                List.of("192.168.50.11"),
+                List.of("192.168.50.0/24", "10.1.0.0/16")));
+    assertThat(read.underlayCidrs()).containsExactly("192.168.50.0/24", "10.1.0.0/16");
+    assertThat(read.uplink())
+        .isEqualTo("vxvde://239.77.0.5/port=24789/vni=4100/allow='192.168.50.0/24,10.1.0.0/16'");
+    assertThat(read.rangeStart()).isEqualTo("10.79.0.10");
+    assertThat(read.rangeEnd()).isEqualTo("10.79.199.254");
+    // a unicast network keeps checking its peers: no underlay CIDRs in its config
+    assertThat(
+            readBack(
+                    NetworkResources.agentConfig(
+                        network(Transport.VXVDE_UNICAST),
+                        4101,
+                        null,
+                        null,
+                        List.of(),
+                        List.of("192.168.50.11"),
+                        List.of("192.168.50.0/24")))
+                .underlayCidrs())
+        .isEmpty();
+  }
+
+  @Test
   void aUnicastNetworkGivesEachNodeTheOtherNodesAsPeers() {
     AgentNetworkConfig read =
         readBack(
@@ -117,5 +164,51 @@ class NetworkResourcesTest {
     assertThat(read.uplinkDescription().toVnl("192.168.50.12", null))
         .isEqualTo(
             "vxvde:///port=24789/vni=4101/bind=192.168.50.12/peers=192.168.50.11,192.168.50.13");
+  }
+
+  @Test
+  void aDualStackNetworkWritesEachSubnetWithItsOwnBlocksAndTheRoutes() {
+    VdeNetwork n = network(Transport.VXVDE);
+    VdeNetworkSpec s = n.getSpec();
+    n.setSpec(
+        new VdeNetworkSpec(
+            s.transport(),
+            s.vni(),
+            s.group(),
+            s.port(),
+            s.mtu(),
+            s.nodeSelector(),
+            new Ipam(
+                null,
+                "10.79.0.0/16",
+                null,
+                null,
+                "10.79.0.1",
+                null,
+                20,
+                List.of(
+                    new io.kubevde.api.v1alpha1.IpamSubnet(
+                        "fd79::/64", null, null, "fd79::1", List.of("fd79::100/120"), 68)),
+                List.of(new io.kubevde.api.v1alpha1.IpamRoute("fd99::/64", null))),
+            s.switchMode(),
+            s.vlan(),
+            s.macPrefix()));
+    List<NodeRange> ranges =
+        List.of(
+            new NodeRange("node-1", "10.79.0.0/20", "10.79.0.1", "10.79.15.255"),
+            new NodeRange("node-1", "fd79::/68", "fd79::1", "fd79::fff:ffff:ffff:ffff"));
+    AgentNetworkConfig read =
+        readBack(NetworkResources.agentConfig(n, 4100, "239.77.0.5", ranges, List.of()));
+    assertThat(read.nodeRange("node-1").cidr()).isEqualTo("10.79.0.0/20");
+    assertThat(read.subnets())
+        .singleElement()
+        .satisfies(
+            sub -> {
+              assertThat(sub.subnet()).isEqualTo("fd79::/64");
+              assertThat(sub.gateway()).isEqualTo("fd79::1");
+              assertThat(sub.exclude()).containsExactly("fd79::100/120");
+              assertThat(sub.nodeRanges().get("node-1").cidr()).isEqualTo("fd79::/68");
+            });
+    assertThat(read.routes()).extracting(r -> r.dst()).containsExactly("fd99::/64");
   }
 }
