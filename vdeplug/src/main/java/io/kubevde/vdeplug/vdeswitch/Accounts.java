@@ -34,6 +34,34 @@ final class Accounts {
     return name(id, Path.of("/etc/group"));
   }
 
+  /**
+   * Whether user {@code uid} belongs to group {@code gid}: its primary group in {@code /etc/passwd}
+   * or a member list in {@code /etc/group} (what {@code getgrouplist} finds for local accounts).
+   */
+  static boolean memberOf(int uid, int gid) {
+    try {
+      String user = null;
+      for (String line : Files.readAllLines(Path.of("/etc/passwd"))) {
+        String[] f = line.split(":", -1);
+        if (f.length > 3 && f[2].equals(Integer.toString(uid))) {
+          if (f[3].equals(Integer.toString(gid))) return true;
+          user = f[0];
+          break;
+        }
+      }
+      if (user == null) return false;
+      for (String line : Files.readAllLines(Path.of("/etc/group"))) {
+        String[] f = line.split(":", -1);
+        if (f.length > 3 && f[2].equals(Integer.toString(gid))) {
+          for (String m : f[3].split(",")) if (m.strip().equals(user)) return true;
+        }
+      }
+    } catch (IOException e) {
+      return false;
+    }
+    return false;
+  }
+
   static OptionalInt lookup(String text, Path file) {
     if (text.matches("\\d{1,9}")) return OptionalInt.of(Integer.parseInt(text));
     try {

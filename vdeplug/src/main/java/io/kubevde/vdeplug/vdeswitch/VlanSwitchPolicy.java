@@ -182,7 +182,9 @@ public final class VlanSwitchPolicy implements ForwardingPolicy {
       PortConfig c = config.get(n);
       if (c != null && !client.root()) {
         boolean userOk = c.user < 0 || c.user == client.uid();
-        boolean groupOk = c.group >= 0 && c.group == client.gid();
+        // membership of the uid, not the socket file's gid: a client socket in the set-gid
+        // directory inherits the directory's group whoever created it
+        boolean groupOk = c.group >= 0 && Accounts.memberOf(client.uid(), c.group);
         if (c.user >= 0 && !userOk && !groupOk || c.user < 0 && c.group >= 0 && !groupOk) {
           throw new PortRefusedException(
               "port " + n + ": uid " + client.uid() + "/gid " + client.gid() + " not permitted");
