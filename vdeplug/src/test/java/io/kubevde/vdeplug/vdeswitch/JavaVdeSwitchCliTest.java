@@ -195,9 +195,13 @@ class JavaVdeSwitchCliTest {
                   "-M",
                   mgmt.toString(),
                   dir.toString()));
-      Process parent = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+      // output to a file, not a pipe: the daemon inherits the parent's stderr, so reading a pipe to
+      // its end would wait for the daemon
+      Path log = tmp.resolve("parent.log");
+      Process parent =
+          new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
       assertThat(parent.waitFor(60, TimeUnit.SECONDS)).as("the parent returns").isTrue();
-      String parentOut = new String(parent.getInputStream().readAllBytes());
+      String parentOut = Files.readString(log);
       assertThat(parent.exitValue()).as(parentOut).isZero();
       daemonPid = Long.parseLong(Files.readString(pid).trim());
       assertThat(daemonPid).isNotEqualTo(parent.pid());
