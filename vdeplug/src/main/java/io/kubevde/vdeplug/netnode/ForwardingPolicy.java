@@ -32,6 +32,22 @@ public interface ForwardingPolicy {
     return false;
   }
 
+  /**
+   * Chooses the port number of a new {@code vde://} client (vde-protocols.md §3.5 step 3, §9.2):
+   * called by the rendezvous with the engine's lock held. The default ({@code -1}) lets the engine
+   * choose (the requested number when free or shared, else the lowest free one).
+   *
+   * @param requested the port number the client asked for (0 = any)
+   * @param client who is asking (owner of the client's socket)
+   * @param active whether a port number currently has at least one endpoint
+   * @return the port number (&ge; 1), or -1 for the engine's default choice
+   * @throws PortRefusedException when the client may not have a port (the connection is closed)
+   */
+  default int admit(int requested, ClientIdentity client, java.util.function.IntPredicate active)
+      throws PortRefusedException {
+    return -1;
+  }
+
   /** How often the engine calls {@link #tick}, in ms; 0 (the default) = never. */
   default long tickMillis() {
     return 0;

@@ -22,7 +22,8 @@ public final class MacTable<P> {
   private final Object[] ports;
   private final int mask;
   private final long seed;
-  private final long expire;
+  private long expire;
+  private long minPersistence;
   private final LongSupplier clock;
 
   /**
@@ -67,13 +68,47 @@ public final class MacTable<P> {
     return (int) h & mask;
   }
 
-  /** Records that {@code key} was seen on {@code port} now. */
+  /** Entry lifetime after the last sighting, seconds. */
+  public long expireSeconds() {
+    return expire;
+  }
+
+  /** Sets the entry lifetime, seconds (&ge; 1). */
+  public void setExpireSeconds(long seconds) {
+    expire = Math.max(1, seconds);
+  }
+
+  /** The anti-flap time in seconds (0 = off); see {@link #learn}. */
+  public long minPersistence() {
+    return minPersistence;
+  }
+
+  /**
+   * Sets vde_switch's {@code minpersistence} (vde-protocols.md §9.2, console {@code
+   * hash/setminper}): a MAC seen on another port within this many seconds of its last sighting is
+   * not moved (anti-flap). 0 = off (the netnodes' behaviour: the last sighting wins).
+   */
+  public void setMinPersistence(long seconds) {
+    minPersistence = Math.max(0, seconds);
+  }
+
+  /**
+   * Records that {@code key} was seen on {@code port} now; with a {@link #minPersistence()}, a live
+   * entry on another port seen less than that long ago is kept (the frame is still forwarded).
+   */
   public void learn(long key, P port) {
     if (keys.length == 0) return;
     int i = slot(key);
+    long now = clock.getAsLong();
+    if (minPersistence > 0
+        && keys[i] == key
+        && ports[i] != port
+        && now - seen[i] < minPersistence) {
+      return;
+    }
     keys[i] = key;
     ports[i] = port;
-    seen[i] = clock.getAsLong();
+    seen[i] = now;
   }
 
   /** The port {@code key} was last seen on, or null when unknown or expired. */

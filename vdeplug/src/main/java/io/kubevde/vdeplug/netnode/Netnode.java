@@ -113,12 +113,21 @@ public final class Netnode implements Plug {
    * What one port is, for listings: id, kind ({@code unix}/{@code plug}), description and live
    * counters.
    */
-  public record PortInfo(int id, String kind, String description, PlugStats stats) {}
+  public record PortInfo(
+      int id,
+      String kind,
+      String description,
+      PlugStats stats,
+      int endpoint,
+      ClientIdentity identity) {}
 
   /** The current ports (without the host), in attachment order. */
   public List<PortInfo> ports() {
     List<PortInfo> out = new ArrayList<>();
-    for (NetnodePort p : ports) out.add(new PortInfo(p.id(), p.kind(), p.description(), p.stats()));
+    for (NetnodePort p : ports) {
+      out.add(
+          new PortInfo(p.id(), p.kind(), p.description(), p.stats(), p.endpoint(), p.identity()));
+    }
     return out;
   }
 
@@ -193,14 +202,18 @@ public final class Netnode implements Plug {
     return true;
   }
 
-  UnixClientPort attachClient(VdeRequest req, UnixSocket ctl, UnixSocket data, Path dataPath)
+  UnixClientPort attachClient(
+      VdeRequest req, ClientIdentity who, UnixSocket ctl, UnixSocket data, Path dataPath)
       throws IOException {
     UnixClientPort port;
     lock.lock();
     try {
       if (closed) throw new IOException("netnode closed");
-      int id = req.port() > 0 && policy.sharesPortNumbers() ? req.port() : freeId(req.port());
-      port = new UnixClientPort(id, req.description(), ctl, data, dataPath, this);
+      int id = policy.admit(req.port(), who, this::hasPortId);
+      if (id < 0) {
+        id = req.port() > 0 && policy.sharesPortNumbers() ? req.port() : freeId(req.port());
+      }
+      port = new UnixClientPort(id, req.description(), who, ctl, data, dataPath, this);
       add(port);
     } finally {
       lock.unlock();
@@ -213,6 +226,20 @@ public final class Netnode implements Plug {
     List<UnixClientPort> out = new ArrayList<>();
     for (NetnodePort p : ports) if (p instanceof UnixClientPort u) out.add(u);
     return out;
+  }
+
+  private boolean hasPortId(int id) {
+    for (NetnodePort p : ports) if (p.id() == id) return true;
+    return false;
+  }
+
+  /**
+   * Detaches and closes the endpoint with {@link NetnodePort#endpoint()} {@code endpoint} of port
+   * {@code id} (vde_switch's {@code port/epclose}); false when there is no such endpoint.
+   */
+  public boolean removeEndpoint(int id, int endpoint) {
+    for (NetnodePort p : ports) if (p.id() == id && p.endpoint() == endpoint) return remove(p);
+    return false;
   }
 
   private int freeId(int wanted) {

@@ -10,7 +10,10 @@ import java.nio.ByteBuffer;
  * the node delivered to it ({@code tx}); a delivery that would block is dropped and counted.
  */
 public abstract sealed class NetnodePort permits HostPort, UnixClientPort, PlugPort {
+  private static final java.util.concurrent.atomic.AtomicInteger ENDPOINTS =
+      new java.util.concurrent.atomic.AtomicInteger();
   private final int id;
+  private final int endpoint = ENDPOINTS.incrementAndGet();
   private final String description;
   private final PlugStats stats = new PlugStats();
   private volatile long lastInputNanos = System.nanoTime();
@@ -23,6 +26,19 @@ public abstract sealed class NetnodePort permits HostPort, UnixClientPort, PlugP
   /** The port number (0 = host; others from 1). */
   public final int id() {
     return id;
+  }
+
+  /**
+   * This endpoint's id, unique in the process (vde_switch's {@code port/print} "endpoint ID", used
+   * by {@code port/epclose}).
+   */
+  public final int endpoint() {
+    return endpoint;
+  }
+
+  /** Who owns this endpoint ({@link ClientIdentity#NONE} for in-process ports). */
+  public ClientIdentity identity() {
+    return ClientIdentity.NONE;
   }
 
   /** The description (the client's request text, or what the API caller gave). */

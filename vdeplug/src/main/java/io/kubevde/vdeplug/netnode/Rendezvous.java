@@ -251,7 +251,8 @@ final class Rendezvous implements AutoCloseable {
       if (config.group().isPresent()) FilePermissions.chgrp(dataPath, config.group().get());
       FilePermissions.chmod(dataPath, config.mode());
       data.connect(Path.of(req.dataSocket()));
-      UnixClientPort port = node.attachClient(req, p.sock(), data, dataPath);
+      UnixClientPort port =
+          node.attachClient(req, identity(req.dataSocket()), p.sock(), data, dataPath);
       ByteBuffer reply =
           ByteBuffer.allocateDirect(VdeReply.SIZE)
               .put(new VdeReply(dataPath.toString()).encode())
@@ -274,6 +275,18 @@ final class Rendezvous implements AutoCloseable {
       } catch (IOException ignored) {
         // best effort
       }
+    }
+  }
+
+  /** The owner of the client's socket file, as vde_switch records it (§3.5 step 2). */
+  private static ClientIdentity identity(String socketPath) {
+    try {
+      Path p = Path.of(socketPath);
+      int uid = (Integer) Files.getAttribute(p, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+      int gid = (Integer) Files.getAttribute(p, "unix:gid", LinkOption.NOFOLLOW_LINKS);
+      return new ClientIdentity(uid, gid);
+    } catch (IOException | RuntimeException e) {
+      return ClientIdentity.NONE; // the connect that follows reports a missing socket
     }
   }
 

@@ -24,14 +24,22 @@ final class UnixClientPort extends NetnodePort {
   private final UnixSocket ctl;
   private final UnixSocket data;
   private final Path dataPath;
+  private final ClientIdentity identity;
   private final Netnode node;
   private final FdWaiter waiter;
   private final Thread reader;
   private volatile boolean stopping;
 
   UnixClientPort(
-      int id, String description, UnixSocket ctl, UnixSocket data, Path dataPath, Netnode node) {
+      int id,
+      String description,
+      ClientIdentity identity,
+      UnixSocket ctl,
+      UnixSocket data,
+      Path dataPath,
+      Netnode node) {
     super(id, description);
+    this.identity = identity;
     this.ctl = ctl;
     this.data = data;
     this.dataPath = dataPath;
@@ -52,6 +60,11 @@ final class UnixClientPort extends NetnodePort {
   /** {@code DIR/fd<n>}. */
   Path dataPath() {
     return dataPath;
+  }
+
+  @Override
+  public ClientIdentity identity() {
+    return identity;
   }
 
   @Override

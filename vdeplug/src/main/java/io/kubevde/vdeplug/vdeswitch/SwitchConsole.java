@@ -27,10 +27,13 @@ import org.slf4j.LoggerFactory;
  * existing 1017, busy 1098); {@code logout} answers {@code 9999 END OF SESSION} and closes; {@code
  * shutdown} stops the switch. Lines starting with {@code #} and empty lines are ignored.
  *
- * <p>Commands: help, showinfo, logout, shutdown, port/showinfo, port/setnumports, port/sethub,
- * port/setvlan, port/create, port/remove, port/print, port/allprint, vlan/create, vlan/remove,
- * vlan/addport, vlan/delport, vlan/print, vlan/allprint, hash/showinfo, hash/print, hash/find,
- * hash/delete.
+ * <p>Commands: help, showinfo, load, logout, shutdown, port/showinfo, port/setnumports,
+ * port/sethub, port/setvlan, port/createauto, port/create, port/remove, port/allocatable,
+ * port/setuser, port/setgroup, port/epclose, port/resetcounter, port/print, port/allprint,
+ * vlan/create, vlan/remove, vlan/addport, vlan/delport, vlan/print, vlan/allprint, hash/showinfo,
+ * hash/setsize, hash/setgcint, hash/setexpire, hash/setminper, hash/print, hash/find, hash/delete.
+ * Not implemented (1038): the fstp/*, debug/*, plugin/* and ds/* menus (no FSTP, no loadable
+ * plugins).
  */
 public final class SwitchConsole implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(SwitchConsole.class);
@@ -51,8 +54,13 @@ public final class SwitchConsole implements AutoCloseable {
           new Command("logout", "", "logout from this mgmt terminal"),
           new Command("shutdown", "", "shutdown of the switch"),
           new Command("showinfo", "", "show switch version and info"),
+          new Command("load", "path", "load a configuration script"),
           new Command("hash", "============", "HASH TABLE MENU"),
           new Command("hash/showinfo", "", "show hash info"),
+          new Command("hash/setsize", "N", "change hash size"),
+          new Command("hash/setgcint", "N", "change garbage collector interval"),
+          new Command("hash/setexpire", "N", "change hash entries expire time"),
+          new Command("hash/setminper", "N", "minimum persistence time"),
           new Command("hash/print", "", "print the hash table"),
           new Command("hash/find", "MAC [VLAN]", "MAC lookup"),
           new Command("hash/delete", "MAC [VLAN]", "delete a MAC table entry (kubevde)"),
@@ -61,8 +69,14 @@ public final class SwitchConsole implements AutoCloseable {
           new Command("port/setnumports", "N", "set the number of ports"),
           new Command("port/sethub", "0/1", "1=HUB 0=switch"),
           new Command("port/setvlan", "N VLAN", "set port VLAN (untagged)"),
+          new Command("port/createauto", "", "create a port with an automatically allocated id"),
           new Command("port/create", "N", "create the port N (inactive|notallocatable)"),
           new Command("port/remove", "N", "remove the port N"),
+          new Command("port/allocatable", "N 0/1", "Is the port allocatable as unnamed? 1=Y 0=N"),
+          new Command("port/setuser", "N user", "access control: set user"),
+          new Command("port/setgroup", "N user", "access control: set group"),
+          new Command("port/epclose", "N ID", "remove the endpoint port N/id ID"),
+          new Command("port/resetcounter", "[N]", "reset the port (N) counters"),
           new Command("port/print", "[N]", "print the port/endpoint table"),
           new Command(
               "port/allprint", "[N]", "print the port/endpoint table (including inactive port)"),
@@ -82,8 +96,11 @@ public final class SwitchConsole implements AutoCloseable {
   private final Runnable onShutdown;
   private final long started = System.nanoTime();
   private final Thread acceptor;
-  private volatile int numPorts;
   private volatile boolean closed;
+  private volatile int gcInterval = 2;
+
+  /** Counter baselines per endpoint id, set by {@code port/resetcounter}: rxF, rxB, txF, txB. */
+  private final Map<Integer, long[]> baselines = new java.util.concurrent.ConcurrentHashMap<>();
 
   /** A reply: optional output lines, then the status errno (0 = success). */
   private record Reply(List<String> lines, int errno) {
@@ -124,13 +141,38 @@ public final class SwitchConsole implements AutoCloseable {
     this.node = node;
     this.policy = policy;
     this.socketPath = socketPath;
-    this.numPorts = numPorts;
+    policy.setNumPorts(numPorts);
     this.onShutdown = onShutdown;
+    if (socketPath == null) { // headless: only run()/load, e.g. for an rc file without -M
+      this.server = null;
+      this.acceptor = null;
+      return;
+    }
     Files.deleteIfExists(socketPath);
     this.server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
     server.bind(UnixDomainSocketAddress.of(socketPath));
     FilePermissions.chmod(socketPath, mode);
     this.acceptor = Thread.ofPlatform().daemon().name("vde_switch-mgmt").start(this::acceptLoop);
+  }
+
+  /**
+   * Runs a command script ({@code vde_switch -f RCFILE}, console {@code load}) on {@code sw}:
+   * through its console when it has one (so the script's settings are the console's), otherwise
+   * through a console without a socket.
+   *
+   * @return the commands' output lines and the final status line ({@code 1000 Success} or the first
+   *     failure)
+   */
+  public static String runScript(VdeSwitch sw, Path file) {
+    SwitchConsole c = sw.console().orElse(null);
+    try {
+      if (c == null) {
+        c = new SwitchConsole(sw.node(), sw.policy(), null, 0, sw.policy().numPorts(), sw::close);
+      }
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e); // not reached: no socket is created
+    }
+    return c.run("load " + file);
   }
 
   private void acceptLoop() {
@@ -259,9 +301,34 @@ public final class SwitchConsole implements AutoCloseable {
             Reply.data(
                 List.of(
                     "Hash size " + policy.hashSize(),
-                    "GC interval 2 secs",
+                    "GC interval " + gcInterval + " secs",
                     "GC expire " + policy.expireSeconds() + " secs",
-                    "Min persistence 0 secs"));
+                    "Min persistence " + policy.minPersistence() + " secs"));
+        case "hash/setsize" -> {
+          int n = num(a, 0);
+          if (n < 1 || n > 1 << 24) yield Reply.err(22);
+          policy.setHashSize(n);
+          yield Reply.ok();
+        }
+        case "hash/setgcint" -> {
+          int n = num(a, 0);
+          if (n < 1) yield Reply.err(22);
+          gcInterval = n; // entries expire lazily on lookup: the interval is only reported
+          yield Reply.ok();
+        }
+        case "hash/setexpire" -> {
+          int n = num(a, 0);
+          if (n < 1) yield Reply.err(22);
+          policy.setExpireSeconds(n);
+          yield Reply.ok();
+        }
+        case "hash/setminper" -> {
+          int n = num(a, 0);
+          if (n < 0) yield Reply.err(22);
+          policy.setMinPersistence(n);
+          yield Reply.ok();
+        }
+        case "load" -> load(a);
         case "hash/print" -> Reply.data(hashLines(null, -1));
         case "hash/find" -> hashFind(a);
         case "hash/delete" -> {
@@ -272,12 +339,75 @@ public final class SwitchConsole implements AutoCloseable {
               : Reply.err(2);
         }
         case "port/showinfo" ->
-            Reply.data(List.of("Numports=" + numPorts, "HUB=" + policy.hub(), "counters=true"));
+            Reply.data(
+                List.of("Numports=" + policy.numPorts(), "HUB=" + policy.hub(), "counters=true"));
         case "port/setnumports" -> {
           int n = num(a, 0);
           if (n < 1) yield Reply.err(22);
-          numPorts = n;
+          policy.setNumPorts(n);
           yield Reply.ok();
+        }
+        case "port/createauto" -> {
+          adoptActivePorts();
+          for (int p = 1; p < policy.numPorts(); p++) {
+            if (!policy.hasPort(p)) {
+              policy.createPort(p);
+              yield Reply.data(List.of(String.format("Port %04d", p)));
+            }
+          }
+          yield Reply.err(28); // ENOSPC
+        }
+        case "port/allocatable" -> {
+          int p = port(a, 0);
+          int on = num(a, 1);
+          if (p < 1 || (on != 0 && on != 1)) yield Reply.err(22);
+          adoptActivePorts();
+          if (!policy.hasPort(p)) yield Reply.err(6);
+          policy.setAllocatable(p, on == 1);
+          yield Reply.ok();
+        }
+        case "port/setuser", "port/setgroup" -> {
+          int p = port(a, 0);
+          if (p < 1 || a.length < 2) yield Reply.err(22);
+          adoptActivePorts();
+          if (!policy.hasPort(p)) yield Reply.err(6);
+          boolean user = match.path().equals("port/setuser");
+          String who = a[1];
+          int id;
+          if (who.equals("NONE") || who.equals("-1")) {
+            id = -1;
+          } else {
+            java.util.OptionalInt found = user ? Accounts.uid(who) : Accounts.gid(who);
+            if (found.isEmpty()) yield Reply.err(22);
+            id = found.getAsInt();
+          }
+          if (user) policy.setUser(p, id);
+          else policy.setGroup(p, id);
+          yield Reply.ok();
+        }
+        case "port/epclose" -> {
+          int p = port(a, 0);
+          int ep = num(a, 1);
+          if (p < 1) yield Reply.err(22);
+          yield node.removeEndpoint(p, ep) ? Reply.ok() : Reply.err(2);
+        }
+        case "port/resetcounter" -> {
+          int only = a.length > 0 ? port(a, 0) : 0;
+          if (only < 0) yield Reply.err(22);
+          boolean any = false;
+          for (Netnode.PortInfo e : node.ports()) {
+            if (only > 0 && e.id() != only) continue;
+            baselines.put(
+                e.endpoint(),
+                new long[] {
+                  e.stats().rxFrames(),
+                  e.stats().rxBytes(),
+                  e.stats().txFrames(),
+                  e.stats().txBytes()
+                });
+            any = true;
+          }
+          yield any || only == 0 ? Reply.ok() : Reply.err(6);
         }
         case "port/sethub" -> {
           policy.setHub(num(a, 0) != 0);
@@ -296,7 +426,7 @@ public final class SwitchConsole implements AutoCloseable {
         case "port/create" -> {
           int p = port(a, 0);
           if (p < 1) yield Reply.err(22);
-          yield policy.createPort(p) ? Reply.ok() : Reply.err(17);
+          yield policy.reservePort(p) ? Reply.ok() : Reply.err(17);
         }
         case "port/remove" -> {
           int p = port(a, 0);
@@ -349,7 +479,7 @@ public final class SwitchConsole implements AutoCloseable {
 
   private int port(String[] a, int i) {
     int p = Integer.parseInt(a[i]);
-    return p >= numPorts ? -1 : p;
+    return p >= policy.numPorts() ? -1 : p;
   }
 
   private Reply help(String[] a) {
@@ -398,27 +528,67 @@ public final class SwitchConsole implements AutoCloseable {
       if (eps.isEmpty() && !all) continue;
       out.add(
           String.format(
-              "Port %04d untagged_vlan=%04d %s - Unnamed Allocatable",
-              n, policy.untaggedVlan(n), eps.isEmpty() ? "INACTIVE" : "ACTIVE"));
-      out.add(" Current User: NONE Access Control: (User: NONE - Group: NONE)");
+              "Port %04d untagged_vlan=%04d %s - Unnamed %s",
+              n,
+              policy.untaggedVlan(n),
+              eps.isEmpty() ? "INACTIVE" : "ACTIVE",
+              policy.allocatable(n) ? "Allocatable" : "NotAllocatable"));
+      int cur = eps.isEmpty() ? -1 : policy.currentUser(n);
+      out.add(
+          String.format(
+              " Current User: %s Access Control: (User: %s - Group: %s)",
+              cur < 0 ? "NONE" : Accounts.userName(cur),
+              policy.user(n) < 0 ? "NONE" : Accounts.userName(policy.user(n)),
+              policy.group(n) < 0 ? "NONE" : Accounts.groupName(policy.group(n))));
       long rxF = 0, rxB = 0, txF = 0, txB = 0;
       for (Netnode.PortInfo e : eps) {
-        rxF += e.stats().rxFrames();
-        rxB += e.stats().rxBytes();
-        txF += e.stats().txFrames();
-        txB += e.stats().txBytes();
+        long[] b = baselines.getOrDefault(e.endpoint(), ZERO);
+        rxF += e.stats().rxFrames() - b[0];
+        rxB += e.stats().rxBytes() - b[1];
+        txF += e.stats().txFrames() - b[2];
+        txB += e.stats().txBytes() - b[3];
       }
       out.add(String.format(" IN:  pkts %10d          bytes %20d", rxF, rxB));
       out.add(String.format(" OUT: pkts %10d          bytes %20d", txF, txB));
-      int k = 0;
       for (Netnode.PortInfo e : eps) {
         out.add(
             String.format(
                 "  -- endpoint ID %04d module %-4s prog   : %s",
-                n * 100 + k++, e.kind(), e.description()));
+                e.endpoint(), e.kind(), e.description()));
       }
     }
     return Reply.data(out);
+  }
+
+  private static final long[] ZERO = new long[4];
+
+  /**
+   * {@code load PATH}: runs each line of a command script (vde_switch's rc file, {@code -f}) as if
+   * typed; the output of every command is collected; the first failing command's errno is the
+   * result (later lines still run, as vde-2 does).
+   */
+  private Reply load(String[] a) {
+    if (a.length < 1) return Reply.err(22);
+    List<String> lines;
+    try {
+      lines = Files.readAllLines(Path.of(a[0]), StandardCharsets.US_ASCII);
+    } catch (IOException e) {
+      return Reply.err(2);
+    }
+    List<String> out = new ArrayList<>();
+    int errno = 0;
+    for (String raw : lines) {
+      String line = raw.strip();
+      if (line.isEmpty() || line.startsWith("#")) continue;
+      if (line.equals("load") || line.startsWith("load ")) {
+        errno = errno == 0 ? 22 : errno; // no nested scripts (no recursion loops)
+        continue;
+      }
+      Reply r = execute(line);
+      if (r.lines() != null) out.addAll(r.lines());
+      if (r.errno() > 0 && errno == 0) errno = r.errno();
+    }
+    return new Reply(out, errno);
   }
 
   private Reply vlanPrint(String[] a, boolean all) {
@@ -491,6 +661,7 @@ public final class SwitchConsole implements AutoCloseable {
   @Override
   public void close() throws IOException {
     closed = true;
+    if (server == null) return;
     server.close();
     Files.deleteIfExists(socketPath);
   }

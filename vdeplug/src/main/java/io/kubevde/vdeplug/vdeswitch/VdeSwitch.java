@@ -17,7 +17,9 @@ import java.util.concurrent.CountDownLatch;
  *
  * <p>Differences from vde_switch 2.3.2: data sockets are named {@code fd<n>} (netnode style,
  * invisible to clients); the engine's host port is port 0 and receives nothing; several clients
- * requesting one port number become its "cables" (§9.2); no FSTP.
+ * requesting one port number become its "cables" (§9.2); no FSTP. Port admission (numports,
+ * allocatable ports, per-port user/group access, same-user cables) and the anti-flap rule (minimum
+ * persistence, default 3 s) follow vde_switch ({@link VlanSwitchPolicy#admit}).
  */
 public final class VdeSwitch implements AutoCloseable {
   /** vde_switch's defaults: 32 ports, 128 hash slots, entries expire after 100 s. */
@@ -42,17 +44,46 @@ public final class VdeSwitch implements AutoCloseable {
    * @throws IOException when the directory is in use or a socket cannot be created
    */
   public static VdeSwitch start(Path dir, Optional<Path> mgmt, boolean hub) throws IOException {
-    VlanSwitchPolicy policy = new VlanSwitchPolicy(128, 100, MacTable.SYSTEM_CLOCK);
-    policy.setHub(hub);
-    Netnode node = Netnode.open(NetnodeKind.SWITCH, policy, NetnodeConfig.at(dir));
+    return start(SwitchSettings.defaults(dir, mgmt, hub));
+  }
+
+  /**
+   * Starts a switch with the given command-line settings.
+   *
+   * @throws IOException when the directory is in use, a socket cannot be created or a group does
+   *     not exist
+   */
+  public static VdeSwitch start(SwitchSettings s) throws IOException {
+    VlanSwitchPolicy policy = new VlanSwitchPolicy(s.hashSize(), 100, MacTable.SYSTEM_CLOCK);
+    policy.setHub(s.hub());
+    policy.setNumPorts(s.numPorts());
+    policy.setMinPersistence(s.minPersistence());
+    int mode = s.mode() & 07666 & ~0111;
+    NetnodeConfig config =
+        new NetnodeConfig(
+            Optional.of(s.dir()),
+            mode,
+            s.dirMode().orElse(NetnodeConfig.dirModeFor(mode)),
+            s.group(),
+            NetnodeConfig.DEFAULT_HASHSIZE,
+            0,
+            NetnodeConfig.DEFAULT_EXPIRE,
+            0,
+            0);
+    Netnode node = Netnode.open(NetnodeKind.SWITCH, policy, config);
     VdeSwitch[] self = new VdeSwitch[1];
     SwitchConsole console = null;
     try {
-      if (mgmt.isPresent()) {
+      if (s.mgmt().isPresent()) {
         console =
-            new SwitchConsole(node, policy, mgmt.get(), 0600, DEFAULT_PORTS, () -> self[0].close());
+            new SwitchConsole(
+                node, policy, s.mgmt().get(), s.mgmtMode(), s.numPorts(), () -> self[0].close());
+        if (s.mgmtGroup().isPresent()) {
+          io.kubevde.vdeplug.unix.FilePermissions.chgrp(s.mgmt().get(), s.mgmtGroup().get());
+        }
       }
     } catch (IOException | RuntimeException e) {
+      if (console != null) console.close();
       node.close();
       throw e;
     }

@@ -1,12 +1,15 @@
 package io.kubevde.vdeplug.vdeswitch;
 
+import io.kubevde.vdeplug.netnode.ClientIdentity;
 import io.kubevde.vdeplug.netnode.ForwardingPolicy;
 import io.kubevde.vdeplug.netnode.MacTable;
 import io.kubevde.vdeplug.netnode.NetnodePort;
+import io.kubevde.vdeplug.netnode.PortRefusedException;
 import java.nio.ByteBuffer;
 import java.util.BitSet;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.IntPredicate;
 import java.util.function.LongSupplier;
 
 /**
@@ -34,20 +37,25 @@ public final class VlanSwitchPolicy implements ForwardingPolicy {
   static final class PortConfig {
     int untagged;
     final BitSet tagged = new BitSet(4096);
+    boolean allocatable = true;
+    int user = -1;
+    int group = -1;
+    int currentUser = -1;
 
     boolean member(int vlan) {
       return untagged == vlan || tagged.get(vlan);
     }
   }
 
-  private final MacTable<NetnodePort> table;
+  private MacTable<NetnodePort> table;
+  private final LongSupplier clock;
+  private int numPorts = VdeSwitch.DEFAULT_PORTS;
   private final TreeMap<Integer, PortConfig> config = new TreeMap<>();
   private final BitSet vlans = new BitSet(4096);
   private final ByteBuffer tagged =
       ByteBuffer.allocateDirect(io.kubevde.vdeplug.Plug.MAX_FRAME + 4);
   private final ByteBuffer untagged = ByteBuffer.allocateDirect(io.kubevde.vdeplug.Plug.MAX_FRAME);
-  private final int hashSize;
-  private final int expireSeconds;
+  private int hashSize;
   private boolean hub;
 
   /**
@@ -56,20 +64,151 @@ public final class VlanSwitchPolicy implements ForwardingPolicy {
    * @param clock seconds clock
    */
   public VlanSwitchPolicy(int hashSize, int expireSeconds, LongSupplier clock) {
+    this.clock = clock;
     this.table = new MacTable<>(hashSize, 0, expireSeconds, clock);
     this.hashSize = table.capacity();
-    this.expireSeconds = expireSeconds;
     vlans.set(0);
   }
 
   /** MAC table slots. */
-  public int hashSize() {
+  public synchronized int hashSize() {
     return hashSize;
   }
 
   /** MAC entry lifetime in seconds. */
-  public int expireSeconds() {
-    return expireSeconds;
+  public synchronized int expireSeconds() {
+    return (int) table.expireSeconds();
+  }
+
+  /** Sets the MAC entry lifetime in seconds (console {@code hash/setexpire}). */
+  public synchronized void setExpireSeconds(int seconds) {
+    table.setExpireSeconds(seconds);
+  }
+
+  /** The anti-flap time in seconds ({@link MacTable#setMinPersistence}). */
+  public synchronized int minPersistence() {
+    return (int) table.minPersistence();
+  }
+
+  /**
+   * Sets the anti-flap time in seconds (console {@code hash/setminper}, {@code -m}-less default 3).
+   */
+  public synchronized void setMinPersistence(int seconds) {
+    table.setMinPersistence(seconds);
+  }
+
+  /**
+   * Replaces the MAC table with one of {@code size} slots (console {@code hash/setsize}); learned
+   * entries are dropped and relearned from the next frames.
+   */
+  public synchronized void setHashSize(int size) {
+    MacTable<NetnodePort> t = new MacTable<>(size, 0, (int) table.expireSeconds(), clock);
+    t.setMinPersistence(table.minPersistence());
+    table = t;
+    hashSize = t.capacity();
+  }
+
+  /** Number of ports (vde_switch {@code -n}, console {@code port/setnumports}): 1..N-1 usable. */
+  public synchronized int numPorts() {
+    return numPorts;
+  }
+
+  /** Sets the number of ports; existing endpoints beyond it stay until they leave. */
+  public synchronized void setNumPorts(int n) {
+    numPorts = n;
+  }
+
+  /**
+   * Sets whether port {@code n} is taken by clients that ask for any port ({@code
+   * port/allocatable}).
+   */
+  public synchronized void setAllocatable(int n, boolean on) {
+    cfg(n).allocatable = on;
+  }
+
+  /** Whether port {@code n} is given to clients that ask for any port. */
+  public synchronized boolean allocatable(int n) {
+    PortConfig c = config.get(n);
+    return c == null || c.allocatable;
+  }
+
+  /**
+   * Restricts port {@code n} to clients owned by {@code uid} (-1 = anyone; {@code port/setuser}).
+   */
+  public synchronized void setUser(int n, int uid) {
+    cfg(n).user = uid;
+  }
+
+  /** Restricts port {@code n} to clients of group {@code gid} (-1 = any; {@code port/setgroup}). */
+  public synchronized void setGroup(int n, int gid) {
+    cfg(n).group = gid;
+  }
+
+  /** The user restriction of port {@code n} (-1 = none). */
+  public synchronized int user(int n) {
+    PortConfig c = config.get(n);
+    return c == null ? -1 : c.user;
+  }
+
+  /** The group restriction of port {@code n} (-1 = none). */
+  public synchronized int group(int n) {
+    PortConfig c = config.get(n);
+    return c == null ? -1 : c.group;
+  }
+
+  /** The uid of the first endpoint of active port {@code n} (-1 = none). */
+  public synchronized int currentUser(int n) {
+    PortConfig c = config.get(n);
+    return c == null ? -1 : c.currentUser;
+  }
+
+  /**
+   * vde_switch's port choice and access control (vde-protocols.md §3.5 step 3, §9.2): a requested
+   * port must be below {@link #numPorts()}, pass its user/group restriction and, when active,
+   * belong to the user of its first endpoint (root passes every check); a client asking for any
+   * port gets the lowest inactive allocatable one. The port's configuration is created (untagged
+   * VLAN 0) as vde_switch does on attach.
+   *
+   * @throws PortRefusedException with the reason, naming the port and the client's uid
+   */
+  @Override
+  public synchronized int admit(int requested, ClientIdentity client, IntPredicate active)
+      throws PortRefusedException {
+    int n = requested;
+    if (n > 0) {
+      if (n >= numPorts) {
+        throw new PortRefusedException("port " + n + " does not exist (numports " + numPorts + ")");
+      }
+      PortConfig c = config.get(n);
+      if (c != null && !client.root()) {
+        boolean userOk = c.user < 0 || c.user == client.uid();
+        // membership of the uid, not the socket file's gid: a client socket in the set-gid
+        // directory inherits the directory's group whoever created it
+        boolean groupOk = c.group >= 0 && Accounts.memberOf(client.uid(), c.group);
+        if (c.user >= 0 && !userOk && !groupOk || c.user < 0 && c.group >= 0 && !groupOk) {
+          throw new PortRefusedException(
+              "port " + n + ": uid " + client.uid() + "/gid " + client.gid() + " not permitted");
+        }
+        if (active.test(n) && c.currentUser >= 0 && c.currentUser != client.uid()) {
+          throw new PortRefusedException(
+              "port " + n + " is in use by uid " + c.currentUser + ", not uid " + client.uid());
+        }
+      }
+    } else {
+      n = -1;
+      for (int p = 1; p < numPorts; p++) {
+        PortConfig c = config.get(p);
+        if (!active.test(p) && (c == null || c.allocatable)) {
+          n = p;
+          break;
+        }
+      }
+      if (n < 0)
+        throw new PortRefusedException("no free allocatable port (numports " + numPorts + ")");
+    }
+    PortConfig c = cfg(n);
+    if (!active.test(n)) c.currentUser = client.uid();
+    return n;
   }
 
   private PortConfig cfg(int port) {
@@ -85,6 +224,16 @@ public final class VlanSwitchPolicy implements ForwardingPolicy {
   public synchronized boolean createPort(int n) {
     if (config.containsKey(n)) return false;
     cfg(n);
+    return true;
+  }
+
+  /**
+   * Creates port {@code n} as {@code port/create} does: reserved, so not allocatable to clients
+   * asking for any port (vde-protocols.md §9.3); false if it exists.
+   */
+  public synchronized boolean reservePort(int n) {
+    if (config.containsKey(n)) return false;
+    cfg(n).allocatable = false;
     return true;
   }
 

@@ -11,6 +11,22 @@ class MacTableTest {
   private static final long MAC = 0x525400000001L;
 
   @Test
+  void minimumPersistenceKeepsAFreshEntryOnItsPort() {
+    MacTable<String> t = new MacTable<>(16, 0, 100, now::get);
+    t.setMinPersistence(3);
+    long k = MacTable.key(MAC, 0);
+    t.learn(k, "a");
+    now.addAndGet(2);
+    t.learn(k, "b"); // seen on b 2 s after a: anti-flap keeps a
+    assertThat(t.lookup(k)).isEqualTo("a");
+    now.addAndGet(1);
+    t.learn(k, "b"); // 3 s after a's last sighting: moves
+    assertThat(t.lookup(k)).isEqualTo("b");
+    t.learn(k, "b");
+    assertThat(t.lookup(k)).isEqualTo("b");
+  }
+
+  @Test
   void learnsLooksUpAndExpires() {
     MacTable<String> t = new MacTable<>(256, 0, 120, now::get);
     t.learn(MacTable.key(MAC, 0), "p1");

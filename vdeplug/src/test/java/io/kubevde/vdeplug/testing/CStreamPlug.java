@@ -19,9 +19,15 @@ public final class CStreamPlug implements AutoCloseable {
 
   /** Starts {@code vde_plug args...} in {@code netns} (null = host). */
   public CStreamPlug(String netns, String... args) {
-    List<String> cmd = new java.util.ArrayList<>(List.of("vde_plug"));
-    cmd.addAll(List.of(args));
-    this.process = Proc.startPiped(netns, cmd);
+    this(netns, withVdePlug(args));
+  }
+
+  /**
+   * Starts {@code command} (a {@code vde_plug} in stream mode, maybe behind setpriv) in {@code
+   * netns}.
+   */
+  public CStreamPlug(String netns, List<String> command) {
+    this.process = Proc.startPiped(netns, command);
     this.in = process.getOutputStream();
     Thread.ofPlatform().daemon().name("cstream-" + process.pid()).start(this::read);
   }
@@ -37,6 +43,29 @@ public final class CStreamPlug implements AutoCloseable {
     } catch (IOException e) {
       // process ended
     }
+  }
+
+  private static List<String> withVdePlug(String... args) {
+    List<String> cmd = new java.util.ArrayList<>(List.of("vde_plug"));
+    cmd.addAll(List.of(args));
+    return cmd;
+  }
+
+  /**
+   * {@code vde_plug args...} run as user {@code uid}/{@code gid} with no supplementary groups
+   * (through util-linux {@code setpriv}).
+   */
+  public static List<String> asUser(int uid, int gid, String... args) {
+    List<String> cmd =
+        new java.util.ArrayList<>(
+            List.of("setpriv", "--reuid=" + uid, "--regid=" + gid, "--clear-groups"));
+    cmd.addAll(withVdePlug(args));
+    return cmd;
+  }
+
+  /** Waits up to {@code ms} for the process to end; true when it has ended. */
+  public boolean awaitExit(long ms) throws InterruptedException {
+    return process.waitFor(ms, TimeUnit.MILLISECONDS);
   }
 
   /** Writes one frame (length header + frame in one write). */

@@ -159,4 +159,74 @@ class JavaVdeSwitchCliTest {
       Sh.exec("rm", "-rf", tmp.toString());
     }
   }
+
+  /**
+   * {@code -d} detaches (the parent returns 0 once the pid file names the running daemon), {@code
+   * -m}/{@code -g} set the sockets' mode and group, {@code -n} and a positional DIR are honoured
+   * and {@code -f} runs an rc script before clients arrive.
+   */
+  @Test
+  void daemonModeGroupNumportsAndRcFile() throws Exception {
+    Requirements.assumeRootWithCTools();
+    Requirements.assumeTools("unixterm");
+    Path tmp = Proc.tempDir("kvjvsd");
+    Path dir = tmp.resolve("sw");
+    Path mgmt = tmp.resolve("mgmt");
+    Path pid = tmp.resolve("pid");
+    Path rc = tmp.resolve("rc");
+    Files.writeString(rc, "port/create 3\nvlan/create 12\nport/setvlan 3 12\n");
+    long daemonPid = -1;
+    try {
+      List<String> cmd =
+          new java.util.ArrayList<>(
+              JavaCli.command(
+                  "io.kubevde.vdeplug.cli.VdeSwitchMain",
+                  "-d",
+                  "-p",
+                  pid.toString(),
+                  "-mod",
+                  "660",
+                  "-g",
+                  "nogroup",
+                  "-n",
+                  "8",
+                  "-f",
+                  rc.toString(),
+                  "-M",
+                  mgmt.toString(),
+                  dir.toString()));
+      // output to a file, not a pipe: the daemon inherits the parent's stderr, so reading a pipe to
+      // its end would wait for the daemon
+      Path log = tmp.resolve("parent.log");
+      Process parent =
+          new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+      assertThat(parent.waitFor(60, TimeUnit.SECONDS)).as("the parent returns").isTrue();
+      String parentOut = Files.readString(log);
+      assertThat(parent.exitValue()).as(parentOut).isZero();
+      daemonPid = Long.parseLong(Files.readString(pid).trim());
+      assertThat(daemonPid).isNotEqualTo(parent.pid());
+      assertThat(ProcessHandle.of(daemonPid).map(ProcessHandle::isAlive)).contains(true);
+      assertThat(Sh.run("stat", "-c", "%a %G", dir.resolve("ctl").toString()).trim())
+          .isEqualTo("660 nogroup");
+      String out =
+          Sh.run(
+              "sh",
+              "-c",
+              "(sleep 0.3; printf 'port/allprint 3\\n'; sleep 0.3; printf 'port/showinfo\\n';"
+                  + " sleep 0.5) | timeout 30 unixterm "
+                  + mgmt);
+      assertThat(out)
+          .contains("Port 0003 untagged_vlan=0012 INACTIVE - Unnamed NotAllocatable")
+          .contains("Numports=8");
+    } finally {
+      if (daemonPid > 0) ProcessHandle.of(daemonPid).ifPresent(ProcessHandle::destroy);
+      final long p = daemonPid;
+      if (p > 0) {
+        Awaitility.await()
+            .atMost(Duration.ofSeconds(20))
+            .until(() -> ProcessHandle.of(p).map(h -> !h.isAlive()).orElse(true));
+      }
+      Sh.exec("rm", "-rf", tmp.toString());
+    }
+  }
 }
