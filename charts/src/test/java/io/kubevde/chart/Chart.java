@@ -97,6 +97,14 @@ final class Chart {
         () -> new AssertionError("no " + type.getSimpleName() + " " + name + " in " + names(objs)));
   }
 
+  /**
+   * @return whether the object is a Helm hook (created by its event, not by install)
+   */
+  static boolean isHook(HasMetadata o) {
+    return o.getMetadata().getAnnotations() != null
+        && o.getMetadata().getAnnotations().containsKey("helm.sh/hook");
+  }
+
   static List<String> names(List<HasMetadata> objs) {
     return objs.stream().map(o -> o.getKind() + "/" + o.getMetadata().getName()).toList();
   }
