@@ -36,8 +36,8 @@ class ChartRenderTest {
   }
 
   @Test
-  void defaultsRenderOperatorServiceAccountsRbacAndSettings() {
-    List<HasMetadata> objs = Chart.objects(Map.of());
+  void defaultsRenderOperatorAgentServiceAccountsRbacAndTheUninstallHook() {
+    List<HasMetadata> objs = Chart.objectsWithHooks(Map.of());
     assertThat(Chart.names(objs))
         .containsExactlyInAnyOrder(
             "ServiceAccount/kv-kubevde-operator",
@@ -103,7 +103,7 @@ class ChartRenderTest {
 
   @Test
   void rbacHasNoWildcardsAndGrantsTheAgentOnlyReadsPlusItsVdeNodeAndLease() {
-    List<HasMetadata> objs = Chart.objects(Map.of());
+    List<HasMetadata> objs = Chart.objectsWithHooks(Map.of());
     List<PolicyRule> all = new java.util.ArrayList<>();
     Chart.all(objs, ClusterRole.class).forEach(r -> all.addAll(r.getRules()));
     Chart.all(objs, Role.class).forEach(r -> all.addAll(r.getRules()));
@@ -296,7 +296,13 @@ class ChartRenderTest {
     RenderedOperator op = RenderedOperator.of(objs, "kv-kubevde");
     assertThat(op.deployment().getSpec().getTemplate().getSpec().getServiceAccountName())
         .isEqualTo("ops");
-    assertThat(op.args()).containsEntry("--agent-service-account", "agents");
+    assertThat(
+            Chart.one(objs, DaemonSet.class, "kv-kubevde-agent")
+                .getSpec()
+                .getTemplate()
+                .getSpec()
+                .getServiceAccountName())
+        .isEqualTo("agents");
   }
 
   @Test
@@ -415,7 +421,7 @@ class ChartRenderTest {
 
   @Test
   void uninstallHookRunsOperatorCleanupWithItsOwnRbac() {
-    List<HasMetadata> objs = Chart.objects(Map.of("cleanup.timeoutSeconds", "30"));
+    List<HasMetadata> objs = Chart.objectsWithHooks(Map.of("cleanup.timeoutSeconds", "30"));
     Job job = Chart.one(objs, Job.class, "kv-kubevde-cleanup");
     assertThat(job.getMetadata().getAnnotations())
         .containsEntry("helm.sh/hook", "pre-delete")
@@ -465,7 +471,9 @@ class ChartRenderTest {
         .noneSatisfy(r -> assertThat(r.getVerbs()).contains("create"));
     assertThat(
             Chart.one(
-                    Chart.objects(Map.of("cleanup.force", "true")), Job.class, "kv-kubevde-cleanup")
+                    Chart.objectsWithHooks(Map.of("cleanup.force", "true")),
+                    Job.class,
+                    "kv-kubevde-cleanup")
                 .getSpec()
                 .getTemplate()
                 .getSpec()
@@ -473,7 +481,7 @@ class ChartRenderTest {
                 .getFirst()
                 .getArgs())
         .contains("--force");
-    assertThat(Chart.names(Chart.objects(Map.of("cleanup.enabled", "false"))))
+    assertThat(Chart.names(Chart.objectsWithHooks(Map.of("cleanup.enabled", "false"))))
         .noneMatch(n -> n.endsWith("-cleanup"));
   }
 
