@@ -16,6 +16,7 @@ import io.kubevde.agent.dataplane.NetworkCache;
 import io.kubevde.agent.dataplane.NetworkSwitch;
 import io.kubevde.agent.http.HttpEndpoints;
 import io.kubevde.agent.ipam.IpAllocator;
+import io.kubevde.agent.kube.KubeNetworkStatusWriter;
 import io.kubevde.agent.kube.KubePodLookup;
 import io.kubevde.agent.kube.LinkEvents;
 import io.kubevde.agent.kube.LinkWatcher;
@@ -131,6 +132,7 @@ public final class Agent implements AutoCloseable {
                   .build()
               : new KubernetesClientBuilder().build();
       chained.pods(new KubePodLookup(client));
+      chained.status(new KubeNetworkStatusWriter(client));
     }
     server.start();
     if (cfg.kubernetes()) {

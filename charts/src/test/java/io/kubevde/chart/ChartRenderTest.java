@@ -123,7 +123,10 @@ class ChartRenderTest {
                     .allSatisfy(rule -> assertThat(rule.getResources()).doesNotContain("secrets")));
     ClusterRole agent = Chart.one(objs, ClusterRole.class, "kv-kubevde-agent");
     for (PolicyRule r : agent.getRules()) {
-      if (!r.getResources().contains("vdenodes")
+      if (r.getResources().contains("pods")) {
+        // network-status of chained pods: patch, never create/update/delete
+        assertThat(r.getVerbs()).containsExactlyInAnyOrder("get", "list", "watch", "patch");
+      } else if (!r.getResources().contains("vdenodes")
           && !r.getResources().contains("vdenodes/status")
           && !r.getResources().contains("events")) {
         assertThat(r.getVerbs())
