@@ -31,20 +31,20 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /**
- * {@code helm install} then {@code helm uninstall} (helm-java) against a real kube-apiserver v1.34
- * with the operator running under the chart's ServiceAccount: after the uninstall no VdeNetwork,
- * VdeLink, VdeNode, finalizer, DaemonSet, Lease or chart object is left. There is no kubelet or job
- * controller here, so the pre-delete hook Job's pod is played by the test: it runs what the Job's
- * container would ({@code operator.jar cleanup} with the Job's arguments, through picocli) as the
- * hook's ServiceAccount (impersonation, so the hook's RBAC is what is tested), then marks the Job
- * complete as the job controller would.
+ * {@code helm install} then {@code helm uninstall} (helm-java; the uninstall in its own JVM, see
+ * {@link HelmUninstall}) against a real kube-apiserver v1.34 with the operator running under the
+ * chart's ServiceAccount: after the uninstall no VdeNetwork, VdeLink, VdeNode, finalizer,
+ * DaemonSet, Lease or chart object is left. There is no kubelet or job controller here, so the
+ * pre-delete hook Job's pod is played by the test: it runs what the Job's container would ({@code
+ * operator.jar cleanup} with the Job's arguments, through picocli) as the hook's ServiceAccount
+ * (impersonation, so the hook's RBAC is what is tested), then marks the Job complete as the job
+ * controller would.
  */
 class ChartUninstallTest {
   static final String RELEASE = "un";
@@ -169,13 +169,12 @@ class ChartUninstallTest {
               .create();
         }
 
-        CompletableFuture<String> uninstall =
-            CompletableFuture.supplyAsync(
-                () -> Helm.uninstall(RELEASE).withNamespace(ns).withKubeConfig(kubeconfig).call());
+        Process uninstall = HelmUninstall.start(RELEASE, ns, kubeconfig, tmp.resolve("helm.log"));
         String jobName = FULLNAME + "-cleanup";
         Job job =
             await()
-                .atMost(Duration.ofSeconds(60))
+                .atMost(Duration.ofSeconds(120))
+                .ignoreExceptions() // a slow API server (loaded CI machine) times a GET out
                 .until(
                     () -> admin.batch().v1().jobs().inNamespace(ns).withName(jobName).get(),
                     j -> j != null);
@@ -189,7 +188,14 @@ class ChartUninstallTest {
           new Uninstaller(asHook, cmd.plan()).run();
         }
         markComplete(admin, job);
-        assertThat(uninstall.get(120, TimeUnit.SECONDS)).contains(RELEASE);
+        try {
+          assertThat(uninstall.waitFor(180, TimeUnit.SECONDS)).as("helm uninstall ends").isTrue();
+          assertThat(uninstall.exitValue())
+              .as("helm uninstall: %s", Files.readString(tmp.resolve("helm.log")))
+              .isZero();
+        } finally {
+          uninstall.destroyForcibly();
+        }
       }
       assertThat(admin.resources(VdeNetwork.class).inAnyNamespace().list().getItems())
           .as("no VdeNetwork (no finalizer stuck)")
