@@ -116,6 +116,12 @@ class UninstallerTest {
             .as("agents keep running while a network is in use")
             .isNotNull();
 
+        assertThat(client.configMaps().inNamespace(opNs).withName("vnet." + ns + ".busy").get())
+            .as("the network in use keeps its agent ConfigMap")
+            .isNotNull();
+        assertThat(network(client, ns, "busy").getMetadata().getFinalizers())
+            .contains(Names.FINALIZER);
+
         new Uninstaller(
                 client,
                 new Uninstaller.Plan(opNs, selector, null, null, null, Duration.ofSeconds(5), true))
