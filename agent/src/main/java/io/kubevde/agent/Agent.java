@@ -17,6 +17,7 @@ import io.kubevde.agent.dataplane.NetworkSwitch;
 import io.kubevde.agent.http.HttpEndpoints;
 import io.kubevde.agent.ipam.IpAllocator;
 import io.kubevde.agent.kube.KubeAddressReservations;
+import io.kubevde.agent.kube.KubeNetworkStatusWriter;
 import io.kubevde.agent.kube.KubePodLookup;
 import io.kubevde.agent.kube.LinkEvents;
 import io.kubevde.agent.kube.LinkWatcher;
@@ -135,6 +136,7 @@ public final class Agent implements AutoCloseable {
       chained.pods(new KubePodLookup(client));
       // requested (static) addresses: unique cluster-wide through VdeAddressReservations
       taps.reservations(new KubeAddressReservations(client, cfg.nodeName()));
+      chained.status(new KubeNetworkStatusWriter(client));
     }
     server.start();
     if (cfg.kubernetes()) {

@@ -29,6 +29,15 @@ public final class AgentMain implements Callable<Integer> {
         .putIfAbsent("org.slf4j.simpleLogger.defaultLogLevel", level.isBlank() ? "info" : level);
   }
 
+  /**
+   * Default port of /healthz and /readyz: the agent runs on the host network, so not 8081 (the
+   * usual health-probe port of operators, several of which run on the host network).
+   */
+  public static final int DEFAULT_HEALTH_PORT = 9465;
+
+  /** Default port of /metrics: not 9090, Prometheus' own port. */
+  public static final int DEFAULT_METRICS_PORT = 9464;
+
   @Option(names = "--cni-socket", description = "CNI socket path (default: ${DEFAULT-VALUE})")
   Path cniSocket = Path.of(AgentProtocol.DEFAULT_SOCKET);
 
@@ -119,12 +128,12 @@ public final class AgentMain implements Callable<Integer> {
   @Option(
       names = "--health-port",
       description = "port of /healthz and /readyz, -1 = off (default: ${DEFAULT-VALUE})")
-  int healthPort = 8081;
+  int healthPort = DEFAULT_HEALTH_PORT;
 
   @Option(
       names = "--metrics-port",
       description = "port of /metrics, -1 = off (default: ${DEFAULT-VALUE})")
-  int metricsPort = 9090;
+  int metricsPort = DEFAULT_METRICS_PORT;
 
   /** Runs the agent; exits with its status. */
   public static void main(String[] args) {

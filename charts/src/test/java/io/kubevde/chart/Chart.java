@@ -67,6 +67,49 @@ final class Chart {
     return t.call();
   }
 
+  /** Stands for the hook annotation key in {@link #renderWithHooks}' copy of the chart. */
+  private static final String HOOK_STAND_IN = "test.kubevde.io/helm-hook";
+
+  /**
+   * Like {@link #render} plus the hooks. helm-java's template (and its dry-run install output)
+   * leaves hooks out, so this renders a copy of the chart in which the {@code helm.sh/hook}
+   * annotation key of the templates is renamed (nothing else changes); {@link #objects} renames it
+   * back. What Helm does with the real hooks is checked by ChartUninstallTest.
+   *
+   * @return the rendered manifest, hooks included
+   */
+  static String renderWithHooks(String release, String namespace, Map<String, Object> values) {
+    try {
+      Path copy = Files.createTempDirectory("kubevde-chart");
+      try (var files = Files.walk(dir())) {
+        for (Path f : files.toList()) {
+          Path to = copy.resolve(dir().relativize(f).toString());
+          if (Files.isDirectory(f)) {
+            Files.createDirectories(to);
+          } else {
+            String text = Files.readString(f);
+            Files.writeString(
+                to,
+                f.getFileName().toString().endsWith(".yaml")
+                    ? text.replace("\"helm.sh/hook\" ", "\"" + HOOK_STAND_IN + "\" ")
+                    : text);
+          }
+        }
+      }
+      TemplateCommand t =
+          new Helm(copy)
+              .template()
+              .withName(release)
+              .withNamespace(namespace)
+              .withKubeVersion(KUBE_VERSION)
+              .skipCrds();
+      values.forEach(t::set);
+      return t.call();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
   /**
    * @return the rendered objects, in manifest order
    */
@@ -74,7 +117,12 @@ final class Chart {
     List<HasMetadata> out = new ArrayList<>();
     for (String doc : manifest.split("(?m)^---\\s*$")) {
       if (doc.lines().allMatch(l -> l.isBlank() || l.startsWith("#"))) continue;
-      out.add(JSON.unmarshal(doc, HasMetadata.class));
+      HasMetadata o = JSON.unmarshal(doc, HasMetadata.class);
+      Map<String, String> ann = o.getMetadata().getAnnotations();
+      if (ann != null && ann.containsKey(HOOK_STAND_IN)) {
+        ann.put("helm.sh/hook", ann.remove(HOOK_STAND_IN));
+      }
+      out.add(o);
     }
     return out;
   }
@@ -86,6 +134,14 @@ final class Chart {
     return objects(render("kv", "kubevde-system", values));
   }
 
+  /**
+   * @return objects and hooks rendered with those values into release "kv", namespace
+   *     "kubevde-system"
+   */
+  static List<HasMetadata> objectsWithHooks(Map<String, Object> values) {
+    return objects(renderWithHooks("kv", "kubevde-system", values));
+  }
+
   static <T extends HasMetadata> List<T> all(List<HasMetadata> objs, Class<T> type) {
     return objs.stream().filter(type::isInstance).map(type::cast).toList();
   }
@@ -95,6 +151,14 @@ final class Chart {
         all(objs, type).stream().filter(x -> x.getMetadata().getName().equals(name)).findFirst();
     return o.orElseThrow(
         () -> new AssertionError("no " + type.getSimpleName() + " " + name + " in " + names(objs)));
+  }
+
+  /**
+   * @return whether the object is a Helm hook (created by its event, not by install)
+   */
+  static boolean isHook(HasMetadata o) {
+    return o.getMetadata().getAnnotations() != null
+        && o.getMetadata().getAnnotations().containsKey("helm.sh/hook");
   }
 
   static List<String> names(List<HasMetadata> objs) {

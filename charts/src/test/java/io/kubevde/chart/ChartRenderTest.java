@@ -5,16 +5,17 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.LintResult;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
 import io.fabric8.kubernetes.api.model.rbac.Role;
 import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
-import io.kubevde.operator.model.AgentDaemonSet;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -35,8 +36,8 @@ class ChartRenderTest {
   }
 
   @Test
-  void defaultsRenderOperatorServiceAccountsRbacAndSettings() {
-    List<HasMetadata> objs = Chart.objects(Map.of());
+  void defaultsRenderOperatorAgentServiceAccountsRbacAndTheUninstallHook() {
+    List<HasMetadata> objs = Chart.objectsWithHooks(Map.of());
     assertThat(Chart.names(objs))
         .containsExactlyInAnyOrder(
             "ServiceAccount/kv-kubevde-operator",
@@ -49,11 +50,18 @@ class ChartRenderTest {
             "ClusterRoleBinding/kv-kubevde-agent",
             "Role/kv-kubevde-agent",
             "RoleBinding/kv-kubevde-agent",
-            "ConfigMap/kv-kubevde-agent-settings",
+            "DaemonSet/kv-kubevde-agent",
             "Deployment/kv-kubevde-operator",
             "Service/kv-kubevde-operator-metrics",
             "ValidatingAdmissionPolicy/kv-kubevde-vdelink-schemes",
-            "ValidatingAdmissionPolicyBinding/kv-kubevde-vdelink-schemes");
+            "ValidatingAdmissionPolicyBinding/kv-kubevde-vdelink-schemes",
+            // the uninstall hook
+            "ServiceAccount/kv-kubevde-cleanup",
+            "ClusterRole/kv-kubevde-cleanup",
+            "ClusterRoleBinding/kv-kubevde-cleanup",
+            "Role/kv-kubevde-cleanup",
+            "RoleBinding/kv-kubevde-cleanup",
+            "Job/kv-kubevde-cleanup");
     assertThat(objs)
         .allSatisfy(
             o -> {
@@ -75,11 +83,10 @@ class ChartRenderTest {
     assertThat(c.getImage()).isEqualTo("ghcr.io/kubevde/operator:0.1.0");
     assertThat(op.args())
         .containsEntry("--namespace", "kubevde-system")
-        .containsEntry("--agent-image", "ghcr.io/kubevde/agent:0.1.0")
-        .containsEntry("--agent-service-account", "kv-kubevde-agent")
         .containsKey("--leader-election")
+        .containsKey("--multus")
         .containsEntry("--http-port", "8081")
-        .containsEntry("--agent-settings", "/etc/kubevde/agent-settings.json");
+        .doesNotContainKeys("--agent-image", "--agent-settings", "--agent-service-account");
     assertThat(pod.getServiceAccountName()).isEqualTo("kv-kubevde-operator");
     // restricted Pod Security profile for the operator
     assertThat(pod.getSecurityContext().getRunAsNonRoot()).isTrue();
@@ -96,7 +103,7 @@ class ChartRenderTest {
 
   @Test
   void rbacHasNoWildcardsAndGrantsTheAgentOnlyReadsPlusItsVdeNodeAndLease() {
-    List<HasMetadata> objs = Chart.objects(Map.of());
+    List<HasMetadata> objs = Chart.objectsWithHooks(Map.of());
     List<PolicyRule> all = new java.util.ArrayList<>();
     Chart.all(objs, ClusterRole.class).forEach(r -> all.addAll(r.getRules()));
     Chart.all(objs, Role.class).forEach(r -> all.addAll(r.getRules()));
@@ -127,7 +134,10 @@ class ChartRenderTest {
             });
     for (PolicyRule r : agent.getRules()) {
       if (r.getResources().contains("vdeaddressreservations")) continue;
-      if (!r.getResources().contains("vdenodes")
+      if (r.getResources().contains("pods")) {
+        // network-status of chained pods: patch, never create/update/delete
+        assertThat(r.getVerbs()).containsExactlyInAnyOrder("get", "list", "watch", "patch");
+      } else if (!r.getResources().contains("vdenodes")
           && !r.getResources().contains("vdenodes/status")
           && !r.getResources().contains("events")) {
         assertThat(r.getVerbs())
@@ -158,7 +168,10 @@ class ChartRenderTest {
                     .satisfies(
                         s ->
                             assertThat(s.getName())
-                                .isIn("kv-kubevde-operator", "kv-kubevde-agent")));
+                                .isIn(
+                                    "kv-kubevde-operator",
+                                    "kv-kubevde-agent",
+                                    "kv-kubevde-cleanup")));
     assertThat(Chart.all(objs, RoleBinding.class))
         .allSatisfy(
             b ->
@@ -169,8 +182,8 @@ class ChartRenderTest {
 
   @Test
   void defaultAgentIsUnprivilegedWithNetAdminSysAdminAndAllTolerations() throws Exception {
-    RenderedOperator op = RenderedOperator.of(Chart.objects(Map.of()), "kv-kubevde");
-    DaemonSet ds = AgentDaemonSet.desired(List.of(Map.of()), op.config(tmp).agentDaemonSet());
+    List<HasMetadata> objs = Chart.objects(Map.of());
+    DaemonSet ds = Chart.one(objs, DaemonSet.class, "kv-kubevde-agent");
     var pod = ds.getSpec().getTemplate().getSpec();
     var agent = pod.getContainers().get(0);
     assertThat(pod.getServiceAccountName()).isEqualTo("kv-kubevde-agent");
@@ -206,7 +219,7 @@ class ChartRenderTest {
   }
 
   @Test
-  void customValuesReachTheAgentDaemonSetThroughTheOperator() throws Exception {
+  void customValuesReachTheAgentDaemonSet() throws Exception {
     List<HasMetadata> objs =
         Chart.objects(
             Map.ofEntries(
@@ -236,8 +249,8 @@ class ChartRenderTest {
     assertThat(op.args())
         .containsKey("--no-leader-election")
         .doesNotContainKey("--leader-election")
-        .containsEntry("--agent-image", "registry.local/kubevde/agent:dev")
-        .containsEntry("--agent-image-pull-policy", "Never");
+        .containsKey("--no-multus");
+    assertThat(op.config().multus()).isFalse();
     assertThat(Chart.all(objs, Service.class)).isEmpty();
     assertThat(
             op.deployment().getSpec().getTemplate().getSpec().getContainers().getFirst().getEnv())
@@ -246,11 +259,7 @@ class ChartRenderTest {
     // Multus off: the operator may not touch NADs
     assertThat(Chart.one(objs, ClusterRole.class, "vde-operator").getRules())
         .noneSatisfy(r -> assertThat(r.getApiGroups()).contains("k8s.cni.cncf.io"));
-    var pod =
-        AgentDaemonSet.desired(List.of(Map.of()), op.config(tmp).agentDaemonSet())
-            .getSpec()
-            .getTemplate()
-            .getSpec();
+    var pod = Chart.one(objs, DaemonSet.class, "vde-agent").getSpec().getTemplate().getSpec();
     var agent = pod.getContainers().get(0);
     assertThat(agent.getSecurityContext().getPrivileged()).isTrue();
     assertThat(agent.getSecurityContext().getCapabilities()).isNull();
@@ -279,7 +288,7 @@ class ChartRenderTest {
         .containsEntry("kubevde.io/agent", "yes")
         .containsEntry("kubernetes.io/os", "linux");
     assertThat(agent.getResources().getLimits().get("memory").toString()).isEqualTo("1Gi");
-    assertThat(op.config(tmp).agentSettings().effectiveUnderlayCidrs())
+    assertThat(op.config().underlayCidrs())
         .as("underlay.cidrs reach the operator (multicast senders)")
         .containsExactly("10.78.0.0/16");
   }
@@ -305,28 +314,193 @@ class ChartRenderTest {
     RenderedOperator op = RenderedOperator.of(objs, "kv-kubevde");
     assertThat(op.deployment().getSpec().getTemplate().getSpec().getServiceAccountName())
         .isEqualTo("ops");
-    assertThat(op.args()).containsEntry("--agent-service-account", "agents");
+    assertThat(
+            Chart.one(objs, DaemonSet.class, "kv-kubevde-agent")
+                .getSpec()
+                .getTemplate()
+                .getSpec()
+                .getServiceAccountName())
+        .isEqualTo("agents");
   }
 
   @Test
-  void changingAnAgentSettingRestartsTheOperator() {
-    String a =
-        RenderedOperator.of(Chart.objects(Map.of()), "kv-kubevde")
-            .deployment()
-            .getSpec()
-            .getTemplate()
-            .getMetadata()
-            .getAnnotations()
-            .get("checksum/agent-settings");
-    String b =
-        RenderedOperator.of(Chart.objects(Map.of("agent.mtu", "1400")), "kv-kubevde")
-            .deployment()
-            .getSpec()
-            .getTemplate()
-            .getMetadata()
-            .getAnnotations()
-            .get("checksum/agent-settings");
-    assertThat(a).isNotBlank().isNotEqualTo(b);
+  void agentDaemonSetIsRenderedWithHostNetworkMountsPortsAndProbes() {
+    List<HasMetadata> objs = Chart.objects(Map.of());
+    DaemonSet ds = Chart.one(objs, DaemonSet.class, "kv-kubevde-agent");
+    assertThat(ds.getSpec().getTemplate().getMetadata().getLabels())
+        .containsAllEntriesOf(ds.getSpec().getSelector().getMatchLabels());
+    assertThat(ds.getSpec().getSelector().getMatchLabels())
+        .containsEntry("app.kubernetes.io/component", "agent")
+        .containsEntry("app.kubernetes.io/instance", "kv");
+    assertThat(ds.getSpec().getUpdateStrategy().getType()).isEqualTo("RollingUpdate");
+    assertThat(ds.getSpec().getUpdateStrategy().getRollingUpdate().getMaxUnavailable().getIntVal())
+        .isEqualTo(1);
+    var pod = ds.getSpec().getTemplate().getSpec();
+    assertThat(pod.getHostNetwork()).isTrue();
+    assertThat(pod.getDnsPolicy()).isEqualTo("ClusterFirstWithHostNet");
+    assertThat(pod.getNodeSelector()).containsExactly(Map.entry("kubernetes.io/os", "linux"));
+    assertThat(pod.getAffinity()).as("no per-network node affinity").isNull();
+    var agent = pod.getContainers().getFirst();
+    assertThat(agent.getArgs())
+        .containsExactly(
+            "--config-namespace=kubevde-system", "--health-port=9465", "--metrics-port=9464");
+    assertThat(agent.getPorts())
+        .extracting(p -> p.getName() + "=" + p.getContainerPort())
+        .containsExactly("healthz=9465", "metrics=9464");
+    assertThat(agent.getLivenessProbe().getHttpGet().getPort().getStrVal()).isEqualTo("healthz");
+    assertThat(agent.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/readyz");
+    assertThat(agent.getEnv())
+        .anySatisfy(
+            e -> {
+              assertThat(e.getName()).isEqualTo("NODE_NAME");
+              assertThat(e.getValueFrom().getFieldRef().getFieldPath()).isEqualTo("spec.nodeName");
+            })
+        .anySatisfy(
+            e -> {
+              assertThat(e.getName()).isEqualTo("NODE_IP");
+              assertThat(e.getValueFrom().getFieldRef().getFieldPath()).isEqualTo("status.hostIP");
+            });
+    assertThat(agent.getVolumeMounts())
+        .extracting(m -> m.getMountPath())
+        .contains(
+            "/opt/cni/bin", "/run/kubevde", "/var/lib/kubevde", "/var/run/netns", "/dev/net/tun");
+    assertThat(agent.getVolumeMounts())
+        .filteredOn(m -> m.getMountPath().equals("/var/run/netns"))
+        .singleElement()
+        .satisfies(m -> assertThat(m.getMountPropagation()).isEqualTo("HostToContainer"));
+    assertThat(pod.getVolumes()).allSatisfy(v -> assertThat(v.getHostPath()).isNotNull());
+    assertThat(pod.getInitContainers())
+        .singleElement()
+        .satisfies(
+            ic -> {
+              assertThat(ic.getCommand())
+                  .containsExactly("/opt/kubevde/bin/install-cni", "/host/opt/cni/bin");
+              assertThat(ic.getResources().getLimits()).containsKey("memory");
+            });
+    // Service and ServiceMonitors only when asked for
+    assertThat(Chart.names(objs))
+        .doesNotContain("Service/kv-kubevde-agent-metrics")
+        .noneMatch(n -> n.startsWith("ServiceMonitor/"));
+  }
+
+  @Test
+  void agentPortsUpdateStrategyServiceAndServiceMonitorFromValues() {
+    List<HasMetadata> objs =
+        Chart.objects(
+            Map.ofEntries(
+                Map.entry("agent.ports.health", "19465"),
+                Map.entry("agent.ports.metrics", "19464"),
+                Map.entry("agent.updateStrategy.type", "OnDelete"),
+                Map.entry("agent.terminationGracePeriodSeconds", "5"),
+                Map.entry("agent.podLabels.team", "net"),
+                Map.entry("agent.extraEnv[0].name", "HTTPS_PROXY"),
+                Map.entry("agent.extraEnv[0].value", "http://proxy:3128"),
+                Map.entry("agent.serviceMonitor.enabled", "true"),
+                Map.entry("agent.serviceMonitor.labels.release", "prom"),
+                Map.entry("operator.metrics.serviceMonitor.enabled", "true")));
+    DaemonSet ds = Chart.one(objs, DaemonSet.class, "kv-kubevde-agent");
+    assertThat(ds.getSpec().getUpdateStrategy().getType()).isEqualTo("OnDelete");
+    assertThat(ds.getSpec().getUpdateStrategy().getRollingUpdate()).isNull();
+    var pod = ds.getSpec().getTemplate().getSpec();
+    assertThat(pod.getTerminationGracePeriodSeconds()).isEqualTo(5L);
+    assertThat(ds.getSpec().getTemplate().getMetadata().getLabels()).containsEntry("team", "net");
+    var agent = pod.getContainers().getFirst();
+    assertThat(agent.getArgs()).contains("--health-port=19465", "--metrics-port=19464");
+    assertThat(agent.getEnv())
+        .extracting(e -> e.getName() + "=" + e.getValue())
+        .contains("HTTPS_PROXY=http://proxy:3128");
+    Service svc = Chart.one(objs, Service.class, "kv-kubevde-agent-metrics");
+    assertThat(svc.getSpec().getClusterIP()).isEqualTo("None");
+    assertThat(svc.getSpec().getSelector()).isEqualTo(ds.getSpec().getSelector().getMatchLabels());
+    assertThat(svc.getSpec().getPorts())
+        .singleElement()
+        .satisfies(
+            p -> {
+              assertThat(p.getName()).isEqualTo("metrics");
+              assertThat(p.getPort()).isEqualTo(19464);
+              assertThat(p.getTargetPort().getStrVal()).isEqualTo("metrics");
+            });
+    GenericKubernetesResource sm =
+        Chart.one(objs, GenericKubernetesResource.class, "kv-kubevde-agent");
+    assertThat(sm.getApiVersion()).isEqualTo("monitoring.coreos.com/v1");
+    assertThat(sm.getKind()).isEqualTo("ServiceMonitor");
+    assertThat(sm.getMetadata().getLabels()).containsEntry("release", "prom");
+    assertThat(sm.<Map<String, String>>get("spec", "selector", "matchLabels"))
+        .isEqualTo(
+            svc.getMetadata().getLabels().entrySet().stream()
+                .filter(e -> svc.getSpec().getSelector().containsKey(e.getKey()))
+                .collect(
+                    java.util.stream.Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue)));
+    assertThat(sm.<String>get("spec", "endpoints", 0, "port")).isEqualTo("metrics");
+    GenericKubernetesResource opSm =
+        Chart.one(objs, GenericKubernetesResource.class, "kv-kubevde-operator");
+    assertThat(opSm.<String>get("spec", "endpoints", 0, "port")).isEqualTo("http");
+  }
+
+  @Test
+  void uninstallHookRunsOperatorCleanupWithItsOwnRbac() {
+    List<HasMetadata> objs = Chart.objectsWithHooks(Map.of("cleanup.timeoutSeconds", "30"));
+    Job job = Chart.one(objs, Job.class, "kv-kubevde-cleanup");
+    assertThat(job.getMetadata().getAnnotations())
+        .containsEntry("helm.sh/hook", "pre-delete")
+        .containsEntry("helm.sh/hook-delete-policy", "before-hook-creation,hook-succeeded");
+    var pod = job.getSpec().getTemplate().getSpec();
+    assertThat(pod.getServiceAccountName()).isEqualTo("kv-kubevde-cleanup");
+    assertThat(pod.getRestartPolicy()).isEqualTo("Never");
+    var c = pod.getContainers().getFirst();
+    assertThat(c.getImage()).isEqualTo("ghcr.io/kubevde/operator:0.1.0");
+    DaemonSet ds = Chart.one(objs, DaemonSet.class, "kv-kubevde-agent");
+    String agentSelector =
+        ds.getSpec().getSelector().getMatchLabels().entrySet().stream()
+            .map(e -> e.getKey() + "=" + e.getValue())
+            .sorted()
+            .collect(java.util.stream.Collectors.joining(","));
+    assertThat(c.getArgs().getFirst()).isEqualTo("cleanup");
+    assertThat(c.getArgs())
+        .contains(
+            "--namespace=kubevde-system",
+            "--operator-deployment=kv-kubevde-operator",
+            "--lease-name=kubevde-operator",
+            "--timeout=30")
+        .doesNotContain("--force");
+    String rendered =
+        c.getArgs().stream()
+            .filter(a -> a.startsWith("--agent-selector="))
+            .findFirst()
+            .orElseThrow()
+            .substring("--agent-selector=".length());
+    assertThat(
+            java.util.Arrays.stream(rendered.split(","))
+                .sorted()
+                .collect(java.util.stream.Collectors.joining(",")))
+        .isEqualTo(agentSelector);
+    // the hook's RBAC exists before the Job (lower weight) and is a hook itself (deleted with it)
+    for (HasMetadata o : objs) {
+      if (o.getMetadata().getName().equals("kv-kubevde-cleanup") && !(o instanceof Job)) {
+        assertThat(o.getMetadata().getAnnotations())
+            .as(o.getKind())
+            .containsEntry("helm.sh/hook", "pre-delete")
+            .containsEntry("helm.sh/hook-weight", "-10");
+      }
+    }
+    assertThat(Chart.one(objs, ClusterRole.class, "kv-kubevde-cleanup").getRules())
+        .allSatisfy(r -> assertThat(r.getApiGroups()).containsExactly("kubevde.io"));
+    assertThat(Chart.one(objs, Role.class, "kv-kubevde-cleanup").getRules())
+        .noneSatisfy(r -> assertThat(r.getVerbs()).contains("create"));
+    assertThat(
+            Chart.one(
+                    Chart.objectsWithHooks(Map.of("cleanup.force", "true")),
+                    Job.class,
+                    "kv-kubevde-cleanup")
+                .getSpec()
+                .getTemplate()
+                .getSpec()
+                .getContainers()
+                .getFirst()
+                .getArgs())
+        .contains("--force");
+    assertThat(Chart.names(Chart.objectsWithHooks(Map.of("cleanup.enabled", "false"))))
+        .noneMatch(n -> n.endsWith("-cleanup"));
   }
 
   @Test
@@ -344,5 +518,9 @@ class ChartRenderTest {
         .hasMessageContaining("groupPool");
     assertThatThrownBy(() -> Chart.render("kv", "ns", Map.of("underlay.cidrs[0]", "nodes")))
         .hasMessageContaining("cidrs");
+    assertThatThrownBy(() -> Chart.render("kv", "ns", Map.of("agent.ports.metrics", "9465")))
+        .hasMessageContaining("agent.ports.health and agent.ports.metrics must differ");
+    assertThatThrownBy(() -> Chart.render("kv", "ns", Map.of("agent.ports.metrics", "70000")))
+        .hasMessageContaining("metrics");
   }
 }

@@ -201,10 +201,16 @@ class VdeLinkPolicyTest {
     List<HasMetadata> off = Chart.objects(Map.of("linkPolicy.enabled", false));
     assertThat(off).noneMatch(o -> o.getKind().startsWith("ValidatingAdmissionPolicy"));
     // ... in the agents too: every scheme allowed
-    String settings =
-        Chart.one(off, io.fabric8.kubernetes.api.model.ConfigMap.class, "kv-kubevde-agent-settings")
-            .getData()
-            .get("agent-settings.json");
-    assertThat(settings.replaceAll("\\s", "")).contains("\"linkTenantSchemes\":[\"*\"]");
+    assertThat(
+            Chart.one(off, io.fabric8.kubernetes.api.model.apps.DaemonSet.class, "kv-kubevde-agent")
+                .getSpec()
+                .getTemplate()
+                .getSpec()
+                .getContainers()
+                .getFirst()
+                .getEnv())
+        .extracting(e -> e.getName() + "=" + e.getValue())
+        .contains("KUBEVDE_LINK_TENANT_SCHEMES=*")
+        .noneMatch(e -> e.startsWith("KUBEVDE_LINK_SYSTEM_NAMESPACES="));
   }
 }

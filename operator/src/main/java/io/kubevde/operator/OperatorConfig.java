@@ -1,82 +1,85 @@
 package io.kubevde.operator;
 
-import io.kubevde.operator.model.AgentDaemonSet;
-import io.kubevde.operator.model.AgentSettings;
 import io.kubevde.operator.model.AllocationPolicy;
 import java.time.Duration;
+import java.util.List;
 
 /**
- * The operator's settings (command line / environment, see {@link OperatorMain}).
+ * The operator's settings (command line / environment, see {@link OperatorMain}). The agent
+ * DaemonSet is not among them: the Helm chart renders it (charts/kubevde), the operator only
+ * publishes what each agent must run.
  *
- * @param namespace namespace of the operator's own objects: agent DaemonSet, per-network agent
- *     ConfigMaps, lease
- * @param agentImage container image of the node agent (also ships the CNI binary)
- * @param agentImagePullPolicy Always, IfNotPresent or Never
- * @param agentServiceAccount service account of the agent pods
+ * @param namespace namespace of the operator's own objects: per-network agent ConfigMaps, key
+ *     Secrets, lease (and where the agents read them)
  * @param allocation VNI and multicast group pools
  * @param heartbeatTimeout a VdeNode whose lastHeartbeat is older counts as not ready
  * @param leaderElection whether to run with a coordination.k8s.io Lease (one active replica)
  * @param leaseName name of that Lease
  * @param httpPort port of /healthz, /readyz, /metrics (0 = any free port, -1 = no server)
- * @param agentSettings site settings of the agent DaemonSet ({@code --agent-settings}, see {@link
- *     AgentSettings})
+ * @param multus whether to publish a Multus NetworkAttachmentDefinition per VdeNetwork (when the
+ *     NAD CRD exists)
  * @param keyGracePeriod time between two phases of a key rotation (every agent must have the
  *     Secret's new content by then); null = {@link #DEFAULT_KEY_GRACE_PERIOD}
+ * @param underlayCidrs the node (underlay) network's CIDRs (chart {@code underlay.cidrs}, option
+ *     {@code --underlay-cidrs}): when set, vxvde multicast uplinks accept senders inside them
+ *     ({@code /allow=}) instead of only the network's node addresses; empty = none (null = empty)
  */
 public record OperatorConfig(
     String namespace,
-    String agentImage,
-    String agentImagePullPolicy,
-    String agentServiceAccount,
     AllocationPolicy allocation,
     Duration heartbeatTimeout,
     boolean leaderElection,
     String leaseName,
     int httpPort,
-    AgentSettings agentSettings,
-    Duration keyGracePeriod) {
+    boolean multus,
+    Duration keyGracePeriod,
+    List<String> underlayCidrs) {
 
   /** Default {@link #keyGracePeriod}. */
   public static final Duration DEFAULT_KEY_GRACE_PERIOD = Duration.ofSeconds(30);
 
-  /** Null settings become {@link AgentSettings#defaults()}, a null grace period the default. */
+  /**
+   * A null grace period becomes the default; every underlay entry must be a CIDR or an address.
+   *
+   * @throws IllegalArgumentException naming the first bad underlay entry
+   */
   public OperatorConfig {
-    if (agentSettings == null) agentSettings = AgentSettings.defaults();
     if (keyGracePeriod == null) keyGracePeriod = DEFAULT_KEY_GRACE_PERIOD;
+    underlayCidrs = underlayCidrs == null ? List.of() : List.copyOf(underlayCidrs);
+    for (String c : underlayCidrs) {
+      try {
+        io.kubevde.api.net.Cidr.parse(c);
+      } catch (RuntimeException e) {
+        throw new IllegalArgumentException("underlay CIDRs: not a CIDR or address: " + c, e);
+      }
+    }
   }
 
-  /** The configuration with the default key grace period. */
+  /** The configuration without underlay CIDRs (multicast senders = the network's nodes). */
   public OperatorConfig(
       String namespace,
-      String agentImage,
-      String agentImagePullPolicy,
-      String agentServiceAccount,
       AllocationPolicy allocation,
       Duration heartbeatTimeout,
       boolean leaderElection,
       String leaseName,
       int httpPort,
-      AgentSettings agentSettings) {
+      boolean multus,
+      Duration keyGracePeriod) {
     this(
         namespace,
-        agentImage,
-        agentImagePullPolicy,
-        agentServiceAccount,
         allocation,
         heartbeatTimeout,
         leaderElection,
         leaseName,
         httpPort,
-        agentSettings,
-        null);
+        multus,
+        keyGracePeriod,
+        List.of());
   }
 
-  /** The configuration with default agent settings (as before {@code --agent-settings} existed). */
+  /** The configuration with NADs published and the default key grace period. */
   public OperatorConfig(
       String namespace,
-      String agentImage,
-      String agentImagePullPolicy,
-      String agentServiceAccount,
       AllocationPolicy allocation,
       Duration heartbeatTimeout,
       boolean leaderElection,
@@ -84,30 +87,23 @@ public record OperatorConfig(
       int httpPort) {
     this(
         namespace,
-        agentImage,
-        agentImagePullPolicy,
-        agentServiceAccount,
         allocation,
         heartbeatTimeout,
         leaderElection,
         leaseName,
         httpPort,
-        AgentSettings.defaults());
+        true,
+        null,
+        List.of());
   }
-
-  /** Default agent image. */
-  public static final String DEFAULT_AGENT_IMAGE = "ghcr.io/kubevde/agent:0.1.0";
 
   /**
    * @param namespace operator namespace
-   * @return defaults for that namespace (leader election off, no HTTP server)
+   * @return defaults for that namespace (leader election off, no HTTP server, NADs published)
    */
   public static OperatorConfig defaults(String namespace) {
     return new OperatorConfig(
         namespace,
-        DEFAULT_AGENT_IMAGE,
-        "IfNotPresent",
-        "kubevde-agent",
         AllocationPolicy.defaults(),
         Duration.ofSeconds(60),
         false,
@@ -116,47 +112,19 @@ public record OperatorConfig(
   }
 
   /**
-   * @return the plain values the agent DaemonSet is built from ({@link AgentDaemonSet#desired})
+   * @return a copy with NAD publishing switched on or off
    */
-  public AgentDaemonSet.Config agentDaemonSet() {
-    return new AgentDaemonSet.Config(
-        namespace, agentImage, agentImagePullPolicy, agentServiceAccount, agentSettings);
-  }
-
-  /**
-   * @return a copy with another agent image
-   */
-  public OperatorConfig withAgentImage(String image) {
+  public OperatorConfig withMultus(boolean on) {
     return new OperatorConfig(
         namespace,
-        image,
-        agentImagePullPolicy,
-        agentServiceAccount,
         allocation,
         heartbeatTimeout,
         leaderElection,
         leaseName,
         httpPort,
-        agentSettings,
-        keyGracePeriod);
-  }
-
-  /**
-   * @return a copy with other agent settings
-   */
-  public OperatorConfig withAgentSettings(AgentSettings settings) {
-    return new OperatorConfig(
-        namespace,
-        agentImage,
-        agentImagePullPolicy,
-        agentServiceAccount,
-        allocation,
-        heartbeatTimeout,
-        leaderElection,
-        leaseName,
-        httpPort,
-        settings,
-        keyGracePeriod);
+        on,
+        keyGracePeriod,
+        underlayCidrs);
   }
 
   /**
@@ -165,16 +133,14 @@ public record OperatorConfig(
   public OperatorConfig withLeaderElection(boolean on) {
     return new OperatorConfig(
         namespace,
-        agentImage,
-        agentImagePullPolicy,
-        agentServiceAccount,
         allocation,
         heartbeatTimeout,
         on,
         leaseName,
         httpPort,
-        agentSettings,
-        keyGracePeriod);
+        multus,
+        keyGracePeriod,
+        underlayCidrs);
   }
 
   /**
@@ -183,15 +149,29 @@ public record OperatorConfig(
   public OperatorConfig withKeyGracePeriod(Duration grace) {
     return new OperatorConfig(
         namespace,
-        agentImage,
-        agentImagePullPolicy,
-        agentServiceAccount,
         allocation,
         heartbeatTimeout,
         leaderElection,
         leaseName,
         httpPort,
-        agentSettings,
-        grace);
+        multus,
+        grace,
+        underlayCidrs);
+  }
+
+  /**
+   * @return a copy with these underlay CIDRs (vxvde multicast sender check)
+   */
+  public OperatorConfig withUnderlayCidrs(List<String> cidrs) {
+    return new OperatorConfig(
+        namespace,
+        allocation,
+        heartbeatTimeout,
+        leaderElection,
+        leaseName,
+        httpPort,
+        multus,
+        keyGracePeriod,
+        cidrs);
   }
 }

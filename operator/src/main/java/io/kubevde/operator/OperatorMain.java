@@ -3,9 +3,9 @@ package io.kubevde.operator;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.kubevde.api.net.Cidr;
-import io.kubevde.operator.model.AgentSettings;
 import io.kubevde.operator.model.AllocationPolicy;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
@@ -17,13 +17,15 @@ import picocli.CommandLine.Option;
 /**
  * {@code java -jar operator.jar [options]}: runs the kubevde operator against the cluster of the
  * current kubeconfig ({@code KUBECONFIG}, {@code ~/.kube/config}, or the in-cluster service
- * account). Wiring only.
+ * account); {@code operator.jar cleanup} removes every kubevde object ({@link CleanupCommand}, the
+ * chart's uninstall hook). Wiring only.
  */
 @Command(
     name = "kubevde-operator",
     mixinStandardHelpOptions = true,
     version = "kubevde-operator 0.1.0",
-    description = "Reconciles VdeNetwork and VdeLink objects (kubevde.io/v1alpha1).")
+    description = "Reconciles VdeNetwork and VdeLink objects (kubevde.io/v1alpha1).",
+    subcommands = CleanupCommand.class)
 public final class OperatorMain implements Callable<Integer> {
   private static final Logger LOG = LoggerFactory.getLogger(OperatorMain.class);
 
@@ -31,22 +33,8 @@ public final class OperatorMain implements Callable<Integer> {
       names = "--namespace",
       defaultValue = "${env:KUBEVDE_NAMESPACE:-${env:POD_NAMESPACE:-kubevde-system}}",
       description =
-          "Namespace of the agent DaemonSet, agent ConfigMaps and the lease (default: ${DEFAULT-VALUE})")
+          "Namespace of the agent ConfigMaps, key Secrets and the lease (default: ${DEFAULT-VALUE})")
   String namespace;
-
-  @Option(
-      names = "--agent-image",
-      defaultValue = "${env:KUBEVDE_AGENT_IMAGE:-" + OperatorConfig.DEFAULT_AGENT_IMAGE + "}",
-      description = "Node agent image (default: ${DEFAULT-VALUE})")
-  String agentImage;
-
-  @Option(
-      names = "--agent-image-pull-policy",
-      defaultValue = "${env:KUBEVDE_AGENT_PULL_POLICY:-IfNotPresent}")
-  String pullPolicy;
-
-  @Option(names = "--agent-service-account", defaultValue = "kubevde-agent")
-  String agentServiceAccount;
 
   @Option(
       names = "--vni-range",
@@ -84,13 +72,14 @@ public final class OperatorMain implements Callable<Integer> {
   int httpPort;
 
   @Option(
-      names = "--agent-settings",
-      defaultValue = "${env:KUBEVDE_AGENT_SETTINGS}",
+      names = "--multus",
+      negatable = true,
+      defaultValue = "${env:KUBEVDE_MULTUS:-true}",
+      fallbackValue = "true",
       description =
-          "JSON/YAML file with the agent DaemonSet's site settings: cniBinDir, cniConfDir, mtu, multus, "
-              + "resources, initResources, tolerations, nodeSelector, securityContext, imagePullSecrets, podAnnotations, "
-              + "priorityClassName, logLevel (the Helm chart writes it from its agent.* values)")
-  java.nio.file.Path agentSettings;
+          "Publish a Multus NetworkAttachmentDefinition per VdeNetwork when the NAD CRD exists "
+              + "(default: ${DEFAULT-VALUE})")
+  boolean multus;
 
   @Option(
       names = "--key-grace-period",
@@ -100,15 +89,21 @@ public final class OperatorMain implements Callable<Integer> {
               + "every agent must see the Secret's change within it (default: ${DEFAULT-VALUE})")
   long keyGraceSeconds;
 
+  @Option(
+      names = "--underlay-cidrs",
+      split = ",",
+      defaultValue = "${env:KUBEVDE_UNDERLAY_CIDRS:-}",
+      description =
+          "The node network's CIDRs: vxvde multicast uplinks accept senders inside them instead of only"
+              + " the network's node addresses (comma-separated; default: none)")
+  List<String> underlayCidrs = new java.util.ArrayList<>();
+
   @Override
   public Integer call() throws Exception {
     String[] r = vniRange.split("-");
     OperatorConfig cfg =
         new OperatorConfig(
             namespace,
-            agentImage,
-            pullPolicy,
-            agentServiceAccount,
             new AllocationPolicy(
                 Integer.parseInt(r[0].trim()),
                 Integer.parseInt(r[1].trim()),
@@ -117,8 +112,11 @@ public final class OperatorMain implements Callable<Integer> {
             leaderElection,
             leaseName,
             httpPort,
-            agentSettings == null ? null : AgentSettings.read(agentSettings),
-            Duration.ofSeconds(keyGraceSeconds));
+            multus,
+            Duration.ofSeconds(keyGraceSeconds),
+            underlayCidrs == null
+                ? List.of()
+                : underlayCidrs.stream().map(String::strip).filter(c -> !c.isEmpty()).toList());
     CountDownLatch stop = new CountDownLatch(1);
     CountDownLatch closed = new CountDownLatch(1);
     // SIGTERM: let main stop the controllers and close the client before the JVM exits

@@ -148,6 +148,60 @@ class ConditionsSchemaTest {
   }
 
   @Test
+  void kubectlGetVdenodesShowsReadyFirstAndAgeLast() throws Exception {
+    String name = "node-cols-" + ns;
+    GenericKubernetesResource node =
+        client
+            .genericKubernetesResources("kubevde.io/v1alpha1", "VdeNode")
+            .resource(
+                new GenericKubernetesResourceBuilder()
+                    .withApiVersion("kubevde.io/v1alpha1")
+                    .withKind("VdeNode")
+                    .withNewMetadata()
+                    .withName(name)
+                    .endMetadata()
+                    .withAdditionalProperties(
+                        Map.of("spec", Map.of("address", "10.0.0.5", "agentVersion", "0.1.0")))
+                    .build())
+            .create();
+    node.setAdditionalProperty(
+        "status",
+        Map.of(
+            "attachments",
+            2,
+            "conditions",
+            List.of(condition("Ready", "False")),
+            "lastHeartbeat",
+            "2026-12-05T08:00:00Z"));
+    client
+        .genericKubernetesResources("kubevde.io/v1alpha1", "VdeNode")
+        .resource(node)
+        .updateStatus();
+    java.nio.file.Path kc = java.nio.file.Files.createTempFile("kubeconfig", ".yaml");
+    try {
+      java.nio.file.Files.writeString(kc, KubeApi.withKubevdeCrds().kubeConfigYaml());
+      java.nio.file.Path kubectl;
+      try (var versions = java.nio.file.Files.list(KubeApi.binariesDir().resolve("k8s"))) {
+        kubectl = versions.findFirst().orElseThrow().resolve("kubectl");
+      }
+      Process p =
+          new ProcessBuilder(
+                  kubectl.toString(), "--kubeconfig", kc.toString(), "get", "vdenodes", name)
+              .redirectErrorStream(true)
+              .start();
+      String out = new String(p.getInputStream().readAllBytes());
+      assertThat(p.waitFor()).as(out).isZero();
+      List<String> lines = out.lines().toList();
+      assertThat(lines.get(0).split("\\s+"))
+          .containsExactly("NAME", "READY", "ADDRESS", "NETWORKS", "ATTACHMENTS", "AGE");
+      assertThat(lines.get(1).split("\\s+")).startsWith(name, "False", "10.0.0.5");
+    } finally {
+      java.nio.file.Files.deleteIfExists(kc);
+      client.genericKubernetesResources("kubevde.io/v1alpha1", "VdeNode").withName(name).delete();
+    }
+  }
+
+  @Test
   void everyKindIsInTheKubevdeCategoryWithReadyFirstAndAgeLast() {
     for (String name :
         List.of("vdenetworks.kubevde.io", "vdelinks.kubevde.io", "vdenodes.kubevde.io")) {
@@ -169,6 +223,23 @@ class ConditionsSchemaTest {
             .get(0)
             .getAdditionalPrinterColumns();
     assertThat(netCols.get(0).getName()).isEqualTo("Ready");
+    for (String name : List.of("vdelinks.kubevde.io", "vdenodes.kubevde.io")) {
+      assertThat(
+              client
+                  .apiextensions()
+                  .v1()
+                  .customResourceDefinitions()
+                  .withName(name)
+                  .get()
+                  .getSpec()
+                  .getVersions()
+                  .get(0)
+                  .getAdditionalPrinterColumns()
+                  .get(0)
+                  .getName())
+          .as(name)
+          .isEqualTo("Ready");
+    }
     assertThat(netCols)
         .filteredOn(c -> c.getName().equals("VNI"))
         .singleElement()

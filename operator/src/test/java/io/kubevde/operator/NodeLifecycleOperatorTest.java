@@ -58,9 +58,6 @@ class NodeLifecycleOperatorTest {
     OperatorConfig cfg =
         new OperatorConfig(
             opNs,
-            "registry.local/kubevde/agent:test",
-            "Never",
-            "kubevde-agent",
             io.kubevde.operator.model.AllocationPolicy.defaults(),
             Duration.ofSeconds(30),
             false,

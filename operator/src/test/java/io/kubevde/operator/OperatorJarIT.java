@@ -47,7 +47,7 @@ class OperatorJarIT {
                   jar.toString(),
                   "--namespace=" + opNs,
                   "--http-port=" + port,
-                  "--agent-image=example/agent:9")
+                  "--no-multus")
               .redirectErrorStream(true)
               .redirectOutput(tmp.resolve("operator.log").toFile());
       pb.environment().put("KUBECONFIG", kc.toString());
@@ -64,20 +64,9 @@ class OperatorJarIT {
                 () ->
                     Fixtures.ready(
                         client.resources(VdeNetwork.class).inNamespace(ns).withName("a").get()));
-        assertThat(
-                client
-                    .apps()
-                    .daemonSets()
-                    .inNamespace(opNs)
-                    .withName("kubevde-agent")
-                    .get()
-                    .getSpec()
-                    .getTemplate()
-                    .getSpec()
-                    .getContainers()
-                    .get(0)
-                    .getImage())
-            .isEqualTo("example/agent:9");
+        assertThat(client.configMaps().inNamespace(opNs).withName("vnet." + ns + ".a").get())
+            .as("the agent ConfigMap")
+            .isNotNull();
         assertThat(client.leases().inNamespace(opNs).withName("kubevde-operator").get())
             .isNotNull();
         HttpResponse<String> m =
@@ -87,6 +76,31 @@ class OperatorJarIT {
                         .build(),
                     HttpResponse.BodyHandlers.ofString());
         assertThat(m.body()).contains("kubevde_operator_allocations_total");
+        assertThat(m.body()).contains("jvm_memory_used_bytes", "process_cpu_usage");
+        // the chart's uninstall hook: operator.jar cleanup, while the operator runs
+        ProcessBuilder c =
+            new ProcessBuilder(
+                    Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-jar",
+                    jar.toString(),
+                    "cleanup",
+                    "--namespace=" + opNs,
+                    "--agent-selector=app.kubernetes.io/component=agent",
+                    "--timeout=60")
+                .redirectErrorStream(true)
+                .redirectOutput(tmp.resolve("cleanup.log").toFile());
+        c.environment().put("KUBECONFIG", kc.toString());
+        Process cp = c.start();
+        assertThat(cp.waitFor(90, TimeUnit.SECONDS)).as("cleanup ends").isTrue();
+        assertThat(cp.exitValue())
+            .as("cleanup exit code; log:%n%s", Files.readString(tmp.resolve("cleanup.log")))
+            .isZero();
+        assertThat(client.resources(VdeNetwork.class).inNamespace(ns).list().getItems()).isEmpty();
+        assertThat(client.configMaps().inNamespace(opNs).withName("vnet." + ns + ".a").get())
+            .as("the finalizer removed the agent ConfigMap")
+            .isNull();
+        // (the leader Lease is deleted after the operator Deployment is scaled to 0; this operator
+        // is no Deployment and keeps renewing it: UninstallerTest and charts' ChartUninstallTest)
         p.destroy(); // SIGTERM
         assertThat(p.waitFor(30, TimeUnit.SECONDS)).as("exits within 30 s of SIGTERM").isTrue();
       } finally {

@@ -55,9 +55,6 @@ class SealedNetworkOperatorTest {
         new RunningOperator(
             new OperatorConfig(
                     opNs,
-                    "registry.local/kubevde/agent:test",
-                    "Never",
-                    "kubevde-agent",
                     AllocationPolicy.defaults(),
                     Duration.ofSeconds(30),
                     false,

@@ -54,9 +54,6 @@ class SteadyStateWritesTest {
       OperatorConfig cfg =
           new OperatorConfig(
               opNs,
-              "registry.local/kubevde/agent:test",
-              "Never",
-              "kubevde-agent",
               io.kubevde.operator.model.AllocationPolicy.defaults(),
               Duration.ofSeconds(60),
               false,

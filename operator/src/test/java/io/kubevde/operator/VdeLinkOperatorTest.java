@@ -42,9 +42,6 @@ class VdeLinkOperatorTest {
         new RunningOperator(
             new OperatorConfig(
                 opNs,
-                "img",
-                "IfNotPresent",
-                "kubevde-agent",
                 AllocationPolicy.defaults(),
                 Duration.ofSeconds(30),
                 false,

@@ -9,10 +9,8 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.ConfigMap;
-import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
-import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.kubevde.api.net.Cidr;
 import io.kubevde.api.v1alpha1.Ipam;
@@ -42,7 +40,6 @@ import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -70,9 +67,6 @@ class VdeNetworkOperatorTest {
     cfg =
         new OperatorConfig(
             opNs,
-            "registry.local/kubevde/agent:test",
-            "Never",
-            "kubevde-agent",
             io.kubevde.operator.model.AllocationPolicy.defaults(),
             Duration.ofSeconds(30),
             false,
@@ -431,7 +425,7 @@ class VdeNetworkOperatorTest {
   }
 
   @Test
-  void generatedNadAndDaemonSetAreWhatMultusAndTheAgentExpect() throws Exception {
+  void generatedNadIsWhatMultusExpectsAndNoDaemonSetIsWritten() throws Exception {
     create(
         "blue",
         new VdeNetworkSpec(
@@ -480,63 +474,8 @@ class VdeNetworkOperatorTest {
     assertThat(a.get("gateway").asText()).isEqualTo("10.206.0.1");
     assertThat(blue.getStatus().configMap()).isEqualTo(opNs + "/" + Names.configMap(ns, "blue"));
 
-    DaemonSet ds =
-        client.apps().daemonSets().inNamespace(opNs).withName(Names.AGENT_DAEMONSET).get();
-    assertThat(ds).isNotNull();
-    var pod = ds.getSpec().getTemplate().getSpec();
-    assertThat(pod.getHostNetwork()).isTrue();
-    assertThat(pod.getPriorityClassName()).isEqualTo("system-node-critical");
-    assertThat(pod.getTolerations())
-        .anySatisfy(t -> assertThat(t.getOperator()).isEqualTo("Exists"));
-    assertThat(pod.getNodeSelector()).containsEntry("kubernetes.io/os", "linux");
-    assertThat(ds.getSpec().getSelector().getMatchLabels())
-        .isEqualTo(
-            Map.copyOf(ds.getSpec().getTemplate().getMetadata().getLabels()).entrySet().stream()
-                .filter(e -> ds.getSpec().getSelector().getMatchLabels().containsKey(e.getKey()))
-                .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue)));
-    Container agent = pod.getContainers().get(0);
-    assertThat(agent.getImage()).isEqualTo("registry.local/kubevde/agent:test");
-    assertThat(agent.getImagePullPolicy()).isEqualTo("Never");
-    assertThat(agent.getEnv())
-        .anySatisfy(
-            e -> {
-              assertThat(e.getName()).isEqualTo("NODE_NAME");
-              assertThat(e.getValueFrom().getFieldRef().getFieldPath()).isEqualTo("spec.nodeName");
-            });
-    assertThat(agent.getEnv()).anySatisfy(e -> assertThat(e.getValue()).isEqualTo(opNs));
-    Set<String> mounts =
-        agent.getVolumeMounts().stream().map(m -> m.getMountPath()).collect(Collectors.toSet());
-    assertThat(mounts)
-        .contains(
-            "/opt/cni/bin", "/run/kubevde", "/var/lib/kubevde", "/var/run/netns", "/dev/net/tun");
-    assertThat(pod.getVolumes()).allSatisfy(v -> assertThat(v.getHostPath()).isNotNull());
-    assertThat(agent.getPorts()).extracting(p -> p.getName()).contains("healthz", "metrics");
-    assertThat(agent.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/readyz");
-    assertThat(pod.getInitContainers())
-        .singleElement()
-        .satisfies(
-            ic ->
-                assertThat(ic.getVolumeMounts())
-                    .anySatisfy(m -> assertThat(m.getMountPath()).isEqualTo("/host/opt/cni/bin")));
-  }
-
-  @Test
-  void aDeletedAgentDaemonSetIsRestored() {
-    create("keeper", spec(null, null, null));
-    awaitReady("keeper");
-    var daemonSets = client.apps().daemonSets().inNamespace(opNs).withName(Names.AGENT_DAEMONSET);
-    DaemonSet before = await().atMost(WAIT).until(daemonSets::get, d -> d != null);
-    daemonSets.delete();
-    // at once (the operator watches it), not at the next periodic resync (5 min) or heartbeat
-    // reschedule (30 s)
-    DaemonSet after =
-        await()
-            .atMost(Duration.ofSeconds(15))
-            .until(
-                daemonSets::get,
-                d -> d != null && !d.getMetadata().getUid().equals(before.getMetadata().getUid()));
-    assertThat(after.getSpec().getTemplate().getSpec())
-        .isEqualTo(before.getSpec().getTemplate().getSpec());
+    // the agent DaemonSet is the chart's (charts/kubevde), never the operator's
+    assertThat(client.apps().daemonSets().inNamespace(opNs).list().getItems()).isEmpty();
   }
 
   @Test

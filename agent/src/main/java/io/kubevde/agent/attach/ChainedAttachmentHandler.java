@@ -52,9 +52,25 @@ public final class ChainedAttachmentHandler implements AttachmentHandler {
     String annotation(String namespace, String name, String annotation);
   }
 
+  /**
+   * Rewrites a pod's {@value NetworkStatus#ANNOTATION} annotation without losing a concurrent
+   * writer's change (read, update, conditional write, retried on conflict).
+   */
+  @FunctionalInterface
+  public interface StatusWriter {
+    /**
+     * @param namespace the pod's namespace
+     * @param name the pod's name
+     * @param update from the current value (null when absent) to the new one (null removes it)
+     * @throws RuntimeException when the pod cannot be written (a missing pod is no error)
+     */
+    void update(String namespace, String name, java.util.function.UnaryOperator<String> update);
+  }
+
   private final AttachmentHandler delegate;
   private final AttachmentStore store;
   private volatile PodLookup pods;
+  private volatile StatusWriter status;
 
   /**
    * @param delegate the attachment handler doing each interface
@@ -72,6 +88,37 @@ public final class ChainedAttachmentHandler implements AttachmentHandler {
   /** Sets the pod lookup (once the Kubernetes client exists). */
   public void pods(PodLookup lookup) {
     this.pods = lookup;
+  }
+
+  /**
+   * Sets who writes the pods' network-status annotation (once the Kubernetes client exists; none:
+   * the annotation is not written).
+   */
+  public void status(StatusWriter writer) {
+    this.status = writer;
+  }
+
+  /**
+   * Writes kubevde's entries into the pod's network-status annotation. A failure is logged, never
+   * the request's: the interfaces work without it (Multus treats the annotation the same way).
+   */
+  private void publish(
+      String podNs,
+      String podName,
+      java.util.function.Predicate<Map<?, ?>> drop,
+      List<NetworkStatus.Entry> ours) {
+    StatusWriter w = status;
+    if (w == null || podNs == null || podName == null) return;
+    try {
+      w.update(podNs, podName, cur -> NetworkStatus.merge(cur, drop, ours));
+    } catch (RuntimeException e) {
+      LOG.warn(
+          "cannot write {} of pod {}/{}: {}",
+          NetworkStatus.ANNOTATION,
+          podNs,
+          podName,
+          e.getMessage());
+    }
   }
 
   private static boolean chained(NetConf c) {
@@ -111,6 +158,7 @@ public final class ChainedAttachmentHandler implements AttachmentHandler {
     args.put(CHAINED_IFNAME, req.ifName());
     Map<String, Object> result = prev;
     List<AttachRequest> done = new ArrayList<>();
+    List<NetworkStatus.Entry> statuses = new ArrayList<>();
     try {
       for (PodNetworks.Entry e : entries) {
         AttachRequest sub =
@@ -118,6 +166,7 @@ public final class ChainedAttachmentHandler implements AttachmentHandler {
                 sub(conf, e.network()), req.containerId(), req.netns(), e.ifName(), args);
         Map<String, Object> own = delegate.add(sub);
         done.add(sub);
+        statuses.add(NetworkStatus.of(e.network(), e.ifName(), own));
         result = CniResults.chain(result, own);
       }
     } catch (RuntimeException ex) {
@@ -129,6 +178,14 @@ public final class ChainedAttachmentHandler implements AttachmentHandler {
         }
       }
       throw ex;
+    }
+    if (!statuses.isEmpty()) {
+      // a re-ADD (new sandbox) replaces the entries of the same interface names
+      publish(
+          podNs,
+          podName,
+          NetworkStatus.onInterfaces(statuses.stream().map(NetworkStatus.Entry::iface).toList()),
+          statuses);
     }
     return CniResults.inVersion(result, conf.cniVersion());
   }
@@ -162,13 +219,22 @@ public final class ChainedAttachmentHandler implements AttachmentHandler {
     }
     List<AttachmentRecord> recs = chainedRecords(conf.name(), req.containerId(), req.ifName());
     RuntimeException first = null;
+    Map<List<String>, List<NetworkStatus.Entry>> gone = new java.util.LinkedHashMap<>();
     for (AttachmentRecord r : recs) {
       try {
         delegate.del(subOf(r, conf, req.netns(), req.args()));
+        gone.computeIfAbsent(
+                java.util.Arrays.asList(
+                    r.pod().get("K8S_POD_NAMESPACE"), r.pod().get("K8S_POD_NAME")),
+                k -> new ArrayList<>())
+            .add(new NetworkStatus.Entry(r.key().network(), r.key().ifName(), List.of(), null));
       } catch (RuntimeException e) {
         if (first == null) first = e;
       }
     }
+    gone.forEach(
+        (pod, entries) ->
+            publish(pod.get(0), pod.get(1), NetworkStatus.sameAs(entries), List.of()));
     if (first != null) throw first;
     if (recs.isEmpty())
       delegate.del(req); // a standalone attachment named by the config's name (idempotent)

@@ -1,5 +1,7 @@
 package io.kubevde.agent.kube;
 
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.ConditionBuilder;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReference;
@@ -136,7 +138,44 @@ public final class VdeNodeReporter {
               p.stats() == null ? null : p.stats().txBytes(),
               p.refused()));
     }
-    return new VdeNodeStatus(nets, recs.size(), list, paths, macs, Instant.now().toString());
+    return new VdeNodeStatus(
+        nets, recs.size(), list, paths, macs, Instant.now().toString(), List.of(ready(nets)));
+  }
+
+  /**
+   * The node's Ready condition: True when every network it serves is ready (none: True too, the
+   * agent serves CNI requests), False naming the others with their reasons. lastTransitionTime is
+   * kept from the last written status while the condition's status stays the same.
+   */
+  private Condition ready(List<NodeNetwork> nets) {
+    List<String> bad =
+        nets.stream()
+            .filter(n -> !Boolean.TRUE.equals(n.ready()))
+            .map(
+                n ->
+                    n.namespace()
+                        + "/"
+                        + n.name()
+                        + (n.message() == null ? "" : " (" + n.message() + ")"))
+            .toList();
+    String status = bad.isEmpty() ? "True" : "False";
+    String since = Instant.now().toString();
+    if (written != null && written.conditions() != null) {
+      for (Condition c : written.conditions()) {
+        if ("Ready".equals(c.getType()) && status.equals(c.getStatus()))
+          since = c.getLastTransitionTime();
+      }
+    }
+    return new ConditionBuilder()
+        .withType("Ready")
+        .withStatus(status)
+        .withReason(bad.isEmpty() ? "NetworksReady" : "NetworksNotReady")
+        .withMessage(
+            bad.isEmpty()
+                ? nets.size() + " network(s) ready"
+                : "not ready: " + String.join(", ", bad))
+        .withLastTransitionTime(since)
+        .build();
   }
 
   /**

@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.kubevde.agent.Agent;
 import io.kubevde.agent.AgentConfig;
+import io.kubevde.agent.attach.NetworkStatus;
 import io.kubevde.agent.attach.PodNetworks;
 import io.kubevde.cni.plugin.AgentClient;
 import io.kubevde.cni.plugin.CniPlugin;
@@ -37,7 +38,9 @@ import org.junit.jupiter.api.Test;
  * against a real kube-apiserver: the pod's {@value PodNetworks#ANNOTATION} annotation, read by the
  * agent, gives the pod {@code net1} on the VdeNetwork with an address from this node's block, and
  * the result holds both plugins' interfaces; a pod without the annotation gets prevResult back
- * unchanged; DEL (without prevResult) removes net1, record and address.
+ * unchanged; DEL (without prevResult) removes net1, record and address. The pod's Multus-format
+ * {@value NetworkStatus#ANNOTATION} gets kubevde's entry next to what was there, and loses it on
+ * DEL.
  */
 class ChainedAttachmentTest {
   private static final Path BRIDGE = Path.of("/usr/lib/cni/bridge");
@@ -95,6 +98,25 @@ class ChainedAttachmentTest {
         .create();
   }
 
+  /** What a primary plugin's writer (e.g. a previous Multus) left: kubevde keeps it. */
+  private static final String FOREIGN_STATUS =
+      "[{\"name\":\"kindnet\",\"interface\":\"eth0\",\"ips\":[\"10.77.0.200\"],"
+          + "\"mac\":\"02:00:00:00:00:01\",\"default\":true,\"dns\":{}}]";
+
+  @SuppressWarnings("unchecked")
+  private List<Map<String, Object>> networkStatus(String pod) {
+    String v =
+        client
+            .pods()
+            .inNamespace(ns)
+            .withName(pod)
+            .get()
+            .getMetadata()
+            .getAnnotations()
+            .get(NetworkStatus.ANNOTATION);
+    return v == null ? List.of() : (List<Map<String, Object>>) Json.parse(v);
+  }
+
   private void pod(String name, String networks) {
     PodBuilder b =
         new PodBuilder()
@@ -109,7 +131,10 @@ class ChainedAttachmentTest {
             .endContainer()
             .endSpec();
     if (networks != null)
-      b.editMetadata().withAnnotations(Map.of(PodNetworks.ANNOTATION, networks)).endMetadata();
+      b.editMetadata()
+          .withAnnotations(
+              Map.of(PodNetworks.ANNOTATION, networks, NetworkStatus.ANNOTATION, FOREIGN_STATUS))
+          .endMetadata();
     client.pods().inNamespace(ns).resource(b.build()).create();
   }
 
@@ -201,12 +226,28 @@ class ChainedAttachmentTest {
           .contains("inet 10.77.0.2");
       assertThat(agent.dataPlane().network(ns + "/blue").orElseThrow().attachments()).isEqualTo(1);
       assertThat(kubevde(agent, "CHECK", "ca", a, "pa", r.stdout()).exitCode()).isZero();
+      // Multus' network-status annotation: the entry already there kept, kubevde's appended
+      String mac = String.valueOf(ifs.getLast().get("mac"));
+      List<Map<String, Object>> st = networkStatus("pa");
+      assertThat(st).hasSize(2);
+      assertThat(st.getFirst()).isEqualTo(((List<?>) Json.parse(FOREIGN_STATUS)).getFirst());
+      assertThat(st.getLast())
+          .containsEntry("name", ns + "/blue")
+          .containsEntry("interface", "net1")
+          .containsEntry("ips", List.of(addr.substring(0, addr.indexOf('/'))))
+          .containsEntry("mac", mac)
+          .containsEntry("default", false)
+          .containsEntry("dns", Map.of());
+      assertThat(Sh.run("ip", "-n", a, "link", "show", "net1")).contains(mac);
 
       // pod without the annotation: prevResult unchanged, nothing made
       String prevB = bridge("ADD", "cb", b, "pb");
       CniPlugin.Outcome rb = kubevde(agent, "ADD", "cb", b, "pb", prevB);
       assertThat(rb.exitCode()).as(rb.stdout()).isZero();
       assertThat(Json.parseObject(rb.stdout())).isEqualTo(Json.parseObject(prevB));
+      assertThat(networkStatus("pb"))
+          .as("nothing written for a pod kubevde did not attach")
+          .isEmpty();
       assertThat(Sh.exec("ip", "-n", b, "link", "show", "net1").exitCode()).isNotZero();
 
       // DEL without prevResult (records only): net1, record and address go; eth0 is the primary's
@@ -216,6 +257,9 @@ class ChainedAttachmentTest {
       assertThat(Sh.exec("ip", "-n", a, "link", "show", "eth0").exitCode()).isZero();
       assertThat(agent.store().list()).isEmpty();
       assertThat(agent.dataPlane().network(ns + "/blue").orElseThrow().attachments()).isZero();
+      assertThat(networkStatus("pa"))
+          .as("DEL removes kubevde's entry, keeps the others")
+          .isEqualTo(Json.parse(FOREIGN_STATUS));
       assertThat(kubevde(agent, "DEL", "ca", a, "pa", null).exitCode()).as("idempotent").isZero();
       assertThat(kubevde(agent, "DEL", "cb", b, "pb", null).exitCode()).isZero();
       bridge("DEL", "ca", a, "pa");

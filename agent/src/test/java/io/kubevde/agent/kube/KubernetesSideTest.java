@@ -272,6 +272,16 @@ class KubernetesSideTest {
                     .extracting(x -> x.pod())
                     .contains(ns + "/p-ka", ns + "/p-kb");
                 assertThat(v.getStatus().macTableSize()).isGreaterThanOrEqualTo(1);
+                // the Ready column of kubectl get vdenodes
+                assertThat(v.getStatus().conditions())
+                    .singleElement()
+                    .satisfies(
+                        c -> {
+                          assertThat(c.getType()).isEqualTo("Ready");
+                          assertThat(c.getStatus()).isEqualTo("True");
+                          assertThat(c.getReason()).isEqualTo("NetworksReady");
+                          assertThat(c.getLastTransitionTime()).isNotBlank();
+                        });
                 assertThat(
                         Duration.between(
                                 Instant.parse(v.getStatus().lastHeartbeat()), Instant.now())

@@ -28,8 +28,8 @@ import java.util.stream.Stream;
  *       required {@code type status lastTransitionTime reason message}, {@code status} enum
  *       True/False/Unknown, {@code lastTransitionTime} {@code date-time}, the length limits and
  *       patterns of metav1.Condition;
- *   <li>printer columns in a useful order (Ready first, Age last; details at priority 1, shown with
- *       {@code -o wide});
+ *   <li>printer columns in a useful order (Ready first — for VdeNode the agent's {@code Ready}
+ *       condition —, Age last; details at priority 1, shown with {@code -o wide});
  *   <li>{@code categories: [kubevde]}, so {@code kubectl get kubevde} lists all kubevde objects.
  * </ul>
  */
@@ -57,9 +57,9 @@ public final class CrdPostProcessor {
                   new Column("Age", 0)),
           "VdeLink",
               List.of(
+                  new Column("Ready", 0),
                   new Column("Network", 0),
                   new Column("Mode", 0),
-                  new Column("Ready", 0),
                   new Column("Paths", 0),
                   new Column("Age", 0)),
           "VdeNode",

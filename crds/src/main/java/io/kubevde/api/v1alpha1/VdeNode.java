@@ -16,6 +16,10 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @Plural("vdenodes")
 @ShortNames({"vnode", "vdenode"})
 @AdditionalPrinterColumn(
+    name = "Ready",
+    jsonPath = ".status.conditions[?(@.type==\"Ready\")].status",
+    type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(
     name = "Address",
     jsonPath = ".spec.address",
     type = AdditionalPrinterColumn.Type.STRING)

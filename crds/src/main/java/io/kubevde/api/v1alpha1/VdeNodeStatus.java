@@ -2,6 +2,7 @@ package io.kubevde.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import io.fabric8.generator.annotation.Min;
+import io.fabric8.kubernetes.api.model.Condition;
 import java.util.List;
 
 /**
@@ -13,6 +14,9 @@ import java.util.List;
  * @param links VdeLink paths running on the node
  * @param macTableSize total MAC table entries on the node
  * @param lastHeartbeat RFC 3339 time of the agent's last report; stale reports count as not ready
+ * @param conditions {@code Ready} (metav1.Condition shape): True when every network the node serves
+ *     is ready (reason {@code NetworksReady}), False naming the ones that are not ({@code
+ *     NetworksNotReady}); the {@code kubectl get vdenodes} Ready column
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record VdeNodeStatus(
@@ -21,4 +25,17 @@ public record VdeNodeStatus(
     List<NodeAttachment> attachmentList,
     List<NodeLinkPath> links,
     @Min(0) Integer macTableSize,
-    String lastHeartbeat) {}
+    String lastHeartbeat,
+    List<Condition> conditions) {
+
+  /** A report without conditions (written by agents older than the Ready condition). */
+  public VdeNodeStatus(
+      List<NodeNetwork> networks,
+      Integer attachments,
+      List<NodeAttachment> attachmentList,
+      List<NodeLinkPath> links,
+      Integer macTableSize,
+      String lastHeartbeat) {
+    this(networks, attachments, attachmentList, links, macTableSize, lastHeartbeat, null);
+  }
+}

@@ -33,7 +33,7 @@ class ImageArchiveIT {
     img.unpack(rootfs);
     assertThat(Files.readString(rootfs.resolve("etc/passwd"))).contains(":65532:65532:");
     String help = runInImage(img, rootfs, "65532", "--help");
-    assertThat(help).contains("--agent-image", "--agent-settings", "leader-election");
+    assertThat(help).contains("--multus", "leader-election", "cleanup");
   }
 
   @Test
@@ -57,7 +57,7 @@ class ImageArchiveIT {
     // libraries
     assertThat(runInImage(img, rootfs, "0", "--help")).contains("kubevde-agent");
     assertThat(chroot(img, rootfs, "0", List.of("/bin/ip", "-V"))).contains("iproute2");
-    // the initContainer's command, exactly as model.AgentDaemonSet gives it, into a "host" dir
+    // the initContainer's command, exactly as the chart's DaemonSet gives it, into a "host" dir
     Files.createDirectories(rootfs.resolve("host/opt/cni/bin"));
     Files.writeString(rootfs.resolve("host/opt/cni/bin/kubevde"), "old launcher");
     assertThat(

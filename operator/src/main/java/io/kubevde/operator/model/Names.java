@@ -10,9 +10,6 @@ import java.util.Map;
 public final class Names {
   private Names() {}
 
-  /** Name of the agent DaemonSet in the operator namespace. */
-  public static final String AGENT_DAEMONSET = "kubevde-agent";
-
   /** Finalizer on VdeNetworks. */
   public static final String FINALIZER = "kubevde.io/network-cleanup";
 

@@ -78,8 +78,9 @@ public final class NetworkResources {
    * @param ranges per-node blocks
    * @param peers node underlay addresses (vxvde-unicast: replication list; vxvde: accepted senders
    *     unless {@code underlayCidrs} is set)
-   * @param underlayCidrs the site's underlay CIDRs ({@link AgentSettings#underlayCidrs}): vxvde
-   *     multicast senders must be inside them instead of being the peers; empty = the peers
+   * @param underlayCidrs the site's underlay CIDRs ({@link
+   *     io.kubevde.operator.OperatorConfig#underlayCidrs}): vxvde multicast senders must be inside
+   *     them instead of being the peers; empty = the peers
    * @return what the agents must run (also the network's {@code rangeStart}/{@code rangeEnd}, so
    *     agents know which addresses no node block will ever hold)
    */

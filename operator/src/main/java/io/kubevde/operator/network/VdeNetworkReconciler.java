@@ -60,11 +60,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Reconciles a VdeNetwork (architecture.md §5): allocates VNI and multicast group, splits the IPAM
  * subnet into per-node blocks, then runs the workflow of dependents — the agent ConfigMap ({@link
- * AgentConfigMapDependent}), the Multus NAD ({@link NadDependent}, when Multus is installed), the
- * shared agent DaemonSet ({@link AgentDaemonSetDependent}) and a sealed network's key Secret
- * ({@link KeySecretDependent}, rotated in phases by {@link KeyRing}, the reconcile rescheduled for
- * the next phase) — aggregates VdeNode reports and writes status conditions; its finalizer keeps a
- * network with live attachments.
+ * AgentConfigMapDependent}), the Multus NAD ({@link NadDependent}, when Multus is installed) and a
+ * sealed network's key Secret ({@link KeySecretDependent}, rotated in phases by {@link KeyRing},
+ * the reconcile rescheduled for the next phase) — aggregates VdeNode reports and writes status
+ * conditions; its finalizer keeps a network with live attachments.
  *
  * <p>The workflow is JOSDK's, built in code (the dependents take the operator configuration in
  * their constructors) and invoked by {@link #reconcile} after allocation, which it needs: the
@@ -119,9 +118,8 @@ public class VdeNetworkReconciler implements Reconciler<VdeNetwork>, Cleaner<Vde
             .addDependentResourceAndConfigure(new AgentConfigMapDependent(cfg.namespace()))
             .withReconcilePrecondition(publishable)
             .addDependentResourceAndConfigure(nad)
-            .withActivationCondition(new NadCrdPresent(cfg.agentSettings().multusEnabled()))
+            .withActivationCondition(new NadCrdPresent(cfg.multus()))
             .withReconcilePrecondition(new NadDependent.Owned(publishable))
-            .addDependentResource(new AgentDaemonSetDependent(cfg.agentDaemonSet()))
             .addDependentResourceAndConfigure(keySecret)
             .withReconcilePrecondition(new Publication.Sealed())
             .build();
@@ -255,14 +253,13 @@ public class VdeNetworkReconciler implements Reconciler<VdeNetwork>, Cleaner<Vde
                     port.port(),
                     ranges,
                     peers(selected, reports),
-                    cfg.agentSettings().effectiveUnderlayCidrs())
+                    cfg.underlayCidrs())
                 : null,
             keys == null ? null : keys.ring());
     if (!pub.publishable()) conflicts.increment();
     pub.putInto(ctx);
     // only when NADs are published at all (with multus off the operator may have no NAD RBAC)
-    String nadConflict =
-        pub.publishable() && cfg.agentSettings().multusEnabled() ? nad.foreignNad(n, ctx) : null;
+    String nadConflict = pub.publishable() && cfg.multus() ? nad.foreignNad(n, ctx) : null;
     WorkflowReconcileResult published = workflow.reconcile(n, ctx);
     String nadName =
         pub.publishable()
@@ -540,8 +537,7 @@ public class VdeNetworkReconciler implements Reconciler<VdeNetwork>, Cleaner<Vde
       }
       return DeleteControl.noFinalizerRemoval().rescheduleAfter(5_000);
     }
-    // ConfigMap and NAD deleted, the DaemonSet re-applied without this network (deleted with the
-    // last one)
+    // ConfigMap, NAD and key Secret deleted
     workflow.cleanup(n, ctx);
     allocator.release(key(n));
     ports.release(key(n));

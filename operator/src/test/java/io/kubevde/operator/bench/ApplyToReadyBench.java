@@ -97,7 +97,7 @@ public final class ApplyToReadyBench {
                         readyAt.putIfAbsent(n.getMetadata().getName(), System.nanoTime());
                     }
                   });
-      // one warm-up network (class loading, first SSA of the DaemonSet) is not measured
+      // one warm-up network (class loading, first server-side applies) is not measured
       create(client, ns, "warmup", created);
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
       while (!readyAt.containsKey("warmup")) {
