@@ -128,9 +128,11 @@ public final class NetlinkSocket implements AutoCloseable {
             op + ": no answer from the kernel within " + TIMEOUT_MS + " ms", ifName, err, null);
       throw sysError(op + ": receive", ifName, err);
     }
-    rx.position(0).limit((int) n);
+    // a copy: the messages outlive the next receive into rx (a link answer, then its ack)
+    ByteBuffer copy = ByteBuffer.allocate((int) n).order(ByteOrder.nativeOrder());
+    copy.put(0, rx, 0, (int) n);
     try {
-      return NlMessage.split(rx);
+      return NlMessage.split(copy);
     } catch (IllegalArgumentException e) {
       throw new NetlinkException(
           op + ": malformed answer: " + e.getMessage(), ifName, Errno.EBADMSG, null);

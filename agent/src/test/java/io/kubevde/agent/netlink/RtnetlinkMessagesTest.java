@@ -44,7 +44,7 @@ class RtnetlinkMessagesTest {
     assertThat(hex(m))
         .isEqualTo(
             // nlmsghdr: len 68, RTM_NEWLINK 16, flags REQUEST|ACK, seq 42, pid 0
-            "38000000"
+            "44000000"
                 + "1000"
                 + "0500"
                 + "2a000000"
