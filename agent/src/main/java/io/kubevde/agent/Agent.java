@@ -5,7 +5,6 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.kubevde.agent.attach.AttachmentStore;
 import io.kubevde.agent.attach.ChainedAttachmentHandler;
-import io.kubevde.agent.attach.IpTool;
 import io.kubevde.agent.attach.NamespaceAccess;
 import io.kubevde.agent.attach.SwitchingAttachmentHandler;
 import io.kubevde.agent.attach.TapAttachmentHandler;
@@ -76,10 +75,7 @@ public final class Agent implements AutoCloseable {
     this.links = new LinkManager(dataPlane, cfg.linkPolicy());
     this.taps =
         new TapAttachmentHandler(
-            store,
-            new IpAllocator(cfg.stateDir().resolve("ipam")),
-            new IpTool(30_000),
-            cfg.underlayMtu() - 50);
+            store, new IpAllocator(cfg.stateDir().resolve("ipam")), 30_000, cfg.underlayMtu() - 50);
     this.handler =
         new SwitchingAttachmentHandler(
             taps,

@@ -12,7 +12,7 @@ import java.util.concurrent.TimeUnit;
  * Runs one external command with a timeout that fires: stdin comes from a temp file, stdout and
  * stderr go to temp files (never a pipe the child could block on while we wait), then {@code
  * waitFor(timeout)}; on expiry the process is killed ({@code destroyForcibly}) and the result says
- * so. Used for iproute2 ({@link IpTool}) and delegated IPAM plugins ({@link IpamDelegate}).
+ * so. Used for delegated IPAM plugins ({@link IpamDelegate}).
  */
 public final class Subprocess {
   private Subprocess() {}

@@ -7,11 +7,11 @@ import io.kubevde.agent.model.AttachmentKey;
 import io.kubevde.agent.model.AttachmentRecord;
 import io.kubevde.agent.model.IpamConfig;
 import io.kubevde.agent.model.NetConf;
+import io.kubevde.agent.netlink.Rtnetlink;
 import io.kubevde.api.net.Cidr;
 import io.kubevde.cni.protocol.CniError;
 import io.kubevde.cni.protocol.CniResults;
 import io.kubevde.cni.protocol.Json;
-import io.kubevde.cni.protocol.JsonException;
 import io.kubevde.cni.protocol.TapAlias;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -23,20 +23,21 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The netns/tap part of an attachment (architecture.md §6 "ADD"), done with iproute2 ({@link
- * IpTool}):
+ * The netns/tap part of an attachment (architecture.md §6 "ADD"), done in-process over rtnetlink
+ * inside the pod netns ({@link PodInterfaces}; no {@code ip} exec):
  *
  * <ol>
  *   <li>reserve addresses ({@link IpAllocator}, the pool of the VdeNetwork; or the IPAM plugin
  *       named by another {@code ipam.type}, {@link IpamDelegate}) and write the record in state
  *       {@code creating};
- *   <li>pod netns, one {@code nsenter --net=CNI_NETNS ip -batch}: create a <b>persistent</b> tap
- *       named CNI_IFNAME, set MAC, MTU and the {@link TapAlias} alias, addresses (IPv6 with {@code
- *       nodad}), link up, routes;
+ *   <li>pod netns (one thread that entered it with setns): create a <b>persistent</b> tap named
+ *       CNI_IFNAME, set MAC, MTU and the {@link TapAlias} alias, addresses (IPv6 without DAD), link
+ *       up, routes; the CNI result reports the MAC and MTU read back from the kernel;
  *   <li>record in state {@code ready} with the CNI result ({@code interfaces[0].sandbox} =
  *       CNI_NETNS).
  * </ol>
@@ -44,11 +45,11 @@ import org.slf4j.LoggerFactory;
  * The tap is created directly inside the pod netns rather than in the host netns and moved
  * (architecture.md §6 says "create, move"): the result is the same persistent tap, but a netns move
  * costs ~20 ms of kernel RCU synchronisation per ADD here (measured: create+move 23 ms, create in
- * place 5 ms) and one more exec. The data plane opens it by name inside the netns (setns), which it
- * must do after an agent restart anyway. Any failure undoes what was done and answers code 103.
- * Attaching the tap to the network's switch is {@link SwitchingAttachmentHandler}'s job; the tap is
- * persistent so it can be opened by name there and survives agent restarts. Thread-safe: operations
- * on one key are serialised by a lock stripe; different keys run in parallel.
+ * place 5 ms). The data plane opens it by name inside the netns (setns), which it must do after an
+ * agent restart anyway. Any failure undoes what was done and answers code 103. Attaching the tap to
+ * the network's switch is {@link SwitchingAttachmentHandler}'s job; the tap is persistent so it can
+ * be opened by name there and survives agent restarts. Thread-safe: operations on one key are
+ * serialised by a lock stripe; different keys run in parallel.
  */
 public final class TapAttachmentHandler implements AttachmentHandler {
   private static final Logger LOG = LoggerFactory.getLogger(TapAttachmentHandler.class);
@@ -57,7 +58,7 @@ public final class TapAttachmentHandler implements AttachmentHandler {
 
   private final AttachmentStore store;
   private final IpAllocator ipam;
-  private final IpTool ip;
+  private final PodInterfaces pods = new PodInterfaces();
   private final int defaultMtu;
   private final IpamDelegate delegate;
   private final Object[] stripes = new Object[64];
@@ -90,15 +91,15 @@ public final class TapAttachmentHandler implements AttachmentHandler {
   /**
    * @param store attachment records
    * @param ipam address allocator
-   * @param ip iproute2 runner
+   * @param pluginTimeoutMs how long a delegated IPAM plugin may run (ms) before it is killed
    * @param defaultMtu the MTU when the config has none (bytes; underlay MTU − 50)
    */
-  public TapAttachmentHandler(AttachmentStore store, IpAllocator ipam, IpTool ip, int defaultMtu) {
+  public TapAttachmentHandler(
+      AttachmentStore store, IpAllocator ipam, long pluginTimeoutMs, int defaultMtu) {
     this.store = store;
     this.ipam = ipam;
-    this.ip = ip;
     this.defaultMtu = defaultMtu;
-    this.delegate = new IpamDelegate(ip.timeoutMs());
+    this.delegate = new IpamDelegate(pluginTimeoutMs);
     for (int i = 0; i < stripes.length; i++) stripes[i] = new Object();
   }
 
@@ -213,27 +214,27 @@ public final class TapAttachmentHandler implements AttachmentHandler {
         store.write(rec);
         String alias = TapAlias.of(AttachmentKey.encode(conf.name()), key.containerId());
         String dev = key.ifName();
-        List<String> lines = new ArrayList<>();
-        lines.add("tuntap add dev " + dev + " mode tap");
-        lines.add("link set dev " + dev + " address " + mac + " mtu " + mtu + " alias " + alias);
-        for (Cidr c : addrs) lines.add("addr add " + c + " dev " + dev + (c.v6() ? " nodad" : ""));
-        lines.add("link set dev " + dev + " up");
-        List<Map<String, Object>> routes = conf.ipam() == null ? List.of() : conf.ipam().routes();
-        for (Map<String, Object> rt : routes) lines.add(routeLine(rt, conf.ipam(), dev));
-        created = true;
-        IpTool.Result r = ip.batchIn(req.netns(), lines);
-        if (!r.ok())
+        List<PodInterfaces.Route> routes = new ArrayList<>();
+        if (conf.ipam() != null) {
+          for (Map<String, Object> rt : conf.ipam().routes()) routes.add(route(rt, conf.ipam()));
+        }
+        Rtnetlink.Link link;
+        try {
+          link = pods.createTap(req.netns(), dev, mac, mtu, alias, addrs, routes);
+        } catch (IOException e) {
           throw new CniError.Failure(
               new CniError(
                   CniError.SETUP_FAILED,
                   "cannot create tap " + dev + " in " + req.netns(),
-                  r.output().strip()));
+                  e.getMessage()));
+        }
+        created = true;
         AttachRequest done =
             new AttachRequest(
                 conf, req.containerId(), req.netns(), req.ifName(), req.args(), req.cniPath());
         Map<String, Object> result =
             CniResults.inVersion(
-                CniResults.chain(conf.prevResult(), ownResult(done, mac, mtu, addrs)),
+                CniResults.chain(conf.prevResult(), ownResult(done, link.mac(), link.mtu(), addrs)),
                 conf.cniVersion());
         store.write(rec.ready(result));
         return result;
@@ -307,9 +308,12 @@ public final class TapAttachmentHandler implements AttachmentHandler {
   private void undo(
       AttachmentKey key, String pool, String netns, String alias, List<String> reserved) {
     if (alias != null) {
-      IpTool.Result show = ip.in(netns, "-j", "-d", "link", "show", "dev", key.ifName());
-      if (show.ok() && show.output().contains("\"ifalias\":\"" + alias + "\""))
-        ip.in(netns, "link", "del", "dev", key.ifName());
+      try {
+        pods.deleteIf(netns, key.ifName(), l -> alias.equals(l.alias()));
+      } catch (IOException | RuntimeException e) {
+        LOG.warn(
+            "undo: cannot delete tap " + key.ifName() + " in " + netns + ": " + e.getMessage());
+      }
     }
     for (String a : reserved) reservations.release(claim(pool, a, key, Map.of()));
     ipam.release(pool, key);
@@ -321,15 +325,16 @@ public final class TapAttachmentHandler implements AttachmentHandler {
   }
 
   /**
-   * The {@code ip -batch} line of one route; {@code dst} and {@code gw} are re-printed from their
-   * parsed form, so no text of the config reaches the script (the device name is a validated
-   * CNI_IFNAME).
+   * One route of the config: {@code dst}, and {@code gw} or else the IPAM gateway of the same
+   * family (none: on-link).
+   *
+   * @throws IllegalArgumentException when {@code dst} or {@code gw} is not an address
    */
-  static String routeLine(Map<String, Object> rt, IpamConfig ipam, String ifName) {
+  static PodInterfaces.Route route(Map<String, Object> rt, IpamConfig ipam) {
     Cidr dst = Cidr.parse(String.valueOf(rt.get("dst")));
-    String gw = rt.get("gw") == null ? null : Cidr.parse(String.valueOf(rt.get("gw"))).ip();
-    if (gw == null && ipam.gateway(dst.v6()) != null) gw = ipam.gateway(dst.v6()).ip();
-    return "route add " + dst + (gw != null ? " via " + gw : "") + " dev " + ifName;
+    Cidr gw = rt.get("gw") == null ? null : Cidr.parse(String.valueOf(rt.get("gw")));
+    if (gw == null && ipam.gateway(dst.v6()) != null) gw = ipam.gateway(dst.v6());
+    return new PodInterfaces.Route(dst, gw == null ? null : new Cidr.Ip(gw.address(), gw.bits()));
   }
 
   private static Map<String, Object> ownResult(
@@ -398,7 +403,7 @@ public final class TapAttachmentHandler implements AttachmentHandler {
   private void remove(AttachmentKey key, String pool, String netns, AttachmentRecord rec) {
     if (!netns.isEmpty() && Files.exists(Path.of(netns))) {
       if (rec != null && "ready".equals(rec.state()) && netns.equals(rec.netns())) {
-        ip.in(netns, "link", "del", "dev", key.ifName());
+        deleteIn(netns, key.ifName(), l -> true);
       } else {
         deleteTapIn(netns, key.ifName());
       }
@@ -429,9 +434,19 @@ public final class TapAttachmentHandler implements AttachmentHandler {
   }
 
   private void deleteTapIn(String netns, String ifName) {
-    IpTool.Result show = ip.in(netns, "-j", "-d", "link", "show", "dev", ifName);
-    if (show.ok() && TapAlias.isKubevdeTap(show.output()))
-      ip.in(netns, "link", "del", "dev", ifName);
+    deleteIn(netns, ifName, l -> TapAlias.isKubevdeTap(l.kind(), l.alias()));
+  }
+
+  /**
+   * Deletes {@code ifName} in {@code netns} if {@code ours}; a failure is logged and DEL goes on
+   * (as a failed {@code ip link del} did before: the netns is going away with the pod).
+   */
+  private void deleteIn(String netns, String ifName, Predicate<Rtnetlink.Link> ours) {
+    try {
+      pods.deleteIf(netns, ifName, ours);
+    } catch (IOException | RuntimeException e) {
+      LOG.warn("cannot delete " + ifName + " in " + netns + ": " + e.getMessage());
+    }
   }
 
   @Override
@@ -449,39 +464,27 @@ public final class TapAttachmentHandler implements AttachmentHandler {
               + key.network());
     }
     if (!Files.exists(Path.of(req.netns()))) throw fail("netns " + req.netns() + " does not exist");
-    IpTool.Result r = ip.in(req.netns(), "-j", "-d", "addr", "show", "dev", key.ifName());
-    if (!r.ok()) throw fail("interface " + key.ifName() + " is missing in " + req.netns());
-    Map<?, ?> link;
+    PodInterfaces.Shown shown;
     try {
-      if (!(Json.parse(r.output()) instanceof List<?> l)
-          || l.isEmpty()
-          || !(l.getFirst() instanceof Map<?, ?> m)) {
-        throw fail("cannot read interface " + key.ifName());
-      }
-      link = m;
-    } catch (JsonException e) {
+      shown =
+          pods.show(req.netns(), key.ifName())
+              .orElseThrow(
+                  () -> fail("interface " + key.ifName() + " is missing in " + req.netns()));
+    } catch (IOException e) {
       throw fail("cannot read interface " + key.ifName() + ": " + e.getMessage());
     }
-    if (!TapAlias.isKubevdeTap(link))
+    Rtnetlink.Link link = shown.link();
+    if (!TapAlias.isKubevdeTap(link.kind(), link.alias()))
       throw fail("interface " + key.ifName() + " is not a kubevde tap");
-    if (!rec.mac().equalsIgnoreCase(String.valueOf(link.get("address")))) {
+    if (!rec.mac().equalsIgnoreCase(link.mac())) {
       throw fail(
-          "interface "
-              + key.ifName()
-              + " has MAC "
-              + link.get("address")
-              + ", expected "
-              + rec.mac());
+          "interface " + key.ifName() + " has MAC " + link.mac() + ", expected " + rec.mac());
     }
-    if (link.get("mtu") instanceof Number n && n.intValue() != rec.mtu()) {
-      throw fail("interface " + key.ifName() + " has MTU " + n + ", expected " + rec.mtu());
+    if (link.mtu() != rec.mtu()) {
+      throw fail(
+          "interface " + key.ifName() + " has MTU " + link.mtu() + ", expected " + rec.mtu());
     }
-    List<String> have = new ArrayList<>();
-    if (link.get("addr_info") instanceof List<?> ai) {
-      for (Object o : ai) {
-        if (o instanceof Map<?, ?> a) have.add(a.get("local") + "/" + a.get("prefixlen"));
-      }
-    }
+    List<String> have = shown.addresses().stream().map(Cidr::toString).toList();
     for (String want : rec.ips()) {
       if (!have.contains(want)) throw fail("interface " + key.ifName() + " lacks address " + want);
     }

@@ -43,7 +43,7 @@ final class AgentFixture implements AutoCloseable {
     socket = dir.resolve("cni.sock");
     store = new AttachmentStore(dir.resolve("state/attachments"));
     ipam = new IpAllocator(dir.resolve("state/ipam"));
-    handler = new TapAttachmentHandler(store, ipam, new IpTool(60_000), 1450);
+    handler = new TapAttachmentHandler(store, ipam, 60_000, 1450);
     server = new CniServer(socket, handler);
     server.start();
   }

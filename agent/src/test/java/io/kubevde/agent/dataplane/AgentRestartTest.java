@@ -155,4 +155,68 @@ class AgentRestartTest {
       Dirs.deleteTree(dir);
     }
   }
+
+  /**
+   * Issue 12: a pure-L2 attachment (no IPAM: the tap has no address at all) is re-attached by a
+   * restarted agent. The tap was looked up through java.net.NetworkInterface, which does not list
+   * an interface without addresses; the taps get their addresses only after the restart here, so
+   * the ping proves that the restarted agent re-opened both address-less taps.
+   */
+  @Test
+  void pureL2AttachmentsSurviveAnAgentRestart() throws Exception {
+    Host.requireRoot();
+    Path dir = Files.createTempDirectory("kvrestartl2");
+    Process agent = null, agent2 = null;
+    try (Netns netns = new Netns("kvl2")) {
+      agent = startAgent(dir);
+      String a = netns.create(), b = netns.create();
+      CniPlugin plugin = new CniPlugin(p -> new AgentClient(p, 60_000));
+      String l2 =
+          "{\"cniVersion\":\"1.1.0\",\"name\":\"l2\",\"type\":\"kubevde\","
+              + "\"network\":\"default/l2\"}";
+      for (String[] pod : new String[][] {{"la", a}, {"lb", b}}) {
+        Map<String, String> env =
+            new HashMap<>(
+                Map.of(
+                    "CNI_COMMAND",
+                    "ADD",
+                    "CNI_CONTAINERID",
+                    pod[0],
+                    "CNI_NETNS",
+                    Netns.path(pod[1]),
+                    "CNI_IFNAME",
+                    "net1",
+                    "CNI_PATH",
+                    "/opt/cni/bin",
+                    "CNI_ARGS",
+                    "K8S_POD_NAMESPACE=default;K8S_POD_NAME=p-" + pod[0],
+                    AgentProtocol.SOCKET_ENV,
+                    dir.resolve("cni.sock").toString()));
+        CniPlugin.Outcome o = plugin.run(env, l2);
+        assertThat(o.exitCode()).as("L2-only ADD: %s %s", o.stdout(), o.stderr()).isZero();
+        assertThat(Sh.run("ip", "-n", pod[1], "-o", "addr", "show", "dev", "net1"))
+            .as("no address on an L2-only tap")
+            .doesNotContain("inet ");
+      }
+      kill(agent);
+      assertThat(Sh.run("ip", "-n", a, "link", "show", "net1"))
+          .as("the tap stays, without its reader")
+          .contains("NO-CARRIER");
+      agent2 = startAgent(dir);
+      for (String ns : List.of(a, b)) {
+        org.awaitility.Awaitility.await("re-attached tap in " + ns + " has carrier")
+            .atMost(java.time.Duration.ofSeconds(20))
+            .until(() -> !Sh.run("ip", "-n", ns, "link", "show", "net1").contains("NO-CARRIER"));
+      }
+      Sh.run("ip", "-n", a, "addr", "add", "192.168.78.1/24", "dev", "net1");
+      Sh.run("ip", "-n", b, "addr", "add", "192.168.78.2/24", "dev", "net1");
+      assertThat(DataPlaneTest.ping(a, "192.168.78.2", 3))
+          .as("L2 traffic between the re-attached taps")
+          .isTrue();
+    } finally {
+      if (agent != null) kill(agent);
+      if (agent2 != null) kill(agent2);
+      Dirs.deleteTree(dir);
+    }
+  }
 }

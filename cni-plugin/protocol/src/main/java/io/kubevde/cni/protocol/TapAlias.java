@@ -41,7 +41,16 @@ public final class TapAlias {
 
   /** The same test on one parsed link object of {@code ip -j -d} output. */
   public static boolean isKubevdeTap(Map<?, ?> link) {
-    boolean tun = link.get("linkinfo") instanceof Map<?, ?> li && "tun".equals(li.get("info_kind"));
-    return tun && link.get("ifalias") instanceof String a && a.startsWith(PREFIX);
+    return link.get("linkinfo") instanceof Map<?, ?> li
+        && link.get("ifalias") instanceof String a
+        && isKubevdeTap(String.valueOf(li.get("info_kind")), a);
+  }
+
+  /**
+   * The same test on a link's kind ({@code IFLA_INFO_KIND}) and alias ({@code IFLA_IFALIAS}) as
+   * rtnetlink reports them.
+   */
+  public static boolean isKubevdeTap(String kind, String alias) {
+    return "tun".equals(kind) && alias != null && alias.startsWith(PREFIX);
   }
 }

@@ -1,10 +1,11 @@
 package io.kubevde.vdeplug.plugin.tap;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
+
 import io.kubevde.vdeplug.Plug;
 import io.kubevde.vdeplug.fd.FdPlugLifecycle;
 import io.kubevde.vdeplug.ffi.LibC;
 import java.io.IOException;
-import java.net.NetworkInterface;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -41,6 +42,12 @@ public final class TapDevice implements AutoCloseable {
   static final short IFF_TAP = 0x0002;
   static final short IFF_NO_PI = 0x1000;
 
+  /** {@code IFF_TUN_EXCL}: TUNSETIFF fails with EBUSY when the name exists (if_tun.h). */
+  static final short IFF_TUN_EXCL = (short) 0x8000;
+
+  /** {@code SIOCGIFINDEX} (linux/sockios.h): the index of the interface named in a struct ifreq. */
+  static final long SIOCGIFINDEX = 0x8933L;
+
   /** Longest interface name (bytes), IFNAMSIZ − 1. */
   public static final int MAX_NAME = 15;
 
@@ -69,13 +76,61 @@ public final class TapDevice implements AutoCloseable {
    *     kind of interface); the message names the call and the error
    */
   public static TapDevice open(String name) throws IOException {
+    return open(name, (short) 0);
+  }
+
+  /**
+   * Creates a new <b>persistent</b> tap {@code name} in the current network namespace and closes it
+   * again (what {@code ip tuntap add dev NAME mode tap} does): the interface stays, down and
+   * unconfigured, until deleted; {@link #attach} opens it later. Unlike {@link #open} this never
+   * takes over an existing interface ({@code IFF_TUN_EXCL}).
+   *
+   * @param name interface name, 1 to 15 bytes
+   * @throws IOException when the name is taken (EBUSY, also when another kind of interface has it:
+   *     EINVAL), when {@code /dev/net/tun} cannot be opened, or TUNSETPERSIST fails (EPERM); the
+   *     message names the call and the error
+   */
+  public static void createPersistent(String name) throws IOException {
+    if (name == null || name.isEmpty() || truncate(name).length != name.getBytes(UTF_8).length)
+      throw new IllegalArgumentException("tap name must be 1 to 15 bytes: '" + name + "'");
+    try (TapDevice dev = open(name, IFF_TUN_EXCL)) {
+      dev.setPersistent(true);
+    }
+  }
+
+  /**
+   * The index of interface {@code name} in the current network namespace ({@code ioctl
+   * SIOCGIFINDEX} on a datagram socket, netdevice(7)), or 0 when there is none. Unlike {@code
+   * java.net.NetworkInterface} this sees every interface, also one without any address (a pure-L2
+   * tap), and it answers for the namespace of the calling thread (after setns(2)).
+   *
+   * @throws IOException when the socket cannot be made or the ioctl fails other than ENODEV
+   */
+  public static int ifIndex(String name) throws IOException {
+    int s = C.socket(LibC.AF_INET, LibC.SOCK_DGRAM | LibC.SOCK_CLOEXEC, 0);
+    if (s < 0) throw error("socket(AF_INET)", LibC.errno());
+    try {
+      ByteBuffer ifr = ByteBuffer.allocateDirect(IFREQ_SIZE).order(ByteOrder.nativeOrder());
+      ifr.put(0, truncate(name));
+      if (C.ioctl(s, SIOCGIFINDEX, ifr) < 0) {
+        int err = LibC.errno();
+        if (err == LibC.ENODEV) return 0;
+        throw error("SIOCGIFINDEX " + name, err);
+      }
+      return ifr.getInt(16);
+    } finally {
+      C.close(s);
+    }
+  }
+
+  private static TapDevice open(String name, short extraFlags) throws IOException {
     int fd = C.open("/dev/net/tun", LibC.O_RDWR | LibC.O_NONBLOCK | LibC.O_CLOEXEC);
     if (fd < 0) throw error("open /dev/net/tun", LibC.errno());
     try {
       ByteBuffer ifr = ByteBuffer.allocateDirect(IFREQ_SIZE).order(ByteOrder.nativeOrder());
       byte[] n = truncate(name == null ? "" : name);
       ifr.put(0, n);
-      ifr.putShort(16, (short) (IFF_TAP | IFF_NO_PI));
+      ifr.putShort(16, (short) (IFF_TAP | IFF_NO_PI | extraFlags));
       if (C.ioctl(fd, TUNSETIFF, ifr) < 0)
         throw error("TUNSETIFF " + new String(n, StandardCharsets.UTF_8), LibC.errno());
       int len = 0;
@@ -92,14 +147,14 @@ public final class TapDevice implements AutoCloseable {
   }
 
   /**
-   * Re-attaches to an existing (persistent) tap in the current network namespace.
+   * Re-attaches to an existing (persistent) tap in the current network namespace, with or without
+   * addresses (the existence check is {@link #ifIndex}).
    *
    * @throws IOException when no interface of that name exists, or as {@link #open}
    */
   public static TapDevice attach(String name) throws IOException {
     String n = new String(truncate(name), StandardCharsets.UTF_8);
-    if (NetworkInterface.getByName(n) == null)
-      throw new IOException("no interface '" + n + "' to attach to");
+    if (ifIndex(n) == 0) throw new IOException("no interface '" + n + "' to attach to");
     return open(n);
   }
 

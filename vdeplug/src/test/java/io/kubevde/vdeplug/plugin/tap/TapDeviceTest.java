@@ -197,4 +197,46 @@ class TapDeviceTest {
           .hasMessageContaining("no interface");
     }
   }
+
+  @Test
+  void aPureL2PersistentTapWithoutAnyAddressIsFoundAndReattached() throws Exception {
+    // issue 12: java.net.NetworkInterface lists only interfaces with addresses, so a tap without
+    // IP (down, or up without carrier: not even an IPv6 link-local) could not be re-attached
+    try (NetnsPair pair = NetnsPair.create()) {
+      String ns = pair.a();
+      InNetns.call(
+          ns,
+          () -> {
+            TapDevice.createPersistent("kvtapl2");
+            return null;
+          });
+      Sh.run("ip", "-n", ns, "link", "set", "kvtapl2", "up");
+      assertThat(Sh.run("ip", "-n", ns, "-o", "addr", "show", "dev", "kvtapl2"))
+          .as("no address at all")
+          .isBlank();
+      int index = InNetns.call(ns, () -> TapDevice.ifIndex("kvtapl2"));
+      assertThat(Sh.run("ip", "-n", ns, "-o", "link", "show", "kvtapl2"))
+          .startsWith(index + ": kvtapl2:");
+      assertThat(InNetns.call(ns, () -> TapDevice.ifIndex("kvnothere"))).isZero();
+      assertThatThrownBy(
+              () ->
+                  InNetns.call(
+                      ns,
+                      () -> {
+                        TapDevice.createPersistent("kvtapl2");
+                        return null;
+                      }))
+          .as("creation never takes over an existing interface")
+          .isInstanceOf(IOException.class)
+          .hasMessageContaining("busy");
+      TapDevice again = InNetns.call(ns, () -> TapDevice.attach("kvtapl2"));
+      try (TapPlug plug = new TapPlug(again)) {
+        assertThat(Sh.run("ip", "-n", ns, "link", "show", "kvtapl2"))
+            .as("carrier once the tap is open")
+            .doesNotContain("NO-CARRIER");
+        again.setPersistent(false);
+      }
+      assertThat(linkExists(ns, "kvtapl2")).isFalse();
+    }
+  }
 }
