@@ -3,6 +3,7 @@ package io.kubevde.vdeplug.cli;
 import io.kubevde.vdeplug.OpenArgs;
 import io.kubevde.vdeplug.Plugs;
 import io.kubevde.vdeplug.ffi.LibC;
+import io.kubevde.vdeplug.netnode.PortLimits;
 import io.kubevde.vdeplug.vdeswitch.VdeSwitch;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,7 +21,9 @@ import picocli.CommandLine.Option;
  * PIDFILE}; {@code -d} and {@code --nostdin} are accepted for compatibility (this switch never
  * reads stdin, so it does not die on stdin EOF as 2.3.2 does). Long options also work with one dash
  * ({@code -sock}, {@code -hub}, {@code -mgmt}, ...). Runs until the console's {@code shutdown} or
- * SIGTERM. Exit codes: 0 clean stop, 1 start failure, 2 usage.
+ * SIGTERM. kubevde additions: {@code --storm-pps}, {@code --police-pps}, {@code --police-bps},
+ * {@code --burst-ms} (per-port storm control and ingress policing, {@link PortLimits}). Exit codes:
+ * 0 clean stop, 1 start failure, 2 usage.
  */
 @Command(
     name = "vde_switch",
@@ -66,6 +69,33 @@ public final class VdeSwitchMain implements Callable<Integer> {
   boolean daemon;
 
   @Option(
+      names = {"--storm-pps"},
+      paramLabel = "N",
+      description =
+          "storm control: broadcast, multicast and unknown-unicast frames per second each port may"
+              + " flood, 0 = no limit (default: ${DEFAULT-VALUE})")
+  long stormPps = PortLimits.DEFAULT_FLOOD_PPS;
+
+  @Option(
+      names = {"--police-pps"},
+      paramLabel = "N",
+      description = "ingress policing: frames per second per port, 0 = no limit (default: 0)")
+  long policePps;
+
+  @Option(
+      names = {"--police-bps"},
+      paramLabel = "N",
+      description = "ingress policing: bytes per second per port, 0 = no limit (default: 0)")
+  long policeBps;
+
+  @Option(
+      names = {"--burst-ms"},
+      paramLabel = "MS",
+      description =
+          "depth of each rate limit's bucket in ms of its rate (default: ${DEFAULT-VALUE})")
+  int burstMs = PortLimits.DEFAULT_BURST_MS;
+
+  @Option(
       names = {"--nostdin", "-nostdin"},
       description = "accepted for compatibility (stdin is never read)")
   boolean nostdin;
@@ -77,10 +107,20 @@ public final class VdeSwitchMain implements Callable<Integer> {
             ? sock
             : Path.of(LibC.INSTANCE.geteuid() == 0 ? "/var/run/vde.ctl" : "/tmp/vde.ctl");
     VdeSwitch sw;
+    PortLimits limits;
+    try {
+      limits = new PortLimits(policePps, policeBps, stormPps, burstMs);
+    } catch (IllegalArgumentException e) {
+      System.err.println("vde_switch: " + e.getMessage());
+      return 2;
+    }
     try {
       sw =
           VdeSwitch.start(
-              dir.toAbsolutePath(), Optional.ofNullable(mgmt).map(Path::toAbsolutePath), hub);
+              dir.toAbsolutePath(),
+              Optional.ofNullable(mgmt).map(Path::toAbsolutePath),
+              hub,
+              limits);
       for (String t : taps)
         sw.node().addPort(Plugs.open("tap://" + t, OpenArgs.DEFAULT), "tap " + t);
     } catch (Exception e) {

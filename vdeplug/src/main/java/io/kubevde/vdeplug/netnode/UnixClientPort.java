@@ -30,8 +30,14 @@ final class UnixClientPort extends NetnodePort {
   private volatile boolean stopping;
 
   UnixClientPort(
-      int id, String description, UnixSocket ctl, UnixSocket data, Path dataPath, Netnode node) {
-    super(id, description);
+      int id,
+      String description,
+      PortLimits limits,
+      UnixSocket ctl,
+      UnixSocket data,
+      Path dataPath,
+      Netnode node) {
+    super(id, description, limits);
     this.ctl = ctl;
     this.data = data;
     this.dataPath = dataPath;

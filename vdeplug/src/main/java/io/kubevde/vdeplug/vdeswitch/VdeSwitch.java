@@ -4,6 +4,7 @@ import io.kubevde.vdeplug.netnode.MacTable;
 import io.kubevde.vdeplug.netnode.Netnode;
 import io.kubevde.vdeplug.netnode.NetnodeConfig;
 import io.kubevde.vdeplug.netnode.NetnodeKind;
+import io.kubevde.vdeplug.netnode.PortLimits;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -17,7 +18,9 @@ import java.util.concurrent.CountDownLatch;
  *
  * <p>Differences from vde_switch 2.3.2: data sockets are named {@code fd<n>} (netnode style,
  * invisible to clients); the engine's host port is port 0 and receives nothing; several clients
- * requesting one port number become its "cables" (§9.2); no FSTP.
+ * requesting one port number become its "cables" (§9.2); no FSTP. Every port has ingress policing
+ * and storm control ({@link PortLimits}, a kubevde extension; default: flooded frames limited to
+ * {@value PortLimits#DEFAULT_FLOOD_PPS}/s per port).
  */
 public final class VdeSwitch implements AutoCloseable {
   /** vde_switch's defaults: 32 ports, 128 hash slots, entries expire after 100 s. */
@@ -42,9 +45,21 @@ public final class VdeSwitch implements AutoCloseable {
    * @throws IOException when the directory is in use or a socket cannot be created
    */
   public static VdeSwitch start(Path dir, Optional<Path> mgmt, boolean hub) throws IOException {
+    return start(dir, mgmt, hub, PortLimits.DEFAULT);
+  }
+
+  /**
+   * As {@link #start(Path, Optional, boolean)}, every port with {@code limits} (ingress policing
+   * and storm control, {@link PortLimits}).
+   *
+   * @throws IOException when the directory is in use or a socket cannot be created
+   */
+  public static VdeSwitch start(Path dir, Optional<Path> mgmt, boolean hub, PortLimits limits)
+      throws IOException {
     VlanSwitchPolicy policy = new VlanSwitchPolicy(128, 100, MacTable.SYSTEM_CLOCK);
     policy.setHub(hub);
-    Netnode node = Netnode.open(NetnodeKind.SWITCH, policy, NetnodeConfig.at(dir));
+    Netnode node =
+        Netnode.open(NetnodeKind.SWITCH, policy, NetnodeConfig.at(dir).withLimits(limits));
     VdeSwitch[] self = new VdeSwitch[1];
     SwitchConsole console = null;
     try {
