@@ -31,10 +31,12 @@ public record PortLimits(
     long framesPerSecond, long bytesPerSecond, long floodFramesPerSecond, int burstMillis) {
 
   /**
-   * Default storm-control rate: 5000 flooded frames/s per port, far above what ARP, ND, DHCP and
-   * mDNS need (a few per second per pod), about 5 % of a 100k frames/s flood.
+   * Default storm-control rate: 1000 flooded frames/s per port, far above what ARP, ND, DHCP and
+   * mDNS need (a few per second per pod; an ARP sweep of a /22 in a second), 1 % of a 100k frames/s
+   * flood. Every admitted frame is copied to every port and, in vxvde unicast mode, to every peer
+   * node, so the admitted rate is multiplied downstream.
    */
-  public static final long DEFAULT_FLOOD_PPS = 5000;
+  public static final long DEFAULT_FLOOD_PPS = 1000;
 
   /** Default bucket depth: 200 ms of the rate. */
   public static final int DEFAULT_BURST_MS = 200;

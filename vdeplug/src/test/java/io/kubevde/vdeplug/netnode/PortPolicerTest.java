@@ -63,10 +63,10 @@ class PortPolicerTest {
   }
 
   @Test
-  void defaultsPoliceNothingAndLimitFloodsTo5000PerSecond() {
+  void defaultsPoliceNothingAndLimitFloodsTo1000PerSecond() {
     assertThat(PortLimits.DEFAULT.framesPerSecond()).isZero();
     assertThat(PortLimits.DEFAULT.bytesPerSecond()).isZero();
-    assertThat(PortLimits.DEFAULT.floodFramesPerSecond()).isEqualTo(5000);
+    assertThat(PortLimits.DEFAULT.floodFramesPerSecond()).isEqualTo(1000);
     PortPolicer p = new PortPolicer(PortLimits.DEFAULT, 0);
     for (int i = 0; i < 1_000_000; i++) assertThat(p.admit(1500, i)).isTrue();
     assertThat(p.droppedTotal()).as("a million frames in 1 ms pass ingress").isZero();
