@@ -20,6 +20,10 @@ console SOCK CMD
         runs one command on a vde_switch management console (vde-protocols.md §9.3) and prints its DATA lines.
 macpoll SOCK INTERVAL SECONDS
         polls hash/print every INTERVAL s for SECONDS s (or until SIGTERM) and prints "macs_max=N samples=K".
+cpusnap NAME=PID...
+        prints one line per thread of each process: "NAME TID THREADNAME TICKS" (utime+stime, /proc/PID/task/TID/stat).
+cpudiff BEFORE AFTER N
+        prints the N threads that used the most CPU between two cpusnap outputs, in ms, plus the total.
 p99 FILE
         prints the 99th percentile (nearest rank) of the "time=X ms" values of a ping output file, and their count.
 """
@@ -140,8 +144,10 @@ def flood(iface, pps, seconds):
         src[0] = (src[0] & 0xFC) | 0x02
         frames.append(bytes(d) + bytes(src) + tail)
     start = time.monotonic()
+    cpu0 = time.process_time()
     n = paced(total, float(pps), lambda k: s.send(frames[k & (pool - 1)]))
-    print("flood sent %d in %.2f s" % (n, time.monotonic() - start), flush=True)
+    print("flood sent %d in %.2f s (flooder CPU %.2f s)" % (n, time.monotonic() - start, time.process_time() - cpu0),
+          flush=True)
 
 
 class Console:
@@ -205,6 +211,42 @@ def macpoll(path, interval, seconds):
     print("macs_max=%d samples=%d" % (best, samples), flush=True)
 
 
+def cpusnap(*procs):
+    for item in procs:
+        name, pid = item.split("=", 1)
+        try:
+            tids = os.listdir("/proc/%s/task" % pid)
+        except OSError:
+            continue
+        for tid in tids:
+            try:
+                with open("/proc/%s/task/%s/stat" % (pid, tid)) as f:
+                    stat = f.read()
+            except OSError:
+                continue
+            comm = stat[stat.index("(") + 1:stat.rindex(")")].replace(" ", "_")
+            fields = stat[stat.rindex(")") + 2:].split()
+            print(name, tid, comm, int(fields[11]) + int(fields[12]))
+
+
+def cpudiff(before, after, n):
+    tick_ms = 1000.0 / os.sysconf("SC_CLK_TCK")
+    old = {}
+    with open(before) as f:
+        for line in f:
+            name, tid, comm, ticks = line.split()
+            old[(name, tid)] = int(ticks)
+    rows = []
+    with open(after) as f:
+        for line in f:
+            name, tid, comm, ticks = line.split()
+            rows.append(((int(ticks) - old.get((name, tid), 0)) * tick_ms, name, comm))
+    rows.sort(reverse=True)
+    for ms, name, comm in rows[:int(n)]:
+        print("%8.0f  %-12s %s" % (ms, name, comm))
+    print("%8.0f  total" % sum(r[0] for r in rows))
+
+
 def p99(path):
     vals = []
     with open(path) as f:
@@ -222,8 +264,9 @@ def p99(path):
 
 def main(argv):
     cmds = {"forge": (forge, 8), "replay": (replay, 4), "flood": (flood, 3), "console": (console, 2),
-            "macpoll": (macpoll, 3), "p99": (p99, 1)}
-    if len(argv) < 2 or argv[1] not in cmds or len(argv) - 2 != cmds[argv[1]][1]:
+            "macpoll": (macpoll, 3), "p99": (p99, 1),
+            "cpusnap": (cpusnap, None), "cpudiff": (cpudiff, 3)}
+    if len(argv) < 2 or argv[1] not in cmds or cmds[argv[1]][1] not in (None, len(argv) - 2):
         print(__doc__, file=sys.stderr)
         return 2
     cmds[argv[1]][0](*argv[2:])

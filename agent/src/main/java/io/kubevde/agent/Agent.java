@@ -71,7 +71,8 @@ public final class Agent implements AutoCloseable {
   public Agent(AgentConfig cfg) {
     this.cfg = cfg;
     this.store = new AttachmentStore(cfg.stateDir().resolve("attachments"));
-    this.dataPlane = new DataPlane(cfg.runDir(), cfg.nodeAddress(), cfg.uplinkInterface());
+    this.dataPlane =
+        new DataPlane(cfg.runDir(), cfg.nodeAddress(), cfg.uplinkInterface(), cfg.switchLimits());
     this.links = new LinkManager(dataPlane, cfg.linkPolicy());
     this.taps =
         new TapAttachmentHandler(

@@ -1,5 +1,6 @@
 package io.kubevde.agent;
 
+import io.kubevde.agent.dataplane.SwitchLimits;
 import io.kubevde.agent.model.LinkPolicy;
 import java.nio.file.Path;
 
@@ -29,6 +30,8 @@ import java.nio.file.Path;
  *     for {@link LinkPolicy#DEFAULT_TENANT_SCHEMES} ({@code *} = every scheme)
  * @param linkSystemNamespaces comma list of namespaces (besides {@code configNamespace}) whose
  *     VdeLinks may use every scheme, or null
+ * @param switchLimits ingress policing and storm control of the network switches' ports (null =
+ *     {@link SwitchLimits#DEFAULT})
  */
 public record AgentConfig(
     Path cniSocket,
@@ -47,7 +50,53 @@ public record AgentConfig(
     long networkWaitMs,
     long reconcileMs,
     String linkTenantSchemes,
-    String linkSystemNamespaces) {
+    String linkSystemNamespaces,
+    SwitchLimits switchLimits) {
+
+  /** Null {@code switchLimits} become the defaults. */
+  public AgentConfig {
+    switchLimits = switchLimits == null ? SwitchLimits.DEFAULT : switchLimits;
+  }
+
+  /** A config with the default {@link SwitchLimits}. */
+  public AgentConfig(
+      Path cniSocket,
+      Path stateDir,
+      Path runDir,
+      int underlayMtu,
+      String nodeName,
+      String nodeAddress,
+      String uplinkInterface,
+      boolean kubernetes,
+      Path kubeconfig,
+      String configNamespace,
+      long heartbeatMs,
+      int healthPort,
+      int metricsPort,
+      long networkWaitMs,
+      long reconcileMs,
+      String linkTenantSchemes,
+      String linkSystemNamespaces) {
+    this(
+        cniSocket,
+        stateDir,
+        runDir,
+        underlayMtu,
+        nodeName,
+        nodeAddress,
+        uplinkInterface,
+        kubernetes,
+        kubeconfig,
+        configNamespace,
+        heartbeatMs,
+        healthPort,
+        metricsPort,
+        networkWaitMs,
+        reconcileMs,
+        linkTenantSchemes,
+        linkSystemNamespaces,
+        SwitchLimits.DEFAULT);
+  }
 
   /** Default {@link #networkWaitMs}: 5 s. */
   public static final long DEFAULT_NETWORK_WAIT_MS = 5_000;
@@ -114,7 +163,8 @@ public record AgentConfig(
         networkWaitMs,
         reconcileMs,
         tenantSchemes,
-        systemNamespaces);
+        systemNamespaces,
+        switchLimits);
   }
 
   /** A stand-alone agent (no Kubernetes, no HTTP) with everything under {@code dir} (tests). */
@@ -154,7 +204,8 @@ public record AgentConfig(
         networkWaitMs,
         reconcileMs,
         linkTenantSchemes,
-        linkSystemNamespaces);
+        linkSystemNamespaces,
+        switchLimits);
   }
 
   /** A copy with the HTTP ports set. */
@@ -176,7 +227,8 @@ public record AgentConfig(
         networkWaitMs,
         reconcileMs,
         linkTenantSchemes,
-        linkSystemNamespaces);
+        linkSystemNamespaces,
+        switchLimits);
   }
 
   /** A copy with the network wait set (ms). */
@@ -198,6 +250,30 @@ public record AgentConfig(
         ms,
         reconcileMs,
         linkTenantSchemes,
-        linkSystemNamespaces);
+        linkSystemNamespaces,
+        switchLimits);
+  }
+
+  /** A copy with {@code limits} for the network switches' ports. */
+  public AgentConfig withSwitchLimits(SwitchLimits limits) {
+    return new AgentConfig(
+        cniSocket,
+        stateDir,
+        runDir,
+        underlayMtu,
+        nodeName,
+        nodeAddress,
+        uplinkInterface,
+        kubernetes,
+        kubeconfig,
+        configNamespace,
+        heartbeatMs,
+        healthPort,
+        metricsPort,
+        networkWaitMs,
+        reconcileMs,
+        linkTenantSchemes,
+        linkSystemNamespaces,
+        limits);
   }
 }

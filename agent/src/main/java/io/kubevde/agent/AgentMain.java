@@ -1,7 +1,9 @@
 package io.kubevde.agent;
 
+import io.kubevde.agent.dataplane.SwitchLimits;
 import io.kubevde.agent.model.AgentVersion;
 import io.kubevde.cni.protocol.AgentProtocol;
+import io.kubevde.vdeplug.netnode.PortLimits;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -135,6 +137,40 @@ public final class AgentMain implements Callable<Integer> {
       description = "port of /metrics, -1 = off (default: ${DEFAULT-VALUE})")
   int metricsPort = DEFAULT_METRICS_PORT;
 
+  @Option(
+      names = "--storm-pps",
+      description =
+          "storm control: broadcast, multicast and unknown-unicast frames/s each pod, link or client"
+              + " port may flood, 0 = no limit (default: ${DEFAULT-VALUE})")
+  long stormPps = PortLimits.DEFAULT_FLOOD_PPS;
+
+  @Option(
+      names = "--uplink-storm-pps",
+      description =
+          "storm control of each network's uplink port (flooded frames/s from all other nodes), 0 ="
+              + " no limit (default: ${DEFAULT-VALUE})")
+  long uplinkStormPps = SwitchLimits.DEFAULT_UPLINK_FLOOD_PPS;
+
+  @Option(
+      names = "--police-pps",
+      description =
+          "ingress policing: frames/s each pod, link or client port may send into its network, 0 ="
+              + " no limit (default: ${DEFAULT-VALUE})")
+  long policePps;
+
+  @Option(
+      names = "--police-bps",
+      description =
+          "ingress policing: bytes/s each pod, link or client port may send into its network, 0 ="
+              + " no limit (default: ${DEFAULT-VALUE})")
+  long policeBps;
+
+  @Option(
+      names = "--burst-ms",
+      description =
+          "depth of each rate limit's token bucket, in ms of its rate (default: ${DEFAULT-VALUE})")
+  int burstMs = PortLimits.DEFAULT_BURST_MS;
+
   /** Runs the agent; exits with its status. */
   public static void main(String[] args) {
     System.exit(new CommandLine(new AgentMain()).execute(args));
@@ -146,23 +182,27 @@ public final class AgentMain implements Callable<Integer> {
             ? java.net.InetAddress.getLocalHost().getHostName()
             : nodeName;
     return new AgentConfig(
-        cniSocket,
-        stateDir,
-        runDir,
-        underlayMtu,
-        node,
-        nodeAddress == null || nodeAddress.isBlank() ? null : nodeAddress,
-        uplinkInterface,
-        !standalone,
-        kubeconfig,
-        configNamespace,
-        heartbeatSeconds * 1000L,
-        healthPort,
-        metricsPort,
-        networkWaitMs,
-        reconcileSeconds * 1000L,
-        linkTenantSchemes,
-        linkSystemNamespaces);
+            cniSocket,
+            stateDir,
+            runDir,
+            underlayMtu,
+            node,
+            nodeAddress == null || nodeAddress.isBlank() ? null : nodeAddress,
+            uplinkInterface,
+            !standalone,
+            kubeconfig,
+            configNamespace,
+            heartbeatSeconds * 1000L,
+            healthPort,
+            metricsPort,
+            networkWaitMs,
+            reconcileSeconds * 1000L,
+            linkTenantSchemes,
+            linkSystemNamespaces)
+        .withSwitchLimits(
+            new SwitchLimits(
+                new PortLimits(policePps, policeBps, stormPps, burstMs),
+                new PortLimits(0, 0, uplinkStormPps, burstMs)));
   }
 
   @Override

@@ -31,6 +31,7 @@ public final class DataPlane implements AutoCloseable {
   private final String selfAddress;
   private final String uplinkIf;
   private final KeyFiles keyFiles;
+  private final SwitchLimits limits;
   private final Map<String, NetworkSwitch> switches = new ConcurrentHashMap<>();
   private final Map<AttachmentKey, AttachmentRecord> attached = new ConcurrentHashMap<>();
   private final List<Runnable> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -42,6 +43,15 @@ public final class DataPlane implements AutoCloseable {
    *     table's choice
    */
   public DataPlane(Path runDir, String selfAddress, String uplinkIf) {
+    this(runDir, selfAddress, uplinkIf, SwitchLimits.DEFAULT);
+  }
+
+  /**
+   * As {@link #DataPlane(Path, String, String)}, every switch's ports with {@code limits} (ingress
+   * policing and storm control).
+   */
+  public DataPlane(Path runDir, String selfAddress, String uplinkIf, SwitchLimits limits) {
+    this.limits = limits;
     this.runDir = runDir;
     this.selfAddress = selfAddress;
     this.uplinkIf = uplinkIf;
@@ -97,7 +107,7 @@ public final class DataPlane implements AutoCloseable {
       switches.remove(cfg.key());
       sw.close();
     }
-    switches.put(cfg.key(), NetworkSwitch.open(cfg, true, directoryOf(cfg.key()), uplink));
+    switches.put(cfg.key(), NetworkSwitch.open(cfg, true, directoryOf(cfg.key()), uplink, limits));
     LOG.info(
         "network "
             + cfg.key()
@@ -148,7 +158,7 @@ public final class DataPlane implements AutoCloseable {
   private synchronized NetworkSwitch switchFor(String key) throws IOException {
     NetworkSwitch sw = switches.get(key);
     if (sw == null) {
-      sw = NetworkSwitch.open(AgentNetworkConfig.local(key), false, directoryOf(key), null);
+      sw = NetworkSwitch.open(AgentNetworkConfig.local(key), false, directoryOf(key), null, limits);
       switches.put(key, sw);
       LOG.info(
           "network " + key + ": local switch at " + directoryOf(key) + " (no operator config)");

@@ -24,12 +24,15 @@ import org.slf4j.LoggerFactory;
  * One network on this node (architecture.md §6): a switch netnode ({@code hub} when the network
  * says so) serving the rendezvous directory {@code <run-dir>/net/<ns>/<name>} (so {@code vde_plug
  * vde://DIR tap://x} or qemu join the L2), with ports for the uplink (a vxvde plug; none for {@code
- * local}), one per pod tap and one per VdeLink. Thread-safe.
+ * local}), one per pod tap and one per VdeLink. Every port has ingress policing and storm control
+ * ({@link SwitchLimits}); their drops are counted per port ({@link
+ * io.kubevde.vdeplug.netnode.PortPolicer}). Thread-safe.
  */
 public final class NetworkSwitch implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(NetworkSwitch.class);
 
   private final Netnode node;
+  private final SwitchLimits limits;
   private volatile AgentNetworkConfig config;
   private volatile boolean fromOperator;
   private volatile String uplinkVnl;
@@ -40,8 +43,10 @@ public final class NetworkSwitch implements AutoCloseable {
   private volatile String uplinkError;
   private final Map<AttachmentKey, Integer> taps = new ConcurrentHashMap<>();
 
-  private NetworkSwitch(Netnode node, AgentNetworkConfig config, boolean fromOperator) {
+  private NetworkSwitch(
+      Netnode node, SwitchLimits limits, AgentNetworkConfig config, boolean fromOperator) {
     this.node = node;
+    this.limits = limits;
     this.config = config;
     this.fromOperator = fromOperator;
   }
@@ -61,11 +66,29 @@ public final class NetworkSwitch implements AutoCloseable {
   public static NetworkSwitch open(
       AgentNetworkConfig config, boolean fromOperator, Path directory, String uplink)
       throws IOException {
+    return open(config, fromOperator, directory, uplink, SwitchLimits.DEFAULT);
+  }
+
+  /**
+   * As {@link #open(AgentNetworkConfig, boolean, Path, String)}, with the ports' ingress policing
+   * and storm control: {@code limits.ports()} for pods, links and {@code vde://} clients, {@code
+   * limits.uplink()} for the uplink.
+   *
+   * @throws IOException when the rendezvous cannot be served
+   */
+  public static NetworkSwitch open(
+      AgentNetworkConfig config,
+      boolean fromOperator,
+      Path directory,
+      String uplink,
+      SwitchLimits limits)
+      throws IOException {
     Files.createDirectories(directory.getParent());
     Netnode node =
         Netnode.open(
-            config.hub() ? NetnodeKind.HUB : NetnodeKind.SWITCH, NetnodeConfig.at(directory));
-    NetworkSwitch sw = new NetworkSwitch(node, config, fromOperator);
+            config.hub() ? NetnodeKind.HUB : NetnodeKind.SWITCH,
+            NetnodeConfig.at(directory).withLimits(limits.ports()));
+    NetworkSwitch sw = new NetworkSwitch(node, limits, config, fromOperator);
     sw.wantedUplink = uplink;
     sw.retryUplink();
     return sw;
@@ -180,7 +203,7 @@ public final class NetworkSwitch implements AutoCloseable {
     Plug transport = uplinkSeal != null ? uplinkSeal.inner() : p;
     uplinkVxvde = transport instanceof VxvdePlug vx ? vx : null;
     if (config.vlan() != null) p = new VlanPlug(p, config.vlan());
-    uplinkPort = node.addPort(p, "uplink " + vnl);
+    uplinkPort = node.addPort(p, "uplink " + vnl, limits.uplink());
     uplinkVnl = vnl;
   }
 

@@ -4,6 +4,7 @@ import io.kubevde.agent.dataplane.DataPlane;
 import io.kubevde.agent.dataplane.LinkManager;
 import io.kubevde.agent.dataplane.NetworkSwitch;
 import io.kubevde.vdeplug.PlugStats;
+import io.kubevde.vdeplug.netnode.DropReason;
 import io.kubevde.vdeplug.netnode.Netnode;
 import io.kubevde.vdeplug.plugin.seal.Verdict;
 import io.kubevde.vdeplug.plugin.vxvde.VxvdeStats;
@@ -37,6 +38,10 @@ import java.util.Map;
  *       vde_port_{receive,transmit}_drop_total} {@code {network, node, port_kind}} — sums over the
  *       switch's ports of that kind ({@code uplink}, {@code pod}, {@code link}, {@code client});
  *       "receive" = frames the switch received from the port;
+ *   <li>{@code vde_switch_drop_total} {@code {network, node, port_kind, reason}} — frames the
+ *       switch dropped on entry by the ports' ingress policing ({@code policed-frames}, {@code
+ *       policed-bytes}) and storm control ({@code storm-broadcast}, {@code storm-multicast}, {@code
+ *       storm-unknown-unicast}); not in the port's receive counters;
  *   <li>{@code vde_switch_ports}, {@code vde_switch_mac_entries}, {@code vde_vxvde_peers} {@code
  *       {network, node}};
  *   <li>{@code vde_vxvde_drop_total} {@code {network, node, reason}} — datagrams the vxvde uplink
@@ -192,6 +197,18 @@ public final class AgentMetrics {
       out.add(
           counter("vde.port.transmit.drop", t, totals, kind, 5, "frames not delivered to a port"));
     }
+    for (String kind : KINDS) {
+      for (DropReason r : DropReason.values()) {
+        out.add(
+            counter(
+                "vde.switch.drop",
+                base.and("port_kind", kind, "reason", r.label()),
+                totals,
+                kind,
+                PortTotals.STATS_FIELDS + r.ordinal(),
+                "frames dropped on entry by the ports' ingress policing and storm control"));
+      }
+    }
     out.add(
         Gauge.builder("vde.switch.ports", sw, s -> s.node().ports().size())
             .tags(base)
@@ -256,8 +273,10 @@ public final class AgentMetrics {
 
   /** Live ports' counters plus the last seen counters of ports that left (kept monotonic). */
   private static final class PortTotals {
+    static final int STATS_FIELDS = 6;
+    static final int FIELDS = STATS_FIELDS + DropReason.values().length;
     private final NetworkSwitch sw;
-    private final Map<Integer, PlugStats> seen = new HashMap<>();
+    private final Map<Integer, Netnode.PortInfo> seen = new HashMap<>();
     private final Map<Integer, String> kinds = new HashMap<>();
     private final Map<String, long[]> gone = new HashMap<>();
 
@@ -265,7 +284,9 @@ public final class AgentMetrics {
       this.sw = sw;
     }
 
-    static long field(PlugStats s, int i) {
+    static long field(Netnode.PortInfo p, int i) {
+      if (i >= STATS_FIELDS) return p.policer().dropped(DropReason.values()[i - STATS_FIELDS]);
+      PlugStats s = p.stats();
       return switch (i) {
         case 0 -> s.rxBytes();
         case 1 -> s.txBytes();
@@ -280,9 +301,10 @@ public final class AgentMetrics {
       Map<Integer, PlugStats> live = new HashMap<>();
       for (Netnode.PortInfo p : sw.node().ports()) {
         live.put(p.id(), p.stats());
-        if (seen.get(p.id()) != p.stats()) {
+        Netnode.PortInfo before = seen.get(p.id());
+        if (before == null || before.stats() != p.stats()) {
           retire(p.id());
-          seen.put(p.id(), p.stats());
+          seen.put(p.id(), p);
           kinds.put(p.id(), sw.portKind(p));
         }
       }
@@ -296,11 +318,11 @@ public final class AgentMetrics {
     }
 
     private void retire(int id) {
-      PlugStats s = seen.remove(id);
+      Netnode.PortInfo s = seen.remove(id);
       String k = kinds.remove(id);
       if (s == null || k == null) return;
-      long[] g = gone.computeIfAbsent(k, x -> new long[6]);
-      for (int i = 0; i < 6; i++) g[i] += field(s, i);
+      long[] g = gone.computeIfAbsent(k, x -> new long[FIELDS]);
+      for (int i = 0; i < FIELDS; i++) g[i] += field(s, i);
     }
   }
 }

@@ -14,6 +14,9 @@ import io.kubevde.testing.Dirs;
 import io.kubevde.testing.Host;
 import io.kubevde.testing.Netns;
 import io.kubevde.testing.Sh;
+import io.kubevde.vdeplug.netnode.DropReason;
+import io.kubevde.vdeplug.netnode.Netnode;
+import io.kubevde.vdeplug.netnode.PortLimits;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -233,6 +236,97 @@ class DataPlaneTest {
       assertThat(cni(agent, "DEL", "mb", b).exitCode()).isZero();
       assertThat(metric(get(mp, "/metrics"), "vde_port_receive_packets_total" + pod))
           .isGreaterThanOrEqualTo(before);
+    }
+  }
+
+  /** A pod's port on the network switch, by the description the agent gives it. */
+  static Netnode.PortInfo podPort(NetworkSwitch sw, String containerId) {
+    return sw.node().ports().stream()
+        .filter(p -> p.description().equals("pod " + containerId + "/net1"))
+        .findFirst()
+        .orElseThrow();
+  }
+
+  @Test
+  void aFloodingPodIsStormControlledAndCountedWhileOtherPodsPing() throws Exception {
+    Host.requireTool("python3", "python3");
+    // storm control at 200 flooded frames/s per pod port, 100 ms buckets (20 frames)
+    SwitchLimits limits = new SwitchLimits(new PortLimits(0, 0, 200, 100), null);
+    try (Agent agent =
+        new Agent(AgentConfig.standalone(dir, "n1").withPorts(-1, 0).withSwitchLimits(limits))) {
+      agent.start();
+      String a = netns.create(), b = netns.create(), c = netns.create();
+      assertThat(cni(agent, "ADD", "fa", a).exitCode()).isZero();
+      assertThat(cni(agent, "ADD", "fb", b).exitCode()).isZero();
+      assertThat(cni(agent, "ADD", "fc", c).exitCode()).isZero();
+      NetworkSwitch sw = agent.dataPlane().network("default/dp").orElseThrow();
+      String ipC = addressOf(c);
+      assertThat(ping(b, ipC, 1)).isTrue();
+      long t0 = System.nanoTime();
+      // pod a writes 20000 frames/s with random source and unknown unicast destination MACs
+      Process flood =
+          new ProcessBuilder(
+                  "ip",
+                  "netns",
+                  "exec",
+                  a,
+                  "python3",
+                  "-c",
+                  """
+                  import os, socket, time
+                  s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+                  s.bind(("net1", 0))
+                  n, t0 = 0, time.monotonic()
+                  while time.monotonic() - t0 < 3:
+                      while n < (time.monotonic() - t0) * 20000:
+                          r = bytearray(os.urandom(12))
+                          r[0] = r[0] & 0xFC | 2
+                          r[6] = r[6] & 0xFC | 2
+                          try:
+                              s.send(bytes(r) + b"\\x88\\xb5" + b"f" * 46)
+                          except OSError:
+                              pass
+                          n += 1
+                      time.sleep(0.001)
+                  print(n)
+                  """)
+              .redirectErrorStream(true)
+              .start();
+      assertThat(ping(b, ipC, 10)).as("b pings c during a's flood").isTrue();
+      assertThat(flood.waitFor(60, TimeUnit.SECONDS)).isTrue();
+      long sent = Long.parseLong(new String(flood.getInputStream().readAllBytes()).trim());
+      Netnode.PortInfo pa = podPort(sw, "fa");
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(
+              () -> {
+                long r = pa.stats().rxFrames();
+                Thread.sleep(300);
+                return r == pa.stats().rxFrames();
+              });
+      double seconds = (System.nanoTime() - t0) / 1e9;
+      long dropped = pa.policer().dropped(DropReason.STORM_UNKNOWN_UNICAST);
+      long admitted = pa.stats().rxFrames() - pa.policer().droppedTotal();
+      assertThat(sent).isGreaterThan(10_000);
+      assertThat(dropped).as("a's flood beyond 200/s").isGreaterThan(sent / 2);
+      assertThat(admitted)
+          .as("a's flooded frames: the burst (20) plus 200/s over %.1f s", seconds)
+          .isLessThanOrEqualTo(20 + (long) Math.ceil(200 * seconds) + 1);
+      assertThat(podPort(sw, "fb").policer().droppedTotal()).as("b's ping is not limited").isZero();
+      String m = get(agent.http().metricsPort(), "/metrics");
+      assertThat(
+              metric(
+                  m,
+                  "vde_switch_drop_total{network=\"default/dp\",node=\"n1\",port_kind=\"pod\","
+                      + "reason=\"storm-unknown-unicast\"}"))
+          .as(m)
+          .isGreaterThanOrEqualTo(dropped);
+      assertThat(
+              metric(
+                  m,
+                  "vde_switch_drop_total{network=\"default/dp\",node=\"n1\",port_kind=\"pod\","
+                      + "reason=\"policed-frames\"}"))
+          .isZero();
     }
   }
 

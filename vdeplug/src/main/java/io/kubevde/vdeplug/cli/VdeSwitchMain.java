@@ -3,6 +3,7 @@ package io.kubevde.vdeplug.cli;
 import io.kubevde.vdeplug.OpenArgs;
 import io.kubevde.vdeplug.Plugs;
 import io.kubevde.vdeplug.ffi.LibC;
+import io.kubevde.vdeplug.netnode.PortLimits;
 import io.kubevde.vdeplug.vdeswitch.SwitchConsole;
 import io.kubevde.vdeplug.vdeswitch.SwitchSettings;
 import io.kubevde.vdeplug.vdeswitch.VdeSwitch;
@@ -26,8 +27,9 @@ import picocli.CommandLine.Parameters;
  * new session, see {@link Daemon}; the parent returns once the switch runs). {@code --nostdin} is
  * accepted (this switch never reads stdin, so it does not die on stdin EOF as 2.3.2 does). Long
  * options also work with one dash ({@code -sock}, {@code -hub}, {@code -mgmt}, {@code -mod}, ...).
- * Runs until the console's {@code shutdown} or SIGTERM. Exit codes: 0 clean stop, 1 start failure,
- * 2 usage.
+ * Runs until the console's {@code shutdown} or SIGTERM. kubevde additions: {@code --storm-pps},
+ * {@code --police-pps}, {@code --police-bps}, {@code --burst-ms} (per-port storm control and
+ * ingress policing, {@link PortLimits}). Exit codes: 0 clean stop, 1 start failure, 2 usage.
  */
 @Command(
     name = "vde_switch",
@@ -124,6 +126,33 @@ public final class VdeSwitchMain implements Callable<Integer> {
   boolean daemon;
 
   @Option(
+      names = {"--storm-pps"},
+      paramLabel = "N",
+      description =
+          "storm control: broadcast, multicast and unknown-unicast frames per second each port may"
+              + " flood, 0 = no limit (default: ${DEFAULT-VALUE})")
+  long stormPps = PortLimits.DEFAULT_FLOOD_PPS;
+
+  @Option(
+      names = {"--police-pps"},
+      paramLabel = "N",
+      description = "ingress policing: frames per second per port, 0 = no limit (default: 0)")
+  long policePps;
+
+  @Option(
+      names = {"--police-bps"},
+      paramLabel = "N",
+      description = "ingress policing: bytes per second per port, 0 = no limit (default: 0)")
+  long policeBps;
+
+  @Option(
+      names = {"--burst-ms"},
+      paramLabel = "MS",
+      description =
+          "depth of each rate limit's bucket in ms of its rate (default: ${DEFAULT-VALUE})")
+  int burstMs = PortLimits.DEFAULT_BURST_MS;
+
+  @Option(
       names = {"--nostdin", "-nostdin"},
       description = "accepted for compatibility (stdin is never read)")
   boolean nostdin;
@@ -141,6 +170,13 @@ public final class VdeSwitchMain implements Callable<Integer> {
       System.err.println("vde_switch: " + e.getMessage());
       return 2;
     }
+    PortLimits limits;
+    try {
+      limits = new PortLimits(policePps, policeBps, stormPps, burstMs);
+    } catch (IllegalArgumentException e) {
+      System.err.println("vde_switch: " + e.getMessage());
+      return 2;
+    }
     if (rcFile != null && !Files.isReadable(rcFile)) {
       System.err.println("vde_switch: rc file " + rcFile + " is not readable");
       return 1;
@@ -150,7 +186,7 @@ public final class VdeSwitchMain implements Callable<Integer> {
     }
     VdeSwitch sw;
     try {
-      sw = VdeSwitch.start(settings);
+      sw = VdeSwitch.start(settings.withLimits(limits));
       for (String t : taps)
         sw.node().addPort(Plugs.open("tap://" + t, OpenArgs.DEFAULT), "tap " + t);
     } catch (Exception e) {
@@ -185,7 +221,8 @@ public final class VdeSwitchMain implements Callable<Integer> {
         Optional.ofNullable(mgmtGroup),
         numPorts,
         hashSize,
-        SwitchSettings.DEFAULT_MIN_PERSISTENCE);
+        SwitchSettings.DEFAULT_MIN_PERSISTENCE,
+        null);
   }
 
   private static int octal(String option, String text) {

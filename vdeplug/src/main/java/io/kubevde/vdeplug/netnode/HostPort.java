@@ -27,7 +27,7 @@ final class HostPort extends NetnodePort {
   private boolean closed;
 
   HostPort() {
-    super(0, "host");
+    super(0, "host", PortLimits.NONE);
   }
 
   @Override

@@ -23,10 +23,13 @@ import java.util.concurrent.locks.ReentrantLock;
  * node, {@link #receive} returns frames the policy delivered to the host. The agent also attaches
  * in-process plugs (taps, uplinks) with {@link #addPort(Plug, String)}.
  *
- * <p>Frame loop: one reader thread per port calls {@link #input}, which runs the policy under one
- * forwarding lock; deliveries never block on a client socket (MSG_DONTWAIT; a full receiver drops,
- * counted in that port's stats); frames shorter than 14 bytes are dropped (counted on the source
- * port).
+ * <p>Frame loop: one reader thread per port calls {@link #input}, which first applies the port's
+ * ingress policing ({@link PortLimits}; refused frames are dropped and counted before they take any
+ * lock) and then runs the policy under the node's forwarding lock; policies apply storm control
+ * ({@link NetnodePort#admitFlood}) before they learn or flood. Deliveries never block on a client
+ * socket (MSG_DONTWAIT; a full receiver drops, counted in that port's stats); frames shorter than
+ * 14 bytes are dropped (counted on the source port). Ports, and nodes, never share a reader: a
+ * flooding port costs its own thread's CPU and the forwarding lock of its own node only.
  */
 public final class Netnode implements Plug {
   private final NetnodeKind kind;
@@ -35,6 +38,7 @@ public final class Netnode implements Plug {
   private final ReentrantLock lock = new ReentrantLock();
   private volatile NetnodePort[] ports = new NetnodePort[0];
   private final Rendezvous rendezvous;
+  private final PortLimits limits;
   private final Thread ticker;
   private volatile boolean closed;
 
@@ -42,6 +46,7 @@ public final class Netnode implements Plug {
       throws IOException {
     this.kind = kind;
     this.policy = policy;
+    this.limits = config.limits();
     this.rendezvous =
         config.directory().isPresent()
             ? Rendezvous.open(config.directory().get(), config, this)
@@ -118,6 +123,7 @@ public final class Netnode implements Plug {
       String kind,
       String description,
       PlugStats stats,
+      PortPolicer policer,
       int endpoint,
       ClientIdentity identity) {}
 
@@ -126,9 +132,23 @@ public final class Netnode implements Plug {
     List<PortInfo> out = new ArrayList<>();
     for (NetnodePort p : ports) {
       out.add(
-          new PortInfo(p.id(), p.kind(), p.description(), p.stats(), p.endpoint(), p.identity()));
+          new PortInfo(
+              p.id(),
+              p.kind(),
+              p.description(),
+              p.stats(),
+              p.policer(),
+              p.endpoint(),
+              p.identity()));
     }
     return out;
+  }
+
+  /**
+   * The limits every port gets unless {@link #addPort(Plug, String, PortLimits)} says otherwise.
+   */
+  public PortLimits limits() {
+    return limits;
   }
 
   /**
@@ -155,11 +175,21 @@ public final class Netnode implements Plug {
    * @throws IOException when the node is closed
    */
   public int addPort(Plug plug, String description) throws IOException {
+    return addPort(plug, description, limits);
+  }
+
+  /**
+   * As {@link #addPort(Plug, String)}, with this port's own ingress policing and storm control.
+   *
+   * @return the new port's id (≥ 1)
+   * @throws IOException when the node is closed
+   */
+  public int addPort(Plug plug, String description, PortLimits portLimits) throws IOException {
     PlugPort port;
     lock.lock();
     try {
       if (closed) throw new IOException("netnode closed");
-      port = new PlugPort(freeId(0), description, plug, this);
+      port = new PlugPort(freeId(0), description, portLimits, plug, this);
       add(port);
     } finally {
       lock.unlock();
@@ -213,7 +243,7 @@ public final class Netnode implements Plug {
       if (id < 0) {
         id = req.port() > 0 && policy.sharesPortNumbers() ? req.port() : freeId(req.port());
       }
-      port = new UnixClientPort(id, req.description(), who, ctl, data, dataPath, this);
+      port = new UnixClientPort(id, req.description(), who, limits, ctl, data, dataPath, this);
       add(port);
     } finally {
       lock.unlock();
@@ -260,9 +290,10 @@ public final class Netnode implements Plug {
   }
 
   /**
-   * A frame (position..limit) entered through {@code source}: counted, then routed by the policy.
-   * Frames shorter than {@link Plug#MIN_FRAME} are dropped and counted. The buffer's position is
-   * not moved.
+   * A frame (position..limit) entered through {@code source}: policed, counted, then routed by the
+   * policy. Frames shorter than {@link Plug#MIN_FRAME} are dropped and counted; frames over the
+   * port's ingress rate are dropped and counted by the port's {@link PortPolicer} (not in its rx
+   * counters), before the forwarding lock. The buffer's position is not moved.
    */
   void input(NetnodePort source, ByteBuffer frame) {
     int len = frame.remaining();
@@ -270,8 +301,9 @@ public final class Netnode implements Plug {
       source.stats().dropped();
       return;
     }
-    source.stats().received(len);
     source.markInput();
+    if (!source.policer().admit(len)) return;
+    source.stats().received(len);
     lock.lock();
     try {
       if (closed) return;

@@ -23,6 +23,8 @@ import java.util.Optional;
  *     behaviour); see {@link MultiPolicy}
  * @param healthMillis bonding only: a link silent for this many ms is skipped (0 = off); see {@link
  *     BondingPolicy}
+ * @param limits every port's ingress policing and storm control (kubevde extension), default {@link
+ *     PortLimits#DEFAULT}
  */
 public record NetnodeConfig(
     Optional<Path> directory,
@@ -33,10 +35,23 @@ public record NetnodeConfig(
     long hashSeed,
     int expireSeconds,
     int dedupMillis,
-    int healthMillis) {
+    int healthMillis,
+    PortLimits limits) {
   /** Key table in matching order (§1.2). */
   public static final List<String> KEYS =
-      List.of("mode", "dirmode", "grp", "hashsize", "hashseed", "expiretime", "dedup", "health");
+      List.of(
+          "mode",
+          "dirmode",
+          "grp",
+          "hashsize",
+          "hashseed",
+          "expiretime",
+          "dedup",
+          "health",
+          "stormpps",
+          "policepps",
+          "policebps",
+          "burstms");
 
   /** Default silence after which {@code [health]} bonding skips a link: 500 ms. */
   public static final int DEFAULT_HEALTH_MS = 500;
@@ -60,6 +75,7 @@ public record NetnodeConfig(
     if (expireSeconds <= 0) expireSeconds = DEFAULT_EXPIRE;
     if (dedupMillis < 0) throw new IllegalArgumentException("dedupMillis must be >= 0");
     if (healthMillis < 0) throw new IllegalArgumentException("healthMillis must be >= 0");
+    limits = limits == null ? PortLimits.DEFAULT : limits;
   }
 
   /**
@@ -68,7 +84,16 @@ public record NetnodeConfig(
    */
   public NetnodeConfig withDedup(int ms) {
     return new NetnodeConfig(
-        directory, mode, dirMode, group, hashSize, hashSeed, expireSeconds, ms, healthMillis);
+        directory,
+        mode,
+        dirMode,
+        group,
+        hashSize,
+        hashSeed,
+        expireSeconds,
+        ms,
+        healthMillis,
+        limits);
   }
 
   /**
@@ -77,7 +102,31 @@ public record NetnodeConfig(
    */
   public NetnodeConfig withHealth(int ms) {
     return new NetnodeConfig(
-        directory, mode, dirMode, group, hashSize, hashSeed, expireSeconds, dedupMillis, ms);
+        directory,
+        mode,
+        dirMode,
+        group,
+        hashSize,
+        hashSeed,
+        expireSeconds,
+        dedupMillis,
+        ms,
+        limits);
+  }
+
+  /** A copy whose ports get {@code portLimits} (ingress policing and storm control). */
+  public NetnodeConfig withLimits(PortLimits portLimits) {
+    return new NetnodeConfig(
+        directory,
+        mode,
+        dirMode,
+        group,
+        hashSize,
+        hashSeed,
+        expireSeconds,
+        dedupMillis,
+        healthMillis,
+        portLimits);
   }
 
   /** An in-process node (no rendezvous directory) with default table settings. */
@@ -91,7 +140,8 @@ public record NetnodeConfig(
         0,
         DEFAULT_EXPIRE,
         0,
-        0);
+        0,
+        PortLimits.DEFAULT);
   }
 
   /** A node serving {@code directory} with default permissions and table settings. */
@@ -105,7 +155,8 @@ public record NetnodeConfig(
         0,
         DEFAULT_EXPIRE,
         0,
-        0);
+        0,
+        PortLimits.DEFAULT);
   }
 
   /**
@@ -132,10 +183,11 @@ public record NetnodeConfig(
 
   /**
    * Parses {@code
-   * scheme://PATH[mode=…/dirmode=…/grp=…/hashsize=…/hashseed=…/expiretime=…/dedup[=MS]/health[=MS]]}.
-   * The mode comes from the VNL, else {@code args.mode()}, else 0600, with x bits stripped; dirmode
-   * from the VNL, else derived. An empty PATH is {@code /tmp/vdenode_<user>}; a relative PATH is
-   * resolved against the real path of its parent.
+   * scheme://PATH[mode=…/dirmode=…/grp=…/hashsize=…/hashseed=…/expiretime=…/dedup[=MS]/health[=MS]/
+   * stormpps=…/policepps=…/policebps=…/burstms=…]}. The mode comes from the VNL, else {@code
+   * args.mode()}, else 0600, with x bits stripped; dirmode from the VNL, else derived. An empty
+   * PATH is {@code /tmp/vdenode_<user>}; a relative PATH is resolved against the real path of its
+   * parent.
    *
    * @throws io.kubevde.vdeplug.vnl.VnlException for unknown keys, bare words, or bad numbers
    */
@@ -158,6 +210,12 @@ public record NetnodeConfig(
     int expire = o.intValue("expiretime", DEFAULT_EXPIRE, 0, Integer.MAX_VALUE);
     int dedup = o.has("dedup") ? o.intValue("dedup", DEFAULT_DEDUP_MS, 1, 60_000) : 0;
     int health = o.has("health") ? o.intValue("health", DEFAULT_HEALTH_MS, 40, 60_000) : 0;
+    PortLimits limits =
+        new PortLimits(
+            rate(o, "policepps", 0),
+            rate(o, "policebps", 0),
+            rate(o, "stormpps", PortLimits.DEFAULT_FLOOD_PPS),
+            o.intValue("burstms", PortLimits.DEFAULT_BURST_MS, 1, 60_000));
     String path = o.address();
     Path dir =
         path.isEmpty()
@@ -167,6 +225,14 @@ public record NetnodeConfig(
                         "user.name", "u" + io.kubevde.vdeplug.ffi.LibC.INSTANCE.geteuid()))
             : realParent(Path.of(path).toAbsolutePath().normalize());
     return new NetnodeConfig(
-        Optional.of(dir), mode, dirMode, group, hashSize, seed, expire, dedup, health);
+        Optional.of(dir), mode, dirMode, group, hashSize, seed, expire, dedup, health, limits);
+  }
+
+  /** A rate option (k/m/g suffixes as {@code rcvbuf}), 0..{@link PortLimits#MAX_RATE}. */
+  private static long rate(VnlOptions o, String key, long dflt) {
+    long v = o.sizeValue(key, dflt);
+    if (v < 0 || v > PortLimits.MAX_RATE)
+      throw o.bad(key, o.get(key).orElse(""), "out of range 0.." + PortLimits.MAX_RATE);
+    return v;
   }
 }

@@ -16,11 +16,13 @@ public abstract sealed class NetnodePort permits HostPort, UnixClientPort, PlugP
   private final int endpoint = ENDPOINTS.incrementAndGet();
   private final String description;
   private final PlugStats stats = new PlugStats();
+  private final PortPolicer policer;
   private volatile long lastInputNanos = System.nanoTime();
 
-  NetnodePort(int id, String description) {
+  NetnodePort(int id, String description, PortLimits limits) {
     this.id = id;
     this.description = description == null ? "" : description;
+    this.policer = new PortPolicer(limits, System.nanoTime());
   }
 
   /** The port number (0 = host; others from 1). */
@@ -49,6 +51,20 @@ public abstract sealed class NetnodePort permits HostPort, UnixClientPort, PlugP
   /** The port's counters. */
   public final PlugStats stats() {
     return stats;
+  }
+
+  /** The port's ingress policing and storm control, with its drop counters. */
+  public final PortPolicer policer() {
+    return policer;
+  }
+
+  /**
+   * Storm control, for {@link ForwardingPolicy} implementations: call it for a frame from this port
+   * just before flooding it (broadcast, multicast, or an unlearned unicast destination), and drop
+   * the frame when it answers false (the drop is counted by class). See {@link PortLimits}.
+   */
+  public final boolean admitFlood(ByteBuffer frame) {
+    return policer.admitFlood(frame);
   }
 
   /**

@@ -19,8 +19,8 @@ final class PlugPort extends NetnodePort {
   private final Thread reader;
   private volatile boolean stopping;
 
-  PlugPort(int id, String description, Plug plug, Netnode node) {
-    super(id, description);
+  PlugPort(int id, String description, PortLimits limits, Plug plug, Netnode node) {
+    super(id, description, limits);
     this.plug = plug;
     this.node = node;
     this.reader = Thread.ofPlatform().daemon().name("netnode-port" + id).unstarted(this::pump);

@@ -32,18 +32,27 @@ public final class SwitchPolicy implements ForwardingPolicy {
     return ((long) (f.getShort(off) & 0xFFFF) << 32) | (f.getInt(off + 2) & 0xFFFF_FFFFL);
   }
 
+  /**
+   * Storm control ({@link NetnodePort#admitFlood}) is applied to frames about to be flooded before
+   * their source is learned, so a refused frame neither floods nor moves the MAC table.
+   */
   @Override
   public void forward(NetnodePort source, ByteBuffer frame, NetnodePort[] ports, NetnodePort host) {
     int p = frame.position();
     int vlan = vlanOf(frame);
-    if ((frame.get(p + 6) & 1) == 0) table.learn(MacTable.key(mac(frame, p + 6), vlan), source);
+    boolean learn = (frame.get(p + 6) & 1) == 0;
+    long src = mac(frame, p + 6);
     if ((frame.get(p) & 1) == 0) {
-      NetnodePort dst = table.lookup(MacTable.key(mac(frame, p), vlan));
+      long dstMac = mac(frame, p);
+      NetnodePort dst = dstMac == src ? source : table.lookup(MacTable.key(dstMac, vlan));
       if (dst != null) {
+        if (learn) table.learn(MacTable.key(src, vlan), source);
         if (dst != source) dst.deliver(frame);
         return;
       }
     }
+    if (!source.admitFlood(frame)) return;
+    if (learn) table.learn(MacTable.key(src, vlan), source);
     for (NetnodePort q : ports) if (q != source) q.deliver(frame);
     if (source != host) host.deliver(frame);
   }

@@ -34,11 +34,12 @@ final class UnixClientPort extends NetnodePort {
       int id,
       String description,
       ClientIdentity identity,
+      PortLimits limits,
       UnixSocket ctl,
       UnixSocket data,
       Path dataPath,
       Netnode node) {
-    super(id, description);
+    super(id, description, limits);
     this.identity = identity;
     this.ctl = ctl;
     this.data = data;

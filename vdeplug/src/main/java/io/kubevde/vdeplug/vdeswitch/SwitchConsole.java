@@ -1,5 +1,6 @@
 package io.kubevde.vdeplug.vdeswitch;
 
+import io.kubevde.vdeplug.netnode.DropReason;
 import io.kubevde.vdeplug.netnode.Netnode;
 import io.kubevde.vdeplug.unix.FilePermissions;
 import java.io.IOException;
@@ -550,6 +551,15 @@ public final class SwitchConsole implements AutoCloseable {
       }
       out.add(String.format(" IN:  pkts %10d          bytes %20d", rxF, rxB));
       out.add(String.format(" OUT: pkts %10d          bytes %20d", txF, txB));
+      long[] drops = new long[DropReason.values().length];
+      for (Netnode.PortInfo e : eps)
+        for (DropReason r : DropReason.values()) drops[r.ordinal()] += e.policer().dropped(r);
+      if (java.util.Arrays.stream(drops).sum() > 0) { // kubevde: per-port limits (PortLimits)
+        StringBuilder d = new StringBuilder(" DROP:");
+        for (DropReason r : DropReason.values())
+          d.append(' ').append(r.label()).append(' ').append(drops[r.ordinal()]);
+        out.add(d.toString());
+      }
       for (Netnode.PortInfo e : eps) {
         out.add(
             String.format(

@@ -1,5 +1,6 @@
 package io.kubevde.vdeplug.vdeswitch;
 
+import io.kubevde.vdeplug.netnode.PortLimits;
 import java.nio.file.Path;
 import java.util.Optional;
 
@@ -17,6 +18,8 @@ import java.util.Optional;
  * @param numPorts number of ports ({@code -n}, default 32: ports 1..31 for clients)
  * @param hashSize MAC table slots ({@code --hashsize}, default 128)
  * @param minPersistence anti-flap time in seconds (console {@code hash/setminper}; default 3)
+ * @param limits every port's ingress policing and storm control ({@code --storm-pps}, {@code
+ *     --police-pps}, {@code --police-bps}, {@code --burst-ms}; a kubevde extension)
  */
 public record SwitchSettings(
     Path dir,
@@ -29,12 +32,14 @@ public record SwitchSettings(
     Optional<String> mgmtGroup,
     int numPorts,
     int hashSize,
-    int minPersistence) {
+    int minPersistence,
+    PortLimits limits) {
 
   /** vde_switch 2.3.2's default minimum persistence of a MAC table entry: 3 s. */
   public static final int DEFAULT_MIN_PERSISTENCE = 3;
 
   public SwitchSettings {
+    if (limits == null) limits = PortLimits.DEFAULT;
     if (numPorts < 2 || numPorts > 65535) {
       throw new IllegalArgumentException("numports must be 2..65535, got " + numPorts);
     }
@@ -56,6 +61,24 @@ public record SwitchSettings(
         Optional.empty(),
         VdeSwitch.DEFAULT_PORTS,
         128,
-        DEFAULT_MIN_PERSISTENCE);
+        DEFAULT_MIN_PERSISTENCE,
+        PortLimits.DEFAULT);
+  }
+
+  /** A copy with other per-port limits. */
+  public SwitchSettings withLimits(PortLimits l) {
+    return new SwitchSettings(
+        dir,
+        mgmt,
+        hub,
+        mode,
+        dirMode,
+        group,
+        mgmtMode,
+        mgmtGroup,
+        numPorts,
+        hashSize,
+        minPersistence,
+        l);
   }
 }

@@ -4,6 +4,7 @@ import io.kubevde.vdeplug.netnode.MacTable;
 import io.kubevde.vdeplug.netnode.Netnode;
 import io.kubevde.vdeplug.netnode.NetnodeConfig;
 import io.kubevde.vdeplug.netnode.NetnodeKind;
+import io.kubevde.vdeplug.netnode.PortLimits;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -19,7 +20,9 @@ import java.util.concurrent.CountDownLatch;
  * invisible to clients); the engine's host port is port 0 and receives nothing; several clients
  * requesting one port number become its "cables" (§9.2); no FSTP. Port admission (numports,
  * allocatable ports, per-port user/group access, same-user cables) and the anti-flap rule (minimum
- * persistence, default 3 s) follow vde_switch ({@link VlanSwitchPolicy#admit}).
+ * persistence, default 3 s) follow vde_switch ({@link VlanSwitchPolicy#admit}). Every port has
+ * ingress policing and storm control ({@link PortLimits}, a kubevde extension; default: flooded
+ * frames limited to {@value PortLimits#DEFAULT_FLOOD_PPS}/s per port).
  */
 public final class VdeSwitch implements AutoCloseable {
   /** vde_switch's defaults: 32 ports, 128 hash slots, entries expire after 100 s. */
@@ -48,6 +51,17 @@ public final class VdeSwitch implements AutoCloseable {
   }
 
   /**
+   * As {@link #start(Path, Optional, boolean)}, every port with {@code limits} (ingress policing
+   * and storm control, {@link PortLimits}).
+   *
+   * @throws IOException when the directory is in use or a socket cannot be created
+   */
+  public static VdeSwitch start(Path dir, Optional<Path> mgmt, boolean hub, PortLimits limits)
+      throws IOException {
+    return start(SwitchSettings.defaults(dir, mgmt, hub).withLimits(limits));
+  }
+
+  /**
    * Starts a switch with the given command-line settings.
    *
    * @throws IOException when the directory is in use, a socket cannot be created or a group does
@@ -69,7 +83,8 @@ public final class VdeSwitch implements AutoCloseable {
             0,
             NetnodeConfig.DEFAULT_EXPIRE,
             0,
-            0);
+            0,
+            s.limits());
     Netnode node = Netnode.open(NetnodeKind.SWITCH, policy, config);
     VdeSwitch[] self = new VdeSwitch[1];
     SwitchConsole console = null;

@@ -21,7 +21,8 @@ import java.util.function.LongSupplier;
  * member of the VLAN (never back to the source); otherwise every member of the VLAN except the
  * source. On output the tag is stripped for ports where the VLAN is untagged and inserted ({@code
  * 81 00} + VID, PCP 0) for tagged members. Hub mode ({@code port/sethub 1}) floods every frame to
- * every other port unchanged.
+ * every other port unchanged. Storm control ({@link NetnodePort#admitFlood}) is applied to frames
+ * about to be flooded (hub mode: broadcast and multicast), before their source is learned.
  *
  * <p>Port configuration is kept by port number, so it exists before a client attaches ({@code
  * port/create}) and survives the client (as in vde_switch). The host port of the engine is port 0
@@ -324,6 +325,7 @@ public final class VlanSwitchPolicy implements ForwardingPolicy {
   public synchronized void forward(
       NetnodePort source, ByteBuffer frame, NetnodePort[] ports, NetnodePort host) {
     if (hub) {
+      if ((frame.get(frame.position()) & 1) != 0 && !source.admitFlood(frame)) return;
       for (NetnodePort q : ports) if (q.id() != source.id()) q.deliver(frame);
       return;
     }
@@ -344,12 +346,15 @@ public final class VlanSwitchPolicy implements ForwardingPolicy {
         return;
       }
     }
-    if ((frame.get(p + 6) & 1) == 0) table.learn(MacTable.key(mac(frame, p + 6), vlan), source);
+    boolean learn = (frame.get(p + 6) & 1) == 0;
+    long src = mac(frame, p + 6);
     boolean haveTagged = false;
     boolean haveUntagged = false;
     if ((frame.get(p) & 1) == 0) {
-      NetnodePort dst = table.lookup(MacTable.key(mac(frame, p), vlan));
+      long dstMac = mac(frame, p);
+      NetnodePort dst = dstMac == src ? source : table.lookup(MacTable.key(dstMac, vlan));
       if (dst != null) {
+        if (learn) table.learn(MacTable.key(src, vlan), source);
         int target = dst.id();
         if (target != source.id()) {
           PortConfig out = cfg(target);
@@ -365,6 +370,9 @@ public final class VlanSwitchPolicy implements ForwardingPolicy {
         return;
       }
     }
+    // storm control before learning: a refused frame neither floods nor moves the MAC table
+    if (!source.admitFlood(frame)) return;
+    if (learn) table.learn(MacTable.key(src, vlan), source);
     for (NetnodePort q : ports) {
       if (q.id() == source.id()) continue;
       PortConfig out = cfg(q.id());

@@ -48,6 +48,24 @@ class NetnodeConfigTest {
   }
 
   @Test
+  void portLimitOptions() {
+    assertThat(parse("switch:///tmp/kvs").limits()).isEqualTo(PortLimits.DEFAULT);
+    PortLimits l =
+        parse("switch:///tmp/kvs[stormpps=100/policepps=20000/policebps=10m/burstms=50]").limits();
+    assertThat(l).isEqualTo(new PortLimits(20000, 10L << 20, 100, 50));
+    assertThat(parse("hub:///tmp/kvh[stormpps=0]").limits().limited()).isFalse();
+    assertThatThrownBy(() -> parse("switch:///tmp/kvs[stormpps=-1]"))
+        .isInstanceOf(VnlException.class)
+        .hasMessageContaining("stormpps");
+    assertThatThrownBy(() -> parse("switch:///tmp/kvs[policebps=2g]"))
+        .isInstanceOf(VnlException.class)
+        .hasMessageContaining("policebps");
+    assertThatThrownBy(() -> parse("switch:///tmp/kvs[burstms=0]"))
+        .isInstanceOf(VnlException.class)
+        .hasMessageContaining("burstms");
+  }
+
+  @Test
   void badOptionsAreNamed() {
     assertThatThrownBy(() -> parse("switch:///tmp/kvs[color=1]"))
         .isInstanceOf(VnlException.class)

@@ -126,6 +126,91 @@ class JavaVdeSwitchCliTest {
   }
 
   @Test
+  void stormOptionLimitsFloodedFramesAndPortPrintCountsTheDrops() throws Exception {
+    Requirements.assumeRootWithCTools();
+    Requirements.assumeTools("unixterm");
+    Path tmp = Proc.tempDir("kvjvss");
+    Path dir = tmp.resolve("sw");
+    Path mgmt = tmp.resolve("mgmt");
+    try (Proc bad =
+        Proc.start(
+            "java-vde_switch-bad",
+            JavaCli.command(
+                "io.kubevde.vdeplug.cli.VdeSwitchMain",
+                "-s",
+                tmp.resolve("bad").toString(),
+                "--storm-pps",
+                "-1"))) {
+      assertThat(bad.process().waitFor(30, TimeUnit.SECONDS)).isTrue();
+      assertThat(bad.process().exitValue()).as("a negative rate is a usage error").isEqualTo(2);
+    }
+    // 50 flooded frames/s per port, buckets of 100 ms (5 frames)
+    try (Proc sw =
+        Proc.start(
+            "java-vde_switch-storm",
+            JavaCli.command(
+                "io.kubevde.vdeplug.cli.VdeSwitchMain",
+                "-s",
+                dir.toString(),
+                "-M",
+                mgmt.toString(),
+                "--storm-pps",
+                "50",
+                "--burst-ms",
+                "100"))) {
+      Awaitility.await()
+          .atMost(Duration.ofSeconds(30))
+          .until(() -> Files.exists(mgmt) || !sw.alive());
+      sw.assertAlive();
+      try (io.kubevde.vdeplug.testing.CStreamPlug a =
+              new io.kubevde.vdeplug.testing.CStreamPlug(null, "vde://" + dir);
+          io.kubevde.vdeplug.testing.CStreamPlug b =
+              new io.kubevde.vdeplug.testing.CStreamPlug(null, "vde://" + dir)) {
+        byte[] hello =
+            io.kubevde.vdeplug.testing.EthFrames.frame(
+                io.kubevde.vdeplug.testing.EthFrames.BROADCAST,
+                "52:54:00:00:00:31",
+                io.kubevde.vdeplug.testing.EthFrames.TEST_TYPE,
+                "hello");
+        byte[] got = null;
+        for (int i = 0; i < 40 && got == null; i++) { // until both C clients are attached
+          a.send(hello);
+          got = b.poll(500);
+        }
+        assertThat(got).as("a broadcast within the burst passes").isNotNull();
+        Thread.sleep(300); // the bucket refills
+        long t0 = System.nanoTime();
+        for (int i = 0; i < 300; i++) {
+          a.send(
+              io.kubevde.vdeplug.testing.EthFrames.frame(
+                  io.kubevde.vdeplug.testing.EthFrames.BROADCAST,
+                  "52:54:00:00:00:31",
+                  io.kubevde.vdeplug.testing.EthFrames.TEST_TYPE,
+                  "storm" + i));
+        }
+        int passed = 0;
+        while (b.poll(1000) != null) passed++;
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        assertThat(passed)
+            .as("burst (5) + 50/s over %.1f s of 300 broadcasts", seconds)
+            .isLessThanOrEqualTo(5 + (int) Math.ceil(50 * seconds) + 1);
+        String out =
+            Sh.run(
+                "sh",
+                "-c",
+                "(sleep 0.3; printf 'port/print 1\\n'; sleep 1)"
+                    + " | timeout 30 unixterm "
+                    + mgmt);
+        assertThat(out).contains("DROP: policed-frames 0 policed-bytes 0 storm-broadcast ");
+        long dropped = Long.parseLong(out.replaceAll("(?s).*storm-broadcast (\\d+).*", "$1"));
+        assertThat(dropped).as(out).isGreaterThan(150);
+      }
+    } finally {
+      Sh.exec("rm", "-rf", tmp.toString());
+    }
+  }
+
+  @Test
   void tapOptionAttachesATapThatAcTapClientPings() throws Exception {
     Requirements.assumeRootWithCTools();
     Path tmp = Proc.tempDir("kvjvst");

@@ -58,7 +58,8 @@ class VdeSwitchAccessTest {
             Optional.empty(),
             numPorts,
             128,
-            3));
+            3,
+            null));
   }
 
   private static void awaitPort(VdeSwitch sw, int port) {
