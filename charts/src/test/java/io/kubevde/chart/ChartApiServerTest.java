@@ -167,7 +167,7 @@ class ChartApiServerTest {
             "v"),
         Map.of(
             "agent.appArmorProfile",
-            "",
+            "RuntimeDefault",
             "agent.tolerations[0].key",
             "dedicated",
             "agent.tolerations[0].operator",
