@@ -12,13 +12,18 @@ import java.util.concurrent.TimeUnit;
 final class Kind {
   private Kind() {}
 
+  /** the kind command: {@code KUBEVDE_KIND_BIN} (e2e/kind/run sets its cached build) or "kind" */
+  static String kind() {
+    String bin = System.getenv("KUBEVDE_KIND_BIN");
+    return bin == null || bin.isBlank() ? "kind" : bin;
+  }
+
   /**
    * @return null when docker and kind are usable, else why not (the suite's skip message)
    */
   static String unavailable() {
-    for (String tool : List.of("docker", "kind")) {
-      if (!onPath(tool)) return tool + " is not on the PATH";
-    }
+    if (!onPath("docker")) return "docker is not on the PATH";
+    if (!kind().contains("/") && !onPath(kind())) return "kind is not on the PATH";
     try {
       run(List.of("docker", "info", "--format", "{{.ServerVersion}}"), 30);
     } catch (IOException e) {
@@ -49,6 +54,40 @@ final class Kind {
           - role: worker
           - role: worker
         """;
+  }
+
+  /**
+   * Appends kubevde, chained, to the primary CNI conflist on every node of {@code cluster} (CNI
+   * SPEC 1.1.0 "Chaining"): from then on, pods annotated {@code kubevde.io/networks} get their
+   * kubevde interfaces after the primary's {@code eth0}. Done once the agents run, because the
+   * {@code kubevde} binary they install must exist before any pod's ADD names it.
+   *
+   * @param cluster kind cluster name
+   * @param conflist path of the primary conflist inside the nodes (e2e/kind/run writes it)
+   * @throws IOException when a node cannot be changed
+   */
+  static void chainKubevde(String cluster, String conflist) throws IOException {
+    for (String node :
+        run(List.of(kind(), "get", "nodes", "--name", cluster), 60).strip().lines().toList()) {
+      run(
+          List.of(
+              "docker",
+              "exec",
+              node,
+              "sh",
+              "-c",
+              "jq -c 'if any(.plugins[]; .type == \"kubevde\") then . else .plugins += [{\"type\": \"kubevde\"}] end' "
+                  + conflist
+                  + " > "
+                  + conflist
+                  + ".tmp && mv "
+                  + conflist
+                  + ".tmp "
+                  + conflist
+                  + " && cat "
+                  + conflist),
+          60);
+    }
   }
 
   /**

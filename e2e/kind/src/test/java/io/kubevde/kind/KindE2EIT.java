@@ -55,6 +55,8 @@ class KindE2EIT {
   static final String DEFAULT_MULTUS =
       "https://raw.githubusercontent.com/k8snetworkplumbingwg/multus-cni/"
           + "v4.2.2/deployments/multus-daemonset-thick.yml";
+  static final String MULTUS_ANNOTATION = "k8s.v1.cni.cncf.io/networks";
+  static final String CHAINED_ANNOTATION = "kubevde.io/networks";
   static boolean created;
   static Path kubeconfig;
   static KubernetesClient client;
@@ -64,6 +66,8 @@ class KindE2EIT {
 
   @BeforeAll
   static void cluster() throws Exception {
+    String existing = System.getenv("KUBEVDE_KIND_KUBECONFIG");
+    boolean reuse = existing != null && !existing.isBlank();
     String why = Kind.unavailable();
     Path images = ROOT.resolve("e2e/images/target/images");
     if (why != null) {
@@ -82,8 +86,7 @@ class KindE2EIT {
       System.out.println(skip);
       return;
     }
-    String existing = System.getenv("KUBEVDE_KIND_KUBECONFIG");
-    if (existing != null && !existing.isBlank()) {
+    if (reuse) {
       kubeconfig = Path.of(existing);
     } else {
       Path cfg = Files.createTempFile("kind-config", ".yaml");
@@ -91,7 +94,7 @@ class KindE2EIT {
       kubeconfig = Files.createTempFile("kind-kubeconfig", "");
       Kind.run(
           List.of(
-              "kind",
+              Kind.kind(),
               "create",
               "cluster",
               "--name",
@@ -113,7 +116,12 @@ class KindE2EIT {
       for (String img : List.of("kubevde-operator.tar", "kubevde-agent.tar")) {
         Kind.run(
             List.of(
-                "kind", "load", "image-archive", images.resolve(img).toString(), "--name", CLUSTER),
+                Kind.kind(),
+                "load",
+                "image-archive",
+                images.resolve(img).toString(),
+                "--name",
+                CLUSTER),
             600);
       }
     }
@@ -136,7 +144,7 @@ class KindE2EIT {
       client.close();
     }
     if (created && !"1".equals(System.getenv("KUBEVDE_KIND_KEEP"))) {
-      Kind.run(List.of("kind", "delete", "cluster", "--name", CLUSTER), 300);
+      Kind.run(List.of(Kind.kind(), "delete", "cluster", "--name", CLUSTER), 300);
     }
   }
 
@@ -237,13 +245,28 @@ class KindE2EIT {
   @Test
   @Order(3)
   void podsGetNet1AndPingAcrossNodesAndOnOneNode() throws Exception {
-    Assumptions.assumeFalse(
-        "none".equals(System.getenv("KUBEVDE_KIND_MULTUS")),
-        "pod attachment needs Multus (KUBEVDE_KIND_MULTUS=none)");
+    boolean multus = !"none".equals(System.getenv("KUBEVDE_KIND_MULTUS"));
+    String primary = System.getenv("KUBEVDE_KIND_PRIMARY_CNI");
+    Assumptions.assumeTrue(
+        multus || (primary != null && !primary.isBlank()),
+        "pod attachment needs Multus or a primary conflist to chain kubevde to "
+            + "(KUBEVDE_KIND_MULTUS=none and no KUBEVDE_KIND_PRIMARY_CNI)");
+    if (!multus) Kind.chainKubevde(CLUSTER, primary);
     String image = env("KUBEVDE_KIND_TEST_IMAGE", "busybox:1.36");
     for (HasMetadata o : load("pods-blue.yaml")) {
       Pod p = (Pod) o;
-      p.getSpec().getContainers().forEach(c -> c.setImage(image));
+      if (!multus) {
+        // chained mode: the same request under kubevde's own annotation (agent/README.md "Chained")
+        var ann = p.getMetadata().getAnnotations();
+        ann.put(CHAINED_ANNOTATION, ann.remove(MULTUS_ANNOTATION));
+      }
+      p.getSpec()
+          .getContainers()
+          .forEach(
+              c -> {
+                c.setImage(image);
+                if (!image.startsWith("busybox")) c.setCommand(busybox("sleep", "86400"));
+              });
       client.resource(p).inNamespace(NS).create();
     }
     for (String name : List.of("blue-a", "blue-b", "blue-c")) {
@@ -254,13 +277,31 @@ class KindE2EIT {
     Pod c = client.pods().inNamespace(NS).withName("blue-c").get();
     assertThat(a.getSpec().getNodeName()).isNotEqualTo(b.getSpec().getNodeName());
     assertThat(a.getSpec().getNodeName()).isEqualTo(c.getSpec().getNodeName());
+    String ipA = net1Address("blue-a");
     String ipB = net1Address("blue-b");
     String ipC = net1Address("blue-c");
-    assertThat(net1Address("blue-a")).startsWith("192.168.77.");
-    assertThat(ping("blue-a", ipB)).as("cross-node ping").contains(" 0% packet loss");
-    assertThat(ping("blue-a", ipC)).as("same-node ping").contains(" 0% packet loss");
-    assertThat(a.getMetadata().getAnnotations().get("k8s.v1.cni.cncf.io/network-status"))
-        .contains("net1");
+    for (String ip : List.of(ipA, ipB, ipC)) assertThat(ip).startsWith("192.168.77.");
+    assertThat(List.of(ipA, ipB, ipC)).doesNotHaveDuplicates();
+    System.out.printf(
+        "net1: blue-a %s (%s), blue-b %s (%s), blue-c %s (%s)%n",
+        ipA,
+        a.getSpec().getNodeName(),
+        ipB,
+        b.getSpec().getNodeName(),
+        ipC,
+        c.getSpec().getNodeName());
+    String cross = ping("blue-a", ipB);
+    System.out.println(
+        "cross-node ping blue-a -> blue-b: " + cross.strip().lines().toList().getLast());
+    assertThat(cross).as("cross-node ping").contains(" 0% packet loss");
+    String same = ping("blue-a", ipC);
+    System.out.println(
+        "same-node ping blue-a -> blue-c: " + same.strip().lines().toList().getLast());
+    assertThat(same).as("same-node ping").contains(" 0% packet loss");
+    if (multus) {
+      assertThat(a.getMetadata().getAnnotations().get("k8s.v1.cni.cncf.io/network-status"))
+          .contains("net1");
+    }
   }
 
   @Test
@@ -291,14 +332,14 @@ class KindE2EIT {
   }
 
   private static String net1Address(String pod) throws Exception {
-    String out = exec(pod, "ip", "-4", "-o", "addr", "show", "dev", "net1");
+    String out = exec(pod, "/bin/ip", "-4", "-o", "addr", "show", "dev", "net1");
     Matcher m = Pattern.compile("inet (\\d+\\.\\d+\\.\\d+\\.\\d+)/").matcher(out);
     assertThat(m.find()).as("net1 of %s: %s", pod, out).isTrue();
     return m.group(1);
   }
 
   private static String ping(String pod, String ip) throws Exception {
-    return exec(pod, "ping", "-c", "5", "-W", "2", ip);
+    return exec(pod, busybox("ping", "-c", "5", "-W", "2", ip).toArray(String[]::new));
   }
 
   private static String exec(String pod, String... cmd) throws Exception {
@@ -314,6 +355,18 @@ class KindE2EIT {
       w.exitCode().get(60, TimeUnit.SECONDS);
     }
     return out.toString();
+  }
+
+  /**
+   * A busybox applet command line: plain {@code busybox} images have the applets on the PATH, the
+   * agent image (the default test image on machines without a registry) has {@code /bin/busybox}.
+   */
+  private static List<String> busybox(String... args) {
+    String image = env("KUBEVDE_KIND_TEST_IMAGE", "busybox:1.36");
+    var cmd = new java.util.ArrayList<String>();
+    if (!image.startsWith("busybox")) cmd.add("/bin/busybox");
+    cmd.addAll(List.of(args));
+    return cmd;
   }
 
   private static boolean rolledOut(DaemonSet d) {
