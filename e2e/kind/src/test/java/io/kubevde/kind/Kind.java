@@ -60,15 +60,36 @@ final class Kind {
    * Appends kubevde, chained, to the primary CNI conflist on every node of {@code cluster} (CNI
    * SPEC 1.1.0 "Chaining"): from then on, pods annotated {@code kubevde.io/networks} get their
    * kubevde interfaces after the primary's {@code eth0}. Done once the agents run, because the
-   * {@code kubevde} binary they install must exist before any pod's ADD names it.
+   * {@code kubevde} binary they install must exist (and its agent answer) before any pod's ADD
+   * names it.
    *
    * @param cluster kind cluster name
    * @param conflist path of the primary conflist inside the nodes (e2e/kind/run writes it)
    * @throws IOException when a node cannot be changed
    */
   static void chainKubevde(String cluster, String conflist) throws IOException {
+    editConflist(
+        cluster,
+        conflist,
+        "if any(.plugins[]; .type == \"kubevde\") then . else .plugins += [{\"type\": \"kubevde\"}] end");
+  }
+
+  /**
+   * Removes kubevde from the primary conflist again (the suite's clean-up): with the agents gone, a
+   * chained kubevde would fail every later pod's ADD on a kept cluster.
+   *
+   * @param cluster kind cluster name
+   * @param conflist path of the primary conflist inside the nodes
+   * @throws IOException when a node cannot be changed
+   */
+  static void unchainKubevde(String cluster, String conflist) throws IOException {
+    editConflist(cluster, conflist, "del(.plugins[] | select(.type == \"kubevde\"))");
+  }
+
+  private static void editConflist(String cluster, String conflist, String jq) throws IOException {
     for (String node :
         run(List.of(kind(), "get", "nodes", "--name", cluster), 60).strip().lines().toList()) {
+      String tmp = conflist + ".tmp";
       run(
           List.of(
               "docker",
@@ -76,16 +97,7 @@ final class Kind {
               node,
               "sh",
               "-c",
-              "jq -c 'if any(.plugins[]; .type == \"kubevde\") then . else .plugins += [{\"type\": \"kubevde\"}] end' "
-                  + conflist
-                  + " > "
-                  + conflist
-                  + ".tmp && mv "
-                  + conflist
-                  + ".tmp "
-                  + conflist
-                  + " && cat "
-                  + conflist),
+              "jq -c '" + jq + "' " + conflist + " > " + tmp + " && mv " + tmp + " " + conflist),
           60);
     }
   }

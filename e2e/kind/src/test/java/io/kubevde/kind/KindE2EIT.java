@@ -58,6 +58,10 @@ class KindE2EIT {
   static final String MULTUS_ANNOTATION = "k8s.v1.cni.cncf.io/networks";
   static final String CHAINED_ANNOTATION = "kubevde.io/networks";
   static boolean created;
+
+  /** the primary conflist kubevde was chained into (undone in clean-up), or null */
+  static String chained;
+
   static Path kubeconfig;
   static KubernetesClient client;
 
@@ -134,6 +138,7 @@ class KindE2EIT {
 
   @AfterAll
   static void cleanUp() throws Exception {
+    if (chained != null) Kind.unchainKubevde(CLUSTER, chained);
     if (client != null) {
       client.namespaces().withName(NS).delete();
       try {
@@ -251,7 +256,10 @@ class KindE2EIT {
         multus || (primary != null && !primary.isBlank()),
         "pod attachment needs Multus or a primary conflist to chain kubevde to "
             + "(KUBEVDE_KIND_MULTUS=none and no KUBEVDE_KIND_PRIMARY_CNI)");
-    if (!multus) Kind.chainKubevde(CLUSTER, primary);
+    if (!multus) {
+      Kind.chainKubevde(CLUSTER, primary);
+      chained = primary;
+    }
     String image = env("KUBEVDE_KIND_TEST_IMAGE", "busybox:1.36");
     for (HasMetadata o : load("pods-blue.yaml")) {
       Pod p = (Pod) o;
@@ -265,7 +273,7 @@ class KindE2EIT {
           .forEach(
               c -> {
                 c.setImage(image);
-                if (!image.startsWith("busybox")) c.setCommand(busybox("sleep", "86400"));
+                c.setCommand(busybox("sleep", "86400"));
               });
       client.resource(p).inNamespace(NS).create();
     }
@@ -306,8 +314,102 @@ class KindE2EIT {
 
   @Test
   @Order(4)
-  void deletingThePodsReleasesTheirAttachments() {
+  void aPodOnEveryNodeGetsNet1AndReachesTheOthers() throws Exception {
+    Assumptions.assumeTrue(
+        client.pods().inNamespace(NS).withName("blue-a").get() != null, "no pods from test 3");
+    String image = env("KUBEVDE_KIND_TEST_IMAGE", "busybox:1.36");
+    boolean multus = !"none".equals(System.getenv("KUBEVDE_KIND_MULTUS"));
+    var used =
+        client.pods().inNamespace(NS).withLabel("app", "kubevde-e2e").list().getItems().stream()
+            .map(p -> p.getSpec().getNodeName())
+            .collect(java.util.stream.Collectors.toSet());
+    List<String> extra = new java.util.ArrayList<>();
+    for (var node : client.nodes().list().getItems()) {
+      String n = node.getMetadata().getName();
+      if (used.contains(n)) continue;
+      String name = "blue-on-" + n.replaceAll("[^a-z0-9-]", "-");
+      if (name.length() > 63) name = name.substring(0, 63);
+      client
+          .resource(
+              new io.fabric8.kubernetes.api.model.PodBuilder()
+                  .withNewMetadata()
+                  .withName(name)
+                  .addToLabels("app", "kubevde-e2e")
+                  .addToAnnotations(multus ? MULTUS_ANNOTATION : CHAINED_ANNOTATION, "blue")
+                  .endMetadata()
+                  .withNewSpec()
+                  .withNodeName(n)
+                  .withTerminationGracePeriodSeconds(1L)
+                  .addNewToleration()
+                  .withOperator("Exists")
+                  .endToleration()
+                  .addNewContainer()
+                  .withName("shell")
+                  .withImage(image)
+                  .withCommand(busybox("sleep", "86400"))
+                  .withNewSecurityContext()
+                  .withNewCapabilities()
+                  .addToAdd("NET_RAW")
+                  .endCapabilities()
+                  .endSecurityContext()
+                  .endContainer()
+                  .endSpec()
+                  .build())
+          .inNamespace(NS)
+          .create();
+      extra.add(name);
+    }
+    for (String name : extra) {
+      client.pods().inNamespace(NS).withName(name).waitUntilReady(5, TimeUnit.MINUTES);
+    }
+    assertThat(used.size() + extra.size())
+        .as("a pod on every node")
+        .isEqualTo(client.nodes().list().getItems().size());
+    for (String name : extra) {
+      String ip = net1Address(name);
+      assertThat(ip).startsWith("192.168.77.");
+      String out = ping("blue-a", ip);
+      System.out.println(
+          "ping blue-a -> " + name + " (" + ip + "): " + out.strip().lines().toList().getLast());
+      assertThat(out).as("ping blue-a -> %s", name).contains(" 0% packet loss");
+      String back = ping(name, net1Address("blue-b"));
+      assertThat(back).as("ping %s -> blue-b", name).contains(" 0% packet loss");
+    }
+  }
+
+  @Test
+  @Order(5)
+  void iperf3AcrossNodesOverVde() throws Exception {
+    Assumptions.assumeTrue(
+        client.pods().inNamespace(NS).withName("blue-b").get() != null, "no pods from test 3");
+    Assumptions.assumeTrue(
+        exec("blue-b", "iperf3", "--version").contains("iperf 3"),
+        "the test image has no iperf3 (KUBEVDE_KIND_TEST_IMAGE)");
+    String ipB = net1Address("blue-b");
+    exec("blue-b", "iperf3", "-s", "-D", "-1", "-B", ipB);
+    Thread.sleep(1000);
+    String out = exec("blue-a", "iperf3", "-c", ipB, "-t", "5", "-f", "m");
+    System.out.println("iperf3 blue-a -> blue-b over VDE (cross-node):\n" + out.strip());
+    Matcher m = Pattern.compile("([0-9.]+) Mbits/sec\\s+(\\d+\\s+)?receiver").matcher(out);
+    assertThat(m.find()).as("iperf3 receiver line in: %s", out).isTrue();
+    assertThat(Double.parseDouble(m.group(1))).as("Mbit/s").isGreaterThan(1.0);
+  }
+
+  @Test
+  @Order(6)
+  void deletingThePodsReleasesTheirAttachments() throws Exception {
     client.pods().inNamespace(NS).withLabel("app", "kubevde-e2e").delete();
+    await()
+        .atMost(Duration.ofMinutes(2))
+        .until(
+            () ->
+                client
+                    .pods()
+                    .inNamespace(NS)
+                    .withLabel("app", "kubevde-e2e")
+                    .list()
+                    .getItems()
+                    .isEmpty());
     await()
         .atMost(Duration.ofMinutes(3))
         .until(
@@ -317,6 +419,39 @@ class KindE2EIT {
               return n.getStatus() != null
                   && (n.getStatus().attachments() == null || n.getStatus().attachments() == 0);
             });
+    await()
+        .atMost(Duration.ofMinutes(2))
+        .untilAsserted(
+            () ->
+                assertThat(client.resources(VdeNode.class).list().getItems())
+                    .allSatisfy(
+                        vn ->
+                            assertThat(
+                                    vn.getStatus() == null || vn.getStatus().attachments() == null
+                                        ? 0
+                                        : vn.getStatus().attachments())
+                                .as("attachments of VdeNode %s", vn.getMetadata().getName())
+                                .isZero()));
+    if (Kind.onPath("docker")) {
+      // on the nodes: no attachment record and no reserved address left (the pool keeps only its
+      // cursor)
+      for (var node : client.nodes().list().getItems()) {
+        String left =
+            Kind.run(
+                List.of(
+                    "docker",
+                    "exec",
+                    node.getMetadata().getName(),
+                    "sh",
+                    "-c",
+                    "find /var/lib/kubevde/attachments /var/lib/kubevde/ipam -type f"
+                        + " ! -name 'last_reserved_ip*'"),
+                60);
+        assertThat(left.strip())
+            .as("agent state left on %s", node.getMetadata().getName())
+            .isEmpty();
+      }
+    }
     client.resources(VdeNetwork.class).inNamespace(NS).withName("blue").delete();
     await()
         .atMost(Duration.ofMinutes(2))
@@ -358,13 +493,14 @@ class KindE2EIT {
   }
 
   /**
-   * A busybox applet command line: plain {@code busybox} images have the applets on the PATH, the
-   * agent image (the default test image on machines without a registry) has {@code /bin/busybox}.
+   * A command line for the test image: busybox and Debian images have {@code sleep} and {@code
+   * ping} on the PATH; the agent image (usable as a test image without a registry) only as {@code
+   * /bin/busybox} applets.
    */
   private static List<String> busybox(String... args) {
     String image = env("KUBEVDE_KIND_TEST_IMAGE", "busybox:1.36");
     var cmd = new java.util.ArrayList<String>();
-    if (!image.startsWith("busybox")) cmd.add("/bin/busybox");
+    if (image.contains("kubevde/agent")) cmd.add("/bin/busybox");
     cmd.addAll(List.of(args));
     return cmd;
   }
