@@ -18,6 +18,7 @@ kv_engine_start() {
   command -v dockerd >/dev/null || kv_apt docker.io
   install -m 0755 "$KIND_HERE/lib/runc-nosysres" "$KV_ENGINE_RUN/runc-nosysres"
   iptables -S FORWARD > "$KV_ENGINE_RUN/forward.before" 2>/dev/null || true
+  kv_engine_bridges > "$KV_ENGINE_RUN/bridges.before"
   local t0; t0=$(date +%s)
   dockerd --data-root "$KIND_CACHE/docker" --exec-root "$KV_ENGINE_RUN/exec" \
       -H "$DOCKER_HOST" --pidfile "$KV_ENGINE_RUN/docker.pid" \
@@ -36,6 +37,9 @@ kv_engine_start() {
   kv_log "dockerd $(docker version --format '{{.Server.Version}}') pid $KV_ENGINE_PID up in $(( $(date +%s) - t0 )) s (data root $KIND_CACHE/docker)"
 }
 
+# kv_engine_bridges: the host's Linux bridges, one name a line, sorted
+kv_engine_bridges() { ip -o link show type bridge 2>/dev/null | awk -F': ' '{print $2}' | sed 's/@.*//' | sort; }
+
 # kv_engine_stop: stops the dockerd this run started (SIGTERM by PID, then waits; SIGKILL after 30 s) and checks
 # the host's FORWARD chain is as it was.
 kv_engine_stop() {
@@ -53,5 +57,10 @@ kv_engine_stop() {
     else
       kv_log "WARNING: host FORWARD chain changed while dockerd ran:"; iptables -S FORWARD | diff "$KV_ENGINE_RUN/forward.before" - >&2 || true
     fi
+  fi
+  if [ -f "$KV_ENGINE_RUN/bridges.before" ]; then
+    local extra; extra="$(kv_engine_bridges | comm -13 "$KV_ENGINE_RUN/bridges.before" -)"
+    if [ -z "$extra" ]; then kv_log "host bridges: none left by this engine"
+    else kv_log "WARNING: bridges that appeared while dockerd ran (other jobs' or ours): $extra"; fi
   fi
 }
