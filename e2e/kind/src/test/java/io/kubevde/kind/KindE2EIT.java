@@ -307,8 +307,9 @@ class KindE2EIT {
         "same-node ping blue-a -> blue-c: " + same.strip().lines().toList().getLast());
     assertThat(same).as("same-node ping").contains(" 0% packet loss");
     if (multus) {
-      assertThat(a.getMetadata().getAnnotations().get("k8s.v1.cni.cncf.io/network-status"))
-          .contains("net1");
+      String status = a.getMetadata().getAnnotations().get("k8s.v1.cni.cncf.io/network-status");
+      System.out.println("blue-a network-status (Multus): " + status);
+      assertThat(status).contains("\"net1\"").contains(ipA);
     }
   }
 
