@@ -51,6 +51,12 @@ kv_engine_stop() {
     kill -0 "$KV_ENGINE_PID" 2>/dev/null && { kv_log "dockerd did not stop in 30 s: SIGKILL"; kill -KILL "$KV_ENGINE_PID" 2>/dev/null || true; }
   fi
   KV_ENGINE_PID=""
+  # dockerd leaves its bind mount of the host network namespace (exec root/netns/default) behind
+  local m
+  for m in $(awk -v r="$KV_ENGINE_RUN/" 'index($5, r) == 1 {print $5}' /proc/self/mountinfo | sort -r); do
+    umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || kv_log "WARNING: could not unmount $m"
+  done
+  rm -rf "$KV_ENGINE_RUN/exec"
   if [ -f "$KV_ENGINE_RUN/forward.before" ]; then
     if iptables -S FORWARD | cmp -s - "$KV_ENGINE_RUN/forward.before"; then
       kv_log "host FORWARD chain unchanged"
