@@ -12,13 +12,18 @@ import java.util.concurrent.TimeUnit;
 final class Kind {
   private Kind() {}
 
+  /** the kind command: {@code KUBEVDE_KIND_BIN} (e2e/kind/run sets its cached build) or "kind" */
+  static String kind() {
+    String bin = System.getenv("KUBEVDE_KIND_BIN");
+    return bin == null || bin.isBlank() ? "kind" : bin;
+  }
+
   /**
    * @return null when docker and kind are usable, else why not (the suite's skip message)
    */
   static String unavailable() {
-    for (String tool : List.of("docker", "kind")) {
-      if (!onPath(tool)) return tool + " is not on the PATH";
-    }
+    if (!onPath("docker")) return "docker is not on the PATH";
+    if (!kind().contains("/") && !onPath(kind())) return "kind is not on the PATH";
     try {
       run(List.of("docker", "info", "--format", "{{.ServerVersion}}"), 30);
     } catch (IOException e) {
@@ -49,6 +54,52 @@ final class Kind {
           - role: worker
           - role: worker
         """;
+  }
+
+  /**
+   * Appends kubevde, chained, to the primary CNI conflist on every node of {@code cluster} (CNI
+   * SPEC 1.1.0 "Chaining"): from then on, pods annotated {@code kubevde.io/networks} get their
+   * kubevde interfaces after the primary's {@code eth0}. Done once the agents run, because the
+   * {@code kubevde} binary they install must exist (and its agent answer) before any pod's ADD
+   * names it.
+   *
+   * @param cluster kind cluster name
+   * @param conflist path of the primary conflist inside the nodes (e2e/kind/run writes it)
+   * @throws IOException when a node cannot be changed
+   */
+  static void chainKubevde(String cluster, String conflist) throws IOException {
+    editConflist(
+        cluster,
+        conflist,
+        "if any(.plugins[]; .type == \"kubevde\") then . else .plugins += [{\"type\": \"kubevde\"}] end");
+  }
+
+  /**
+   * Removes kubevde from the primary conflist again (the suite's clean-up): with the agents gone, a
+   * chained kubevde would fail every later pod's ADD on a kept cluster.
+   *
+   * @param cluster kind cluster name
+   * @param conflist path of the primary conflist inside the nodes
+   * @throws IOException when a node cannot be changed
+   */
+  static void unchainKubevde(String cluster, String conflist) throws IOException {
+    editConflist(cluster, conflist, "del(.plugins[] | select(.type == \"kubevde\"))");
+  }
+
+  private static void editConflist(String cluster, String conflist, String jq) throws IOException {
+    for (String node :
+        run(List.of(kind(), "get", "nodes", "--name", cluster), 60).strip().lines().toList()) {
+      String tmp = conflist + ".tmp";
+      run(
+          List.of(
+              "docker",
+              "exec",
+              node,
+              "sh",
+              "-c",
+              "jq -c '" + jq + "' " + conflist + " > " + tmp + " && mv " + tmp + " " + conflist),
+          60);
+    }
   }
 
   /**

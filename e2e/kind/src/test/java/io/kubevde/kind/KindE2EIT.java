@@ -55,7 +55,13 @@ class KindE2EIT {
   static final String DEFAULT_MULTUS =
       "https://raw.githubusercontent.com/k8snetworkplumbingwg/multus-cni/"
           + "v4.2.2/deployments/multus-daemonset-thick.yml";
+  static final String MULTUS_ANNOTATION = "k8s.v1.cni.cncf.io/networks";
+  static final String CHAINED_ANNOTATION = "kubevde.io/networks";
   static boolean created;
+
+  /** the primary conflist kubevde was chained into (undone in clean-up), or null */
+  static String chained;
+
   static Path kubeconfig;
   static KubernetesClient client;
 
@@ -64,6 +70,8 @@ class KindE2EIT {
 
   @BeforeAll
   static void cluster() throws Exception {
+    String existing = System.getenv("KUBEVDE_KIND_KUBECONFIG");
+    boolean reuse = existing != null && !existing.isBlank();
     String why = Kind.unavailable();
     Path images = ROOT.resolve("e2e/images/target/images");
     if (why != null) {
@@ -82,8 +90,7 @@ class KindE2EIT {
       System.out.println(skip);
       return;
     }
-    String existing = System.getenv("KUBEVDE_KIND_KUBECONFIG");
-    if (existing != null && !existing.isBlank()) {
+    if (reuse) {
       kubeconfig = Path.of(existing);
     } else {
       Path cfg = Files.createTempFile("kind-config", ".yaml");
@@ -91,7 +98,7 @@ class KindE2EIT {
       kubeconfig = Files.createTempFile("kind-kubeconfig", "");
       Kind.run(
           List.of(
-              "kind",
+              Kind.kind(),
               "create",
               "cluster",
               "--name",
@@ -113,7 +120,12 @@ class KindE2EIT {
       for (String img : List.of("kubevde-operator.tar", "kubevde-agent.tar")) {
         Kind.run(
             List.of(
-                "kind", "load", "image-archive", images.resolve(img).toString(), "--name", CLUSTER),
+                Kind.kind(),
+                "load",
+                "image-archive",
+                images.resolve(img).toString(),
+                "--name",
+                CLUSTER),
             600);
       }
     }
@@ -126,6 +138,7 @@ class KindE2EIT {
 
   @AfterAll
   static void cleanUp() throws Exception {
+    if (chained != null) Kind.unchainKubevde(CLUSTER, chained);
     if (client != null) {
       client.namespaces().withName(NS).delete();
       try {
@@ -136,7 +149,7 @@ class KindE2EIT {
       client.close();
     }
     if (created && !"1".equals(System.getenv("KUBEVDE_KIND_KEEP"))) {
-      Kind.run(List.of("kind", "delete", "cluster", "--name", CLUSTER), 300);
+      Kind.run(List.of(Kind.kind(), "delete", "cluster", "--name", CLUSTER), 300);
     }
   }
 
@@ -237,13 +250,31 @@ class KindE2EIT {
   @Test
   @Order(3)
   void podsGetNet1AndPingAcrossNodesAndOnOneNode() throws Exception {
-    Assumptions.assumeFalse(
-        "none".equals(System.getenv("KUBEVDE_KIND_MULTUS")),
-        "pod attachment needs Multus (KUBEVDE_KIND_MULTUS=none)");
+    boolean multus = !"none".equals(System.getenv("KUBEVDE_KIND_MULTUS"));
+    String primary = System.getenv("KUBEVDE_KIND_PRIMARY_CNI");
+    Assumptions.assumeTrue(
+        multus || (primary != null && !primary.isBlank()),
+        "pod attachment needs Multus or a primary conflist to chain kubevde to "
+            + "(KUBEVDE_KIND_MULTUS=none and no KUBEVDE_KIND_PRIMARY_CNI)");
+    if (!multus) {
+      Kind.chainKubevde(CLUSTER, primary);
+      chained = primary;
+    }
     String image = env("KUBEVDE_KIND_TEST_IMAGE", "busybox:1.36");
     for (HasMetadata o : load("pods-blue.yaml")) {
       Pod p = (Pod) o;
-      p.getSpec().getContainers().forEach(c -> c.setImage(image));
+      if (!multus) {
+        // chained mode: the same request under kubevde's own annotation (agent/README.md "Chained")
+        var ann = p.getMetadata().getAnnotations();
+        ann.put(CHAINED_ANNOTATION, ann.remove(MULTUS_ANNOTATION));
+      }
+      p.getSpec()
+          .getContainers()
+          .forEach(
+              c -> {
+                c.setImage(image);
+                c.setCommand(busybox("sleep", "86400"));
+              });
       client.resource(p).inNamespace(NS).create();
     }
     for (String name : List.of("blue-a", "blue-b", "blue-c")) {
@@ -254,19 +285,132 @@ class KindE2EIT {
     Pod c = client.pods().inNamespace(NS).withName("blue-c").get();
     assertThat(a.getSpec().getNodeName()).isNotEqualTo(b.getSpec().getNodeName());
     assertThat(a.getSpec().getNodeName()).isEqualTo(c.getSpec().getNodeName());
+    String ipA = net1Address("blue-a");
     String ipB = net1Address("blue-b");
     String ipC = net1Address("blue-c");
-    assertThat(net1Address("blue-a")).startsWith("192.168.77.");
-    assertThat(ping("blue-a", ipB)).as("cross-node ping").contains(" 0% packet loss");
-    assertThat(ping("blue-a", ipC)).as("same-node ping").contains(" 0% packet loss");
-    assertThat(a.getMetadata().getAnnotations().get("k8s.v1.cni.cncf.io/network-status"))
-        .contains("net1");
+    for (String ip : List.of(ipA, ipB, ipC)) assertThat(ip).startsWith("192.168.77.");
+    assertThat(List.of(ipA, ipB, ipC)).doesNotHaveDuplicates();
+    System.out.printf(
+        "net1: blue-a %s (%s), blue-b %s (%s), blue-c %s (%s)%n",
+        ipA,
+        a.getSpec().getNodeName(),
+        ipB,
+        b.getSpec().getNodeName(),
+        ipC,
+        c.getSpec().getNodeName());
+    String cross = ping("blue-a", ipB);
+    System.out.println(
+        "cross-node ping blue-a -> blue-b: " + cross.strip().lines().toList().getLast());
+    assertThat(cross).as("cross-node ping").contains(" 0% packet loss");
+    String same = ping("blue-a", ipC);
+    System.out.println(
+        "same-node ping blue-a -> blue-c: " + same.strip().lines().toList().getLast());
+    assertThat(same).as("same-node ping").contains(" 0% packet loss");
+    if (multus) {
+      String status = a.getMetadata().getAnnotations().get("k8s.v1.cni.cncf.io/network-status");
+      System.out.println("blue-a network-status (Multus): " + status);
+      assertThat(status).contains("\"net1\"").contains(ipA);
+    }
   }
 
   @Test
   @Order(4)
-  void deletingThePodsReleasesTheirAttachments() {
+  void aPodOnEveryNodeGetsNet1AndReachesTheOthers() throws Exception {
+    Assumptions.assumeTrue(
+        client.pods().inNamespace(NS).withName("blue-a").get() != null, "no pods from test 3");
+    String image = env("KUBEVDE_KIND_TEST_IMAGE", "busybox:1.36");
+    boolean multus = !"none".equals(System.getenv("KUBEVDE_KIND_MULTUS"));
+    var used =
+        client.pods().inNamespace(NS).withLabel("app", "kubevde-e2e").list().getItems().stream()
+            .map(p -> p.getSpec().getNodeName())
+            .collect(java.util.stream.Collectors.toSet());
+    List<String> extra = new java.util.ArrayList<>();
+    for (var node : client.nodes().list().getItems()) {
+      String n = node.getMetadata().getName();
+      if (used.contains(n)) continue;
+      String name = "blue-on-" + n.replaceAll("[^a-z0-9-]", "-");
+      if (name.length() > 63) name = name.substring(0, 63);
+      client
+          .resource(
+              new io.fabric8.kubernetes.api.model.PodBuilder()
+                  .withNewMetadata()
+                  .withName(name)
+                  .addToLabels("app", "kubevde-e2e")
+                  .addToAnnotations(multus ? MULTUS_ANNOTATION : CHAINED_ANNOTATION, "blue")
+                  .endMetadata()
+                  .withNewSpec()
+                  .withNodeName(n)
+                  .withTerminationGracePeriodSeconds(1L)
+                  .addNewToleration()
+                  .withOperator("Exists")
+                  .endToleration()
+                  .addNewContainer()
+                  .withName("shell")
+                  .withImage(image)
+                  .withCommand(busybox("sleep", "86400"))
+                  .withNewSecurityContext()
+                  .withNewCapabilities()
+                  .addToAdd("NET_RAW")
+                  .endCapabilities()
+                  .endSecurityContext()
+                  .endContainer()
+                  .endSpec()
+                  .build())
+          .inNamespace(NS)
+          .create();
+      extra.add(name);
+    }
+    for (String name : extra) {
+      client.pods().inNamespace(NS).withName(name).waitUntilReady(5, TimeUnit.MINUTES);
+    }
+    assertThat(used.size() + extra.size())
+        .as("a pod on every node")
+        .isEqualTo(client.nodes().list().getItems().size());
+    for (String name : extra) {
+      String ip = net1Address(name);
+      assertThat(ip).startsWith("192.168.77.");
+      String out = ping("blue-a", ip);
+      System.out.println(
+          "ping blue-a -> " + name + " (" + ip + "): " + out.strip().lines().toList().getLast());
+      assertThat(out).as("ping blue-a -> %s", name).contains(" 0% packet loss");
+      String back = ping(name, net1Address("blue-b"));
+      assertThat(back).as("ping %s -> blue-b", name).contains(" 0% packet loss");
+    }
+  }
+
+  @Test
+  @Order(5)
+  void iperf3AcrossNodesOverVde() throws Exception {
+    Assumptions.assumeTrue(
+        client.pods().inNamespace(NS).withName("blue-b").get() != null, "no pods from test 3");
+    Assumptions.assumeTrue(
+        exec("blue-b", "iperf3", "--version").contains("iperf 3"),
+        "the test image has no iperf3 (KUBEVDE_KIND_TEST_IMAGE)");
+    String ipB = net1Address("blue-b");
+    exec("blue-b", "iperf3", "-s", "-D", "-1", "-B", ipB);
+    Thread.sleep(1000);
+    String out = exec("blue-a", "iperf3", "-c", ipB, "-t", "5", "-f", "m");
+    System.out.println("iperf3 blue-a -> blue-b over VDE (cross-node):\n" + out.strip());
+    Matcher m = Pattern.compile("([0-9.]+) Mbits/sec\\s+(\\d+\\s+)?receiver").matcher(out);
+    assertThat(m.find()).as("iperf3 receiver line in: %s", out).isTrue();
+    assertThat(Double.parseDouble(m.group(1))).as("Mbit/s").isGreaterThan(1.0);
+  }
+
+  @Test
+  @Order(6)
+  void deletingThePodsReleasesTheirAttachments() throws Exception {
     client.pods().inNamespace(NS).withLabel("app", "kubevde-e2e").delete();
+    await()
+        .atMost(Duration.ofMinutes(2))
+        .until(
+            () ->
+                client
+                    .pods()
+                    .inNamespace(NS)
+                    .withLabel("app", "kubevde-e2e")
+                    .list()
+                    .getItems()
+                    .isEmpty());
     await()
         .atMost(Duration.ofMinutes(3))
         .until(
@@ -276,6 +420,39 @@ class KindE2EIT {
               return n.getStatus() != null
                   && (n.getStatus().attachments() == null || n.getStatus().attachments() == 0);
             });
+    await()
+        .atMost(Duration.ofMinutes(2))
+        .untilAsserted(
+            () ->
+                assertThat(client.resources(VdeNode.class).list().getItems())
+                    .allSatisfy(
+                        vn ->
+                            assertThat(
+                                    vn.getStatus() == null || vn.getStatus().attachments() == null
+                                        ? 0
+                                        : vn.getStatus().attachments())
+                                .as("attachments of VdeNode %s", vn.getMetadata().getName())
+                                .isZero()));
+    if (Kind.onPath("docker")) {
+      // on the nodes: no attachment record and no reserved address left (the pool keeps only its
+      // cursor)
+      for (var node : client.nodes().list().getItems()) {
+        String left =
+            Kind.run(
+                List.of(
+                    "docker",
+                    "exec",
+                    node.getMetadata().getName(),
+                    "sh",
+                    "-c",
+                    "find /var/lib/kubevde/attachments /var/lib/kubevde/ipam -type f"
+                        + " ! -name 'last_reserved_ip*'"),
+                60);
+        assertThat(left.strip())
+            .as("agent state left on %s", node.getMetadata().getName())
+            .isEmpty();
+      }
+    }
     client.resources(VdeNetwork.class).inNamespace(NS).withName("blue").delete();
     await()
         .atMost(Duration.ofMinutes(2))
@@ -291,14 +468,14 @@ class KindE2EIT {
   }
 
   private static String net1Address(String pod) throws Exception {
-    String out = exec(pod, "ip", "-4", "-o", "addr", "show", "dev", "net1");
+    String out = exec(pod, "/bin/ip", "-4", "-o", "addr", "show", "dev", "net1");
     Matcher m = Pattern.compile("inet (\\d+\\.\\d+\\.\\d+\\.\\d+)/").matcher(out);
     assertThat(m.find()).as("net1 of %s: %s", pod, out).isTrue();
     return m.group(1);
   }
 
   private static String ping(String pod, String ip) throws Exception {
-    return exec(pod, "ping", "-c", "5", "-W", "2", ip);
+    return exec(pod, busybox("ping", "-c", "5", "-W", "2", ip).toArray(String[]::new));
   }
 
   private static String exec(String pod, String... cmd) throws Exception {
@@ -314,6 +491,19 @@ class KindE2EIT {
       w.exitCode().get(60, TimeUnit.SECONDS);
     }
     return out.toString();
+  }
+
+  /**
+   * A command line for the test image: busybox and Debian images have {@code sleep} and {@code
+   * ping} on the PATH; the agent image (usable as a test image without a registry) only as {@code
+   * /bin/busybox} applets.
+   */
+  private static List<String> busybox(String... args) {
+    String image = env("KUBEVDE_KIND_TEST_IMAGE", "busybox:1.36");
+    var cmd = new java.util.ArrayList<String>();
+    if (image.contains("kubevde/agent")) cmd.add("/bin/busybox");
+    cmd.addAll(List.of(args));
+    return cmd;
   }
 
   private static boolean rolledOut(DaemonSet d) {
