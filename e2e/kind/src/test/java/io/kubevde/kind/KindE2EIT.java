@@ -396,8 +396,92 @@ class KindE2EIT {
     assertThat(Double.parseDouble(m.group(1))).as("Mbit/s").isGreaterThan(1.0);
   }
 
+  /**
+   * Issue 13: a rolling restart of the agent DaemonSet (as {@code kubectl rollout restart} does: a
+   * new template annotation) while blue-a pings blue-b across nodes every 100 ms; the lost pings
+   * are counted and printed, and the path must work again (0 % loss) once every agent is back.
+   */
   @Test
   @Order(6)
+  void agentRollingRestartUnderPingCountsTheLoss() throws Exception {
+    Assumptions.assumeTrue(
+        client.pods().inNamespace(NS).withName("blue-b").get() != null, "no pods from test 3");
+    String ipB = net1Address("blue-b");
+    String image = env("KUBEVDE_KIND_TEST_IMAGE", "busybox:1.36");
+    boolean busybox = image.contains("busybox") || image.contains("kubevde/agent");
+    List<String> pingCmd =
+        busybox
+            ? busybox("ping", "-c", "120", "-W", "1", ipB)
+            : List.of("ping", "-c", "1200", "-i", "0.1", "-W", "1", ipB);
+    var ping =
+        java.util.concurrent.CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return execFor("blue-a", 240, pingCmd.toArray(String[]::new));
+              } catch (Exception e) {
+                throw new java.util.concurrent.CompletionException(e);
+              }
+            });
+    Thread.sleep(3000);
+    String ds = "kubevde-agent";
+    long before =
+        client
+            .apps()
+            .daemonSets()
+            .inNamespace("kubevde-system")
+            .withName(ds)
+            .get()
+            .getMetadata()
+            .getGeneration();
+    long t0 = System.nanoTime();
+    client
+        .apps()
+        .daemonSets()
+        .inNamespace("kubevde-system")
+        .withName(ds)
+        .edit(
+            d -> {
+              var meta = d.getSpec().getTemplate().getMetadata();
+              if (meta.getAnnotations() == null) meta.setAnnotations(new java.util.HashMap<>());
+              meta.getAnnotations()
+                  .put("kubectl.kubernetes.io/restartedAt", java.time.Instant.now().toString());
+              return d;
+            });
+    await()
+        .atMost(Duration.ofMinutes(5))
+        .pollInterval(Duration.ofSeconds(1))
+        .until(
+            () -> {
+              DaemonSet d =
+                  client.apps().daemonSets().inNamespace("kubevde-system").withName(ds).get();
+              return d.getStatus() != null
+                  && d.getStatus().getObservedGeneration() != null
+                  && d.getStatus().getObservedGeneration() > before
+                  && d.getStatus().getUpdatedNumberScheduled() != null
+                  && d.getStatus()
+                      .getUpdatedNumberScheduled()
+                      .equals(d.getStatus().getDesiredNumberScheduled())
+                  && rolledOut(d);
+            });
+    long rolloutMs = (System.nanoTime() - t0) / 1_000_000;
+    String out = ping.get(5, TimeUnit.MINUTES);
+    Matcher m =
+        Pattern.compile("(\\d+) packets transmitted, (\\d+) (packets )?received").matcher(out);
+    assertThat(m.find()).as("ping summary in: %s", out).isTrue();
+    int sent = Integer.parseInt(m.group(1));
+    int received = Integer.parseInt(m.group(2));
+    System.out.printf(
+        "agent rolling restart under ping (blue-a -> blue-b, cross-node): rollout %d ms, %d sent,"
+            + " %d lost%n",
+        rolloutMs, sent, sent - received);
+    assertThat(received).as("pings answered during the rollout: %s", out).isPositive();
+    await()
+        .atMost(Duration.ofMinutes(2))
+        .untilAsserted(() -> assertThat(ping("blue-a", ipB)).contains(" 0% packet loss"));
+  }
+
+  @Test
+  @Order(7)
   void deletingThePodsReleasesTheirAttachments() throws Exception {
     client.pods().inNamespace(NS).withLabel("app", "kubevde-e2e").delete();
     await()
@@ -479,6 +563,10 @@ class KindE2EIT {
   }
 
   private static String exec(String pod, String... cmd) throws Exception {
+    return execFor(pod, 60, cmd);
+  }
+
+  private static String execFor(String pod, int seconds, String... cmd) throws Exception {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     try (ExecWatch w =
         client
@@ -488,7 +576,7 @@ class KindE2EIT {
             .writingOutput(out)
             .writingError(out)
             .exec(cmd)) {
-      w.exitCode().get(60, TimeUnit.SECONDS);
+      w.exitCode().get(seconds, TimeUnit.SECONDS);
     }
     return out.toString();
   }
