@@ -111,8 +111,11 @@ public final class LocalNode implements AutoCloseable {
     private final String namespace;
     private final Path logDir;
     private final String help;
+    private final List<String> extraArgs;
 
-    AgentLauncher(Repo repo, Path kubeconfig, String namespace, Path logDir) {
+    AgentLauncher(
+        Repo repo, Path kubeconfig, String namespace, Path logDir, List<String> extraArgs) {
+      this.extraArgs = List.copyOf(extraArgs);
       this.repo = repo;
       this.kubeconfig = kubeconfig;
       this.namespace = namespace;
@@ -166,6 +169,7 @@ public final class LocalNode implements AutoCloseable {
       // system namespace
       if (supports("--link-system-namespaces"))
         cmd.addAll(List.of("--link-system-namespaces", "default"));
+      cmd.addAll(extraArgs);
       return Daemon.start(
           name,
           logDir,
