@@ -35,9 +35,23 @@ public final class SwitchingAttachmentHandler implements AttachmentHandler {
   private final long networkWaitMs;
   private final NamespaceAccess access;
   private final Map<AttachmentKey, Retry> retries = new java.util.concurrent.ConcurrentHashMap<>();
+  private final java.util.concurrent.atomic.AtomicLong reattachFailures =
+      new java.util.concurrent.atomic.AtomicLong();
 
   /** A re-attach that failed: when to try next and why it failed. */
-  private record Retry(int attempts, long nextAtMs, String error) {}
+  private record Retry(int attempts, long nextAtMs, String error, String pod) {}
+
+  /**
+   * An attachment kept across a restart whose tap is not on its switch: its re-attach failed and is
+   * retried with backoff.
+   *
+   * @param key the attachment
+   * @param pod {@code <namespace>/<name>} of the pod (from the record's CNI_ARGS), or the container
+   *     id when the record has none
+   * @param attempts failed attempts so far (≥ 1)
+   * @param error the last failure's message
+   */
+  public record Unattached(AttachmentKey key, String pod, int attempts, String error) {}
 
   /**
    * @param taps the netns/tap part
@@ -292,7 +306,8 @@ public final class SwitchingAttachmentHandler implements AttachmentHandler {
   private void fail(AttachmentRecord rec, Retry prev, long now, String error) {
     int n = prev == null ? 1 : prev.attempts() + 1;
     long delay = Math.min(300_000L, 1000L << Math.min(n - 1, 20));
-    retries.put(rec.key(), new Retry(n, now + delay, error));
+    reattachFailures.incrementAndGet();
+    retries.put(rec.key(), new Retry(n, now + delay, error, TapAttachmentHandler.podName(rec)));
     LOG.warn(
         "cannot attach "
             + rec.key()
@@ -316,5 +331,25 @@ public final class SwitchingAttachmentHandler implements AttachmentHandler {
     Map<AttachmentKey, String> out = new java.util.LinkedHashMap<>();
     retries.forEach((k, r) -> out.put(k, r.error()));
     return out;
+  }
+
+  /**
+   * The attachments whose tap is not on its switch, sorted by pod (then key), for the VdeNode's
+   * {@code AttachmentsHealthy} condition.
+   */
+  public java.util.List<Unattached> unattachedDetail() {
+    java.util.List<Unattached> out = new java.util.ArrayList<>();
+    retries.forEach((k, r) -> out.add(new Unattached(k, r.pod(), r.attempts(), r.error())));
+    out.sort(
+        java.util.Comparator.comparing(Unattached::pod).thenComparing(u -> u.key().toString()));
+    return out;
+  }
+
+  /**
+   * Re-attach attempts that failed since this handler was made (at start-up and in {@link
+   * #reconcile}): the {@code vde_attachment_reattach_failures_total} counter.
+   */
+  public long reattachFailures() {
+    return reattachFailures.get();
   }
 }

@@ -2,6 +2,7 @@ package io.kubevde.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import io.fabric8.generator.annotation.Min;
+import io.fabric8.kubernetes.api.model.Condition;
 import java.util.List;
 
 /**
@@ -13,6 +14,10 @@ import java.util.List;
  * @param links VdeLink paths running on the node
  * @param macTableSize total MAC table entries on the node
  * @param lastHeartbeat RFC 3339 time of the agent's last report; stale reports count as not ready
+ * @param conditions {@code AttachmentsHealthy} (metav1.Condition shape): {@code False} while
+ *     attachments kept across an agent restart are not on their switch (their re-attach failed and
+ *     is retried with backoff), the message naming how many and the first pods; {@code
+ *     lastTransitionTime} only changes on a flip
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record VdeNodeStatus(
@@ -21,4 +26,20 @@ public record VdeNodeStatus(
     List<NodeAttachment> attachmentList,
     List<NodeLinkPath> links,
     @Min(0) Integer macTableSize,
-    String lastHeartbeat) {}
+    String lastHeartbeat,
+    List<Condition> conditions) {
+
+  /** The condition type reporting attachments whose re-attach fails. */
+  public static final String ATTACHMENTS_HEALTHY = "AttachmentsHealthy";
+
+  /** A status without conditions (as before {@code conditions} existed). */
+  public VdeNodeStatus(
+      List<NodeNetwork> networks,
+      Integer attachments,
+      List<NodeAttachment> attachmentList,
+      List<NodeLinkPath> links,
+      Integer macTableSize,
+      String lastHeartbeat) {
+    this(networks, attachments, attachmentList, links, macTableSize, lastHeartbeat, null);
+  }
+}
