@@ -186,6 +186,12 @@ public final class SwitchingAttachmentHandler implements AttachmentHandler {
             req.ifName(),
             req.args(),
             req.cniPath());
+    // record and switch port in one step under the attachment's lock: the periodic re-attach
+    // (reconcile) must not take the ready record of this ADD for one whose re-attach failed
+    return taps.locked(eff.key(), () -> addLocked(eff, req));
+  }
+
+  private Map<String, Object> addLocked(AttachRequest eff, AttachRequest req) {
     Map<String, Object> result = taps.add(eff);
     AttachmentRecord rec = store.read(eff.key());
     try {
@@ -193,6 +199,7 @@ public final class SwitchingAttachmentHandler implements AttachmentHandler {
       dataPlane.attach(rec);
     } catch (IOException | RuntimeException e) {
       try {
+        dataPlane.detach(eff.key());
         taps.del(eff);
       } catch (RuntimeException ignored) {
         // the original failure is what the runtime must see
@@ -208,8 +215,14 @@ public final class SwitchingAttachmentHandler implements AttachmentHandler {
 
   @Override
   public void del(AttachRequest req) {
-    dataPlane.detach(req.key());
-    taps.del(req);
+    taps.locked(
+        req.key(),
+        () -> {
+          dataPlane.detach(req.key());
+          taps.del(req);
+          retries.remove(req.key());
+          return null;
+        });
   }
 
   @Override
@@ -274,18 +287,35 @@ public final class SwitchingAttachmentHandler implements AttachmentHandler {
     Set<AttachmentKey> attached = new HashSet<>();
     dataPlane.attachments().forEach(r -> attached.add(r.key()));
     int re = 0;
-    for (AttachmentRecord rec : store.list()) {
-      if (!"ready".equals(rec.state()) || attached.contains(rec.key())) continue;
-      Retry r = retries.get(rec.key());
+    for (AttachmentRecord seen : store.list()) {
+      if (!"ready".equals(seen.state()) || attached.contains(seen.key())) continue;
+      Retry r = retries.get(seen.key());
       if (r != null && r.nextAtMs() > now) continue;
-      try {
-        dataPlane.attach(rec);
-        retries.remove(rec.key());
-        re++;
-        LOG.warn("re-attached " + rec.key() + " (pod " + TapAttachmentHandler.podName(rec) + ")");
-      } catch (IOException | RuntimeException e) {
-        fail(rec, r, now, String.valueOf(e.getMessage()));
-      }
+      // under the attachment's lock, re-read: an ADD in flight has attached it meanwhile, a DEL in
+      // flight has removed it (attaching then would leak the port and keep the pod's netns alive)
+      boolean done =
+          taps.locked(
+              seen.key(),
+              () -> {
+                AttachmentRecord rec = store.read(seen.key());
+                if (rec == null || !"ready".equals(rec.state()) || dataPlane.attached(rec.key()))
+                  return false;
+                try {
+                  dataPlane.attach(rec);
+                  retries.remove(rec.key());
+                  LOG.warn(
+                      "re-attached "
+                          + rec.key()
+                          + " (pod "
+                          + TapAttachmentHandler.podName(rec)
+                          + ")");
+                  return true;
+                } catch (IOException | RuntimeException e) {
+                  fail(rec, r, now, String.valueOf(e.getMessage()));
+                  return false;
+                }
+              });
+      if (done) re++;
     }
     retries.keySet().removeIf(k -> store.read(k) == null);
     return new int[] {removed, re};

@@ -99,6 +99,18 @@ public final class TapAttachmentHandler implements AttachmentHandler {
   }
 
   /**
+   * Runs {@code body} holding the attachment's lock — the one every ADD, DEL, GC and clean-up of
+   * that (container, interface) takes — so a caller makes a step outside this handler (opening the
+   * tap on its switch, or removing it) atomic with the record: a re-attach retry never sees the
+   * {@code ready} record of an ADD or DEL in flight. Reentrant.
+   */
+  public <T> T locked(AttachmentKey key, java.util.function.Supplier<T> body) {
+    synchronized (lock(key)) {
+      return body.get();
+    }
+  }
+
+  /**
    * The stripe of a (container, ifname): also taken by orphan reclaim, which knows only that pair.
    */
   private Object lock(AttachmentKey.Id id) {

@@ -14,6 +14,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -54,6 +55,8 @@ public final class ChurnBench {
   private final AtomicInteger kills = new AtomicInteger();
   private final AtomicInteger chained = new AtomicInteger();
   private final AtomicInteger statics = new AtomicInteger();
+  private final AtomicInteger gaveUp = new AtomicInteger();
+  private static final Set<String> LIVE_NETNS = ConcurrentHashMap.newKeySet();
   private final AtomicLong seq = new AtomicLong();
   private final List<Long> addMillis = java.util.Collections.synchronizedList(new ArrayList<>());
   private final Map<String, String> liveIps = new ConcurrentHashMap<>();
@@ -78,6 +81,7 @@ public final class ChurnBench {
     Thread hook =
         new Thread(
             () -> {
+              for (String n : LIVE_NETNS) Cmd.run("ip", "netns", "del", n);
               if (ref[0] != null) ref[0].close();
             });
     Runtime.getRuntime().addShutdownHook(hook);
@@ -181,7 +185,7 @@ public final class ChurnBench {
     pool.shutdown();
     long churnMs = System.currentTimeMillis() - t0;
     say("churn done in " + churnMs / 1000 + " s; agents up, then GC and the reconcile loop");
-    for (LocalNode n : cluster.nodes()) if (!n.agent().alive()) n.startAgent();
+    for (LocalNode n : cluster.nodes()) if (!n.agent().alive()) restart(n);
     say("before GC and reconcile: " + leaks());
     gc();
     sleep((2L * reconcileSeconds + 5) * 1000);
@@ -249,12 +253,27 @@ public final class ChurnBench {
       n.killAgent();
       kills.incrementAndGet();
       sleep(1000);
+      restart(n);
+    }
+  }
+
+  /** Starts the node's agent; one that is not ready in 3 min is killed and started again. */
+  private static void restart(LocalNode n) {
+    for (int attempt = 1; ; attempt++) {
       try {
-        n.startAgent();
+        n.startAgent(180_000);
+        return;
       } catch (RuntimeException e) {
-        say("agent on " + n.name() + " did not come back: " + e.getMessage());
+        String m = String.valueOf(e.getMessage());
+        say(
+            "agent on "
+                + n.name()
+                + " did not come back (attempt "
+                + attempt
+                + "): "
+                + m.substring(0, Math.min(m.length(), 2000)));
+        if (n.agent() != null && n.agent().alive()) n.killAgent();
         sleep(1000);
-        n.startAgent();
       }
     }
   }
@@ -276,6 +295,7 @@ public final class ChurnBench {
     LocalNode node = cluster.nodes().get(rnd.nextInt(cluster.nodes().size()));
     String netns = "kvc" + cluster.underlay().index() + "-" + worker + "-" + seq.incrementAndGet();
     Cmd.ok("ip", "netns", "add", netns);
+    LIVE_NETNS.add(netns);
     try {
       Cmd.ok("ip", "-n", netns, "link", "set", "lo", "up");
       double kind = rnd.nextDouble();
@@ -287,7 +307,8 @@ public final class ChurnBench {
       String config = chain ? chainedConfig(netns) : fixed ? staticConfig(worker) : nadConfig;
       String ifName = chain ? "eth0" : "net1";
       Attempt ok = null;
-      for (int attempt = 0; attempt < 40 && ok == null; attempt++) {
+      long giveUp = System.currentTimeMillis() + 600_000;
+      while (ok == null && System.currentTimeMillis() < giveUp) {
         String cid = containerId();
         Attempt a = cni("ADD", node, netns, cid, ifName, pod, config);
         if (a.exit() == 0) {
@@ -306,7 +327,10 @@ public final class ChurnBench {
         del(node, netns, cid, ifName, pod, config, null);
         sleep(500 + rnd.nextInt(500));
       }
-      if (ok == null) return;
+      if (ok == null) {
+        gaveUp.incrementAndGet();
+        return;
+      }
       List<String> ips = ips(ok.json(), chain);
       for (String ip : ips) {
         String holder = node.name() + "/" + netns;
@@ -321,6 +345,7 @@ public final class ChurnBench {
       for (String ip : ips) liveIps.remove(ip, node.name() + "/" + netns);
     } finally {
       Cmd.run("ip", "netns", "del", netns);
+      LIVE_NETNS.remove(netns);
     }
   }
 

@@ -80,16 +80,24 @@ public final class LocalNode implements AutoCloseable {
    * @throws IllegalStateException when it exits or is not ready in time (with its log)
    */
   public void startAgent() {
+    startAgent(60_000);
+  }
+
+  /**
+   * Starts the agent like {@link #startAgent()}, waiting up to {@code timeoutMs}; when it is not
+   * ready in time it stays running (the caller may {@link #killAgent} it).
+   */
+  public void startAgent(long timeoutMs) {
     starts++;
     agent = launcher.start(this, "agent-" + name + (starts > 1 ? "-" + starts : ""));
-    long end = System.currentTimeMillis() + 60_000;
+    long end = System.currentTimeMillis() + timeoutMs;
     while (System.currentTimeMillis() < end) {
       agent.assertAlive();
       if (Files.exists(cniSocket()) && agent.output().contains("ready")) return;
       ControlPlane.sleep(100);
     }
     throw new IllegalStateException(
-        "agent on " + name + " not ready in 60 s:\n" + agent.tail(4000));
+        "agent on " + name + " not ready in " + timeoutMs / 1000 + " s:\n" + agent.tail(4000));
   }
 
   /** SIGKILL to the agent (no cleanup runs: the socket file stays behind, as after a crash). */
