@@ -94,6 +94,12 @@ public final class CniPlugin {
     } catch (IOException ex) {
       return agentDown(e, cfg, ex);
     }
+    if (answer.isEmpty()) {
+      // the agent exited (killed, crashed) between reading the request and answering: for the
+      // runtime it is down, not a broken answer
+      return agentDown(
+          e, cfg, new IOException("kubevde agent closed the connection without an answer"));
+    }
     Map<String, Object> m;
     try {
       m = Json.parseObject(answer);
