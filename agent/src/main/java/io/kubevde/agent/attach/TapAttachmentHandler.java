@@ -34,8 +34,9 @@ import org.slf4j.LoggerFactory;
  *       named by another {@code ipam.type}, {@link IpamDelegate}) and write the record in state
  *       {@code creating};
  *   <li>pod netns, one {@code nsenter --net=CNI_NETNS ip -batch}: create a <b>persistent</b> tap
- *       named CNI_IFNAME, set MAC, MTU and the {@link TapAlias} alias, addresses (IPv6 with {@code
- *       nodad}), link up, routes;
+ *       under a temporary name ({@code kvt…}), set MAC, MTU and the {@link TapAlias} alias, rename
+ *       it to CNI_IFNAME (so an interface of that name is always marked as ours, even after a crash
+ *       mid-batch), addresses (IPv6 with {@code nodad}), link up, routes;
  *   <li>record in state {@code ready} with the CNI result ({@code interfaces[0].sandbox} =
  *       CNI_NETNS).
  * </ol>
@@ -202,15 +203,21 @@ public final class TapAttachmentHandler implements AttachmentHandler {
         store.write(rec);
         String alias = TapAlias.of(AttachmentKey.encode(conf.name()), key.containerId());
         String dev = key.ifName();
+        // made under a unique temporary name and renamed once it carries our alias: a crash (kill
+        // -9) in between never leaves an unmarked interface under CNI_IFNAME, which no clean-up
+        // could prove ours and every retried ADD in that netns would collide with
+        String tmp = tempName();
         List<String> lines = new ArrayList<>();
-        lines.add("tuntap add dev " + dev + " mode tap");
-        lines.add("link set dev " + dev + " address " + mac + " mtu " + mtu + " alias " + alias);
+        lines.add("tuntap add dev " + tmp + " mode tap");
+        lines.add("link set dev " + tmp + " address " + mac + " mtu " + mtu + " alias " + alias);
+        lines.add("link set dev " + tmp + " name " + dev);
         for (Cidr c : addrs) lines.add("addr add " + c + " dev " + dev + (c.v6() ? " nodad" : ""));
         lines.add("link set dev " + dev + " up");
         List<Map<String, Object>> routes = conf.ipam() == null ? List.of() : conf.ipam().routes();
         for (Map<String, Object> rt : routes) lines.add(routeLine(rt, conf.ipam(), dev));
         created = true;
         IpTool.Result r = ip.batchIn(req.netns(), lines);
+        if (!r.ok()) ip.in(req.netns(), "link", "del", "dev", tmp); // if the rename failed
         if (!r.ok())
           throw new CniError.Failure(
               new CniError(
@@ -238,6 +245,13 @@ public final class TapAttachmentHandler implements AttachmentHandler {
             new CniError(CniError.SETUP_FAILED, "ADD failed", String.valueOf(e)));
       }
     }
+  }
+
+  /** A fresh interface name for a tap being made ({@code kvt} + 12 hex digits, 15 characters). */
+  private static String tempName() {
+    byte[] b = new byte[6];
+    java.util.concurrent.ThreadLocalRandom.current().nextBytes(b);
+    return "kvt" + HexFormat.of().formatHex(b);
   }
 
   /**

@@ -140,7 +140,7 @@ public final class CniPlugin {
   }
 
   private static Outcome delWithoutAgent(CniEnvironment e, String why) {
-    String done = LocalCleanup.run(e.netns(), e.ifName());
+    String done = LocalCleanup.run(e.netns(), e.ifName(), e.containerId());
     return new Outcome(0, "", "kubevde: DEL without agent (" + why + "): " + done + "\n");
   }
 
