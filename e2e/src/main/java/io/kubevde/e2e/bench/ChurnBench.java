@@ -294,10 +294,9 @@ public final class ChurnBench {
     ThreadLocalRandom rnd = ThreadLocalRandom.current();
     LocalNode node = cluster.nodes().get(rnd.nextInt(cluster.nodes().size()));
     String netns = "kvc" + cluster.underlay().index() + "-" + worker + "-" + seq.incrementAndGet();
-    Cmd.ok("ip", "netns", "add", netns);
     LIVE_NETNS.add(netns);
     try {
-      Cmd.ok("ip", "-n", netns, "link", "set", "lo", "up");
+      sandbox(netns);
       double kind = rnd.nextDouble();
       boolean chain = kind < 0.4;
       boolean fixed = !chain && kind < 0.6;
@@ -344,9 +343,28 @@ public final class ChurnBench {
       del(node, netns, ok.cid(), ifName, pod, config, ok.json());
       for (String ip : ips) liveIps.remove(ip, node.name() + "/" + netns);
     } finally {
-      Cmd.run("ip", "netns", "del", netns);
+      // a killed `ip netns del` (OOM under load) can leave the file: retried
+      for (int i = 0; i < 3 && Files.exists(Path.of("/var/run/netns", netns)); i++) {
+        Cmd.run("ip", "netns", "del", netns);
+      }
       LIVE_NETNS.remove(netns);
     }
+  }
+
+  /**
+   * Creates the pod sandbox's netns with lo up; {@code ip netns add} run 20 at a time fails now and
+   * then under load (it leaves an empty file, no namespace): removed and retried.
+   */
+  private void sandbox(String netns) {
+    Cmd.Result r = null;
+    for (int i = 0; i < 5; i++) {
+      r = Cmd.run("ip", "netns", "add", netns);
+      if (r.ok() && Cmd.run("ip", "-n", netns, "link", "set", "lo", "up").ok()) return;
+      failures.merge("sandbox: " + r.err().strip(), 1, Integer::sum);
+      Cmd.run("ip", "netns", "del", netns);
+      sleep(200);
+    }
+    throw new IllegalStateException("cannot create netns " + netns + ": " + r.err());
   }
 
   private void del(
@@ -528,12 +546,21 @@ public final class ChurnBench {
           "%s: reservations=%d records=%d vdenode_attachments=%d tap_fds=%d node_links=%d; "
               .formatted(n.name(), nIps, nRecs, api, fds, links));
     }
+    // bench pod netns still there (a namespace is an nsfs mount; an empty file holds nothing)
+    String mounts = Files.readString(Path.of("/proc/mounts"));
     try (Stream<Path> s = Files.list(Path.of("/var/run/netns"))) {
-      long left =
-          s.filter(p -> p.getFileName().toString().startsWith("kvc" + cluster.underlay().index()))
-              .count();
-      taps += (int) left;
-      detail.append("bench netns left=").append(left);
+      List<String> left =
+          s.map(p -> p.getFileName().toString())
+              .filter(n -> n.startsWith("kvc" + cluster.underlay().index() + "-"))
+              .toList();
+      long live = left.stream().filter(n -> mounts.contains("/netns/" + n + " nsfs ")).count();
+      taps += (int) live;
+      detail
+          .append("bench netns left=")
+          .append(live)
+          .append(" (+")
+          .append(left.size() - live)
+          .append(" empty netns files)");
     }
     return new Leaks(ips, taps, records, detail.toString());
   }
