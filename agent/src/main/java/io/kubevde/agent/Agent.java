@@ -87,12 +87,7 @@ public final class Agent implements AutoCloseable {
             new NamespaceAccess(!cfg.kubernetes()));
     this.chained = new ChainedAttachmentHandler(handler, store, null);
     this.metrics = new AgentMetrics(cfg.nodeName(), AgentVersion.VERSION, dataPlane, links);
-    io.micrometer.core.instrument.Gauge.builder(
-            "vde.attachments.unattached", handler, h -> h.unattached().size())
-        .tags("node", cfg.nodeName())
-        .description(
-            "attachments whose tap could not be (re-)attached to its switch; retried with backoff")
-        .register(metrics.registry());
+    metrics.attachments(handler);
     this.server = new CniServer(cfg.cniSocket(), new MeteredHandler(chained, metrics));
   }
 
@@ -151,7 +146,8 @@ public final class Agent implements AutoCloseable {
               AgentVersion.VERSION,
               dataPlane,
               links,
-              cfg.configNamespace());
+              cfg.configNamespace(),
+              handler::unattachedDetail);
       linkEvents = new LinkEvents(client, cfg.nodeName());
       Thread.ofPlatform()
           .daemon()

@@ -42,8 +42,11 @@ public final class PodInterfaces {
 
   /**
    * Creates a persistent tap {@code dev} in the netns at {@code netns} and configures it, in this
-   * order: MAC, MTU and alias; addresses (IPv6 without DAD); up; routes. Either all of it is done
-   * or the tap is deleted again.
+   * order: created under a unique temporary name ({@code kvt} + 12 hex digits); MAC, MTU and alias;
+   * renamed to {@code dev}; addresses (IPv6 without DAD); up; routes. Either all of it is done or
+   * the tap is deleted again. The temporary name means an interface called {@code dev} always
+   * carries the alias, even when the agent is killed half-way (kill -9 between creation and alias
+   * left an unmarked {@code dev} that no clean-up could prove ours, bench/churn).
    *
    * @param mac {@code aa:bb:cc:dd:ee:ff}
    * @param mtu bytes
@@ -67,12 +70,17 @@ public final class PodInterfaces {
         netns,
         () -> {
           try (Rtnetlink nl = Rtnetlink.open()) {
-            TapDevice.createPersistent(dev);
+            if (nl.link(dev).isPresent()) {
+              throw new IOException("an interface " + dev + " already exists in " + netns);
+            }
+            String tmp = tempName();
+            TapDevice.createPersistent(tmp);
             int index = 0;
             try {
-              index = TapDevice.ifIndex(dev);
-              if (index == 0) throw new IOException("tap " + dev + " vanished after creation");
-              nl.configure(index, dev, macBytes, mtu, alias);
+              index = TapDevice.ifIndex(tmp);
+              if (index == 0) throw new IOException("tap " + tmp + " vanished after creation");
+              nl.configure(index, tmp, macBytes, mtu, alias);
+              nl.rename(index, tmp, dev);
               for (Cidr c : addresses) nl.addAddress(index, dev, inet(c), c.prefix(), c.v6());
               nl.up(index, dev);
               for (Route r : routes) {
@@ -97,6 +105,13 @@ public final class PodInterfaces {
             }
           }
         });
+  }
+
+  /** A fresh interface name for a tap being made: {@code kvt} + 12 hex digits (15 characters). */
+  static String tempName() {
+    byte[] b = new byte[6];
+    java.util.concurrent.ThreadLocalRandom.current().nextBytes(b);
+    return "kvt" + HexFormat.of().formatHex(b);
   }
 
   /**

@@ -36,9 +36,23 @@ public final class SwitchingAttachmentHandler implements AttachmentHandler {
   private final long networkWaitMs;
   private final NamespaceAccess access;
   private final Map<AttachmentKey, Retry> retries = new java.util.concurrent.ConcurrentHashMap<>();
+  private final java.util.concurrent.atomic.AtomicLong reattachFailures =
+      new java.util.concurrent.atomic.AtomicLong();
 
   /** A re-attach that failed: when to try next and why it failed. */
-  private record Retry(int attempts, long nextAtMs, String error) {}
+  private record Retry(int attempts, long nextAtMs, String error, String pod) {}
+
+  /**
+   * An attachment kept across a restart whose tap is not on its switch: its re-attach failed and is
+   * retried with backoff.
+   *
+   * @param key the attachment
+   * @param pod {@code <namespace>/<name>} of the pod (from the record's CNI_ARGS), or the container
+   *     id when the record has none
+   * @param attempts failed attempts so far (≥ 1)
+   * @param error the last failure's message
+   */
+  public record Unattached(AttachmentKey key, String pod, int attempts, String error) {}
 
   /**
    * @param taps the netns/tap part
@@ -178,6 +192,12 @@ public final class SwitchingAttachmentHandler implements AttachmentHandler {
             req.ifName(),
             req.args(),
             req.cniPath());
+    // record and switch port in one step under the attachment's lock: the periodic re-attach
+    // (reconcile) must not take the ready record of this ADD for one whose re-attach failed
+    return taps.locked(eff.key(), () -> addLocked(eff, req));
+  }
+
+  private Map<String, Object> addLocked(AttachRequest eff, AttachRequest req) {
     Map<String, Object> result = taps.add(eff);
     AttachmentRecord rec = store.read(eff.key());
     try {
@@ -185,6 +205,7 @@ public final class SwitchingAttachmentHandler implements AttachmentHandler {
       dataPlane.attach(rec);
     } catch (IOException | RuntimeException e) {
       try {
+        dataPlane.detach(eff.key());
         taps.del(eff);
       } catch (RuntimeException ignored) {
         // the original failure is what the runtime must see
@@ -200,8 +221,14 @@ public final class SwitchingAttachmentHandler implements AttachmentHandler {
 
   @Override
   public void del(AttachRequest req) {
-    dataPlane.detach(req.key());
-    taps.del(req);
+    taps.locked(
+        req.key(),
+        () -> {
+          dataPlane.detach(req.key());
+          taps.del(req);
+          retries.remove(req.key());
+          return null;
+        });
   }
 
   @Override
@@ -266,18 +293,35 @@ public final class SwitchingAttachmentHandler implements AttachmentHandler {
     Set<AttachmentKey> attached = new HashSet<>();
     dataPlane.attachments().forEach(r -> attached.add(r.key()));
     int re = 0;
-    for (AttachmentRecord rec : store.list()) {
-      if (!"ready".equals(rec.state()) || attached.contains(rec.key())) continue;
-      Retry r = retries.get(rec.key());
+    for (AttachmentRecord seen : store.list()) {
+      if (!"ready".equals(seen.state()) || attached.contains(seen.key())) continue;
+      Retry r = retries.get(seen.key());
       if (r != null && r.nextAtMs() > now) continue;
-      try {
-        dataPlane.attach(rec);
-        retries.remove(rec.key());
-        re++;
-        LOG.warn("re-attached " + rec.key() + " (pod " + TapAttachmentHandler.podName(rec) + ")");
-      } catch (IOException | RuntimeException e) {
-        fail(rec, r, now, String.valueOf(e.getMessage()));
-      }
+      // under the attachment's lock, re-read: an ADD in flight has attached it meanwhile, a DEL in
+      // flight has removed it (attaching then would leak the port and keep the pod's netns alive)
+      boolean done =
+          taps.locked(
+              seen.key(),
+              () -> {
+                AttachmentRecord rec = store.read(seen.key());
+                if (rec == null || !"ready".equals(rec.state()) || dataPlane.attached(rec.key()))
+                  return false;
+                try {
+                  dataPlane.attach(rec);
+                  retries.remove(rec.key());
+                  LOG.warn(
+                      "re-attached "
+                          + rec.key()
+                          + " (pod "
+                          + TapAttachmentHandler.podName(rec)
+                          + ")");
+                  return true;
+                } catch (IOException | RuntimeException e) {
+                  fail(rec, r, now, String.valueOf(e.getMessage()));
+                  return false;
+                }
+              });
+      if (done) re++;
     }
     retries.keySet().removeIf(k -> store.read(k) == null);
     return new int[] {removed, re};
@@ -298,7 +342,8 @@ public final class SwitchingAttachmentHandler implements AttachmentHandler {
   private void fail(AttachmentRecord rec, Retry prev, long now, String error) {
     int n = prev == null ? 1 : prev.attempts() + 1;
     long delay = Math.min(300_000L, 1000L << Math.min(n - 1, 20));
-    retries.put(rec.key(), new Retry(n, now + delay, error));
+    reattachFailures.incrementAndGet();
+    retries.put(rec.key(), new Retry(n, now + delay, error, TapAttachmentHandler.podName(rec)));
     LOG.warn(
         "cannot attach "
             + rec.key()
@@ -322,5 +367,25 @@ public final class SwitchingAttachmentHandler implements AttachmentHandler {
     Map<AttachmentKey, String> out = new java.util.LinkedHashMap<>();
     retries.forEach((k, r) -> out.put(k, r.error()));
     return out;
+  }
+
+  /**
+   * The attachments whose tap is not on its switch, sorted by pod (then key), for the VdeNode's
+   * {@code AttachmentsHealthy} condition.
+   */
+  public java.util.List<Unattached> unattachedDetail() {
+    java.util.List<Unattached> out = new java.util.ArrayList<>();
+    retries.forEach((k, r) -> out.add(new Unattached(k, r.pod(), r.attempts(), r.error())));
+    out.sort(
+        java.util.Comparator.comparing(Unattached::pod).thenComparing(u -> u.key().toString()));
+    return out;
+  }
+
+  /**
+   * Re-attach attempts that failed since this handler was made (at start-up and in {@link
+   * #reconcile}): the {@code vde_attachment_reattach_failures_total} counter.
+   */
+  public long reattachFailures() {
+    return reattachFailures.get();
   }
 }

@@ -35,9 +35,11 @@ import org.slf4j.LoggerFactory;
  *   <li>reserve addresses ({@link IpAllocator}, the pool of the VdeNetwork; or the IPAM plugin
  *       named by another {@code ipam.type}, {@link IpamDelegate}) and write the record in state
  *       {@code creating};
- *   <li>pod netns (one thread that entered it with setns): create a <b>persistent</b> tap named
- *       CNI_IFNAME, set MAC, MTU and the {@link TapAlias} alias, addresses (IPv6 without DAD), link
- *       up, routes; the CNI result reports the MAC and MTU read back from the kernel;
+ *   <li>pod netns (one thread that entered it with setns): create a <b>persistent</b> tap under a
+ *       temporary name ({@code kvt…}), set MAC, MTU and the {@link TapAlias} alias, rename it to
+ *       CNI_IFNAME (an interface of that name always carries our alias, even after a crash
+ *       half-way), addresses (IPv6 without DAD), link up, routes; the CNI result reports the MAC
+ *       and MTU read back from the kernel;
  *   <li>record in state {@code ready} with the CNI result ({@code interfaces[0].sandbox} =
  *       CNI_NETNS).
  * </ol>
@@ -115,6 +117,18 @@ public final class TapAttachmentHandler implements AttachmentHandler {
 
   private Object lock(AttachmentKey k) {
     return lock(k.id());
+  }
+
+  /**
+   * Runs {@code body} holding the attachment's lock — the one every ADD, DEL, GC and clean-up of
+   * that (container, interface) takes — so a caller makes a step outside this handler (opening the
+   * tap on its switch, or removing it) atomic with the record: a re-attach retry never sees the
+   * {@code ready} record of an ADD or DEL in flight. Reentrant.
+   */
+  public <T> T locked(AttachmentKey key, java.util.function.Supplier<T> body) {
+    synchronized (lock(key)) {
+      return body.get();
+    }
   }
 
   /**

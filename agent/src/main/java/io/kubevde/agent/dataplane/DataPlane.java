@@ -23,6 +23,13 @@ import org.slf4j.LoggerFactory;
  * ({@link #apply}/{@link #remove}); a CNI request naming a network the operator did not (yet)
  * describe gets a {@code local} switch on demand (no uplink), so the agent also works stand-alone.
  * Thread-safe.
+ *
+ * <p>Lock order (one for the whole agent): {@link LinkManager} → {@code DataPlane} → {@link
+ * NetworkSwitch} → the netnode's lock. The {@link #onNetworksChanged} listeners (the LinkManager's
+ * resync, which opens link paths and may wait seconds on a peer) therefore run <em>after</em> this
+ * object's lock is released, never under it: a link path that hangs while opening must not hold up
+ * the CNI ADDs and DELs of the node, and the LinkManager may call into the data plane while holding
+ * its own lock.
  */
 public final class DataPlane implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(DataPlane.class);
@@ -95,13 +102,24 @@ public final class DataPlane implements AutoCloseable {
    * @throws IOException when the switch cannot be opened (an uplink failure is retried, see {@link
    *     NetworkSwitch})
    */
-  public synchronized void apply(AgentNetworkConfig cfg) throws IOException {
+  public void apply(AgentNetworkConfig cfg) throws IOException {
+    boolean created;
+    synchronized (this) {
+      created = applyLocked(cfg);
+    }
+    if (created) networksChanged();
+  }
+
+  /**
+   * @return true when a switch was (re)created
+   */
+  private boolean applyLocked(AgentNetworkConfig cfg) throws IOException {
     String keyFile = cfg.sealed() ? keyFiles.path(cfg.keySecret()).toString() : null;
     String uplink = cfg.uplinkDescription().toVnl(selfAddress, uplinkIf, keyFile);
     NetworkSwitch sw = switches.get(cfg.key());
     if (sw != null && sw.config().hub() == cfg.hub()) {
       sw.update(cfg, true, uplink);
-      return;
+      return false;
     }
     if (sw != null) {
       switches.remove(cfg.key());
@@ -116,9 +134,14 @@ public final class DataPlane implements AutoCloseable {
             + " at "
             + directoryOf(cfg.key())
             + (uplink == null ? ", no uplink" : ", uplink " + uplink));
-    reattach(
-        cfg.key()); // a recreated switch, or a network back after its ConfigMap was deleted and
-    // recreated
+    // a recreated switch, or a network back after its ConfigMap was deleted and recreated
+    reattach(cfg.key());
+    return true;
+  }
+
+  /** Runs the listeners; never called with this object's lock held (see the class doc). */
+  private void networksChanged() {
+    if (Thread.holdsLock(this)) throw new IllegalStateException("listeners run under the lock");
     listeners.forEach(Runnable::run);
   }
 
@@ -131,7 +154,15 @@ public final class DataPlane implements AutoCloseable {
    * Stops the network's switch (its taps lose their port; the taps themselves stay in the pods and
    * stay listed in {@link #attachments}, and are re-attached if the network comes back).
    */
-  public synchronized void remove(String key) {
+  public void remove(String key) {
+    boolean removed;
+    synchronized (this) {
+      removed = removeLocked(key);
+    }
+    if (removed) networksChanged();
+  }
+
+  private boolean removeLocked(String key) {
     NetworkSwitch sw = switches.remove(key);
     if (sw != null) {
       sw.close();
@@ -141,8 +172,9 @@ public final class DataPlane implements AutoCloseable {
         // the netnode removed its sockets; a non-empty directory stays
       }
       LOG.info("network " + key + " removed");
-      listeners.forEach(Runnable::run);
+      return true;
     }
+    return false;
   }
 
   /** The switch of {@code key}, if the network runs here. */
@@ -155,14 +187,17 @@ public final class DataPlane implements AutoCloseable {
     return List.copyOf(switches.values());
   }
 
-  private synchronized NetworkSwitch switchFor(String key) throws IOException {
+  /**
+   * The switch of {@code key}, a local one made on demand when none runs (caller holds the lock).
+   */
+  private NetworkSwitch switchFor(String key, boolean[] created) throws IOException {
     NetworkSwitch sw = switches.get(key);
     if (sw == null) {
       sw = NetworkSwitch.open(AgentNetworkConfig.local(key), false, directoryOf(key), null, limits);
       switches.put(key, sw);
       LOG.info(
           "network " + key + ": local switch at " + directoryOf(key) + " (no operator config)");
-      listeners.forEach(Runnable::run);
+      created[0] = true;
     }
     return sw;
   }
@@ -178,15 +213,21 @@ public final class DataPlane implements AutoCloseable {
     TapDevice tap =
         Netns.call(
             rec.netns(), () -> TapDevice.attach(ifName)); // outside the lock: ADDs in parallel
-    synchronized (
-        this) { // no switch recreation between the lookup and the record (re-attach sees it)
-      try {
-        switchFor(rec.vdeNetwork()).attach(rec.key(), new TapPlug(tap));
-      } catch (IOException | RuntimeException e) {
-        tap.close();
-        throw e;
+    boolean[] created = {false};
+    try {
+      // no switch recreation between the lookup and the record (re-attach sees it)
+      synchronized (this) {
+        try {
+          switchFor(rec.vdeNetwork(), created).attach(rec.key(), new TapPlug(tap));
+        } catch (IOException | RuntimeException e) {
+          tap.close();
+          throw e;
+        }
+        attached.put(rec.key(), rec);
       }
-      attached.put(rec.key(), rec);
+    } finally {
+      // a re-attach inside apply (lock held) never creates a switch: apply made it and notifies
+      if (created[0] && !Thread.holdsLock(this)) networksChanged();
     }
   }
 
@@ -195,11 +236,22 @@ public final class DataPlane implements AutoCloseable {
    * demand (no operator config) is pruned when this leaves it unused: no port at all (pods, links,
    * vde:// clients) and no attachment of its network.
    */
-  public synchronized void detach(AttachmentKey key) {
+  public void detach(AttachmentKey key) {
+    boolean pruned;
+    synchronized (this) {
+      pruned = detachLocked(key);
+    }
+    if (pruned) networksChanged();
+  }
+
+  /**
+   * @return true when an on-demand switch was pruned
+   */
+  private boolean detachLocked(AttachmentKey key) {
     AttachmentRecord rec = attached.remove(key);
-    if (rec == null) return;
+    if (rec == null) return false;
     NetworkSwitch sw = switches.get(rec.vdeNetwork());
-    if (sw == null) return;
+    if (sw == null) return false;
     sw.detach(key);
     boolean unused =
         !sw.fromOperator()
@@ -207,8 +259,14 @@ public final class DataPlane implements AutoCloseable {
             && attached.values().stream().noneMatch(r -> r.vdeNetwork().equals(rec.vdeNetwork()));
     if (unused) {
       LOG.info("network " + rec.vdeNetwork() + ": on-demand switch unused, pruned");
-      remove(rec.vdeNetwork());
+      return removeLocked(rec.vdeNetwork());
     }
+    return false;
+  }
+
+  /** Whether the attachment has a switch port (its tap is open here). */
+  public boolean attached(AttachmentKey key) {
+    return attached.containsKey(key);
   }
 
   /** The attachments currently served (by network: {@code vdeNetwork}). */

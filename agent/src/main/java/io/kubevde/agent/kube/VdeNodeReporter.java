@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.kubevde.agent.attach.SwitchingAttachmentHandler;
 import io.kubevde.agent.dataplane.DataPlane;
 import io.kubevde.agent.dataplane.LinkManager;
 import io.kubevde.agent.dataplane.NetworkSwitch;
@@ -49,8 +50,10 @@ public final class VdeNodeReporter {
   private final DataPlane dataPlane;
   private final LinkManager links;
   private final NodeLease lease;
+  private final java.util.function.Supplier<List<SwitchingAttachmentHandler.Unattached>> unattached;
   private OwnerReference owner;
   private VdeNodeStatus written;
+  private volatile Condition lastHealthy;
   private Instant writtenAt = Instant.EPOCH;
 
   /** Longest time link counters (frames, bytes) and MAC table sizes may go unreported. */
@@ -77,6 +80,23 @@ public final class VdeNodeReporter {
       DataPlane dataPlane,
       LinkManager links,
       String leaseNamespace) {
+    this(client, nodeName, address, version, dataPlane, links, leaseNamespace, List::of);
+  }
+
+  /**
+   * @param unattached the attachments whose re-attach fails ({@link
+   *     SwitchingAttachmentHandler#unattachedDetail}): the {@code AttachmentsHealthy} condition
+   */
+  public VdeNodeReporter(
+      KubernetesClient client,
+      String nodeName,
+      String address,
+      String version,
+      DataPlane dataPlane,
+      LinkManager links,
+      String leaseNamespace,
+      java.util.function.Supplier<List<SwitchingAttachmentHandler.Unattached>> unattached) {
+    this.unattached = unattached;
     this.lease = leaseNamespace == null ? null : new NodeLease(client, leaseNamespace, nodeName);
     this.client = client;
     this.nodeName = nodeName;
@@ -138,8 +158,16 @@ public final class VdeNodeReporter {
               p.stats() == null ? null : p.stats().txBytes(),
               p.refused()));
     }
+    Condition healthy = AttachmentsCondition.of(unattached.get(), lastHealthy, Instant.now());
+    lastHealthy = healthy;
     return new VdeNodeStatus(
-        nets, recs.size(), list, paths, macs, Instant.now().toString(), List.of(ready(nets)));
+        nets,
+        recs.size(),
+        list,
+        paths,
+        macs,
+        Instant.now().toString(),
+        List.of(ready(nets), healthy));
   }
 
   /**
@@ -275,7 +303,13 @@ public final class VdeNodeReporter {
                         String.valueOf(p.state()),
                         String.valueOf(p.since())))
             .collect(java.util.stream.Collectors.toList());
-    return List.of(nets, s.attachmentList(), paths);
+    List<Object> conds = new ArrayList<>();
+    if (s.conditions() != null) {
+      for (Condition c : s.conditions()) {
+        conds.add(List.of(c.getType(), c.getStatus(), c.getReason(), c.getMessage()));
+      }
+    }
+    return List.of(nets, s.attachmentList(), paths, conds);
   }
 
   /** The counters only: link frames/bytes, MAC table sizes. */

@@ -1,5 +1,6 @@
 package io.kubevde.agent.metrics;
 
+import io.kubevde.agent.attach.SwitchingAttachmentHandler;
 import io.kubevde.agent.dataplane.DataPlane;
 import io.kubevde.agent.dataplane.LinkManager;
 import io.kubevde.agent.dataplane.NetworkSwitch;
@@ -53,6 +54,10 @@ import java.util.Map;
  *   <li>{@code vde_link_up} {@code {namespace, link, path, node}} (0/1);
  *   <li>{@code vde_cni_requests_total{command, result}}, {@code vde_cni_request_duration_seconds}
  *       (histogram, {@code command});
+ *   <li>{@code vde_attachments_unattached{node}} (gauge: attachments kept across a restart whose
+ *       tap is not on its switch, retried with backoff), {@code
+ *       vde_attachment_reattach_failures_total{node}} (failed re-attach attempts) — see {@link
+ *       #attachments};
  *   <li>{@code vde_build_info{version}} = 1;
  *   <li>the JVM and process meters of Micrometer's binders ({@code jvm_memory_*}, {@code jvm_gc_*},
  *       {@code jvm_threads_*}, {@code process_cpu_usage}, {@code process_files_open_files}, {@code
@@ -104,6 +109,25 @@ public final class AgentMetrics {
             new FileDescriptorMetrics())) {
       b.bindTo(registry);
     }
+  }
+
+  /**
+   * Registers the re-attach meters of {@code handler}: the gauge {@code vde_attachments_unattached}
+   * and the counter {@code vde_attachment_reattach_failures_total}.
+   */
+  public void attachments(SwitchingAttachmentHandler handler) {
+    Gauge.builder("vde.attachments.unattached", handler, h -> h.unattached().size())
+        .tags("node", node)
+        .description(
+            "attachments whose tap could not be (re-)attached to its switch; retried with backoff")
+        .register(registry);
+    FunctionCounter.builder(
+            "vde.attachment.reattach.failures",
+            handler,
+            SwitchingAttachmentHandler::reattachFailures)
+        .tags("node", node)
+        .description("re-attach attempts of kept attachments that failed")
+        .register(registry);
   }
 
   /** The registry. */

@@ -108,6 +108,22 @@ public final class Rtnetlink implements AutoCloseable {
         .add(RtAttr.string(Rtnl.IFLA_IFALIAS, alias));
   }
 
+  /**
+   * Renames link {@code index} from {@code name} to {@code newName} ({@code ip link set dev NAME
+   * name NEW}; the link must be down).
+   *
+   * @throws NetlinkException EEXIST when {@code newName} is taken, EBUSY when the link is up
+   */
+  public void rename(int index, String name, String newName) throws NetlinkException {
+    sock.request(renameRequest(index, newName), "rename to " + newName, name);
+  }
+
+  /** The request of {@link #rename}: RTM_NEWLINK with IFLA_IFNAME. */
+  static NlRequest renameRequest(int index, String newName) {
+    return new NlRequest(Rtnl.RTM_NEWLINK, 0, IfInfoMsg.of(index))
+        .add(RtAttr.string(Rtnl.IFLA_IFNAME, newName));
+  }
+
   /** Sets link {@code index} administratively up ({@code ip link set dev NAME up}). */
   public void up(int index, String name) throws NetlinkException {
     sock.request(upRequest(index), "set link up", name);

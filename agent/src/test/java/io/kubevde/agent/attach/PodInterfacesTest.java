@@ -215,7 +215,7 @@ class PodInterfacesTest {
                       List.of()))
           .as("an existing interface of that name is never taken over")
           .isInstanceOf(IOException.class)
-          .hasMessageContaining("TUNSETIFF net1");
+          .hasMessageContaining("an interface net1 already exists");
       assertThat(run("ip", "-n", ns, "-d", "link", "show", "net1")).contains("veth");
 
       assertThatThrownBy(

@@ -8,7 +8,9 @@ import static org.awaitility.Awaitility.await;
 
 import io.kubevde.agent.model.AttachmentKey;
 import io.kubevde.agent.model.AttachmentRecord;
+import io.kubevde.cni.plugin.AgentClient;
 import io.kubevde.cni.plugin.CniPlugin;
+import io.kubevde.cni.protocol.AgentProtocol;
 import io.kubevde.cni.protocol.CniCommand;
 import io.kubevde.cni.protocol.CniRequest;
 import io.kubevde.cni.protocol.Json;
@@ -17,6 +19,7 @@ import io.kubevde.testing.Netns;
 import io.kubevde.testing.Sh;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -264,6 +267,35 @@ class TapAttachmentTest {
   }
 
   @Test
+  void delWithoutTheAgentRemovesEveryKubevdeTapOfTheContainerAndNothingElse() throws Exception {
+    try (Netns nets = new Netns()) {
+      String ns = nets.create();
+      try (AgentFixture a = new AgentFixture()) {
+        ok(a.call("ADD", "c1", path(ns), "net1", a.config("1.1.0", "blue", IPAM)));
+      }
+      // a foreign tap, and a kubevde tap of another container, in the same netns
+      run("ip", "-n", ns, "tuntap", "add", "dev", "mine0", "mode", "tap");
+      run("ip", "-n", ns, "tuntap", "add", "dev", "other0", "mode", "tap");
+      run("ip", "-n", ns, "link", "set", "dev", "other0", "alias", "kubevde/blue/c2");
+      // the agent is gone: a chained DEL names the primary's eth0, kubevde's net1 must go too
+      Map<String, String> env = new HashMap<>();
+      env.put("CNI_COMMAND", "DEL");
+      env.put("CNI_CONTAINERID", "c1");
+      env.put("CNI_NETNS", path(ns));
+      env.put("CNI_IFNAME", "eth0");
+      env.put("CNI_PATH", "/opt/cni/bin");
+      env.put(AgentProtocol.SOCKET_ENV, "/nonexistent/kubevde-agent.sock");
+      CniPlugin.Outcome del =
+          new CniPlugin(p -> new AgentClient(p, 5_000))
+              .run(env, "{\"cniVersion\":\"1.1.0\",\"name\":\"chain\",\"type\":\"kubevde\"}");
+      assertThat(del.exitCode()).as(del.stderr()).isZero();
+      assertThat(link(ns, "net1")).isNull();
+      assertThat(link(ns, "mine0")).isNotNull();
+      assertThat(link(ns, "other0")).isNotNull();
+    }
+  }
+
+  @Test
   void failuresAreUndoneAndDuplicatesRefused() throws Exception {
     try (Netns nets = new Netns();
         AgentFixture a = new AgentFixture()) {
@@ -281,6 +313,8 @@ class TapAttachmentTest {
           a.call(
               "CHECK", "c1", path(ns), "net1", cfg)); // the clashing ADD's undo left c1's tap alone
       assertThat(run("ip", "-j", "link", "show")).doesNotContain("kubevde/");
+      // the tap is made under a temporary name and renamed: the failed rename's tap is gone too
+      assertThat(run("ip", "-n", ns, "-j", "link", "show")).doesNotContain("\"kvt");
       assertThat(code(a.call("ADD", "c3", "/var/run/netns/kvc-does-not-exist", "net1", cfg)))
           .isEqualTo(4);
       ok(a.call("DEL", "c1", path(ns), "net1", cfg));

@@ -16,7 +16,10 @@ import java.util.List;
  * @param lastHeartbeat RFC 3339 time of the agent's last report; stale reports count as not ready
  * @param conditions {@code Ready} (metav1.Condition shape): True when every network the node serves
  *     is ready (reason {@code NetworksReady}), False naming the ones that are not ({@code
- *     NetworksNotReady}); the {@code kubectl get vdenodes} Ready column
+ *     NetworksNotReady}); the {@code kubectl get vdenodes} Ready column; and {@code
+ *     AttachmentsHealthy}: {@code False} while attachments kept across an agent restart are not on
+ *     their switch (their re-attach failed and is retried with backoff), the message naming how
+ *     many and the first pods; {@code lastTransitionTime} only changes on a flip
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record VdeNodeStatus(
@@ -28,7 +31,10 @@ public record VdeNodeStatus(
     String lastHeartbeat,
     List<Condition> conditions) {
 
-  /** A report without conditions (written by agents older than the Ready condition). */
+  /** The condition type reporting attachments whose re-attach fails. */
+  public static final String ATTACHMENTS_HEALTHY = "AttachmentsHealthy";
+
+  /** A status without conditions (as before {@code conditions} existed). */
   public VdeNodeStatus(
       List<NodeNetwork> networks,
       Integer attachments,

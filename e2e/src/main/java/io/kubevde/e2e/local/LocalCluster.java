@@ -38,10 +38,13 @@ public final class LocalCluster implements AutoCloseable {
   /** -Dkubevde.e2e.keep=true keeps the temp dir (logs, state) after close, for debugging. */
   private final boolean keepDir = Boolean.getBoolean("kubevde.e2e.keep");
 
-  private LocalCluster(Repo repo, Path dir, PrintStream progress) {
+  private final List<String> agentArgs;
+
+  private LocalCluster(Repo repo, Path dir, PrintStream progress, List<String> agentArgs) {
     this.repo = repo;
     this.dir = dir;
     this.progress = progress;
+    this.agentArgs = List.copyOf(agentArgs);
   }
 
   /**
@@ -52,8 +55,18 @@ public final class LocalCluster implements AutoCloseable {
    *     removed)
    */
   public static LocalCluster start(int nodeCount, PrintStream progress) throws IOException {
+    return start(nodeCount, progress, List.of());
+  }
+
+  /**
+   * Starts a cluster like {@link #start(int, PrintStream)} whose agents get {@code agentArgs}
+   * appended to their command line (e.g. {@code --reconcile-seconds 10}; benchmarks).
+   */
+  public static LocalCluster start(int nodeCount, PrintStream progress, List<String> agentArgs)
+      throws IOException {
     Repo repo = Repo.locate();
-    LocalCluster c = new LocalCluster(repo, Files.createTempDirectory("kubevde-local-"), progress);
+    LocalCluster c =
+        new LocalCluster(repo, Files.createTempDirectory("kubevde-local-"), progress, agentArgs);
     try {
       c.boot(nodeCount);
       return c;
@@ -128,7 +141,8 @@ public final class LocalCluster implements AutoCloseable {
                 Integer.toString(ControlPlane.freePort())));
     closeables.add(operator);
     LocalNode.AgentLauncher launcher =
-        new LocalNode.AgentLauncher(repo, controlPlane.kubeconfig(), SYSTEM_NAMESPACE, dir);
+        new LocalNode.AgentLauncher(
+            repo, controlPlane.kubeconfig(), SYSTEM_NAMESPACE, dir, agentArgs);
     for (int i = 1; i <= nodeCount; i++) {
       String netns = "kvl" + underlay.index() + "-node-" + i;
       Cmd.ok("ip", "netns", "add", netns);

@@ -80,16 +80,24 @@ public final class LocalNode implements AutoCloseable {
    * @throws IllegalStateException when it exits or is not ready in time (with its log)
    */
   public void startAgent() {
+    startAgent(60_000);
+  }
+
+  /**
+   * Starts the agent like {@link #startAgent()}, waiting up to {@code timeoutMs}; when it is not
+   * ready in time it stays running (the caller may {@link #killAgent} it).
+   */
+  public void startAgent(long timeoutMs) {
     starts++;
     agent = launcher.start(this, "agent-" + name + (starts > 1 ? "-" + starts : ""));
-    long end = System.currentTimeMillis() + 60_000;
+    long end = System.currentTimeMillis() + timeoutMs;
     while (System.currentTimeMillis() < end) {
       agent.assertAlive();
       if (Files.exists(cniSocket()) && agent.output().contains("ready")) return;
       ControlPlane.sleep(100);
     }
     throw new IllegalStateException(
-        "agent on " + name + " not ready in 60 s:\n" + agent.tail(4000));
+        "agent on " + name + " not ready in " + timeoutMs / 1000 + " s:\n" + agent.tail(4000));
   }
 
   /** SIGKILL to the agent (no cleanup runs: the socket file stays behind, as after a crash). */
@@ -111,8 +119,11 @@ public final class LocalNode implements AutoCloseable {
     private final String namespace;
     private final Path logDir;
     private final String help;
+    private final List<String> extraArgs;
 
-    AgentLauncher(Repo repo, Path kubeconfig, String namespace, Path logDir) {
+    AgentLauncher(
+        Repo repo, Path kubeconfig, String namespace, Path logDir, List<String> extraArgs) {
+      this.extraArgs = List.copyOf(extraArgs);
       this.repo = repo;
       this.kubeconfig = kubeconfig;
       this.namespace = namespace;
@@ -166,6 +177,7 @@ public final class LocalNode implements AutoCloseable {
       // system namespace
       if (supports("--link-system-namespaces"))
         cmd.addAll(List.of("--link-system-namespaces", "default"));
+      cmd.addAll(extraArgs);
       return Daemon.start(
           name,
           logDir,

@@ -94,6 +94,12 @@ public final class CniPlugin {
     } catch (IOException ex) {
       return agentDown(e, cfg, ex);
     }
+    if (answer.isEmpty()) {
+      // the agent exited (killed, crashed) between reading the request and answering: for the
+      // runtime it is down, not a broken answer
+      return agentDown(
+          e, cfg, new IOException("kubevde agent closed the connection without an answer"));
+    }
     Map<String, Object> m;
     try {
       m = Json.parseObject(answer);
@@ -134,7 +140,7 @@ public final class CniPlugin {
   }
 
   private static Outcome delWithoutAgent(CniEnvironment e, String why) {
-    String done = LocalCleanup.run(e.netns(), e.ifName());
+    String done = LocalCleanup.run(e.netns(), e.ifName(), e.containerId());
     return new Outcome(0, "", "kubevde: DEL without agent (" + why + "): " + done + "\n");
   }
 

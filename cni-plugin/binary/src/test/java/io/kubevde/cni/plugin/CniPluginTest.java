@@ -134,6 +134,20 @@ class CniPluginTest {
   }
 
   @Test
+  void anAgentThatDiesAfterReadingTheRequestMeansTryAgainLater() throws Exception {
+    // kill -9 of the agent between request and answer: the connection closes with no byte (seen
+    // by bench/churn as failed ADDs with a decode error)
+    try (FakeAgent agent = new FakeAgent(r -> null)) {
+      CniPlugin.Outcome add = plugin.run(env("ADD", agent.socket), config("1.1.0"));
+      assertThat(code(add)).isEqualTo(11);
+      assertThat(Json.parseObject(add.stdout()).get("details").toString())
+          .contains("without an answer");
+      assertThat(code(plugin.run(env("CHECK", agent.socket), config("1.1.0")))).isEqualTo(11);
+      assertThat(agent.requests).hasSize(2);
+    }
+  }
+
+  @Test
   void anAgentThatNeverAnswersTimesOutWithCode11() throws Exception {
     try (FakeAgent agent =
         new FakeAgent(
