@@ -272,8 +272,12 @@ class KubernetesSideTest {
                     .extracting(x -> x.pod())
                     .contains(ns + "/p-ka", ns + "/p-kb");
                 assertThat(v.getStatus().macTableSize()).isGreaterThanOrEqualTo(1);
-                // the Ready column of kubectl get vdenodes
+                // the Ready column of kubectl get vdenodes (AttachmentsHealthy is the other one)
                 assertThat(v.getStatus().conditions())
+                    .extracting(c -> c.getType())
+                    .containsExactlyInAnyOrder("Ready", "AttachmentsHealthy");
+                assertThat(v.getStatus().conditions())
+                    .filteredOn(c -> "Ready".equals(c.getType()))
                     .singleElement()
                     .satisfies(
                         c -> {
