@@ -162,10 +162,11 @@ class JavaVdeSwitchCliTest {
           .atMost(Duration.ofSeconds(30))
           .until(() -> Files.exists(mgmt) || !sw.alive());
       sw.assertAlive();
+      // explicit ports: the sender must be port 1 (port/print 1 below), whichever connects first
       try (io.kubevde.vdeplug.testing.CStreamPlug a =
-              new io.kubevde.vdeplug.testing.CStreamPlug(null, "vde://" + dir);
+              new io.kubevde.vdeplug.testing.CStreamPlug(null, "vde://" + dir + "[1]");
           io.kubevde.vdeplug.testing.CStreamPlug b =
-              new io.kubevde.vdeplug.testing.CStreamPlug(null, "vde://" + dir)) {
+              new io.kubevde.vdeplug.testing.CStreamPlug(null, "vde://" + dir + "[2]")) {
         byte[] hello =
             io.kubevde.vdeplug.testing.EthFrames.frame(
                 io.kubevde.vdeplug.testing.EthFrames.BROADCAST,
