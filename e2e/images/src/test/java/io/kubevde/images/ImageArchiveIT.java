@@ -33,7 +33,7 @@ class ImageArchiveIT {
     img.unpack(rootfs);
     assertThat(Files.readString(rootfs.resolve("etc/passwd"))).contains(":65532:65532:");
     String help = runInImage(img, rootfs, "65532", "--help");
-    assertThat(help).contains("--multus", "leader-election", "cleanup");
+    assertThat(help).contains("--[no-]multus", "leader-election", "--underlay-cidrs", "cleanup");
   }
 
   @Test
