@@ -55,28 +55,6 @@ public record OperatorConfig(
     }
   }
 
-  /** The configuration without underlay CIDRs (multicast senders = the network's nodes). */
-  public OperatorConfig(
-      String namespace,
-      AllocationPolicy allocation,
-      Duration heartbeatTimeout,
-      boolean leaderElection,
-      String leaseName,
-      int httpPort,
-      boolean multus,
-      Duration keyGracePeriod) {
-    this(
-        namespace,
-        allocation,
-        heartbeatTimeout,
-        leaderElection,
-        leaseName,
-        httpPort,
-        multus,
-        keyGracePeriod,
-        List.of());
-  }
-
   /** The configuration with NADs published and the default key grace period. */
   public OperatorConfig(
       String namespace,

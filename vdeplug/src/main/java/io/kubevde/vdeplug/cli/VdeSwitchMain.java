@@ -170,13 +170,6 @@ public final class VdeSwitchMain implements Callable<Integer> {
       System.err.println("vde_switch: " + e.getMessage());
       return 2;
     }
-    PortLimits limits;
-    try {
-      limits = new PortLimits(policePps, policeBps, stormPps, burstMs);
-    } catch (IllegalArgumentException e) {
-      System.err.println("vde_switch: " + e.getMessage());
-      return 2;
-    }
     if (rcFile != null && !Files.isReadable(rcFile)) {
       System.err.println("vde_switch: rc file " + rcFile + " is not readable");
       return 1;
@@ -186,7 +179,7 @@ public final class VdeSwitchMain implements Callable<Integer> {
     }
     VdeSwitch sw;
     try {
-      sw = VdeSwitch.start(settings.withLimits(limits));
+      sw = VdeSwitch.start(settings);
       for (String t : taps)
         sw.node().addPort(Plugs.open("tap://" + t, OpenArgs.DEFAULT), "tap " + t);
     } catch (Exception e) {
@@ -222,7 +215,7 @@ public final class VdeSwitchMain implements Callable<Integer> {
         numPorts,
         hashSize,
         SwitchSettings.DEFAULT_MIN_PERSISTENCE,
-        null);
+        new PortLimits(policePps, policeBps, stormPps, burstMs));
   }
 
   private static int octal(String option, String text) {

@@ -64,21 +64,4 @@ public record SwitchSettings(
         DEFAULT_MIN_PERSISTENCE,
         PortLimits.DEFAULT);
   }
-
-  /** A copy with other per-port limits. */
-  public SwitchSettings withLimits(PortLimits l) {
-    return new SwitchSettings(
-        dir,
-        mgmt,
-        hub,
-        mode,
-        dirMode,
-        group,
-        mgmtMode,
-        mgmtGroup,
-        numPorts,
-        hashSize,
-        minPersistence,
-        l);
-  }
 }

@@ -51,17 +51,6 @@ public final class VdeSwitch implements AutoCloseable {
   }
 
   /**
-   * As {@link #start(Path, Optional, boolean)}, every port with {@code limits} (ingress policing
-   * and storm control, {@link PortLimits}).
-   *
-   * @throws IOException when the directory is in use or a socket cannot be created
-   */
-  public static VdeSwitch start(Path dir, Optional<Path> mgmt, boolean hub, PortLimits limits)
-      throws IOException {
-    return start(SwitchSettings.defaults(dir, mgmt, hub).withLimits(limits));
-  }
-
-  /**
    * Starts a switch with the given command-line settings.
    *
    * @throws IOException when the directory is in use, a socket cannot be created or a group does
