@@ -75,6 +75,16 @@ public abstract sealed class NetnodePort permits HostPort, UnixClientPort, PlugP
     return lastInputNanos;
   }
 
+  /**
+   * Called by the port's reader after each frame it handed to the node: when the port's policer
+   * refused that frame, parks the reader until the refusing bucket refills (at most {@link
+   * PortPolicer#MAX_PAUSE_NANOS}), so a port over its limit is read at the limit's pace.
+   */
+  final void pauseIfOverLimit() {
+    long nanos = policer.pauseNanos();
+    if (nanos > 0) java.util.concurrent.locks.LockSupport.parkNanos(nanos);
+  }
+
   final void markInput() {
     lastInputNanos = System.nanoTime();
   }

@@ -45,6 +45,7 @@ final class PlugPort extends NetnodePort {
         if (n < Plug.MIN_FRAME) continue;
         buf.flip();
         node.input(this, buf);
+        pauseIfOverLimit();
       }
     } catch (IOException | RuntimeException e) {
       if (!stopping) LOG.warn(this + " failed: " + e.getMessage());

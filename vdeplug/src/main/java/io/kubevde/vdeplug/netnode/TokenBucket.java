@@ -51,4 +51,19 @@ final class TokenBucket {
     level -= cost;
     return true;
   }
+
+  /**
+   * Nanoseconds from {@code now} until the bucket holds {@code tokens} (0 when it already does);
+   * nothing is spent or refilled.
+   *
+   * @param tokens 1..capacity
+   * @param now {@link System#nanoTime()}
+   */
+  long nanosUntil(long tokens, long now) {
+    long elapsed = Math.max(0, now - last);
+    long room = capacityUnits - level;
+    long levelNow = elapsed >= room / rate + 1 ? capacityUnits : level + elapsed * rate;
+    long deficit = Math.min(tokens * UNIT, capacityUnits) - levelNow;
+    return deficit <= 0 ? 0 : (deficit + rate - 1) / rate;
+  }
 }

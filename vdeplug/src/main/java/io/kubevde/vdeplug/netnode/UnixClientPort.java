@@ -93,6 +93,7 @@ final class UnixClientPort extends NetnodePort {
         }
         buf.flip();
         node.input(this, buf);
+        pauseIfOverLimit();
       }
     }
   }

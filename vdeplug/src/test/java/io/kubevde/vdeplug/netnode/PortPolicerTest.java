@@ -28,6 +28,35 @@ class PortPolicerTest {
   }
 
   @Test
+  void aSustainedExcessPausesTheReaderUntilTheBucketRefillsAndAShortOneDoesNot() {
+    PortPolicer p = new PortPolicer(new PortLimits(1000, 0, 0, 10), 0);
+    for (int i = 0; i < 10; i++) assertThat(p.admit(64, 0)).isTrue();
+    for (int i = 1; i < PortPolicer.PAUSE_AFTER_REFUSALS; i++) {
+      assertThat(p.admit(64, 0)).isFalse();
+      assertThat(p.pauseNanos(0)).as("refusal %d in a row: no pause yet", i).isZero();
+    }
+    assertThat(p.admit(64, S / 4000)).isFalse();
+    assertThat(p.pauseNanos(S / 4000))
+        .as("one token at 1000/s: 1 ms after the last refill, 0.25 ms of it gone")
+        .isEqualTo(S / 1000 - S / 4000);
+    assertThat(p.pauseNanos(S / 4000)).as("the pause is handed out once").isZero();
+    // a frame passing resets the count: the next refusals start again from one
+    assertThat(p.admit(64, S / 1000)).isTrue();
+    assertThat(p.admit(64, S / 1000)).isFalse();
+    assertThat(p.pauseNanos(S / 1000)).isZero();
+  }
+
+  @Test
+  void aPauseIsAtMostTenMilliseconds() {
+    PortPolicer p = new PortPolicer(new PortLimits(0, 0, 1, 1000), 0); // 1 flood frame/s
+    ByteBuffer bc = to("ff:ff:ff:ff:ff:ff");
+    assertThat(p.admitFlood(bc)).isTrue();
+    for (int i = 0; i < PortPolicer.PAUSE_AFTER_REFUSALS; i++)
+      assertThat(p.admitFlood(bc)).isFalse();
+    assertThat(p.pauseNanos()).isPositive().isLessThanOrEqualTo(PortPolicer.MAX_PAUSE_NANOS);
+  }
+
+  @Test
   void bytesOverTheByteRateAreDroppedAndCountedAndAMaximalFrameAlwaysFitsTheBucket() {
     // 1000 bytes/s with a 10 ms bucket would hold 10 bytes: the bucket is at least one frame deep
     PortPolicer p = new PortPolicer(new PortLimits(0, 1000, 0, 10), 0);

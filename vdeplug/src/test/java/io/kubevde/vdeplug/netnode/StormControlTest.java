@@ -27,7 +27,8 @@ import org.junit.jupiter.api.Timeout;
  * Ingress policing and storm control ({@link PortLimits}) on real netnodes, seen from Java {@code
  * vde://} clients on the rendezvous (unix sockets in a temp directory; no root needed): a flooding
  * port loses exactly its frames beyond the limit, each counted by reason, while the other ports'
- * traffic passes; a flood on one node does not stop another node in the same JVM.
+ * traffic passes; a sustained storm is read at the limit's pace (the excess overflows the sender's
+ * socket); a flood on one node does not stop another node in the same JVM.
  */
 @Timeout(value = 2, unit = TimeUnit.MINUTES)
 class StormControlTest {
@@ -158,6 +159,15 @@ class StormControlTest {
           .as("at most the burst (20) plus 200/s over %.2f s", seconds)
           .isPositive()
           .isLessThanOrEqualTo(20 + (long) Math.ceil(200 * seconds) + 1);
+      assertThat(in.stats().rxFrames())
+          .as(
+              "a sustained storm is read at the limit's pace (%d refusals, then a pause until the"
+                  + " next token): the rest overflows the flooder's socket, not the switch's CPU",
+              PortPolicer.PAUSE_AFTER_REFUSALS)
+          .isLessThan(sent.get() / 10)
+          .isLessThanOrEqualTo(
+              (PortPolicer.PAUSE_AFTER_REFUSALS + 1) * (20 + (long) Math.ceil(200 * seconds) + 1)
+                  + 2000);
       assertThat(in.policer().dropped(DropReason.POLICED_FRAMES)).isZero();
       assertThat(port(node, "x").policer().droppedTotal())
           .as("x never over its own limit")

@@ -50,6 +50,18 @@ class TokenBucketTest {
   }
 
   @Test
+  void nanosUntilTellsWhenTokensWillBeThereWithoutSpending() {
+    TokenBucket b = new TokenBucket(1000, 10, 0);
+    assertThat(b.nanosUntil(1, 0)).as("full").isZero();
+    assertThat(b.take(10, 0)).isTrue();
+    assertThat(b.nanosUntil(1, 0)).isEqualTo(S / 1000);
+    assertThat(b.nanosUntil(1, S / 2000)).isEqualTo(S / 2000);
+    assertThat(b.nanosUntil(5, 0)).isEqualTo(5 * S / 1000);
+    assertThat(b.nanosUntil(1000, 0)).as("more than the capacity: until full").isEqualTo(S / 100);
+    assertThat(b.take(1, S / 1000)).as("nothing was spent by asking").isTrue();
+  }
+
+  @Test
   void clockGoingBackwardsAddsNothing() {
     TokenBucket b = new TokenBucket(10, 1, 5 * S);
     assertThat(b.take(1, 5 * S)).isTrue();
