@@ -347,7 +347,14 @@ class ChartRenderTest {
     var agent = pod.getContainers().getFirst();
     assertThat(agent.getArgs())
         .containsExactly(
-            "--config-namespace=kubevde-system", "--health-port=9465", "--metrics-port=9464");
+            "--config-namespace=kubevde-system",
+            "--health-port=9465",
+            "--metrics-port=9464",
+            "--storm-pps=1000",
+            "--uplink-storm-pps=20000",
+            "--police-pps=0",
+            "--police-bps=0",
+            "--burst-ms=200");
     assertThat(agent.getPorts())
         .extracting(p -> p.getName() + "=" + p.getContainerPort())
         .containsExactly("healthz=9465", "metrics=9464");
@@ -401,6 +408,8 @@ class ChartRenderTest {
                 Map.entry("agent.extraEnv[0].value", "http://proxy:3128"),
                 Map.entry("agent.serviceMonitor.enabled", "true"),
                 Map.entry("agent.serviceMonitor.labels.release", "prom"),
+                Map.entry("agent.portLimits.stormPps", "500"),
+                Map.entry("agent.portLimits.policeBps", "125000000"),
                 Map.entry("operator.metrics.serviceMonitor.enabled", "true")));
     DaemonSet ds = Chart.one(objs, DaemonSet.class, "kv-kubevde-agent");
     assertThat(ds.getSpec().getUpdateStrategy().getType()).isEqualTo("OnDelete");
@@ -409,7 +418,13 @@ class ChartRenderTest {
     assertThat(pod.getTerminationGracePeriodSeconds()).isEqualTo(5L);
     assertThat(ds.getSpec().getTemplate().getMetadata().getLabels()).containsEntry("team", "net");
     var agent = pod.getContainers().getFirst();
-    assertThat(agent.getArgs()).contains("--health-port=19465", "--metrics-port=19464");
+    assertThat(agent.getArgs())
+        .contains(
+            "--health-port=19465",
+            "--metrics-port=19464",
+            "--storm-pps=500",
+            "--police-bps=125000000",
+            "--uplink-storm-pps=20000");
     assertThat(agent.getEnv())
         .extracting(e -> e.getName() + "=" + e.getValue())
         .contains("HTTPS_PROXY=http://proxy:3128");
@@ -526,5 +541,9 @@ class ChartRenderTest {
         .hasMessageContaining("agent.ports.health and agent.ports.metrics must differ");
     assertThatThrownBy(() -> Chart.render("kv", "ns", Map.of("agent.ports.metrics", "70000")))
         .hasMessageContaining("metrics");
+    assertThatThrownBy(() -> Chart.render("kv", "ns", Map.of("agent.portLimits.stormPps", "-1")))
+        .hasMessageContaining("stormPps");
+    assertThatThrownBy(() -> Chart.render("kv", "ns", Map.of("agent.portLimits.burstMs", "0")))
+        .hasMessageContaining("burstMs");
   }
 }
