@@ -8,6 +8,7 @@ import io.kubevde.agent.attach.ChainedAttachmentHandler;
 import io.kubevde.agent.attach.NamespaceAccess;
 import io.kubevde.agent.attach.SwitchingAttachmentHandler;
 import io.kubevde.agent.attach.TapAttachmentHandler;
+import io.kubevde.agent.capture.CaptureServer;
 import io.kubevde.agent.cni.CniServer;
 import io.kubevde.agent.dataplane.DataPlane;
 import io.kubevde.agent.dataplane.LinkManager;
@@ -56,6 +57,7 @@ public final class Agent implements AutoCloseable {
   private final ChainedAttachmentHandler chained;
   private final AgentMetrics metrics;
   private final CniServer server;
+  private final CaptureServer capture;
   private KubernetesClient client;
   private NetworkConfigWatcher networkWatcher;
   private NetworkKeyWatcher keyWatcher;
@@ -89,6 +91,7 @@ public final class Agent implements AutoCloseable {
     this.metrics = new AgentMetrics(cfg.nodeName(), AgentVersion.VERSION, dataPlane, links);
     metrics.attachments(handler);
     this.server = new CniServer(cfg.cniSocket(), new MeteredHandler(chained, metrics));
+    this.capture = new CaptureServer(cfg.runDir().resolve("capture.sock"), dataPlane);
   }
 
   /**
@@ -131,6 +134,7 @@ public final class Agent implements AutoCloseable {
       chained.status(new KubeNetworkStatusWriter(client));
     }
     server.start();
+    capture.start();
     if (cfg.kubernetes()) {
       keyWatcher = new NetworkKeyWatcher(client, dataPlane);
       keyWatcher.start(cfg.configNamespace());
@@ -273,7 +277,12 @@ public final class Agent implements AutoCloseable {
     return store;
   }
 
-  /** The CNI server. */
+  /** The capture endpoint ({@code <run dir>/capture.sock}). */
+  public CaptureServer captureServer() {
+    return capture;
+  }
+
+  /** The CNI socket's server. */
   public CniServer cniServer() {
     return server;
   }
@@ -289,6 +298,7 @@ public final class Agent implements AutoCloseable {
     if (heartbeat != null) heartbeat.shutdownNow();
     if (reconciler != null) reconciler.shutdownNow();
     if (http != null) http.close();
+    capture.close();
     try {
       server.close();
     } catch (IOException | RuntimeException ignored) {

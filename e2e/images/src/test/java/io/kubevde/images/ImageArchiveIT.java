@@ -44,6 +44,7 @@ class ImageArchiveIT {
     assertThat(img.files())
         .contains(
             "opt/kubevde/bin/install-cni",
+            "opt/kubevde/bin/kubevde-agent",
             "opt/kubevde/cni/kubevde",
             "opt/kubevde/cni/kubevde.d/runtime/bin/java",
             "bin/ip",
@@ -57,6 +58,10 @@ class ImageArchiveIT {
     // libraries
     assertThat(runInImage(img, rootfs, "0", "--help")).contains("kubevde-agent");
     assertThat(chroot(img, rootfs, "0", List.of("/bin/ip", "-V"))).contains("iproute2");
+    // the agent's CLI for `kubectl exec` (capture), on the PATH
+    assertThat(
+            chroot(img, rootfs, "0", List.of("/usr/local/bin/kubevde-agent", "capture", "--help")))
+        .contains("pcapng", "--pod");
     // the initContainer's command, exactly as the chart's DaemonSet gives it, into a "host" dir
     Files.createDirectories(rootfs.resolve("host/opt/cni/bin"));
     Files.writeString(rootfs.resolve("host/opt/cni/bin/kubevde"), "old launcher");

@@ -37,6 +37,7 @@ public final class Netnode implements Plug {
   private final HostPort host = new HostPort();
   private final ReentrantLock lock = new ReentrantLock();
   private volatile NetnodePort[] ports = new NetnodePort[0];
+  private volatile FrameObserver[] observers = new FrameObserver[0];
   private final Rendezvous rendezvous;
   private final PortLimits limits;
   private final Thread ticker;
@@ -307,10 +308,38 @@ public final class Netnode implements Plug {
     lock.lock();
     try {
       if (closed) return;
+      FrameObserver[] obs = observers;
+      for (FrameObserver o : obs) o.observe(source.id(), frame);
       policy.forward(source, frame, ports, host);
     } finally {
       lock.unlock();
     }
+  }
+
+  /**
+   * Registers {@code observer} for every frame entering the node from now on (see {@link
+   * FrameObserver}); closing the returned handle unregisters it (idempotent). Observing costs the
+   * forwarding path nothing while no observer is registered.
+   */
+  public java.io.Closeable observe(FrameObserver observer) {
+    java.util.Objects.requireNonNull(observer, "observer");
+    synchronized (this) {
+      FrameObserver[] cur = observers;
+      FrameObserver[] next = Arrays.copyOf(cur, cur.length + 1);
+      next[cur.length] = observer;
+      observers = next;
+    }
+    return () -> {
+      synchronized (this) {
+        FrameObserver[] cur = observers;
+        observers = Arrays.stream(cur).filter(o -> o != observer).toArray(FrameObserver[]::new);
+      }
+    };
+  }
+
+  /** How many {@link FrameObserver}s are registered. */
+  public int observers() {
+    return observers.length;
   }
 
   /** The host sends a frame into the node (it is routed like a frame from any port). */

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
+import java.nio.channels.WritableByteChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.EnumSet;
@@ -45,12 +46,12 @@ public final class PcapngWriter implements Closeable {
   private static final short IF_TSRESOL = 9;
   private static final short EPB_FLAGS = 2;
 
-  private final FileChannel channel;
+  private final WritableByteChannel channel;
   private final int snaplen;
   private final ByteBuffer block;
   private long frames;
 
-  private PcapngWriter(FileChannel channel, int snaplen) {
+  private PcapngWriter(WritableByteChannel channel, int snaplen) {
     this.channel = channel;
     this.snaplen = snaplen;
     this.block = ByteBuffer.allocate(28 + align4(snaplen) + 12 + 4).order(ByteOrder.nativeOrder());
@@ -81,6 +82,21 @@ public final class PcapngWriter implements Closeable {
       ch.close();
       throw e;
     }
+  }
+
+  /**
+   * A capture written as a stream to {@code channel} (a socket, a pipe, stdout): the section and
+   * interface headers now, then one Enhanced Packet Block per {@link #write}. Closing the writer
+   * closes the channel.
+   *
+   * @param snaplen bytes kept per frame, 1..{@value io.kubevde.vdeplug.Plug#MAX_FRAME} or more
+   * @throws IOException when the headers cannot be written
+   */
+  public static PcapngWriter to(WritableByteChannel channel, int snaplen) throws IOException {
+    if (snaplen < 1) throw new IllegalArgumentException("snaplen must be positive: " + snaplen);
+    PcapngWriter w = new PcapngWriter(channel, snaplen);
+    w.writeHeaders();
+    return w;
   }
 
   private void writeHeaders() throws IOException {
