@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -72,17 +73,13 @@ public final class CaptureCommand implements Callable<Integer> {
       description = "label selector of the agent pods (default: ${DEFAULT-VALUE})")
   String agentSelector = "app.kubernetes.io/component=agent,app.kubernetes.io/name=kubevde";
 
-  @Option(
-      names = "--kubeconfig",
-      paramLabel = "FILE",
-      description = "kubeconfig file (default: KUBECONFIG, ~/.kube/config, in-cluster)")
-  java.nio.file.Path kubeconfig;
+  @Mixin Kube kube;
 
   @Override
   public Integer call() throws Exception {
     PrintWriter err = spec.commandLine().getErr();
     String net = network.contains("/") ? network : namespace + "/" + network;
-    try (KubernetesClient client = Kube.client(kubeconfig)) {
+    try (KubernetesClient client = kube.client()) {
       String on = node;
       String podKey = null;
       if (pod != null) {

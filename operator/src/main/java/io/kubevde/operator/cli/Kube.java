@@ -7,18 +7,26 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import picocli.CommandLine.Option;
 
-/** The client of {@code kubectl vde}: {@code --kubeconfig FILE}, else kubectl's own lookup. */
+/**
+ * The cluster options every {@code kubectl vde} subcommand shares (a picocli mixin): {@code
+ * --kubeconfig FILE}, else kubectl's own lookup.
+ */
 final class Kube {
-  private Kube() {}
+  @Option(
+      names = "--kubeconfig",
+      paramLabel = "FILE",
+      description = "kubeconfig file (default: KUBECONFIG, ~/.kube/config, in-cluster)")
+  Path kubeconfig;
 
   /**
-   * A client for {@code kubeconfig}, or (null) for {@code KUBECONFIG} / {@code ~/.kube/config} /
-   * the in-cluster service account, as kubectl finds them.
+   * A client for {@code --kubeconfig}, or for {@code KUBECONFIG} / {@code ~/.kube/config} / the
+   * in-cluster service account, as kubectl finds them.
    *
    * @throws UncheckedIOException when the file cannot be read
    */
-  static KubernetesClient client(Path kubeconfig) {
+  KubernetesClient client() {
     if (kubeconfig == null) return new KubernetesClientBuilder().build();
     try {
       return new KubernetesClientBuilder()

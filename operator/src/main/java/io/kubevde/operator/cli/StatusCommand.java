@@ -14,6 +14,7 @@ import java.util.Objects;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -41,17 +42,13 @@ public final class StatusCommand implements Callable<Integer> {
       description = "all namespaces (the default)")
   boolean all;
 
-  @Option(
-      names = "--kubeconfig",
-      paramLabel = "FILE",
-      description = "kubeconfig file (default: KUBECONFIG, ~/.kube/config, in-cluster)")
-  java.nio.file.Path kubeconfig;
+  @Mixin Kube kube;
 
   @Override
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    try (KubernetesClient client = Kube.client(kubeconfig)) {
+    try (KubernetesClient client = kube.client()) {
       boolean healthy = true;
       List<VdeNetwork> networks =
           (namespace == null || all
