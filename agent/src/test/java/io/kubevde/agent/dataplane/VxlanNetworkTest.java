@@ -109,14 +109,15 @@ class VxlanNetworkTest {
             -1);
     try (Agent n1 = new Agent(cfg)) {
       n1.start();
-      // the operator's network.json for {transport: vxlan, ttl: 3}; the uplink socket is opened
+      // the operator's network.json for {transport: vxlan, ttl: 3} with the underlay CIDR as the
+      // accepted senders (the kernel VTEP is inside it); the uplink socket is opened
       // in the node's namespace (as the agent runs in the host's on a real node)
       var network =
           AgentNetworkConfigCodec.read(
               """
               {"namespace":"%s","name":"vx","uid":"u","transport":"vxlan","vni":%d,"group":"%s",
-               "ttl":3,"switchMode":"learning","ipamType":"none"}"""
-                  .formatted(NS, vni, group));
+               "ttl":3,"switchMode":"learning","ipamType":"none","underlayCidrs":["10.79.%d.0/24"]}"""
+                  .formatted(NS, vni, group, x));
       io.kubevde.agent.dataplane.Netns.call(
           Netns.path(node),
           () -> {
@@ -126,7 +127,15 @@ class VxlanNetworkTest {
       NetworkSwitch sw = n1.dataPlane().network(NS + "/vx").orElseThrow();
       assertThat(sw.ready()).as(String.valueOf(sw.uplinkError())).isTrue();
       assertThat(sw.uplinkVnl())
-          .isEqualTo("vxlan://" + group + "/port=4789/vni=" + vni + "/ttl=3/if=" + vethNode);
+          .isEqualTo(
+              "vxlan://"
+                  + group
+                  + "/port=4789/vni="
+                  + vni
+                  + "/ttl=3/allow='10.79."
+                  + x
+                  + ".0/24'/if="
+                  + vethNode);
 
       addPod(n1, "vxp", pod, "192.168.79.10");
       Process capture =

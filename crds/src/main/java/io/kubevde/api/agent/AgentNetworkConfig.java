@@ -64,7 +64,8 @@ import java.util.Map;
  * @param rangeEnd last address of that range, null = the subnet's last (IPv4: last but one)
  * @param underlayCidrs the operator's underlay CIDRs (its {@code --underlay-cidrs}, chart value
  *     {@code underlay.cidrs}): when not empty, a vxvde multicast uplink accepts senders inside them
- *     ({@code /allow=}) instead of the {@link #peers} (null = none)
+ *     ({@code /allow=}) instead of the {@link #peers}, a vxlan uplink only senders inside them
+ *     (null = none: vxlan accepts any sender)
  * @param subnets dual-stack: the other address family's subnet with its own blocks ({@link
  *     AgentSubnet}; pods get one address of {@link #subnet} and one of each of these); null = none
  * @param routes {@code spec.ipam.routes}: routes every pod gets (next hop {@code gw}, else the

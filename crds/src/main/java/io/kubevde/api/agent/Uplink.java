@@ -15,9 +15,10 @@ import java.util.List;
  *   <li>{@code vxvde-unicast}: {@code vxvde:///port=<port>[/vni=<vni>][/bind=<self>]/peers=<a>,<b>}
  *       — the peers are the other nodes (this node's own address removed), none while this node is
  *       alone;
- *   <li>{@code vxlan}: {@code vxlan://<group>/port=<port>/vni=<vni>[/if=<interface>]} (RFC 7348,
- *       the same on every node; kernel and hardware VTEPs join the group; no sender list: the
- *       plugin learns any VTEP);
+ *   <li>{@code vxlan}: {@code vxlan://<group>/port=<port>/vni=<vni>[/allow=<underlay
+ *       CIDRs>][/if=<interface>]} (RFC 7348, the same on every node; kernel and hardware VTEPs,
+ *       which are not nodes, join the group: the sender check is the {@link #allow} CIDRs only,
+ *       never the peers; without them any sender is accepted, as the kernel's vxlan device does);
  *   <li>{@code local}: no uplink.
  * </ul>
  *
@@ -37,8 +38,8 @@ import java.util.List;
  * @param vni VNI, or null
  * @param vlan 802.1Q VLAN id on the uplink, or null
  * @param sealed whether frames are sealed (AES-256-GCM under the network key)
- * @param allow vxvde multicast only: the underlay CIDRs senders must be in, used instead of the
- *     peers when not empty (prefixes {@code ADDR/LEN} or bare addresses; quoted in the VNL)
+ * @param allow vxvde multicast and vxlan: the underlay CIDRs senders must be in (vxvde: instead of
+ *     the peers) when not empty (prefixes {@code ADDR/LEN} or bare addresses; quoted in the VNL)
  * @param ttl multicast TTL / hop limit ({@code /ttl=}), or null for the plugin's default (1)
  */
 public record Uplink(
@@ -158,6 +159,11 @@ public record Uplink(
       case VXLAN -> {
         if (group == null || vni == null) yield null;
         String vnl = "vxlan://" + group + "/port=" + port + "/vni=" + vni + ttlOption();
+        // sender check: the underlay CIDRs only (kernel/hardware VTEPs are not nodes: no peers)
+        if (!allow.isEmpty()) {
+          String list = String.join(",", allow);
+          vnl += "/allow=" + (list.contains("/") ? "'" + list + "'" : list);
+        }
         yield multicastInterface == null || multicastInterface.isEmpty()
             ? vnl
             : vnl + "/if=" + multicastInterface;

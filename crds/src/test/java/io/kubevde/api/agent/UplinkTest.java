@@ -122,10 +122,16 @@ class UplinkTest {
              "ttl":16,"peers":["10.0.0.1","10.0.0.2"],"underlayCidrs":["10.0.0.0/16"]}""");
     assertThat(cfg.effectivePort()).as("vxlan's default port").isEqualTo(4789);
     Uplink u = cfg.uplinkDescription();
-    assertThat(u.sharedVnl()).isEqualTo("vxlan://239.77.0.9/port=4789/vni=42/ttl=16");
+    assertThat(u.sharedVnl())
+        .as("senders: the underlay CIDRs, not the nodes (kernel and hardware VTEPs join)")
+        .isEqualTo("vxlan://239.77.0.9/port=4789/vni=42/ttl=16/allow='10.0.0.0/16'");
     assertThat(u.toVnl("10.0.0.1", "eth1"))
-        .as("no sender list: kernel and hardware VTEPs join")
-        .isEqualTo("vxlan://239.77.0.9/port=4789/vni=42/ttl=16/if=eth1");
+        .isEqualTo("vxlan://239.77.0.9/port=4789/vni=42/ttl=16/allow='10.0.0.0/16'/if=eth1");
+    assertThat(
+            new Uplink(Transport.VXLAN, "239.77.0.9", List.of("10.0.0.1"), 4789, 42, null)
+                .sharedVnl())
+        .as("without underlay CIDRs any sender, never only the nodes")
+        .isEqualTo("vxlan://239.77.0.9/port=4789/vni=42");
     assertThat(AgentNetworkConfigCodec.read(AgentNetworkConfigCodec.write(cfg)).ttl())
         .as("ttl survives network.json")
         .isEqualTo(16);

@@ -99,7 +99,9 @@ public final class NetworkResources {
     // issue 11)
     List<String> replicas = t == Transport.LOCAL ? List.of() : peers.stream().sorted().toList();
     List<String> underlay =
-        t == Transport.VXVDE && underlayCidrs != null ? List.copyOf(underlayCidrs) : List.of();
+        (t == Transport.VXVDE || t == Transport.VXLAN) && underlayCidrs != null
+            ? List.copyOf(underlayCidrs)
+            : List.of();
     Uplink uplink =
         new Uplink(t, group, replicas, udpPort, vni, s.vlan(), s.sealed(), underlay, s.ttl());
     boolean hostLocal = s.ipam() != null && s.ipam().effectiveType() == IpamType.HOST_LOCAL;
