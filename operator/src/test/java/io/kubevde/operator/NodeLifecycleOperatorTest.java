@@ -314,6 +314,60 @@ class NodeLifecycleOperatorTest {
     assertThat(get("u1").getStatus().port()).as("the older network keeps its port").isEqualTo(p1);
   }
 
+  private VdeNetwork vxlan(String name, Integer port, Integer ttl) {
+    VdeNetworkSpec s =
+        new VdeNetworkSpec(
+            Transport.VXLAN, null, null, port, null, null, null, null, null, null, null, null, ttl);
+    return client
+        .resources(VdeNetwork.class)
+        .inNamespace(ns)
+        .resource(VdeNetwork.of(ns, name, s))
+        .create();
+  }
+
+  @Test
+  void vxlanNetworkGetsAGroupAndPort4789WithItsTtlAndASecondOnThatPortIsAConflict()
+      throws Exception {
+    vxlan("x1", null, 8);
+    await().atMost(WAIT).until(() -> ready(get("x1")));
+    VdeNetwork x1 = get("x1");
+    assertThat(x1.getStatus().group()).as("allocated multicast group").isNotNull();
+    String cfg =
+        client
+            .configMaps()
+            .inNamespace(opNs)
+            .withName(Names.configMap(ns, "x1"))
+            .get()
+            .getData()
+            .get(Names.CONFIG_KEY);
+    var json = new ObjectMapper().readTree(cfg);
+    assertThat(json.get("transport").asText()).isEqualTo("vxlan");
+    assertThat(json.get("port").asInt()).isEqualTo(4789);
+    assertThat(json.get("ttl").asInt()).isEqualTo(8);
+    assertThat(json.get("uplink").asText())
+        .isEqualTo(
+            "vxlan://"
+                + x1.getStatus().group()
+                + "/port=4789/vni="
+                + x1.getStatus().vni()
+                + "/ttl=8");
+    Instant created = Instant.parse(x1.getMetadata().getCreationTimestamp());
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> Instant.now().isAfter(created.plusSeconds(1)));
+    vxlan("x2", null, null);
+    vxlan("x3", 4790, null);
+    await().atMost(WAIT).until(() -> "PortConflict".equals(readyReason(get("x2"))));
+    assertThat(
+            Conditions.find(get("x2").getStatus().conditions(), Conditions.READY)
+                .orElseThrow()
+                .getMessage())
+        .contains("port 4789")
+        .contains("vxlan network " + ns + "/x1");
+    await().atMost(WAIT).until(() -> ready(get("x3")));
+    assertThat(ready(get("x1"))).as("the older network stays Ready").isTrue();
+  }
+
   @Test
   void aNetworkThatCannotRunOnANodeIsNotReadyWithTheAgentsReason() {
     unicast("fails", null);

@@ -30,7 +30,9 @@ import org.slf4j.LoggerFactory;
  * wait until it is up, remove the old one) loses no frame with multi + dedup. Links whose network
  * is not (yet) on this node wait for it. A path the {@link LinkPolicy} refuses (a scheme tenants
  * may not use, a foreign {@code vdenetwork://}) is never opened and is reported with its reason
- * ({@link PathState#refused}).
+ * ({@link PathState#refused}). A {@code vdenetwork://NS/NAME} path is a port pair between the
+ * link's network switch and that network's switch on this node ({@link NetworkPeer}); it is Down
+ * while that network does not run here and opens when it appears.
  *
  * <p>{@code single} with several paths: one path carries the link (the first at start). At each
  * {@link #heartbeat} the carrying path is judged: it has failed when its plug closed, it cannot
@@ -282,9 +284,13 @@ public final class LinkManager implements AutoCloseable {
         r.paths.remove(p.name());
       }
       try {
+        String vnl =
+            NetworkPeer.names(p.vnl())
+                ? NetworkPeer.parse(p.vnl()).localVnl(dataPlane, spec.networkKey())
+                : p.vnl();
         Plug plug =
             Plugs.open(
-                p.vnl(), OpenArgs.DEFAULT.withDescription("kubevde link " + key + " " + p.name()));
+                vnl, OpenArgs.DEFAULT.withDescription("kubevde link " + key + " " + p.name()));
         int id =
             target.addPort(plug, (r.group != null ? "path " : "link " + key + " path ") + p.name());
         r.paths.put(p.name(), new PathRun(p.vnl(), target, id, Instant.now().toString()));

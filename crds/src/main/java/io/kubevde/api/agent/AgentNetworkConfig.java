@@ -32,13 +32,13 @@ import java.util.Map;
  * @param name VdeNetwork name (required)
  * @param uid VdeNetwork uid (a recreated network is a different network), or null
  * @param generation metadata.generation this config was computed from, or null
- * @param transport vxvde (also when null), vxvde-unicast or local
+ * @param transport vxvde (also when null), vxvde-unicast, vxlan or local
  * @param uplink the node-independent uplink VNL ({@link Uplink#sharedVnl()}: vxvde multicast only),
  *     or null; written for readers that do not rebuild it, agents build theirs with {@link
  *     #uplinkDescription()}
  * @param vni effective VNI (1..16777215), or null
  * @param group effective multicast group, or null
- * @param port UDP port of the overlay, null = {@link VdeNetworkSpec#DEFAULT_PORT}
+ * @param port UDP port of the overlay, null = {@link VdeNetworkSpec#defaultPort} of the transport
  * @param mtu pod interface MTU in bytes, null = the agent's default
  * @param switchMode learning (also when null) or hub
  * @param vlan 802.1Q VLAN id (1..4094) on the uplink, or null
@@ -64,11 +64,14 @@ import java.util.Map;
  * @param rangeEnd last address of that range, null = the subnet's last (IPv4: last but one)
  * @param underlayCidrs the operator's underlay CIDRs (its {@code --underlay-cidrs}, chart value
  *     {@code underlay.cidrs}): when not empty, a vxvde multicast uplink accepts senders inside them
- *     ({@code /allow=}) instead of the {@link #peers} (null = none)
+ *     ({@code /allow=}) instead of the {@link #peers}, a vxlan uplink only senders inside them
+ *     (null = none: vxlan accepts any sender)
  * @param subnets dual-stack: the other address family's subnet with its own blocks ({@link
  *     AgentSubnet}; pods get one address of {@link #subnet} and one of each of these); null = none
  * @param routes {@code spec.ipam.routes}: routes every pod gets (next hop {@code gw}, else the
  *     gateway of the destination's family); null = none
+ * @param ttl {@code spec.ttl}: TTL / hop limit of the uplink's multicast datagrams (vxvde, vxlan),
+ *     null = the plugin's default 1
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
@@ -99,7 +102,68 @@ public record AgentNetworkConfig(
     String rangeEnd,
     List<String> underlayCidrs,
     List<AgentSubnet> subnets,
-    List<IpamRoute> routes) {
+    List<IpamRoute> routes,
+    Integer ttl) {
+
+  /** A config with the default multicast TTL (1). */
+  public AgentNetworkConfig(
+      String namespace,
+      String name,
+      String uid,
+      Long generation,
+      Transport transport,
+      String uplink,
+      Integer vni,
+      String group,
+      Integer port,
+      Integer mtu,
+      SwitchMode switchMode,
+      Integer vlan,
+      String macPrefix,
+      Map<String, String> nodeSelector,
+      List<String> allowedNamespaces,
+      IpamType ipamType,
+      String subnet,
+      String gateway,
+      List<String> exclude,
+      Map<String, NodeRange> nodeRanges,
+      List<String> peers,
+      String keySecret,
+      String rangeStart,
+      String rangeEnd,
+      List<String> underlayCidrs,
+      List<AgentSubnet> subnets,
+      List<IpamRoute> routes) {
+    this(
+        namespace,
+        name,
+        uid,
+        generation,
+        transport,
+        uplink,
+        vni,
+        group,
+        port,
+        mtu,
+        switchMode,
+        vlan,
+        macPrefix,
+        nodeSelector,
+        allowedNamespaces,
+        ipamType,
+        subnet,
+        gateway,
+        exclude,
+        nodeRanges,
+        peers,
+        keySecret,
+        rangeStart,
+        rangeEnd,
+        underlayCidrs,
+        subnets,
+        routes,
+        null);
+  }
 
   /** A config without pod routes. */
   public AgentNetworkConfig(
@@ -494,10 +558,10 @@ public record AgentNetworkConfig(
   }
 
   /**
-   * @return the UDP port, {@link VdeNetworkSpec#DEFAULT_PORT} when unset
+   * @return the UDP port, the transport's {@link VdeNetworkSpec#defaultPort} when unset
    */
   public int effectivePort() {
-    return port == null ? VdeNetworkSpec.DEFAULT_PORT : port;
+    return port == null ? VdeNetworkSpec.defaultPort(effectiveTransport()) : port;
   }
 
   /**
@@ -535,6 +599,14 @@ public record AgentNetworkConfig(
    */
   public Uplink uplinkDescription() {
     return new Uplink(
-        effectiveTransport(), group, peers, effectivePort(), vni, vlan, sealed(), underlayCidrs);
+        effectiveTransport(),
+        group,
+        peers,
+        effectivePort(),
+        vni,
+        vlan,
+        sealed(),
+        underlayCidrs,
+        ttl);
   }
 }

@@ -15,15 +15,22 @@ import java.util.List;
  *   <li>{@code vxvde-unicast}: {@code vxvde:///port=<port>[/vni=<vni>][/bind=<self>]/peers=<a>,<b>}
  *       — the peers are the other nodes (this node's own address removed), none while this node is
  *       alone;
+ *   <li>{@code vxlan}: {@code vxlan://<group>/port=<port>/vni=<vni>[/allow=<underlay
+ *       CIDRs>][/if=<interface>]} (RFC 7348, the same on every node; kernel and hardware VTEPs,
+ *       which are not nodes, join the group: the sender check is the {@link #allow} CIDRs only,
+ *       never the peers; without them any sender is accepted, as the kernel's vxlan device does);
  *   <li>{@code local}: no uplink.
  * </ul>
  *
- * The VLAN is not part of the VNL: the agent tags frames to the uplink with it (IEEE 802.1Q) and
+ * A {@link #ttl} adds {@code /ttl=<ttl>} to the multicast VNLs (vxvde, vxlan) and to vxvde-unicast
+ * (whose IPv4 datagrams carry it too, vde-protocols.md §4.4).
+ *
+ * <p>The VLAN is not part of the VNL: the agent tags frames to the uplink with it (IEEE 802.1Q) and
  * accepts only that VID. A sealed uplink wraps that VNL: {@code seal://<key file>{<plain VNL>}}
  * (vdeplug README, scheme {@code seal://}); it is never opened plain (no key file, no uplink).
  *
- * @param transport vxvde, vxvde-unicast or local (not null)
- * @param group multicast group (vxvde), or null
+ * @param transport vxvde, vxvde-unicast, vxlan or local (not null)
+ * @param group multicast group (vxvde, vxlan), or null
  * @param peers node underlay addresses, possibly including this node's: vxvde-unicast's replication
  *     list; for vxvde multicast the senders the uplink accepts ({@code /allow=}, a bare address =
  *     /32 or /128); empty = multicast accepts any sender (C vxvde behaviour)
@@ -31,8 +38,9 @@ import java.util.List;
  * @param vni VNI, or null
  * @param vlan 802.1Q VLAN id on the uplink, or null
  * @param sealed whether frames are sealed (AES-256-GCM under the network key)
- * @param allow vxvde multicast only: the underlay CIDRs senders must be in, used instead of the
- *     peers when not empty (prefixes {@code ADDR/LEN} or bare addresses; quoted in the VNL)
+ * @param allow vxvde multicast and vxlan: the underlay CIDRs senders must be in (vxvde: instead of
+ *     the peers) when not empty (prefixes {@code ADDR/LEN} or bare addresses; quoted in the VNL)
+ * @param ttl multicast TTL / hop limit ({@code /ttl=}), or null for the plugin's default (1)
  */
 public record Uplink(
     Transport transport,
@@ -42,7 +50,21 @@ public record Uplink(
     Integer vni,
     Integer vlan,
     boolean sealed,
-    List<String> allow) {
+    List<String> allow,
+    Integer ttl) {
+
+  /** An uplink with the plugins' default multicast TTL (1). */
+  public Uplink(
+      Transport transport,
+      String group,
+      List<String> peers,
+      int port,
+      Integer vni,
+      Integer vlan,
+      boolean sealed,
+      List<String> allow) {
+    this(transport, group, peers, port, vni, vlan, sealed, allow, null);
+  }
 
   /** A plain (unsealed) uplink. */
   public Uplink(
@@ -112,7 +134,7 @@ public record Uplink(
     return switch (transport) {
       case VXVDE -> {
         if (group == null || vni == null) yield null;
-        String vnl = "vxvde://" + group + "/port=" + port + "/vni=" + vni;
+        String vnl = "vxvde://" + group + "/port=" + port + "/vni=" + vni + ttlOption();
         // sender check: only the network's nodes may send into the group (vdeplug vxvde allow=)
         // (the underlay CIDRs when configured: /allow='10.0.0.0/8,…' quoted, '/' separates options)
         List<String> senders = senders();
@@ -130,19 +152,36 @@ public record Uplink(
         if (others.isEmpty()) yield null;
         StringBuilder sb = new StringBuilder("vxvde:///port=").append(port);
         if (vni != null) sb.append("/vni=").append(vni);
+        sb.append(ttlOption());
         if (selfAddress != null && !selfAddress.isEmpty()) sb.append("/bind=").append(selfAddress);
         yield sb.append("/peers=").append(String.join(",", others)).toString();
+      }
+      case VXLAN -> {
+        if (group == null || vni == null) yield null;
+        String vnl = "vxlan://" + group + "/port=" + port + "/vni=" + vni + ttlOption();
+        // sender check: the underlay CIDRs only (kernel/hardware VTEPs are not nodes: no peers)
+        if (!allow.isEmpty()) {
+          String list = String.join(",", allow);
+          vnl += "/allow=" + (list.contains("/") ? "'" + list + "'" : list);
+        }
+        yield multicastInterface == null || multicastInterface.isEmpty()
+            ? vnl
+            : vnl + "/if=" + multicastInterface;
       }
       case LOCAL -> null;
     };
   }
 
+  private String ttlOption() {
+    return ttl == null ? "" : "/ttl=" + ttl;
+  }
+
   /**
-   * @return the VNL that is the same on every node (vxvde multicast without {@code /if=}), or null
-   *     when the VNL depends on the node (vxvde-unicast, or sealed: the key file is the node's) or
-   *     there is none (local)
+   * @return the VNL that is the same on every node (vxvde multicast or vxlan without {@code /if=}),
+   *     or null when the VNL depends on the node (vxvde-unicast, or sealed: the key file is the
+   *     node's) or there is none (local)
    */
   public String sharedVnl() {
-    return transport == Transport.VXVDE ? toVnl(null, null) : null;
+    return transport == Transport.VXVDE || transport == Transport.VXLAN ? toVnl(null, null) : null;
   }
 }

@@ -13,6 +13,12 @@ public enum Transport {
    */
   @JsonProperty("vxvde-unicast")
   VXVDE_UNICAST,
+  /**
+   * RFC 7348 VXLAN over a multicast group (vde-protocols.md §4.3), wire-compatible with the Linux
+   * kernel's vxlan device and hardware VTEPs (UDP port 4789 by default): they can join the network.
+   */
+  @JsonProperty("vxlan")
+  VXLAN,
   /** A switch on each node with no uplink: pods on the same node only. */
   @JsonProperty("local")
   LOCAL;

@@ -14,10 +14,12 @@ import java.util.Map;
  * Desired state of a {@link VdeNetwork} (architecture.md §4). Every field is optional; the operator
  * fills defaults.
  *
- * @param transport vxvde (multicast, default), vxvde-unicast or local
+ * @param transport vxvde (multicast, default), vxvde-unicast, vxlan (RFC 7348 over a multicast
+ *     group, kernel-compatible) or local
  * @param vni VXLAN/vxvde network identifier 1..16777215; allocated (unique per cluster) when absent
  * @param group multicast group (IPv4 224.0.0.0/4 or IPv6 ff00::/8); allocated when absent
- * @param port UDP port of the vxvde uplink, 1..65535 (default 14789, as vdeplug4)
+ * @param port UDP port of the uplink, 1..65535 (default 14789 as vdeplug4's vxvde; vxlan 4789, RFC
+ *     7348's IANA port)
  * @param mtu MTU of pod interfaces in bytes, 576..9216 (default 1450: underlay 1500 minus vxvde's
  *     50 bytes)
  * @param nodeSelector labels of the nodes the network spans (all Linux nodes when empty)
@@ -29,11 +31,15 @@ import java.util.Map;
  * @param vlan optional 802.1Q tag (1..4094) on the uplink
  * @param macPrefix optional 3-octet locally administered prefix for pod MACs ({@code 02:77:00})
  * @param encryption uplink encryption (absent = none: plain vxvde)
+ * @param ttl IPv4 TTL / IPv6 hop limit of the uplink's multicast datagrams, 1..255 (absent: 1, as
+ *     vdeplug4: the group stays on the local link); more lets a multicast group cross routers
+ *     (vxvde over IPv4 also sends its unicast datagrams with it, vde-protocols.md §4.4)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record VdeNetworkSpec(
     @JsonPropertyDescription(
-            "vxvde (multicast, default), vxvde-unicast, or local (single-node switches)")
+            "vxvde (multicast, default), vxvde-unicast, vxlan (RFC 7348, kernel vxlan compatible),"
+                + " or local (single-node switches)")
         Transport transport,
     @JsonPropertyDescription("Network identifier; allocated when empty") @Min(1) @Max(16777215)
         Integer vni,
@@ -41,8 +47,8 @@ public record VdeNetworkSpec(
         @Pattern(Patterns.MULTICAST_GROUP)
         String group,
     @JsonPropertyDescription(
-            "UDP port of the vxvde uplink (default 14789; vxvde-unicast networks without one get a"
-                + " cluster-unique port from 14789 up, see status.port)")
+            "UDP port of the uplink (default 14789; vxlan 4789; vxvde-unicast networks without one"
+                + " get a cluster-unique port from 14789 up, see status.port)")
         @Min(1)
         @Max(65535)
         Integer port,
@@ -64,7 +70,43 @@ public record VdeNetworkSpec(
         @Pattern(Patterns.MAC_PREFIX)
         String macPrefix,
     @JsonPropertyDescription("Uplink encryption: mode none (default) or sealed, rotationPeriod")
-        Encryption encryption) {
+        Encryption encryption,
+    @JsonPropertyDescription(
+            "TTL (IPv6: hop limit) of the uplink's multicast datagrams (default 1: link-local);"
+                + " raise it to cross multicast routers")
+        @Min(1)
+        @Max(255)
+        Integer ttl) {
+
+  /** The spec without {@code ttl} (multicast TTL 1). */
+  public VdeNetworkSpec(
+      Transport transport,
+      Integer vni,
+      String group,
+      Integer port,
+      Integer mtu,
+      Map<String, String> nodeSelector,
+      List<String> allowedNamespaces,
+      Ipam ipam,
+      SwitchMode switchMode,
+      Integer vlan,
+      String macPrefix,
+      Encryption encryption) {
+    this(
+        transport,
+        vni,
+        group,
+        port,
+        mtu,
+        nodeSelector,
+        allowedNamespaces,
+        ipam,
+        switchMode,
+        vlan,
+        macPrefix,
+        encryption,
+        null);
+  }
 
   /** The spec without encryption (plain vxvde). */
   public VdeNetworkSpec(
@@ -155,6 +197,9 @@ public record VdeNetworkSpec(
   /** Default vxvde UDP port (vdeplug4, vde-protocols.md). */
   public static final int DEFAULT_PORT = 14789;
 
+  /** Default UDP port of a {@code vxlan} network (RFC 7348's IANA port, the Linux kernel's). */
+  public static final int DEFAULT_VXLAN_PORT = 4789;
+
   /** Default pod MTU in bytes (underlay 1500 − 50, platform-notes.md). */
   public static final int DEFAULT_MTU = 1450;
 
@@ -166,10 +211,19 @@ public record VdeNetworkSpec(
   }
 
   /**
-   * @return the UDP port, {@link #DEFAULT_PORT} when unset
+   * @return the UDP port; when unset {@link #DEFAULT_VXLAN_PORT} for vxlan, else {@link
+   *     #DEFAULT_PORT}
    */
   public int effectivePort() {
-    return port == null ? DEFAULT_PORT : port;
+    return port != null ? port : defaultPort(effectiveTransport());
+  }
+
+  /**
+   * @param transport a transport
+   * @return its default UDP port: {@link #DEFAULT_VXLAN_PORT} for vxlan, else {@link #DEFAULT_PORT}
+   */
+  public static int defaultPort(Transport transport) {
+    return transport == Transport.VXLAN ? DEFAULT_VXLAN_PORT : DEFAULT_PORT;
   }
 
   /** Bytes the seal wrapper adds to every frame (vdeplug README, {@code seal://} wire format). */

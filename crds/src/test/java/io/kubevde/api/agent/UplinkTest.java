@@ -112,4 +112,57 @@ class UplinkTest {
                     null)
                 .toVnl("127.0.0.1", null));
   }
+
+  @Test
+  void vxlanIsAnRfc7348GroupOnPort4789WithTheTtlForRouters() {
+    AgentNetworkConfig cfg =
+        AgentNetworkConfigCodec.read(
+            """
+            {"namespace":"lab","name":"vx","transport":"vxlan","vni":42,"group":"239.77.0.9",
+             "ttl":16,"peers":["10.0.0.1","10.0.0.2"],"underlayCidrs":["10.0.0.0/16"]}""");
+    assertThat(cfg.effectivePort()).as("vxlan's default port").isEqualTo(4789);
+    Uplink u = cfg.uplinkDescription();
+    assertThat(u.sharedVnl())
+        .as("senders: the underlay CIDRs, not the nodes (kernel and hardware VTEPs join)")
+        .isEqualTo("vxlan://239.77.0.9/port=4789/vni=42/ttl=16/allow='10.0.0.0/16'");
+    assertThat(u.toVnl("10.0.0.1", "eth1"))
+        .isEqualTo("vxlan://239.77.0.9/port=4789/vni=42/ttl=16/allow='10.0.0.0/16'/if=eth1");
+    assertThat(
+            new Uplink(Transport.VXLAN, "239.77.0.9", List.of("10.0.0.1"), 4789, 42, null)
+                .sharedVnl())
+        .as("without underlay CIDRs any sender, never only the nodes")
+        .isEqualTo("vxlan://239.77.0.9/port=4789/vni=42");
+    assertThat(AgentNetworkConfigCodec.read(AgentNetworkConfigCodec.write(cfg)).ttl())
+        .as("ttl survives network.json")
+        .isEqualTo(16);
+    assertThat(
+            new Uplink(Transport.VXLAN, "239.77.0.9", List.of(), 4789, 42, 7, true, List.of())
+                .toVnl("10.0.0.1", null, "/run/kubevde/keys/k"))
+        .as("sealed vxlan")
+        .isEqualTo("seal:///run/kubevde/keys/k{vxlan://239.77.0.9/port=4789/vni=42}");
+    assertThat(new Uplink(Transport.VXLAN, null, List.of(), 4789, 42, null).toVnl("10.0.0.1", null))
+        .as("no group allocated yet: no uplink")
+        .isNull();
+  }
+
+  @Test
+  void ttlGoesIntoEveryVxvdeUplink() {
+    Uplink multicast =
+        new Uplink(
+            Transport.VXVDE, "239.77.0.1", List.of(), 14789, 4096, null, false, List.of(), 4);
+    assertThat(multicast.sharedVnl()).isEqualTo("vxvde://239.77.0.1/port=14789/vni=4096/ttl=4");
+    Uplink unicast =
+        new Uplink(
+            Transport.VXVDE_UNICAST,
+            null,
+            List.of("10.0.0.1", "10.0.0.2"),
+            14789,
+            7,
+            null,
+            false,
+            List.of(),
+            4);
+    assertThat(unicast.toVnl("10.0.0.1", null))
+        .isEqualTo("vxvde:///port=14789/vni=7/ttl=4/bind=10.0.0.1/peers=10.0.0.2");
+  }
 }

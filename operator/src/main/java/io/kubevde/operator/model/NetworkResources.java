@@ -40,7 +40,7 @@ public final class NetworkResources {
   /**
    * @param n the network
    * @param vni effective VNI (null for local)
-   * @param group effective group (null unless vxvde)
+   * @param group effective group (null unless vxvde or vxlan)
    * @param ranges per-node blocks
    * @param peers node underlay addresses (vxvde-unicast: replication list; vxvde: accepted senders)
    * @return what the agents must run
@@ -53,7 +53,7 @@ public final class NetworkResources {
   /**
    * @param n the network
    * @param vni effective VNI (null for local)
-   * @param group effective group (null unless vxvde)
+   * @param group effective group (null unless vxvde or vxlan)
    * @param port the UDP port the operator assigned (vxvde-unicast networks get distinct ports), or
    *     null for the spec's effective port
    * @param ranges per-node blocks
@@ -73,7 +73,7 @@ public final class NetworkResources {
   /**
    * @param n the network
    * @param vni effective VNI (null for local)
-   * @param group effective group (null unless vxvde)
+   * @param group effective group (null unless vxvde or vxlan)
    * @param port the UDP port the operator assigned, or null for the spec's effective port
    * @param ranges per-node blocks
    * @param peers node underlay addresses (vxvde-unicast: replication list; vxvde: accepted senders
@@ -99,8 +99,11 @@ public final class NetworkResources {
     // issue 11)
     List<String> replicas = t == Transport.LOCAL ? List.of() : peers.stream().sorted().toList();
     List<String> underlay =
-        t == Transport.VXVDE && underlayCidrs != null ? List.copyOf(underlayCidrs) : List.of();
-    Uplink uplink = new Uplink(t, group, replicas, udpPort, vni, s.vlan(), s.sealed(), underlay);
+        (t == Transport.VXVDE || t == Transport.VXLAN) && underlayCidrs != null
+            ? List.copyOf(underlayCidrs)
+            : List.of();
+    Uplink uplink =
+        new Uplink(t, group, replicas, udpPort, vni, s.vlan(), s.sealed(), underlay, s.ttl());
     boolean hostLocal = s.ipam() != null && s.ipam().effectiveType() == IpamType.HOST_LOCAL;
     // the primary subnet's blocks by node; a dual-stack network's other subnet with its own blocks
     Map<String, NodeRange> byNode = new TreeMap<>();
@@ -158,7 +161,8 @@ public final class NetworkResources {
         more.isEmpty() ? null : more,
         hostLocal && !s.ipam().effectiveRoutes().isEmpty()
             ? List.copyOf(s.ipam().effectiveRoutes())
-            : null);
+            : null,
+        s.ttl());
   }
 
   /** Whether a block is IPv6. */

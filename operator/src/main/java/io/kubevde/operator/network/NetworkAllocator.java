@@ -54,7 +54,7 @@ final class NetworkAllocator {
               self,
               previous,
               transport != Transport.LOCAL,
-              transport == Transport.VXVDE,
+              transport == Transport.VXVDE || transport == Transport.VXLAN,
               claimsOfOthers(networks, n));
       reservations.put(
           n.getMetadata().getUid(),

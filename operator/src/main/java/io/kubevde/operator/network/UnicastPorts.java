@@ -22,8 +22,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * (14789, 14790, …) and keeps it in {@code status.port} for its life; an explicit {@code spec.port}
  * is used as written, and one that an older unicast network (creation time, then namespace/name)
  * already uses is a {@code PortConflict}. Multicast vxvde networks share their port by design (each
- * joins its own group) and are not counted. Like VNIs, ports decided but not yet in the informer
- * cache are kept in an in-process map so networks created together get distinct ports.
+ * joins its own group) and are not counted. A vxlan network uses its {@code spec.port} (default
+ * 4789) and is a {@code PortConflict} when an older vxlan network has the same port. Like VNIs,
+ * ports decided but not yet in the informer cache are kept in an in-process map so networks created
+ * together get distinct ports.
  */
 final class UnicastPorts {
   /** The first port handed out (vdeplug4's vxvde default). */
@@ -49,6 +51,10 @@ final class UnicastPorts {
     String key = VdeNetworkReconciler.key(n);
     Transport t = spec.effectiveTransport();
     if (t == Transport.LOCAL) return new Result(null, null);
+    if (t == Transport.VXLAN) {
+      reserved.remove(key);
+      return new Result(spec.effectivePort(), vxlanConflict(n, spec.effectivePort(), cache));
+    }
     if (t != Transport.VXVDE_UNICAST) {
       reserved.remove(key);
       return new Result(spec.effectivePort(), null);
@@ -96,6 +102,35 @@ final class UnicastPorts {
     while (taken.contains(p) && p < 65535) p++;
     reserved.put(key, p);
     return new Result(p, null);
+  }
+
+  /**
+   * A vxlan uplink binds its port without SO_REUSEADDR (one VXLAN endpoint per host and port, as
+   * vdeplug4 and the kernel's VTEP: vde-protocols.md §4.3), so two vxlan networks on one port
+   * cannot share a node: the younger one is a {@code PortConflict} (whatever their node selectors;
+   * give it another {@code spec.port}, and the kernel VTEPs the same {@code dstport}).
+   */
+  private static Allocation.Problem vxlanConflict(
+      VdeNetwork n, int port, ResourceCache<VdeNetwork> cache) {
+    String key = VdeNetworkReconciler.key(n);
+    return cache
+        .list()
+        .filter(o -> !VdeNetworkReconciler.key(o).equals(key))
+        .filter(o -> !o.isMarkedForDeletion() || o.getMetadata().getFinalizers() != null)
+        .filter(o -> NetworkAllocator.spec(o).effectiveTransport() == Transport.VXLAN)
+        .filter(o -> NetworkAllocator.spec(o).effectivePort() == port)
+        .filter(o -> isOlder(o, n))
+        .min(Comparator.comparing(UnicastPorts::created).thenComparing(VdeNetworkReconciler::key))
+        .map(
+            o ->
+                new Allocation.Problem(
+                    "PortConflict",
+                    "UDP port "
+                        + port
+                        + " is already used by vxlan network "
+                        + VdeNetworkReconciler.key(o)
+                        + " (one vxlan uplink per node and port: set spec.port)"))
+        .orElse(null);
   }
 
   /** Forgets a deleted network's port. */

@@ -582,6 +582,7 @@ public class VdeNetworkReconciler implements Reconciler<VdeNetwork>, Cleaner<Vde
     return switch (t) {
       case VXVDE -> "vxvde VNI " + a.vni() + " group " + a.group();
       case VXVDE_UNICAST -> "vxvde-unicast VNI " + a.vni();
+      case VXLAN -> "vxlan VNI " + a.vni() + " group " + a.group();
       case LOCAL -> "local switches only";
     };
   }

@@ -1,6 +1,7 @@
 package io.kubevde.vdeplug.plugin.vxlan;
 
 import io.kubevde.vdeplug.plugin.overlay.OverlayNet;
+import io.kubevde.vdeplug.plugin.overlay.SenderPrefix;
 import io.kubevde.vdeplug.plugin.overlay.VxlanHeader;
 import io.kubevde.vdeplug.vnl.VnlException;
 import io.kubevde.vdeplug.vnl.VnlOptions;
@@ -23,6 +24,9 @@ import java.util.List;
  * @param hashsize learning table capacity (default 1024, 0 = no learning: everything to the group)
  * @param expireMillis learning entry lifetime in ms ({@code expiretime} s, default 128)
  * @param ifName the interface for the group ({@code if=}), or null = the routed one
+ * @param allow {@code allow=} (a kubevde extension, as vxvde's): the prefixes a sender's IP must
+ *     lie in (those of the plug's family; quote the list, {@code /allow='10.0.0.0/8'}); empty = any
+ *     sender (vdeplug4)
  */
 public record VxlanConfig(
     ProtocolFamily family,
@@ -33,11 +37,17 @@ public record VxlanConfig(
     long rcvbuf,
     int hashsize,
     long expireMillis,
-    String ifName) {
+    String ifName,
+    List<SenderPrefix> allow) {
 
-  /** Option keys in vdeplug4's matching order (§1.2). */
+  /** Copies the allow list. */
+  public VxlanConfig {
+    allow = List.copyOf(allow);
+  }
+
+  /** Option keys in vdeplug4's matching order (§1.2), then our {@code allow}. */
   public static final List<String> KEYS =
-      List.of("port", "vni", "ttl", "rcvbuf", "v6", "v4", "hashsize", "expiretime", "if");
+      List.of("port", "vni", "ttl", "rcvbuf", "v6", "v4", "hashsize", "expiretime", "if", "allow");
 
   /** The IANA VXLAN port. */
   public static final int DEFAULT_PORT = 4789;
@@ -86,6 +96,14 @@ public record VxlanConfig(
     int expire = o.intValue("expiretime", 128, Integer.MIN_VALUE, Integer.MAX_VALUE);
     if (expire <= 0) expire = 128;
     String ifName = o.get("if").filter(s -> !s.isEmpty()).orElse(null);
+    List<SenderPrefix> allow =
+        o.has("allow") ? SenderPrefix.parseList(vnl, o.get("allow").orElse("")) : List.of();
+    boolean v6 = OverlayNet.familyOf(group) == StandardProtocolFamily.INET6;
+    if (!allow.isEmpty() && allow.stream().noneMatch(p -> p.ipv6() == v6))
+      throw new VnlException(
+          vnl,
+          "option 'allow=" + o.get("allow").orElse("") + "'",
+          "no prefix of the group's family: no sender could ever be accepted");
     return new VxlanConfig(
         OverlayNet.familyOf(group),
         group,
@@ -95,6 +113,7 @@ public record VxlanConfig(
         rcvbuf,
         hashsize,
         expire * 1000L,
-        ifName);
+        ifName,
+        allow);
   }
 }

@@ -61,7 +61,12 @@ public final class VxlanPlug implements Plug {
     this.table = new MacTable(config.hashsize(), config.expireMillis());
     this.receivePath =
         new VxlanReceivePath(
-            config.header(), config.port(), table, stats, System::currentTimeMillis);
+            config.header(),
+            config.port(),
+            table,
+            stats,
+            System::currentTimeMillis,
+            config.allow());
     config.header().write(sbuf);
   }
 

@@ -1,6 +1,7 @@
 package io.kubevde.vdeplug.plugin.vxvde;
 
 import io.kubevde.vdeplug.ffi.LibC;
+import io.kubevde.vdeplug.plugin.overlay.SenderPrefix;
 import io.kubevde.vdeplug.plugin.overlay.UdpSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;

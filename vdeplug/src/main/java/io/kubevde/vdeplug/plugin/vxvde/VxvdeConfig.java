@@ -1,6 +1,7 @@
 package io.kubevde.vdeplug.plugin.vxvde;
 
 import io.kubevde.vdeplug.plugin.overlay.OverlayNet;
+import io.kubevde.vdeplug.plugin.overlay.SenderPrefix;
 import io.kubevde.vdeplug.plugin.overlay.VxlanHeader;
 import io.kubevde.vdeplug.vnl.VnlException;
 import io.kubevde.vdeplug.vnl.VnlOptions;
@@ -241,18 +242,7 @@ public record VxvdeConfig(
    * @throws VnlException naming the bad entry, or for an empty list
    */
   static List<SenderPrefix> parseAllow(String vnl, String list) {
-    List<SenderPrefix> out = new ArrayList<>();
-    for (String raw : list.split(",")) {
-      String e = raw.trim();
-      if (e.isEmpty()) continue;
-      try {
-        out.add(SenderPrefix.parse(e));
-      } catch (IllegalArgumentException ex) {
-        throw new VnlException(vnl, "allow entry '" + e + "'", ex.getMessage());
-      }
-    }
-    if (out.isEmpty()) throw new VnlException(vnl, "option 'allow='", "empty prefix list");
-    return List.copyOf(out);
+    return SenderPrefix.parseList(vnl, list);
   }
 
   /**

@@ -41,4 +41,16 @@ class VxlanConfigTest {
         .isInstanceOf(VnlException.class)
         .hasMessageContaining("grp");
   }
+
+  @Test
+  void allowListsTheAcceptedSenders() {
+    assertThat(parse("239.1.2.4").allow()).isEmpty();
+    assertThat(parse("239.1.2.4/allow='10.78.0.0/16,fd78::/64'").allow())
+        .extracting(Object::toString)
+        .containsExactly("10.78.0.0/16", "fd78:0:0:0:0:0:0:0/64");
+    assertThatThrownBy(() -> parse("239.1.2.4/allow='fd78::/64'"))
+        .hasMessageContaining("no prefix of the group's family");
+    assertThatThrownBy(() -> parse("239.1.2.4/allow=nonsense"))
+        .hasMessageContaining("allow entry 'nonsense'");
+  }
 }

@@ -5,9 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.kubevde.vdeplug.Plug;
 import io.kubevde.vdeplug.PlugStats;
 import io.kubevde.vdeplug.plugin.overlay.MacTable;
+import io.kubevde.vdeplug.plugin.overlay.SenderPrefix;
 import io.kubevde.vdeplug.plugin.overlay.VxlanHeader;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class VxlanReceivePathTest {
@@ -55,5 +57,26 @@ class VxlanReceivePathTest {
     assertThat(path.accept(d, d.position(), from, ByteBuffer.allocate(Plug.MAX_FRAME)))
         .isEqualTo(Plug.NO_FRAME);
     assertThat(stats.malformedCount()).isEqualTo(2);
+  }
+
+  @Test
+  void withAnAllowListOnlySendersInsideItAreDeliveredOrLearned() {
+    PlugStats st = new PlugStats();
+    MacTable t = new MacTable(1024, 128_000);
+    VxlanReceivePath guarded =
+        new VxlanReceivePath(
+            new VxlanHeader(1), 4789, t, st, () -> 0L, List.of(SenderPrefix.parse("10.78.0.0/16")));
+    ByteBuffer d = datagram(1, 0x0242_0000_0009L, 60);
+    InetSocketAddress outsider = new InetSocketAddress("192.0.2.7", 4789);
+    assertThat(guarded.accept(d, d.position(), outsider, ByteBuffer.allocate(Plug.MAX_FRAME)))
+        .as("a forged datagram from outside the underlay")
+        .isEqualTo(Plug.NO_FRAME);
+    assertThat(t.lookup(MacTable.key(0x0242_0000_0009L, 1), 0)).as("nothing learned").isNull();
+    assertThat(st.droppedCount()).isEqualTo(1);
+    InetSocketAddress vtep = new InetSocketAddress("10.78.3.4", 40000);
+    assertThat(guarded.accept(d, d.position(), vtep, ByteBuffer.allocate(Plug.MAX_FRAME)))
+        .isEqualTo(60);
+    assertThat(t.lookup(MacTable.key(0x0242_0000_0009L, 1), 0))
+        .isEqualTo(new InetSocketAddress("10.78.3.4", 4789));
   }
 }

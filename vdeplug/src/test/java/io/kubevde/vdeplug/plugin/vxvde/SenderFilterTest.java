@@ -6,6 +6,7 @@ import static io.kubevde.vdeplug.plugin.vxvde.SenderFilter.Verdict.NOT_A_PEER;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.kubevde.vdeplug.plugin.overlay.SenderPrefix;
 import java.net.InetSocketAddress;
 import java.util.List;
 import org.junit.jupiter.api.Test;

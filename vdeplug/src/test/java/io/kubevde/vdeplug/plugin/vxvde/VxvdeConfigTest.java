@@ -3,6 +3,7 @@ package io.kubevde.vdeplug.plugin.vxvde;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.kubevde.vdeplug.plugin.overlay.SenderPrefix;
 import io.kubevde.vdeplug.vnl.VnlException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;

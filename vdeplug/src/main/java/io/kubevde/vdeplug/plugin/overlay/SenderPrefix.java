@@ -1,9 +1,11 @@
-package io.kubevde.vdeplug.plugin.vxvde;
+package io.kubevde.vdeplug.plugin.overlay;
 
-import io.kubevde.vdeplug.plugin.overlay.OverlayNet;
+import io.kubevde.vdeplug.vnl.VnlException;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * One entry of vxvde's {@code allow=} list: an IPv4 or IPv6 prefix ({@code 10.0.0.0/8}, {@code
@@ -76,6 +78,29 @@ public record SenderPrefix(InetAddress network, int length) {
     } catch (UnknownHostException e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  /**
+   * Parses an {@code allow=} list (vxvde, vxlan): prefixes separated by {@code ,}, each {@code
+   * ADDRESS[/LENGTH]} (IPv4 or IPv6; both families may be mixed, a plug uses those of its family).
+   *
+   * @param vnl the whole VNL (for the error message)
+   * @param list the option's value
+   * @throws VnlException naming the bad entry, or for an empty list
+   */
+  public static List<SenderPrefix> parseList(String vnl, String list) {
+    List<SenderPrefix> out = new ArrayList<>();
+    for (String raw : list.split(",")) {
+      String e = raw.trim();
+      if (e.isEmpty()) continue;
+      try {
+        out.add(parse(e));
+      } catch (IllegalArgumentException ex) {
+        throw new VnlException(vnl, "allow entry '" + e + "'", ex.getMessage());
+      }
+    }
+    if (out.isEmpty()) throw new VnlException(vnl, "option 'allow='", "empty prefix list");
+    return List.copyOf(out);
   }
 
   @Override
