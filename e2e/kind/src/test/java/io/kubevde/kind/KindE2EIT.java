@@ -19,6 +19,7 @@ import io.kubevde.api.v1alpha1.PathStatus;
 import io.kubevde.api.v1alpha1.VdeLink;
 import io.kubevde.api.v1alpha1.VdeLinkSpec;
 import io.kubevde.api.v1alpha1.VdeNetwork;
+import io.kubevde.api.v1alpha1.VdeNetworkStatus;
 import io.kubevde.api.v1alpha1.VdeNode;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -881,6 +882,11 @@ class KindE2EIT {
    * pods may use without colliding with the network's IPAM.
    */
   private static List<String> freeAddresses(VdeNetwork net) {
+    assertThat(net.getStatus())
+        .as("status of VdeNetwork blue (its node ranges)")
+        .isNotNull()
+        .extracting(VdeNetworkStatus::nodeRanges)
+        .isNotNull();
     String[] subnet = net.getSpec().ipam().subnet().split("/");
     int bits = Integer.parseInt(subnet[1]);
     long base = ipv4(subnet[0]) & (0xffffffffL << (32 - bits)) & 0xffffffffL;
