@@ -47,9 +47,10 @@ import org.junit.jupiter.api.TestMethodOrder;
  * Multus, {@code helm install} charts/kubevde, apply e2e/examples (a VdeNetwork and three pods
  * asking for it through {@code k8s.v1.cni.cncf.io/networks}), then assert what a user sees: the
  * agent DaemonSet on every node, VdeNodes reporting, each pod's {@code net1} with an address of the
- * network's subnet, ping across nodes and on one node with 0 % loss, attachments released when the
- * pods go. Skips (with the reason) where Docker or kind is missing, as on the project's build
- * machines.
+ * network's subnet, ping across nodes and on one node with 0 % loss, a VDE client on a node joining
+ * the pod network, a VdeLink hand-off under ping with 0 lost, an agent rolling restart under ping,
+ * attachments released when the pods go. Skips (with the reason) where Docker or kind is missing,
+ * as on the project's build machines.
  */
 @Tag("kind")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
