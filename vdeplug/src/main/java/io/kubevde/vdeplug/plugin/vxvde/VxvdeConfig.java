@@ -32,6 +32,10 @@ import java.util.List;
  *     group, and the only senders accepted (IP and port); empty = multicast mode
  * @param allow {@code allow=}: the prefixes (either family) a sender's IP must lie in; empty = any
  *     sender (multicast mode) / any peer (unicast mode)
+ * @param offload {@code offload} (a kubevde extension, offloads.md): receive with {@code UDP_GRO}
+ *     and send super-frames from an offload tap as MTU-sized datagrams in one {@code UDP_SEGMENT}
+ *     call; what goes on the wire is unchanged (complete vxvde datagrams), so any peer, a C one
+ *     included, understands it
  */
 public record VxvdeConfig(
     ProtocolFamily family,
@@ -45,7 +49,8 @@ public record VxvdeConfig(
     String ifName,
     InetAddress bind,
     List<InetSocketAddress> peers,
-    List<SenderPrefix> allow) {
+    List<SenderPrefix> allow,
+    boolean offload) {
 
   /**
    * The option keys in vdeplug4's matching order (§1.2), then our {@code peers} and {@code allow}
@@ -65,7 +70,8 @@ public record VxvdeConfig(
           "if",
           "bind",
           "peers",
-          "allow");
+          "allow",
+          "offload");
 
   /** Default UDP port. */
   public static final int DEFAULT_PORT = 14789;
@@ -209,7 +215,8 @@ public record VxvdeConfig(
         ifName,
         bind,
         peers,
-        allow);
+        allow,
+        o.has("offload"));
   }
 
   /**
