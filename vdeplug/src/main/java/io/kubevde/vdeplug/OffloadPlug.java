@@ -47,4 +47,18 @@ public interface OffloadPlug extends Plug {
    * @throws IOException if the plug is closed or its transport failed for good
    */
   void sendOffload(ByteBuffer frame, GsoInfo info) throws IOException;
+
+  /**
+   * Whether {@link #sendOffload} takes UDP super-frames ({@link GsoInfo#GSO_UDP_L4}) as they are; a
+   * tap does only where the kernel has USO (Linux ≥ 6.2). Default: false.
+   */
+  default boolean takesUdpSuperFrames() {
+    return false;
+  }
+
+  /**
+   * Tells this plug whether the plug its {@link #receiveOffload} frames go to {@link
+   * #takesUdpSuperFrames}; a plug that coalesces UDP does so only then. Default: ignored.
+   */
+  default void peerTakesUdpSuperFrames(boolean yes) {}
 }

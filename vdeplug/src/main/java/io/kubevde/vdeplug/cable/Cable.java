@@ -74,6 +74,7 @@ public final class Cable implements AutoCloseable {
   }
 
   private void pumpOffload(OffloadPlug from, OffloadPlug to) {
+    from.peerTakesUdpSuperFrames(to.takesUdpSuperFrames());
     ByteBuffer buf = ByteBuffer.allocateDirect(OffloadPlug.HEADROOM + OffloadPlug.MAX_SUPER_FRAME);
     GsoInfo info = new GsoInfo();
     try {

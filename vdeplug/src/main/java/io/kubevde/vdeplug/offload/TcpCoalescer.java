@@ -19,7 +19,7 @@ import java.nio.ByteBuffer;
  * merged segments are not verified: the outer UDP checksum covered them on the way (a peer that
  * sends zero UDP checksums over IPv4 loses that cover). Reused; allocates nothing; not thread-safe.
  */
-public final class TcpCoalescer {
+public final class TcpCoalescer implements FrameCoalescer {
   private static final int IP_MAX = 65535;
 
   private final FrameLayout first = new FrameLayout();
@@ -42,6 +42,7 @@ public final class TcpCoalescer {
    * @return whether the frame can take followers (an IPv4/IPv6 TCP segment with payload and none of
    *     SYN, FIN, RST, URG, PSH); when false, {@link #finish} leaves the frame as it is
    */
+  @Override
   public boolean start(ByteBuffer out, int off, int len, int limit) {
     this.out = out;
     this.off = off;
@@ -69,6 +70,7 @@ public final class TcpCoalescer {
    * @return whether it was appended (its payload copied after the frame); false leaves the run
    *     unchanged, and the segment is the caller's to deliver on its own
    */
+  @Override
   public boolean append(ByteBuffer src, int soff, int slen) {
     if (!open) return false;
     if (!next.parse(src, soff, slen) || next.proto != FrameLayout.TCP) return false;
@@ -123,6 +125,7 @@ public final class TcpCoalescer {
    *
    * @return the length of the frame at {@code off} in bytes
    */
+  @Override
   public int finish(GsoInfo info) {
     info.clear();
     open = false;

@@ -178,6 +178,46 @@ class SegmenterPropertiesTest {
     assertThat(out.slice(OFF, len)).isEqualTo(src.slice(OFF, len));
   }
 
+  @Property(tries = 200)
+  void coalescingTheDatagramsOfAUdpSuperFrameGivesItBack(
+      @ForAll("superFrames") Spec raw, @ForAll @IntRange(min = 1, max = 1460) int wanted) {
+    Spec s = new Spec(raw.v6(), true, raw.vlan(), 0, raw.ipId(), 0, 0, 0, 0, raw.payload());
+    int pl = s.payload().length;
+    // at most UdpCoalescer.MAX_SEGMENTS datagrams
+    int size = Math.max(wanted, (pl + UdpCoalescer.MAX_SEGMENTS - 1) / UdpCoalescer.MAX_SEGMENTS);
+    ByteBuffer src = ByteBuffer.allocateDirect(OFF + 70_000);
+    int len = TcpFrames.write(src, OFF, s);
+    ByteBuffer dst = ByteBuffer.allocateDirect(300_000);
+    Segmenter seg = new Segmenter();
+    int n = seg.segment(src, OFF, len, info(s, size), dst, 0, 0);
+    ByteBuffer out = ByteBuffer.allocateDirect(OFF + 70_000);
+    int firstLen = n == 1 ? seg.lastLength() : seg.segmentLength();
+    out.put(OFF, dst, 0, firstLen);
+    UdpCoalescer c = new UdpCoalescer();
+    assertThat(c.start(out, OFF, firstLen, out.capacity())).isTrue();
+    for (int i = 1; i < n; i++) {
+      int segLen = i == n - 1 ? seg.lastLength() : seg.segmentLength();
+      assertThat(c.append(dst, i * seg.stride(), segLen)).as("datagram " + i + " of " + n).isTrue();
+    }
+    GsoInfo info = new GsoInfo();
+    assertThat(c.finish(info)).isEqualTo(len);
+    int l3 = OFF + TcpFrames.l3(s);
+    int l4 = OFF + TcpFrames.l4(s);
+    if (n == 1) {
+      assertThat(info.plain()).isTrue();
+      return;
+    }
+    assertThat(info.gsoType).isEqualTo(GsoInfo.GSO_UDP_L4);
+    assertThat(info.gsoSize).isEqualTo(size);
+    assertThat(info.csumOffset).isEqualTo(6);
+    int l4Len = len - (l4 - OFF);
+    assertThat(out.getShort(l4 + 6) & 0xFFFF)
+        .isEqualTo(TcpFrames.slowSum(out, 0, 0, TcpFrames.slowPseudo(out, l3, s.v6(), 17, l4Len)));
+    out.putShort(l4 + 6, (short) 0);
+    if (!s.v6()) out.putShort(l3 + 10, src.getShort(l3 + 10));
+    assertThat(out.slice(OFF, len)).isEqualTo(src.slice(OFF, len));
+  }
+
   enum Mutation {
     SEQ_GAP,
     OTHER_ACK,

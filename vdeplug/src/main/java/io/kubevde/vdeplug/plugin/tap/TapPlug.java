@@ -61,6 +61,12 @@ public final class TapPlug implements OffloadPlug {
     return offload;
   }
 
+  /** True where the kernel took USO4/USO6 on TUNSETOFFLOAD (Linux ≥ 6.2). */
+  @Override
+  public boolean takesUdpSuperFrames() {
+    return offload && device.udpSegmentationOffload();
+  }
+
   @Override
   public void send(ByteBuffer frame) throws IOException {
     int n = frame.remaining();

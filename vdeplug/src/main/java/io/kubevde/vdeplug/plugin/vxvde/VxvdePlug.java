@@ -6,8 +6,10 @@ import io.kubevde.vdeplug.Plug;
 import io.kubevde.vdeplug.PlugStats;
 import io.kubevde.vdeplug.fd.FdPlugLifecycle;
 import io.kubevde.vdeplug.ffi.LibC;
+import io.kubevde.vdeplug.offload.FrameCoalescer;
 import io.kubevde.vdeplug.offload.Segmenter;
 import io.kubevde.vdeplug.offload.TcpCoalescer;
+import io.kubevde.vdeplug.offload.UdpCoalescer;
 import io.kubevde.vdeplug.plugin.overlay.MacTable;
 import io.kubevde.vdeplug.plugin.overlay.Macs;
 import io.kubevde.vdeplug.plugin.overlay.OverlayNet;
@@ -109,6 +111,8 @@ public final class VxvdePlug implements OffloadPlug {
   // offload mode
   private final Segmenter segmenter;
   private final TcpCoalescer coalescer;
+  private final UdpCoalescer udpCoalescer;
+  private volatile boolean coalesceUdp;
   private final ByteBuffer gsoBuf;
   private boolean udpGsoWorks = true;
 
@@ -136,10 +140,12 @@ public final class VxvdePlug implements OffloadPlug {
     if (config.offload()) {
       segmenter = new Segmenter();
       coalescer = new TcpCoalescer();
+      udpCoalescer = new UdpCoalescer();
       gsoBuf = ByteBuffer.allocateDirect(MAX_SUPER_FRAME + Segmenter.MAX_SEGMENTS * 256);
     } else {
       segmenter = null;
       coalescer = null;
+      udpCoalescer = null;
       gsoBuf = null;
     }
   }
@@ -378,8 +384,10 @@ public final class VxvdePlug implements OffloadPlug {
   /**
    * Receives the next frame as {@link #receive} does, then appends to it every following datagram
    * of the same read batch from the same sender that continues the same TCP stream under the
-   * kernel's GRO rules ({@link TcpCoalescer}); a run of two or more becomes one super-frame marked
-   * for the tap in {@code info}. Datagrams that do not continue the run stay for the next call.
+   * kernel's GRO rules ({@link TcpCoalescer}; UDP datagrams with {@link UdpCoalescer} when the peer
+   * {@linkplain #peerTakesUdpSuperFrames takes UDP super-frames}); a run of two or more becomes one
+   * super-frame marked for the tap in {@code info}. Datagrams that do not continue the run stay for
+   * the next call.
    */
   @Override
   public int receiveOffload(ByteBuffer frame, GsoInfo info) throws IOException {
@@ -388,7 +396,11 @@ public final class VxvdePlug implements OffloadPlug {
     int pos = frame.position();
     int n = receive(frame);
     if (n < MIN_FRAME) return n;
-    if (!coalescer.start(frame, pos, n, frame.limit())) return n;
+    FrameCoalescer co = coalescer;
+    if (!co.start(frame, pos, n, frame.limit())) {
+      co = udpCoalescer;
+      if (!coalesceUdp || !co.start(frame, pos, n, frame.limit())) return n;
+    }
     UdpSocket s = batchSocket;
     int first = lastSlot;
     while (true) {
@@ -415,7 +427,7 @@ public final class VxvdePlug implements OffloadPlug {
       if (i != first && !sameSender(s, i, first)) break;
       if (len <= VxlanHeader.LENGTH || !config.header().matchesExactly(s.data(i), off)) break;
       ByteBuffer d = s.data(i);
-      if (!coalescer.append(d, off + VxlanHeader.LENGTH, len - VxlanHeader.LENGTH)) break;
+      if (!co.append(d, off + VxlanHeader.LENGTH, len - VxlanHeader.LENGTH)) break;
       stats.received(len - VxlanHeader.LENGTH);
       if (fresh) {
         batchNext++;
@@ -433,9 +445,15 @@ public final class VxvdePlug implements OffloadPlug {
       }
       lastSlot = i;
     }
-    int total = coalescer.finish(info);
+    int total = co.finish(info);
     frame.position(pos + total);
     return total;
+  }
+
+  /** UDP runs are merged ({@link UdpCoalescer}) only for a peer that takes UDP super-frames. */
+  @Override
+  public void peerTakesUdpSuperFrames(boolean yes) {
+    coalesceUdp = yes && config.offload();
   }
 
   private static boolean sameSender(UdpSocket s, int i, int j) {
