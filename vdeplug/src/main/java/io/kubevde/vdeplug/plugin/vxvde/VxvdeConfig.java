@@ -36,6 +36,8 @@ import java.util.List;
  *     and send super-frames from an offload tap as MTU-sized datagrams in one {@code UDP_SEGMENT}
  *     call; what goes on the wire is unchanged (complete vxvde datagrams), so any peer, a C one
  *     included, understands it
+ * @param offloadUdp {@code offload=udp}: also merge runs of UDP datagrams into USO super-frames for
+ *     the tap (experimental: the bursts overflow small socket buffers in the pod, see the README)
  */
 public record VxvdeConfig(
     ProtocolFamily family,
@@ -50,7 +52,8 @@ public record VxvdeConfig(
     InetAddress bind,
     List<InetSocketAddress> peers,
     List<SenderPrefix> allow,
-    boolean offload) {
+    boolean offload,
+    boolean offloadUdp) {
 
   /**
    * The option keys in vdeplug4's matching order (§1.2), then our {@code peers} and {@code allow}
@@ -216,7 +219,18 @@ public record VxvdeConfig(
         bind,
         peers,
         allow,
-        o.has("offload"));
+        o.has("offload"),
+        offloadUdp(o));
+  }
+
+  /**
+   * {@code offload} (TCP only) or {@code offload=udp} (TCP and UDP); any other value is refused.
+   */
+  private static boolean offloadUdp(VnlOptions o) {
+    String v = o.get("offload").orElse("");
+    if (v.isEmpty() || v.equals("tcp")) return false;
+    if (v.equals("udp")) return true;
+    throw o.bad("offload", v, "give no value, 'tcp' or 'udp'");
   }
 
   /**

@@ -450,10 +450,13 @@ public final class VxvdePlug implements OffloadPlug {
     return total;
   }
 
-  /** UDP runs are merged ({@link UdpCoalescer}) only for a peer that takes UDP super-frames. */
+  /**
+   * UDP runs are merged ({@link UdpCoalescer}) only with {@code offload=udp} and for a peer that
+   * takes UDP super-frames.
+   */
   @Override
   public void peerTakesUdpSuperFrames(boolean yes) {
-    coalesceUdp = yes && config.offload();
+    coalesceUdp = yes && config.offload() && config.offloadUdp();
   }
 
   private static boolean sameSender(UdpSocket s, int i, int j) {
