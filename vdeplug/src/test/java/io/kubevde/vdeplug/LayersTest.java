@@ -55,7 +55,10 @@ class LayersTest {
           .definedBy("io.kubevde.vdeplug")
           .layer("Support")
           .definedBy(
-              "io.kubevde.vdeplug.fd..", "io.kubevde.vdeplug.unix..", "io.kubevde.vdeplug.stream..")
+              "io.kubevde.vdeplug.fd..",
+              "io.kubevde.vdeplug.unix..",
+              "io.kubevde.vdeplug.stream..",
+              "io.kubevde.vdeplug.offload..")
           .layer("Plugins")
           .definedBy("io.kubevde.vdeplug.plugin..")
           .layer("Composition")

@@ -1,5 +1,7 @@
 package io.kubevde.vdeplug.cable;
 
+import io.kubevde.vdeplug.GsoInfo;
+import io.kubevde.vdeplug.OffloadPlug;
 import io.kubevde.vdeplug.Plug;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -13,6 +15,11 @@ import org.slf4j.LoggerFactory;
  * direct buffer (no per-frame allocation). Frames shorter than {@link Plug#MIN_FRAME} are never
  * forwarded. The cable ends when either plug reports {@link Plug#CLOSED} or fails; {@link #close}
  * closes both plugs.
+ *
+ * <p>When both plugs are {@link OffloadPlug}s opened with offloads ({@code tap://X/offload} and
+ * {@code vxvde://.../offload}), the pumps move super-frames ({@link OffloadPlug#receiveOffload},
+ * {@link OffloadPlug#sendOffload}) in buffers of {@link OffloadPlug#MAX_SUPER_FRAME} bytes with
+ * {@link OffloadPlug#HEADROOM} bytes in front; otherwise plain frames.
  */
 public final class Cable implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Cable.class);
@@ -35,7 +42,19 @@ public final class Cable implements AutoCloseable {
     rightToLeft.start();
   }
 
+  /** Whether the pumps of a cable between {@code a} and {@code b} move super-frames. */
+  public static boolean offloaded(Plug a, Plug b) {
+    return a instanceof OffloadPlug oa
+        && oa.offloadEnabled()
+        && b instanceof OffloadPlug ob
+        && ob.offloadEnabled();
+  }
+
   private void pump(Plug from, Plug to) {
+    if (offloaded(from, to)) {
+      pumpOffload((OffloadPlug) from, (OffloadPlug) to);
+      return;
+    }
     ByteBuffer buf = ByteBuffer.allocateDirect(Plug.MAX_FRAME + 2);
     try {
       while (true) {
@@ -45,6 +64,27 @@ public final class Cable implements AutoCloseable {
         if (n < Plug.MIN_FRAME) continue;
         buf.flip();
         to.send(buf);
+      }
+    } catch (IOException e) {
+      if (ended.getCount() > 0)
+        LOG.warn("cable " + Thread.currentThread().getName() + " stopped: " + e.getMessage());
+    } finally {
+      ended.countDown();
+    }
+  }
+
+  private void pumpOffload(OffloadPlug from, OffloadPlug to) {
+    from.peerTakesUdpSuperFrames(to.takesUdpSuperFrames());
+    ByteBuffer buf = ByteBuffer.allocateDirect(OffloadPlug.HEADROOM + OffloadPlug.MAX_SUPER_FRAME);
+    GsoInfo info = new GsoInfo();
+    try {
+      while (true) {
+        buf.clear().position(OffloadPlug.HEADROOM);
+        int n = from.receiveOffload(buf, info);
+        if (n == Plug.CLOSED) break;
+        if (n < Plug.MIN_FRAME) continue;
+        buf.limit(buf.position()).position(OffloadPlug.HEADROOM);
+        to.sendOffload(buf, info);
       }
     } catch (IOException e) {
       if (ended.getCount() > 0)

@@ -221,4 +221,22 @@ public interface LibC {
   /** setsockopt with an int option value ({@code optval} = one int, {@code optlen} = 4). */
   @SaveError
   int setsockopt(int fd, int level, int optname, @In int[] optval, int optlen);
+
+  // --- offloads (offloads.md): sendmsg with a UDP_SEGMENT cmsg, UDP_GRO, tap vnet headers ---
+  int SOL_UDP = 17;
+  int UDP_SEGMENT = 103;
+  int UDP_GRO = 104;
+  int MSG_TRUNC = 0x20;
+
+  /**
+   * sendmsg over a direct buffer holding one {@code struct msghdr} (56 bytes on x86-64: name ptr,
+   * namelen, iov ptr, iovlen, control ptr, controllen, flags).
+   */
+  @SaveError
+  @ssize_t
+  long sendmsg(int fd, ByteBuffer msghdr, int flags);
+
+  /** sendmmsg over a direct buffer holding {@code vlen} packed {@code struct mmsghdr}. */
+  @SaveError
+  int sendmmsg(int fd, ByteBuffer msgvec, int vlen, int flags);
 }

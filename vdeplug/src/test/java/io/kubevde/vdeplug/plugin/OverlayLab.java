@@ -58,6 +58,35 @@ public final class OverlayLab implements AutoCloseable {
     return track(Proc.start("java-vde_plug", ns, JavaCli.vdePlug(vnl, "tap://" + TAP)));
   }
 
+  /**
+   * Starts the Java {@code vde_plug VNL TAPVNL} in {@code ns}, e.g. with {@code
+   * tap://kvt0/offload}.
+   */
+  public Proc javaPlug(String ns, String vnl, String tapVnl) {
+    return track(Proc.start("java-vde_plug", ns, JavaCli.vdePlug(vnl, tapVnl)));
+  }
+
+  /**
+   * The tap's kernel counters in {@code ns}: {@code [rx bytes, rx packets, tx bytes, tx packets]}
+   * (rx = frames the plug wrote into the kernel, tx = frames the plug read).
+   */
+  public long[] tapCounters(String ns) {
+    String out = Sh.run("ip", "-n", ns, "-s", "-j", "link", "show", TAP);
+    long[] r = new long[4];
+    String[] keys = {"\"rx\"", "\"tx\""};
+    for (int k = 0; k < 2; k++) {
+      Matcher m =
+          Pattern.compile(
+                  keys[k]
+                      + "\\s*:\\s*\\{\\s*\"bytes\"\\s*:\\s*(\\d+)\\s*,\\s*\"packets\"\\s*:\\s*(\\d+)")
+              .matcher(out);
+      if (!m.find()) throw new AssertionError("no " + keys[k] + " counters in: " + out);
+      r[2 * k] = Long.parseLong(m.group(1));
+      r[2 * k + 1] = Long.parseLong(m.group(2));
+    }
+    return r;
+  }
+
   /** Tracks a process so that {@link #close} stops it. */
   public Proc track(Proc p) {
     procs.add(p);

@@ -35,6 +35,14 @@ public final class UdpSocket implements AutoCloseable {
   private static final int IOVEC = 16;
   private static final int SOCKADDR = 32;
   private static final int CACHE = 16;
+  private static final int CONTROL = 32;
+  private static final int MSGHDR = 56;
+
+  /** Most datagrams in one {@link #sendSegmented} or {@link #sendEach} call (UDP_MAX_SEGMENTS). */
+  public static final int MAX_SEGMENTS = 64;
+
+  /** Largest UDP payload of one {@link #sendSegmented} call, in bytes (IPv4's 65507, rounded). */
+  public static final int MAX_GSO_BYTES = 65000;
 
   private final int fd;
   private final boolean v6;
@@ -54,6 +62,15 @@ public final class UdpSocket implements AutoCloseable {
   private final InetSocketAddress[] cacheAddr = new InetSocketAddress[CACHE];
   private int cacheNext;
   private volatile boolean closed;
+  private final ByteBuffer control;
+  private boolean gro;
+  private final ByteBuffer sendMsg;
+  private final long sendMsgAddr;
+  private final ByteBuffer sendVec;
+  private final long sendVecAddr;
+  private final long sendNameAddr;
+  private ByteBuffer lastBuf;
+  private long lastBufAddr;
 
   private UdpSocket(int fd, boolean v6, int maxDatagram) {
     this.fd = fd;
@@ -65,7 +82,15 @@ public final class UdpSocket implements AutoCloseable {
     this.names = ByteBuffer.allocateDirect(SOCKADDR * BATCH).order(ByteOrder.nativeOrder());
     this.namesBigEndian = names.duplicate().order(ByteOrder.BIG_ENDIAN);
     this.sendName = ByteBuffer.allocateDirect(SOCKADDR).order(ByteOrder.nativeOrder());
+    this.control = ByteBuffer.allocateDirect(CONTROL * BATCH).order(ByteOrder.nativeOrder());
+    this.sendMsg =
+        ByteBuffer.allocateDirect(MMSGHDR * MAX_SEGMENTS + CONTROL).order(ByteOrder.nativeOrder());
+    this.sendVec = ByteBuffer.allocateDirect(IOVEC * MAX_SEGMENTS).order(ByteOrder.nativeOrder());
     MemoryIO io = MemoryIO.getInstance();
+    this.sendMsgAddr = io.getDirectBufferAddress(sendMsg);
+    this.sendVecAddr = io.getDirectBufferAddress(sendVec);
+    this.sendNameAddr = io.getDirectBufferAddress(sendName);
+    long controlAddr = io.getDirectBufferAddress(control);
     long dataAddr = io.getDirectBufferAddress(data);
     long iovAddr = io.getDirectBufferAddress(iovecs);
     long nameAddr = io.getDirectBufferAddress(names);
@@ -79,7 +104,7 @@ public final class UdpSocket implements AutoCloseable {
       headers.putInt(h + 8, SOCKADDR); // msg_namelen
       headers.putLong(h + 16, iovAddr + (long) i * IOVEC); // msg_iov
       headers.putLong(h + 24, 1); // msg_iovlen
-      headers.putLong(h + 32, 0).putLong(h + 40, 0); // no control data
+      headers.putLong(h + 32, controlAddr + (long) i * CONTROL).putLong(h + 40, 0); // no control
       headers.putInt(h + 48, 0).putInt(h + 56, 0); // msg_flags, msg_len
     }
   }
@@ -204,11 +229,8 @@ public final class UdpSocket implements AutoCloseable {
    *     decides what is fatal
    */
   public long sendTo(ByteBuffer buf, InetSocketAddress to) {
-    if (to != lastTarget) {
-      sendNameLen = encode(sendName, to.getAddress(), to.getPort());
-      lastTarget = to;
-    }
-    long n = C.sendto(fd, buf, buf.remaining(), 0, sendName, sendNameLen);
+    int nameLen = target(to);
+    long n = C.sendto(fd, buf, buf.remaining(), 0, sendName, nameLen);
     return n >= 0 ? n : -LibC.errno();
   }
 
@@ -219,13 +241,149 @@ public final class UdpSocket implements AutoCloseable {
    * @throws IOException on an error other than EAGAIN/EINTR
    */
   public int receiveBatch() throws IOException {
-    for (int i = 0; i < BATCH; i++)
+    for (int i = 0; i < BATCH; i++) {
       headers.putInt(i * MMSGHDR + 8, SOCKADDR).putInt(i * MMSGHDR + 48, 0);
+      if (gro) headers.putLong(i * MMSGHDR + 40, CONTROL);
+    }
     int n = C.recvmmsg(fd, headers, BATCH, LibC.MSG_DONTWAIT, null);
     if (n >= 0) return n;
     int e = LibC.errno();
     if (e == LibC.EAGAIN || e == LibC.EINTR) return 0;
     throw error("recvmmsg", e);
+  }
+
+  /**
+   * Turns on {@code UDP_GRO} (offloads.md §4): the kernel may then hand several datagrams of one
+   * sender in one slot, all {@link #gsoSize(int)} bytes long but the last; each slot gets its own
+   * control buffer for the size. Open the socket with a {@code maxDatagram} of 65535 so a coalesced
+   * slot is not {@link #truncated}.
+   *
+   * @return false when the kernel refuses the option (before Linux 5.0): slots then hold one
+   *     datagram each, as without it
+   */
+  public boolean enableGro() {
+    try {
+      setInt(LibC.SOL_UDP, LibC.UDP_GRO, 1, "UDP_GRO");
+      gro = true;
+    } catch (IOException e) {
+      gro = false;
+    }
+    return gro;
+  }
+
+  /**
+   * The size of each datagram coalesced into slot {@code i} ({@code UDP_GRO} control message), or 0
+   * when the slot holds one datagram. Malformed control data counts as 0.
+   */
+  public int gsoSize(int i) {
+    if (!gro) return 0;
+    long clen = headers.getLong(i * MMSGHDR + 40);
+    int base = i * CONTROL;
+    int c = 0;
+    while (c + 16 <= clen && c + 16 <= CONTROL) {
+      long len = control.getLong(base + c);
+      if (len < 16 || c + len > CONTROL) return 0;
+      if (control.getInt(base + c + 8) == LibC.SOL_UDP
+          && control.getInt(base + c + 12) == LibC.UDP_GRO
+          && len >= 20) {
+        int g = control.getInt(base + c + 16);
+        return g > 0 ? g : 0;
+      }
+      c += (int) ((len + 7) & ~7L);
+    }
+    return 0;
+  }
+
+  private long address(ByteBuffer buf) {
+    if (buf != lastBuf) {
+      lastBufAddr = MemoryIO.getInstance().getDirectBufferAddress(buf);
+      lastBuf = buf;
+    }
+    return lastBufAddr;
+  }
+
+  private int target(InetSocketAddress to) {
+    if (to != lastTarget) {
+      sendNameLen = encode(sendName, to.getAddress(), to.getPort());
+      lastTarget = to;
+    }
+    return sendNameLen;
+  }
+
+  /**
+   * Sends bytes {@code [off, off + len)} of the direct buffer {@code buf} to {@code to} as
+   * datagrams of {@code segment} bytes each (the last may be shorter) in one {@code sendmsg} with a
+   * {@code UDP_SEGMENT} control message (offloads.md §3). On the wire this is exactly what {@code
+   * len / segment} separate sends would give. At most {@link #MAX_SEGMENTS} datagrams and {@link
+   * #MAX_GSO_BYTES} bytes.
+   *
+   * @return the bytes sent, or {@code -errno} ({@code -EIO}: the device cannot segment; use {@link
+   *     #sendEach})
+   */
+  public long sendSegmented(ByteBuffer buf, int off, int len, int segment, InetSocketAddress to) {
+    int nameLen = target(to);
+    sendVec.putLong(0, address(buf) + off).putLong(8, len);
+    int ctl = MMSGHDR * MAX_SEGMENTS;
+    sendMsg.putLong(ctl, 18).putInt(ctl + 8, LibC.SOL_UDP).putInt(ctl + 12, LibC.UDP_SEGMENT);
+    sendMsg.putShort(ctl + 16, (short) segment);
+    sendMsg.putLong(0, sendNameAddr).putInt(8, nameLen);
+    sendMsg.putLong(16, sendVecAddr).putLong(24, 1);
+    sendMsg.putLong(32, sendMsgAddr + ctl).putLong(40, 24).putInt(48, 0);
+    long n = C.sendmsg(fd, sendMsg, 0);
+    return n >= 0 ? n : -LibC.errno();
+  }
+
+  /**
+   * Sends {@code count} datagrams laid out in the direct buffer {@code buf} from {@code off}, every
+   * {@code stride} bytes, each {@code stride} bytes long but the last ({@code lastLen}), to {@code
+   * to} with {@code sendmmsg} (the fallback of {@link #sendSegmented}). {@code count} ≤ {@link
+   * #MAX_SEGMENTS}.
+   *
+   * @return how many datagrams were sent, or {@code -errno} when the first one failed
+   */
+  public int sendEach(
+      ByteBuffer buf, int off, int stride, int count, int lastLen, InetSocketAddress to) {
+    int nameLen = target(to);
+    long base = address(buf) + off;
+    for (int i = 0; i < count; i++) {
+      sendVec.putLong(i * IOVEC, base + (long) i * stride);
+      sendVec.putLong(i * IOVEC + 8, i == count - 1 ? lastLen : stride);
+      int h = i * MMSGHDR;
+      sendMsg.putLong(h, sendNameAddr).putInt(h + 8, nameLen);
+      sendMsg.putLong(h + 16, sendVecAddr + (long) i * IOVEC).putLong(h + 24, 1);
+      sendMsg.putLong(h + 32, 0).putLong(h + 40, 0).putInt(h + 48, 0).putInt(h + 56, 0);
+    }
+    int sent = 0;
+    while (sent < count) {
+      int n =
+          C.sendmmsg(
+              fd,
+              sent == 0 ? sendMsg : sendMsg.slice(sent * MMSGHDR, (count - sent) * MMSGHDR),
+              count - sent,
+              0);
+      if (n < 0) {
+        int e = LibC.errno();
+        if (e == LibC.EINTR) continue;
+        return sent > 0 ? sent : -e;
+      }
+      sent += n;
+    }
+    return sent;
+  }
+
+  /**
+   * Sends bytes {@code [off, off + len)} of the direct buffer {@code buf} to {@code to}.
+   *
+   * @return the bytes sent, or {@code -errno}
+   */
+  public long sendTo(ByteBuffer buf, int off, int len, InetSocketAddress to) {
+    int nameLen = target(to);
+    sendVec.putLong(0, address(buf) + off).putLong(8, len);
+    sendMsg.putLong(0, sendNameAddr).putInt(8, nameLen);
+    sendMsg.putLong(16, sendVecAddr).putLong(24, 1);
+    sendMsg.putLong(32, 0).putLong(40, 0).putInt(48, 0);
+    long n = C.sendmsg(fd, sendMsg, 0);
+    return n >= 0 ? n : -LibC.errno();
   }
 
   /** Slot {@code i}'s data buffer (absolute indices, capacity = the largest datagram). */

@@ -2,6 +2,7 @@ package io.kubevde.vdeplug.plugin.tap;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 
+import io.kubevde.vdeplug.GsoInfo;
 import io.kubevde.vdeplug.Plug;
 import io.kubevde.vdeplug.fd.FdPlugLifecycle;
 import io.kubevde.vdeplug.ffi.LibC;
@@ -48,6 +49,24 @@ public final class TapDevice implements AutoCloseable {
   /** {@code SIOCGIFINDEX} (linux/sockios.h): the index of the interface named in a struct ifreq. */
   static final long SIOCGIFINDEX = 0x8933L;
 
+  /** {@code IFF_VNET_HDR}: every read and write starts with a {@code virtio_net_hdr}. */
+  static final short IFF_VNET_HDR = 0x4000;
+
+  /** {@code _IOW('T', 208, unsigned int)}: which offloads the reader of the tap can take. */
+  static final long TUNSETOFFLOAD = 0x400454d0L;
+
+  static final int TUN_F_CSUM = 0x01;
+  static final int TUN_F_TSO4 = 0x02;
+  static final int TUN_F_TSO6 = 0x04;
+  static final int TUN_F_USO4 = 0x20;
+  static final int TUN_F_USO6 = 0x40;
+
+  /** {@code SIOCSIFTXQLEN} (linux/sockios.h). */
+  static final long SIOCSIFTXQLEN = 0x8943L;
+
+  /** The txqueuelen set on a tap opened with offloads (the kernel's default is 500 or 1000). */
+  static final int OFFLOAD_TXQUEUELEN = 5000;
+
   /** Longest interface name (bytes), IFNAMSIZ − 1. */
   public static final int MAX_NAME = 15;
 
@@ -58,13 +77,16 @@ public final class TapDevice implements AutoCloseable {
   private final FdPlugLifecycle life;
   private final String name;
   private final ByteBuffer bounceIn = ByteBuffer.allocateDirect(Plug.MAX_FRAME);
-  private final ByteBuffer bounceOut = ByteBuffer.allocateDirect(Plug.MAX_FRAME);
+  private final ByteBuffer bounceOut =
+      ByteBuffer.allocateDirect(Plug.MAX_FRAME + GsoInfo.VNET_HDR_LEN);
   private volatile boolean gone;
+  private final int offloads;
 
-  private TapDevice(int fd, FdPlugLifecycle life, String name) {
+  private TapDevice(int fd, FdPlugLifecycle life, String name, int offloads) {
     this.fd = fd;
     this.life = life;
     this.name = name;
+    this.offloads = offloads;
   }
 
   /**
@@ -77,6 +99,20 @@ public final class TapDevice implements AutoCloseable {
    */
   public static TapDevice open(String name) throws IOException {
     return open(name, (short) 0);
+  }
+
+  /**
+   * Like {@link #open} with {@code IFF_VNET_HDR} when {@code offload} (offloads.md §1): every read
+   * and write then starts with a 10-byte {@code virtio_net_hdr} ({@link #readVnet}, {@link
+   * #writeVnet}; {@link #read} and {@link #write} must not be used), and TUNSETOFFLOAD announces
+   * CSUM, TSO4, TSO6 and, where the kernel has them (≥ 6.2), USO4 and USO6, so the kernel hands
+   * over TCP (and UDP GSO) super-frames of up to 64 KiB with checksums left to complete. The tap's
+   * txqueuelen is raised to {@value #OFFLOAD_TXQUEUELEN} (best effort).
+   *
+   * @throws IOException as {@link #open}, or when TUNSETOFFLOAD is refused
+   */
+  public static TapDevice open(String name, boolean offload) throws IOException {
+    return offload ? open(name, IFF_VNET_HDR) : open(name, (short) 0);
   }
 
   /**
@@ -138,8 +174,21 @@ public final class TapDevice implements AutoCloseable {
       byte[] actual = new byte[len];
       ifr.get(0, actual);
       String actualName = new String(actual, StandardCharsets.UTF_8);
+      int offloads = 0;
+      if ((extraFlags & IFF_VNET_HDR) != 0) {
+        offloads = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_USO4 | TUN_F_USO6;
+        if (C.ioctl(fd, TUNSETOFFLOAD, offloads) < 0) {
+          offloads = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6; // kernels before 6.2 have no USO
+          if (C.ioctl(fd, TUNSETOFFLOAD, offloads) < 0)
+            throw error("TUNSETOFFLOAD " + actualName, LibC.errno());
+        }
+        setTxQueueLen(actualName, OFFLOAD_TXQUEUELEN);
+      }
       return new TapDevice(
-          fd, FdPlugLifecycle.withEventFd("tap " + actualName, Plug.MAX_FRAME), actualName);
+          fd,
+          FdPlugLifecycle.withEventFd("tap " + actualName, Plug.MAX_FRAME),
+          actualName,
+          offloads);
     } catch (IOException | RuntimeException e) {
       C.close(fd);
       throw e;
@@ -156,6 +205,29 @@ public final class TapDevice implements AutoCloseable {
     String n = new String(truncate(name), StandardCharsets.UTF_8);
     if (ifIndex(n) == 0) throw new IOException("no interface '" + n + "' to attach to");
     return open(n);
+  }
+
+  private static void setTxQueueLen(String name, int len) {
+    int s = C.socket(LibC.AF_INET, LibC.SOCK_DGRAM | LibC.SOCK_CLOEXEC, 0);
+    if (s < 0) return;
+    try {
+      ByteBuffer ifr = ByteBuffer.allocateDirect(IFREQ_SIZE).order(ByteOrder.nativeOrder());
+      ifr.put(0, truncate(name));
+      ifr.putInt(16, len);
+      C.ioctl(s, SIOCSIFTXQLEN, ifr); // best effort: a short queue only costs drops under load
+    } finally {
+      C.close(s);
+    }
+  }
+
+  /** Whether this tap was opened with {@code IFF_VNET_HDR} and offloads. */
+  public boolean vnetHeader() {
+    return offloads != 0;
+  }
+
+  /** Whether the kernel took the UDP segmentation offload (USO4/USO6, Linux ≥ 6.2). */
+  public boolean udpSegmentationOffload() {
+    return (offloads & TUN_F_USO4) != 0;
   }
 
   /** The interface name the kernel gave the tap. */
@@ -199,6 +271,37 @@ public final class TapDevice implements AutoCloseable {
    * @throws IOException on an unexpected read error
    */
   public int read(ByteBuffer buf) throws IOException {
+    if (offloads != 0) throw new IllegalStateException("tap " + name + " has vnet headers");
+    return readFrame(buf);
+  }
+
+  /**
+   * Blocks until a frame arrives on a tap opened with offloads: its {@code virtio_net_hdr} is read
+   * into the {@link GsoInfo#VNET_HDR_LEN} bytes before {@code buf}'s position (which must be free)
+   * and decoded into {@code info}, the frame (up to 64 KiB) at the position, which is advanced past
+   * it.
+   *
+   * @return the frame length in bytes (without the header), {@link Plug#NO_FRAME} for a read
+   *     shorter than the header, or {@link Plug#CLOSED}
+   * @throws IOException on an unexpected read error
+   */
+  public int readVnet(ByteBuffer buf, GsoInfo info) throws IOException {
+    int pos = buf.position();
+    buf.position(pos - GsoInfo.VNET_HDR_LEN);
+    int n = readFrame(buf);
+    if (n == Plug.CLOSED) {
+      buf.position(pos);
+      return n;
+    }
+    if (n < GsoInfo.VNET_HDR_LEN) {
+      buf.position(pos);
+      return Plug.NO_FRAME;
+    }
+    info.read(buf, pos - GsoInfo.VNET_HDR_LEN);
+    return n - GsoInfo.VNET_HDR_LEN;
+  }
+
+  private int readFrame(ByteBuffer buf) throws IOException {
     if (!life.enterReceive()) return Plug.CLOSED;
     try {
       while (true) {
@@ -251,6 +354,38 @@ public final class TapDevice implements AutoCloseable {
    *     error
    */
   public int write(ByteBuffer buf) throws IOException {
+    if (offloads != 0) throw new IllegalStateException("tap " + name + " has vnet headers");
+    return writeFrame(buf);
+  }
+
+  /**
+   * Writes one frame on a tap opened with offloads: {@code info} is encoded as a {@code
+   * virtio_net_hdr} into the {@link GsoInfo#VNET_HDR_LEN} bytes before {@code buf}'s position
+   * (which must be free; a heap buffer or one without the room is copied) and written with the
+   * frame in one write(2); the position is advanced to the limit. A GSO frame is one the kernel
+   * takes as a coalesced (GRO) packet.
+   *
+   * @return as {@link #write} (without the header)
+   */
+  public int writeVnet(ByteBuffer buf, GsoInfo info) throws IOException {
+    int pos = buf.position();
+    int end = buf.limit();
+    if (!buf.isDirect() || pos < GsoInfo.VNET_HDR_LEN) {
+      int len = Math.min(buf.remaining(), bounceOut.capacity() - GsoInfo.VNET_HDR_LEN);
+      bounceOut.clear();
+      bounceOut.put(GsoInfo.VNET_HDR_LEN, buf, pos, len);
+      bounceOut.position(GsoInfo.VNET_HDR_LEN).limit(GsoInfo.VNET_HDR_LEN + len);
+      buf.position(end);
+      return writeVnet(bounceOut, info);
+    }
+    info.write(buf, pos - GsoInfo.VNET_HDR_LEN);
+    buf.position(pos - GsoInfo.VNET_HDR_LEN);
+    int n = writeFrame(buf);
+    buf.position(end);
+    return n > 0 ? n - GsoInfo.VNET_HDR_LEN : n;
+  }
+
+  private int writeFrame(ByteBuffer buf) throws IOException {
     life.enter();
     try {
       if (gone) throw new IOException("tap " + name + " is gone");

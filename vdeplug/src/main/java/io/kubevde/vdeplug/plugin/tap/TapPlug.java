@@ -1,24 +1,54 @@
 package io.kubevde.vdeplug.plugin.tap;
 
-import io.kubevde.vdeplug.Plug;
+import io.kubevde.vdeplug.GsoInfo;
+import io.kubevde.vdeplug.OffloadPlug;
 import io.kubevde.vdeplug.PlugStats;
+import io.kubevde.vdeplug.offload.Segmenter;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 
 /**
- * {@code tap://NAME} (vde-protocols.md §5): a plug on a {@link TapDevice}; frames read from the
- * interface are received, frames sent are written to it. Frames shorter than 14 bytes are dropped
- * both ways, and so are sent frames longer than {@link #MAX_FRAME} (counted). Closed: send throws
- * {@link io.kubevde.vdeplug.PlugClosedException}, receive returns {@link #CLOSED}; the device's
- * {@link io.kubevde.vdeplug.fd.FdPlugLifecycle} does the rest.
+ * {@code tap://NAME[/offload]} (vde-protocols.md §5): a plug on a {@link TapDevice}; frames read
+ * from the interface are received, frames sent are written to it. Frames shorter than 14 bytes are
+ * dropped both ways, and so are sent frames longer than {@link #MAX_FRAME} (counted). Closed: send
+ * throws {@link io.kubevde.vdeplug.PlugClosedException}, receive returns {@link #CLOSED}; the
+ * device's {@link io.kubevde.vdeplug.fd.FdPlugLifecycle} does the rest.
+ *
+ * <p>With offloads (a device opened with {@code IFF_VNET_HDR}, offloads.md §1): {@link
+ * #receiveOffload} and {@link #sendOffload} move super-frames of up to 64 KiB with their {@link
+ * GsoInfo} in one read or write each. The plain {@link #receive} still delivers only ordinary
+ * frames with complete checksums: it segments a super-frame ({@link Segmenter}) and hands the
+ * segments out one per call, so any other plug can be joined to an offload tap; the plain {@link
+ * #send} writes the frame with an empty virtio-net header. Received super-frames that do not parse
+ * are counted as malformed and dropped.
  */
-public final class TapPlug implements Plug {
+public final class TapPlug implements OffloadPlug {
   private final TapDevice device;
   private final PlugStats stats = new PlugStats();
+  private final boolean offload;
+  private final GsoInfo plainInfo = new GsoInfo();
+  private final GsoInfo rxInfo;
+  private final Segmenter segmenter;
+  private final ByteBuffer superFrame;
+  private final ByteBuffer segments;
+  private int pendingNext;
+  private int pendingCount;
 
   /** Wraps an open device; closing the plug closes the device. */
   public TapPlug(TapDevice device) {
     this.device = device;
+    this.offload = device.vnetHeader();
+    if (offload) {
+      rxInfo = new GsoInfo();
+      segmenter = new Segmenter();
+      superFrame = ByteBuffer.allocateDirect(HEADROOM + MAX_SUPER_FRAME);
+      segments = ByteBuffer.allocateDirect(MAX_SUPER_FRAME + Segmenter.MAX_SEGMENTS * 256);
+    } else {
+      rxInfo = null;
+      segmenter = null;
+      superFrame = null;
+      segments = null;
+    }
   }
 
   /** The underlying device. */
@@ -27,24 +57,110 @@ public final class TapPlug implements Plug {
   }
 
   @Override
+  public boolean offloadEnabled() {
+    return offload;
+  }
+
+  /** True where the kernel took USO4/USO6 on TUNSETOFFLOAD (Linux ≥ 6.2). */
+  @Override
+  public boolean takesUdpSuperFrames() {
+    return offload && device.udpSegmentationOffload();
+  }
+
+  @Override
   public void send(ByteBuffer frame) throws IOException {
     int n = frame.remaining();
     if (!device.lifecycle().admit(frame, stats)) return;
-    if (device.write(frame) > 0) stats.sent(n);
+    int w = offload ? device.writeVnet(frame, plainInfo.clear()) : device.write(frame);
+    if (w > 0) stats.sent(n);
     else stats.dropped();
   }
 
   @Override
-  public int receive(ByteBuffer frame) throws IOException {
-    int n = device.read(frame);
+  public void sendOffload(ByteBuffer frame, GsoInfo info) throws IOException {
+    requireOffload();
+    int n = frame.remaining();
+    if (n < MIN_FRAME || n > MAX_SUPER_FRAME) {
+      frame.position(frame.limit());
+      stats.malformed();
+      return;
+    }
+    if (device.writeVnet(frame, info) > 0) stats.sent(n);
+    else stats.dropped();
+  }
+
+  @Override
+  public int receiveOffload(ByteBuffer frame, GsoInfo info) throws IOException {
+    requireOffload();
+    int pos = frame.position();
+    int n = device.readVnet(frame, info);
     if (n == CLOSED) return CLOSED;
     if (n < MIN_FRAME) {
-      frame.position(frame.position() - n);
+      frame.position(pos);
       stats.malformed();
       return NO_FRAME;
     }
     stats.received(n);
     return n;
+  }
+
+  @Override
+  public int receive(ByteBuffer frame) throws IOException {
+    if (!offload) {
+      int n = device.read(frame);
+      if (n == CLOSED) return CLOSED;
+      if (n < MIN_FRAME) {
+        frame.position(frame.position() - n);
+        stats.malformed();
+        return NO_FRAME;
+      }
+      stats.received(n);
+      return n;
+    }
+    if (pendingNext < pendingCount) return nextSegment(frame);
+    superFrame.clear().position(HEADROOM);
+    int n = device.readVnet(superFrame, rxInfo);
+    if (n == CLOSED) return CLOSED;
+    if (n < MIN_FRAME) {
+      stats.malformed();
+      return NO_FRAME;
+    }
+    if (rxInfo.isGso()) {
+      int count = segmenter.segment(superFrame, HEADROOM, n, rxInfo, segments, 0, 0);
+      if (count < 0) {
+        stats.malformed();
+        return NO_FRAME;
+      }
+      pendingCount = count;
+      pendingNext = 0;
+      return nextSegment(frame);
+    }
+    if (!segmenter.completeChecksum(superFrame, HEADROOM, n, rxInfo) || n > MAX_FRAME) {
+      stats.malformed();
+      return NO_FRAME;
+    }
+    return deliver(superFrame, HEADROOM, n, frame);
+  }
+
+  private int nextSegment(ByteBuffer frame) {
+    int i = pendingNext++;
+    int len = i == pendingCount - 1 ? segmenter.lastLength() : segmenter.segmentLength();
+    return deliver(segments, i * segmenter.stride(), len, frame);
+  }
+
+  private int deliver(ByteBuffer from, int off, int len, ByteBuffer frame) {
+    if (frame.remaining() < len) {
+      stats.dropped();
+      return NO_FRAME;
+    }
+    frame.put(frame.position(), from, off, len);
+    frame.position(frame.position() + len);
+    stats.received(len);
+    return len;
+  }
+
+  private void requireOffload() {
+    if (!offload) throw new IllegalStateException(this + " was opened without offload");
   }
 
   @Override
@@ -59,6 +175,6 @@ public final class TapPlug implements Plug {
 
   @Override
   public String toString() {
-    return "tap://" + device.name();
+    return "tap://" + device.name() + (offload ? "/offload" : "");
   }
 }

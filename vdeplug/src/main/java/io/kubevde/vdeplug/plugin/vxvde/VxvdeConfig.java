@@ -33,6 +33,12 @@ import java.util.List;
  *     group, and the only senders accepted (IP and port); empty = multicast mode
  * @param allow {@code allow=}: the prefixes (either family) a sender's IP must lie in; empty = any
  *     sender (multicast mode) / any peer (unicast mode)
+ * @param offload {@code offload} (a kubevde extension, offloads.md): receive with {@code UDP_GRO}
+ *     and send super-frames from an offload tap as MTU-sized datagrams in one {@code UDP_SEGMENT}
+ *     call; what goes on the wire is unchanged (complete vxvde datagrams), so any peer, a C one
+ *     included, understands it
+ * @param offloadUdp {@code offload=udp}: also merge runs of UDP datagrams into USO super-frames for
+ *     the tap (experimental: the bursts overflow small socket buffers in the pod, see the README)
  */
 public record VxvdeConfig(
     ProtocolFamily family,
@@ -46,7 +52,9 @@ public record VxvdeConfig(
     String ifName,
     InetAddress bind,
     List<InetSocketAddress> peers,
-    List<SenderPrefix> allow) {
+    List<SenderPrefix> allow,
+    boolean offload,
+    boolean offloadUdp) {
 
   /**
    * The option keys in vdeplug4's matching order (§1.2), then our {@code peers} and {@code allow}
@@ -66,7 +74,8 @@ public record VxvdeConfig(
           "if",
           "bind",
           "peers",
-          "allow");
+          "allow",
+          "offload");
 
   /** Default UDP port. */
   public static final int DEFAULT_PORT = 14789;
@@ -210,7 +219,19 @@ public record VxvdeConfig(
         ifName,
         bind,
         peers,
-        allow);
+        allow,
+        o.has("offload"),
+        offloadUdp(o));
+  }
+
+  /**
+   * {@code offload} (TCP only) or {@code offload=udp} (TCP and UDP); any other value is refused.
+   */
+  private static boolean offloadUdp(VnlOptions o) {
+    String v = o.get("offload").orElse("");
+    if (v.isEmpty() || v.equals("tcp")) return false;
+    if (v.equals("udp")) return true;
+    throw o.bad("offload", v, "give no value, 'tcp' or 'udp'");
   }
 
   /**

@@ -1,9 +1,15 @@
 package io.kubevde.vdeplug.plugin.vxvde;
 
+import io.kubevde.vdeplug.GsoInfo;
+import io.kubevde.vdeplug.OffloadPlug;
 import io.kubevde.vdeplug.Plug;
 import io.kubevde.vdeplug.PlugStats;
 import io.kubevde.vdeplug.fd.FdPlugLifecycle;
 import io.kubevde.vdeplug.ffi.LibC;
+import io.kubevde.vdeplug.offload.FrameCoalescer;
+import io.kubevde.vdeplug.offload.Segmenter;
+import io.kubevde.vdeplug.offload.TcpCoalescer;
+import io.kubevde.vdeplug.offload.UdpCoalescer;
 import io.kubevde.vdeplug.plugin.overlay.MacTable;
 import io.kubevde.vdeplug.plugin.overlay.Macs;
 import io.kubevde.vdeplug.plugin.overlay.OverlayNet;
@@ -57,7 +63,7 @@ import org.slf4j.LoggerFactory;
  * <p>Threads: one receiver and any number of senders (sends are serialised). The hot path allocates
  * nothing.
  */
-public final class VxvdePlug implements Plug {
+public final class VxvdePlug implements OffloadPlug {
   private static final Logger LOG = LoggerFactory.getLogger(VxvdePlug.class);
 
   /** Batches in a row taken from one socket before the other is looked at first. */
@@ -71,6 +77,9 @@ public final class VxvdePlug implements Plug {
   static final int DEFAULT_UNICAST_RCVBUF = 4 << 20;
 
   private static final int DATAGRAM = VxlanHeader.LENGTH + Plug.MAX_FRAME + 1;
+
+  /** Slot size with {@code offload}: a whole {@code UDP_GRO} read. */
+  private static final int GRO_DATAGRAM = 65536;
 
   private final VxvdeConfig config;
   private final UdpSocket group;
@@ -91,6 +100,21 @@ public final class VxvdePlug implements Plug {
   private int batchNext;
   private boolean lastFromGroup;
   private int streak;
+  // the slot being split into the datagrams UDP_GRO coalesced (offload mode)
+  private boolean inSlot;
+  private int slotIndex;
+  private int unitOff;
+  private int slotLen;
+  private int slotSeg;
+  // the slot of the last datagram delivered (for coalescing its followers)
+  private int lastSlot;
+  // offload mode
+  private final Segmenter segmenter;
+  private final TcpCoalescer coalescer;
+  private final UdpCoalescer udpCoalescer;
+  private volatile boolean coalesceUdp;
+  private final ByteBuffer gsoBuf;
+  private boolean udpGsoWorks = true;
 
   private VxvdePlug(
       VxvdeConfig config,
@@ -113,6 +137,17 @@ public final class VxvdePlug implements Plug {
         new VxvdeReceivePath(
             config.header(), table, stats, counters, selfEcho, System::currentTimeMillis);
     config.header().write(sbuf);
+    if (config.offload()) {
+      segmenter = new Segmenter();
+      coalescer = new TcpCoalescer();
+      udpCoalescer = new UdpCoalescer();
+      gsoBuf = ByteBuffer.allocateDirect(MAX_SUPER_FRAME + Segmenter.MAX_SEGMENTS * 256);
+    } else {
+      segmenter = null;
+      coalescer = null;
+      udpCoalescer = null;
+      gsoBuf = null;
+    }
   }
 
   /**
@@ -125,8 +160,10 @@ public final class VxvdePlug implements Plug {
     List<AutoCloseable> opened = new ArrayList<>();
     try {
       NetworkInterface iface = null;
-      UdpSocket g = UdpSocket.open(c.family(), DATAGRAM);
+      int slot = c.offload() ? GRO_DATAGRAM : DATAGRAM;
+      UdpSocket g = UdpSocket.open(c.family(), slot);
       opened.add(g);
+      if (c.offload()) g.enableGro();
       if (c.rcvbuf() > 0) g.receiveBuffer((int) c.rcvbuf());
       if (c.unicastMode()) {
         try {
@@ -146,8 +183,9 @@ public final class VxvdePlug implements Plug {
       if (c.unicastMode()) {
         u = g; // one socket: datagrams leave from PORT, the address peers know us by
       } else {
-        u = UdpSocket.open(c.family(), DATAGRAM);
+        u = UdpSocket.open(c.family(), slot);
         opened.add(u);
+        if (c.offload()) u.enableGro();
         if (c.rcvbuf() > 0) u.receiveBuffer((int) c.rcvbuf());
         else u.receiveBufferAtLeast(DEFAULT_UNICAST_RCVBUF);
         u.bind(c.bind(), 0);
@@ -272,6 +310,17 @@ public final class VxvdePlug implements Plug {
     if (!life.enterReceive()) return CLOSED;
     try {
       while (!life.isClosed()) {
+        if (inSlot) {
+          UdpSocket s = batchSocket;
+          int i = slotIndex;
+          int off = unitOff;
+          int len = Math.min(slotSeg, slotLen - off);
+          unitOff += len;
+          if (unitOff >= slotLen) inSlot = false;
+          lastSlot = i;
+          return receivePath.accept(
+              s.data(i), off, len, s.sender(i), s == group && group != unicast, frame);
+        }
         if (batchNext < batchCount) {
           int i = batchNext++;
           UdpSocket s = batchSocket;
@@ -285,11 +334,23 @@ public final class VxvdePlug implements Plug {
             counters.badLength.increment();
             return NO_FRAME;
           }
+          int seg = s.gsoSize(i);
+          int len = s.length(i);
+          if (seg > 0 && seg < len) {
+            // several datagrams of one sender coalesced by UDP_GRO: hand them out one by one
+            inSlot = true;
+            slotIndex = i;
+            unitOff = 0;
+            slotLen = len;
+            slotSeg = seg;
+            continue;
+          }
+          lastSlot = i;
           // self-echo is a multicast matter: in unicast mode nothing is sent to this socket's own
           // address,
           // and another node on this host may use the same PORT on another address
           return receivePath.accept(
-              s.data(i), s.length(i), s.sender(i), s == group && group != unicast, frame);
+              s.data(i), len, s.sender(i), s == group && group != unicast, frame);
         }
         if (group == unicast) {
           if (fill(group)) continue;
@@ -312,6 +373,182 @@ public final class VxvdePlug implements Plug {
       return CLOSED;
     } finally {
       life.leaveReceive();
+    }
+  }
+
+  @Override
+  public boolean offloadEnabled() {
+    return config.offload();
+  }
+
+  /**
+   * Receives the next frame as {@link #receive} does, then appends to it every following datagram
+   * of the same read batch from the same sender that continues the same TCP stream under the
+   * kernel's GRO rules ({@link TcpCoalescer}; UDP datagrams with {@link UdpCoalescer} when the peer
+   * {@linkplain #peerTakesUdpSuperFrames takes UDP super-frames}); a run of two or more becomes one
+   * super-frame marked for the tap in {@code info}. Datagrams that do not continue the run stay for
+   * the next call.
+   */
+  @Override
+  public int receiveOffload(ByteBuffer frame, GsoInfo info) throws IOException {
+    if (!config.offload()) throw new IllegalStateException(this + " was opened without offload");
+    info.clear();
+    int pos = frame.position();
+    int n = receive(frame);
+    if (n < MIN_FRAME) return n;
+    FrameCoalescer co = coalescer;
+    if (!co.start(frame, pos, n, frame.limit())) {
+      co = udpCoalescer;
+      if (!coalesceUdp || !co.start(frame, pos, n, frame.limit())) return n;
+    }
+    UdpSocket s = batchSocket;
+    int first = lastSlot;
+    while (true) {
+      int i;
+      int off;
+      int len;
+      boolean fresh;
+      if (inSlot) {
+        i = slotIndex;
+        off = unitOff;
+        len = Math.min(slotSeg, slotLen - off);
+        fresh = false;
+      } else if (batchNext < batchCount) {
+        i = batchNext;
+        if (s.truncated(i) || !sameSender(s, i, first)) break;
+        len = s.length(i);
+        int seg = s.gsoSize(i);
+        if (seg > 0 && seg < len) len = seg;
+        off = 0;
+        fresh = true;
+      } else {
+        break;
+      }
+      if (i != first && !sameSender(s, i, first)) break;
+      if (len <= VxlanHeader.LENGTH || !config.header().matchesExactly(s.data(i), off)) break;
+      ByteBuffer d = s.data(i);
+      if (!co.append(d, off + VxlanHeader.LENGTH, len - VxlanHeader.LENGTH)) break;
+      stats.received(len - VxlanHeader.LENGTH);
+      if (fresh) {
+        batchNext++;
+        int whole = s.length(i);
+        if (len < whole) {
+          inSlot = true;
+          slotIndex = i;
+          slotLen = whole;
+          slotSeg = len;
+          unitOff = len;
+        }
+      } else {
+        unitOff += len;
+        if (unitOff >= slotLen) inSlot = false;
+      }
+      lastSlot = i;
+    }
+    int total = co.finish(info);
+    frame.position(pos + total);
+    return total;
+  }
+
+  /**
+   * UDP runs are merged ({@link UdpCoalescer}) only with {@code offload=udp} and for a peer that
+   * takes UDP super-frames.
+   */
+  @Override
+  public void peerTakesUdpSuperFrames(boolean yes) {
+    coalesceUdp = yes && config.offload() && config.offloadUdp();
+  }
+
+  private static boolean sameSender(UdpSocket s, int i, int j) {
+    return s.senderFamily(i) == s.senderFamily(j)
+        && s.senderPort(i) == s.senderPort(j)
+        && s.senderAddressLow(i) == s.senderAddressLow(j)
+        && s.senderAddressHigh(i) == s.senderAddressHigh(j);
+  }
+
+  /**
+   * Sends a frame that may be a super-frame: an ordinary one (its checksum completed if {@code
+   * info} asks) as {@link #send} does; a super-frame cut into MTU-sized frames with complete
+   * checksums ({@link Segmenter}), each a complete vxvde datagram, sent to the learned peer (or
+   * flooded) with one {@code UDP_SEGMENT} {@code sendmsg} per 64 datagrams ({@code sendmmsg} where
+   * the kernel refuses UDP GSO). Malformed super-frames are dropped and counted.
+   */
+  @Override
+  public void sendOffload(ByteBuffer frame, GsoInfo info) throws IOException {
+    if (!config.offload()) throw new IllegalStateException(this + " was opened without offload");
+    if (!info.isGso()) {
+      if (!segmenter.completeChecksum(frame, frame.position(), frame.remaining(), info)) {
+        frame.position(frame.limit());
+        stats.malformed();
+        return;
+      }
+      send(frame);
+      return;
+    }
+    life.ensureOpen();
+    life.enter();
+    try {
+      sendLock.lock();
+      try {
+        int pos = frame.position();
+        int len = frame.remaining();
+        frame.position(frame.limit());
+        int count = segmenter.segment(frame, pos, len, info, gsoBuf, 0, VxlanHeader.LENGTH);
+        if (count < 0) {
+          stats.malformed();
+          return;
+        }
+        int stride = segmenter.stride();
+        long hdr = config.header().asLong();
+        for (int k = 0; k < count; k++) gsoBuf.putLong(k * stride, hdr);
+        long dst = Macs.destination(gsoBuf, VxlanHeader.LENGTH);
+        InetSocketAddress to =
+            Macs.isGroup(dst)
+                ? null
+                : table.lookup(
+                    MacTable.key(dst, VxvdeReceivePath.VLAN), System.currentTimeMillis());
+        if (to != null) {
+          transmitSegments(to, count, stride);
+        } else {
+          for (InetSocketAddress t : floodTargets) transmitSegments(t, count, stride);
+        }
+        for (int k = 0; k < count - 1; k++) stats.sent(segmenter.segmentLength());
+        stats.sent(segmenter.lastLength());
+      } finally {
+        sendLock.unlock();
+      }
+    } finally {
+      life.leave();
+    }
+  }
+
+  private void transmitSegments(InetSocketAddress to, int count, int stride) {
+    int per = Math.max(1, Math.min(UdpSocket.MAX_SEGMENTS, UdpSocket.MAX_GSO_BYTES / stride));
+    int last = VxlanHeader.LENGTH + segmenter.lastLength();
+    for (int first = 0; first < count; first += per) {
+      int k = Math.min(per, count - first);
+      boolean ends = first + k == count;
+      int lastLen = ends ? last : stride;
+      int off = first * stride;
+      long r;
+      if (k == 1) {
+        r = unicast.sendTo(gsoBuf, off, lastLen, to);
+      } else {
+        r = -LibC.EIO;
+        if (udpGsoWorks) {
+          r = unicast.sendSegmented(gsoBuf, off, (k - 1) * stride + lastLen, stride, to);
+          if (r == -LibC.EIO) {
+            udpGsoWorks = false;
+            LOG.info("vxvde: UDP_SEGMENT refused (EIO): sending with sendmmsg from now on");
+          }
+        }
+        if (r < 0 && (r == -LibC.EIO || r == -LibC.EINVAL))
+          r = unicast.sendEach(gsoBuf, off, stride, k, lastLen, to);
+      }
+      if (r < 0) {
+        stats.dropped();
+        if (LOG.isDebugEnabled()) LOG.debug("vxvde send to " + to + ": " + LibC.message((int) -r));
+      }
     }
   }
 

@@ -92,14 +92,31 @@ public final class VxvdeReceivePath {
    */
   public int accept(
       ByteBuffer datagram, int length, InetSocketAddress from, boolean fromGroup, ByteBuffer out) {
-    if (length < VxlanHeader.LENGTH || length > datagram.capacity() || from == null) {
+    return accept(datagram, 0, length, from, fromGroup, out);
+  }
+
+  /**
+   * As {@link #accept(ByteBuffer, int, InetSocketAddress, boolean, ByteBuffer)} for the datagram at
+   * bytes {@code [off, off + length)} (one of several a {@code UDP_GRO} read coalesced).
+   */
+  public int accept(
+      ByteBuffer datagram,
+      int off,
+      int length,
+      InetSocketAddress from,
+      boolean fromGroup,
+      ByteBuffer out) {
+    if (off < 0
+        || length < VxlanHeader.LENGTH
+        || (long) off + length > datagram.capacity()
+        || from == null) {
       stats.malformed();
       counters.badHeader.increment();
       return Plug.NO_FRAME;
     }
-    if (!header.matchesExactly(datagram, 0)) {
+    if (!header.matchesExactly(datagram, off)) {
       stats.malformed();
-      if (ourHeaderButVni(datagram)) counters.wrongVni.increment();
+      if (ourHeaderButVni(datagram, off)) counters.wrongVni.increment();
       else counters.badHeader.increment();
       return Plug.NO_FRAME;
     }
@@ -122,20 +139,20 @@ public final class VxvdeReceivePath {
       stats.dropped();
       return Plug.NO_FRAME;
     }
-    long src = Macs.source(datagram, VxlanHeader.LENGTH);
+    long src = Macs.source(datagram, off + VxlanHeader.LENGTH);
     if (!Macs.isGroup(src)) table.learn(MacTable.key(src, VLAN), from, clockMillis.getAsLong());
-    out.put(out.position(), datagram, VxlanHeader.LENGTH, frameLen);
+    out.put(out.position(), datagram, off + VxlanHeader.LENGTH, frameLen);
     out.position(out.position() + frameLen);
     stats.received(frameLen);
     return frameLen;
   }
 
   /** Whether bytes 0..7 are a vxvde header (flags 0x08, reserved bytes 0) with any VNI. */
-  private static boolean ourHeaderButVni(ByteBuffer d) {
-    return (d.get(0) & 0xFF) == VxlanHeader.FLAGS
-        && d.get(1) == 0
-        && d.get(2) == 0
-        && d.get(3) == 0
-        && d.get(7) == 0;
+  private static boolean ourHeaderButVni(ByteBuffer d, int off) {
+    return (d.get(off) & 0xFF) == VxlanHeader.FLAGS
+        && d.get(off + 1) == 0
+        && d.get(off + 2) == 0
+        && d.get(off + 3) == 0
+        && d.get(off + 7) == 0;
   }
 }

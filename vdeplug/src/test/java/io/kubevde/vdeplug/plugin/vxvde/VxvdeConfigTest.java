@@ -83,6 +83,18 @@ class VxvdeConfigTest {
   }
 
   @Test
+  void offloadIsOffByDefaultAndTakesTcpOrUdp() {
+    assertThat(parse("").offload()).isFalse();
+    assertThat(parse("/offload").offload()).isTrue();
+    assertThat(parse("/offload").offloadUdp()).isFalse();
+    assertThat(parse("239.1.2.3/offload=tcp").offloadUdp()).isFalse();
+    assertThat(parse("/peers=10.0.0.1/offload=udp").offloadUdp()).isTrue();
+    assertThatThrownBy(() -> parse("/offload=all"))
+        .isInstanceOf(VnlException.class)
+        .hasMessageContaining("offload=all");
+  }
+
+  @Test
   void badInputNamesTheBadPart() {
     assertThatThrownBy(() -> parse("239.1.2.3/colour=red"))
         .isInstanceOf(VnlException.class)
