@@ -18,7 +18,7 @@ import net.jqwik.api.Provide;
  * learn, goodbye and purge operations (as long as it never has to evict: capacity above the number
  * of distinct keys).
  */
-class MacTableProperties {
+class MacTablePropertiesTest {
   static final InetSocketAddress[] PEERS = {
     new InetSocketAddress("10.77.0.1", 1),
     new InetSocketAddress("10.77.0.2", 2),

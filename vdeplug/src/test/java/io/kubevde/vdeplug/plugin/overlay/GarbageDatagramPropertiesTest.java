@@ -21,7 +21,7 @@ import net.jqwik.api.Provide;
  * delivered as a frame of 14..9234 bytes or dropped (and, unless a goodbye or self-echo, counted).
  * Bounded number of tries.
  */
-class GarbageDatagramProperties {
+class GarbageDatagramPropertiesTest {
 
   @Provide
   Arbitrary<byte[]> datagrams() {
