@@ -218,6 +218,14 @@ public final class AgentMain implements Callable<Integer> {
                     stop.countDown();
                   }));
       agent.start();
+      agent
+          .handedOver()
+          .thenRun(
+              () -> {
+                System.out.println("kubevde-agent: handed over, exiting");
+                System.out.flush();
+                stop.countDown();
+              });
       System.out.println(
           "kubevde-agent: ready, node "
               + cfg.nodeName()

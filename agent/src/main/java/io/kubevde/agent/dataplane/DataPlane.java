@@ -42,6 +42,8 @@ public final class DataPlane implements AutoCloseable {
   private final Map<String, NetworkSwitch> switches = new ConcurrentHashMap<>();
   private final Map<AttachmentKey, AttachmentRecord> attached = new ConcurrentHashMap<>();
   private final List<Runnable> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final Map<AttachmentKey, TapDevice> tapDevices = new ConcurrentHashMap<>();
+  private volatile InheritedFds inherited = InheritedFds.NONE;
 
   /**
    * @param runDir run directory; rendezvous directories are {@code runDir/net/<ns>/<name>}
@@ -79,6 +81,30 @@ public final class DataPlane implements AutoCloseable {
    */
   public void onNetworksChanged(Runnable r) {
     listeners.add(r);
+  }
+
+  /**
+   * Taps and uplink sockets handed over by a previous agent: later {@link #apply}s and {@link
+   * #attach}es take them instead of opening new ones (agent/README.md "Hand-over").
+   */
+  public void inherit(InheritedFds fds) {
+    this.inherited = fds == null ? InheritedFds.NONE : fds;
+  }
+
+  /**
+   * The open tap of every attached pod (for a hand-over to a new agent; the devices stay owned by
+   * their switch ports).
+   */
+  public Map<AttachmentKey, TapDevice> openTaps() {
+    return Map.copyOf(tapDevices);
+  }
+
+  /**
+   * Runs {@code action} under this object's lock: no network is created or removed and no tap is
+   * attached or detached meanwhile (a hand-over duplicates the open fds there).
+   */
+  public synchronized <T> T locked(java.util.function.Supplier<T> action) {
+    return action.get();
   }
 
   /** The rendezvous directory of network {@code key} ({@code <ns>/<name>}). */
@@ -125,7 +151,9 @@ public final class DataPlane implements AutoCloseable {
       switches.remove(cfg.key());
       sw.close();
     }
-    switches.put(cfg.key(), NetworkSwitch.open(cfg, true, directoryOf(cfg.key()), uplink, limits));
+    switches.put(
+        cfg.key(),
+        NetworkSwitch.open(cfg, true, directoryOf(cfg.key()), uplink, limits, inherited));
     LOG.info(
         "network "
             + cfg.key()
@@ -210,9 +238,12 @@ public final class DataPlane implements AutoCloseable {
    */
   public void attach(AttachmentRecord rec) throws IOException {
     String ifName = rec.key().ifName();
+    TapDevice handed = inherited.takeTap(rec.key()).orElse(null);
     TapDevice tap =
-        Netns.call(
-            rec.netns(), () -> TapDevice.attach(ifName)); // outside the lock: ADDs in parallel
+        handed != null
+            ? handed
+            : Netns.call(
+                rec.netns(), () -> TapDevice.attach(ifName)); // outside the lock: ADDs in parallel
     boolean[] created = {false};
     try {
       // no switch recreation between the lookup and the record (re-attach sees it)
@@ -224,6 +255,7 @@ public final class DataPlane implements AutoCloseable {
           throw e;
         }
         attached.put(rec.key(), rec);
+        tapDevices.put(rec.key(), tap);
       }
     } finally {
       // a re-attach inside apply (lock held) never creates a switch: apply made it and notifies
@@ -249,6 +281,7 @@ public final class DataPlane implements AutoCloseable {
    */
   private boolean detachLocked(AttachmentKey key) {
     AttachmentRecord rec = attached.remove(key);
+    tapDevices.remove(key);
     if (rec == null) return false;
     NetworkSwitch sw = switches.get(rec.vdeNetwork());
     if (sw == null) return false;
@@ -310,5 +343,6 @@ public final class DataPlane implements AutoCloseable {
     for (NetworkSwitch sw : switches.values()) sw.close();
     switches.clear();
     attached.clear();
+    tapDevices.clear();
   }
 }

@@ -32,6 +32,11 @@ import org.junit.jupiter.api.Test;
  */
 class AgentRestartTest {
   static Process startAgent(Path dir) throws Exception {
+    return startAgent(dir, "agent.err");
+  }
+
+  /** As {@link #startAgent(Path)}, stderr to {@code dir/errFile}. */
+  static Process startAgent(Path dir, String errFile) throws Exception {
     String java = ProcessHandle.current().info().command().orElse("java");
     List<String> cmd =
         new ArrayList<>(
@@ -53,12 +58,12 @@ class AgentRestartTest {
                 "-1",
                 "--metrics-port",
                 "-1"));
-    Process p = new ProcessBuilder(cmd).redirectError(dir.resolve("agent.err").toFile()).start();
+    Process p = new ProcessBuilder(cmd).redirectError(dir.resolve(errFile).toFile()).start();
     BufferedReader out =
         new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
     String line = out.readLine();
     assertThat(line)
-        .as("agent start-up line; stderr: " + dir.resolve("agent.err"))
+        .as("agent start-up line; stderr: " + dir.resolve(errFile))
         .startsWith("kubevde-agent: ready");
     return p;
   }

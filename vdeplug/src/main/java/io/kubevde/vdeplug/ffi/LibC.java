@@ -157,6 +157,28 @@ public interface LibC {
   long sendto(
       int fd, @In ByteBuffer buf, @size_t long len, int flags, @In byte[] addr, int addrlen);
 
+  /** {@code SCM_RIGHTS} (socket.h): a control message carrying file descriptors. */
+  int SCM_RIGHTS = 1;
+
+  /** {@code MSG_CMSG_CLOEXEC}: received fds get close-on-exec. */
+  int MSG_CMSG_CLOEXEC = 0x40000000;
+
+  /** {@code MSG_NOSIGNAL}: EPIPE instead of SIGPIPE when the peer is gone. */
+  int MSG_NOSIGNAL = 0x4000;
+
+  /**
+   * sendmsg(2) over a direct buffer holding one {@code struct msghdr} (56 bytes on x86-64/arm64);
+   * used for SCM_RIGHTS (see {@code unix.ScmRights}).
+   */
+  @SaveError
+  @ssize_t
+  long sendmsg(int fd, ByteBuffer msghdr, int flags);
+
+  /** recvmsg(2); {@code msghdr} as for {@link #sendmsg}. */
+  @SaveError
+  @ssize_t
+  long recvmsg(int fd, ByteBuffer msghdr, int flags);
+
   @SaveError
   int chmod(String path, int mode);
 
