@@ -107,6 +107,17 @@ public final class DataPlane implements AutoCloseable {
     return action.get();
   }
 
+  /**
+   * Closes every pod tap and uplink plug at once, before the switches are taken apart (hand-over:
+   * the new agent holds the same taps and sockets). Closing them all first, in a few microseconds,
+   * keeps the window in which this agent could read a frame whose destination port is already gone
+   * as short as possible; frames arriving afterwards wait in the kernel for the new agent.
+   */
+  public synchronized void stopReading() {
+    for (TapDevice tap : tapDevices.values()) tap.close();
+    for (NetworkSwitch sw : switches.values()) sw.closeUplinkPlug();
+  }
+
   /** The rendezvous directory of network {@code key} ({@code <ns>/<name>}). */
   public Path directoryOf(String key) {
     Path p = runDir.resolve("net");

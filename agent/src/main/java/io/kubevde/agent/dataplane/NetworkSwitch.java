@@ -39,6 +39,7 @@ public final class NetworkSwitch implements AutoCloseable {
   private volatile int uplinkPort = -1;
   private volatile SealPlug uplinkSeal;
   private volatile VxvdePlug uplinkVxvde;
+  private volatile Plug uplinkPlug;
   private volatile String wantedUplink;
   private volatile String uplinkError;
   private final Map<AttachmentKey, Integer> taps = new ConcurrentHashMap<>();
@@ -215,6 +216,20 @@ public final class NetworkSwitch implements AutoCloseable {
     return v == null || uplinkSeal != null || uplinkVnl == null ? new int[0] : v.socketFds();
   }
 
+  /**
+   * Closes the uplink's plug at once (its reader stops; the port leaves the switch): the first step
+   * of a hand-over's stop, see {@link DataPlane#stopReading}.
+   */
+  void closeUplinkPlug() {
+    Plug p = uplinkPlug;
+    if (p == null) return;
+    try {
+      p.close();
+    } catch (IOException | RuntimeException e) {
+      LOG.debug("close uplink " + config.key(), e);
+    }
+  }
+
   /** Why the uplink is not up, or null. */
   public String uplinkError() {
     return uplinkError;
@@ -235,6 +250,7 @@ public final class NetworkSwitch implements AutoCloseable {
     uplinkVxvde = transport instanceof VxvdePlug vx ? vx : null;
     if (config.vlan() != null) p = new VlanPlug(p, config.vlan());
     uplinkPort = node.addPort(p, "uplink " + vnl, limits.uplink());
+    uplinkPlug = p;
     uplinkVnl = vnl;
   }
 

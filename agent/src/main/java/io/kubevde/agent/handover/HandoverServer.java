@@ -159,6 +159,7 @@ public final class HandoverServer implements AutoCloseable {
             + " uplink(s) taken by pid "
             + h.pid()
             + "; stopping");
+    dataPlane.stopReading();
     stop.run();
     ch.send(new HandoverMessage.Released());
     LOG.info("hand-over: released after " + (System.nanoTime() - t0) / 1_000_000 + " ms; exiting");
