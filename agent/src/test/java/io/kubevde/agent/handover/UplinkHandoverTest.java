@@ -28,7 +28,8 @@ import org.junit.jupiter.api.Test;
  * 127.0.0.2, one vxvde-unicast network on the same UDP port, their networks from the network cache
  * as after a restart with an unreachable API server); a pod on each pings the other every 10 ms
  * while node 1's agent is replaced by a new one in the same process. The new agent runs on the
- * handed-over UDP socket (no re-bind: the port is never closed) and not one request is lost.
+ * handed-over UDP socket (no re-bind: the port is never closed) and at most the frame in flight in
+ * the old agent is lost (0 so far).
  */
 class UplinkHandoverTest {
   private final CniPlugin plugin = new CniPlugin(p -> new AgentClient(p, 60_000));
@@ -110,9 +111,10 @@ class UplinkHandoverTest {
       System.out.printf(
           "RESULT uplink_handover_lost=%d replies=%d/%d max_silence_ms=%d%n",
           count - replies, replies, count, Math.round(maxSilence * 1000));
-      assertThat(replies)
-          .as("every request answered across the hand-over\n" + out)
-          .isEqualTo(count);
+      // 0 in the runs so far; at most the one frame in flight in the old agent (known race, README)
+      assertThat(count - replies)
+          .as("requests lost across the hand-over\n" + out)
+          .isLessThanOrEqualTo(1);
     } finally {
       if (ping != null) ping.destroyForcibly();
       for (Agent a : new Agent[] {a2, a1, b}) if (a != null) a.close();
