@@ -14,6 +14,9 @@ import io.kubevde.agent.dataplane.DataPlane;
 import io.kubevde.agent.dataplane.LinkManager;
 import io.kubevde.agent.dataplane.NetworkCache;
 import io.kubevde.agent.dataplane.NetworkSwitch;
+import io.kubevde.agent.handover.HandoverClient;
+import io.kubevde.agent.handover.HandoverServer;
+import io.kubevde.agent.handover.ReceivedFds;
 import io.kubevde.agent.http.HttpEndpoints;
 import io.kubevde.agent.ipam.IpAllocator;
 import io.kubevde.agent.kube.KubeAddressReservations;
@@ -32,6 +35,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -47,6 +51,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class Agent implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Agent.class);
+
+  /** How long a new agent waits for each answer of its predecessor during a hand-over. */
+  static final long HANDOVER_TIMEOUT_MS = 10_000;
 
   private final AgentConfig cfg;
   private final AttachmentStore store;
@@ -67,6 +74,8 @@ public final class Agent implements AutoCloseable {
   private HttpEndpoints http;
   private ScheduledExecutorService heartbeat;
   private ScheduledExecutorService reconciler;
+  private HandoverServer handover;
+  private final CompletableFuture<Void> handedOver = new CompletableFuture<>();
   private volatile boolean closed;
 
   /** Builds the agent (nothing runs until {@link #start}). */
@@ -104,6 +113,12 @@ public final class Agent implements AutoCloseable {
    */
   public void start() throws IOException {
     Files.createDirectories(cfg.runDir());
+    // a running predecessor hands over its taps and uplink sockets first (agent/README.md
+    // "Hand-over"), and has freed the CNI socket, ports and rendezvous when this returns
+    ReceivedFds received =
+        HandoverClient.takeOver(cfg.runDir().resolve(HandoverServer.SOCKET), HANDOVER_TIMEOUT_MS)
+            .orElse(null);
+    if (received != null) dataPlane.inherit(received);
     NetworkCache cache = new NetworkCache(cfg.stateDir().resolve("networks"));
     if (cfg.kubernetes()) {
       // the switches of the last run first (with their uplinks), so traffic resumes before the API
@@ -119,6 +134,13 @@ public final class Agent implements AutoCloseable {
     int[] r = handler.restore();
     if (r[0] > 0 || r[1] > 0)
       LOG.info("removed " + r[0] + " stale attachment(s), re-attached " + r[1]);
+    if (received != null) {
+      int[] t = received.taken();
+      LOG.info(
+          "hand-over: data plane runs on " + t[0] + " handed-over tap(s), " + t[1] + " uplink(s)");
+      dataPlane.inherit(null);
+      received.closeUnclaimed();
+    }
     if (cfg.kubernetes()) {
       // before the socket serves, so chained ADDs can read pod annotations from the first request
       // on
@@ -195,6 +217,21 @@ public final class Agent implements AutoCloseable {
             Thread.ofPlatform().daemon().name("agent-reconcile").factory());
     reconciler.scheduleWithFixedDelay(
         this::reconcileNow, cfg.reconcileMs(), cfg.reconcileMs(), TimeUnit.MILLISECONDS);
+    handover =
+        new HandoverServer(
+            cfg.runDir().resolve(HandoverServer.SOCKET),
+            dataPlane,
+            this::close,
+            () -> handedOver.complete(null));
+    handover.start();
+  }
+
+  /**
+   * Completes when this agent handed its data plane to a new agent and stopped (the process should
+   * exit).
+   */
+  public CompletableFuture<Void> handedOver() {
+    return handedOver;
   }
 
   /**
@@ -293,8 +330,10 @@ public final class Agent implements AutoCloseable {
   }
 
   @Override
-  public void close() {
+  public synchronized void close() {
+    if (closed) return;
     closed = true;
+    if (handover != null) handover.close();
     if (heartbeat != null) heartbeat.shutdownNow();
     if (reconciler != null) reconciler.shutdownNow();
     if (http != null) http.close();

@@ -129,6 +129,22 @@ public final class AgentMain implements Callable<Integer> {
   int reconcileSeconds = 60;
 
   @Option(
+      names = "--after-handover",
+      description =
+          "what this agent does once it handed its data plane to a new agent: exit (a process"
+              + " manager starts nothing back) or wait for SIGTERM (Kubernetes: the kubelet would"
+              + " restart an exited container of the old pod, which would take the data plane back;"
+              + " the DaemonSet controller deletes the old pod once the new one is ready)"
+              + " (default: ${DEFAULT-VALUE})")
+  AfterHandover afterHandover = AfterHandover.exit;
+
+  /** Values of {@code --after-handover}. */
+  enum AfterHandover {
+    exit,
+    wait
+  }
+
+  @Option(
       names = "--health-port",
       description = "port of /healthz and /readyz, -1 = off (default: ${DEFAULT-VALUE})")
   int healthPort = DEFAULT_HEALTH_PORT;
@@ -219,6 +235,16 @@ public final class AgentMain implements Callable<Integer> {
                     stop.countDown();
                   }));
       agent.start();
+      agent
+          .handedOver()
+          .thenRun(
+              () -> {
+                boolean exit = afterHandover == AfterHandover.exit;
+                System.out.println(
+                    "kubevde-agent: handed over, " + (exit ? "exiting" : "waiting for SIGTERM"));
+                System.out.flush();
+                if (exit) stop.countDown();
+              });
       System.out.println(
           "kubevde-agent: ready, node "
               + cfg.nodeName()

@@ -220,6 +220,13 @@ class ChartRenderTest {
         .contains("KUBEVDE_LINK_TENANT_SCHEMES=vdenetwork,vxvde,udp,vxlan,seal");
     assertThat(agent.getEnv())
         .noneSatisfy(e -> assertThat(e.getName()).isEqualTo("KUBEVDE_LINK_SYSTEM_NAMESPACES"));
+    // bounded JVM memory (agent/README.md "Memory")
+    assertThat(agent.getEnv())
+        .anySatisfy(
+            e -> {
+              assertThat(e.getName()).isEqualTo("JAVA_TOOL_OPTIONS");
+              assertThat(e.getValue()).contains("-XX:+UseSerialGC", "-Xmx64m", "-Xss256k");
+            });
   }
 
   @Test

@@ -42,6 +42,8 @@ public final class DataPlane implements AutoCloseable {
   private final Map<String, NetworkSwitch> switches = new ConcurrentHashMap<>();
   private final Map<AttachmentKey, AttachmentRecord> attached = new ConcurrentHashMap<>();
   private final List<Runnable> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final Map<AttachmentKey, TapDevice> tapDevices = new ConcurrentHashMap<>();
+  private volatile InheritedFds inherited = InheritedFds.NONE;
 
   /**
    * @param runDir run directory; rendezvous directories are {@code runDir/net/<ns>/<name>}
@@ -79,6 +81,41 @@ public final class DataPlane implements AutoCloseable {
    */
   public void onNetworksChanged(Runnable r) {
     listeners.add(r);
+  }
+
+  /**
+   * Taps and uplink sockets handed over by a previous agent: later {@link #apply}s and {@link
+   * #attach}es take them instead of opening new ones (agent/README.md "Hand-over").
+   */
+  public void inherit(InheritedFds fds) {
+    this.inherited = fds == null ? InheritedFds.NONE : fds;
+  }
+
+  /**
+   * The open tap of every attached pod (for a hand-over to a new agent; the devices stay owned by
+   * their switch ports).
+   */
+  public Map<AttachmentKey, TapDevice> openTaps() {
+    return Map.copyOf(tapDevices);
+  }
+
+  /**
+   * Runs {@code action} under this object's lock: no network is created or removed and no tap is
+   * attached or detached meanwhile (a hand-over duplicates the open fds there).
+   */
+  public synchronized <T> T locked(java.util.function.Supplier<T> action) {
+    return action.get();
+  }
+
+  /**
+   * Closes every pod tap and uplink plug at once, before the switches are taken apart (hand-over:
+   * the new agent holds the same taps and sockets). Closing them all first, in a few microseconds,
+   * keeps the window in which this agent could read a frame whose destination port is already gone
+   * as short as possible; frames arriving afterwards wait in the kernel for the new agent.
+   */
+  public synchronized void stopReading() {
+    for (TapDevice tap : tapDevices.values()) tap.close();
+    for (NetworkSwitch sw : switches.values()) sw.closeUplinkPlug();
   }
 
   /** The rendezvous directory of network {@code key} ({@code <ns>/<name>}). */
@@ -125,7 +162,9 @@ public final class DataPlane implements AutoCloseable {
       switches.remove(cfg.key());
       sw.close();
     }
-    switches.put(cfg.key(), NetworkSwitch.open(cfg, true, directoryOf(cfg.key()), uplink, limits));
+    switches.put(
+        cfg.key(),
+        NetworkSwitch.open(cfg, true, directoryOf(cfg.key()), uplink, limits, inherited));
     LOG.info(
         "network "
             + cfg.key()
@@ -210,9 +249,12 @@ public final class DataPlane implements AutoCloseable {
    */
   public void attach(AttachmentRecord rec) throws IOException {
     String ifName = rec.key().ifName();
+    TapDevice handed = inherited.takeTap(rec.key()).orElse(null);
     TapDevice tap =
-        Netns.call(
-            rec.netns(), () -> TapDevice.attach(ifName)); // outside the lock: ADDs in parallel
+        handed != null
+            ? handed
+            : Netns.call(
+                rec.netns(), () -> TapDevice.attach(ifName)); // outside the lock: ADDs in parallel
     boolean[] created = {false};
     try {
       // no switch recreation between the lookup and the record (re-attach sees it)
@@ -224,6 +266,7 @@ public final class DataPlane implements AutoCloseable {
           throw e;
         }
         attached.put(rec.key(), rec);
+        tapDevices.put(rec.key(), tap);
       }
     } finally {
       // a re-attach inside apply (lock held) never creates a switch: apply made it and notifies
@@ -249,6 +292,7 @@ public final class DataPlane implements AutoCloseable {
    */
   private boolean detachLocked(AttachmentKey key) {
     AttachmentRecord rec = attached.remove(key);
+    tapDevices.remove(key);
     if (rec == null) return false;
     NetworkSwitch sw = switches.get(rec.vdeNetwork());
     if (sw == null) return false;
@@ -310,5 +354,6 @@ public final class DataPlane implements AutoCloseable {
     for (NetworkSwitch sw : switches.values()) sw.close();
     switches.clear();
     attached.clear();
+    tapDevices.clear();
   }
 }

@@ -39,9 +39,11 @@ public final class NetworkSwitch implements AutoCloseable {
   private volatile int uplinkPort = -1;
   private volatile SealPlug uplinkSeal;
   private volatile VxvdePlug uplinkVxvde;
+  private volatile Plug uplinkPlug;
   private volatile String wantedUplink;
   private volatile String uplinkError;
   private final Map<AttachmentKey, Integer> taps = new ConcurrentHashMap<>();
+  private volatile InheritedFds inherited = InheritedFds.NONE;
 
   private NetworkSwitch(
       Netnode node, SwitchLimits limits, AgentNetworkConfig config, boolean fromOperator) {
@@ -83,6 +85,23 @@ public final class NetworkSwitch implements AutoCloseable {
       String uplink,
       SwitchLimits limits)
       throws IOException {
+    return open(config, fromOperator, directory, uplink, limits, InheritedFds.NONE);
+  }
+
+  /**
+   * As {@link #open(AgentNetworkConfig, boolean, Path, String, SwitchLimits)}, the uplink taken
+   * from {@code inherited} when a previous agent handed over its sockets for the same VNL.
+   *
+   * @throws IOException when the rendezvous cannot be served
+   */
+  public static NetworkSwitch open(
+      AgentNetworkConfig config,
+      boolean fromOperator,
+      Path directory,
+      String uplink,
+      SwitchLimits limits,
+      InheritedFds inherited)
+      throws IOException {
     Files.createDirectories(directory.getParent());
     Netnode node =
         Netnode.open(
@@ -90,6 +109,7 @@ public final class NetworkSwitch implements AutoCloseable {
             NetnodeConfig.at(directory).withLimits(limits.ports()));
     NetworkSwitch sw = new NetworkSwitch(node, limits, config, fromOperator);
     sw.wantedUplink = uplink;
+    sw.inherited = inherited;
     sw.retryUplink();
     return sw;
   }
@@ -186,6 +206,30 @@ public final class NetworkSwitch implements AutoCloseable {
     return v == null ? null : v.vxvdeStats();
   }
 
+  /**
+   * The fds of the uplink's sockets to hand to a new agent: a plain vxvde uplink's group and
+   * unicast sockets ({@link VxvdePlug#socketFds}); empty when there is no uplink or it is sealed (a
+   * seal's state is not handed over: the new agent opens it anew).
+   */
+  public int[] uplinkFds() {
+    VxvdePlug v = uplinkVxvde;
+    return v == null || uplinkSeal != null || uplinkVnl == null ? new int[0] : v.socketFds();
+  }
+
+  /**
+   * Closes the uplink's plug at once (its reader stops; the port leaves the switch): the first step
+   * of a hand-over's stop, see {@link DataPlane#stopReading}.
+   */
+  void closeUplinkPlug() {
+    Plug p = uplinkPlug;
+    if (p == null) return;
+    try {
+      p.close();
+    } catch (IOException | RuntimeException e) {
+      LOG.debug("close uplink " + config.key(), e);
+    }
+  }
+
   /** Why the uplink is not up, or null. */
   public String uplinkError() {
     return uplinkError;
@@ -198,12 +242,15 @@ public final class NetworkSwitch implements AutoCloseable {
     uplinkSeal = null;
     uplinkVxvde = null;
     if (vnl == null) return;
-    Plug p = Plugs.open(vnl, OpenArgs.DEFAULT.withDescription("kubevde uplink " + config.key()));
+    Plug p = inherited.takeUplink(config.key(), vnl).orElse(null);
+    if (p == null)
+      p = Plugs.open(vnl, OpenArgs.DEFAULT.withDescription("kubevde uplink " + config.key()));
     uplinkSeal = p instanceof SealPlug seal ? seal : null;
     Plug transport = uplinkSeal != null ? uplinkSeal.inner() : p;
     uplinkVxvde = transport instanceof VxvdePlug vx ? vx : null;
     if (config.vlan() != null) p = new VlanPlug(p, config.vlan());
     uplinkPort = node.addPort(p, "uplink " + vnl, limits.uplink());
+    uplinkPlug = p;
     uplinkVnl = vnl;
   }
 

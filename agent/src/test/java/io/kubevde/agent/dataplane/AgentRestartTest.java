@@ -32,33 +32,44 @@ import org.junit.jupiter.api.Test;
  */
 class AgentRestartTest {
   static Process startAgent(Path dir) throws Exception {
+    return startAgent(dir, "agent.err");
+  }
+
+  /** As {@link #startAgent(Path)}, stderr to {@code dir/errFile}. */
+  static Process startAgent(Path dir, String errFile) throws Exception {
+    return startAgent(dir, errFile, List.of());
+  }
+
+  /** As {@link #startAgent(Path, String)}, the JVM started with {@code jvmArgs}. */
+  static Process startAgent(Path dir, String errFile, List<String> jvmArgs) throws Exception {
     String java = ProcessHandle.current().info().command().orElse("java");
-    List<String> cmd =
-        new ArrayList<>(
-            List.of(
-                java,
-                "-cp",
-                System.getProperty("java.class.path"),
-                AgentMain.class.getName(),
-                "--standalone",
-                "--cni-socket",
-                dir.resolve("cni.sock").toString(),
-                "--state-dir",
-                dir.resolve("state").toString(),
-                "--run-dir",
-                dir.resolve("run").toString(),
-                "--node-name",
-                "n1",
-                "--health-port",
-                "-1",
-                "--metrics-port",
-                "-1"));
-    Process p = new ProcessBuilder(cmd).redirectError(dir.resolve("agent.err").toFile()).start();
+    List<String> cmd = new ArrayList<>();
+    cmd.add(java);
+    cmd.addAll(jvmArgs);
+    cmd.addAll(
+        List.of(
+            "-cp",
+            System.getProperty("java.class.path"),
+            AgentMain.class.getName(),
+            "--standalone",
+            "--cni-socket",
+            dir.resolve("cni.sock").toString(),
+            "--state-dir",
+            dir.resolve("state").toString(),
+            "--run-dir",
+            dir.resolve("run").toString(),
+            "--node-name",
+            "n1",
+            "--health-port",
+            "-1",
+            "--metrics-port",
+            "-1"));
+    Process p = new ProcessBuilder(cmd).redirectError(dir.resolve(errFile).toFile()).start();
     BufferedReader out =
         new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
     String line = out.readLine();
     assertThat(line)
-        .as("agent start-up line; stderr: " + dir.resolve("agent.err"))
+        .as("agent start-up line; stderr: " + dir.resolve(errFile))
         .startsWith("kubevde-agent: ready");
     return p;
   }

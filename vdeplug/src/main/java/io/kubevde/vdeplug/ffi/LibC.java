@@ -157,6 +157,29 @@ public interface LibC {
   long sendto(
       int fd, @In ByteBuffer buf, @size_t long len, int flags, @In byte[] addr, int addrlen);
 
+  /** {@code SCM_RIGHTS} (socket.h): a control message carrying file descriptors. */
+  int SCM_RIGHTS = 1;
+
+  /** {@code MSG_CMSG_CLOEXEC}: received fds get close-on-exec. */
+  int MSG_CMSG_CLOEXEC = 0x40000000;
+
+  /** {@code MSG_NOSIGNAL}: EPIPE instead of SIGPIPE when the peer is gone. */
+  int MSG_NOSIGNAL = 0x4000;
+
+  /**
+   * sendmsg(2) over a direct buffer holding one {@code struct msghdr} (56 bytes on x86-64/arm64:
+   * name ptr, namelen, iov ptr, iovlen, control ptr, controllen, flags); used for SCM_RIGHTS (see
+   * {@code unix.ScmRights}) and for UDP_SEGMENT sends (offloads.md).
+   */
+  @SaveError
+  @ssize_t
+  long sendmsg(int fd, ByteBuffer msghdr, int flags);
+
+  /** recvmsg(2); {@code msghdr} as for {@link #sendmsg}. */
+  @SaveError
+  @ssize_t
+  long recvmsg(int fd, ByteBuffer msghdr, int flags);
+
   @SaveError
   int chmod(String path, int mode);
 
@@ -227,14 +250,6 @@ public interface LibC {
   int UDP_SEGMENT = 103;
   int UDP_GRO = 104;
   int MSG_TRUNC = 0x20;
-
-  /**
-   * sendmsg over a direct buffer holding one {@code struct msghdr} (56 bytes on x86-64: name ptr,
-   * namelen, iov ptr, iovlen, control ptr, controllen, flags).
-   */
-  @SaveError
-  @ssize_t
-  long sendmsg(int fd, ByteBuffer msghdr, int flags);
 
   /** sendmmsg over a direct buffer holding {@code vlen} packed {@code struct mmsghdr}. */
   @SaveError

@@ -125,6 +125,17 @@ public final class UdpSocket implements AutoCloseable {
     return s;
   }
 
+  /**
+   * Wraps an already open (bound) UDP socket fd, e.g. one received from another process over {@code
+   * SCM_RIGHTS}; this object owns it from now on.
+   *
+   * @param v6 whether it is an AF_INET6 socket
+   * @param maxDatagram as for {@link #open}
+   */
+  public static UdpSocket adopt(int fd, boolean v6, int maxDatagram) {
+    return new UdpSocket(fd, v6, maxDatagram);
+  }
+
   /** The socket's fd (for poll). */
   public int fd() {
     return fd;

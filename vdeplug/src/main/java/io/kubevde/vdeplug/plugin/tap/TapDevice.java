@@ -230,6 +230,39 @@ public final class TapDevice implements AutoCloseable {
     return (offloads & TUN_F_USO4) != 0;
   }
 
+  /**
+   * Wraps an already open tap fd, e.g. one received from another process over {@code SCM_RIGHTS}
+   * (agent hand-over): the same open file description, so frames queued in the tap are read here.
+   * The fd is made non-blocking (a flag of the shared description, which the other process set
+   * too); this device owns it from now on ({@link #close} closes it).
+   *
+   * @param fd an fd of {@code /dev/net/tun} on which TUNSETIFF was done
+   * @param name the interface name (for messages)
+   * @throws IOException when the fd is not a tap of that name (TUNGETIFF), or fcntl fails
+   */
+  public static TapDevice adopt(int fd, String name) throws IOException {
+    ByteBuffer ifr = ByteBuffer.allocateDirect(IFREQ_SIZE).order(ByteOrder.nativeOrder());
+    if (C.ioctl(fd, TUNGETIFF, ifr) < 0) throw error("TUNGETIFF " + name, LibC.errno());
+    int len = 0;
+    while (len < 16 && ifr.get(len) != 0) len++;
+    byte[] actual = new byte[len];
+    ifr.get(0, actual);
+    if (!java.util.Arrays.equals(actual, truncate(name)) || (ifr.getShort(16) & IFF_TAP) == 0)
+      throw new IOException(
+          "fd " + fd + " is " + new String(actual, StandardCharsets.UTF_8) + ", not tap " + name);
+    if ((ifr.getShort(16) & IFF_VNET_HDR) != 0)
+      throw new IOException(
+          "tap " + name + " was opened with IFF_VNET_HDR (offload): not adoptable");
+    if (C.fcntl(fd, F_SETFL, LibC.O_RDWR | LibC.O_NONBLOCK) < 0)
+      throw error("fcntl(F_SETFL) tap " + name, LibC.errno());
+    return new TapDevice(fd, FdPlugLifecycle.withEventFd("tap " + name, Plug.MAX_FRAME), name, 0);
+  }
+
+  private static final int F_SETFL = 4;
+
+  /** {@code _IOR('T', 210, unsigned int)}: the name and flags of the tap behind an fd. */
+  static final long TUNGETIFF = 0x800454d2L;
+
   /** The interface name the kernel gave the tap. */
   public String name() {
     return name;

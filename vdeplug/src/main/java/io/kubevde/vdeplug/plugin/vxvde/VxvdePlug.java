@@ -197,20 +197,7 @@ public final class VxvdePlug implements OffloadPlug {
       FdPlugLifecycle life = FdPlugLifecycle.withEventFd("vxvde plug", Plug.MAX_FRAME);
       opened.add(() -> life.close(null));
       SelfEcho selfEcho = new SelfEcho(local.getPort());
-      InetSocketAddress[] targets;
-      if (c.unicastMode()) {
-        List<InetSocketAddress> t = new ArrayList<>();
-        for (InetSocketAddress p : c.peers()) {
-          boolean self =
-              p.getPort() == c.port()
-                  && selfEcho.isLocal(p.getAddress())
-                  && (c.bind() == null || c.bind().equals(p.getAddress()));
-          if (!self) t.add(p);
-        }
-        targets = t.toArray(InetSocketAddress[]::new);
-      } else {
-        targets = new InetSocketAddress[] {new InetSocketAddress(c.group(), c.port())};
-      }
+      InetSocketAddress[] targets = targets(c, selfEcho);
       return new VxvdePlug(c, g, u, local, life, targets, selfEcho);
     } catch (IOException | RuntimeException e) {
       for (AutoCloseable a : opened) {
@@ -222,6 +209,54 @@ public final class VxvdePlug implements OffloadPlug {
       }
       throw e;
     }
+  }
+
+  /**
+   * Builds a node around sockets another process opened for the same {@code c} (received over
+   * {@code SCM_RIGHTS}; agent hand-over): no bind, no join, so no datagram is refused meanwhile.
+   * This plug owns the fds from now on.
+   *
+   * @param groupFd the group socket ({@link #socketFds()}[0])
+   * @param unicastFd the unicast socket ({@link #socketFds()}[1]; equal to {@code groupFd} in
+   *     unicast mode)
+   * @throws IOException when the sockets' addresses cannot be read (not bound UDP sockets)
+   */
+  public static VxvdePlug adopt(VxvdeConfig c, int groupFd, int unicastFd) throws IOException {
+    boolean v6 = c.family() == java.net.StandardProtocolFamily.INET6;
+    UdpSocket g = UdpSocket.adopt(groupFd, v6, DATAGRAM);
+    UdpSocket u = unicastFd == groupFd ? g : UdpSocket.adopt(unicastFd, v6, DATAGRAM);
+    try {
+      InetSocketAddress local = u.localAddress();
+      FdPlugLifecycle life = FdPlugLifecycle.withEventFd("vxvde plug", Plug.MAX_FRAME);
+      SelfEcho selfEcho = new SelfEcho(local.getPort());
+      return new VxvdePlug(c, g, u, local, life, targets(c, selfEcho), selfEcho);
+    } catch (IOException | RuntimeException e) {
+      g.close();
+      u.close();
+      throw e;
+    }
+  }
+
+  private static InetSocketAddress[] targets(VxvdeConfig c, SelfEcho selfEcho) {
+    if (!c.unicastMode())
+      return new InetSocketAddress[] {new InetSocketAddress(c.group(), c.port())};
+    List<InetSocketAddress> t = new ArrayList<>();
+    for (InetSocketAddress p : c.peers()) {
+      boolean self =
+          p.getPort() == c.port()
+              && selfEcho.isLocal(p.getAddress())
+              && (c.bind() == null || c.bind().equals(p.getAddress()));
+      if (!self) t.add(p);
+    }
+    return t.toArray(InetSocketAddress[]::new);
+  }
+
+  /**
+   * The fds of the group socket and of the unicast socket (the same in unicast mode), to hand them
+   * to another process ({@link #adopt}); do not close them.
+   */
+  public int[] socketFds() {
+    return new int[] {group.fd(), unicast.fd()};
   }
 
   /** The configuration this node runs with. */
