@@ -59,6 +59,9 @@ public final class OperatorMain implements Callable<Integer> {
       names = "--leader-election",
       negatable = true,
       defaultValue = "true",
+      // without it picocli 4.7 sets a true-by-default negatable option to the opposite of its
+      // default when named (--leader-election -> false) and to the default when negated
+      fallbackValue = "true",
       description = "Use a Lease so only one replica is active (default: ${DEFAULT-VALUE})")
   boolean leaderElection;
 

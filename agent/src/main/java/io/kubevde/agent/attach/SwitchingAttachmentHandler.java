@@ -192,6 +192,12 @@ public final class SwitchingAttachmentHandler implements AttachmentHandler {
             req.ifName(),
             req.args(),
             req.cniPath());
+    // a record of this netns + interface left by an ADD/DEL the agent could not finish (its
+    // interface is gone) would hold the retried ADD's addresses: drop it first (no lock held here)
+    for (AttachmentKey k : taps.dropSuperseded(eff)) {
+      dataPlane.detach(k);
+      retries.remove(k);
+    }
     // record and switch port in one step under the attachment's lock: the periodic re-attach
     // (reconcile) must not take the ready record of this ADD for one whose re-attach failed
     return taps.locked(eff.key(), () -> addLocked(eff, req));

@@ -22,6 +22,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
@@ -268,6 +269,78 @@ public final class TapAttachmentHandler implements AttachmentHandler {
   }
 
   /**
+   * Drops the records that a new ADD of {@code req} supersedes: same netns (path, and the same
+   * namespace by inode) and same interface name, another container id, and that interface is
+   * <b>proven</b> absent from the netns. Such a record is left by an ADD or DEL the agent could not
+   * finish (agent killed after the record was written; the CNI binary's DEL without the agent
+   * removed the tap but kept record and addresses), and its re-attach can never succeed: without
+   * this its (static) address would refuse the retried ADD in the same sandbox (code 7) until the
+   * netns goes. The record's addresses, cluster-wide reservations and record are released as a DEL
+   * would. A record whose netns path now names another namespace (proven gone) is dropped too. An
+   * interface of that name present in the netns (the old attachment is live, or something else
+   * holds the name), or a netns or interface that cannot be checked, keeps the record. Each record
+   * is checked and dropped under its own attachment lock; the caller must hold no attachment lock.
+   *
+   * @param req the new ADD
+   * @return the keys of the records dropped (the caller detaches them from their switches)
+   */
+  public List<AttachmentKey> dropSuperseded(AttachRequest req) {
+    List<AttachmentKey> dropped = new ArrayList<>();
+    if (req.netns() == null || req.netns().isEmpty()) return dropped;
+    String ino = NetnsCheck.inode(req.netns());
+    if (ino == null) return dropped; // cannot check the new netns: keep everything
+    for (AttachmentRecord seen : store.list()) {
+      if (!req.ifName().equals(seen.key().ifName())
+          || !req.netns().equals(seen.netns())
+          || seen.key().containerId().equals(req.containerId())) continue;
+      try {
+        synchronized (lock(seen.key())) {
+          AttachmentRecord rec = store.read(seen.key());
+          if (rec == null) continue;
+          String recIno = rec.pod().get(NETNS_INODE);
+          NetnsCheck.State st = NetnsCheck.state(rec.netns(), recIno);
+          if (st == NetnsCheck.State.UNKNOWN) continue;
+          if (st == NetnsCheck.State.PRESENT) {
+            if (recIno == null || !recIno.equals(ino)) continue; // not provably the same netns
+            Optional<PodInterfaces.Shown> shown;
+            try {
+              shown = pods.show(rec.netns(), rec.key().ifName());
+            } catch (IOException | RuntimeException e) {
+              LOG.warn(
+                  "cannot check "
+                      + rec.key().ifName()
+                      + " in "
+                      + rec.netns()
+                      + " for the superseded attachment "
+                      + rec.key()
+                      + ": "
+                      + e.getMessage());
+              continue;
+            }
+            if (shown.isPresent()) continue; // the old attachment (or another) holds the name
+          }
+          // the interface is proven absent (or the netns gone): release only, touch no interface
+          release(rec.key(), rec.vdeNetwork(), rec.netns(), rec);
+          dropped.add(rec.key());
+          LOG.warn(
+              "dropped attachment "
+                  + rec.key()
+                  + " of pod "
+                  + podName(rec)
+                  + " (addresses "
+                  + rec.ips()
+                  + "): superseded by the ADD of container "
+                  + req.containerId()
+                  + " in the same netns, its interface is gone");
+        }
+      } catch (RuntimeException e) {
+        LOG.warn("cannot drop superseded attachment " + seen.key() + ": " + e.getMessage());
+      }
+    }
+    return dropped;
+  }
+
+  /**
    * Reserves each claim cluster-wide; on a refusal releases the ones made and this node's pool
    * reservation of the key, then rethrows.
    */
@@ -426,9 +499,18 @@ public final class TapAttachmentHandler implements AttachmentHandler {
         && rec.netns() != null
         && !rec.netns().equals(netns)
         && !rec.netns().isEmpty()
-        && Files.exists(Path.of(rec.netns()))) {
+        && NetnsCheck.state(rec.netns(), rec.pod().get(NETNS_INODE)) == NetnsCheck.State.PRESENT) {
+      // only while the path still names the record's namespace: a reused name is another pod's
       deleteTapIn(rec.netns(), key.ifName());
     }
+    release(key, pool, netns, rec);
+  }
+
+  /**
+   * The address part of {@link #remove}: the delegated IPAM plugin's DEL, the cluster-wide
+   * reservations, this node's pool reservation and the record; no interface is touched.
+   */
+  private void release(AttachmentKey key, String pool, String netns, AttachmentRecord rec) {
     if (rec != null && rec.pod().get(IPAM_PLUGIN) != null) {
       Map<String, Object> cfg = Json.parseObject(rec.pod().get(IPAM_CONFIG));
       delegateDel(

@@ -250,7 +250,9 @@ public final class KubeAddressReservations implements AddressReservations {
 
   private static CniError.Failure failure(Claim claim, KubernetesClientException e) {
     int code = e.getCode();
-    boolean later = code == 0 || code == 429 || code >= 500;
+    // no HTTP answer (connection refused, a timeout: fabric8 reports -1 or 0), throttled, or a
+    // server error: the runtime should try again, as for a DEL while the API is unreachable
+    boolean later = code <= 0 || code == 429 || code >= 500;
     return new CniError.Failure(
         new CniError(
             later ? CniError.TRY_AGAIN_LATER : CniError.SETUP_FAILED,

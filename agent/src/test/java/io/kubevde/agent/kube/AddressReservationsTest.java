@@ -272,4 +272,38 @@ class AddressReservationsTest {
               assertThat(r.getMetadata().getOwnerReferences()).isNullOrEmpty();
             });
   }
+
+  @Test
+  void anUnreachableApiServerIsTryAgainLaterNotAFailure() {
+    // no HTTP answer at all (connection refused, a timeout): fabric8 reports code -1
+    try (KubernetesClient down =
+        new io.fabric8.kubernetes.client.KubernetesClientBuilder()
+            .withConfig(
+                new io.fabric8.kubernetes.client.ConfigBuilder()
+                    .withMasterUrl("https://127.0.0.1:" + closedPort())
+                    .withConnectionTimeout(2000)
+                    .withRequestTimeout(2000)
+                    .withRequestRetryBackoffLimit(0)
+                    .build())
+            .build()) {
+      KubeAddressReservations r = new KubeAddressReservations(down, nodeA);
+      Claim c = new Claim(ns + "/blue", "10.77.9.9", ns, "p1", "uid-1", "c1", "net1");
+      assertThatThrownBy(() -> r.reserve(c))
+          .isInstanceOfSatisfying(
+              CniError.Failure.class,
+              f ->
+                  assertThat(f.error().code())
+                      .as("%s", f.error())
+                      .isEqualTo(CniError.TRY_AGAIN_LATER));
+    }
+  }
+
+  /** A loopback TCP port nobody listens on (bound, then closed). */
+  private static int closedPort() {
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+      return s.getLocalPort();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
 }

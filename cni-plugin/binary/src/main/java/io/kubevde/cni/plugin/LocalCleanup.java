@@ -16,7 +16,8 @@ import java.util.concurrent.TimeUnit;
  * every tap it creates), deletes it with {@code nsenter --net=<netns> ip link del}; so are the
  * other kubevde taps of the same container ({@link #run(String, String, String)}: chained
  * attachments). Any other interface is left alone. Addresses and the attachment record are released
- * by the agent when it comes back (it drops records whose interface or netns is gone).
+ * by the agent when it comes back: once the netns is gone (its reconcile), or at the next ADD in
+ * the same netns and interface name (the old record's interface is gone).
  */
 public final class LocalCleanup {
   private LocalCleanup() {}
