@@ -308,7 +308,16 @@ class DataPlaneTest {
       long dropped = pa.policer().dropped(DropReason.STORM_UNKNOWN_UNICAST);
       long admitted = pa.stats().rxFrames() - pa.policer().droppedTotal();
       assertThat(sent).isGreaterThan(10_000);
-      assertThat(dropped).as("a's flood beyond 200/s").isGreaterThan(sent / 2);
+      // a sustained storm is read at the limit's pace (PortPolicer.pauseNanos): the switch reads
+      // and counts part of the excess, the rest overflows a's tap queue (the kernel's tx_dropped)
+      long kernelDropped =
+          Long.parseLong(
+              Sh.run("ip", "netns", "exec", a, "cat", "/sys/class/net/net1/statistics/tx_dropped")
+                  .trim());
+      assertThat(dropped).as("storm drops counted by the switch").isGreaterThan(1000);
+      assertThat(dropped + kernelDropped)
+          .as("a's flood beyond 200/s, dropped by the switch (%d) or the kernel", dropped)
+          .isGreaterThan(sent / 2);
       assertThat(admitted)
           .as("a's flooded frames: the burst (20) plus 200/s over %.1f s", seconds)
           .isLessThanOrEqualTo(20 + (long) Math.ceil(200 * seconds) + 1);
