@@ -83,11 +83,42 @@ public final class NetworkSwitch implements AutoCloseable {
       String uplink,
       SwitchLimits limits)
       throws IOException {
+    return open(config, fromOperator, directory, uplink, limits, NetnodeConfig.DEFAULT_MODE);
+  }
+
+  /**
+   * As {@link #open(AgentNetworkConfig, boolean, Path, String, SwitchLimits)}, the rendezvous
+   * sockets with permission bits {@code socketMode} (e.g. {@code 0666} so that a non-root container
+   * given the directory by the device plugin can connect; the directory's mode is derived from it,
+   * vde-protocols.md §6.1).
+   *
+   * @throws IOException when the rendezvous cannot be served
+   */
+  public static NetworkSwitch open(
+      AgentNetworkConfig config,
+      boolean fromOperator,
+      Path directory,
+      String uplink,
+      SwitchLimits limits,
+      int socketMode)
+      throws IOException {
     Files.createDirectories(directory.getParent());
+    NetnodeConfig at = NetnodeConfig.at(directory);
     Netnode node =
         Netnode.open(
             config.hub() ? NetnodeKind.HUB : NetnodeKind.SWITCH,
-            NetnodeConfig.at(directory).withLimits(limits.ports()));
+            new NetnodeConfig(
+                    at.directory(),
+                    socketMode,
+                    NetnodeConfig.dirModeFor(socketMode),
+                    at.group(),
+                    at.hashSize(),
+                    at.hashSeed(),
+                    at.expireSeconds(),
+                    at.dedupMillis(),
+                    at.healthMillis(),
+                    at.limits())
+                .withLimits(limits.ports()));
     NetworkSwitch sw = new NetworkSwitch(node, limits, config, fromOperator);
     sw.wantedUplink = uplink;
     sw.retryUplink();
