@@ -480,6 +480,11 @@ class ChartRenderTest {
             .getSpec();
     var agent = on.getContainers().getFirst();
     assertThat(agent.getArgs()).contains("--device-plugin-dir=/var/lib/kubelet/device-plugins");
+    assertThat(agent.getSecurityContext().getCapabilities().getAdd())
+        .as("the switch connects to client sockets of any user")
+        .contains("DAC_OVERRIDE");
+    assertThat(off.getContainers().getFirst().getSecurityContext().getCapabilities().getAdd())
+        .doesNotContain("DAC_OVERRIDE");
     assertThat(agent.getVolumeMounts())
         .filteredOn(m -> m.getName().equals("device-plugins"))
         .singleElement()
