@@ -74,6 +74,10 @@ capabilities:
   {{- range .Values.agent.capabilities }}
   - {{ . }}
   {{- end }}
+  {{- if and .Values.agent.devicePlugin.enabled (not (has "DAC_OVERRIDE" .Values.agent.capabilities)) }}
+  # device plugin: a container's vde client binds its data socket 0700 as its own user; the switch must connect to it
+  - DAC_OVERRIDE
+  {{- end }}
 seccompProfile:
   type: RuntimeDefault
 {{- if .Values.agent.appArmorProfile }}

@@ -14,6 +14,7 @@ import io.kubevde.agent.dataplane.DataPlane;
 import io.kubevde.agent.dataplane.LinkManager;
 import io.kubevde.agent.dataplane.NetworkCache;
 import io.kubevde.agent.dataplane.NetworkSwitch;
+import io.kubevde.agent.device.DevicePluginManager;
 import io.kubevde.agent.handover.HandoverClient;
 import io.kubevde.agent.handover.HandoverServer;
 import io.kubevde.agent.handover.ReceivedFds;
@@ -65,6 +66,7 @@ public final class Agent implements AutoCloseable {
   private final AgentMetrics metrics;
   private final CniServer server;
   private final CaptureServer capture;
+  private final DevicePluginManager devicePlugins;
   private KubernetesClient client;
   private NetworkConfigWatcher networkWatcher;
   private NetworkKeyWatcher keyWatcher;
@@ -83,7 +85,12 @@ public final class Agent implements AutoCloseable {
     this.cfg = cfg;
     this.store = new AttachmentStore(cfg.stateDir().resolve("attachments"));
     this.dataPlane =
-        new DataPlane(cfg.runDir(), cfg.nodeAddress(), cfg.uplinkInterface(), cfg.switchLimits());
+        new DataPlane(
+            cfg.runDir(),
+            cfg.nodeAddress(),
+            cfg.uplinkInterface(),
+            cfg.switchLimits(),
+            cfg.rendezvousMode());
     this.links = new LinkManager(dataPlane, cfg.linkPolicy());
     this.taps =
         new TapAttachmentHandler(
@@ -101,6 +108,11 @@ public final class Agent implements AutoCloseable {
     metrics.attachments(handler);
     this.server = new CniServer(cfg.cniSocket(), new MeteredHandler(chained, metrics));
     this.capture = new CaptureServer(cfg.runDir().resolve("capture.sock"), dataPlane);
+    this.devicePlugins =
+        cfg.devicePluginDir() == null
+            ? null
+            : new DevicePluginManager(
+                cfg.devicePluginDir(), dataPlane, DevicePluginManager.DEFAULT_DEVICES, 5_000);
   }
 
   /**
@@ -157,6 +169,7 @@ public final class Agent implements AutoCloseable {
     }
     server.start();
     capture.start();
+    if (devicePlugins != null) devicePlugins.start();
     if (cfg.kubernetes()) {
       keyWatcher = new NetworkKeyWatcher(client, dataPlane);
       keyWatcher.start(cfg.configNamespace());
@@ -319,6 +332,11 @@ public final class Agent implements AutoCloseable {
     return capture;
   }
 
+  /** The device plugins, or null without {@code --device-plugin-dir}. */
+  public DevicePluginManager devicePlugins() {
+    return devicePlugins;
+  }
+
   /** The CNI socket's server. */
   public CniServer cniServer() {
     return server;
@@ -338,6 +356,7 @@ public final class Agent implements AutoCloseable {
     if (reconciler != null) reconciler.shutdownNow();
     if (http != null) http.close();
     capture.close();
+    if (devicePlugins != null) devicePlugins.close();
     try {
       server.close();
     } catch (IOException | RuntimeException ignored) {

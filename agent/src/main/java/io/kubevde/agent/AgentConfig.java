@@ -32,6 +32,9 @@ import java.nio.file.Path;
  *     VdeLinks may use every scheme, or null
  * @param switchLimits ingress policing and storm control of the network switches' ports (null =
  *     {@link SwitchLimits#DEFAULT})
+ * @param devicePluginDir kubelet's device-plugin directory ({@code
+ *     /var/lib/kubelet/device-plugins}: its {@code kubelet.sock} and the plugins' sockets), or null
+ *     for no device plugin; with one, the rendezvous sockets are {@code 0666} (any container user)
  */
 public record AgentConfig(
     Path cniSocket,
@@ -51,7 +54,8 @@ public record AgentConfig(
     long reconcileMs,
     String linkTenantSchemes,
     String linkSystemNamespaces,
-    SwitchLimits switchLimits) {
+    SwitchLimits switchLimits,
+    Path devicePluginDir) {
 
   /** Null {@code switchLimits} become the defaults. */
   public AgentConfig {
@@ -95,7 +99,8 @@ public record AgentConfig(
         reconcileMs,
         linkTenantSchemes,
         linkSystemNamespaces,
-        SwitchLimits.DEFAULT);
+        SwitchLimits.DEFAULT,
+        null);
   }
 
   /** Default {@link #networkWaitMs}: 5 s. */
@@ -164,7 +169,8 @@ public record AgentConfig(
         reconcileMs,
         tenantSchemes,
         systemNamespaces,
-        switchLimits);
+        switchLimits,
+        devicePluginDir);
   }
 
   /** A stand-alone agent (no Kubernetes, no HTTP) with everything under {@code dir} (tests). */
@@ -205,7 +211,8 @@ public record AgentConfig(
         reconcileMs,
         linkTenantSchemes,
         linkSystemNamespaces,
-        switchLimits);
+        switchLimits,
+        devicePluginDir);
   }
 
   /** A copy with the HTTP ports set. */
@@ -228,7 +235,8 @@ public record AgentConfig(
         reconcileMs,
         linkTenantSchemes,
         linkSystemNamespaces,
-        switchLimits);
+        switchLimits,
+        devicePluginDir);
   }
 
   /** A copy with the network wait set (ms). */
@@ -251,7 +259,8 @@ public record AgentConfig(
         reconcileMs,
         linkTenantSchemes,
         linkSystemNamespaces,
-        switchLimits);
+        switchLimits,
+        devicePluginDir);
   }
 
   /** A copy with {@code limits} for the network switches' ports. */
@@ -274,6 +283,36 @@ public record AgentConfig(
         reconcileMs,
         linkTenantSchemes,
         linkSystemNamespaces,
-        limits);
+        limits,
+        devicePluginDir);
+  }
+
+  /** A copy serving kubelet's device-plugin API in {@code dir} (null = off). */
+  public AgentConfig withDevicePluginDir(Path dir) {
+    return new AgentConfig(
+        cniSocket,
+        stateDir,
+        runDir,
+        underlayMtu,
+        nodeName,
+        nodeAddress,
+        uplinkInterface,
+        kubernetes,
+        kubeconfig,
+        configNamespace,
+        heartbeatMs,
+        healthPort,
+        metricsPort,
+        networkWaitMs,
+        reconcileMs,
+        linkTenantSchemes,
+        linkSystemNamespaces,
+        switchLimits,
+        dir);
+  }
+
+  /** Permission bits of the rendezvous sockets: 0666 with the device plugin, else 0600. */
+  public int rendezvousMode() {
+    return devicePluginDir == null ? 0600 : 0666;
   }
 }

@@ -56,6 +56,14 @@ public final class AgentMain implements Callable<Integer> {
   Path runDir = Path.of("/run/kubevde");
 
   @Option(
+      names = "--device-plugin-dir",
+      description =
+          "kubelet's device-plugin directory (e.g. /var/lib/kubelet/device-plugins): serve one"
+              + " extended resource vde.kubevde.io/<ns>.<name> per network of this node; rendezvous"
+              + " sockets become 0666 (default: off)")
+  Path devicePluginDir;
+
+  @Option(
       names = "--underlay-mtu",
       description =
           "underlay MTU in bytes; taps default to it minus 50 (default: ${DEFAULT-VALUE})")
@@ -219,7 +227,8 @@ public final class AgentMain implements Callable<Integer> {
         .withSwitchLimits(
             new SwitchLimits(
                 new PortLimits(policePps, policeBps, stormPps, burstMs),
-                new PortLimits(0, 0, uplinkStormPps, burstMs)));
+                new PortLimits(0, 0, uplinkStormPps, burstMs)))
+        .withDevicePluginDir(devicePluginDir);
   }
 
   @Override

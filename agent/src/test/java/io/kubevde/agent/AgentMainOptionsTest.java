@@ -40,6 +40,17 @@ class AgentMainOptionsTest {
   }
 
   @Test
+  void theDevicePluginIsOffByDefaultAndOpensTheRendezvousToEveryUserWhenOn() throws Exception {
+    AgentConfig off = parse("--node-name=n1");
+    assertThat(off.devicePluginDir()).isNull();
+    assertThat(off.rendezvousMode()).isEqualTo(0600);
+    AgentConfig on = parse("--node-name=n1", "--device-plugin-dir=/var/lib/kubelet/device-plugins");
+    assertThat(on.devicePluginDir()).hasToString("/var/lib/kubelet/device-plugins");
+    assertThat(on.rendezvousMode()).isEqualTo(0666);
+    assertThat(on.switchLimits()).isEqualTo(off.switchLimits());
+  }
+
+  @Test
   void aNegativeRateIsRefusedNamingIt() {
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> parse("--storm-pps=-5"))
         .hasMessageContaining("-5");

@@ -464,6 +464,49 @@ class ChartRenderTest {
   }
 
   @Test
+  void devicePluginMountsKubeletsDirectoryAndPassesTheFlagOnlyWhenEnabled() {
+    var off =
+        Chart.one(Chart.objects(Map.of()), DaemonSet.class, "kv-kubevde-agent")
+            .getSpec()
+            .getTemplate()
+            .getSpec();
+    assertThat(off.getContainers().getFirst().getArgs())
+        .noneMatch(a -> a.startsWith("--device-plugin-dir"));
+    assertThat(off.getVolumes()).noneMatch(v -> v.getName().equals("device-plugins"));
+
+    var on =
+        Chart.one(
+                Chart.objects(
+                    Map.of(
+                        "agent.devicePlugin.enabled", "true",
+                        "agent.devicePlugin.kubeletDir", "/data/kubelet/device-plugins")),
+                DaemonSet.class,
+                "kv-kubevde-agent")
+            .getSpec()
+            .getTemplate()
+            .getSpec();
+    var agent = on.getContainers().getFirst();
+    assertThat(agent.getArgs()).contains("--device-plugin-dir=/var/lib/kubelet/device-plugins");
+    assertThat(agent.getSecurityContext().getCapabilities().getAdd())
+        .as("the switch connects to client sockets of any user")
+        .contains("DAC_OVERRIDE");
+    assertThat(off.getContainers().getFirst().getSecurityContext().getCapabilities().getAdd())
+        .doesNotContain("DAC_OVERRIDE");
+    assertThat(agent.getVolumeMounts())
+        .filteredOn(m -> m.getName().equals("device-plugins"))
+        .singleElement()
+        .satisfies(m -> assertThat(m.getMountPath()).isEqualTo("/var/lib/kubelet/device-plugins"));
+    assertThat(on.getVolumes())
+        .filteredOn(v -> v.getName().equals("device-plugins"))
+        .singleElement()
+        .satisfies(
+            v -> assertThat(v.getHostPath().getPath()).isEqualTo("/data/kubelet/device-plugins"));
+    assertThatThrownBy(
+            () -> Chart.render("kv", "ns", Map.of("agent.devicePlugin.kubeletDir", "relative/dir")))
+        .hasMessageContaining("devicePlugin");
+  }
+
+  @Test
   void uninstallHookRunsOperatorCleanupWithItsOwnRbac() {
     List<HasMetadata> objs = Chart.objectsWithHooks(Map.of("cleanup.timeoutSeconds", "30"));
     Job job = Chart.one(objs, Job.class, "kv-kubevde-cleanup");

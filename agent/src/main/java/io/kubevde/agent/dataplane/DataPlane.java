@@ -3,6 +3,7 @@ package io.kubevde.agent.dataplane;
 import io.kubevde.agent.model.AttachmentKey;
 import io.kubevde.agent.model.AttachmentRecord;
 import io.kubevde.api.agent.AgentNetworkConfig;
+import io.kubevde.vdeplug.netnode.NetnodeConfig;
 import io.kubevde.vdeplug.plugin.tap.TapDevice;
 import io.kubevde.vdeplug.plugin.tap.TapPlug;
 import java.io.IOException;
@@ -39,6 +40,7 @@ public final class DataPlane implements AutoCloseable {
   private final String uplinkIf;
   private final KeyFiles keyFiles;
   private final SwitchLimits limits;
+  private final int rendezvousMode;
   private final Map<String, NetworkSwitch> switches = new ConcurrentHashMap<>();
   private final Map<AttachmentKey, AttachmentRecord> attached = new ConcurrentHashMap<>();
   private final List<Runnable> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -60,6 +62,17 @@ public final class DataPlane implements AutoCloseable {
    * policing and storm control).
    */
   public DataPlane(Path runDir, String selfAddress, String uplinkIf, SwitchLimits limits) {
+    this(runDir, selfAddress, uplinkIf, limits, NetnodeConfig.DEFAULT_MODE);
+  }
+
+  /**
+   * As {@link #DataPlane(Path, String, String, SwitchLimits)}, every rendezvous directory's sockets
+   * with permission bits {@code rendezvousMode} ({@code 0600} by default: root only; {@code 0666}
+   * when the device plugin hands the directories to containers that may run as any user).
+   */
+  public DataPlane(
+      Path runDir, String selfAddress, String uplinkIf, SwitchLimits limits, int rendezvousMode) {
+    this.rendezvousMode = rendezvousMode & 0666;
     this.limits = limits;
     this.runDir = runDir;
     this.selfAddress = selfAddress;
@@ -164,7 +177,8 @@ public final class DataPlane implements AutoCloseable {
     }
     switches.put(
         cfg.key(),
-        NetworkSwitch.open(cfg, true, directoryOf(cfg.key()), uplink, limits, inherited));
+        NetworkSwitch.open(
+            cfg, true, directoryOf(cfg.key()), uplink, limits, inherited, rendezvousMode));
     LOG.info(
         "network "
             + cfg.key()
@@ -232,7 +246,15 @@ public final class DataPlane implements AutoCloseable {
   private NetworkSwitch switchFor(String key, boolean[] created) throws IOException {
     NetworkSwitch sw = switches.get(key);
     if (sw == null) {
-      sw = NetworkSwitch.open(AgentNetworkConfig.local(key), false, directoryOf(key), null, limits);
+      sw =
+          NetworkSwitch.open(
+              AgentNetworkConfig.local(key),
+              false,
+              directoryOf(key),
+              null,
+              limits,
+              InheritedFds.NONE,
+              rendezvousMode);
       switches.put(key, sw);
       LOG.info(
           "network " + key + ": local switch at " + directoryOf(key) + " (no operator config)");

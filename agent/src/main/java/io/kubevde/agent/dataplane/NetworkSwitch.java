@@ -85,12 +85,22 @@ public final class NetworkSwitch implements AutoCloseable {
       String uplink,
       SwitchLimits limits)
       throws IOException {
-    return open(config, fromOperator, directory, uplink, limits, InheritedFds.NONE);
+    return open(
+        config,
+        fromOperator,
+        directory,
+        uplink,
+        limits,
+        InheritedFds.NONE,
+        NetnodeConfig.DEFAULT_MODE);
   }
 
   /**
    * As {@link #open(AgentNetworkConfig, boolean, Path, String, SwitchLimits)}, the uplink taken
-   * from {@code inherited} when a previous agent handed over its sockets for the same VNL.
+   * from {@code inherited} when a previous agent handed over its sockets for the same VNL, and the
+   * rendezvous sockets with permission bits {@code socketMode} (e.g. {@code 0666} so that a
+   * non-root container given the directory by the device plugin can connect; the directory's mode
+   * is derived from it, vde-protocols.md §6.1).
    *
    * @throws IOException when the rendezvous cannot be served
    */
@@ -100,13 +110,26 @@ public final class NetworkSwitch implements AutoCloseable {
       Path directory,
       String uplink,
       SwitchLimits limits,
-      InheritedFds inherited)
+      InheritedFds inherited,
+      int socketMode)
       throws IOException {
     Files.createDirectories(directory.getParent());
+    NetnodeConfig at = NetnodeConfig.at(directory);
     Netnode node =
         Netnode.open(
             config.hub() ? NetnodeKind.HUB : NetnodeKind.SWITCH,
-            NetnodeConfig.at(directory).withLimits(limits.ports()));
+            new NetnodeConfig(
+                    at.directory(),
+                    socketMode,
+                    NetnodeConfig.dirModeFor(socketMode),
+                    at.group(),
+                    at.hashSize(),
+                    at.hashSeed(),
+                    at.expireSeconds(),
+                    at.dedupMillis(),
+                    at.healthMillis(),
+                    at.limits())
+                .withLimits(limits.ports()));
     NetworkSwitch sw = new NetworkSwitch(node, limits, config, fromOperator);
     sw.wantedUplink = uplink;
     sw.inherited = inherited;
