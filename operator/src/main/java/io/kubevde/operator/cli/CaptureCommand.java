@@ -110,7 +110,8 @@ public final class CaptureCommand implements Callable<Integer> {
             err,
             2,
             "no running kubevde agent on node " + on + " (in namespace " + agentNamespace + ")");
-      List<String> cmd = new ArrayList<>(List.of("kubevde-agent", "capture", net, "-w", "-"));
+      List<String> cmd =
+          new ArrayList<>(List.of("/opt/kubevde/bin/kubevde-agent", "capture", net, "-w", "-"));
       if (podKey != null) cmd.addAll(List.of("--pod", podKey));
       if (count > 0) cmd.addAll(List.of("-c", Long.toString(count)));
       ByteArrayOutputStream agentErr = new ByteArrayOutputStream();
