@@ -81,20 +81,8 @@ public final class TcpCoalescer implements FrameCoalescer {
     int pl = next.end - next.payload;
     if (pl <= 0 || pl > mss) return false;
     if (len + pl > limit - off || (len - (first.l3 - off)) + pl > IP_MAX) return false;
-    // Ethernet header (and VLAN tag)
-    if (!same(src, soff, first.l3 - off)) return false;
-    int l3 = first.l3 - off;
-    if (first.v6) {
-      if (!same(src, soff + l3, off + l3, 4) || !same(src, soff + l3 + 6, off + l3 + 6, 34))
-        return false;
-    } else {
-      if (!same(src, soff + l3, off + l3, 2)
-          || !same(src, soff + l3 + 6, off + l3 + 6, 4)
-          || !same(src, soff + l3 + 12, off + l3 + 12, 8)) return false;
-      if (InetChecksum.get16(src, soff + l3 + 4) != nextId) return false;
-    }
+    if (!SameFlow.matches(src, soff, out, off, first, nextId)) return false;
     int l4 = first.l4 - off;
-    if (!same(src, soff + l4, off + l4, 4)) return false; // ports
     if (InetChecksum.get32(src, soff + l4 + 4) != nextSeq) return false;
     if (!same(src, soff + l4 + 8, off + l4 + 8, 5)) return false; // ACK number, data offset
     int flags = src.get(soff + l4 + 13) & 0xFF;
@@ -133,12 +121,7 @@ public final class TcpCoalescer implements FrameCoalescer {
     int l3 = first.l3;
     int l4 = first.l4;
     int l4Length = off + len - l4;
-    if (first.v6) {
-      InetChecksum.put16(out, l3 + 4, l4Length);
-    } else {
-      InetChecksum.put16(out, l3 + 2, l4 - l3 + l4Length);
-      InetChecksum.ipv4HeaderChecksum(out, l3, l4 - l3);
-    }
+    SameFlow.fixIpLength(out, first, l4Length);
     long pseudo = InetChecksum.pseudoHeader(out, l3, first.v6, FrameLayout.TCP, l4Length);
     InetChecksum.put16(out, l4 + 16, InetChecksum.fold(pseudo));
     info.flags = GsoInfo.NEEDS_CSUM;
@@ -150,12 +133,7 @@ public final class TcpCoalescer implements FrameCoalescer {
     return len;
   }
 
-  private boolean same(ByteBuffer src, int soff, int n) {
-    return same(src, soff, off, n);
-  }
-
   private boolean same(ByteBuffer src, int soff, int ooff, int n) {
-    for (int i = 0; i < n; i++) if (src.get(soff + i) != out.get(ooff + i)) return false;
-    return true;
+    return SameFlow.same(src, soff, out, ooff, n);
   }
 }

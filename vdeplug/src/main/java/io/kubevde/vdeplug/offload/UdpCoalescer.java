@@ -75,19 +75,7 @@ public final class UdpCoalescer implements FrameCoalescer {
     if (pl <= 0 || pl > size) return false;
     if (InetChecksum.get16(src, next.l4 + 4) != 8 + pl) return false;
     if (len + pl > limit - off || (len - (first.l3 - off)) + pl > IP_MAX) return false;
-    int l3 = first.l3 - off;
-    if (!same(src, soff, off, l3)) return false;
-    if (first.v6) {
-      if (!same(src, soff + l3, off + l3, 4) || !same(src, soff + l3 + 6, off + l3 + 6, 34))
-        return false;
-    } else {
-      if (!same(src, soff + l3, off + l3, 2)
-          || !same(src, soff + l3 + 6, off + l3 + 6, 4)
-          || !same(src, soff + l3 + 12, off + l3 + 12, 8)) return false;
-      if (InetChecksum.get16(src, soff + l3 + 4) != nextId) return false;
-    }
-    int l4 = first.l4 - off;
-    if (!same(src, soff + l4, off + l4, 4)) return false; // ports
+    if (!SameFlow.matches(src, soff, out, off, first, nextId)) return false;
     out.put(off + len, src, next.payload, pl);
     len += pl;
     segments++;
@@ -116,12 +104,7 @@ public final class UdpCoalescer implements FrameCoalescer {
     int l3 = first.l3;
     int l4 = first.l4;
     int l4Length = off + len - l4;
-    if (first.v6) {
-      InetChecksum.put16(out, l3 + 4, l4Length);
-    } else {
-      InetChecksum.put16(out, l3 + 2, l4 - l3 + l4Length);
-      InetChecksum.ipv4HeaderChecksum(out, l3, l4 - l3);
-    }
+    SameFlow.fixIpLength(out, first, l4Length);
     InetChecksum.put16(out, l4 + 4, l4Length);
     long pseudo = InetChecksum.pseudoHeader(out, l3, first.v6, FrameLayout.UDP, l4Length);
     InetChecksum.put16(out, l4 + 6, InetChecksum.fold(pseudo));
@@ -132,10 +115,5 @@ public final class UdpCoalescer implements FrameCoalescer {
     info.csumStart = l4 - off;
     info.csumOffset = 6;
     return len;
-  }
-
-  private boolean same(ByteBuffer src, int soff, int ooff, int n) {
-    for (int i = 0; i < n; i++) if (src.get(soff + i) != out.get(ooff + i)) return false;
-    return true;
   }
 }
