@@ -1,6 +1,7 @@
 package io.kubevde.agent;
 
 import io.kubevde.agent.capture.CaptureRequest;
+import io.kubevde.agent.capture.CaptureServer;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintWriter;
@@ -81,7 +82,7 @@ public final class CaptureCommand implements Callable<Integer> {
       ch.connect(UnixDomainSocketAddress.of(socket));
       ByteBuffer b = ByteBuffer.wrap((req.toJson() + "\n").getBytes(StandardCharsets.UTF_8));
       while (b.hasRemaining()) ch.write(b);
-      String answer = readLine(ch);
+      String answer = CaptureServer.readLine(ch, 4096);
       if (!answer.startsWith("OK")) {
         err.println("capture: " + answer.replaceFirst("^ERROR ", ""));
         return 1;
@@ -92,23 +93,10 @@ public final class CaptureCommand implements Callable<Integer> {
         Channels.newInputStream(ch).transferTo(out);
         out.flush();
       }
-    } catch (IOException e) {
+    } catch (IOException | IllegalArgumentException e) {
       err.println("capture: agent socket " + socket + ": " + e.getMessage());
       return 1;
     }
     return 0;
-  }
-
-  private static String readLine(SocketChannel ch) throws IOException {
-    StringBuilder sb = new StringBuilder();
-    ByteBuffer one = ByteBuffer.allocate(1);
-    while (sb.length() < 4096) {
-      one.clear();
-      if (ch.read(one) < 0) break;
-      char c = (char) (one.get(0) & 0xFF);
-      if (c == '\n') break;
-      sb.append(c);
-    }
-    return sb.toString();
   }
 }

@@ -89,7 +89,7 @@ public final class CaptureServer implements AutoCloseable {
     try (ch) {
       CaptureRequest req;
       try {
-        req = CaptureRequest.parse(readLine(ch));
+        req = CaptureRequest.parse(readLine(ch, MAX_REQUEST));
       } catch (IllegalArgumentException e) {
         reply(ch, "ERROR " + e.getMessage());
         return;
@@ -161,18 +161,25 @@ public final class CaptureServer implements AutoCloseable {
         .toList();
   }
 
-  private static String readLine(SocketChannel ch) throws IOException {
+  /**
+   * Reads one line (up to {@code '\n'}, not included) of the capture protocol, byte by byte so
+   * nothing after it is consumed (the pcapng stream follows the answer line).
+   *
+   * @return the line, or what came before the end of the stream
+   * @throws IllegalArgumentException when no newline comes within {@code max} bytes
+   * @throws IOException when the socket cannot be read
+   */
+  public static String readLine(SocketChannel ch, int max) throws IOException {
     ByteArrayOutputStream line = new ByteArrayOutputStream();
     ByteBuffer one = ByteBuffer.allocate(1);
-    while (line.size() < MAX_REQUEST) {
+    while (line.size() < max) {
       one.clear();
-      if (ch.read(one) < 0) break;
+      if (ch.read(one) < 0) return line.toString(StandardCharsets.UTF_8);
       byte b = one.get(0);
       if (b == '\n') return line.toString(StandardCharsets.UTF_8);
       line.write(b);
     }
-    throw new IllegalArgumentException(
-        "a request is one JSON line of at most " + MAX_REQUEST + " bytes");
+    throw new IllegalArgumentException("a protocol line is at most " + max + " bytes");
   }
 
   private static void reply(SocketChannel ch, String line) throws IOException {
