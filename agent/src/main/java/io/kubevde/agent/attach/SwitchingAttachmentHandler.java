@@ -141,7 +141,8 @@ public final class SwitchingAttachmentHandler implements AttachmentHandler {
         conf.prevResult(),
         conf.validAttachments(),
         conf.networkGiven(),
-        ipam != null ? null : conf.raw());
+        ipam != null ? null : conf.raw(),
+        conf.vlans());
   }
 
   /**

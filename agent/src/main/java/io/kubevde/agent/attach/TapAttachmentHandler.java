@@ -223,7 +223,8 @@ public final class TapAttachmentHandler implements AttachmentHandler {
               pod,
               System.currentTimeMillis(),
               "creating",
-              null);
+              null,
+              conf.vlans());
       boolean created = false;
       try {
         store.write(rec);
@@ -432,6 +433,7 @@ public final class TapAttachmentHandler implements AttachmentHandler {
     iface.put("mac", mac);
     iface.put("mtu", (long) mtu);
     iface.put("sandbox", req.netns());
+    if (conf.vlans() != null) iface.putAll(conf.vlans().toJson());
     List<Object> ips = new ArrayList<>();
     for (Cidr c : addrs) {
       Map<String, Object> e = new LinkedHashMap<>();

@@ -3,6 +3,7 @@ package io.kubevde.agent.dataplane;
 import io.kubevde.agent.model.AttachmentKey;
 import io.kubevde.agent.model.AttachmentRecord;
 import io.kubevde.api.agent.AgentNetworkConfig;
+import io.kubevde.vdeplug.Plug;
 import io.kubevde.vdeplug.netnode.NetnodeConfig;
 import io.kubevde.vdeplug.plugin.tap.TapDevice;
 import io.kubevde.vdeplug.plugin.tap.TapPlug;
@@ -265,7 +266,8 @@ public final class DataPlane implements AutoCloseable {
 
   /**
    * Opens the attachment's persistent tap by name inside its netns and adds it to its network's
-   * switch.
+   * switch: an access or trunk port ({@link PortVlanPlug}) when the record has VLANs, else a plain
+   * port.
    *
    * @throws IOException when the netns cannot be entered or the tap cannot be opened
    */
@@ -282,7 +284,9 @@ public final class DataPlane implements AutoCloseable {
       // no switch recreation between the lookup and the record (re-attach sees it)
       synchronized (this) {
         try {
-          switchFor(rec.vdeNetwork(), created).attach(rec.key(), new TapPlug(tap));
+          Plug port = new TapPlug(tap);
+          if (rec.vlans() != null) port = new PortVlanPlug(port, rec.vlans());
+          switchFor(rec.vdeNetwork(), created).attach(rec.key(), port);
         } catch (IOException | RuntimeException e) {
           tap.close();
           throw e;

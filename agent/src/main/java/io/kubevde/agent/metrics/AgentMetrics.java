@@ -43,6 +43,9 @@ import java.util.Map;
  *       switch dropped on entry by the ports' ingress policing ({@code policed-frames}, {@code
  *       policed-bytes}) and storm control ({@code storm-broadcast}, {@code storm-multicast}, {@code
  *       storm-unknown-unicast}); not in the port's receive counters;
+ *   <li>{@code vde_switch_vlan_drop_total} {@code {network, node}} — frames from pods with VLAN
+ *       ports (access, trunk) dropped on entry because of their tag (a VID the port does not
+ *       carry);
  *   <li>{@code vde_switch_ports}, {@code vde_switch_mac_entries}, {@code vde_vxvde_peers} {@code
  *       {network, node}};
  *   <li>{@code vde_vxvde_drop_total} {@code {network, node, reason}} — datagrams the vxvde uplink
@@ -233,6 +236,13 @@ public final class AgentMetrics {
                 "frames dropped on entry by the ports' ingress policing and storm control"));
       }
     }
+    out.add(
+        FunctionCounter.builder("vde.switch.vlan.drop", sw, NetworkSwitch::vlanDrops)
+            .tags(base)
+            .description(
+                "frames from pods dropped on entry: tagged with a VID their access or trunk port"
+                    + " does not carry")
+            .register(registry));
     out.add(
         Gauge.builder("vde.switch.ports", sw, s -> s.node().ports().size())
             .tags(base)

@@ -22,6 +22,8 @@ import java.util.Map;
  * @param createdMs creation time (ms since the epoch)
  * @param state {@code creating} (written before the tap exists) or {@code ready}
  * @param result the CNI result ADD returned ({@code null} while creating)
+ * @param vlans the port's VLANs ({@code vlan}/{@code vlanTrunk} keys of the file), or {@code null}
+ *     for a plain port
  */
 public record AttachmentRecord(
     AttachmentKey key,
@@ -33,7 +35,23 @@ public record AttachmentRecord(
     Map<String, String> pod,
     long createdMs,
     String state,
-    Map<String, Object> result) {
+    Map<String, Object> result,
+    PortVlans vlans) {
+
+  /** A record of a plain port (no VLANs). */
+  public AttachmentRecord(
+      AttachmentKey key,
+      String vdeNetwork,
+      String netns,
+      String mac,
+      int mtu,
+      List<String> ips,
+      Map<String, String> pod,
+      long createdMs,
+      String state,
+      Map<String, Object> result) {
+    this(key, vdeNetwork, netns, mac, mtu, ips, pod, createdMs, state, result, null);
+  }
 
   /** Encodes the record as one JSON object. */
   public String toJson() {
@@ -50,6 +68,7 @@ public record AttachmentRecord(
     m.put("createdMs", createdMs);
     m.put("state", state);
     m.put("result", result);
+    if (vlans != null) m.putAll(vlans.toJson());
     return Json.write(m);
   }
 
@@ -57,7 +76,7 @@ public record AttachmentRecord(
    * Decodes a record.
    *
    * @throws io.kubevde.cni.protocol.JsonException or IllegalArgumentException when the text is not
-   *     a record
+   *     a record (or its VLANs are not valid)
    */
   @SuppressWarnings("unchecked")
   public static AttachmentRecord fromJson(String text) {
@@ -83,7 +102,16 @@ public record AttachmentRecord(
         pod,
         created,
         s(m, "state"),
-        m.get("result") instanceof Map<?, ?> r ? (Map<String, Object>) r : null);
+        m.get("result") instanceof Map<?, ?> r ? (Map<String, Object>) r : null,
+        vlans(m));
+  }
+
+  private static PortVlans vlans(Map<String, Object> m) {
+    try {
+      return PortVlans.parse(m, "");
+    } catch (io.kubevde.cni.protocol.CniError.Failure e) {
+      throw new IllegalArgumentException(e.error().msg());
+    }
   }
 
   private static String s(Map<String, Object> m, String k) {
@@ -94,6 +122,6 @@ public record AttachmentRecord(
   /** A copy in state {@code ready} with {@code result}. */
   public AttachmentRecord ready(Map<String, Object> result) {
     return new AttachmentRecord(
-        key, vdeNetwork, netns, mac, mtu, ips, pod, createdMs, "ready", result);
+        key, vdeNetwork, netns, mac, mtu, ips, pod, createdMs, "ready", result, vlans);
   }
 }

@@ -17,8 +17,10 @@ import java.util.Map;
  * <namespace>/<name>} of the VdeNetwork; defaults to {@code name}), {@code mtu} (bytes; default:
  * the agent's underlay MTU − 50), {@code mac} (fixed MAC), {@code ipam} ({@link IpamConfig}),
  * {@code dns}, {@code prevResult}, {@code runtimeConfig.mac}, {@code runtimeConfig.ips} (capability
- * args, they win over the static keys), {@code cni.dev/valid-attachments} (GC). Unknown keys are
- * ignored.
+ * args, they win over the static keys), {@code cni.dev/valid-attachments} (GC), {@code vlan} and
+ * {@code vlanTrunk} ({@link PortVlans}; the same keys under {@code args.cni} — Multus' {@code
+ * cni-args} of the pod's annotation — replace both static keys when either is present). Unknown
+ * keys are ignored.
  *
  * @param cniVersion the request version (supported)
  * @param name the CNI network name
@@ -37,6 +39,8 @@ import java.util.Map;
  *     annotation says which networks)
  * @param raw the whole configuration object as received (an IPAM plugin the agent delegates to gets
  *     it on stdin, CNI SPEC §4), or {@code null} for a config built by the agent
+ * @param vlans the attachment's VLANs (access and/or trunk), or {@code null} for a plain port (all
+ *     frames pass unchanged, the switch's trunk behaviour)
  */
 public record NetConf(
     String cniVersion,
@@ -50,10 +54,41 @@ public record NetConf(
     Map<String, Object> prevResult,
     List<AttachmentKey.Id> validAttachments,
     boolean networkGiven,
-    Map<String, Object> raw) {
+    Map<String, Object> raw,
+    PortVlans vlans) {
 
   /** The {@code ipam.type} values the agent serves itself ({@code ""} = no type given). */
   public static final List<String> OWN_IPAM_TYPES = List.of("", "kubevde", "none");
+
+  /** A config without VLANs (a plain port). */
+  public NetConf(
+      String cniVersion,
+      String name,
+      String network,
+      Integer mtu,
+      String mac,
+      List<String> ips,
+      IpamConfig ipam,
+      Map<String, Object> dns,
+      Map<String, Object> prevResult,
+      List<AttachmentKey.Id> validAttachments,
+      boolean networkGiven,
+      Map<String, Object> raw) {
+    this(
+        cniVersion,
+        name,
+        network,
+        mtu,
+        mac,
+        ips,
+        ipam,
+        dns,
+        prevResult,
+        validAttachments,
+        networkGiven,
+        raw,
+        null);
+  }
 
   /** A config built by the agent (no raw object). */
   public NetConf(
@@ -80,6 +115,7 @@ public record NetConf(
         prevResult,
         validAttachments,
         networkGiven,
+        null,
         null);
   }
 
@@ -108,7 +144,8 @@ public record NetConf(
         prevResult,
         validAttachments,
         networkGiven,
-        raw);
+        raw,
+        vlans);
   }
 
   /**
@@ -175,6 +212,12 @@ public record NetConf(
                   String.valueOf(a.get("containerID")), String.valueOf(a.get("ifname"))));
       }
     }
+    PortVlans vlans = PortVlans.parse(m, "");
+    Map<String, Object> args = obj(m, "args");
+    Map<String, Object> cniArgs = args == null ? null : obj(args, "cni", "args.cni");
+    if (cniArgs != null
+        && (cniArgs.get(PortVlans.VLAN_KEY) != null || cniArgs.get(PortVlans.TRUNK_KEY) != null))
+      vlans = PortVlans.parse(cniArgs, "args.cni.");
     return new NetConf(
         version,
         name,
@@ -187,7 +230,8 @@ public record NetConf(
         obj(m, "prevResult"),
         valid,
         network != null && !network.isEmpty(),
-        m);
+        m,
+        vlans);
   }
 
   /**
@@ -230,12 +274,16 @@ public record NetConf(
     return s;
   }
 
-  @SuppressWarnings("unchecked")
   static Map<String, Object> obj(Map<String, Object> m, String k) {
+    return obj(m, k, k);
+  }
+
+  @SuppressWarnings("unchecked")
+  static Map<String, Object> obj(Map<String, Object> m, String k, String name) {
     Object v = m.get(k);
     if (v == null) return null;
     if (!(v instanceof Map))
-      throw invalid("'" + k + "' must be an object, got " + Json.typeName(v));
+      throw invalid("'" + name + "' must be an object, got " + Json.typeName(v));
     return (Map<String, Object>) v;
   }
 }
