@@ -241,10 +241,29 @@ public final class SwitchingAttachmentHandler implements AttachmentHandler {
   @Override
   public void check(AttachRequest req) {
     taps.check(req);
-    if (dataPlane.attachments().stream().noneMatch(r -> r.key().equals(req.key()))) {
+    AttachmentRecord rec =
+        dataPlane.attachments().stream()
+            .filter(r -> r.key().equals(req.key()))
+            .findFirst()
+            .orElse(null);
+    if (rec == null) {
       throw new CniError.Failure(
           CniError.CHECK_FAILED,
           "interface " + req.ifName() + " is not attached to network " + req.conf().network());
+    }
+    // the switch port must be the access/trunk port the record (and the ADD's result) says
+    java.util.Optional<NetworkSwitch> sw = dataPlane.network(rec.vdeNetwork());
+    if (sw.isPresent() && !java.util.Objects.equals(sw.get().vlansOf(req.key()), rec.vlans())) {
+      throw new CniError.Failure(
+          CniError.CHECK_FAILED,
+          "interface "
+              + req.ifName()
+              + " on network "
+              + req.conf().network()
+              + " should be a port with VLANs "
+              + (rec.vlans() == null ? "(none)" : rec.vlans())
+              + ", the switch has "
+              + sw.get().vlansOf(req.key()));
     }
   }
 

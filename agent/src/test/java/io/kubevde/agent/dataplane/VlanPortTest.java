@@ -82,11 +82,15 @@ class VlanPortTest {
   }
 
   private CniPlugin.Outcome add(Agent agent, String id, String ns, String conf) {
+    return run("ADD", agent, id, ns, conf);
+  }
+
+  private CniPlugin.Outcome run(String command, Agent agent, String id, String ns, String conf) {
     Map<String, String> env =
         new HashMap<>(
             Map.of(
                 "CNI_COMMAND",
-                "ADD",
+                command,
                 "CNI_CONTAINERID",
                 id,
                 "CNI_NETNS",
@@ -192,6 +196,17 @@ class VlanPortTest {
         assertThat(iface(tr)).containsEntry("vlanTrunk", List.of(10L, 20L));
         assertThat(iface(r10)).containsEntry("vlan", 10L).doesNotContainKey("vlanTrunk");
         assertThat(iface(r20)).as("args.cni wins over the NAD").containsEntry("vlan", 20L);
+        CniPlugin.Outcome check =
+            run(
+                "CHECK",
+                n2,
+                "va20",
+                a20,
+                NAD
+                    + ",\"vlan\":30,\"args\":{\"cni\":{\"vlan\":20}},\"prevResult\":"
+                    + Json.write(r20)
+                    + "}");
+        assertThat(check.exitCode()).as("CHECK of the access port: " + check.stdout()).isZero();
         assertThat(
                 Files.readString(
                     n2.config()
