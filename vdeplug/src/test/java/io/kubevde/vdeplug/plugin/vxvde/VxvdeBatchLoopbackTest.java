@@ -88,6 +88,41 @@ class VxvdeBatchLoopbackTest {
 
   @ParameterizedTest(name = "options ''{0}''")
   @ValueSource(strings = {"", "/offload"})
+  void aDestinationTheKernelRefusesInsideABatchIsADropAndTheOthersStillGetEveryFrame(String opt)
+      throws Exception {
+    // the second peer is the limited broadcast address: without SO_BROADCAST the kernel refuses
+    // every datagram to it (EACCES), in the middle of each sendmmsg call
+    int pa = freePort();
+    int pb = freePort();
+    try (VxvdePlug a =
+            (VxvdePlug)
+                Plugs.open(
+                    "vxvde:///port="
+                        + pa
+                        + "/bind=127.0.0.1/peers=127.0.0.1:"
+                        + pb
+                        + ",255.255.255.255:9"
+                        + opt,
+                    OpenArgs.DEFAULT);
+        VxvdePlug b =
+            (VxvdePlug)
+                Plugs.open(
+                    "vxvde:///port=" + pb + "/bind=127.0.0.1/peers=127.0.0.1:" + pa + opt,
+                    OpenArgs.DEFAULT)) {
+      for (int i = 0; i < 5; i++) a.sendLater(numbered(BROADCAST, MAC_A, 90, i));
+      a.flush();
+      ByteBuffer buf = ByteBuffer.allocateDirect(Plug.MAX_FRAME);
+      for (int i = 0; i < 5; i++) {
+        assertThat(receiveFrame(b, buf)).isEqualTo(90);
+        assertThat(buf.getInt(14)).as("sequence number").isEqualTo(i);
+      }
+      assertThat(a.stats().txFrames()).isEqualTo(5);
+      assertThat(a.stats().droppedCount()).as("one refused datagram per frame").isEqualTo(5);
+    }
+  }
+
+  @ParameterizedTest(name = "options ''{0}''")
+  @ValueSource(strings = {"", "/offload"})
   void receiveNowTakesQueuedDatagramsCountsGarbageInsideABatchAndSaysAgainWhenEmpty(String opt)
       throws Exception {
     int pb = freePort();
