@@ -49,6 +49,28 @@ public interface OffloadPlug extends Plug {
   void sendOffload(ByteBuffer frame, GsoInfo info) throws IOException;
 
   /**
+   * Like {@link #receiveOffload} but never waits ({@link Plug#receiveNow}); the default returns
+   * {@link Plug#AGAIN}.
+   *
+   * @return as {@link #receiveOffload}, or {@link Plug#AGAIN} when nothing is ready
+   * @throws IOException if the transport failed for good
+   */
+  default int receiveOffloadNow(ByteBuffer frame, GsoInfo info) throws IOException {
+    return AGAIN;
+  }
+
+  /**
+   * Like {@link #sendOffload}, but an ordinary frame may be kept until {@link #flush} as with
+   * {@link Plug#sendLater} (a super-frame sends what is pending first, then goes at once). The
+   * default sends at once.
+   *
+   * @throws IOException as {@link #sendOffload}
+   */
+  default void sendOffloadLater(ByteBuffer frame, GsoInfo info) throws IOException {
+    sendOffload(frame, info);
+  }
+
+  /**
    * Whether {@link #sendOffload} takes UDP super-frames ({@link GsoInfo#GSO_UDP_L4}) as they are; a
    * tap does only where the kernel has USO (Linux ≥ 6.2). Default: false.
    */

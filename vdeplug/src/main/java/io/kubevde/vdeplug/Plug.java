@@ -63,6 +63,43 @@ public interface Plug extends Closeable {
    */
   int receive(ByteBuffer frame) throws IOException;
 
+  /** {@link #receiveNow} result: no frame is ready (the call would have waited). */
+  int AGAIN = -2;
+
+  /**
+   * Like {@link #receive} but never waits: delivers a frame only if one is ready now (batched I/O,
+   * issue 14: a pump takes the frames that are already queued after a blocking {@link #receive} and
+   * hands them to {@link #sendLater}). The default returns {@link #AGAIN} at once, so a pump over a
+   * plug without batch support moves one frame per batch, as before.
+   *
+   * @return as {@link #receive}, or {@link #AGAIN} when nothing is ready
+   * @throws IOException if the transport failed for good
+   */
+  default int receiveNow(ByteBuffer frame) throws IOException {
+    return AGAIN;
+  }
+
+  /**
+   * Like {@link #send}, but the plug may keep the frame (a copy: the caller may reuse {@code frame}
+   * at once) until {@link #flush} to send several frames with one system call; a plug whose batch
+   * is full sends it by itself. Frames leave in the order they were given, also when a {@link
+   * #send} follows (it sends what is pending first). Every caller of {@code sendLater} must call
+   * {@link #flush} before it waits for more input. The default sends at once.
+   *
+   * @throws IOException as {@link #send}
+   */
+  default void sendLater(ByteBuffer frame) throws IOException {
+    send(frame);
+  }
+
+  /**
+   * Sends every frame kept by {@link #sendLater}; a failure of single frames is counted as a drop,
+   * as in {@link #send}. The default does nothing.
+   *
+   * @throws IOException if the plug is closed or its transport failed for good
+   */
+  default void flush() throws IOException {}
+
   /** The counters of this plug (frames, bytes, drops); never null. */
   PlugStats stats();
 

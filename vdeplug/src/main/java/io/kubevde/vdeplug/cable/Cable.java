@@ -20,9 +20,18 @@ import org.slf4j.LoggerFactory;
  * {@code vxvde://.../offload}), the pumps move super-frames ({@link OffloadPlug#receiveOffload},
  * {@link OffloadPlug#sendOffload}) in buffers of {@link OffloadPlug#MAX_SUPER_FRAME} bytes with
  * {@link OffloadPlug#HEADROOM} bytes in front; otherwise plain frames.
+ *
+ * <p>Batches (issue 14): after each blocking receive a pump takes up to {@value #BATCH} - 1 more
+ * frames that are ready at once ({@link Plug#receiveNow}), hands each to {@link Plug#sendLater} and
+ * then calls {@link Plug#flush}, so a plug that batches (vxvde: one {@code sendmmsg}) sends them
+ * with one system call. Nothing waits for a batch to fill: when no frame is ready the batch goes at
+ * once, so a lone frame is not delayed.
  */
 public final class Cable implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Cable.class);
+
+  /** Most frames a pump moves per batch (one blocking receive, then frames ready at once). */
+  public static final int BATCH = 32;
 
   private final Plug left;
   private final Plug right;
@@ -61,9 +70,20 @@ public final class Cable implements AutoCloseable {
         buf.clear();
         int n = from.receive(buf);
         if (n == Plug.CLOSED) break;
-        if (n < Plug.MIN_FRAME) continue;
-        buf.flip();
-        to.send(buf);
+        if (n >= Plug.MIN_FRAME) {
+          buf.flip();
+          to.sendLater(buf);
+        }
+        for (int k = 1; k < BATCH; k++) {
+          buf.clear();
+          n = from.receiveNow(buf);
+          if (n == Plug.AGAIN || n == Plug.CLOSED) break;
+          if (n < Plug.MIN_FRAME) continue;
+          buf.flip();
+          to.sendLater(buf);
+        }
+        to.flush();
+        if (n == Plug.CLOSED) break;
       }
     } catch (IOException e) {
       if (ended.getCount() > 0)
@@ -82,9 +102,20 @@ public final class Cable implements AutoCloseable {
         buf.clear().position(OffloadPlug.HEADROOM);
         int n = from.receiveOffload(buf, info);
         if (n == Plug.CLOSED) break;
-        if (n < Plug.MIN_FRAME) continue;
-        buf.limit(buf.position()).position(OffloadPlug.HEADROOM);
-        to.sendOffload(buf, info);
+        if (n >= Plug.MIN_FRAME) {
+          buf.limit(buf.position()).position(OffloadPlug.HEADROOM);
+          to.sendOffloadLater(buf, info);
+        }
+        for (int k = 1; k < BATCH; k++) {
+          buf.clear().position(OffloadPlug.HEADROOM);
+          n = from.receiveOffloadNow(buf, info);
+          if (n == Plug.AGAIN || n == Plug.CLOSED) break;
+          if (n < Plug.MIN_FRAME) continue;
+          buf.limit(buf.position()).position(OffloadPlug.HEADROOM);
+          to.sendOffloadLater(buf, info);
+        }
+        to.flush();
+        if (n == Plug.CLOSED) break;
       }
     } catch (IOException e) {
       if (ended.getCount() > 0)

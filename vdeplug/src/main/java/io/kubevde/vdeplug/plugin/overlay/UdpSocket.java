@@ -499,23 +499,38 @@ public final class UdpSocket implements AutoCloseable {
 
   private int encode(ByteBuffer b, InetAddress address, int port) {
     b.clear();
-    for (int i = 0; i < SOCKADDR; i += 8) b.putLong(i, 0);
-    b.put(2, (byte) (port >>> 8)).put(3, (byte) port);
+    return encode(b, 0, address, port);
+  }
+
+  /**
+   * Writes {@code to} as a {@code struct sockaddr_in}/{@code sockaddr_in6} of this socket's family
+   * into 32 bytes of {@code b} from absolute offset {@code off} (the rest zeroed).
+   *
+   * @return the sockaddr length in bytes (16 or 28)
+   * @throws IllegalArgumentException when {@code to}'s address is of the other family
+   */
+  public int encodeAddress(InetSocketAddress to, ByteBuffer b, int off) {
+    return encode(b, off, to.getAddress(), to.getPort());
+  }
+
+  private int encode(ByteBuffer b, int off, InetAddress address, int port) {
+    for (int i = 0; i < SOCKADDR; i += 8) b.putLong(off + i, 0);
+    b.put(off + 2, (byte) (port >>> 8)).put(off + 3, (byte) port);
     if (v6) {
-      b.putShort(0, (short) LibC.AF_INET6);
+      b.putShort(off, (short) LibC.AF_INET6);
       if (address != null) {
         if (!(address instanceof Inet6Address))
           throw new IllegalArgumentException("not IPv6: " + address);
-        b.put(8, address.getAddress());
-        b.putInt(24, ((Inet6Address) address).getScopeId());
+        b.put(off + 8, address.getAddress());
+        b.putInt(off + 24, ((Inet6Address) address).getScopeId());
       }
       return 28;
     }
-    b.putShort(0, (short) LibC.AF_INET);
+    b.putShort(off, (short) LibC.AF_INET);
     if (address != null) {
       if (!(address instanceof Inet4Address))
         throw new IllegalArgumentException("not IPv4: " + address);
-      b.put(4, address.getAddress());
+      b.put(off + 4, address.getAddress());
     }
     return 16;
   }

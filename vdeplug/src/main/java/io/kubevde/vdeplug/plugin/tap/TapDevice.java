@@ -305,7 +305,17 @@ public final class TapDevice implements AutoCloseable {
    */
   public int read(ByteBuffer buf) throws IOException {
     if (offloads != 0) throw new IllegalStateException("tap " + name + " has vnet headers");
-    return readFrame(buf);
+    return readFrame(buf, true);
+  }
+
+  /**
+   * Like {@link #read} but never waits: one read(2) on the non-blocking fd.
+   *
+   * @return as {@link #read}, or {@link Plug#AGAIN} when no frame is queued
+   */
+  public int readNow(ByteBuffer buf) throws IOException {
+    if (offloads != 0) throw new IllegalStateException("tap " + name + " has vnet headers");
+    return readFrame(buf, false);
   }
 
   /**
@@ -319,10 +329,23 @@ public final class TapDevice implements AutoCloseable {
    * @throws IOException on an unexpected read error
    */
   public int readVnet(ByteBuffer buf, GsoInfo info) throws IOException {
+    return readVnet(buf, info, true);
+  }
+
+  /**
+   * Like {@link #readVnet} but never waits.
+   *
+   * @return as {@link #readVnet}, or {@link Plug#AGAIN} when no frame is queued
+   */
+  public int readVnetNow(ByteBuffer buf, GsoInfo info) throws IOException {
+    return readVnet(buf, info, false);
+  }
+
+  private int readVnet(ByteBuffer buf, GsoInfo info, boolean wait) throws IOException {
     int pos = buf.position();
     buf.position(pos - GsoInfo.VNET_HDR_LEN);
-    int n = readFrame(buf);
-    if (n == Plug.CLOSED) {
+    int n = readFrame(buf, wait);
+    if (n == Plug.CLOSED || n == Plug.AGAIN) {
       buf.position(pos);
       return n;
     }
@@ -334,7 +357,7 @@ public final class TapDevice implements AutoCloseable {
     return n - GsoInfo.VNET_HDR_LEN;
   }
 
-  private int readFrame(ByteBuffer buf) throws IOException {
+  private int readFrame(ByteBuffer buf, boolean wait) throws IOException {
     if (!life.enterReceive()) return Plug.CLOSED;
     try {
       while (true) {
@@ -354,6 +377,7 @@ public final class TapDevice implements AutoCloseable {
         }
         int err = LibC.errno();
         if (err == LibC.EAGAIN || err == LibC.EINTR) {
+          if (!wait) return Plug.AGAIN;
           if (!await()) return Plug.CLOSED;
         } else if (err == LibC.EBADFD || err == LibC.ENODEV || err == LibC.EBADF) {
           gone = true;

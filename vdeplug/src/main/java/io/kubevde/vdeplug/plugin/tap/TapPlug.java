@@ -21,6 +21,10 @@ import java.nio.ByteBuffer;
  * segments out one per call, so any other plug can be joined to an offload tap; the plain {@link
  * #send} writes the frame with an empty virtio-net header. Received super-frames that do not parse
  * are counted as malformed and dropped.
+ *
+ * <p>{@link #receiveNow} and {@link #receiveOffloadNow} read without waiting, so a pump can take
+ * every frame already queued in the tap as one batch (issue 14); writes stay one write(2) per frame
+ * (a tap has no batch write).
  */
 public final class TapPlug implements OffloadPlug {
   private final TapDevice device;
@@ -91,10 +95,20 @@ public final class TapPlug implements OffloadPlug {
 
   @Override
   public int receiveOffload(ByteBuffer frame, GsoInfo info) throws IOException {
+    return receiveOffload(frame, info, true);
+  }
+
+  /** One read(2) without waiting ({@link TapDevice#readVnetNow}). */
+  @Override
+  public int receiveOffloadNow(ByteBuffer frame, GsoInfo info) throws IOException {
+    return receiveOffload(frame, info, false);
+  }
+
+  private int receiveOffload(ByteBuffer frame, GsoInfo info, boolean wait) throws IOException {
     requireOffload();
     int pos = frame.position();
-    int n = device.readVnet(frame, info);
-    if (n == CLOSED) return CLOSED;
+    int n = wait ? device.readVnet(frame, info) : device.readVnetNow(frame, info);
+    if (n == CLOSED || n == AGAIN) return n;
     if (n < MIN_FRAME) {
       frame.position(pos);
       stats.malformed();
@@ -106,9 +120,19 @@ public final class TapPlug implements OffloadPlug {
 
   @Override
   public int receive(ByteBuffer frame) throws IOException {
+    return receive(frame, true);
+  }
+
+  /** One read(2) without waiting ({@link TapDevice#readNow}); pending segments first. */
+  @Override
+  public int receiveNow(ByteBuffer frame) throws IOException {
+    return receive(frame, false);
+  }
+
+  private int receive(ByteBuffer frame, boolean wait) throws IOException {
     if (!offload) {
-      int n = device.read(frame);
-      if (n == CLOSED) return CLOSED;
+      int n = wait ? device.read(frame) : device.readNow(frame);
+      if (n == CLOSED || n == AGAIN) return n;
       if (n < MIN_FRAME) {
         frame.position(frame.position() - n);
         stats.malformed();
@@ -119,8 +143,8 @@ public final class TapPlug implements OffloadPlug {
     }
     if (pendingNext < pendingCount) return nextSegment(frame);
     superFrame.clear().position(HEADROOM);
-    int n = device.readVnet(superFrame, rxInfo);
-    if (n == CLOSED) return CLOSED;
+    int n = wait ? device.readVnet(superFrame, rxInfo) : device.readVnetNow(superFrame, rxInfo);
+    if (n == CLOSED || n == AGAIN) return n;
     if (n < MIN_FRAME) {
       stats.malformed();
       return NO_FRAME;

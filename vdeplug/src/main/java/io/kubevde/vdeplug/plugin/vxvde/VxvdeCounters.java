@@ -5,8 +5,9 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The live per-reason counters of one vxvde plug (see {@link VxvdeStats} for their meaning); {@link
- * #snapshot} combines them with the plug's {@link PlugStats}. Updated by the receiver thread only
- * (adds to {@link LongAdder}s, never allocates); read from any thread.
+ * #snapshot} combines them with the plug's {@link PlugStats}. Updated by the receiver thread
+ * (drops) and under the send lock ({@code sendCalls}); adds to {@link LongAdder}s, never allocates;
+ * read from any thread.
  */
 public final class VxvdeCounters {
   final LongAdder notAPeer = new LongAdder();
@@ -16,6 +17,7 @@ public final class VxvdeCounters {
   final LongAdder badLength = new LongAdder();
   final LongAdder selfEcho = new LongAdder();
   final LongAdder goodbyes = new LongAdder();
+  final LongAdder sendCalls = new LongAdder();
 
   /** Counts one datagram refused by the sender check. */
   void refused(SenderFilter.Verdict v) {
@@ -38,6 +40,7 @@ public final class VxvdeCounters {
         wrongVni.sum(),
         badLength.sum(),
         selfEcho.sum(),
-        goodbyes.sum());
+        goodbyes.sum(),
+        sendCalls.sum());
   }
 }

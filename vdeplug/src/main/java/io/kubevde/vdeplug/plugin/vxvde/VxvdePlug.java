@@ -14,6 +14,7 @@ import io.kubevde.vdeplug.plugin.overlay.MacTable;
 import io.kubevde.vdeplug.plugin.overlay.Macs;
 import io.kubevde.vdeplug.plugin.overlay.OverlayNet;
 import io.kubevde.vdeplug.plugin.overlay.SelfEcho;
+import io.kubevde.vdeplug.plugin.overlay.SendBatch;
 import io.kubevde.vdeplug.plugin.overlay.UdpSocket;
 import io.kubevde.vdeplug.plugin.overlay.VxlanHeader;
 import java.io.IOException;
@@ -54,11 +55,15 @@ import org.slf4j.LoggerFactory;
  *
  * <p>I/O: both sockets are driven through libc ({@link UdpSocket}): the receiver takes up to
  * {@value UdpSocket#BATCH} datagrams per {@code recvmmsg} call and hands them out one frame per
- * {@link #receive}; it waits with {@code poll} on both sockets and the eventfd of an {@link
- * FdPlugLifecycle}, so {@link #close} wakes it at once (and returns after it has left). Sends are
- * blocking {@code sendto} calls (a full socket buffer slows the sender rather than dropping);
- * frames shorter than 14 or longer than {@link #MAX_FRAME} bytes are dropped (counted); sends after
- * close throw {@link io.kubevde.vdeplug.PlugClosedException} "vxvde plug closed".
+ * {@link #receive} (or {@link #receiveNow}, which never waits); it waits with {@code poll} on both
+ * sockets and the eventfd of an {@link FdPlugLifecycle}, so {@link #close} wakes it at once (and
+ * returns after it has left). Sends are blocking (a full socket buffer slows the sender rather than
+ * dropping): {@link #send} is one {@code sendto} per frame and destination; {@link #sendLater}
+ * queues the frame in a {@link SendBatch} and {@link #flush} sends the batch with one {@code
+ * sendmmsg} (issue 14; with {@code offload}, runs of equal-sized frames to one unicast destination
+ * go as one {@code UDP_SEGMENT} message each), the datagrams on the wire being the same; frames
+ * shorter than 14 or longer than {@link #MAX_FRAME} bytes are dropped (counted); sends after close
+ * throw {@link io.kubevde.vdeplug.PlugClosedException} "vxvde plug closed".
  *
  * <p>Threads: one receiver and any number of senders (sends are serialised). The hot path allocates
  * nothing.
@@ -95,6 +100,7 @@ public final class VxvdePlug implements OffloadPlug {
   private final VxvdeReceivePath receivePath;
   private final ByteBuffer sbuf = ByteBuffer.allocateDirect(VxlanHeader.LENGTH + Plug.MAX_FRAME);
   private final ReentrantLock sendLock = new ReentrantLock();
+  private final SendBatch batch;
   private UdpSocket batchSocket;
   private int batchCount;
   private int batchNext;
@@ -137,6 +143,14 @@ public final class VxvdePlug implements OffloadPlug {
         new VxvdeReceivePath(
             config.header(), table, stats, counters, selfEcho, System::currentTimeMillis);
     config.header().write(sbuf);
+    this.batch =
+        new SendBatch(
+            unicast,
+            config.header().asLong(),
+            floodTargets,
+            stats,
+            counters.sendCalls,
+            config.offload());
     if (config.offload()) {
       segmenter = new Segmenter();
       coalescer = new TcpCoalescer();
@@ -303,6 +317,7 @@ public final class VxvdePlug implements OffloadPlug {
     try {
       sendLock.lock();
       try {
+        if (batch.pending() > 0) batch.flush();
         sbuf.clear().position(VxlanHeader.LENGTH);
         sbuf.put(frame);
         sbuf.flip();
@@ -326,8 +341,74 @@ public final class VxvdePlug implements OffloadPlug {
     }
   }
 
+  /**
+   * Queues a copy of the frame (same checks and counters as {@link #send}; the destination is
+   * looked up now) in a {@link SendBatch}; {@link #flush} sends the batch with one {@code sendmmsg}
+   * (with {@code offload}: runs of equal-sized frames to one peer as {@code UDP_SEGMENT} messages).
+   * The datagrams on the wire are the ones {@link #send} would give.
+   */
+  @Override
+  public void sendLater(ByteBuffer frame) throws IOException {
+    int n = frame.remaining();
+    if (!life.enterSend(frame, stats)) return;
+    try {
+      sendLock.lock();
+      try {
+        long dst = Macs.destination(frame, frame.position());
+        InetSocketAddress to =
+            Macs.isGroup(dst)
+                ? null
+                : table.lookup(
+                    MacTable.key(dst, VxvdeReceivePath.VLAN), System.currentTimeMillis());
+        batch.add(frame, to);
+        frame.position(frame.limit());
+        stats.sent(n);
+      } finally {
+        sendLock.unlock();
+      }
+    } finally {
+      life.leave();
+    }
+  }
+
+  /** Sends the frames queued by {@link #sendLater}. */
+  @Override
+  public void flush() throws IOException {
+    life.enter();
+    try {
+      sendLock.lock();
+      try {
+        if (batch.pending() > 0) batch.flush();
+      } finally {
+        sendLock.unlock();
+      }
+    } finally {
+      life.leave();
+    }
+  }
+
+  /**
+   * As {@link #sendOffload}, but an ordinary frame (its checksum completed if {@code info} asks) is
+   * queued as by {@link #sendLater}; a super-frame sends what is queued first.
+   */
+  @Override
+  public void sendOffloadLater(ByteBuffer frame, GsoInfo info) throws IOException {
+    if (!config.offload()) throw new IllegalStateException(this + " was opened without offload");
+    if (info.isGso()) {
+      sendOffload(frame, info);
+      return;
+    }
+    if (!segmenter.completeChecksum(frame, frame.position(), frame.remaining(), info)) {
+      frame.position(frame.limit());
+      stats.malformed();
+      return;
+    }
+    sendLater(frame);
+  }
+
   private void transmit(InetSocketAddress to) {
     long r = unicast.sendTo(sbuf, to);
+    counters.sendCalls.increment();
     if (r < 0) {
       // transient (no route, unreachable, buffer): the frame is lost, as a switch would lose it
       stats.dropped();
@@ -342,6 +423,19 @@ public final class VxvdePlug implements OffloadPlug {
    */
   @Override
   public int receive(ByteBuffer frame) throws IOException {
+    return receive(frame, true);
+  }
+
+  /**
+   * As {@link #receive}, but returns {@link #AGAIN} where it would wait in poll: the next frame of
+   * the current {@code recvmmsg} batch, else of a new batch if one is queued in either socket.
+   */
+  @Override
+  public int receiveNow(ByteBuffer frame) throws IOException {
+    return receive(frame, false);
+  }
+
+  private int receive(ByteBuffer frame, boolean wait) throws IOException {
     if (!life.enterReceive()) return CLOSED;
     try {
       while (!life.isClosed()) {
@@ -389,6 +483,7 @@ public final class VxvdePlug implements OffloadPlug {
         }
         if (group == unicast) {
           if (fill(group)) continue;
+          if (!wait) return AGAIN;
           if ((life.awaitReadable(group.fd()) & FdPlugLifecycle.WOKEN) != 0) return CLOSED;
           continue;
         }
@@ -402,6 +497,7 @@ public final class VxvdePlug implements OffloadPlug {
           lastFromGroup = batchSocket == group;
           continue;
         }
+        if (!wait) return AGAIN;
         if ((life.awaitReadable(group.fd(), unicast.fd()) & FdPlugLifecycle.WOKEN) != 0)
           return CLOSED;
       }
@@ -426,10 +522,20 @@ public final class VxvdePlug implements OffloadPlug {
    */
   @Override
   public int receiveOffload(ByteBuffer frame, GsoInfo info) throws IOException {
+    return receiveOffload(frame, info, true);
+  }
+
+  /** As {@link #receiveOffload}, but returns {@link #AGAIN} where it would wait. */
+  @Override
+  public int receiveOffloadNow(ByteBuffer frame, GsoInfo info) throws IOException {
+    return receiveOffload(frame, info, false);
+  }
+
+  private int receiveOffload(ByteBuffer frame, GsoInfo info, boolean wait) throws IOException {
     if (!config.offload()) throw new IllegalStateException(this + " was opened without offload");
     info.clear();
     int pos = frame.position();
-    int n = receive(frame);
+    int n = receive(frame, wait);
     if (n < MIN_FRAME) return n;
     FrameCoalescer co = coalescer;
     if (!co.start(frame, pos, n, frame.limit())) {
@@ -525,6 +631,7 @@ public final class VxvdePlug implements OffloadPlug {
     try {
       sendLock.lock();
       try {
+        if (batch.pending() > 0) batch.flush();
         int pos = frame.position();
         int len = frame.remaining();
         frame.position(frame.limit());
@@ -566,19 +673,24 @@ public final class VxvdePlug implements OffloadPlug {
       int lastLen = ends ? last : stride;
       int off = first * stride;
       long r;
+      counters.sendCalls.increment();
       if (k == 1) {
         r = unicast.sendTo(gsoBuf, off, lastLen, to);
       } else {
         r = -LibC.EIO;
+        boolean tried = false;
         if (udpGsoWorks) {
+          tried = true;
           r = unicast.sendSegmented(gsoBuf, off, (k - 1) * stride + lastLen, stride, to);
           if (r == -LibC.EIO) {
             udpGsoWorks = false;
             LOG.info("vxvde: UDP_SEGMENT refused (EIO): sending with sendmmsg from now on");
           }
         }
-        if (r < 0 && (r == -LibC.EIO || r == -LibC.EINVAL))
+        if (r < 0 && (r == -LibC.EIO || r == -LibC.EINVAL)) {
+          if (tried) counters.sendCalls.increment();
           r = unicast.sendEach(gsoBuf, off, stride, k, lastLen, to);
+        }
       }
       if (r < 0) {
         stats.dropped();
