@@ -65,7 +65,9 @@ class ImageArchiveIT {
     // external links (VdeLink cmd://ssh HOST vde_plug …): the OpenSSH client runs from the image's
     // libraries and reads the chart's key mount (agent.links.sshKeySecret), never prompting;
     // Debian's
-    // vde_plug runs, with its plugins
+    // vde_plug runs, with its plugins. ssh opens /dev/null, which a container runtime provides
+    ImageArchive.run(
+        List.of("mknod", "-m", "666", rootfs.resolve("dev/null").toString(), "c", "1", "3"));
     assertThat(chroot(img, rootfs, "0", List.of("/usr/bin/ssh", "-G", "lab")))
         .contains(
             "batchmode yes",
