@@ -507,6 +507,104 @@ class ChartRenderTest {
   }
 
   @Test
+  void externalLinksMountHostSwitchDirectoriesAndTheSshKeySecretOnlyWhenConfigured() {
+    var off =
+        Chart.one(Chart.objects(Map.of()), DaemonSet.class, "kv-kubevde-agent")
+            .getSpec()
+            .getTemplate()
+            .getSpec();
+    assertThat(off.getVolumes())
+        .noneMatch(v -> v.getName().startsWith("host-switch-") || v.getName().equals("ssh-key"));
+    assertThat(off.getContainers().getFirst().getVolumeMounts())
+        .noneMatch(m -> m.getMountPath().equals("/etc/kubevde/ssh"));
+
+    var on =
+        Chart.one(
+                Chart.objects(
+                    Map.of(
+                        "agent.links.hostSwitchDirs[0]", "/run/vde",
+                        "agent.links.hostSwitchDirs[1]", "/srv/lab/switches",
+                        "agent.links.sshKeySecret", "lab-ssh")),
+                DaemonSet.class,
+                "kv-kubevde-agent")
+            .getSpec()
+            .getTemplate()
+            .getSpec();
+    var mounts = on.getContainers().getFirst().getVolumeMounts();
+    assertThat(mounts)
+        .filteredOn(m -> m.getName().startsWith("host-switch-"))
+        .extracting(m -> m.getName() + "=" + m.getMountPath() + ",ro=" + m.getReadOnly())
+        .as("the same path inside the agent, writable (clients bind their socket there)")
+        .containsExactly(
+            "host-switch-0=/run/vde,ro=null", "host-switch-1=/srv/lab/switches,ro=null");
+    assertThat(on.getVolumes())
+        .filteredOn(v -> v.getName().startsWith("host-switch-"))
+        .extracting(v -> v.getHostPath().getPath() + " " + v.getHostPath().getType())
+        .containsExactly("/run/vde DirectoryOrCreate", "/srv/lab/switches DirectoryOrCreate");
+    assertThat(mounts)
+        .filteredOn(m -> m.getName().equals("ssh-key"))
+        .singleElement()
+        .satisfies(
+            m -> {
+              assertThat(m.getMountPath()).isEqualTo("/etc/kubevde/ssh");
+              assertThat(m.getReadOnly()).isTrue();
+            });
+    assertThat(on.getVolumes())
+        .filteredOn(v -> v.getName().equals("ssh-key"))
+        .singleElement()
+        .satisfies(
+            v -> {
+              assertThat(v.getSecret().getSecretName()).isEqualTo("lab-ssh");
+              assertThat(v.getSecret().getDefaultMode())
+                  .as("ssh refuses group/other-readable keys")
+                  .isEqualTo(0400);
+            });
+    assertThat(on.getInitContainers().getFirst().getVolumeMounts())
+        .as("install-cni gets none of them")
+        .noneMatch(m -> m.getName().startsWith("host-switch-") || m.getName().equals("ssh-key"));
+  }
+
+  @Test
+  void schemaRefusesHostSwitchDirsThatWouldShadowTheAgentOrTheHostAndBadSecretNames() {
+    for (String bad :
+        List.of(
+            "relative/dir",
+            "/",
+            "/run/vde/../kubevde",
+            "/etc",
+            "/etc/vde",
+            "/proc/1",
+            "/dev",
+            "/run",
+            "/var/run",
+            "/run/kubevde",
+            "/run/kubevde/net",
+            "/var/run/netns",
+            "/var/lib/kubelet",
+            "/var/lib/kubevde",
+            "/opt/cni/bin",
+            "/run/vde sw",
+            "/run/vde/")) {
+      assertThatThrownBy(
+              () -> Chart.render("kv", "ns", Map.of("agent.links.hostSwitchDirs[0]", bad)))
+          .as(bad)
+          .hasMessageContaining("hostSwitchDirs");
+    }
+    assertThat(
+            Chart.render(
+                "kv",
+                "ns",
+                Map.of(
+                    "agent.links.hostSwitchDirs[0]", "/run/vde",
+                    "agent.links.hostSwitchDirs[1]", "/tmp/sw",
+                    "agent.links.hostSwitchDirs[2]", "/var/lib/vde2")))
+        .contains("/run/vde", "/tmp/sw", "/var/lib/vde2");
+    assertThatThrownBy(
+            () -> Chart.render("kv", "ns", Map.of("agent.links.sshKeySecret", "Lab_SSH")))
+        .hasMessageContaining("sshKeySecret");
+  }
+
+  @Test
   void uninstallHookRunsOperatorCleanupWithItsOwnRbac() {
     List<HasMetadata> objs = Chart.objectsWithHooks(Map.of("cleanup.timeoutSeconds", "30"));
     Job job = Chart.one(objs, Job.class, "kv-kubevde-cleanup");

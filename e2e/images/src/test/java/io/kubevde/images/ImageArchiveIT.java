@@ -62,6 +62,28 @@ class ImageArchiveIT {
     assertThat(
             chroot(img, rootfs, "0", List.of("/usr/local/bin/kubevde-agent", "capture", "--help")))
         .contains("pcapng", "--pod");
+    // external links (VdeLink cmd://ssh HOST vde_plug …): the OpenSSH client runs from the image's
+    // libraries and reads the chart's key mount (agent.links.sshKeySecret), never prompting;
+    // Debian's
+    // vde_plug runs, with its plugins. ssh opens /dev/null, which a container runtime provides
+    ImageArchive.run(
+        List.of("mknod", "-m", "666", rootfs.resolve("dev/null").toString(), "c", "1", "3"));
+    assertThat(chroot(img, rootfs, "0", List.of("/usr/bin/ssh", "-G", "lab")))
+        .contains(
+            "batchmode yes",
+            "identityfile /etc/kubevde/ssh/id_ed25519",
+            "userknownhostsfile /etc/kubevde/ssh/known_hosts");
+    assertThat(
+            chroot(
+                img,
+                rootfs,
+                "0",
+                List.of("/bin/sh", "-c", "/usr/bin/vde_plug --help 2>&1; exit 0")))
+        .as("usage, not a loader error")
+        .contains("vde_plug_url");
+    assertThat(img.files())
+        .anySatisfy(f -> assertThat(f).matches("usr/lib/.*/vdeplug/libvdeplug_vde\\.so"))
+        .anySatisfy(f -> assertThat(f).matches("usr/lib/.*/vdeplug/libvdeplug_cmd\\.so"));
     // the initContainer's command, exactly as the chart's DaemonSet gives it, into a "host" dir
     Files.createDirectories(rootfs.resolve("host/opt/cni/bin"));
     Files.writeString(rootfs.resolve("host/opt/cni/bin/kubevde"), "old launcher");

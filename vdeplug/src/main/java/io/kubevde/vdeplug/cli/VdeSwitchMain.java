@@ -188,8 +188,10 @@ public final class VdeSwitchMain implements Callable<Integer> {
     }
     Runtime.getRuntime().addShutdownHook(new Thread(sw::close));
     if (rcFile != null) {
+      // like vde-2, a failing command does not stop the script or the switch: show the script's
+      // echo and replies on stderr when one of them failed
       String out = SwitchConsole.runScript(sw, rcFile.toAbsolutePath());
-      if (!out.endsWith("1000 Success"))
+      if (!out.endsWith("1000 Success") || SwitchConsole.hasFailure(out))
         System.err.println("vde_switch: rc file " + rcFile + ":\n" + out);
     }
     if (pidFile != null)

@@ -23,7 +23,7 @@ public final class MacTable<P> {
   private final int mask;
   private final long seed;
   private long expire;
-  private long minPersistence;
+  private long minPersistence = -1;
   private final LongSupplier clock;
 
   /**
@@ -78,32 +78,37 @@ public final class MacTable<P> {
     expire = Math.max(1, seconds);
   }
 
-  /** The anti-flap time in seconds (0 = off); see {@link #learn}. */
+  /** The anti-flap time in seconds (negative = off, the default); see {@link #learn}. */
   public long minPersistence() {
     return minPersistence;
   }
 
   /**
-   * Sets vde_switch's {@code minpersistence} (vde-protocols.md §9.2, console {@code
-   * hash/setminper}): a MAC seen on another port within this many seconds of its last sighting is
-   * not moved (anti-flap). 0 = off (the netnodes' behaviour: the last sighting wins).
+   * Sets vde_switch's {@code min_persistence} (vde-protocols.md §9.2, console {@code
+   * hash/setminper}; vde-2 hash.c): a MAC seen on another port moves only when more than this many
+   * whole seconds passed since its last sighting on its port, so 3 keeps it 3 s and moves it in the
+   * 4th, 0 still keeps it for the rest of the current second. Negative = off (the netnodes'
+   * behaviour: the last sighting wins).
    */
   public void setMinPersistence(long seconds) {
-    minPersistence = Math.max(0, seconds);
+    minPersistence = seconds;
   }
 
   /**
-   * Records that {@code key} was seen on {@code port} now; with a {@link #minPersistence()}, a live
-   * entry on another port seen less than that long ago is kept (the frame is still forwarded).
+   * Records that {@code key} was seen on {@code port} now; with a {@link #minPersistence()} of 0 or
+   * more, a live entry on another port last seen at most that many seconds ago is kept and not
+   * refreshed (vde-2's {@code now - last_seen > min_persistence} rule; the frame is still
+   * forwarded).
    */
   public void learn(long key, P port) {
     if (keys.length == 0) return;
     int i = slot(key);
     long now = clock.getAsLong();
-    if (minPersistence > 0
+    if (minPersistence >= 0
         && keys[i] == key
         && ports[i] != port
-        && now - seen[i] < minPersistence) {
+        && now - seen[i] < expire
+        && now - seen[i] <= minPersistence) {
       return;
     }
     keys[i] = key;

@@ -103,8 +103,16 @@ public final class SwitchConsole implements AutoCloseable {
   /** Counter baselines per endpoint id, set by {@code port/resetcounter}: rxF, rxB, txF, txB. */
   private final Map<Integer, long[]> baselines = new java.util.concurrent.ConcurrentHashMap<>();
 
-  /** A reply: optional output lines, then the status errno (0 = success). */
-  private record Reply(List<String> lines, int errno) {
+  /**
+   * A reply: optional output lines (sent inside a {@code 0000 DATA} block), optional raw text sent
+   * as it is (the echo and replies of a {@code load}ed script), then the status errno (0 =
+   * success).
+   */
+  private record Reply(List<String> lines, int errno, String raw) {
+    Reply(List<String> lines, int errno) {
+      this(lines, errno, null);
+    }
+
     static Reply ok() {
       return new Reply(null, 0);
     }
@@ -117,6 +125,9 @@ public final class SwitchConsole implements AutoCloseable {
       return new Reply(lines, 0);
     }
   }
+
+  private static final int EINVAL = 22;
+  private static final int ENXIO = 6;
 
   /** Internal: ends the session after the reply. */
   private static final int LOGOUT = -1;
@@ -161,8 +172,8 @@ public final class SwitchConsole implements AutoCloseable {
    * through its console when it has one (so the script's settings are the console's), otherwise
    * through a console without a socket.
    *
-   * @return the commands' output lines and the final status line ({@code 1000 Success} or the first
-   *     failure)
+   * @return the script's echo and replies (see {@code load}) and the final status line ({@code 1000
+   *     Success}, or the errno of opening the file)
    */
   public static String runScript(VdeSwitch sw, Path file) {
     SwitchConsole c = sw.console().orElse(null);
@@ -174,6 +185,14 @@ public final class SwitchConsole implements AutoCloseable {
       throw new java.io.UncheckedIOException(e); // not reached: no socket is created
     }
     return c.run("load " + file);
+  }
+
+  /**
+   * Whether console output (e.g. {@link #runScript}'s) holds a failure status line ({@code 1NNN}
+   * with NNN other than 000).
+   */
+  public static boolean hasFailure(String output) {
+    return output.lines().anyMatch(l -> l.matches("1\\d{3} .*") && !l.startsWith("1000 "));
   }
 
   private void acceptLoop() {
@@ -220,6 +239,7 @@ public final class SwitchConsole implements AutoCloseable {
           for (String l : r.lines()) sb.append(l).append('\n');
           sb.append(".\n");
         }
+        if (r.raw() != null) sb.append(r.raw());
         if (r.errno() == LOGOUT || r.errno() == SHUTDOWN) {
           write(out, sb + "9999 END OF SESSION\n");
           if (r.errno() == SHUTDOWN) Thread.ofPlatform().daemon().start(onShutdown);
@@ -261,6 +281,7 @@ public final class SwitchConsole implements AutoCloseable {
     Reply r = execute(line.strip());
     StringBuilder sb = new StringBuilder();
     if (r.lines() != null) r.lines().forEach(l -> sb.append(l).append('\n'));
+    if (r.raw() != null) sb.append(r.raw());
     sb.append(
         r.errno() <= 0
             ? "1000 Success"
@@ -269,6 +290,10 @@ public final class SwitchConsole implements AutoCloseable {
   }
 
   private Reply execute(String line) {
+    return execute(line, 0);
+  }
+
+  private Reply execute(String line, int depth) {
     Command match = null;
     for (Command c : COMMANDS) {
       if ((line.equals(c.path()) || line.startsWith(c.path() + " "))
@@ -277,6 +302,7 @@ public final class SwitchConsole implements AutoCloseable {
       }
     }
     if (match == null) return Reply.err(38);
+    String arg = line.substring(match.path().length()).strip();
     String[] a =
         line.substring(match.path().length()).strip().isEmpty()
             ? new String[0]
@@ -323,13 +349,11 @@ public final class SwitchConsole implements AutoCloseable {
           policy.setExpireSeconds(n);
           yield Reply.ok();
         }
-        case "hash/setminper" -> {
-          int n = num(a, 0);
-          if (n < 0) yield Reply.err(22);
-          policy.setMinPersistence(n);
+        case "hash/setminper" -> { // vde-2: atoi, any value (negative: a MAC always moves)
+          policy.setMinPersistence(CArgs.atoi(arg));
           yield Reply.ok();
         }
-        case "load" -> load(a);
+        case "load" -> load(arg, depth);
         case "hash/print" -> Reply.data(hashLines(null, -1));
         case "hash/find" -> hashFind(a);
         case "hash/delete" -> {
@@ -343,8 +367,10 @@ public final class SwitchConsole implements AutoCloseable {
             Reply.data(
                 List.of("Numports=" + policy.numPorts(), "HUB=" + policy.hub(), "counters=true"));
         case "port/setnumports" -> {
-          int n = num(a, 0);
-          if (n < 1) yield Reply.err(22);
+          int n = CArgs.atoi(arg);
+          if (n < 1) yield Reply.err(EINVAL);
+          adoptActivePorts(); // vde_switch 2.3.2 keeps every existing port: EADDRINUSE
+          for (int p : policy.configuredPorts()) if (p >= n) yield Reply.err(98);
           policy.setNumPorts(n);
           yield Reply.ok();
         }
@@ -352,52 +378,47 @@ public final class SwitchConsole implements AutoCloseable {
           adoptActivePorts();
           for (int p = 1; p < policy.numPorts(); p++) {
             if (!policy.hasPort(p)) {
-              policy.createPort(p);
+              policy.reservePort(p); // vde-2: inactive and not allocatable
               yield Reply.data(List.of(String.format("Port %04d", p)));
             }
           }
           yield Reply.err(28); // ENOSPC
         }
+        // port/allocatable, setuser, setgroup, epclose, resetcounter: vde-2's port.c, the same
+        // argument parsing (sscanf "%i", atoi) and the same errno for every outcome
         case "port/allocatable" -> {
-          int p = port(a, 0);
-          int on = num(a, 1);
-          if (p < 1 || (on != 0 && on != 1)) yield Reply.err(22);
+          int[] v = CArgs.scanInts(arg, 2);
+          if (v == null || !inRange(v[0])) yield Reply.err(EINVAL);
           adoptActivePorts();
-          if (!policy.hasPort(p)) yield Reply.err(6);
-          policy.setAllocatable(p, on == 1);
+          if (!policy.hasPort(v[0])) yield Reply.err(ENXIO);
+          policy.setAllocatable(v[0], v[1] != 0);
           yield Reply.ok();
         }
         case "port/setuser", "port/setgroup" -> {
-          int p = port(a, 0);
-          if (p < 1 || a.length < 2) yield Reply.err(22);
+          int[] v = CArgs.scanInts(arg, 1);
+          String who = CArgs.afterFirstWord(arg);
+          if (v == null || who.isEmpty() || !inRange(v[0])) yield Reply.err(EINVAL);
           adoptActivePorts();
-          if (!policy.hasPort(p)) yield Reply.err(6);
+          if (!policy.hasPort(v[0])) yield Reply.err(ENXIO);
           boolean user = match.path().equals("port/setuser");
-          String who = a[1];
-          int id;
-          if (who.equals("NONE") || who.equals("-1")) {
-            id = -1;
-          } else {
-            java.util.OptionalInt found = user ? Accounts.uid(who) : Accounts.gid(who);
-            if (found.isEmpty()) yield Reply.err(22);
-            id = found.getAsInt();
-          }
-          if (user) policy.setUser(p, id);
-          else policy.setGroup(p, id);
+          java.util.OptionalInt id = accessId(who, user);
+          if (id.isEmpty()) yield Reply.err(EINVAL);
+          if (user) policy.setUser(v[0], id.getAsInt());
+          else policy.setGroup(v[0], id.getAsInt());
           yield Reply.ok();
         }
         case "port/epclose" -> {
-          int p = port(a, 0);
-          int ep = num(a, 1);
-          if (p < 1) yield Reply.err(22);
-          yield node.removeEndpoint(p, ep) ? Reply.ok() : Reply.err(2);
+          int[] v = CArgs.scanInts(arg, 2);
+          if (v == null || !inRange(v[0])) yield Reply.err(EINVAL);
+          adoptActivePorts();
+          if (!policy.hasPort(v[0])) yield Reply.err(ENXIO);
+          yield node.removeEndpoint(v[0], v[1]) ? Reply.ok() : Reply.err(ENXIO);
         }
         case "port/resetcounter" -> {
-          int only = a.length > 0 ? port(a, 0) : 0;
-          if (only < 0) yield Reply.err(22);
-          boolean any = false;
+          int only = arg.isEmpty() ? -1 : CArgs.atoi(arg);
+          if (!arg.isEmpty() && !inRange(only)) yield Reply.err(EINVAL);
           for (Netnode.PortInfo e : node.ports()) {
-            if (only > 0 && e.id() != only) continue;
+            if (only >= 0 && e.id() != only) continue;
             baselines.put(
                 e.endpoint(),
                 new long[] {
@@ -406,9 +427,8 @@ public final class SwitchConsole implements AutoCloseable {
                   e.stats().txFrames(),
                   e.stats().txBytes()
                 });
-            any = true;
           }
-          yield any || only == 0 ? Reply.ok() : Reply.err(6);
+          yield Reply.ok(); // vde-2 zeroes an in-range port whether it exists or not
         }
         case "port/sethub" -> {
           policy.setHub(num(a, 0) != 0);
@@ -426,7 +446,12 @@ public final class SwitchConsole implements AutoCloseable {
         }
         case "port/create" -> {
           int p = port(a, 0);
-          if (p < 1) yield Reply.err(22);
+          if (p < 0) yield Reply.err(22);
+          if (p == 0) { // vde-2: alloc_port(0) picks the lowest free port, like port/createauto
+            adoptActivePorts();
+            for (int q = 1; q < policy.numPorts(); q++) if (policy.reservePort(q)) yield Reply.ok();
+            yield Reply.err(28);
+          }
           yield policy.reservePort(p) ? Reply.ok() : Reply.err(17);
         }
         case "port/remove" -> {
@@ -447,21 +472,22 @@ public final class SwitchConsole implements AutoCloseable {
         case "vlan/remove" -> {
           int v = num(a, 0);
           if (v < 1 || v > 4093) yield Reply.err(22);
-          if (!policy.vlanExists(v)) yield Reply.err(2);
+          if (!policy.vlanExists(v)) yield Reply.err(ENXIO);
           if (policy.vlanInUse(v)) yield Reply.err(98);
           policy.removeVlan(v);
           yield Reply.ok();
         }
         case "vlan/addport", "vlan/delport" -> {
+          // vde-2: sscanf "%i %i", VLAN 0..4093, idempotent; delport of the port's untagged VLAN
+          // is EADDRINUSE
           adoptActivePorts();
-          int v = num(a, 0);
-          int p = port(a, 1);
-          if (v < 1 || v > 4093 || p < 0) yield Reply.err(22);
-          if (!policy.vlanExists(v)) yield Reply.err(2);
-          if (!policy.hasPort(p)) yield Reply.err(6);
+          int[] vp = CArgs.scanInts(arg, 2);
+          if (vp == null || vp[0] < 0 || vp[0] > 4093 || !inRange(vp[1])) yield Reply.err(EINVAL);
+          int v = vp[0];
+          int p = vp[1];
+          if (!policy.vlanExists(v) || !policy.hasPort(p)) yield Reply.err(ENXIO);
           boolean add = match.path().equals("vlan/addport");
-          if (add && policy.isTagged(p, v)) yield Reply.err(17);
-          if (!add && !policy.isTagged(p, v)) yield Reply.err(2);
+          if (!add && policy.untaggedVlan(p) == v) yield Reply.err(98);
           policy.setTagged(p, v, add);
           yield Reply.ok();
         }
@@ -573,41 +599,90 @@ public final class SwitchConsole implements AutoCloseable {
   private static final long[] ZERO = new long[4];
 
   /**
-   * {@code load PATH}: runs each line of a command script (vde_switch's rc file, {@code -f}) as if
-   * typed; the output of every command is collected; the first failing command's errno is the
-   * result (later lines still run, as vde-2 does).
+   * {@code load PATH} (and {@code -f RCFILE}), as vde-2's {@code runscript}: each line of the
+   * script is echoed as {@code vde[PATH]: LINE} and run as if typed, its full reply (data block and
+   * status line) following the echo; comment and blank lines give no reply, an empty line answers
+   * 1038 as in vde-2; the load itself answers {@code 1000 Success} whatever the commands answered,
+   * or the errno of opening the file (1002 for a missing path). {@code shutdown} in a script stops
+   * the switch, {@code logout} does nothing. Nested scripts stop at depth {@value #MAX_LOAD_DEPTH}
+   * (EMFILE, where vde-2 runs out of file descriptors).
    */
-  private Reply load(String[] a) {
-    if (a.length < 1) return Reply.err(22);
+  private Reply load(String path, int depth) {
+    if (depth >= MAX_LOAD_DEPTH) return Reply.err(24);
     List<String> lines;
     try {
-      lines = Files.readAllLines(Path.of(a[0]), StandardCharsets.US_ASCII);
-    } catch (IOException e) {
+      if (path.isEmpty()) return Reply.err(2);
+      // vde-2 opens a directory, reads nothing from it and succeeds
+      lines =
+          Files.isDirectory(Path.of(path))
+              ? List.of()
+              : Files.readAllLines(Path.of(path), StandardCharsets.ISO_8859_1);
+    } catch (java.nio.file.NoSuchFileException | java.nio.file.InvalidPathException e) {
       return Reply.err(2);
+    } catch (java.nio.file.AccessDeniedException e) {
+      return Reply.err(13);
+    } catch (IOException e) {
+      return Reply.err(5);
     }
-    List<String> out = new ArrayList<>();
-    int errno = 0;
-    for (String raw : lines) {
-      String line = raw.strip();
-      if (line.isEmpty() || line.startsWith("#")) continue;
-      if (line.equals("load") || line.startsWith("load ")) {
-        errno = errno == 0 ? 22 : errno; // no nested scripts (no recursion loops)
+    StringBuilder out = new StringBuilder();
+    for (String line : lines) {
+      out.append("vde[").append(path).append("]: ").append(line).append('\n');
+      if (line.isEmpty()) { // vde-2 keeps the lone newline, which matches no command
+        out.append('\n').append(statusLine(38)).append('\n');
         continue;
       }
-      Reply r = execute(line);
-      if (r.lines() != null) out.addAll(r.lines());
-      if (r.errno() > 0 && errno == 0) errno = r.errno();
+      String cmd = line.strip();
+      if (cmd.isEmpty() || cmd.startsWith("#")) continue;
+      Reply r = execute(cmd, depth + 1);
+      if (r.errno() == SHUTDOWN) Thread.ofPlatform().daemon().start(onShutdown);
+      if (r.errno() < 0) continue;
+      if (r.lines() != null) {
+        out.append("0000 DATA END WITH '.'\n");
+        r.lines().forEach(l -> out.append(l).append('\n'));
+        out.append(".\n");
+      }
+      if (r.raw() != null) out.append(r.raw());
+      out.append(statusLine(r.errno())).append('\n');
     }
-    return new Reply(out, errno);
+    return new Reply(null, 0, out.toString());
+  }
+
+  private static final int MAX_LOAD_DEPTH = 16;
+
+  private static String statusLine(int errno) {
+    return errno == 0 ? "1000 Success" : String.format("1%03d %s", errno, strerror(errno));
+  }
+
+  /** Whether {@code n} is a port number of this switch (vde-2: 0 &le; n &lt; numports). */
+  private boolean inRange(int n) {
+    return n >= 0 && n < policy.numPorts();
+  }
+
+  /**
+   * vde-2's reading of {@code port/setuser}/{@code port/setgroup}'s name: an account name, else a
+   * number when it starts with a digit ({@code atoi}), else {@code NONE} or {@code ANY} (no
+   * restriction, -1); empty when none applies (EINVAL).
+   */
+  private static java.util.OptionalInt accessId(String who, boolean user) {
+    if (!Character.isDigit(who.charAt(0))) {
+      java.util.OptionalInt named = user ? Accounts.uid(who) : Accounts.gid(who);
+      if (named.isPresent()) return named;
+    }
+    if (who.charAt(0) >= '0' && who.charAt(0) <= '9') {
+      return java.util.OptionalInt.of(CArgs.atoi(who));
+    }
+    if (who.equals("NONE") || who.equals("ANY")) return java.util.OptionalInt.of(-1);
+    return java.util.OptionalInt.empty();
   }
 
   private Reply vlanPrint(String[] a, boolean all) {
     adoptActivePorts();
     List<String> out = new ArrayList<>();
     int[] vs = policy.vlans();
-    if (a.length > 0) {
-      int v = num(a, 0);
-      if (!policy.vlanExists(v)) return new Reply(out, 2);
+    if (a.length > 0) { // vde-2: atoi, 0..4094, ENXIO for a VLAN that does not exist
+      int v = CArgs.atoi(a[0]);
+      if (v < 0 || v > 4093) return new Reply(out, EINVAL);
+      if (!policy.vlanExists(v)) return new Reply(out, ENXIO);
       vs = new int[] {v};
     }
     for (int v : vs) {
@@ -650,7 +725,7 @@ public final class SwitchConsole implements AutoCloseable {
     long mac = Long.parseLong(a[0].replace(":", ""), 16);
     int vlan = a.length > 1 ? Integer.parseInt(a[1]) : 0;
     List<String> lines = hashLines(mac, vlan);
-    return lines.isEmpty() ? new Reply(lines, 2) : Reply.data(lines);
+    return lines.isEmpty() ? new Reply(lines, 19) : Reply.data(lines); // ENODEV, as vde-2
   }
 
   private static String macText(long mac) {

@@ -11,7 +11,7 @@ class MacTableTest {
   private static final long MAC = 0x525400000001L;
 
   @Test
-  void minimumPersistenceKeepsAFreshEntryOnItsPort() {
+  void minimumPersistenceKeepsAFreshEntryOnItsPortAsVde2Does() {
     MacTable<String> t = new MacTable<>(16, 0, 100, now::get);
     t.setMinPersistence(3);
     long k = MacTable.key(MAC, 0);
@@ -20,10 +20,31 @@ class MacTableTest {
     t.learn(k, "b"); // seen on b 2 s after a: anti-flap keeps a
     assertThat(t.lookup(k)).isEqualTo("a");
     now.addAndGet(1);
-    t.learn(k, "b"); // 3 s after a's last sighting: moves
+    t.learn(k, "b"); // 3 s: vde-2 moves only when now - last_seen > min_persistence
+    assertThat(t.lookup(k)).isEqualTo("a");
+    now.addAndGet(1);
+    t.learn(k, "b"); // 4 s after a's last sighting (not refreshed by b's frames): moves
     assertThat(t.lookup(k)).isEqualTo("b");
     t.learn(k, "b");
     assertThat(t.lookup(k)).isEqualTo("b");
+  }
+
+  @Test
+  void minimumPersistenceZeroKeepsTheEntryForTheRestOfTheSecondAndNegativeTurnsItOff() {
+    MacTable<String> t = new MacTable<>(16, 0, 100, now::get);
+    long k = MacTable.key(MAC, 0);
+    t.learn(k, "a");
+    t.learn(k, "b");
+    assertThat(t.lookup(k)).as("default: off, the last sighting wins").isEqualTo("b");
+    t.setMinPersistence(0);
+    t.learn(k, "c");
+    assertThat(t.lookup(k)).as("hash/setminper 0: same second keeps").isEqualTo("b");
+    now.addAndGet(1);
+    t.learn(k, "c");
+    assertThat(t.lookup(k)).isEqualTo("c");
+    t.setMinPersistence(-1);
+    t.learn(k, "d");
+    assertThat(t.lookup(k)).isEqualTo("d");
   }
 
   @Test

@@ -153,7 +153,7 @@ class VdeSwitchAccessTest {
           sw.node().ports().stream().filter(p -> p.id() == 3).findFirst().orElseThrow().endpoint();
       assertThat(cmd(sw, "port/print 3")).contains(String.format("endpoint ID %04d", ep));
       assertThat(cmd(sw, "port/epclose 3 " + (ep + 1000)))
-          .endsWith("1002 No such file or directory");
+          .endsWith("1006 No such device or address");
       assertThat(cmd(sw, "port/epclose 3 " + ep)).endsWith("1000 Success");
       assertThat(b.awaitExit(10_000)).as("the closed endpoint's vde_plug sees EOF").isTrue();
       assertThat(a.alive()).isTrue();
@@ -161,23 +161,33 @@ class VdeSwitchAccessTest {
   }
 
   @Test
-  void loadRunsAScriptAndReportsTheFirstFailure() throws Exception {
+  void loadRunsEveryLineOfAScriptAndEchoesEachCommandWithItsReplyAsVde2Does() throws Exception {
     Path rc = tmp.resolve("rc");
     Files.writeString(
         rc,
         """
         # a vde_switch rc file
         vlan/create 10
+        port/setvlan 99 10
         port/create 7
         port/setvlan 7 10
         hash/setminper 0
-        port/setvlan 99 10
         """);
     try (VdeSwitch sw = start(32)) {
       String out = SwitchConsole.runScript(sw, rc);
-      assertThat(out).endsWith("1022 Invalid argument"); // port 99 >= numports
-      assertThat(cmd(sw, "vlan/allprint 10")).contains("Port 0007 tagged=0");
+      assertThat(out)
+          .as(out)
+          .contains("vde[" + rc + "]: # a vde_switch rc file\nvde[" + rc + "]: vlan/create 10\n")
+          .contains("vde[" + rc + "]: port/setvlan 99 10\n1022 Invalid argument\n")
+          .endsWith("vde[" + rc + "]: hash/setminper 0\n1000 Success\n1000 Success");
+      assertThat(SwitchConsole.hasFailure(out)).isTrue();
+      assertThat(cmd(sw, "vlan/allprint 10"))
+          .as("lines after a failure still run")
+          .contains("Port 0007 tagged=0");
       assertThat(cmd(sw, "hash/showinfo")).contains("Min persistence 0 secs");
+      assertThat(cmd(sw, "load " + tmp.resolve("missing")))
+          .isEqualTo("1002 No such file or directory");
+      assertThat(cmd(sw, "load")).isEqualTo("1002 No such file or directory");
     }
   }
 }
