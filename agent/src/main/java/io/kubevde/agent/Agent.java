@@ -11,6 +11,7 @@ import io.kubevde.agent.attach.TapAttachmentHandler;
 import io.kubevde.agent.capture.CaptureServer;
 import io.kubevde.agent.cni.CniServer;
 import io.kubevde.agent.dataplane.DataPlane;
+import io.kubevde.agent.dataplane.DataPlaneSettings;
 import io.kubevde.agent.dataplane.LinkManager;
 import io.kubevde.agent.dataplane.NetworkCache;
 import io.kubevde.agent.dataplane.NetworkSwitch;
@@ -82,15 +83,18 @@ public final class Agent implements AutoCloseable {
 
   /** Builds the agent (nothing runs until {@link #start}). */
   public Agent(AgentConfig cfg) {
+    this(cfg, null);
+  }
+
+  /**
+   * Builds the agent on a data plane already restored from node-local state ({@link EarlyStart},
+   * built with {@link AgentConfig#dataPlaneSettings}), or on a new one when {@code restored} is
+   * null (nothing runs until {@link #start}).
+   */
+  Agent(AgentConfig cfg, DataPlane restored) {
     this.cfg = cfg;
     this.store = new AttachmentStore(cfg.stateDir().resolve("attachments"));
-    this.dataPlane =
-        new DataPlane(
-            cfg.runDir(),
-            cfg.nodeAddress(),
-            cfg.uplinkInterface(),
-            cfg.switchLimits(),
-            cfg.rendezvousMode());
+    this.dataPlane = restored != null ? restored : cfg.dataPlaneSettings().newDataPlane();
     this.links = new LinkManager(dataPlane, cfg.linkPolicy());
     this.taps =
         new TapAttachmentHandler(
@@ -124,6 +128,7 @@ public final class Agent implements AutoCloseable {
    * @throws IOException when the socket or a port cannot be served
    */
   public void start() throws IOException {
+    StartupTimeline.mark("agent start");
     Files.createDirectories(cfg.runDir());
     // a running predecessor hands over its taps and uplink sockets first (agent/README.md
     // "Hand-over"), and has freed the CNI socket, ports and rendezvous when this returns
@@ -131,6 +136,7 @@ public final class Agent implements AutoCloseable {
         HandoverClient.takeOver(cfg.runDir().resolve(HandoverServer.SOCKET), HANDOVER_TIMEOUT_MS)
             .orElse(null);
     if (received != null) dataPlane.inherit(received);
+    StartupTimeline.mark(received != null ? "hand-over received" : "no predecessor to take over");
     NetworkCache cache = new NetworkCache(cfg.stateDir().resolve("networks"));
     if (cfg.kubernetes()) {
       // the switches of the last run first (with their uplinks), so traffic resumes before the API
@@ -143,7 +149,9 @@ public final class Agent implements AutoCloseable {
         }
       }
     }
+    StartupTimeline.mark("cached networks applied");
     int[] r = handler.restore();
+    StartupTimeline.mark("attachments restored");
     if (r[0] > 0 || r[1] > 0)
       LOG.info("removed " + r[0] + " stale attachment(s), re-attached " + r[1]);
     if (received != null) {
@@ -166,6 +174,7 @@ public final class Agent implements AutoCloseable {
       // requested (static) addresses: unique cluster-wide through VdeAddressReservations
       taps.reservations(new KubeAddressReservations(client, cfg.nodeName()));
       chained.status(new KubeNetworkStatusWriter(client));
+      StartupTimeline.mark("kubernetes client built");
     }
     server.start();
     capture.start();
@@ -237,6 +246,12 @@ public final class Agent implements AutoCloseable {
             this::close,
             () -> handedOver.complete(null));
     handover.start();
+    try { // for the next start's early data plane (EarlyStart)
+      cfg.dataPlaneSettings().save(cfg.stateDir().resolve(DataPlaneSettings.FILE));
+    } catch (IOException e) {
+      LOG.warn("cannot save the data plane settings: " + e.getMessage());
+    }
+    StartupTimeline.mark("agent started");
   }
 
   /**

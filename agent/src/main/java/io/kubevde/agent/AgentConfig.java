@@ -1,5 +1,6 @@
 package io.kubevde.agent;
 
+import io.kubevde.agent.dataplane.DataPlaneSettings;
 import io.kubevde.agent.dataplane.SwitchLimits;
 import io.kubevde.agent.model.LinkPolicy;
 import java.nio.file.Path;
@@ -309,6 +310,12 @@ public record AgentConfig(
         linkSystemNamespaces,
         switchLimits,
         dir);
+  }
+
+  /** What the data plane is built from (saved for the crash path's early start). */
+  public DataPlaneSettings dataPlaneSettings() {
+    return new DataPlaneSettings(
+        runDir, nodeAddress, uplinkInterface, switchLimits, rendezvousMode(), kubernetes);
   }
 
   /** Permission bits of the rendezvous sockets: 0666 with the device plugin, else 0600. */

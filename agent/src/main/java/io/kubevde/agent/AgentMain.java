@@ -1,5 +1,6 @@
 package io.kubevde.agent;
 
+import io.kubevde.agent.dataplane.DataPlane;
 import io.kubevde.agent.dataplane.SwitchLimits;
 import io.kubevde.agent.model.AgentVersion;
 import io.kubevde.cni.protocol.AgentProtocol;
@@ -30,6 +31,9 @@ public final class AgentMain implements Callable<Integer> {
     String level = System.getenv().getOrDefault("KUBEVDE_LOG_LEVEL", "");
     System.getProperties()
         .putIfAbsent("org.slf4j.simpleLogger.defaultLogLevel", level.isBlank() ? "info" : level);
+    // the provider named, not searched for: SLF4J's ServiceLoader scan of every jar on the class
+    // path costs ~50-300 ms of the crash path's start-up (agent/README.md "Crash path")
+    System.getProperties().putIfAbsent("slf4j.provider", "org.slf4j.simple.SimpleServiceProvider");
   }
 
   /**
@@ -44,10 +48,16 @@ public final class AgentMain implements Callable<Integer> {
   @Option(names = "--cni-socket", description = "CNI socket path (default: ${DEFAULT-VALUE})")
   Path cniSocket = Path.of(AgentProtocol.DEFAULT_SOCKET);
 
+  /** Default of {@code --state-dir}. */
+  static final Path DEFAULT_STATE_DIR = Path.of("/var/lib/kubevde");
+
   @Option(
       names = "--state-dir",
       description = "state directory: attachments/ and ipam/ (default: ${DEFAULT-VALUE})")
-  Path stateDir = Path.of("/var/lib/kubevde");
+  Path stateDir = DEFAULT_STATE_DIR;
+
+  /** The data plane {@link #main} restored before parsing, or null. */
+  private EarlyStart early;
 
   @Option(
       names = "--run-dir",
@@ -198,7 +208,11 @@ public final class AgentMain implements Callable<Integer> {
 
   /** Runs the agent; exits with its status. */
   public static void main(String[] args) {
-    System.exit(new CommandLine(new AgentMain()).execute(args));
+    StartupTimeline.mark("main");
+    AgentMain main = new AgentMain();
+    // the crash path: the last run's data plane first, before flags, Kubernetes or metrics load
+    main.early = EarlyStart.tryStart(args, DEFAULT_STATE_DIR).orElse(null);
+    System.exit(new CommandLine(main).execute(args));
   }
 
   AgentConfig config() throws java.net.UnknownHostException {
@@ -233,9 +247,12 @@ public final class AgentMain implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    StartupTimeline.mark("flags parsed");
     AgentConfig cfg = config();
     CountDownLatch stop = new CountDownLatch(1);
-    try (Agent agent = new Agent(cfg)) {
+    DataPlane restored = early == null ? null : early.dataPlaneFor(cfg.dataPlaneSettings());
+    try (Agent agent = new Agent(cfg, restored)) {
+      StartupTimeline.mark("agent built");
       Runtime.getRuntime()
           .addShutdownHook(
               new Thread(

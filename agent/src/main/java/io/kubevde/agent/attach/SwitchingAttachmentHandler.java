@@ -288,7 +288,11 @@ public final class SwitchingAttachmentHandler implements AttachmentHandler {
    * @return {removed, reattached}
    */
   public int[] restore() {
+    Set<AttachmentKey> known = new HashSet<>();
+    for (AttachmentRecord r : store.list()) known.add(r.key());
     int removed = taps.reconcile();
+    // a record dropped now may have been attached before (the crash path's early data plane)
+    for (AttachmentKey k : known) if (store.read(k) == null) dataPlane.detach(k);
     int before = dataPlane.attachments().size();
     dataPlane.restore(store.list());
     int re = dataPlane.attachments().size() - before;

@@ -345,14 +345,16 @@ public final class DataPlane implements AutoCloseable {
   }
 
   /**
-   * Re-attaches every given ready record (agent restart; architecture.md §6 "Restart").
+   * Re-attaches every given ready record that is not attached yet (agent restart; architecture.md
+   * §6 "Restart").
    *
    * @return how many were re-attached
    */
   public int restore(Collection<AttachmentRecord> records) {
     int n = 0;
     for (AttachmentRecord rec : records) {
-      if (!"ready".equals(rec.state())) continue;
+      // attached already: restored early (crash path) or by a concurrent ADD; never a second tap fd
+      if (!"ready".equals(rec.state()) || attached.containsKey(rec.key())) continue;
       try {
         attach(rec);
         n++;

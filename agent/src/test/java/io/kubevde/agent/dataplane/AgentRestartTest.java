@@ -74,6 +74,13 @@ class AgentRestartTest {
     return p;
   }
 
+  /** Prints the start-up milestones ({@code start-up: …}) of the agent log {@code err}. */
+  static void printTimeline(Path err) throws java.io.IOException {
+    for (String l : Files.readAllLines(err)) {
+      if (l.contains("start-up: ")) System.out.println("TIMELINE " + l);
+    }
+  }
+
   static void kill(Process p) throws InterruptedException {
     p.destroyForcibly();
     p.waitFor(10, TimeUnit.SECONDS);
@@ -123,7 +130,7 @@ class AgentRestartTest {
           .as("interface stays")
           .isZero();
       long t0 = System.nanoTime();
-      agent2 = startAgent(dir);
+      agent2 = startAgent(dir, "agent2.err");
       long restartMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
       String out = new String(ping.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
       ping.waitFor(60, TimeUnit.SECONDS);
@@ -153,6 +160,7 @@ class AgentRestartTest {
       // replies,
       // 9-13 requests lost in a row, silence 1.6-2.6 s, restart_to_ready 0.6-1.5 s: the last one is
       // answered
+      printTimeline(dir.resolve("agent2.err"));
       assertThat(last).as("traffic resumed until the end").isEqualTo(280);
       assertThat(maxSilence)
           .as("silence while the agent was down (s)")
