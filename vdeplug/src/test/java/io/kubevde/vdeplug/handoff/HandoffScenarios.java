@@ -151,7 +151,8 @@ public final class HandoffScenarios {
    * the cut length (2500 ms) when the bond never stops feeding the dead link; {@code lostBefore} =
    * lost until 0.5 s before the cut (steady state); {@code lostDuringCut}; {@code lostAfterRestore}
    * (from 0.5 s after the veth came back); {@code path2AfterRestore} = packets path 2 carried A→B
-   * after it came back.
+   * after it came back; {@code sentBefore} and {@code sentAfterRestore} = datagrams the sender sent
+   * in the windows {@code lostBefore} and {@code lostAfterRestore} count.
    */
   public record Failover(
       Stream stream,
@@ -159,7 +160,20 @@ public final class HandoffScenarios {
       long lostBefore,
       long lostDuringCut,
       long lostAfterRestore,
-      long path2AfterRestore) {}
+      long path2AfterRestore,
+      long sentBefore,
+      long sentAfterRestore) {
+
+    /** Share of the steady-state window's datagrams lost, 0..1. */
+    public double lostBeforeShare() {
+      return sentBefore <= 0 ? 0 : (double) lostBefore / sentBefore;
+    }
+
+    /** Share of the after-restore window's datagrams lost, 0..1. */
+    public double lostAfterRestoreShare() {
+      return sentAfterRestore <= 0 ? 0 : (double) lostAfterRestore / sentAfterRestore;
+    }
+  }
 
   /**
    * Issue 3 item 3, health part: bonding nodes with paths 1 and 2, a 10k pps stream for 7 s; after
@@ -212,7 +226,9 @@ public final class HandoffScenarios {
           }
         }
         double ms = bondFrom < 0 ? 0 : (bondTo - Math.min(bondFrom, cutSeq) + 1) * 1000.0 / PPS;
-        return new Failover(s, ms, before, during, after, path2);
+        long sentBefore = Math.max(0, cutSeq - PPS / 2);
+        long sentAfter = Math.max(0, s.sent() - (restoreSeq + PPS / 2));
+        return new Failover(s, ms, before, during, after, path2, sentBefore, sentAfter);
       } finally {
         tx.close();
         rx.close();
