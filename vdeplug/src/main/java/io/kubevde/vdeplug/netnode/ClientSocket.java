@@ -31,9 +31,9 @@ import java.util.regex.Pattern;
  * </ol>
  *
  * <p>A socket inside the directory is opened with {@code O_PATH|O_NOFOLLOW} (which opens a symlink
- * itself, not its target) and must be a socket (not a symlink, FIFO or regular file); the connection goes through {@code /proc/self/fd/N} of
- * that handle, so a client that swaps the file for a symlink after the check cannot redirect the
- * node's frames to another socket of the host.
+ * itself, not its target) and must be a socket (not a symlink, FIFO or regular file); the
+ * connection goes through {@code /proc/self/fd/N} of that handle, so a client that swaps the file
+ * for a symlink after the check cannot redirect the node's frames to another socket of the host.
  */
 final class ClientSocket {
   private static final Pattern OWN = Pattern.compile("ctl|fd[0-9]+");
@@ -136,8 +136,7 @@ final class ClientSocket {
     int fd = LibC.INSTANCE.open(inDir.toString(), O_PATH | O_NOFOLLOW | LibC.O_CLOEXEC);
     if (fd < 0) {
       int errno = LibC.errno();
-      throw new Refused(
-          "data socket " + inDir + ": " + LibC.message(errno));
+      throw new Refused("data socket " + inDir + ": " + LibC.message(errno));
     }
     try {
       Path handle = Path.of("/proc/self/fd/" + fd);
