@@ -17,7 +17,9 @@ import java.util.regex.Pattern;
  * container given the rendezvous directory by the agent's device plugin at {@code /run/vde/…})
  * announces a path the node cannot reach, but the C client binds its data socket <em>inside the
  * switch directory</em> ({@code <dir>/.<pid>-<seq>}), so the socket exists in the node's own
- * directory under the same name. Resolution, in order:
+ * directory under the same name; and the reply then names the node's data socket in the client's
+ * view of the directory ({@link Resolved#replyPath}), since the client cannot reach the node's path
+ * either. Resolution, in order:
  *
  * <ol>
  *   <li>the announced text must be an absolute, normalised path ({@code .}/{@code ..} components
@@ -63,8 +65,22 @@ final class ClientSocket {
    * @param mapped whether {@code path} is the announced name inside the node's directory while the
    *     client announced another directory
    * @param identity the socket file's owner (vde_switch's port access control, §3.5 step 2)
+   * @param clientDirectory the node's directory as the client sees it: the directory of the
+   *     announced path when mapped, else the node's own
    */
-  record Resolved(Path path, boolean mapped, ClientIdentity identity) {}
+  record Resolved(Path path, boolean mapped, ClientIdentity identity, Path clientDirectory) {
+    /**
+     * The path of the node's data socket {@code nodeSocket} (a file of the node's directory) as the
+     * client must connect to it, for the reply (§3.3): a client in another mount namespace cannot
+     * reach the node's path, so a mapped client gets the same file name in its own view of the
+     * directory.
+     */
+    String replyPath(Path nodeSocket) {
+      return mapped
+          ? clientDirectory.resolve(nodeSocket.getFileName()).toString()
+          : nodeSocket.toString();
+    }
+  }
 
   /**
    * Resolves {@code announced} against the node directory {@code dir} and connects {@code data} to
@@ -86,7 +102,7 @@ final class ClientSocket {
     boolean announcedInDir = dir.equals(p.getParent()) || realDir(dir).equals(p.getParent());
     if (announcedInDir || Files.exists(inDir, LinkOption.NOFOLLOW_LINKS)) {
       ClientIdentity who = connectInDirectory(data, inDir);
-      return new Resolved(inDir, !announcedInDir, who);
+      return new Resolved(inDir, !announcedInDir, who, announcedInDir ? dir : p.getParent());
     }
     if (!allowOutside) {
       throw new Refused(
@@ -98,7 +114,7 @@ final class ClientSocket {
     }
     ClientIdentity who = owner(p, true);
     data.connect(p);
-    return new Resolved(p, false, who);
+    return new Resolved(p, false, who, dir);
   }
 
   private static Path parse(String announced) throws Refused {

@@ -262,13 +262,15 @@ final class Rendezvous implements AutoCloseable {
                     + ": client data socket "
                     + req.dataSocket()
                     + " mapped to "
-                    + client.path());
+                    + client.path()
+                    + "; reply "
+                    + client.replyPath(dataPath));
       }
-      UnixClientPort port = node.attachClient(req, client.identity(), p.sock(), data, dataPath);
-      ByteBuffer reply =
+      ByteBuffer reply = // before the port exists: a reply path too long to send refuses the client
           ByteBuffer.allocateDirect(VdeReply.SIZE)
-              .put(new VdeReply(dataPath.toString()).encode())
+              .put(new VdeReply(client.replyPath(dataPath)).encode())
               .flip();
+      UnixClientPort port = node.attachClient(req, client.identity(), p.sock(), data, dataPath);
       long w = p.sock().trySend(reply);
       if (w != VdeReply.SIZE) {
         LOG.warn("netnode " + dir + ": could not send the reply to " + port + "; removing it");

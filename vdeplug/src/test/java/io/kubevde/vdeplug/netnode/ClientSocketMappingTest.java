@@ -80,8 +80,9 @@ class ClientSocketMappingTest {
         SocketChannel ctl = SocketChannel.open(StandardProtocolFamily.UNIX)) {
       String server = request("/run/vde/demo.blue/.00007-00000", ctl);
 
-      assertThat(server).startsWith(dir + "/fd");
-      data.connect(Path.of(server));
+      // the reply names the node's data socket in the client's view of the directory
+      assertThat(server).matches("/run/vde/demo\\.blue/fd[0-9]+");
+      data.connect(dir.resolve(Path.of(server).getFileName())); // where the client's view leads
       byte[] frame = EthFrames.frame(EthFrames.BROADCAST, "02:00:00:00:00:07", 0x88b5, "hello");
       ByteBuffer out = EthFrames.direct(frame);
       assertThat(data.trySend(out)).isEqualTo(frame.length);
@@ -119,7 +120,7 @@ class ClientSocketMappingTest {
     try (Netnode node = Netnode.open(NetnodeKind.SWITCH, NetnodeConfig.at(dir));
         UnixSocket data = clientSocket(outside);
         SocketChannel ctl = SocketChannel.open(StandardProtocolFamily.UNIX)) {
-      assertThat(request(outside.toString(), ctl)).startsWith(dir + "/fd");
+      assertThat(request(outside.toString(), ctl)).startsWith(dir + "/fd"); // not mapped
       assertThat(node.ports()).hasSize(1);
     }
   }
@@ -157,7 +158,9 @@ class ClientSocketMappingTest {
 
   /**
    * The real case: a C {@code vde_plug} in its own mount namespace sees the switch directory at
-   * another path (as a container given it by the agent's device plugin does) and joins.
+   * another path and cannot see the node's path (as a container given it by the agent's device
+   * plugin): it joins, its socket mapped by name and the reply naming the node's data socket in its
+   * own view.
    */
   @Test
   void cVdePlugInAnotherMountNamespaceJoinsThroughABindMount() throws Exception {
@@ -165,6 +168,10 @@ class ClientSocketMappingTest {
     Requirements.assumeTools("unshare");
     Path view = tmp.resolve("container-view");
     Files.createDirectories(view);
+    dir =
+        tmp.resolve(
+            "host/sw"); // under host/, which the client's namespace hides (as a container's)
+    Files.createDirectories(dir.getParent());
     try (Netnode node =
             Netnode.open(
                 NetnodeKind.SWITCH,
@@ -190,7 +197,14 @@ class ClientSocketMappingTest {
                     "private",
                     "sh",
                     "-c",
-                    "mount --bind '" + dir + "' '" + view + "' && exec vde_plug vde://" + view))) {
+                    "mount --bind '"
+                        + dir
+                        + "' '"
+                        + view
+                        + "' && mount -t tmpfs none '"
+                        + dir.getParent()
+                        + "' && exec vde_plug vde://"
+                        + view))) {
       long deadline = System.nanoTime() + 10_000_000_000L;
       while (node.ports().isEmpty() && c.alive() && System.nanoTime() < deadline) Thread.sleep(20);
       assertThat(node.ports()).as("the C client attached").hasSize(1);
