@@ -10,6 +10,7 @@ import io.kubevde.agent.attach.SwitchingAttachmentHandler;
 import io.kubevde.agent.attach.TapAttachmentHandler;
 import io.kubevde.agent.capture.CaptureServer;
 import io.kubevde.agent.cni.CniServer;
+import io.kubevde.agent.console.ConsoleServer;
 import io.kubevde.agent.dataplane.DataPlane;
 import io.kubevde.agent.dataplane.DataPlaneSettings;
 import io.kubevde.agent.dataplane.LinkManager;
@@ -67,6 +68,7 @@ public final class Agent implements AutoCloseable {
   private final AgentMetrics metrics;
   private final CniServer server;
   private final CaptureServer capture;
+  private final ConsoleServer console;
   private final DevicePluginManager devicePlugins;
   private KubernetesClient client;
   private NetworkConfigWatcher networkWatcher;
@@ -112,6 +114,7 @@ public final class Agent implements AutoCloseable {
     metrics.attachments(handler);
     this.server = new CniServer(cfg.cniSocket(), new MeteredHandler(chained, metrics));
     this.capture = new CaptureServer(cfg.runDir().resolve("capture.sock"), dataPlane);
+    this.console = new ConsoleServer(cfg.runDir().resolve("console.sock"), dataPlane);
     this.devicePlugins =
         cfg.devicePluginDir() == null
             ? null
@@ -178,6 +181,7 @@ public final class Agent implements AutoCloseable {
     }
     server.start();
     capture.start();
+    console.start();
     if (devicePlugins != null) devicePlugins.start();
     if (cfg.kubernetes()) {
       keyWatcher = new NetworkKeyWatcher(client, dataPlane);
@@ -347,6 +351,11 @@ public final class Agent implements AutoCloseable {
     return capture;
   }
 
+  /** The console endpoint ({@code <run dir>/console.sock}). */
+  public ConsoleServer consoleServer() {
+    return console;
+  }
+
   /** The device plugins, or null without {@code --device-plugin-dir}. */
   public DevicePluginManager devicePlugins() {
     return devicePlugins;
@@ -371,6 +380,7 @@ public final class Agent implements AutoCloseable {
     if (reconciler != null) reconciler.shutdownNow();
     if (http != null) http.close();
     capture.close();
+    console.close();
     if (devicePlugins != null) devicePlugins.close();
     try {
       server.close();

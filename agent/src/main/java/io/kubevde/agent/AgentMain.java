@@ -21,7 +21,7 @@ import picocli.CommandLine.Option;
 @Command(
     name = "kubevde-agent",
     mixinStandardHelpOptions = true,
-    subcommands = CaptureCommand.class,
+    subcommands = {CaptureCommand.class, ConsoleCommand.class},
     version = "kubevde-agent " + AgentVersion.VERSION,
     description =
         "kubevde node agent: serves the kubevde CNI binary and runs the node's VDE data plane.")

@@ -30,7 +30,7 @@ class ArchitectureTest {
           List.of("dataplane"),
           List.of("ipam"),
           List.of("attach"),
-          List.of("cni", "kube", "metrics", "capture", "handover", "device"),
+          List.of("cni", "kube", "metrics", "capture", "console", "handover", "device"),
           List.of(""));
 
   private static JavaClasses classes;

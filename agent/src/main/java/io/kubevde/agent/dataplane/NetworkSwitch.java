@@ -103,7 +103,10 @@ public final class NetworkSwitch implements AutoCloseable {
    * from {@code inherited} when a previous agent handed over its sockets for the same VNL, and the
    * rendezvous sockets with permission bits {@code socketMode} (e.g. {@code 0666} so that a
    * non-root container given the directory by the device plugin can connect; the directory's mode
-   * is derived from it, vde-protocols.md §6.1).
+   * is derived from it, vde-protocols.md §6.1). Clients must have their data socket in the
+   * directory: a container announces it by the path it sees ({@code /run/vde/…}), which the switch
+   * maps into the directory by name; sockets elsewhere on the host are refused (NetnodeConfig
+   * {@code confined()}).
    *
    * @throws IOException when the rendezvous cannot be served
    */
@@ -132,7 +135,8 @@ public final class NetworkSwitch implements AutoCloseable {
                     at.dedupMillis(),
                     at.healthMillis(),
                     at.limits())
-                .withLimits(limits.ports()));
+                .withLimits(limits.ports())
+                .confined());
     NetworkSwitch sw = new NetworkSwitch(node, limits, config, fromOperator);
     sw.wantedUplink = uplink;
     sw.inherited = inherited;

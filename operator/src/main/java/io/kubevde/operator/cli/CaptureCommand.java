@@ -66,12 +66,12 @@ public final class CaptureCommand implements Callable<Integer> {
   @Option(
       names = "--agent-namespace",
       description = "where the agents run (default: ${DEFAULT-VALUE})")
-  String agentNamespace = "kubevde-system";
+  String agentNamespace = AgentPods.NAMESPACE;
 
   @Option(
       names = "--agent-selector",
       description = "label selector of the agent pods (default: ${DEFAULT-VALUE})")
-  String agentSelector = "app.kubernetes.io/component=agent,app.kubernetes.io/name=kubevde";
+  String agentSelector = AgentPods.SELECTOR;
 
   @Mixin Kube kube;
 
@@ -93,25 +93,13 @@ public final class CaptureCommand implements Callable<Integer> {
       }
       if (on == null) return fail(err, 2, "say which node: --node NODE (or --pod POD)");
       String where = on;
-      Pod agent =
-          client
-              .pods()
-              .inNamespace(agentNamespace)
-              .withLabelSelector(agentSelector)
-              .list()
-              .getItems()
-              .stream()
-              .filter(a -> where.equals(a.getSpec().getNodeName()))
-              .filter(a -> a.getStatus() != null && "Running".equals(a.getStatus().getPhase()))
-              .findFirst()
-              .orElse(null);
+      Pod agent = AgentPods.onNode(client, agentNamespace, agentSelector, where).orElse(null);
       if (agent == null)
         return fail(
             err,
             2,
             "no running kubevde agent on node " + on + " (in namespace " + agentNamespace + ")");
-      List<String> cmd =
-          new ArrayList<>(List.of("/opt/kubevde/bin/kubevde-agent", "capture", net, "-w", "-"));
+      List<String> cmd = new ArrayList<>(List.of(AgentPods.AGENT, "capture", net, "-w", "-"));
       if (podKey != null) cmd.addAll(List.of("--pod", podKey));
       if (count > 0) cmd.addAll(List.of("-c", Long.toString(count)));
       ByteArrayOutputStream agentErr = new ByteArrayOutputStream();

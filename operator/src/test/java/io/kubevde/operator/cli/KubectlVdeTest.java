@@ -27,7 +27,8 @@ import picocli.CommandLine;
 /**
  * {@code kubectl vde} against a real kube-apiserver (objects written as the operator and agents
  * write them): {@code status} shows networks, links and nodes with their health and exits 1 when
- * something is not ready; {@code capture} explains what it needs when it cannot run.
+ * something is not ready; {@code capture} and {@code console} explain what they need when they cannot
+ * run (an unknown network is an error with exit status 2).
  */
 class KubectlVdeTest {
   private static KubeApi api;
@@ -201,5 +202,30 @@ class KubectlVdeTest {
     Run usage = run("capture", "blue");
     assertThat(usage.code()).isEqualTo(2);
     assertThat(usage.err()).contains("Missing required option: '--write=FILE'");
+  }
+
+  @Test
+  void consoleSaysWhatItNeedsAndAnUnknownNetworkIsAnError() {
+    String ns = KubeApi.newNamespace(client, "kvconsole");
+    Run unknown = run("console", "nope", "-n", ns, "--node", "n1");
+    assertThat(unknown.code()).isEqualTo(2);
+    assertThat(unknown.err()).contains("error: VdeNetwork " + ns + "/nope not found");
+    client
+        .resources(VdeNetwork.class)
+        .inNamespace(ns)
+        .resource(VdeNetwork.of(ns, "blue", Fixtures.spec(null, null, null)))
+        .create();
+    Run noNode = run("console", ns + "/blue");
+    assertThat(noNode.code()).isEqualTo(2);
+    assertThat(noNode.err()).contains("--node NODE (or --pod POD)");
+    Run noPod = run("console", "blue", "-n", ns, "--pod", "ghost");
+    assertThat(noPod.code()).isEqualTo(2);
+    assertThat(noPod.err()).contains("pod " + ns + "/ghost not found");
+    Run noAgent = run("console", "blue", "-n", ns, "--node", "n9");
+    assertThat(noAgent.code()).isEqualTo(2);
+    assertThat(noAgent.err()).contains("no running kubevde agent on node n9");
+    Run help = run("console", "--help");
+    assertThat(help.code()).isZero();
+    assertThat(help.out()).contains("echo port/print | kubectl vde console blue -n demo --node");
   }
 }

@@ -63,4 +63,12 @@ public interface ForwardingPolicy {
   default int macTableSize() {
     return 0;
   }
+
+  /**
+   * A snapshot of the learned MAC table, {@code MacTable.key(mac, vlan) -> port id}, for consoles
+   * ({@code hash/print}); empty for policies that do not learn.
+   */
+  default java.util.Map<Long, Integer> macEntries() {
+    return java.util.Map.of();
+  }
 }

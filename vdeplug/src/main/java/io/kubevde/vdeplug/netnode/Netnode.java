@@ -116,6 +116,19 @@ public final class Netnode implements Plug {
   }
 
   /**
+   * A snapshot of the learned MAC table (switch kinds): {@code MacTable.key(mac, vlan)} (MAC in the
+   * low 48 bits, VLAN above) → port id; empty for hub, multi and bonding.
+   */
+  public java.util.Map<Long, Integer> macEntries() {
+    lock.lock();
+    try {
+      return policy.macEntries();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
    * What one port is, for listings: id, kind ({@code unix}/{@code plug}), description and live
    * counters.
    */

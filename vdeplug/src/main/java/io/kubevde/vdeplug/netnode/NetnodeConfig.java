@@ -25,6 +25,9 @@ import java.util.Optional;
  *     BondingPolicy}
  * @param limits every port's ingress policing and storm control (kubevde extension), default {@link
  *     PortLimits#DEFAULT}
+ * @param confineClients whether {@code vde://} clients must have their data socket inside the
+ *     directory (kubevde extension, for directories shared with containers: see {@link
+ *     ClientSocket}); false (the default) also accepts a socket elsewhere, as vdeplug4 does
  */
 public record NetnodeConfig(
     Optional<Path> directory,
@@ -36,7 +39,8 @@ public record NetnodeConfig(
     int expireSeconds,
     int dedupMillis,
     int healthMillis,
-    PortLimits limits) {
+    PortLimits limits,
+    boolean confineClients) {
   /** Key table in matching order (§1.2). */
   public static final List<String> KEYS =
       List.of(
@@ -78,6 +82,52 @@ public record NetnodeConfig(
     limits = limits == null ? PortLimits.DEFAULT : limits;
   }
 
+  /** As the canonical constructor, accepting client data sockets outside the directory. */
+  public NetnodeConfig(
+      Optional<Path> directory,
+      int mode,
+      int dirMode,
+      Optional<String> group,
+      int hashSize,
+      long hashSeed,
+      int expireSeconds,
+      int dedupMillis,
+      int healthMillis,
+      PortLimits limits) {
+    this(
+        directory,
+        mode,
+        dirMode,
+        group,
+        hashSize,
+        hashSeed,
+        expireSeconds,
+        dedupMillis,
+        healthMillis,
+        limits,
+        false);
+  }
+
+  /**
+   * A copy that accepts only client data sockets inside the directory (or mapped into it), for a
+   * directory shared with other mount namespaces (the agent's device plugin); see {@link
+   * ClientSocket}.
+   */
+  public NetnodeConfig confined() {
+    return new NetnodeConfig(
+        directory,
+        mode,
+        dirMode,
+        group,
+        hashSize,
+        hashSeed,
+        expireSeconds,
+        dedupMillis,
+        healthMillis,
+        limits,
+        true);
+  }
+
   /**
    * A copy with duplicate suppression ({@code multi}) over a window of {@code ms} milliseconds (0 =
    * off).
@@ -93,7 +143,8 @@ public record NetnodeConfig(
         expireSeconds,
         ms,
         healthMillis,
-        limits);
+        limits,
+        confineClients);
   }
 
   /**
@@ -111,7 +162,8 @@ public record NetnodeConfig(
         expireSeconds,
         dedupMillis,
         ms,
-        limits);
+        limits,
+        confineClients);
   }
 
   /** A copy whose ports get {@code portLimits} (ingress policing and storm control). */
@@ -126,7 +178,8 @@ public record NetnodeConfig(
         expireSeconds,
         dedupMillis,
         healthMillis,
-        portLimits);
+        portLimits,
+        confineClients);
   }
 
   /** An in-process node (no rendezvous directory) with default table settings. */

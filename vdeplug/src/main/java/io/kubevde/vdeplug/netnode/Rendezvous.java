@@ -30,7 +30,9 @@ import org.slf4j.LoggerFactory;
  * reused; a REQ_NEW_PORT0 request ({@code vde://DIR[0]}) or any invalid request is answered by
  * closing the connection with a logged reason, never left hanging (§12.6); a connection that sends
  * no request within {@link #REQUEST_TIMEOUT_MS} is closed; bytes a client sends on ctl after the
- * handshake are read and discarded (no busy loop).
+ * handshake are read and discarded (no busy loop); the client's data socket is found by {@link
+ * ClientSocket} (announced inside the directory, or mapped into it by name for a client in another
+ * mount namespace; paths that traverse or name the node's own sockets are refused and counted).
  */
 final class Rendezvous implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Rendezvous.class);
@@ -250,13 +252,25 @@ final class Rendezvous implements AutoCloseable {
       data.bind(dataPath);
       if (config.group().isPresent()) FilePermissions.chgrp(dataPath, config.group().get());
       FilePermissions.chmod(dataPath, config.mode());
-      data.connect(Path.of(req.dataSocket()));
-      UnixClientPort port =
-          node.attachClient(req, identity(req.dataSocket()), p.sock(), data, dataPath);
-      ByteBuffer reply =
+      ClientSocket.Resolved client =
+          ClientSocket.connect(data, dir, req.dataSocket(), !config.confineClients());
+      if (client.mapped()) {
+        LOG.atDebug().log(
+            () ->
+                "netnode "
+                    + dir
+                    + ": client data socket "
+                    + req.dataSocket()
+                    + " mapped to "
+                    + client.path()
+                    + "; reply "
+                    + client.replyPath(dataPath));
+      }
+      ByteBuffer reply = // before the port exists: a reply path too long to send refuses the client
           ByteBuffer.allocateDirect(VdeReply.SIZE)
-              .put(new VdeReply(dataPath.toString()).encode())
+              .put(new VdeReply(client.replyPath(dataPath)).encode())
               .flip();
+      UnixClientPort port = node.attachClient(req, client.identity(), p.sock(), data, dataPath);
       long w = p.sock().trySend(reply);
       if (w != VdeReply.SIZE) {
         LOG.warn("netnode " + dir + ": could not send the reply to " + port + "; removing it");
@@ -266,7 +280,7 @@ final class Rendezvous implements AutoCloseable {
       requests.received(VdeRequest.HEADER);
       LOG.atDebug().log(() -> "netnode " + dir + ": attached " + port);
     } catch (IOException | RuntimeException e) {
-      LOG.warn("netnode " + dir + ": refusing client " + req.dataSocket() + ": " + e.getMessage());
+      LOG.warn("netnode " + dir + ": refusing client: " + e.getMessage());
       requests.malformed();
       if (data != null) data.close();
       p.sock().close();
@@ -275,18 +289,6 @@ final class Rendezvous implements AutoCloseable {
       } catch (IOException ignored) {
         // best effort
       }
-    }
-  }
-
-  /** The owner of the client's socket file, as vde_switch records it (§3.5 step 2). */
-  private static ClientIdentity identity(String socketPath) {
-    try {
-      Path p = Path.of(socketPath);
-      int uid = (Integer) Files.getAttribute(p, "unix:uid", LinkOption.NOFOLLOW_LINKS);
-      int gid = (Integer) Files.getAttribute(p, "unix:gid", LinkOption.NOFOLLOW_LINKS);
-      return new ClientIdentity(uid, gid);
-    } catch (IOException | RuntimeException e) {
-      return ClientIdentity.NONE; // the connect that follows reports a missing socket
     }
   }
 

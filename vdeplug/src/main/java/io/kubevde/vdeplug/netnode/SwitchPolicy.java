@@ -66,4 +66,9 @@ public final class SwitchPolicy implements ForwardingPolicy {
   public int macTableSize() {
     return table.size();
   }
+
+  @Override
+  public java.util.Map<Long, Integer> macEntries() {
+    return table.entries(NetnodePort::id);
+  }
 }

@@ -308,6 +308,7 @@ public final class VlanSwitchPolicy implements ForwardingPolicy {
   }
 
   /** A snapshot of the MAC table for {@code hash/print}: {@code (mac, vlan) -> port id}. */
+  @Override
   public synchronized Map<Long, Integer> macEntries() {
     return table.entries(NetnodePort::id);
   }
