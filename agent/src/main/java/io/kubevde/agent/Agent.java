@@ -90,7 +90,8 @@ public final class Agent implements AutoCloseable {
             cfg.nodeAddress(),
             cfg.uplinkInterface(),
             cfg.switchLimits(),
-            cfg.rendezvousMode());
+            cfg.rendezvousMode(),
+            cfg.egress());
     this.links = new LinkManager(dataPlane, cfg.linkPolicy());
     this.taps =
         new TapAttachmentHandler(
@@ -131,6 +132,9 @@ public final class Agent implements AutoCloseable {
         HandoverClient.takeOver(cfg.runDir().resolve(HandoverServer.SOCKET), HANDOVER_TIMEOUT_MS)
             .orElse(null);
     if (received != null) dataPlane.inherit(received);
+    // egress rules of a previous run whose gateways are gone (the cached networks below and the
+    // ConfigMaps put back what is still wanted)
+    if (cfg.kubernetes() || cfg.egress().nodeNetns() != null) dataPlane.removeStaleEgressRules();
     NetworkCache cache = new NetworkCache(cfg.stateDir().resolve("networks"));
     if (cfg.kubernetes()) {
       // the switches of the last run first (with their uplinks), so traffic resumes before the API

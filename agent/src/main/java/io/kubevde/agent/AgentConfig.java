@@ -1,5 +1,6 @@
 package io.kubevde.agent;
 
+import io.kubevde.agent.dataplane.EgressSettings;
 import io.kubevde.agent.dataplane.SwitchLimits;
 import io.kubevde.agent.model.LinkPolicy;
 import java.nio.file.Path;
@@ -35,6 +36,8 @@ import java.nio.file.Path;
  * @param devicePluginDir kubelet's device-plugin directory ({@code
  *     /var/lib/kubelet/device-plugins}: its {@code kubelet.sock} and the plugins' sockets), or null
  *     for no device plugin; with one, the rendezvous sockets are {@code 0666} (any container user)
+ * @param egress gateways of egress networks: destinations denied to tenants, the node's netns (null
+ *     = {@link EgressSettings#DEFAULT})
  */
 public record AgentConfig(
     Path cniSocket,
@@ -55,11 +58,57 @@ public record AgentConfig(
     String linkTenantSchemes,
     String linkSystemNamespaces,
     SwitchLimits switchLimits,
-    Path devicePluginDir) {
+    Path devicePluginDir,
+    EgressSettings egress) {
 
-  /** Null {@code switchLimits} become the defaults. */
+  /** Null {@code switchLimits} and {@code egress} become the defaults. */
   public AgentConfig {
     switchLimits = switchLimits == null ? SwitchLimits.DEFAULT : switchLimits;
+    egress = egress == null ? EgressSettings.DEFAULT : egress;
+  }
+
+  /** A config with the default {@link EgressSettings}. */
+  public AgentConfig(
+      Path cniSocket,
+      Path stateDir,
+      Path runDir,
+      int underlayMtu,
+      String nodeName,
+      String nodeAddress,
+      String uplinkInterface,
+      boolean kubernetes,
+      Path kubeconfig,
+      String configNamespace,
+      long heartbeatMs,
+      int healthPort,
+      int metricsPort,
+      long networkWaitMs,
+      long reconcileMs,
+      String linkTenantSchemes,
+      String linkSystemNamespaces,
+      SwitchLimits switchLimits,
+      Path devicePluginDir) {
+    this(
+        cniSocket,
+        stateDir,
+        runDir,
+        underlayMtu,
+        nodeName,
+        nodeAddress,
+        uplinkInterface,
+        kubernetes,
+        kubeconfig,
+        configNamespace,
+        heartbeatMs,
+        healthPort,
+        metricsPort,
+        networkWaitMs,
+        reconcileMs,
+        linkTenantSchemes,
+        linkSystemNamespaces,
+        switchLimits,
+        devicePluginDir,
+        EgressSettings.DEFAULT);
   }
 
   /** A config with the default {@link SwitchLimits}. */
@@ -170,7 +219,8 @@ public record AgentConfig(
         tenantSchemes,
         systemNamespaces,
         switchLimits,
-        devicePluginDir);
+        devicePluginDir,
+        egress);
   }
 
   /** A stand-alone agent (no Kubernetes, no HTTP) with everything under {@code dir} (tests). */
@@ -212,7 +262,8 @@ public record AgentConfig(
         linkTenantSchemes,
         linkSystemNamespaces,
         switchLimits,
-        devicePluginDir);
+        devicePluginDir,
+        egress);
   }
 
   /** A copy with the HTTP ports set. */
@@ -236,7 +287,8 @@ public record AgentConfig(
         linkTenantSchemes,
         linkSystemNamespaces,
         switchLimits,
-        devicePluginDir);
+        devicePluginDir,
+        egress);
   }
 
   /** A copy with the network wait set (ms). */
@@ -260,7 +312,8 @@ public record AgentConfig(
         linkTenantSchemes,
         linkSystemNamespaces,
         switchLimits,
-        devicePluginDir);
+        devicePluginDir,
+        egress);
   }
 
   /** A copy with {@code limits} for the network switches' ports. */
@@ -284,7 +337,8 @@ public record AgentConfig(
         linkTenantSchemes,
         linkSystemNamespaces,
         limits,
-        devicePluginDir);
+        devicePluginDir,
+        egress);
   }
 
   /** A copy serving kubelet's device-plugin API in {@code dir} (null = off). */
@@ -308,7 +362,33 @@ public record AgentConfig(
         linkTenantSchemes,
         linkSystemNamespaces,
         switchLimits,
-        dir);
+        dir,
+        egress);
+  }
+
+  /** A copy with {@code settings} for egress gateways. */
+  public AgentConfig withEgress(EgressSettings settings) {
+    return new AgentConfig(
+        cniSocket,
+        stateDir,
+        runDir,
+        underlayMtu,
+        nodeName,
+        nodeAddress,
+        uplinkInterface,
+        kubernetes,
+        kubeconfig,
+        configNamespace,
+        heartbeatMs,
+        healthPort,
+        metricsPort,
+        networkWaitMs,
+        reconcileMs,
+        linkTenantSchemes,
+        linkSystemNamespaces,
+        switchLimits,
+        devicePluginDir,
+        settings);
   }
 
   /** Permission bits of the rendezvous sockets: 0666 with the device plugin, else 0600. */
