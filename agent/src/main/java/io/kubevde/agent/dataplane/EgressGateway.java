@@ -90,8 +90,10 @@ public record EgressGateway(
           try (Rtnetlink rt = Rtnetlink.open()) {
             int index = rt.link(name).orElseThrow(() -> new IOException("no " + name)).index();
             rt.configure(index, name, macOf(cfg), mtu, "kubevde egress gateway " + cfg.key());
+            rt.setIpv4Forwarding(index, name, true);
+            // best effort (a container's /proc/sys is read-only): the firewall drops IPv6 from
+            // the gateway and GatewayGuardPlug keeps its frames local anyway
             sysctl("ipv6/conf/" + name + "/disable_ipv6", "1");
-            sysctl("ipv4/conf/" + name + "/forwarding", "1");
             rt.addAddress(index, name, InetAddress.getByName(gwIp), subnet.prefix(), false);
             rt.up(index, name);
             if (!"1".equals(readSysctl("ipv4/ip_forward")))
@@ -117,8 +119,12 @@ public record EgressGateway(
     return new EgressGateway(cfg.key(), name, gwIp, subnet.toString(), new TapPlug(tap));
   }
 
-  private static void sysctl(String key, String value) throws IOException {
-    Files.writeString(Path.of("/proc/sys/net", key), value);
+  private static void sysctl(String key, String value) {
+    try {
+      Files.writeString(Path.of("/proc/sys/net", key), value);
+    } catch (IOException e) {
+      LOG.debug("sysctl {}: {}", key, e.toString());
+    }
   }
 
   private static String readSysctl(String key) {

@@ -69,6 +69,8 @@ class EgressTest {
       Sh.run("ip", "-n", outside, "link", "set", "up" + i, "master", "br0", "up");
       // as on a Kubernetes node
       Sh.run("ip", "netns", "exec", n, "sysctl", "-qw", "net.ipv4.ip_forward=1");
+      // new interfaces start without forwarding: the agent turns it on for its gateway
+      Sh.run("ip", "netns", "exec", n, "sysctl", "-qw", "net.ipv4.conf.default.forwarding=0");
     }
   }
 
@@ -218,6 +220,17 @@ class EgressTest {
       assertThat(Sh.run("ip", "-n", nodes[0], "-4", "-o", "addr", "show", "dev", gwIf))
           .contains("inet 10.77.0.1/24");
       assertThat(nft(0)).contains("table inet kubevde").contains("masquerade");
+      assertThat(
+              Sh.run(
+                      "ip",
+                      "netns",
+                      "exec",
+                      nodes[0],
+                      "cat",
+                      "/proc/sys/net/ipv4/conf/" + gwIf + "/forwarding")
+                  .strip())
+          .as("forwarding on the gateway interface")
+          .isEqualTo("1");
 
       String a = netns.create(), b = netns.create(), c = netns.create();
       String ipA = addPod(n1, "ea", a, "out");
