@@ -49,6 +49,7 @@ public final class DataPlane implements AutoCloseable {
   private final EgressSettings egressSettings;
   private final EgressFirewall firewall;
   private final Map<String, Gateway> gateways = new ConcurrentHashMap<>();
+  private final Map<String, String> gatewayErrors = new ConcurrentHashMap<>();
 
   /** A running gateway and its port on its network's switch. */
   private record Gateway(EgressGateway gateway, NetworkSwitch sw, int port) {}
@@ -222,9 +223,24 @@ public final class DataPlane implements AutoCloseable {
     listeners.forEach(Runnable::run);
   }
 
-  /** Retries uplinks that are not up (heartbeat). */
+  /** Retries uplinks that are not up and egress gateways that could not be made (heartbeat). */
   public void retryUplinks() {
     for (NetworkSwitch sw : networks()) sw.retryUplink();
+    synchronized (this) {
+      for (String key : List.copyOf(gatewayErrors.keySet())) {
+        NetworkSwitch sw = switches.get(key);
+        if (sw == null) gatewayErrors.remove(key);
+        else syncGateway(sw.config(), sw);
+      }
+    }
+  }
+
+  /**
+   * Why the network's egress gateway is not running on this node (the last failure, retried at each
+   * {@link #retryUplinks}), or empty when it runs or the network has no egress.
+   */
+  public Optional<String> egressError(String key) {
+    return Optional.ofNullable(gatewayErrors.get(key)).map(e -> "egress gateway: " + e);
   }
 
   /**
@@ -245,6 +261,7 @@ public final class DataPlane implements AutoCloseable {
       closeGateway(key);
       syncFirewall();
     }
+    gatewayErrors.remove(key);
     if (sw != null) {
       sw.close();
       try {
@@ -420,11 +437,15 @@ public final class DataPlane implements AutoCloseable {
         gw = EgressGateway.open(cfg, egressSettings.nodeNetns(), mtuOf(cfg));
         gateways.put(cfg.key(), new Gateway(gw, sw, sw.addGatewayPort(gw)));
         changed = true;
+        gatewayErrors.remove(cfg.key());
       } catch (IOException | RuntimeException e) {
         if (gw != null) gw.close();
-        LOG.warn("network " + cfg.key() + ": cannot open its egress gateway: " + e.getMessage());
+        String why = String.valueOf(e.getMessage());
+        if (!why.equals(gatewayErrors.put(cfg.key(), why)))
+          LOG.warn("network " + cfg.key() + ": cannot open its egress gateway: " + why);
       }
     }
+    if (!cfg.egressNat()) gatewayErrors.remove(cfg.key());
     if (changed) syncFirewall();
   }
 

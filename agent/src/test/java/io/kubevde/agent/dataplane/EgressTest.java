@@ -297,4 +297,37 @@ class EgressTest {
     assertThat(links(1)).as("a stopped agent leaves no gateway").doesNotContain(gwIf);
     assertThat(nft(1)).as("nor a rule").doesNotContain("kubevde");
   }
+
+  @Test
+  void aGatewayThatCannotBeMadeIsReportedAndRetriedWithoutStoppingTheNetwork() throws Exception {
+    int port = ThreadLocalRandom.current().nextInt(20000, 40000);
+    Path nodeNetns = dir.resolve("node-netns"); // not there yet
+    try (DataPlane dp =
+        new DataPlane(
+            dir.resolve("dp"),
+            "127.0.0.1",
+            null,
+            SwitchLimits.DEFAULT,
+            0600,
+            new EgressSettings(List.of(), nodeNetns.toString()))) {
+      dp.apply(network("out", "77", port, true));
+      assertThat(dp.network("default/out")).as("the network runs without its gateway").isPresent();
+      assertThat(dp.egressGateways()).isEmpty();
+      assertThat(dp.egressError("default/out"))
+          .get()
+          .asString()
+          .startsWith("egress gateway: ")
+          .contains(nodeNetns.toString());
+
+      // the node's netns appears: the heartbeat's retry makes the gateway
+      Files.createSymbolicLink(nodeNetns, Path.of(Netns.path(nodes[0])));
+      dp.retryUplinks();
+      assertThat(dp.egressError("default/out")).isEmpty();
+      assertThat(dp.egressGateways()).containsKey("default/out");
+      assertThat(links(0)).contains(EgressGateway.interfaceName("default/out"));
+      assertThat(nft(0)).contains("masquerade");
+    }
+    assertThat(links(0)).doesNotContain(EgressGateway.interfaceName("default/out"));
+    assertThat(nft(0)).doesNotContain("kubevde");
+  }
 }
