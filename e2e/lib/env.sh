@@ -52,7 +52,7 @@ kv_apt() {
 }
 
 # The packages the data-plane tests and demos use (vde-protocols.md §11 and the benchmarks).
-KV_TEST_PACKAGES=(vdeplug vde-switch vde2 iperf3 iproute2 iputils-ping tcpdump procps psmisc ethtool)
+KV_TEST_PACKAGES=(vdeplug vde-switch vde2 iperf3 iproute2 iputils-ping tcpdump procps psmisc ethtool nftables)
 # e2e/node/run: containerd + runc + CNI plugins, image tools, a static C toolchain for the pause image, PKI, probes.
 KV_NODE_PACKAGES=(containerd runc containernetworking-plugins umoci skopeo gcc libc6-dev openssl curl util-linux tcpdump
   openssh-server openssh-client vde-switch vdeplug)   # the external-link step: a "lab" host with sshd and vde_switch

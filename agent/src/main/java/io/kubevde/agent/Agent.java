@@ -140,6 +140,9 @@ public final class Agent implements AutoCloseable {
             .orElse(null);
     if (received != null) dataPlane.inherit(received);
     StartupTimeline.mark(received != null ? "hand-over received" : "no predecessor to take over");
+    // egress rules of a previous run whose gateways are gone (the cached networks below and the
+    // ConfigMaps put back what is still wanted)
+    if (cfg.kubernetes() || cfg.egress().nodeNetns() != null) dataPlane.removeStaleEgressRules();
     NetworkCache cache = new NetworkCache(cfg.stateDir().resolve("networks"));
     if (cfg.kubernetes()) {
       // the switches of the last run first (with their uplinks), so traffic resumes before the API

@@ -1,6 +1,7 @@
 package io.kubevde.agent;
 
 import io.kubevde.agent.dataplane.DataPlaneSettings;
+import io.kubevde.agent.dataplane.EgressSettings;
 import io.kubevde.agent.dataplane.SwitchLimits;
 import io.kubevde.agent.model.LinkPolicy;
 import java.nio.file.Path;
@@ -36,6 +37,8 @@ import java.nio.file.Path;
  * @param devicePluginDir kubelet's device-plugin directory ({@code
  *     /var/lib/kubelet/device-plugins}: its {@code kubelet.sock} and the plugins' sockets), or null
  *     for no device plugin; with one, the rendezvous sockets are {@code 0666} (any container user)
+ * @param egress gateways of egress networks: destinations denied to tenants, the node's netns (null
+ *     = {@link EgressSettings#DEFAULT})
  */
 public record AgentConfig(
     Path cniSocket,
@@ -56,11 +59,57 @@ public record AgentConfig(
     String linkTenantSchemes,
     String linkSystemNamespaces,
     SwitchLimits switchLimits,
-    Path devicePluginDir) {
+    Path devicePluginDir,
+    EgressSettings egress) {
 
-  /** Null {@code switchLimits} become the defaults. */
+  /** Null {@code switchLimits} and {@code egress} become the defaults. */
   public AgentConfig {
     switchLimits = switchLimits == null ? SwitchLimits.DEFAULT : switchLimits;
+    egress = egress == null ? EgressSettings.DEFAULT : egress;
+  }
+
+  /** A config with the default {@link EgressSettings}. */
+  public AgentConfig(
+      Path cniSocket,
+      Path stateDir,
+      Path runDir,
+      int underlayMtu,
+      String nodeName,
+      String nodeAddress,
+      String uplinkInterface,
+      boolean kubernetes,
+      Path kubeconfig,
+      String configNamespace,
+      long heartbeatMs,
+      int healthPort,
+      int metricsPort,
+      long networkWaitMs,
+      long reconcileMs,
+      String linkTenantSchemes,
+      String linkSystemNamespaces,
+      SwitchLimits switchLimits,
+      Path devicePluginDir) {
+    this(
+        cniSocket,
+        stateDir,
+        runDir,
+        underlayMtu,
+        nodeName,
+        nodeAddress,
+        uplinkInterface,
+        kubernetes,
+        kubeconfig,
+        configNamespace,
+        heartbeatMs,
+        healthPort,
+        metricsPort,
+        networkWaitMs,
+        reconcileMs,
+        linkTenantSchemes,
+        linkSystemNamespaces,
+        switchLimits,
+        devicePluginDir,
+        EgressSettings.DEFAULT);
   }
 
   /** A config with the default {@link SwitchLimits}. */
@@ -171,7 +220,8 @@ public record AgentConfig(
         tenantSchemes,
         systemNamespaces,
         switchLimits,
-        devicePluginDir);
+        devicePluginDir,
+        egress);
   }
 
   /** A stand-alone agent (no Kubernetes, no HTTP) with everything under {@code dir} (tests). */
@@ -213,7 +263,8 @@ public record AgentConfig(
         linkTenantSchemes,
         linkSystemNamespaces,
         switchLimits,
-        devicePluginDir);
+        devicePluginDir,
+        egress);
   }
 
   /** A copy with the HTTP ports set. */
@@ -237,7 +288,8 @@ public record AgentConfig(
         linkTenantSchemes,
         linkSystemNamespaces,
         switchLimits,
-        devicePluginDir);
+        devicePluginDir,
+        egress);
   }
 
   /** A copy with the network wait set (ms). */
@@ -261,7 +313,8 @@ public record AgentConfig(
         linkTenantSchemes,
         linkSystemNamespaces,
         switchLimits,
-        devicePluginDir);
+        devicePluginDir,
+        egress);
   }
 
   /** A copy with {@code limits} for the network switches' ports. */
@@ -285,7 +338,8 @@ public record AgentConfig(
         linkTenantSchemes,
         linkSystemNamespaces,
         limits,
-        devicePluginDir);
+        devicePluginDir,
+        egress);
   }
 
   /** A copy serving kubelet's device-plugin API in {@code dir} (null = off). */
@@ -309,13 +363,39 @@ public record AgentConfig(
         linkTenantSchemes,
         linkSystemNamespaces,
         switchLimits,
-        dir);
+        dir,
+        egress);
+  }
+
+  /** A copy with {@code settings} for egress gateways. */
+  public AgentConfig withEgress(EgressSettings settings) {
+    return new AgentConfig(
+        cniSocket,
+        stateDir,
+        runDir,
+        underlayMtu,
+        nodeName,
+        nodeAddress,
+        uplinkInterface,
+        kubernetes,
+        kubeconfig,
+        configNamespace,
+        heartbeatMs,
+        healthPort,
+        metricsPort,
+        networkWaitMs,
+        reconcileMs,
+        linkTenantSchemes,
+        linkSystemNamespaces,
+        switchLimits,
+        devicePluginDir,
+        settings);
   }
 
   /** What the data plane is built from (saved for the crash path's early start). */
   public DataPlaneSettings dataPlaneSettings() {
     return new DataPlaneSettings(
-        runDir, nodeAddress, uplinkInterface, switchLimits, rendezvousMode(), kubernetes);
+        runDir, nodeAddress, uplinkInterface, switchLimits, rendezvousMode(), kubernetes, egress);
   }
 
   /** Permission bits of the rendezvous sockets: 0666 with the device plugin, else 0600. */

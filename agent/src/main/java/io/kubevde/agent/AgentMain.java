@@ -1,11 +1,14 @@
 package io.kubevde.agent;
 
 import io.kubevde.agent.dataplane.DataPlane;
+import io.kubevde.agent.dataplane.EgressSettings;
 import io.kubevde.agent.dataplane.SwitchLimits;
 import io.kubevde.agent.model.AgentVersion;
 import io.kubevde.cni.protocol.AgentProtocol;
 import io.kubevde.vdeplug.netnode.PortLimits;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
@@ -201,6 +204,16 @@ public final class AgentMain implements Callable<Integer> {
   long policeBps;
 
   @Option(
+      names = "--egress-deny-cidrs",
+      split = ",",
+      defaultValue = "${env:KUBEVDE_EGRESS_DENY_CIDRS}",
+      description =
+          "IPv4 CIDRs pods of egress networks may not reach through their gateway, besides"
+              + " 169.254.0.0/16 (typically the cluster's pod and service CIDRs; comma list; env"
+              + " KUBEVDE_EGRESS_DENY_CIDRS)")
+  List<String> egressDenyCidrs = new ArrayList<>();
+
+  @Option(
       names = "--burst-ms",
       description =
           "depth of each rate limit's token bucket, in ms of its rate (default: ${DEFAULT-VALUE})")
@@ -242,7 +255,8 @@ public final class AgentMain implements Callable<Integer> {
             new SwitchLimits(
                 new PortLimits(policePps, policeBps, stormPps, burstMs),
                 new PortLimits(0, 0, uplinkStormPps, burstMs)))
-        .withDevicePluginDir(devicePluginDir);
+        .withDevicePluginDir(devicePluginDir)
+        .withEgress(new EgressSettings(egressDenyCidrs, null));
   }
 
   @Override

@@ -220,6 +220,8 @@ class ChartRenderTest {
         .contains("KUBEVDE_LINK_TENANT_SCHEMES=vdenetwork,vxvde,udp,vxlan,seal");
     assertThat(agent.getEnv())
         .noneSatisfy(e -> assertThat(e.getName()).isEqualTo("KUBEVDE_LINK_SYSTEM_NAMESPACES"));
+    assertThat(agent.getEnv())
+        .noneSatisfy(e -> assertThat(e.getName()).isEqualTo("KUBEVDE_EGRESS_DENY_CIDRS"));
     // bounded JVM memory (agent/README.md "Memory")
     assertThat(agent.getEnv())
         .anySatisfy(
@@ -251,6 +253,8 @@ class ChartRenderTest {
                 Map.entry("agent.nodeSelector.kubevde\\.io/agent", "yes"),
                 Map.entry("agent.logLevel", "debug"),
                 Map.entry("linkPolicy.systemNamespaces[0]", "infra"),
+                Map.entry("agent.egress.denyCidrs[0]", "10.244.0.0/16"),
+                Map.entry("agent.egress.denyCidrs[1]", "10.96.0.0/12"),
                 Map.entry("underlay.cidrs[0]", "10.78.0.0/16"),
                 Map.entry("operator.leaderElection.enabled", "false"),
                 Map.entry("operator.metrics.service", "false"),
@@ -291,6 +295,7 @@ class ChartRenderTest {
             "KUBEVDE_MULTUS=false",
             "KUBEVDE_LOG_LEVEL=debug",
             "KUBEVDE_LINK_SYSTEM_NAMESPACES=infra",
+            "KUBEVDE_EGRESS_DENY_CIDRS=10.244.0.0/16,10.96.0.0/12",
             "KUBEVDE_CNI_BIN_DIR=/home/kubernetes/bin");
     assertThat(pod.getTolerations())
         .singleElement()

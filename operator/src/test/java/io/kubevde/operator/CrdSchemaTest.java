@@ -79,6 +79,16 @@ class CrdSchemaTest {
         Arguments.of("vlan 4095", "VdeNetwork", net("vlan", 4095), "spec.vlan"),
         Arguments.of("unknown switch", "VdeNetwork", net("switch", "router"), "spec.switch"),
         Arguments.of(
+            "unknown egress mode",
+            "VdeNetwork",
+            net("egress", Map.of("mode", "masquerade")),
+            "spec.egress.mode"),
+        Arguments.of(
+            "egress defaultRoute not a boolean",
+            "VdeNetwork",
+            net("egress", Map.of("mode", "nat", "defaultRoute", "yes")),
+            "spec.egress.defaultRoute"),
+        Arguments.of(
             "MAC prefix not local", "VdeNetwork", net("macPrefix", "00:11:22"), "spec.macPrefix"),
         Arguments.of(
             "allowed namespace not a DNS label",

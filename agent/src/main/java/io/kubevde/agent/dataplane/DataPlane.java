@@ -47,6 +47,16 @@ public final class DataPlane implements AutoCloseable {
   private final List<Runnable> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final Map<AttachmentKey, TapDevice> tapDevices = new ConcurrentHashMap<>();
   private volatile InheritedFds inherited = InheritedFds.NONE;
+  private final EgressSettings egressSettings;
+  private final EgressFirewall firewall;
+  private final Map<String, Gateway> gateways = new ConcurrentHashMap<>();
+  private final Map<String, String> gatewayErrors = new ConcurrentHashMap<>();
+
+  /** A running gateway and its port on its network's switch. */
+  private record Gateway(EgressGateway gateway, NetworkSwitch sw, int port) {}
+
+  /** Set once this data plane handed its taps and uplinks to a successor agent. */
+  private boolean handedOver;
 
   /**
    * @param runDir run directory; rendezvous directories are {@code runDir/net/<ns>/<name>}
@@ -73,6 +83,22 @@ public final class DataPlane implements AutoCloseable {
    */
   public DataPlane(
       Path runDir, String selfAddress, String uplinkIf, SwitchLimits limits, int rendezvousMode) {
+    this(runDir, selfAddress, uplinkIf, limits, rendezvousMode, EgressSettings.DEFAULT);
+  }
+
+  /**
+   * As {@link #DataPlane(Path, String, String, SwitchLimits, int)}, egress gateways run with {@code
+   * egress} (denied destinations, the node's netns).
+   */
+  public DataPlane(
+      Path runDir,
+      String selfAddress,
+      String uplinkIf,
+      SwitchLimits limits,
+      int rendezvousMode,
+      EgressSettings egress) {
+    this.egressSettings = egress == null ? EgressSettings.DEFAULT : egress;
+    this.firewall = new EgressFirewall(egressSettings);
     this.rendezvousMode = rendezvousMode & 0666;
     this.limits = limits;
     this.runDir = runDir;
@@ -128,6 +154,7 @@ public final class DataPlane implements AutoCloseable {
    * as short as possible; frames arriving afterwards wait in the kernel for the new agent.
    */
   public synchronized void stopReading() {
+    handedOver = true; // the successor owns the egress table from now on: close() keeps it
     for (TapDevice tap : tapDevices.values()) tap.close();
     for (NetworkSwitch sw : switches.values()) sw.closeUplinkPlug();
   }
@@ -170,16 +197,18 @@ public final class DataPlane implements AutoCloseable {
     NetworkSwitch sw = switches.get(cfg.key());
     if (sw != null && sw.config().hub() == cfg.hub()) {
       sw.update(cfg, true, uplink);
+      syncGateway(cfg, sw);
       return false;
     }
     if (sw != null) {
       switches.remove(cfg.key());
       sw.close();
     }
-    switches.put(
-        cfg.key(),
+    NetworkSwitch opened =
         NetworkSwitch.open(
-            cfg, true, directoryOf(cfg.key()), uplink, limits, inherited, rendezvousMode));
+            cfg, true, directoryOf(cfg.key()), uplink, limits, inherited, rendezvousMode);
+    switches.put(cfg.key(), opened);
+    syncGateway(cfg, opened);
     LOG.info(
         "network "
             + cfg.key()
@@ -199,9 +228,24 @@ public final class DataPlane implements AutoCloseable {
     listeners.forEach(Runnable::run);
   }
 
-  /** Retries uplinks that are not up (heartbeat). */
+  /** Retries uplinks that are not up and egress gateways that could not be made (heartbeat). */
   public void retryUplinks() {
     for (NetworkSwitch sw : networks()) sw.retryUplink();
+    synchronized (this) {
+      for (String key : List.copyOf(gatewayErrors.keySet())) {
+        NetworkSwitch sw = switches.get(key);
+        if (sw == null) gatewayErrors.remove(key);
+        else syncGateway(sw.config(), sw);
+      }
+    }
+  }
+
+  /**
+   * Why the network's egress gateway is not running on this node (the last failure, retried at each
+   * {@link #retryUplinks}), or empty when it runs or the network has no egress.
+   */
+  public Optional<String> egressError(String key) {
+    return Optional.ofNullable(gatewayErrors.get(key)).map(e -> "egress gateway: " + e);
   }
 
   /**
@@ -218,6 +262,11 @@ public final class DataPlane implements AutoCloseable {
 
   private boolean removeLocked(String key) {
     NetworkSwitch sw = switches.remove(key);
+    if (gateways.containsKey(key)) {
+      closeGateway(key);
+      syncFirewall();
+    }
+    gatewayErrors.remove(key);
     if (sw != null) {
       sw.close();
       try {
@@ -377,8 +426,91 @@ public final class DataPlane implements AutoCloseable {
     }
   }
 
+  /**
+   * Makes the network's egress gateway match {@code cfg} on switch {@code sw} (caller holds the
+   * lock): opens it when the network has egress ({@link AgentNetworkConfig#egressNat()}), replaces
+   * it when its address, subnet or switch changed, closes it when egress is off, then syncs the
+   * firewall. A gateway that cannot be made is logged and retried at the next apply; the network
+   * runs without it.
+   */
+  private void syncGateway(AgentNetworkConfig cfg, NetworkSwitch sw) {
+    Gateway g = gateways.get(cfg.key());
+    boolean changed = false;
+    if (g != null && (!g.gateway().serves(cfg) || g.sw() != sw)) {
+      closeGateway(cfg.key());
+      changed = true;
+      g = null;
+    }
+    if (g == null && cfg.egressNat()) {
+      EgressGateway gw = null;
+      try {
+        gw = EgressGateway.open(cfg, egressSettings.nodeNetns(), mtuOf(cfg));
+        gateways.put(cfg.key(), new Gateway(gw, sw, sw.addGatewayPort(gw)));
+        changed = true;
+        gatewayErrors.remove(cfg.key());
+      } catch (IOException | RuntimeException e) {
+        if (gw != null) gw.close();
+        String why = String.valueOf(e.getMessage());
+        if (!why.equals(gatewayErrors.put(cfg.key(), why)))
+          LOG.warn("network " + cfg.key() + ": cannot open its egress gateway: " + why);
+      }
+    }
+    if (!cfg.egressNat()) gatewayErrors.remove(cfg.key());
+    if (changed) syncFirewall();
+  }
+
+  private static int mtuOf(AgentNetworkConfig cfg) {
+    return cfg.mtu() != null ? cfg.mtu() : io.kubevde.api.v1alpha1.VdeNetworkSpec.DEFAULT_MTU;
+  }
+
+  private void closeGateway(String key) {
+    Gateway g = gateways.remove(key);
+    if (g == null) return;
+    g.sw().removeGatewayPort(g.port());
+    g.gateway().close();
+    LOG.info("network " + key + ": egress gateway " + g.gateway().ifName() + " removed");
+  }
+
+  private void syncFirewall() {
+    try {
+      firewall.sync(gateways.values().stream().map(Gateway::gateway).toList());
+    } catch (IOException e) {
+      LOG.warn("egress: cannot apply the nftables rules: " + e.getMessage());
+    }
+  }
+
+  /**
+   * Deletes the egress table a previous agent left (a crash: its gateway taps went with it) when
+   * this agent runs no gateway yet and {@code nft} is installed; failures are logged.
+   */
+  public synchronized void removeStaleEgressRules() {
+    if (!gateways.isEmpty() || !EgressFirewall.installed()) return;
+    try {
+      firewall.clear();
+    } catch (IOException e) {
+      LOG.warn(
+          "egress: cannot delete a stale table " + EgressFirewall.TABLE + ": " + e.getMessage());
+    }
+  }
+
+  /** The egress gateways running on this node, by network key. */
+  public Map<String, EgressGateway> egressGateways() {
+    Map<String, EgressGateway> out = new java.util.TreeMap<>();
+    gateways.forEach((k, g) -> out.put(k, g.gateway()));
+    return out;
+  }
+
   @Override
   public synchronized void close() {
+    boolean hadGateways = !gateways.isEmpty();
+    for (String key : List.copyOf(gateways.keySet())) closeGateway(key);
+    if (hadGateways && !handedOver) {
+      try {
+        firewall.clear();
+      } catch (IOException e) {
+        LOG.warn("egress: cannot delete table " + EgressFirewall.TABLE + ": " + e.getMessage());
+      }
+    }
     for (NetworkSwitch sw : switches.values()) sw.close();
     switches.clear();
     attached.clear();

@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Properties;
@@ -37,7 +38,8 @@ public record DataPlaneSettings(
     String uplinkInterface,
     SwitchLimits limits,
     int rendezvousMode,
-    boolean cachedNetworks) {
+    boolean cachedNetworks,
+    EgressSettings egress) {
   private static final Logger LOG = LoggerFactory.getLogger(DataPlaneSettings.class);
 
   /** The file name under the state directory. */
@@ -48,11 +50,30 @@ public record DataPlaneSettings(
     Objects.requireNonNull(runDir, "runDir");
     Objects.requireNonNull(limits, "limits");
     rendezvousMode &= 0666;
+    if (egress == null) egress = EgressSettings.DEFAULT;
+  }
+
+  /** Settings with the default {@link EgressSettings}. */
+  public DataPlaneSettings(
+      Path runDir,
+      String nodeAddress,
+      String uplinkInterface,
+      SwitchLimits limits,
+      int rendezvousMode,
+      boolean cachedNetworks) {
+    this(
+        runDir,
+        nodeAddress,
+        uplinkInterface,
+        limits,
+        rendezvousMode,
+        cachedNetworks,
+        EgressSettings.DEFAULT);
   }
 
   /** A new, empty data plane with these settings. */
   public DataPlane newDataPlane() {
-    return new DataPlane(runDir, nodeAddress, uplinkInterface, limits, rendezvousMode);
+    return new DataPlane(runDir, nodeAddress, uplinkInterface, limits, rendezvousMode, egress);
   }
 
   /**
@@ -70,6 +91,8 @@ public record DataPlaneSettings(
     put(p, "uplink", limits.uplink());
     p.setProperty("rendezvousMode", Integer.toOctalString(rendezvousMode));
     p.setProperty("cachedNetworks", Boolean.toString(cachedNetworks));
+    p.setProperty("egress.denyCidrs", String.join(",", egress.denyCidrs()));
+    if (egress.nodeNetns() != null) p.setProperty("egress.nodeNetns", egress.nodeNetns());
     Files.createDirectories(file.getParent());
     Path tmp = file.resolveSibling("." + file.getFileName() + ".tmp");
     try (Writer w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
@@ -109,7 +132,10 @@ public record DataPlaneSettings(
               p.getProperty("uplinkInterface"),
               new SwitchLimits(limits(p, "ports"), limits(p, "uplink")),
               Integer.parseInt(mode, 8),
-              Boolean.parseBoolean(cached)));
+              Boolean.parseBoolean(cached),
+              new EgressSettings(
+                  List.of(p.getProperty("egress.denyCidrs", "").split(",")),
+                  p.getProperty("egress.nodeNetns"))));
     } catch (IOException | RuntimeException e) {
       LOG.warn("ignoring " + file + ": " + e.getMessage());
       return Optional.empty();

@@ -175,7 +175,10 @@ public final class NetworkSwitch implements AutoCloseable {
    */
   public synchronized void update(AgentNetworkConfig newConfig, boolean operator, String uplink)
       throws IOException {
-    boolean vlanChanged = !java.util.Objects.equals(newConfig.vlan(), config.vlan());
+    boolean vlanChanged =
+        !java.util.Objects.equals(newConfig.vlan(), config.vlan())
+            || !java.util.Arrays.equals(
+                EgressGateway.macOf(newConfig), EgressGateway.macOf(config));
     this.config = newConfig;
     this.fromOperator = operator;
     if (vlanChanged || !java.util.Objects.equals(uplink, wantedUplink)) {
@@ -279,6 +282,8 @@ public final class NetworkSwitch implements AutoCloseable {
     Plug transport = uplinkSeal != null ? uplinkSeal.inner() : p;
     uplinkVxvde = transport instanceof VxvdePlug vx ? vx : null;
     if (config.vlan() != null) p = new VlanPlug(p, config.vlan());
+    byte[] gatewayMac = EgressGateway.macOf(config);
+    if (gatewayMac != null) p = new GatewayGuardPlug(p, gatewayMac);
     uplinkPort = node.addPort(p, "uplink " + vnl, limits.uplink());
     uplinkPlug = p;
     uplinkVnl = vnl;
@@ -298,6 +303,22 @@ public final class NetworkSwitch implements AutoCloseable {
         plug instanceof PortVlanPlug v ? vlanPorts.put(key, v) : vlanPorts.remove(key);
     if (oldVlans != null) vlanDropsGone.add(oldVlans.vlanDrops());
     if (old != null) node.removePort(old);
+  }
+
+  /**
+   * Adds the network's egress gateway tap as a port (its frames are kept off the uplink by {@link
+   * GatewayGuardPlug}, installed with the uplink while the network has egress).
+   *
+   * @return the port id, for {@link #removeGatewayPort}
+   * @throws IOException when the switch is closed
+   */
+  public int addGatewayPort(EgressGateway gateway) throws IOException {
+    return node.addPort(gateway.plug(), "gateway " + gateway.ifName());
+  }
+
+  /** Removes (and closes) the gateway's port. */
+  public void removeGatewayPort(int id) {
+    node.removePort(id);
   }
 
   /** Removes (and closes) the attachment's port; false when it had none. */
@@ -344,8 +365,8 @@ public final class NetworkSwitch implements AutoCloseable {
   }
 
   /**
-   * Kind of port {@code id}: {@code uplink}, {@code pod}, {@code link} or {@code client} (a vde://
-   * client).
+   * Kind of port {@code id}: {@code uplink}, {@code pod}, {@code link}, {@code gateway} (an egress
+   * gateway) or {@code client} (a vde:// client).
    */
   public String portKind(Netnode.PortInfo p) {
     // by the description given at addPort (stable from the port's first frame; no race with the
@@ -354,6 +375,7 @@ public final class NetworkSwitch implements AutoCloseable {
     if (p.id() == uplinkPort || d.startsWith("uplink ")) return "uplink";
     if (d.startsWith("pod ")) return "pod";
     if (d.startsWith("link ")) return "link";
+    if (d.startsWith("gateway ")) return "gateway";
     return "client";
   }
 

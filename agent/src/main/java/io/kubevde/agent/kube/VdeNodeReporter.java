@@ -116,14 +116,16 @@ public final class VdeNodeReporter {
       macs += m;
       String key = sw.config().key();
       int att = (int) recs.stream().filter(r -> r.vdeNetwork().equals(key)).count();
+      // a network whose egress gateway cannot run here is not ready here (its pods have no egress)
+      String egressError = dataPlane.egressError(key).orElse(null);
       nets.add(
           new NodeNetwork(
               sw.config().namespace(),
               sw.config().name(),
-              sw.ready(),
+              sw.ready() && egressError == null,
               att,
               m,
-              sw.ready() ? null : sw.uplinkError()));
+              sw.ready() ? egressError : sw.uplinkError()));
     }
     nets.sort(Comparator.comparing(NodeNetwork::namespace).thenComparing(NodeNetwork::name));
     List<NodeAttachment> list = new ArrayList<>();

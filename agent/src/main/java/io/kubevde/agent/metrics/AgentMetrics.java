@@ -72,7 +72,7 @@ import java.util.Map;
  * never go down while the network runs.
  */
 public final class AgentMetrics {
-  private static final List<String> KINDS = List.of("uplink", "pod", "link", "client");
+  private static final List<String> KINDS = List.of("uplink", "pod", "link", "gateway", "client");
 
   private final PrometheusMeterRegistry registry =
       new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);

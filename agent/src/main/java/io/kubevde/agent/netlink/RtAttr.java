@@ -40,6 +40,18 @@ public record RtAttr(int type, byte[] value) {
     return new RtAttr(type, s.getBytes(StandardCharsets.UTF_8));
   }
 
+  /**
+   * A nested attribute: the value is the encoded {@code inner} attributes (with their padding), the
+   * type carries {@code NLA_F_NESTED} (0x8000).
+   */
+  public static RtAttr nested(int type, RtAttr... inner) {
+    int len = 0;
+    for (RtAttr a : inner) len += a.size();
+    ByteBuffer b = ByteBuffer.allocate(len).order(ByteOrder.nativeOrder());
+    for (RtAttr a : inner) a.encode(b);
+    return new RtAttr(type | 0x8000, b.array());
+  }
+
   /** {@code RTA_ALIGN(n)}: {@code n} rounded up to a multiple of 4. */
   public static int align(int n) {
     return (n + 3) & ~3;

@@ -124,6 +124,28 @@ public final class Rtnetlink implements AutoCloseable {
         .add(RtAttr.string(Rtnl.IFLA_IFNAME, newName));
   }
 
+  /**
+   * Sets {@code net.ipv4.conf.<name>.forwarding} of link {@code index} over rtnetlink (IFLA_AF_SPEC
+   * → AF_INET → IFLA_INET_CONF), which needs only CAP_NET_ADMIN: unlike a write to {@code
+   * /proc/sys}, it works in a container whose {@code /proc/sys} is read-only.
+   */
+  public void setIpv4Forwarding(int index, String name, boolean on) throws NetlinkException {
+    sock.request(forwardingRequest(index, on), "set IPv4 forwarding", name);
+  }
+
+  /** The request of {@link #setIpv4Forwarding}. */
+  static NlRequest forwardingRequest(int index, boolean on) {
+    return new NlRequest(Rtnl.RTM_NEWLINK, 0, IfInfoMsg.of(index))
+        .add(
+            RtAttr.nested(
+                Rtnl.IFLA_AF_SPEC,
+                RtAttr.nested(
+                    Rtnl.AF_INET,
+                    RtAttr.nested(
+                        Rtnl.IFLA_INET_CONF,
+                        RtAttr.u32(Rtnl.IPV4_DEVCONF_FORWARDING, on ? 1 : 0)))));
+  }
+
   /** Sets link {@code index} administratively up ({@code ip link set dev NAME up}). */
   public void up(int index, String name) throws NetlinkException {
     sock.request(upRequest(index), "set link up", name);

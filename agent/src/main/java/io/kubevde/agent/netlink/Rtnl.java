@@ -96,6 +96,15 @@ public final class Rtnl {
   /** MTU, u32. */
   public static final int IFLA_MTU = 4;
 
+  /** Per-address-family link settings (nested by family). */
+  public static final int IFLA_AF_SPEC = 26;
+
+  /** Inside IFLA_AF_SPEC / AF_INET: the devconf array (one u32 attribute per IPV4_DEVCONF_*). */
+  public static final int IFLA_INET_CONF = 1;
+
+  /** {@code IPV4_DEVCONF_FORWARDING}: {@code net.ipv4.conf.<if>.forwarding}. */
+  public static final int IPV4_DEVCONF_FORWARDING = 1;
+
   /** Nested link info ({@link #IFLA_INFO_KIND}). */
   public static final int IFLA_LINKINFO = 18;
 

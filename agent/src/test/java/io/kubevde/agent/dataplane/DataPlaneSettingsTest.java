@@ -22,7 +22,8 @@ class DataPlaneSettingsTest {
               "eth1",
               new SwitchLimits(new PortLimits(5, 6000, 70, 300), new PortLimits(0, 0, 9000, 200)),
               0666,
-              true);
+              true,
+              new EgressSettings(java.util.List.of("10.96.0.0/12", "10.244.0.0/16"), null));
       s.save(f);
       assertThat(DataPlaneSettings.load(f)).contains(s);
       DataPlaneSettings plain =
@@ -30,6 +31,8 @@ class DataPlaneSettingsTest {
       plain.save(f);
       assertThat(DataPlaneSettings.load(f)).contains(plain);
       assertThat(DataPlaneSettings.load(f)).isNotEqualTo(java.util.Optional.of(s));
+      assertThat(DataPlaneSettings.load(f).orElseThrow().egress())
+          .isEqualTo(EgressSettings.DEFAULT);
     } finally {
       Dirs.deleteTree(dir);
     }

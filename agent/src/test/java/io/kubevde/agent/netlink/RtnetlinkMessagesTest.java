@@ -74,6 +74,36 @@ class RtnetlinkMessagesTest {
   }
 
   @Test
+  void ipv4ForwardingIsOneDevconfEntryNestedInAfSpecAndAfInet() {
+    assertThat(hex(Rtnetlink.forwardingRequest(3, true).encode(1)))
+        .isEqualTo(
+            // len 16 + 16 (ifinfomsg) + 20 (attributes) = 52, RTM_NEWLINK, REQUEST, seq 1
+            "34000000"
+                + "1000"
+                + "0100"
+                + "01000000"
+                + "00000000"
+                // ifinfomsg: AF_UNSPEC, index 3, no flag change
+                + "00000000"
+                + "03000000"
+                + "00000000"
+                + "00000000"
+                // IFLA_AF_SPEC (26) | NLA_F_NESTED, len 20
+                + "1400"
+                + "1a80"
+                // AF_INET (2) | NESTED, len 16
+                + "1000"
+                + "0280"
+                // IFLA_INET_CONF (1) | NESTED, len 12
+                + "0c00"
+                + "0180"
+                // IPV4_DEVCONF_FORWARDING (1) = 1, u32
+                + "0800"
+                + "0100"
+                + "01000000");
+  }
+
+  @Test
   void linkUpSetsAndMasksIffUp() {
     assertThat(hex(Rtnetlink.upRequest(3).encode(1)))
         .isEqualTo(

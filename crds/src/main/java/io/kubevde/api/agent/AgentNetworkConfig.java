@@ -72,6 +72,10 @@ import java.util.Map;
  *     gateway of the destination's family); null = none
  * @param ttl {@code spec.ttl}: TTL / hop limit of the uplink's multicast datagrams (vxvde, vxlan),
  *     null = the plugin's default 1
+ * @param egress {@code spec.egress.mode}: {@value #EGRESS_NAT} = every node runs the network's
+ *     {@link #gateway} and masquerades the IPv4 {@link #subnet} to its own address (the operator
+ *     then always sets {@link #gateway}); null = none. An agent that does not know a value runs no
+ *     gateway
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
@@ -103,7 +107,73 @@ public record AgentNetworkConfig(
     List<String> underlayCidrs,
     List<AgentSubnet> subnets,
     List<IpamRoute> routes,
-    Integer ttl) {
+    Integer ttl,
+    String egress) {
+
+  /** The {@link #egress} value of a network that masquerades to the node's address. */
+  public static final String EGRESS_NAT = "nat";
+
+  /** A config without egress (a closed segment). */
+  public AgentNetworkConfig(
+      String namespace,
+      String name,
+      String uid,
+      Long generation,
+      Transport transport,
+      String uplink,
+      Integer vni,
+      String group,
+      Integer port,
+      Integer mtu,
+      SwitchMode switchMode,
+      Integer vlan,
+      String macPrefix,
+      Map<String, String> nodeSelector,
+      List<String> allowedNamespaces,
+      IpamType ipamType,
+      String subnet,
+      String gateway,
+      List<String> exclude,
+      Map<String, NodeRange> nodeRanges,
+      List<String> peers,
+      String keySecret,
+      String rangeStart,
+      String rangeEnd,
+      List<String> underlayCidrs,
+      List<AgentSubnet> subnets,
+      List<IpamRoute> routes,
+      Integer ttl) {
+    this(
+        namespace,
+        name,
+        uid,
+        generation,
+        transport,
+        uplink,
+        vni,
+        group,
+        port,
+        mtu,
+        switchMode,
+        vlan,
+        macPrefix,
+        nodeSelector,
+        allowedNamespaces,
+        ipamType,
+        subnet,
+        gateway,
+        exclude,
+        nodeRanges,
+        peers,
+        keySecret,
+        rangeStart,
+        rangeEnd,
+        underlayCidrs,
+        subnets,
+        routes,
+        ttl,
+        null);
+  }
 
   /** A config with the default multicast TTL (1). */
   public AgentNetworkConfig(
@@ -584,6 +654,14 @@ public record AgentNetworkConfig(
    */
   public NodeRange nodeRange(String node) {
     return nodeRanges.get(node);
+  }
+
+  /**
+   * @return whether every node runs this network's gateway with masquerade ({@code egress: nat}
+   *     with an IPv4 host-local subnet and a gateway)
+   */
+  public boolean egressNat() {
+    return EGRESS_NAT.equals(egress) && hostLocal() && gateway != null && !subnet.contains(":");
   }
 
   /**

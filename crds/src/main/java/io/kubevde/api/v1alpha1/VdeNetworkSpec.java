@@ -34,6 +34,7 @@ import java.util.Map;
  * @param ttl IPv4 TTL / IPv6 hop limit of the uplink's multicast datagrams, 1..255 (absent: 1, as
  *     vdeplug4: the group stays on the local link); more lets a multicast group cross routers
  *     (vxvde over IPv4 also sends its unicast datagrams with it, vde-protocols.md §4.4)
+ * @param egress egress to addresses outside the network (absent = none: a closed segment)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record VdeNetworkSpec(
@@ -76,7 +77,43 @@ public record VdeNetworkSpec(
                 + " raise it to cross multicast routers")
         @Min(1)
         @Max(255)
-        Integer ttl) {
+        Integer ttl,
+    @JsonPropertyDescription(
+            "Egress: mode none (default) or nat (a gateway on every node masquerading the subnet"
+                + " to the node's address), defaultRoute")
+        Egress egress) {
+
+  /** The spec without {@code egress} (a closed segment). */
+  public VdeNetworkSpec(
+      Transport transport,
+      Integer vni,
+      String group,
+      Integer port,
+      Integer mtu,
+      Map<String, String> nodeSelector,
+      List<String> allowedNamespaces,
+      Ipam ipam,
+      SwitchMode switchMode,
+      Integer vlan,
+      String macPrefix,
+      Encryption encryption,
+      Integer ttl) {
+    this(
+        transport,
+        vni,
+        group,
+        port,
+        mtu,
+        nodeSelector,
+        allowedNamespaces,
+        ipam,
+        switchMode,
+        vlan,
+        macPrefix,
+        encryption,
+        ttl,
+        null);
+  }
 
   /** The spec without {@code ttl} (multicast TTL 1). */
   public VdeNetworkSpec(
@@ -260,6 +297,13 @@ public record VdeNetworkSpec(
    */
   public List<String> effectiveAllowedNamespaces() {
     return allowedNamespaces == null ? List.of() : allowedNamespaces;
+  }
+
+  /**
+   * @return whether the network masquerades to the nodes' addresses ({@code egress.mode: nat})
+   */
+  public boolean egressNat() {
+    return egress != null && egress.effectiveMode() == EgressMode.NAT;
   }
 
   /**

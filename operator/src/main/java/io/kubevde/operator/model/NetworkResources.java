@@ -148,7 +148,7 @@ public final class NetworkResources {
         List.copyOf(s.effectiveAllowedNamespaces()),
         hostLocal ? IpamType.HOST_LOCAL : IpamType.NONE,
         hostLocal ? s.ipam().subnet() : null,
-        hostLocal ? s.ipam().gateway() : null,
+        hostLocal ? EgressPlan.gateway(s) : null,
         hostLocal && s.ipam().exclude() != null ? List.copyOf(s.ipam().exclude()) : List.of(),
         byNode,
         replicas,
@@ -159,10 +159,9 @@ public final class NetworkResources {
         hostLocal ? s.ipam().rangeEnd() : null,
         underlay.isEmpty() ? null : underlay,
         more.isEmpty() ? null : more,
-        hostLocal && !s.ipam().effectiveRoutes().isEmpty()
-            ? List.copyOf(s.ipam().effectiveRoutes())
-            : null,
-        s.ttl());
+        hostLocal && !EgressPlan.routes(s).isEmpty() ? List.copyOf(EgressPlan.routes(s)) : null,
+        s.ttl(),
+        hostLocal && s.egressNat() ? AgentNetworkConfig.EGRESS_NAT : null);
   }
 
   /** Whether a block is IPv6. */

@@ -36,6 +36,7 @@ import io.kubevde.api.v1alpha1.VdeNode;
 import io.kubevde.operator.OperatorConfig;
 import io.kubevde.operator.model.Allocation;
 import io.kubevde.operator.model.Conditions;
+import io.kubevde.operator.model.EgressPlan;
 import io.kubevde.operator.model.IpamPlan;
 import io.kubevde.operator.model.KeyRing;
 import io.kubevde.operator.model.Names;
@@ -71,10 +72,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Conditions: {@code Ready=True/Ready} when the configuration is allocated and published; {@code
  * Ready=False} with reason {@code VniConflict}, {@code GroupConflict}, {@code SubnetOverlap},
- * {@code InvalidIpam}, {@code VniPoolExhausted}, {@code GroupPoolExhausted}, {@code
- * DeletionBlocked} or {@code ReconcileError}. {@code Degraded=True} with {@code NodesNotReady}
- * (some reporting agents are not ready or silent) or {@code AddressBlocksExhausted} (some selected
- * nodes got no address block).
+ * {@code InvalidIpam}, {@code InvalidEgress}, {@code VniPoolExhausted}, {@code GroupPoolExhausted},
+ * {@code DeletionBlocked} or {@code ReconcileError}. {@code Degraded=True} with {@code
+ * NodesNotReady} (some reporting agents are not ready or silent) or {@code AddressBlocksExhausted}
+ * (some selected nodes got no address block).
  */
 @ControllerConfiguration(
     name = VdeNetworkReconciler.NAME,
@@ -222,6 +223,8 @@ public class VdeNetworkReconciler implements Reconciler<VdeNetwork>, Cleaner<Vde
     }
     List<Allocation.Problem> problems = new ArrayList<>(a.problems());
     if (ipamError != null) problems.add(0, new Allocation.Problem("InvalidIpam", ipamError));
+    String egressError = ipamError == null ? EgressPlan.validate(spec) : null;
+    if (egressError != null) problems.add(0, new Allocation.Problem("InvalidEgress", egressError));
     UnicastPorts.Result port = ports.assign(n, ctx.getPrimaryCache());
     if (port.problem() != null) problems.add(port.problem());
 
