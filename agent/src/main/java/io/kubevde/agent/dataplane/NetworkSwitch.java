@@ -100,7 +100,9 @@ public final class NetworkSwitch implements AutoCloseable {
    * from {@code inherited} when a previous agent handed over its sockets for the same VNL, and the
    * rendezvous sockets with permission bits {@code socketMode} (e.g. {@code 0666} so that a
    * non-root container given the directory by the device plugin can connect; the directory's mode
-   * is derived from it, vde-protocols.md §6.1).
+   * is derived from it, vde-protocols.md §6.1). With {@code inherited} other than {@link
+   * InheritedFds#NONE} the ports' readers are held until {@link DataPlane#inherit inherit(null)}
+   * (frames queued in the handed-over fds wait until every port is back).
    *
    * @throws IOException when the rendezvous cannot be served
    */
@@ -130,6 +132,8 @@ public final class NetworkSwitch implements AutoCloseable {
                     at.healthMillis(),
                     at.limits())
                 .withLimits(limits.ports()));
+    // built from a predecessor's fds: read nothing queued in them until every port is back
+    if (inherited != InheritedFds.NONE) node.holdReaders();
     NetworkSwitch sw = new NetworkSwitch(node, limits, config, fromOperator);
     sw.wantedUplink = uplink;
     sw.inherited = inherited;
@@ -240,17 +244,19 @@ public final class NetworkSwitch implements AutoCloseable {
   }
 
   /**
-   * Closes the uplink's plug at once (its reader stops; the port leaves the switch): the first step
-   * of a hand-over's stop, see {@link DataPlane#stopReading}.
+   * Stops every port's reader without closing the taps and uplink sockets, after each forwarded the
+   * frame it held ({@link Netnode#quiesce}): the first step of a hand-over's stop, see {@link
+   * DataPlane#stopReading}.
+   *
+   * @return true when every reader ended within {@code timeoutMs}
    */
-  void closeUplinkPlug() {
-    Plug p = uplinkPlug;
-    if (p == null) return;
-    try {
-      p.close();
-    } catch (IOException | RuntimeException e) {
-      LOG.debug("close uplink " + config.key(), e);
-    }
+  boolean quiesce(long timeoutMs) {
+    return node.quiesce(timeoutMs);
+  }
+
+  /** Starts the port readers held while this switch was built from handed-over fds. */
+  void releaseReaders() {
+    node.releaseReaders();
   }
 
   /** Why the uplink is not up, or null. */
