@@ -141,7 +141,7 @@ class AgentChurnFootprintTest {
           .as("heap used after GC, growth in MiB")
           .isLessThanOrEqualTo(4.0);
       if (cycles >= 8000) // shorter runs end inside the warm-up (~3000 cycles)
-        assertThat(secondHalf)
+      assertThat(secondHalf)
             .as("RSS growth over the second half of the cycles, MiB (a leak)")
             .isLessThanOrEqualTo(4.0);
     } finally {
