@@ -77,6 +77,7 @@ public final class Agent implements AutoCloseable {
   private VdeNodeReporter reporter;
   private LinkEvents linkEvents;
   private HttpEndpoints http;
+  private volatile List<HttpEndpoints.Check> readyChecks = List.of();
   private ScheduledExecutorService heartbeat;
   private ScheduledExecutorService reconciler;
   private HandoverServer handover;
@@ -234,6 +235,7 @@ public final class Agent implements AutoCloseable {
       checks.add(new HttpEndpoints.Check("informer-links", linkWatcher::synced));
       checks.add(new HttpEndpoints.Check("informer-keys", keyWatcher::synced));
     }
+    readyChecks = List.copyOf(checks);
     if (cfg.healthPort() >= 0 || cfg.metricsPort() >= 0) {
       http = new HttpEndpoints(cfg.healthPort(), cfg.metricsPort(), checks, metrics::scrape);
     }
@@ -259,6 +261,18 @@ public final class Agent implements AutoCloseable {
       LOG.warn("cannot save the data plane settings: " + e.getMessage());
     }
     StartupTimeline.mark("agent started");
+  }
+
+  /**
+   * Whether this agent is ready, by the checks {@code /readyz} reports (CNI socket, data plane,
+   * informers): false before {@link #start} returned, after {@link #close} and after a hand-over.
+   */
+  public boolean ready() {
+    if (closed || handedOver.isDone()) return false;
+    List<HttpEndpoints.Check> c = readyChecks;
+    if (c.isEmpty()) return false;
+    for (HttpEndpoints.Check check : c) if (!check.ok().getAsBoolean()) return false;
+    return true;
   }
 
   /**

@@ -159,6 +159,14 @@ public final class AgentMain implements Callable<Integer> {
               + " (default: ${DEFAULT-VALUE})")
   AfterHandover afterHandover = AfterHandover.exit;
 
+  @Option(
+      names = "--ready-file",
+      description =
+          "a file that exists exactly while this agent is ready (the /readyz checks), checked"
+              + " every second; for an exec readiness probe that sees this container's agent, not"
+              + " whichever agent holds the host port (hand-over beside a running agent)")
+  Path readyFile;
+
   /** Values of {@code --after-handover}. */
   enum AfterHandover {
     exit,
@@ -263,6 +271,8 @@ public final class AgentMain implements Callable<Integer> {
   public Integer call() throws Exception {
     StartupTimeline.mark("flags parsed");
     AgentConfig cfg = config();
+    // a file left by an earlier run of this container says nothing about this one
+    if (readyFile != null) java.nio.file.Files.deleteIfExists(readyFile);
     CountDownLatch stop = new CountDownLatch(1);
     DataPlane restored = early == null ? null : early.dataPlaneFor(cfg.dataPlaneSettings());
     try (Agent agent = new Agent(cfg, restored)) {
@@ -275,6 +285,7 @@ public final class AgentMain implements Callable<Integer> {
                     stop.countDown();
                   }));
       agent.start();
+      ReadyFile ready = readyFile == null ? null : ReadyFile.start(readyFile, agent::ready, 1000);
       agent
           .handedOver()
           .thenRun(
@@ -296,6 +307,7 @@ public final class AgentMain implements Callable<Integer> {
               + cfg.runDir());
       System.out.flush();
       stop.await();
+      if (ready != null) ready.close();
     }
     return 0;
   }

@@ -349,7 +349,10 @@ class ChartRenderTest {
         .containsEntry("app.kubernetes.io/component", "agent")
         .containsEntry("app.kubernetes.io/instance", "kv");
     assertThat(ds.getSpec().getUpdateStrategy().getType()).isEqualTo("RollingUpdate");
+    // hitless upgrades: the new agent pod starts beside the old one and takes its data plane over
     assertThat(ds.getSpec().getUpdateStrategy().getRollingUpdate().getMaxUnavailable().getIntVal())
+        .isZero();
+    assertThat(ds.getSpec().getUpdateStrategy().getRollingUpdate().getMaxSurge().getIntVal())
         .isEqualTo(1);
     var pod = ds.getSpec().getTemplate().getSpec();
     assertThat(pod.getHostNetwork()).isTrue();
@@ -362,16 +365,45 @@ class ChartRenderTest {
             "--config-namespace=kubevde-system",
             "--health-port=9465",
             "--metrics-port=9464",
+            "--after-handover=wait",
+            "--ready-file=/run/kubevde-pod/ready",
             "--storm-pps=1000",
             "--uplink-storm-pps=20000",
             "--police-pps=0",
             "--police-bps=0",
             "--burst-ms=200");
-    assertThat(agent.getPorts())
-        .extracting(p -> p.getName() + "=" + p.getContainerPort())
-        .containsExactly("healthz=9465", "metrics=9464");
-    assertThat(agent.getLivenessProbe().getHttpGet().getPort().getStrVal()).isEqualTo("healthz");
-    assertThat(agent.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/readyz");
+    // no container ports: with hostNetwork they are host ports, and the scheduler would keep the
+    // surge pod of a rolling update off a node whose old agent pod holds them
+    assertThat(agent.getPorts()).isEmpty();
+    assertThat(pod.getContainers()).allSatisfy(c -> assertThat(c.getPorts()).isNullOrEmpty());
+    assertThat(pod.getInitContainers()).allSatisfy(c -> assertThat(c.getPorts()).isNullOrEmpty());
+    assertThat(agent.getLivenessProbe().getHttpGet().getPort().getIntVal()).isEqualTo(9465);
+    assertThat(agent.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/healthz");
+    // readiness: this container's agent (its ready file, in a volume of this pod only), not the
+    // agent that holds the host port (the old one, until the hand-over)
+    assertThat(agent.getReadinessProbe().getHttpGet()).isNull();
+    assertThat(agent.getReadinessProbe().getExec().getCommand())
+        .containsExactly("/bin/cat", "/run/kubevde-pod/ready");
+    assertThat(agent.getVolumeMounts())
+        .filteredOn(m -> m.getMountPath().equals("/run/kubevde-pod"))
+        .singleElement()
+        .satisfies(
+            m ->
+                assertThat(pod.getVolumes())
+                    .filteredOn(v -> v.getName().equals(m.getName()))
+                    .singleElement()
+                    .satisfies(v -> assertThat(v.getEmptyDir()).isNotNull()));
+    // the hand-over socket is in the run dir both pods mount from the host
+    assertThat(agent.getVolumeMounts())
+        .filteredOn(m -> m.getMountPath().equals("/run/kubevde"))
+        .singleElement()
+        .satisfies(
+            m ->
+                assertThat(pod.getVolumes())
+                    .filteredOn(v -> v.getName().equals(m.getName()))
+                    .singleElement()
+                    .satisfies(
+                        v -> assertThat(v.getHostPath().getPath()).isEqualTo("/run/kubevde")));
     assertThat(agent.getEnv())
         .anySatisfy(
             e -> {
@@ -391,7 +423,9 @@ class ChartRenderTest {
         .filteredOn(m -> m.getMountPath().equals("/var/run/netns"))
         .singleElement()
         .satisfies(m -> assertThat(m.getMountPropagation()).isEqualTo("HostToContainer"));
-    assertThat(pod.getVolumes()).allSatisfy(v -> assertThat(v.getHostPath()).isNotNull());
+    assertThat(pod.getVolumes())
+        .filteredOn(v -> !v.getName().equals("pod-run"))
+        .allSatisfy(v -> assertThat(v.getHostPath()).isNotNull());
     assertThat(pod.getInitContainers())
         .singleElement()
         .satisfies(
@@ -449,7 +483,7 @@ class ChartRenderTest {
             p -> {
               assertThat(p.getName()).isEqualTo("metrics");
               assertThat(p.getPort()).isEqualTo(19464);
-              assertThat(p.getTargetPort().getStrVal()).isEqualTo("metrics");
+              assertThat(p.getTargetPort().getIntVal()).isEqualTo(19464);
             });
     GenericKubernetesResource sm =
         Chart.one(objs, GenericKubernetesResource.class, "kv-kubevde-agent");

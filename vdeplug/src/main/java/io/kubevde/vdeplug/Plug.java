@@ -103,6 +103,20 @@ public interface Plug extends Closeable {
   /** The counters of this plug (frames, bytes, drops); never null. */
   PlugStats stats();
 
+  /**
+   * Stops receiving without closing: a {@link #receive} blocked now returns, after handing out any
+   * frame the plug already took from the kernel (a read batch), {@link #CLOSED}, and so does every
+   * later one; {@link #send} still works and the fds stay open until {@link #close}. Frames that
+   * arrive afterwards stay queued in the kernel, for another reader of the same fds (the agent's
+   * hand-over, agent/README.md "Hand-over"). Idempotent, any thread.
+   *
+   * @return true when the plug did it; false (the default) when it cannot, and the caller must
+   *     {@link #close} it instead
+   */
+  default boolean shutdownReceive() {
+    return false;
+  }
+
   /** Releases every resource of the plug (sockets, files, threads); idempotent. */
   @Override
   void close() throws IOException;

@@ -129,6 +129,14 @@ public final class DataPlane implements AutoCloseable {
    */
   public void inherit(InheritedFds fds) {
     this.inherited = fds == null ? InheritedFds.NONE : fds;
+    if (fds == null) {
+      // the switches built from handed-over fds are complete: let their ports read
+      List<NetworkSwitch> all;
+      synchronized (this) {
+        all = new ArrayList<>(switches.values());
+      }
+      for (NetworkSwitch sw : all) sw.releaseReaders();
+    }
   }
 
   /**
@@ -148,15 +156,19 @@ public final class DataPlane implements AutoCloseable {
   }
 
   /**
-   * Closes every pod tap and uplink plug at once, before the switches are taken apart (hand-over:
-   * the new agent holds the same taps and sockets). Closing them all first, in a few microseconds,
-   * keeps the window in which this agent could read a frame whose destination port is already gone
-   * as short as possible; frames arriving afterwards wait in the kernel for the new agent.
+   * Quiesces the data plane before the switches are taken apart (hand-over: the new agent holds the
+   * same taps and sockets): every port reader of every switch is stopped without closing its tap or
+   * uplink socket, and first forwards the frame it already read while every switch is still whole
+   * ({@link io.kubevde.vdeplug.netnode.Netnode#quiesce}). Frames arriving afterwards wait in the
+   * kernel for the new agent; none that this agent read is lost.
+   *
+   * @return true when every reader stopped within {@code timeoutMs} (per switch)
    */
-  public synchronized void stopReading() {
+  public synchronized boolean stopReading(long timeoutMs) {
     handedOver = true; // the successor owns the egress table from now on: close() keeps it
-    for (TapDevice tap : tapDevices.values()) tap.close();
-    for (NetworkSwitch sw : switches.values()) sw.closeUplinkPlug();
+    boolean all = true;
+    for (NetworkSwitch sw : switches.values()) all &= sw.quiesce(timeoutMs);
+    return all;
   }
 
   /** The rendezvous directory of network {@code key} ({@code <ns>/<name>}). */
@@ -303,7 +315,7 @@ public final class DataPlane implements AutoCloseable {
               directoryOf(key),
               null,
               limits,
-              InheritedFds.NONE,
+              inherited, // no uplink to take; holds the readers during a hand-over
               rendezvousMode);
       switches.put(key, sw);
       LOG.info(

@@ -106,7 +106,9 @@ public final class NetworkSwitch implements AutoCloseable {
    * is derived from it, vde-protocols.md §6.1). Clients must have their data socket in the
    * directory: a container announces it by the path it sees ({@code /run/vde/…}), which the switch
    * maps into the directory by name; sockets elsewhere on the host are refused (NetnodeConfig
-   * {@code confined()}).
+   * {@code confined()}). With {@code inherited} other than {@link InheritedFds#NONE} the ports'
+   * readers are held until {@link DataPlane#inherit inherit(null)} (frames queued in the
+   * handed-over fds wait until every port is back).
    *
    * @throws IOException when the rendezvous cannot be served
    */
@@ -137,6 +139,8 @@ public final class NetworkSwitch implements AutoCloseable {
                     at.limits())
                 .withLimits(limits.ports())
                 .confined());
+    // built from a predecessor's fds: read nothing queued in them until every port is back
+    if (inherited != InheritedFds.NONE) node.holdReaders();
     NetworkSwitch sw = new NetworkSwitch(node, limits, config, fromOperator);
     sw.wantedUplink = uplink;
     sw.inherited = inherited;
@@ -250,17 +254,19 @@ public final class NetworkSwitch implements AutoCloseable {
   }
 
   /**
-   * Closes the uplink's plug at once (its reader stops; the port leaves the switch): the first step
-   * of a hand-over's stop, see {@link DataPlane#stopReading}.
+   * Stops every port's reader without closing the taps and uplink sockets, after each forwarded the
+   * frame it held ({@link Netnode#quiesce}): the first step of a hand-over's stop, see {@link
+   * DataPlane#stopReading}.
+   *
+   * @return true when every reader ended within {@code timeoutMs}
    */
-  void closeUplinkPlug() {
-    Plug p = uplinkPlug;
-    if (p == null) return;
-    try {
-      p.close();
-    } catch (IOException | RuntimeException e) {
-      LOG.debug("close uplink " + config.key(), e);
-    }
+  boolean quiesce(long timeoutMs) {
+    return node.quiesce(timeoutMs);
+  }
+
+  /** Starts the port readers held while this switch was built from handed-over fds. */
+  void releaseReaders() {
+    node.releaseReaders();
   }
 
   /** Why the uplink is not up, or null. */

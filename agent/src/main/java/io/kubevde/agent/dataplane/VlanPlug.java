@@ -74,6 +74,12 @@ public final class VlanPlug implements Plug {
     return stats;
   }
 
+  /** Stops the uplink's receiving ({@link Plug#shutdownReceive} of the inner plug). */
+  @Override
+  public boolean shutdownReceive() {
+    return inner.shutdownReceive();
+  }
+
   @Override
   public void close() throws IOException {
     inner.close();

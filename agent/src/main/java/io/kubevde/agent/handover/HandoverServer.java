@@ -159,7 +159,8 @@ public final class HandoverServer implements AutoCloseable {
             + " uplink(s) taken by pid "
             + h.pid()
             + "; stopping");
-    dataPlane.stopReading();
+    if (!dataPlane.stopReading(5_000))
+      LOG.warn("hand-over: a port reader did not stop within 5 s; stopping anyway");
     stop.run();
     ch.send(new HandoverMessage.Released());
     LOG.info("hand-over: released after " + (System.nanoTime() - t0) / 1_000_000 + " ms; exiting");

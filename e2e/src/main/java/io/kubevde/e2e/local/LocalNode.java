@@ -100,6 +100,24 @@ public final class LocalNode implements AutoCloseable {
         "agent on " + name + " not ready in " + timeoutMs / 1000 + " s:\n" + agent.tail(4000));
   }
 
+  /**
+   * Replaces the running agent gracefully, as a DaemonSet rolling update with {@code maxSurge: 1}
+   * does: a second agent starts beside it (same run and state dirs), takes its taps and uplink
+   * sockets over the hand-over socket (agent/README.md "Hand-over"), and the old one prints "handed
+   * over" and exits ({@code --after-handover=exit}, the default).
+   *
+   * @param timeoutMs how long the new agent may take to be ready
+   * @throws IllegalStateException when the new agent is not ready in time, or the old one did not
+   *     hand over and exit within 30 s (with their logs)
+   */
+  public void replaceAgent(long timeoutMs) {
+    Daemon old = agent;
+    startAgent(timeoutMs);
+    if (!old.waitFor(30) || !old.output().contains("handed over"))
+      throw new IllegalStateException(
+          "old agent on " + name + " did not hand over and exit:\n" + old.tail(4000));
+  }
+
   /** SIGKILL to the agent (no cleanup runs: the socket file stays behind, as after a crash). */
   public void killAgent() {
     agent.kill9();

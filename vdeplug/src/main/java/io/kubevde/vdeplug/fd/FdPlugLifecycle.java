@@ -83,6 +83,7 @@ public final class FdPlugLifecycle {
   private final ByteBuffer readPoll;
   private final ByteBuffer writePoll;
   private volatile boolean closed;
+  private volatile boolean receiveShut;
   // guarded by monitor
   private Release release;
   private boolean releaseStarted;
@@ -130,6 +131,34 @@ public final class FdPlugLifecycle {
   /** Whether {@link #close} has been called (the plug may still be releasing). */
   public boolean isClosed() {
     return closed;
+  }
+
+  /**
+   * Ends receiving without closing (a half close, like {@code shutdown(SHUT_RD)} but local): a
+   * receiver blocked in {@link #awaitReadable} is woken and every later wait returns {@link #WOKEN}
+   * at once; sends go on and the fds stay open until {@link #close}. A plug checks {@link
+   * #isReceiveShut} before each new read from its fds and returns {@link Plug#CLOSED} then, after
+   * handing out what it already read (a batch, segments). Used to stop a reader before its fds are
+   * handed to another process (agent hand-over) without losing the frame it holds. Idempotent, any
+   * thread; needs an eventfd ({@link #withEventFd}).
+   *
+   * @throws IllegalStateException for a life cycle without an eventfd ({@link #forChannels})
+   */
+  public void shutdownReceive() {
+    if (wakeFd < 0) throw new IllegalStateException(name + ": no eventfd to wake the receiver");
+    receiveShut = true;
+    ByteBuffer one = ByteBuffer.allocateDirect(8).order(ByteOrder.nativeOrder()).putLong(0, 1L);
+    synchronized (monitor) {
+      if (!releaseDone) C.write(wakeFd, one, 8);
+    }
+  }
+
+  /**
+   * Whether receiving has ended: {@link #shutdownReceive} or {@link #close} was called. A plug
+   * reads nothing more from its fds once this is true.
+   */
+  public boolean isReceiveShut() {
+    return receiveShut || closed;
   }
 
   /** The exception sends throw once closed: {@code "<name> closed"}. */
@@ -229,12 +258,12 @@ public final class FdPlugLifecycle {
    * plug closes. An fd of -1 is ignored. No timeout.
    *
    * @return a mask: bit 0 for {@code fd0}, bit 1 for {@code fd1} (their events: {@link #revents}),
-   *     {@link #WOKEN} when the plug is closing; 0 after a signal interrupted poll (EINTR: call
-   *     again)
+   *     {@link #WOKEN} when the plug is closing or its receiving was shut down ({@link
+   *     #shutdownReceive}); 0 after a signal interrupted poll (EINTR: call again)
    * @throws IOException when poll(2) fails otherwise
    */
   public int awaitReadable(int fd0, int fd1) throws IOException {
-    if (closed) return WOKEN;
+    if (closed || receiveShut) return WOKEN;
     ByteBuffer p = readPoll;
     p.putInt(0, fd0).putShort(4, LibC.POLLIN).putShort(6, (short) 0);
     p.putInt(8, fd1).putShort(12, LibC.POLLIN).putShort(14, (short) 0);
@@ -242,10 +271,10 @@ public final class FdPlugLifecycle {
     int rc = C.poll(p, MAX_FDS + 1, -1);
     if (rc < 0) {
       int err = LibC.errno();
-      if (err == LibC.EINTR) return closed ? WOKEN : 0;
+      if (err == LibC.EINTR) return closed || receiveShut ? WOKEN : 0;
       throw new IOException(name + ": poll: " + LibC.message(err));
     }
-    if (closed || p.getShort(8 * MAX_FDS + 6) != 0) return WOKEN;
+    if (closed || receiveShut || p.getShort(8 * MAX_FDS + 6) != 0) return WOKEN;
     return (p.getShort(6) != 0 ? 1 : 0) | (p.getShort(14) != 0 ? 2 : 0);
   }
 
@@ -273,10 +302,13 @@ public final class FdPlugLifecycle {
     if (closed) return false;
     ByteBuffer p = writePoll;
     p.putInt(0, fd).putShort(4, LibC.POLLOUT).putShort(6, (short) 0).putShort(14, (short) 0);
-    int rc = C.poll(p, 2, -1);
+    // after shutdownReceive the eventfd stays readable: wait on the fd alone, looking at the
+    // closed flag every 100 ms
+    boolean shut = receiveShut;
+    int rc = C.poll(p, shut ? 1 : 2, shut ? 100 : -1);
     if (rc < 0 && LibC.errno() != LibC.EINTR)
       throw new IOException(name + ": poll: " + LibC.message(LibC.errno()));
-    return !closed && p.getShort(14) == 0;
+    return !closed && (shut || p.getShort(14) == 0);
   }
 
   /** {@link #close(Runnable, Release)} with the eventfd as the only wake-up. */

@@ -42,6 +42,9 @@ public final class Netnode implements Plug {
   private final PortLimits limits;
   private final Thread ticker;
   private volatile boolean closed;
+  // guarded by lock: while true, new plug ports wait in held instead of starting their readers
+  private boolean holding;
+  private final List<PlugPort> held = new ArrayList<>();
 
   private Netnode(NetnodeKind kind, ForwardingPolicy policy, NetnodeConfig config)
       throws IOException {
@@ -205,11 +208,67 @@ public final class Netnode implements Plug {
       if (closed) throw new IOException("netnode closed");
       port = new PlugPort(freeId(0), description, portLimits, plug, this);
       add(port);
+      if (holding) {
+        held.add(port);
+        return port.id();
+      }
     } finally {
       lock.unlock();
     }
     port.start();
     return port.id();
+  }
+
+  /**
+   * Plug ports added from now on ({@link #addPort}) join the node (deliveries reach them) but do
+   * not read until {@link #releaseReaders}: a node being rebuilt from handed-over fds (agent
+   * hand-over) reads none of the frames queued in them before every port they may be addressed to
+   * is there. Ports already reading go on.
+   */
+  public void holdReaders() {
+    lock.lock();
+    try {
+      holding = true;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Starts the readers held since {@link #holdReaders} (ports removed meanwhile stay stopped). */
+  public void releaseReaders() {
+    List<PlugPort> start;
+    lock.lock();
+    try {
+      holding = false;
+      start = new ArrayList<>(held);
+      held.clear();
+    } finally {
+      lock.unlock();
+    }
+    for (PlugPort p : start) p.start();
+  }
+
+  /**
+   * Stops every plug port's reader without closing its plug ({@link Plug#shutdownReceive}; a plug
+   * that cannot is closed), lets each forward the frame it already read (the node is still whole),
+   * and waits until all have ended, at most {@code timeoutMs} in all. Frames arriving afterwards
+   * stay queued in the plugs' fds. Used before those fds are handed to another process (agent
+   * hand-over): no frame this node read is lost. The ports stay (deliveries from {@code vde://}
+   * clients go on) until {@link #close}.
+   *
+   * @return true when every reader ended in time
+   */
+  public boolean quiesce(long timeoutMs) {
+    List<PlugPort> plugs = new ArrayList<>();
+    for (NetnodePort p : ports) if (p instanceof PlugPort pp) plugs.add(pp);
+    for (PlugPort p : plugs) p.quiesce(); // all at once: none reads while another is stopping
+    long deadline = System.nanoTime() + timeoutMs * 1_000_000L;
+    boolean all = true;
+    for (PlugPort p : plugs) {
+      long left = Math.max(1, (deadline - System.nanoTime()) / 1_000_000L);
+      all &= p.awaitQuiesced(left);
+    }
+    return all;
   }
 
   /**

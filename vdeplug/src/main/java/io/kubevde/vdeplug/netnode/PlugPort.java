@@ -18,6 +18,8 @@ final class PlugPort extends NetnodePort {
   private final Netnode node;
   private final Thread reader;
   private volatile boolean stopping;
+  private volatile boolean quiescing;
+  private boolean started;
 
   PlugPort(int id, String description, PortLimits limits, Plug plug, Netnode node) {
     super(id, description, limits);
@@ -26,7 +28,10 @@ final class PlugPort extends NetnodePort {
     this.reader = Thread.ofPlatform().daemon().name("netnode-port" + id).unstarted(this::pump);
   }
 
-  void start() {
+  /** Starts the reader (once; later calls and calls after shutdown or quiesce do nothing). */
+  synchronized void start() {
+    if (started || stopping || quiescing) return;
+    started = true;
     reader.start();
   }
 
@@ -38,7 +43,8 @@ final class PlugPort extends NetnodePort {
   private void pump() {
     ByteBuffer buf = ByteBuffer.allocateDirect(Plug.MAX_FRAME + 2);
     try {
-      while (!stopping) {
+      // until the plug says CLOSED: after a quiesce it first hands out what it already read
+      while (true) {
         buf.clear();
         int n = plug.receive(buf);
         if (n == Plug.CLOSED) break;
@@ -50,7 +56,40 @@ final class PlugPort extends NetnodePort {
     } catch (IOException | RuntimeException e) {
       if (!stopping) LOG.warn(this + " failed: " + e.getMessage());
     }
-    if (!stopping) node.remove(this);
+    if (!stopping && !quiescing) node.remove(this);
+  }
+
+  /**
+   * Stops the reader without closing the plug ({@link Plug#shutdownReceive}; a plug that cannot is
+   * closed instead): the frame the reader holds is still forwarded, then it ends; the port stays in
+   * the node and deliveries to it go on. {@link #awaitQuiesced} waits for the reader.
+   */
+  void quiesce() {
+    quiescing = true;
+    if (plug.shutdownReceive()) return;
+    try {
+      plug.close();
+    } catch (IOException e) {
+      LOG.debug("close " + this, e);
+    }
+  }
+
+  /**
+   * Waits until the reader has ended after {@link #quiesce}, at most {@code millis}.
+   *
+   * @return true when it has (or never ran)
+   */
+  boolean awaitQuiesced(long millis) {
+    synchronized (this) {
+      if (!started) return true;
+    }
+    if (Thread.currentThread() == reader) return true;
+    try {
+      reader.join(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    return !reader.isAlive();
   }
 
   @Override
@@ -69,7 +108,9 @@ final class PlugPort extends NetnodePort {
 
   @Override
   void shutdown() {
-    stopping = true;
+    synchronized (this) {
+      stopping = true;
+    }
     try {
       plug.close();
     } catch (IOException e) {

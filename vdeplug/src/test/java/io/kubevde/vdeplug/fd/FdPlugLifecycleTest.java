@@ -160,4 +160,42 @@ class FdPlugLifecycleTest {
         .hasMessage("unlink failed");
     life.close(() -> {});
   }
+
+  @Test
+  void shutdownReceiveWakesTheReceiverButKeepsTheFdsAndTheSends() throws Exception {
+    FdPlugLifecycle life = FdPlugLifecycle.withEventFd("test plug", Plug.MAX_FRAME);
+    AtomicInteger releases = new AtomicInteger();
+    CountDownLatch blocked = new CountDownLatch(1);
+    CompletableFuture<Integer> receiver =
+        CompletableFuture.supplyAsync(
+            () -> {
+              assertThat(life.enterReceive()).isTrue();
+              try {
+                blocked.countDown();
+                return life.awaitReadable(pipe[0]);
+              } catch (IOException e) {
+                throw new RuntimeException(e);
+              } finally {
+                life.leaveReceive();
+              }
+            });
+    assertThat(blocked.await(5, TimeUnit.SECONDS)).isTrue();
+    Awaitility.await()
+        .during(Duration.ofMillis(200))
+        .atMost(Duration.ofSeconds(2))
+        .until(() -> !receiver.isDone());
+    life.shutdownReceive();
+    assertThat(receiver.get(2, TimeUnit.SECONDS)).isEqualTo(FdPlugLifecycle.WOKEN);
+    assertThat(life.isReceiveShut()).isTrue();
+    assertThat(life.isClosed()).as("a half close, not a close").isFalse();
+    assertThat(life.awaitReadable(pipe[0]))
+        .as("later waits return at once")
+        .isEqualTo(FdPlugLifecycle.WOKEN);
+    ByteBuffer frame = ByteBuffer.allocateDirect(60);
+    assertThat(life.enterSend(frame, new PlugStats())).as("sends go on").isTrue();
+    assertThat(life.awaitWritable(pipe[0])).as("a writable fd is still reported").isTrue();
+    life.leave();
+    life.close(releases::incrementAndGet);
+    assertThat(releases).as("the fds are released by close only").hasValue(1);
+  }
 }

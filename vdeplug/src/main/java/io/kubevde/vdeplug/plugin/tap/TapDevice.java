@@ -361,7 +361,7 @@ public final class TapDevice implements AutoCloseable {
     if (!life.enterReceive()) return Plug.CLOSED;
     try {
       while (true) {
-        if (life.isClosed() || gone) return Plug.CLOSED;
+        if (life.isReceiveShut() || gone) return Plug.CLOSED;
         int pos = buf.position();
         long n;
         if (buf.isDirect()) {
@@ -469,6 +469,15 @@ public final class TapDevice implements AutoCloseable {
     } finally {
       life.leave();
     }
+  }
+
+  /**
+   * Stops reading without closing the fd ({@link FdPlugLifecycle#shutdownReceive}): a blocked
+   * {@link #read} returns {@link Plug#CLOSED}, later ones too; writes go on. Frames that arrive
+   * from now on stay queued in the tap for another holder of the fd. Idempotent, any thread.
+   */
+  public void shutdownRead() {
+    life.shutdownReceive();
   }
 
   /** Whether the interface disappeared under this device (deleted, or its netns deleted). */

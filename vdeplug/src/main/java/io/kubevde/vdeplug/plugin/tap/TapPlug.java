@@ -192,6 +192,16 @@ public final class TapPlug implements OffloadPlug {
     return stats;
   }
 
+  /**
+   * Stops reading the tap ({@link TapDevice#shutdownRead}); segments of an offload super-frame
+   * already read are still handed out first.
+   */
+  @Override
+  public boolean shutdownReceive() {
+    device.shutdownRead();
+    return true;
+  }
+
   @Override
   public void close() {
     device.close();

@@ -91,6 +91,7 @@ public final class VxvdePlug implements OffloadPlug {
   private final UdpSocket unicast;
   private final InetSocketAddress unicastAddress;
   private final FdPlugLifecycle life;
+  private volatile boolean handedOff;
   private final InetSocketAddress[] floodTargets;
   private final MacTable table;
   private final PlugStats stats = new PlugStats();
@@ -481,6 +482,7 @@ public final class VxvdePlug implements OffloadPlug {
           return receivePath.accept(
               s.data(i), len, s.sender(i), s == group && group != unicast, frame);
         }
+        if (life.isReceiveShut()) return CLOSED; // the batch is handed out; read no more
         if (group == unicast) {
           if (fill(group)) continue;
           if (!wait) return AGAIN;
@@ -730,14 +732,33 @@ public final class VxvdePlug implements OffloadPlug {
   }
 
   /**
+   * Stops receiving ({@link FdPlugLifecycle#shutdownReceive}): the frames of the current {@code
+   * recvmmsg} batch are still handed out, then {@link #receive} returns {@link #CLOSED}; nothing
+   * more is read from the sockets (datagrams stay in their buffers for another holder of the fds);
+   * sends go on.
+   */
+  @Override
+  public boolean shutdownReceive() {
+    handedOff = true;
+    life.shutdownReceive();
+    return true;
+  }
+
+  /**
    * Wakes a blocked receiver, waits until it and any sender have left, sends the goodbye datagram
    * (the 8 header bytes, to the group or every peer), then closes the sockets. Idempotent, any
-   * thread.
+   * thread. After {@link #shutdownReceive} no goodbye is sent: the sockets live on in whoever reads
+   * them next (an agent hand-over), and the peers' tables stay right.
    */
   @Override
   public void close() throws IOException {
     life.close(
         () -> {
+          if (handedOff) {
+            group.close();
+            unicast.close();
+            return;
+          }
           ByteBuffer bye = ByteBuffer.allocateDirect(VxlanHeader.LENGTH);
           config.header().write(bye);
           bye.flip();

@@ -141,6 +141,63 @@ class VxvdeUnicastLoopbackTest {
   }
 
   @Test
+  void shutdownReceiveLeavesLaterDatagramsToTheNextHolderOfTheSocketAndSaysNoGoodbye()
+      throws Exception {
+    int pa = freePort();
+    int pb = freePort();
+    String vnlB = "vxvde:///port=" + pb + "/bind=127.0.0.1/peers=127.0.0.1:" + pa;
+    VxvdePlug a =
+        (VxvdePlug)
+            Plugs.open(
+                "vxvde:///port=" + pa + "/bind=127.0.0.1/peers=127.0.0.1:" + pb, OpenArgs.DEFAULT);
+    VxvdePlug b = (VxvdePlug) Plugs.open(vnlB, OpenArgs.DEFAULT);
+    VxvdePlug next = null;
+    try {
+      ByteBuffer buf = ByteBuffer.allocateDirect(Plug.MAX_FRAME);
+      b.send(frame(0xFFFF_FFFF_FFFFL, MAC_B, 60));
+      assertThat(receiveFrame(a, buf)).isEqualTo(60); // a learns MAC_B at b's socket
+      CompletableFuture<Integer> blocked =
+          CompletableFuture.supplyAsync(
+              () -> {
+                try {
+                  return b.receive(ByteBuffer.allocateDirect(Plug.MAX_FRAME));
+                } catch (IOException e) {
+                  throw new RuntimeException(e);
+                }
+              });
+      Awaitility.await("receive blocks while nothing arrives")
+          .during(Duration.ofMillis(200))
+          .atMost(Duration.ofSeconds(2))
+          .until(() -> !blocked.isDone());
+      assertThat(b.shutdownReceive()).isTrue();
+      assertThat(blocked.get(2, TimeUnit.SECONDS)).isEqualTo(Plug.CLOSED);
+      a.send(frame(MAC_B, MAC_A, 80)); // queued in b's socket, read by nobody yet
+      b.send(frame(MAC_A, MAC_B, 70)); // b still sends
+      assertThat(receiveFrame(a, buf)).isEqualTo(70);
+      int[] fds = b.socketFds();
+      int dup = io.kubevde.vdeplug.ffi.LibC.INSTANCE.dup(fds[0]);
+      next =
+          VxvdePlug.adopt(
+              VxvdeConfig.parse(
+                  io.kubevde.vdeplug.vnl.Vnl.parse(vnlB).text(),
+                  io.kubevde.vdeplug.vnl.Vnl.parse(vnlB).argument()),
+              dup,
+              dup);
+      b.close();
+      assertThat(receiveFrame(next, buf))
+          .as("the datagram waited for the next holder")
+          .isEqualTo(80);
+      assertThat(a.vxvdeStats().goodbyes()).as("no goodbye from a handed-off plug").isZero();
+      assertThat(a.table().lookup(MacTable.key(MAC_B, 1), System.currentTimeMillis()))
+          .isEqualTo(b.unicastAddress());
+    } finally {
+      a.close();
+      b.close();
+      if (next != null) next.close();
+    }
+  }
+
+  @Test
   void closeMakesABlockedReceiveReturnClosed() throws Exception {
     int p = freePort();
     Plug n =
