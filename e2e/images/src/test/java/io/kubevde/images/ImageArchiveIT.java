@@ -59,7 +59,8 @@ class ImageArchiveIT {
     assertThat(runInImage(img, rootfs, "0", "--help")).contains("kubevde-agent");
     assertThat(chroot(img, rootfs, "0", List.of("/bin/ip", "-V"))).contains("iproute2");
     // nft for the egress rules (agent/README.md "Egress")
-    assertThat(chroot(img, rootfs, "0", List.of("/usr/sbin/nft", "--version"))).contains("nftables");
+    assertThat(chroot(img, rootfs, "0", List.of("/usr/sbin/nft", "--version")))
+        .contains("nftables");
     // the agent's CLI for `kubectl exec` (capture), on the PATH
     assertThat(
             chroot(img, rootfs, "0", List.of("/usr/local/bin/kubevde-agent", "capture", "--help")))

@@ -27,8 +27,8 @@ import picocli.CommandLine;
 /**
  * {@code kubectl vde} against a real kube-apiserver (objects written as the operator and agents
  * write them): {@code status} shows networks, links and nodes with their health and exits 1 when
- * something is not ready; {@code capture} and {@code console} explain what they need when they cannot
- * run (an unknown network is an error with exit status 2).
+ * something is not ready; {@code capture} and {@code console} explain what they need when they
+ * cannot run (an unknown network is an error with exit status 2).
  */
 class KubectlVdeTest {
   private static KubeApi api;
