@@ -194,7 +194,8 @@ public final class VdeSwitchMain implements Callable<Integer> {
               priority,
               macAddr == null ? rnd.mac() : LoopProtectionConfig.parseMac(macAddr),
               rnd.timers(),
-              false);
+              false,
+              null);
     } catch (IllegalArgumentException e) {
       System.err.println("vde_switch: " + e.getMessage());
       return 2;

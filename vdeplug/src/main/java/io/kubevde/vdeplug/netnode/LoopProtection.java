@@ -114,7 +114,10 @@ public final class LoopProtection {
   private boolean edgeOf(NetnodePort p) {
     Boolean e = edge.get(p.id());
     if (e != null) return e;
-    return p instanceof UnixClientPort && config.clientsAreEdge();
+    if (!(p instanceof UnixClientPort)) return false;
+    String prefix = config.treeClientPrefix();
+    if (prefix != null && p.description().startsWith(prefix)) return false;
+    return config.clientsAreEdge();
   }
 
   private void join(NetnodePort p, long now) {

@@ -11,9 +11,13 @@ import io.kubevde.vdeplug.netnode.stp.StpTimers;
  * @param clientsAreEdge whether {@code vde://} clients of the rendezvous are edge ports (the agent:
  *     its clients are pods and VMs) or tree ports (vde_switch mode, as vde-2, where a cable to
  *     another switch is a client too)
+ * @param treeClientPrefix clients whose request description starts with it are tree ports even when
+ *     {@code clientsAreEdge} (the agent's links to another network's switch open their {@code
+ *     vde://} plug with the description {@code "kubevde link ..."}); null = none. A client can
+ *     claim it: it then only gets what every client of a vde_switch has (taking part in the tree)
  */
 public record LoopProtectionConfig(
-    int priority, long mac, StpTimers timers, boolean clientsAreEdge) {
+    int priority, long mac, StpTimers timers, boolean clientsAreEdge, String treeClientPrefix) {
 
   /** vde-2's default priority. */
   public static final int DEFAULT_PRIORITY = 0x8000;
@@ -34,7 +38,7 @@ public record LoopProtectionConfig(
   public static LoopProtectionConfig random(boolean clientsAreEdge) {
     long rnd = new java.security.SecureRandom().nextInt() & 0xFFFF_FFFFL;
     return new LoopProtectionConfig(
-        DEFAULT_PRIORITY, 0x00FF_0000_0000L | rnd, StpTimers.DEFAULT, clientsAreEdge);
+        DEFAULT_PRIORITY, 0x00FF_0000_0000L | rnd, StpTimers.DEFAULT, clientsAreEdge, null);
   }
 
   /** Parses {@code aa:bb:cc:dd:ee:ff}. */

@@ -71,7 +71,7 @@ class LoopProtectionTriangleTest {
         // A wins the root election (lower priority); B's MAC is lower than C's
         n.enableLoopProtection(
             new LoopProtectionConfig(
-                i == 0 ? 0x1000 : 0x8000, 0x00ff_0000_0a00L + i, StpTimers.DEFAULT, false));
+                i == 0 ? 0x1000 : 0x8000, 0x00ff_0000_0a00L + i, StpTimers.DEFAULT, false, null));
       }
       nodes.add(n);
     }
