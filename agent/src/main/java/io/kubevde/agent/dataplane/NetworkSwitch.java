@@ -130,7 +130,7 @@ public final class NetworkSwitch implements AutoCloseable {
                     at.healthMillis(),
                     at.limits())
                 .withLimits(limits.ports()));
-    node.enableLoopProtection(loopProtection(config.key()));
+    node.enableLoopProtection(loopProtection(directory));
     NetworkSwitch sw = new NetworkSwitch(node, limits, config, fromOperator);
     sw.wantedUplink = uplink;
     sw.inherited = inherited;
@@ -143,12 +143,13 @@ public final class NetworkSwitch implements AutoCloseable {
 
   /**
    * The switch's spanning tree (issue 16: loop protection, always on): bridge id = priority 0x8000
-   * and MAC {@code 00:ff} + 4 bytes of SHA-256(host name "/" network key), stable across agent
-   * restarts and hand-overs; pods ({@link #attach}) and plain {@code vde://} clients (VMs, {@code
+   * and MAC {@code 00:ff} + 4 bytes of SHA-256(host name " " rendezvous directory), stable across
+   * agent restarts and hand-overs, distinct per network and node (and per agent when several run on
+   * one host, as in tests); pods ({@link #attach}) and plain {@code vde://} clients (VMs, {@code
    * vde_plug}) are edge ports; the uplink, link ports and the far ends of the agent's links
    * (clients whose description starts with {@value #LINK_DESCRIPTION_PREFIX}) are tree ports.
    */
-  static io.kubevde.vdeplug.netnode.LoopProtectionConfig loopProtection(String networkKey) {
+  static io.kubevde.vdeplug.netnode.LoopProtectionConfig loopProtection(Path directory) {
     String host;
     try {
       host = java.net.InetAddress.getLocalHost().getHostName();
@@ -159,7 +160,9 @@ public final class NetworkSwitch implements AutoCloseable {
     try {
       h =
           java.security.MessageDigest.getInstance("SHA-256")
-              .digest((host + "/" + networkKey).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+              .digest(
+                  (host + " " + directory.toAbsolutePath())
+                      .getBytes(java.nio.charset.StandardCharsets.UTF_8));
     } catch (java.security.NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }

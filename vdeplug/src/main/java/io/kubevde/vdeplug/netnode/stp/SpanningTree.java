@@ -202,6 +202,9 @@ public final class SpanningTree {
       return;
     }
     p.bpduIn++;
+    if (b.bridgeId() == bridgeId && b.portId() == portId(id)) {
+      return; // our own BPDU back on the same port (a medium that loops it back): no news
+    }
     boolean tcn = b.rootId() == 0 && b.bridgeId() == 0 && b.has(Bpdu.TC);
     if (!tcn) {
       Bpdu old = p.heard;

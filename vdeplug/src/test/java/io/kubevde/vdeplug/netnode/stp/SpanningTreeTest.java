@@ -87,6 +87,17 @@ class SpanningTreeTest {
   }
 
   @Test
+  void ourOwnBpduEchoedOnTheSamePortIsNoLoop() {
+    // a shared medium that hands a bridge its own BPDUs back (multicast loopback on an uplink)
+    StpLab lab = new StpLab(1);
+    StpLab.Bridge a = lab.bridge(0x8000, 1);
+    lab.link(a, 1, a, 1);
+    lab.run(3000);
+    assertThat(a.tree.port(1).role()).isEqualTo(PortRole.DESIGNATED);
+    assertThat(a.forwarding).contains(1);
+  }
+
+  @Test
   void edgePortsForwardAtOnceSendNothingAndIgnoreBpdus() {
     StpLab lab = new StpLab(1);
     StpLab.Bridge a = lab.bridge(0x8000, 5);
