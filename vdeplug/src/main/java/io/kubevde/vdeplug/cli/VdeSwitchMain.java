@@ -211,7 +211,7 @@ public final class VdeSwitchMain implements Callable<Integer> {
     try {
       sw = VdeSwitch.start(settings);
       if (fstp || macAddr != null || priority != LoopProtectionConfig.DEFAULT_PRIORITY) {
-        sw.node().enableLoopProtection(stp).setEnabled(fstp && !hub);
+        sw.node().installLoopProtection(stp).setEnabled(fstp && !hub);
       }
       for (String t : taps)
         sw.node().addPort(Plugs.open("tap://" + t, OpenArgs.DEFAULT), "tap " + t);

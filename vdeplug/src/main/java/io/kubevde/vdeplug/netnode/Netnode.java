@@ -105,6 +105,16 @@ public final class Netnode implements Plug {
    * @return the node's loop protection, enabled
    */
   public LoopProtection enableLoopProtection(LoopProtectionConfig config) {
+    LoopProtection lp = installLoopProtection(config);
+    lp.setEnabled(true);
+    return lp;
+  }
+
+  /**
+   * Gives this node a spanning tree with {@code config}, turned off ({@link
+   * LoopProtection#setEnabled} starts it), or returns the one it has (config unchanged).
+   */
+  public LoopProtection installLoopProtection(LoopProtectionConfig config) {
     LoopProtection lp;
     lock.lock();
     try {
@@ -136,7 +146,6 @@ public final class Netnode implements Plug {
     } finally {
       lock.unlock();
     }
-    lp.setEnabled(true);
     return lp;
   }
 

@@ -33,12 +33,7 @@ final class FstpCommands {
 
   private LoopProtection loop() {
     return node.loopProtection()
-        .orElseGet(
-            () -> {
-              LoopProtection lp = node.enableLoopProtection(LoopProtectionConfig.random(false));
-              lp.setEnabled(false);
-              return lp;
-            });
+        .orElseGet(() -> node.installLoopProtection(LoopProtectionConfig.random(false)));
   }
 
   Result showinfo() {

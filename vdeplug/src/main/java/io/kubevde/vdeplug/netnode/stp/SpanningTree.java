@@ -54,6 +54,12 @@ public final class SpanningTree {
 
   private static final long MAX_COST = 0xFFFF_FFFFL;
 
+  /**
+   * At most one BPDU per port per this many ms besides agreements (a peer sending inferior BPDUs in
+   * a loop gets at most 200 answers per second; 802.1D's TxHoldCount plays this role).
+   */
+  static final long MIN_SEND_GAP_MILLIS = 5;
+
   private final long bridgeId;
   private final StpTimers timers;
   private final Actions actions;
@@ -82,6 +88,7 @@ public final class SpanningTree {
     long bpduIn;
     long bpduOut;
     long bpduOnEdge;
+    long lastSent = -1;
 
     Port(int id) {
       this.id = id;
@@ -158,12 +165,14 @@ public final class SpanningTree {
       actions.forwarding(id, false);
     }
     recompute(now);
+    flushSends(now);
   }
 
   /** Removes port {@code id} (a cut link): the tree is recomputed at once. */
   public void removePort(int id, long now) {
     if (ports.remove(id) == null) return;
     recompute(now);
+    flushSends(now);
   }
 
   /** Whether port {@code id} is known. */
@@ -213,11 +222,12 @@ public final class SpanningTree {
           || (b.bridgeId() == old.bridgeId() && b.portId() == old.portId())) {
         p.heard = b;
         p.heardAt = now;
-      } else if (p.role == PortRole.DESIGNATED) {
-        p.sendNow = true; // an inferior claim: tell it who is designated
       }
     }
     recompute(now);
+    if (!tcn && p.role == PortRole.DESIGNATED && !b.has(Bpdu.AGREEMENT)) {
+      p.sendNow = true; // an inferior claim on our segment: tell it at once who is designated
+    }
     if (p.heard == b && b.has(Bpdu.PROPOSAL) && p.role == PortRole.ROOT) {
       for (Port q : ports.values()) {
         if (q != p && !q.edge && q.role == PortRole.DESIGNATED && q.state != PortState.DISCARDING) {
@@ -274,6 +284,7 @@ public final class SpanningTree {
   private void flushSends(long now) {
     for (Port p : ports.values()) {
       if (!p.sendNow) continue;
+      if (p.lastSent >= 0 && now - p.lastSent < MIN_SEND_GAP_MILLIS) continue; // next tick
       p.sendNow = false;
       if (p.edge) continue;
       if (p.role != PortRole.DESIGNATED && !(p.role == PortRole.ROOT && p.tcUntil >= now)) continue;
@@ -281,6 +292,7 @@ public final class SpanningTree {
       if (p.role == PortRole.DESIGNATED && p.state != PortState.FORWARDING) flags |= Bpdu.PROPOSAL;
       actions.send(p.id, ownBpdu(p, flags, now));
       p.bpduOut++;
+      p.lastSent = now;
       p.nextHello = now + timers.helloMillis();
     }
   }
