@@ -42,11 +42,11 @@ class FstpConsoleTest {
               new FrameQueue(Plugs.open("vde://" + tmp.resolve("sw") + "[1]", OpenArgs.DEFAULT));
           FrameQueue p2 =
               new FrameQueue(Plugs.open("vde://" + tmp.resolve("sw") + "[2]", OpenArgs.DEFAULT))) {
-        // a tree port hears our BPDUs (proposals) and waits two forward delays for an answer
+        // a tree port hears our BPDUs: this switch is the root, the port designated
         byte[] f = p1.poll(2000);
         assertThat(f).isNotNull();
         assertThat(Bpdu.decode(ByteBuffer.wrap(f)))
-            .hasValueSatisfying(b -> assertThat(b.has(Bpdu.PROPOSAL)).isTrue());
+            .hasValueSatisfying(b -> assertThat(b.role()).isEqualTo(Bpdu.ROLE_DESIGNATED));
         assertThat(c.run("fstp/print")).contains("FST DATA VLAN 0000 ROOTSWITCH");
         Awaitility.await()
             .atMost(java.time.Duration.ofSeconds(5))

@@ -21,10 +21,11 @@ import java.util.TreeMap;
  * <p>States: a root port forwards at once, alternate/backup ports discard at once; a designated
  * port that is not yet forwarding sends proposals and forwards as soon as the neighbour answers
  * with an agreement (the neighbour first blocks its own designated ports: "sync"), or after two
- * forward delays when nobody answers (a plain host on a non-edge port). A received BPDU is kept
- * when it is better than the stored one or comes from the same sender; stored information expires
- * after {@link StpTimers#maxAgeMillis()}; designated ports send a BPDU every hello and at once when
- * this bridge's information changes.
+ * forward delays when nobody answers (a plain host on a non-edge port); the only tree port of a
+ * bridge forwards at once (no loop can pass through a bridge with one tree port). A received BPDU
+ * is kept when it is better than the stored one or comes from the same sender; stored information
+ * expires after {@link StpTimers#maxAgeMillis()}; designated ports send a BPDU every hello and at
+ * once when this bridge's information changes.
  *
  * <p>Topology change: when a non-edge port starts forwarding, or a BPDU with the TC flag arrives,
  * MACs learned on the other non-edge ports are flushed ({@link Actions#flush}) and the change is
@@ -427,6 +428,20 @@ public final class SpanningTree {
         }
         default -> {}
       }
+    }
+    // A bridge with a single tree port cannot carry a loop through itself: that port forwards at
+    // once (an agent switch whose only tree port is its uplink keeps its pods connected through a
+    // restart or hand-over); a second tree port goes through proposal/agreement or the delays.
+    Port only = null;
+    int tree = 0;
+    for (Port p : ports.values()) {
+      if (!p.edge) {
+        tree++;
+        only = p;
+      }
+    }
+    if (tree == 1 && only.role == PortRole.DESIGNATED && only.state != PortState.FORWARDING) {
+      setState(only, PortState.FORWARDING, now);
     }
   }
 

@@ -116,11 +116,23 @@ class SpanningTreeTest {
   void aPortWithoutAnswerForwardsAfterTwoForwardDelays() {
     StpLab lab = new StpLab(1);
     StpLab.Bridge a = lab.bridge(0x8000, 5);
-    a.tree.addPort(1, false, 0); // a host on a tree port: never answers
+    a.tree.addPort(1, false, 0); // hosts on tree ports: never answer
+    a.tree.addPort(2, false, 0); // (port 1, alone at first, forwards at once)
     lab.run(2 * StpTimers.DEFAULT.forwardDelayMillis() - 20);
-    assertThat(a.forwarding).doesNotContain(1);
+    assertThat(a.forwarding).doesNotContain(2);
     lab.run(40);
-    assertThat(a.forwarding).contains(1);
+    assertThat(a.forwarding).contains(1, 2);
+  }
+
+  @Test
+  void theOnlyTreePortOfABridgeForwardsAtOnce() {
+    StpLab lab = new StpLab(1);
+    StpLab.Bridge a = lab.bridge(0x8000, 5);
+    a.tree.addPort(9, true, 0);
+    a.tree.addPort(1, false, 0); // e.g. an agent switch's uplink: no loop can pass through a
+    assertThat(a.forwarding).contains(1, 9);
+    a.tree.addPort(2, false, 1); // a second tree port waits (proposal or forward delays)
+    assertThat(a.forwarding).doesNotContain(2).contains(1);
   }
 
   @Test
