@@ -290,7 +290,9 @@ public final class LinkManager implements AutoCloseable {
                 : p.vnl();
         Plug plug =
             Plugs.open(
-                vnl, OpenArgs.DEFAULT.withDescription("kubevde link " + key + " " + p.name()));
+                vnl,
+                OpenArgs.DEFAULT.withDescription(
+                    NetworkSwitch.LINK_DESCRIPTION_PREFIX + key + " " + p.name()));
         int id =
             target.addPort(plug, (r.group != null ? "path " : "link " + key + " path ") + p.name());
         r.paths.put(p.name(), new PathRun(p.vnl(), target, id, Instant.now().toString()));

@@ -139,6 +139,7 @@ public final class NetworkSwitch implements AutoCloseable {
                     at.limits())
                 .withLimits(limits.ports())
                 .confined());
+    node.enableLoopProtection(loopProtection(directory));
     // built from a predecessor's fds: read nothing queued in them until every port is back
     if (inherited != InheritedFds.NONE) node.holdReaders();
     NetworkSwitch sw = new NetworkSwitch(node, limits, config, fromOperator);
@@ -146,6 +147,48 @@ public final class NetworkSwitch implements AutoCloseable {
     sw.inherited = inherited;
     sw.retryUplink();
     return sw;
+  }
+
+  /** Request descriptions of the agent's link plugs (LinkManager), tree ports on the far end. */
+  public static final String LINK_DESCRIPTION_PREFIX = "kubevde link ";
+
+  /**
+   * The switch's spanning tree (issue 16: loop protection, always on): bridge id = priority 0x8000
+   * and MAC {@code 00:ff} + 4 bytes of SHA-256(host name " " rendezvous directory), stable across
+   * agent restarts and hand-overs, distinct per network and node (and per agent when several run on
+   * one host, as in tests); pods ({@link #attach}) and plain {@code vde://} clients (VMs, {@code
+   * vde_plug}) are edge ports; the uplink, link ports and the far ends of the agent's links
+   * (clients whose description starts with {@value #LINK_DESCRIPTION_PREFIX}) are tree ports.
+   */
+  static io.kubevde.vdeplug.netnode.LoopProtectionConfig loopProtection(Path directory) {
+    String host;
+    try {
+      host = java.net.InetAddress.getLocalHost().getHostName();
+    } catch (IOException e) {
+      host = "localhost";
+    }
+    byte[] h;
+    try {
+      h =
+          java.security.MessageDigest.getInstance("SHA-256")
+              .digest(
+                  (host + " " + directory.toAbsolutePath())
+                      .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+    long mac = 0x00FF_0000_0000L | (java.nio.ByteBuffer.wrap(h).getInt() & 0xFFFF_FFFFL);
+    return new io.kubevde.vdeplug.netnode.LoopProtectionConfig(
+        io.kubevde.vdeplug.netnode.LoopProtectionConfig.DEFAULT_PRIORITY,
+        mac,
+        io.kubevde.vdeplug.netnode.stp.StpTimers.DEFAULT,
+        true,
+        LINK_DESCRIPTION_PREFIX);
+  }
+
+  /** The spanning tree's state (roles, blocked ports, BPDU counters). */
+  public io.kubevde.vdeplug.netnode.LoopProtection.Status loopStatus() {
+    return node.loopProtection().orElseThrow().status();
   }
 
   /** The network config this switch runs. */
@@ -303,7 +346,9 @@ public final class NetworkSwitch implements AutoCloseable {
    * @throws IOException when the switch is closed
    */
   public void attach(AttachmentKey key, Plug plug) throws IOException {
-    int id = node.addPort(plug, "pod " + key.containerId() + "/" + key.ifName());
+    int id =
+        node.addPort(
+            plug, "pod " + key.containerId() + "/" + key.ifName(), node.limits(), /* edge */ true);
     Integer old = taps.put(key, id);
     PortVlanPlug oldVlans =
         plug instanceof PortVlanPlug v ? vlanPorts.put(key, v) : vlanPorts.remove(key);

@@ -46,6 +46,9 @@ import java.util.Map;
  *   <li>{@code vde_switch_vlan_drop_total} {@code {network, node}} — frames from pods with VLAN
  *       ports (access, trunk) dropped on entry because of their tag (a VID the port does not
  *       carry);
+ *   <li>{@code vde_stp_blocked_ports}, {@code vde_stp_root} (gauges), {@code
+ *       vde_stp_topology_changes_total}, {@code vde_stp_bpdu_drop_total{reason=edge|malformed}}
+ *       {@code {network, node}} — the switch's spanning tree (loop protection);
  *   <li>{@code vde_switch_ports}, {@code vde_switch_mac_entries}, {@code vde_vxvde_peers} {@code
  *       {network, node}};
  *   <li>{@code vde_vxvde_drop_total} {@code {network, node, reason}} — datagrams the vxvde uplink
@@ -257,6 +260,35 @@ public final class AgentMetrics {
         Gauge.builder("vde.switch.mac.entries", sw, s -> s.node().macTableSize())
             .tags(base)
             .description("MAC table size of the network switch")
+            .register(registry));
+    out.add(
+        Gauge.builder("vde.stp.blocked.ports", sw, s -> s.loopStatus().blockedPorts())
+            .tags(base)
+            .description("spanning tree: ports of the switch that do not forward (loop guard)")
+            .register(registry));
+    out.add(
+        Gauge.builder(
+                "vde.stp.root",
+                sw,
+                s -> s.loopStatus().rootId() == s.loopStatus().bridgeId() ? 1 : 0)
+            .tags(base)
+            .description("1 when this switch is the root of the network's spanning tree")
+            .register(registry));
+    out.add(
+        FunctionCounter.builder(
+                "vde.stp.topology.changes", sw, s -> s.loopStatus().topologyChanges())
+            .tags(base)
+            .description("spanning tree topology changes seen (each flushes learned MACs)")
+            .register(registry));
+    out.add(
+        FunctionCounter.builder("vde.stp.bpdu.drop", sw, s -> s.loopStatus().bpduOnEdge())
+            .tags(base.and("reason", "edge"))
+            .description("BPDUs dropped: from an edge port (pod) or malformed")
+            .register(registry));
+    out.add(
+        FunctionCounter.builder("vde.stp.bpdu.drop", sw, s -> s.loopStatus().malformedBpdus())
+            .tags(base.and("reason", "malformed"))
+            .description("BPDUs dropped: from an edge port (pod) or malformed")
             .register(registry));
     for (String reason :
         List.of(

@@ -16,12 +16,14 @@ import io.kubevde.testing.Dirs;
 import io.kubevde.testing.Host;
 import io.kubevde.testing.Netns;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -226,6 +228,119 @@ class NetworkLinkTest {
       assertThat(pings(a, ipB))
           .as("red pod on n1 pings blue pod on n2 through n1's link and blue's VLAN 20 uplink")
           .isTrue();
+    }
+  }
+
+  /** Tree ports of the four switches that do not forward. */
+  private static long blocked(List<Agent> nodes) {
+    long n = 0;
+    for (Agent a : nodes) {
+      for (String net : List.of(NS + "/red", NS + "/blue")) {
+        n += a.dataPlane().network(net).orElseThrow().loopStatus().blockedPorts();
+      }
+    }
+    return n;
+  }
+
+  /** Frames the four switches received from all their ports, per second over {@code ms}. */
+  private static double framesPerSecond(List<Agent> nodes, long ms) throws InterruptedException {
+    long before = 0, after = 0;
+    for (Agent a : nodes)
+      for (String net : List.of(NS + "/red", NS + "/blue"))
+        for (var p : a.dataPlane().network(net).orElseThrow().node().ports())
+          before += p.stats().rxFrames();
+    long t0 = System.nanoTime();
+    Thread.sleep(ms);
+    for (Agent a : nodes)
+      for (String net : List.of(NS + "/red", NS + "/blue"))
+        for (var p : a.dataPlane().network(net).orElseThrow().node().ports())
+          after += p.stats().rxFrames();
+    return (after - before) * 1e9 / (System.nanoTime() - t0);
+  }
+
+  private static void loopProtection(List<Agent> nodes, boolean on) {
+    for (Agent a : nodes)
+      for (String net : List.of(NS + "/red", NS + "/blue"))
+        a.dataPlane()
+            .network(net)
+            .orElseThrow()
+            .node()
+            .loopProtection()
+            .orElseThrow()
+            .setEnabled(on);
+  }
+
+  /**
+   * Issue 16 point 2: a network-to-network VdeLink without node selection runs on both nodes, so
+   * red and blue meet twice (red@n1-blue@n1 and red@n2-blue@n2) and their uplinks close the loop.
+   * The switches' spanning tree blocks one tree port; pods ping; with the tree off one ARP
+   * broadcast storms (bounded only by storm control); when n1's link goes away the traffic moves to
+   * n2's link.
+   */
+  @Test
+  void aLinkRunningOnBothNodesIsALoopTheSpanningTreeBlocks() throws Exception {
+    int port = ThreadLocalRandom.current().nextInt(20000, 40000);
+    try (Agent n1 = new Agent(node("n1", "127.0.0.1"));
+        Agent n2 = new Agent(node("n2", "127.0.0.2"))) {
+      n1.start();
+      n2.start();
+      List<Agent> nodes = List.of(n1, n2);
+      for (Agent n : nodes) {
+        n.dataPlane().apply(unicast("red", port, 5201, 10));
+        n.dataPlane().apply(unicast("blue", port + 1, 5202, 20));
+      }
+      String a = netns.create(), b = netns.create();
+      addPod(n1, "sr", a, "red", "192.168.78.10");
+      String ipB = addPod(n2, "sb", b, "blue", "192.168.78.20");
+      for (Agent n : nodes) n.links().apply(join(NS, "red", NS + "/blue"));
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(
+              () ->
+                  nodes.stream()
+                      .allMatch(
+                          n -> n.links().status().stream().allMatch(LinkManager.PathState::up)));
+      await().atMost(Duration.ofSeconds(10)).until(() -> blocked(nodes) == 1);
+      assertThat(pings(a, ipB)).as("red pod on n1 pings blue pod on n2 over the loop").isTrue();
+      double quiet = framesPerSecond(nodes, 2000);
+
+      // n1's link goes away while pinging every 10 ms: n2's link carries on
+      Process ping =
+          new ProcessBuilder(
+                  "ip", "netns", "exec", a, "ping", "-D", "-i", "0.01", "-c", "300", "-W", "1", ipB)
+              .redirectErrorStream(true)
+              .start();
+      Thread.sleep(1000);
+      n1.links().remove(NS + "/join");
+      String out = new String(ping.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      ping.waitFor(30, TimeUnit.SECONDS);
+      java.util.regex.Matcher m =
+          java.util.regex.Pattern.compile("([0-9]+) packets transmitted, ([0-9]+) received")
+              .matcher(out);
+      assertThat(m.find()).as(out).isTrue();
+      int lost = Integer.parseInt(m.group(1)) - Integer.parseInt(m.group(2));
+      assertThat(blocked(nodes)).as("no loop left: nothing blocked").isZero();
+      assertThat(pings(a, ipB)).as("through n2's link").isTrue();
+
+      // the link back on n1, the tree off: one ARP broadcast circulates through both links
+      n1.links().apply(join(NS, "red", NS + "/blue"));
+      await().atMost(Duration.ofSeconds(10)).until(() -> blocked(nodes) == 1);
+      loopProtection(nodes, false);
+      io.kubevde.testing.Sh.exec(
+          "ip", "netns", "exec", a, "ping", "-c", "1", "-W", "1", "192.168.78.99"); // one ARP
+      double storm = framesPerSecond(nodes, 2000);
+      loopProtection(nodes, true);
+      Thread.sleep(2000);
+      double after = framesPerSecond(nodes, 2000);
+      System.out.printf(
+          "RESULT agent_loop quiet_fps=%.0f cut_lost=%d/300 storm_fps_without_stp=%.0f"
+              + " fps_after_stp_back=%.0f%n",
+          quiet, lost, storm, after);
+      assertThat(lost)
+          .as("pings lost when n1's link went away (10 ms apart)\n" + out)
+          .isLessThan(100);
+      assertThat(storm).as("one broadcast without a spanning tree").isGreaterThan(10 * quiet + 500);
+      assertThat(after).as("the tree is back: the storm is over").isLessThan(quiet * 3 + 100);
     }
   }
 

@@ -3,6 +3,7 @@ package io.kubevde.vdeplug.cli;
 import io.kubevde.vdeplug.OpenArgs;
 import io.kubevde.vdeplug.Plugs;
 import io.kubevde.vdeplug.ffi.LibC;
+import io.kubevde.vdeplug.netnode.LoopProtectionConfig;
 import io.kubevde.vdeplug.netnode.PortLimits;
 import io.kubevde.vdeplug.vdeswitch.SwitchConsole;
 import io.kubevde.vdeplug.vdeswitch.SwitchSettings;
@@ -29,7 +30,10 @@ import picocli.CommandLine.Parameters;
  * options also work with one dash ({@code -sock}, {@code -hub}, {@code -mgmt}, {@code -mod}, ...).
  * Runs until the console's {@code shutdown} or SIGTERM. kubevde additions: {@code --storm-pps},
  * {@code --police-pps}, {@code --police-bps}, {@code --burst-ms} (per-port storm control and
- * ingress policing, {@link PortLimits}). Exit codes: 0 clean stop, 1 start failure, 2 usage.
+ * ingress policing, {@link PortLimits}). {@code -F/--fstp} starts the spanning tree ({@link
+ * io.kubevde.vdeplug.netnode.LoopProtection}; ignored with {@code -x}, as in vde-2), {@code
+ * --macaddr} and {@code --priority} set its bridge id. Exit codes: 0 clean stop, 1 start failure, 2
+ * usage.
  */
 @Command(
     name = "vde_switch",
@@ -126,6 +130,23 @@ public final class VdeSwitchMain implements Callable<Integer> {
   boolean daemon;
 
   @Option(
+      names = {"-F", "--fstp", "-fstp"},
+      description = "enable the (fast) spanning tree (ignored in hub mode, as vde-2)")
+  boolean fstp;
+
+  @Option(
+      names = {"--macaddr", "-macaddr"},
+      paramLabel = "MAC",
+      description = "switch MAC for the spanning tree (default 00:ff + 4 random bytes)")
+  String macAddr;
+
+  @Option(
+      names = {"--priority", "-priority"},
+      paramLabel = "N",
+      description = "spanning tree priority, 0..65535 (default 32768)")
+  int priority = LoopProtectionConfig.DEFAULT_PRIORITY;
+
+  @Option(
       names = {"--storm-pps"},
       paramLabel = "N",
       description =
@@ -164,8 +185,17 @@ public final class VdeSwitchMain implements Callable<Integer> {
       return 2;
     }
     SwitchSettings settings;
+    LoopProtectionConfig stp;
     try {
       settings = settings();
+      LoopProtectionConfig rnd = LoopProtectionConfig.random(false);
+      stp =
+          new LoopProtectionConfig(
+              priority,
+              macAddr == null ? rnd.mac() : LoopProtectionConfig.parseMac(macAddr),
+              rnd.timers(),
+              false,
+              null);
     } catch (IllegalArgumentException e) {
       System.err.println("vde_switch: " + e.getMessage());
       return 2;
@@ -180,6 +210,9 @@ public final class VdeSwitchMain implements Callable<Integer> {
     VdeSwitch sw;
     try {
       sw = VdeSwitch.start(settings);
+      if (fstp || macAddr != null || priority != LoopProtectionConfig.DEFAULT_PRIORITY) {
+        sw.node().installLoopProtection(stp).setEnabled(fstp && !hub);
+      }
       for (String t : taps)
         sw.node().addPort(Plugs.open("tap://" + t, OpenArgs.DEFAULT), "tap " + t);
     } catch (Exception e) {

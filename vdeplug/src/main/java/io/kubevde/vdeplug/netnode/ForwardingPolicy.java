@@ -24,6 +24,12 @@ public interface ForwardingPolicy {
   default void portRemoved(NetnodePort port) {}
 
   /**
+   * Forgets the MAC addresses learned on {@code port} (a spanning-tree topology change; the port
+   * stays). Default: nothing (policies that do not learn).
+   */
+  default void flushPort(NetnodePort port) {}
+
+  /**
    * Whether several clients may share one port number (vde_switch "cables": a client requesting a
    * port that is in use becomes another endpoint of it, vde-protocols.md §9.2). Default false:
    * netnodes give every client its own id.

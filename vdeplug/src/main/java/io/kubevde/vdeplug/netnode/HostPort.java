@@ -36,7 +36,7 @@ final class HostPort extends NetnodePort {
   }
 
   @Override
-  public void deliver(ByteBuffer frame) {
+  void transmit(ByteBuffer frame) {
     int len = Math.min(frame.remaining(), io.kubevde.vdeplug.Plug.MAX_FRAME);
     lock.lock();
     try {

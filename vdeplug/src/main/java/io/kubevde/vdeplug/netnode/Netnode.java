@@ -41,6 +41,8 @@ public final class Netnode implements Plug {
   private final Rendezvous rendezvous;
   private final PortLimits limits;
   private final Thread ticker;
+  private volatile LoopProtection loop;
+  private Thread loopTicker;
   private volatile boolean closed;
   // guarded by lock: while true, new plug ports wait in held instead of starting their readers
   private boolean holding;
@@ -96,6 +98,75 @@ public final class Netnode implements Plug {
   public static Netnode open(NetnodeKind kind, ForwardingPolicy policy, NetnodeConfig config)
       throws IOException {
     return new Netnode(kind, policy, config);
+  }
+
+  /**
+   * Starts the spanning tree on this node ({@link LoopProtection}; kubevde's FSTP): every current
+   * and future port joins it, as an edge port or a tree port. Calling it again returns the running
+   * one (its config unchanged).
+   *
+   * @return the node's loop protection, enabled
+   */
+  public LoopProtection enableLoopProtection(LoopProtectionConfig config) {
+    LoopProtection lp = installLoopProtection(config);
+    lp.setEnabled(true);
+    return lp;
+  }
+
+  /**
+   * Gives this node a spanning tree with {@code config}, turned off ({@link
+   * LoopProtection#setEnabled} starts it), or returns the one it has (config unchanged).
+   */
+  public LoopProtection installLoopProtection(LoopProtectionConfig config) {
+    LoopProtection lp;
+    lock.lock();
+    try {
+      if (loop == null) {
+        loop = new LoopProtection(this, config);
+        long every = Math.max(5, config.timers().helloMillis() / 4);
+        loopTicker =
+            Thread.ofPlatform()
+                .daemon()
+                .name("netnode-stp")
+                .start(
+                    () -> {
+                      while (!closed) {
+                        try {
+                          Thread.sleep(every);
+                        } catch (InterruptedException e) {
+                          return;
+                        }
+                        lock.lock();
+                        try {
+                          if (!closed) loop.tick();
+                        } finally {
+                          lock.unlock();
+                        }
+                      }
+                    });
+      }
+      lp = loop;
+    } finally {
+      lock.unlock();
+    }
+    return lp;
+  }
+
+  /** The node's spanning tree, if {@link #enableLoopProtection} was called (it may be off now). */
+  public Optional<LoopProtection> loopProtection() {
+    return Optional.ofNullable(loop);
+  }
+
+  NetnodePort[] portArray() {
+    return ports;
+  }
+
+  ForwardingPolicy policy() {
+    return policy;
+  }
+
+  ReentrantLock lock() {
+    return lock;
   }
 
   /** The node kind. */
@@ -202,12 +273,27 @@ public final class Netnode implements Plug {
    * @throws IOException when the node is closed
    */
   public int addPort(Plug plug, String description, PortLimits portLimits) throws IOException {
+    return addPort(plug, description, portLimits, null);
+  }
+
+  /**
+   * As {@link #addPort(Plug, String, PortLimits)}, saying whether the port is an edge port of the
+   * spanning tree (a pod, a host: never blocked, sends no BPDUs, drops those it receives) or a tree
+   * port (an uplink, a link to another switch). Without loop protection the flag is kept for when
+   * it starts.
+   *
+   * @param edge true for an edge port, false for a tree port, null for the default (tree port)
+   * @return the new port's id (≥ 1)
+   * @throws IOException when the node is closed
+   */
+  public int addPort(Plug plug, String description, PortLimits portLimits, Boolean edge)
+      throws IOException {
     PlugPort port;
     lock.lock();
     try {
       if (closed) throw new IOException("netnode closed");
       port = new PlugPort(freeId(0), description, portLimits, plug, this);
-      add(port);
+      add(port, edge == null ? Boolean.FALSE : edge);
       if (holding) {
         held.add(port);
         return port.id();
@@ -294,6 +380,8 @@ public final class Netnode implements Plug {
           System.arraycopy(cur, i + 1, next, i, cur.length - i - 1);
           ports = next;
           policy.portRemoved(gone);
+          LoopProtection lp = loop;
+          if (lp != null) lp.portRemoved(gone);
           break;
         }
       }
@@ -317,7 +405,7 @@ public final class Netnode implements Plug {
         id = req.port() > 0 && policy.sharesPortNumbers() ? req.port() : freeId(req.port());
       }
       port = new UnixClientPort(id, req.description(), who, limits, ctl, data, dataPath, this);
-      add(port);
+      add(port, null);
     } finally {
       lock.unlock();
     }
@@ -355,11 +443,13 @@ public final class Netnode implements Plug {
     }
   }
 
-  private void add(NetnodePort port) {
+  private void add(NetnodePort port, Boolean edge) {
     NetnodePort[] cur = ports;
     NetnodePort[] next = Arrays.copyOf(cur, cur.length + 1);
     next[cur.length] = port;
     ports = next;
+    LoopProtection lp = loop;
+    if (lp != null) lp.portAdded(port, edge);
   }
 
   /**
@@ -382,6 +472,8 @@ public final class Netnode implements Plug {
       if (closed) return;
       FrameObserver[] obs = observers;
       for (FrameObserver o : obs) o.observe(source.id(), frame);
+      LoopProtection lp = loop;
+      if (lp != null && lp.consume(source, frame)) return;
       policy.forward(source, frame, ports, host);
     } finally {
       lock.unlock();
@@ -451,6 +543,7 @@ public final class Netnode implements Plug {
       lock.unlock();
     }
     if (ticker != null) ticker.interrupt();
+    if (loopTicker != null) loopTicker.interrupt();
     if (rendezvous != null) rendezvous.close();
     for (NetnodePort p : ports) remove(p);
     host.shutdown();

@@ -18,6 +18,9 @@ public abstract sealed class NetnodePort permits HostPort, UnixClientPort, PlugP
   private final PlugStats stats = new PlugStats();
   private final PortPolicer policer;
   private volatile long lastInputNanos = System.nanoTime();
+  private volatile boolean blocked;
+  private volatile long blockedIn;
+  private volatile long blockedOut;
 
   NetnodePort(int id, String description, PortLimits limits) {
     this.id = id;
@@ -94,10 +97,43 @@ public abstract sealed class NetnodePort permits HostPort, UnixClientPort, PlugP
 
   /**
    * Hands one frame (between position and limit) to this port without blocking; a full receiver
-   * drops it (counted). Must not move {@code frame}'s position or limit. Called with the engine's
+   * drops it (counted). A port the spanning tree blocks drops it too (counted in {@link
+   * #blockedDrops()}). Must not move {@code frame}'s position or limit. Called with the engine's
    * forwarding lock held.
    */
-  public abstract void deliver(ByteBuffer frame);
+  public final void deliver(ByteBuffer frame) {
+    if (blocked) {
+      blockedOut++;
+      return;
+    }
+    transmit(frame);
+  }
+
+  /** Sends one frame out of the port, whatever the spanning tree says (BPDUs, deliveries). */
+  abstract void transmit(ByteBuffer frame);
+
+  /**
+   * Whether the spanning tree blocks this port (data frames neither enter nor leave it; BPDUs do).
+   */
+  public final boolean blocked() {
+    return blocked;
+  }
+
+  final void setBlocked(boolean b) {
+    blocked = b;
+  }
+
+  /**
+   * Data frames dropped because the port was blocked: entering ({@code [0]}), leaving ({@code
+   * [1]}).
+   */
+  public final long[] blockedDrops() {
+    return new long[] {blockedIn, blockedOut};
+  }
+
+  final void countBlockedIn() {
+    blockedIn++;
+  }
 
   /** Stops the port (threads, sockets, files); idempotent. */
   abstract void shutdown();

@@ -93,7 +93,7 @@ final class PlugPort extends NetnodePort {
   }
 
   @Override
-  public void deliver(ByteBuffer frame) {
+  void transmit(ByteBuffer frame) {
     int pos = frame.position();
     int len = frame.remaining();
     try {

@@ -63,6 +63,11 @@ public final class SwitchPolicy implements ForwardingPolicy {
   }
 
   @Override
+  public void flushPort(NetnodePort port) {
+    table.removePort(port);
+  }
+
+  @Override
   public int macTableSize() {
     return table.size();
   }

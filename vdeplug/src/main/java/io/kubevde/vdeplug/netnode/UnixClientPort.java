@@ -99,7 +99,7 @@ final class UnixClientPort extends NetnodePort {
   }
 
   @Override
-  public void deliver(ByteBuffer frame) {
+  void transmit(ByteBuffer frame) {
     long n = data.trySend(frame);
     if (n < 0) stats().dropped();
     else stats().sent(frame.remaining());

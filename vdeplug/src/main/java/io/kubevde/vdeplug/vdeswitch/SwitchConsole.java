@@ -32,9 +32,9 @@ import org.slf4j.LoggerFactory;
  * port/sethub, port/setvlan, port/createauto, port/create, port/remove, port/allocatable,
  * port/setuser, port/setgroup, port/epclose, port/resetcounter, port/print, port/allprint,
  * vlan/create, vlan/remove, vlan/addport, vlan/delport, vlan/print, vlan/allprint, hash/showinfo,
- * hash/setsize, hash/setgcint, hash/setexpire, hash/setminper, hash/print, hash/find, hash/delete.
- * Not implemented (1038): the fstp/*, debug/*, plugin/* and ds/* menus (no FSTP, no loadable
- * plugins).
+ * hash/setsize, hash/setgcint, hash/setexpire, hash/setminper, hash/print, hash/find, hash/delete,
+ * fstp/showinfo, fstp/setfstp, fstp/setedge, fstp/bonus, fstp/print ({@link FstpCommands}). Not
+ * implemented (1038): the debug/*, plugin/* and ds/* menus (no loadable plugins).
  */
 public final class SwitchConsole implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(SwitchConsole.class);
@@ -65,6 +65,12 @@ public final class SwitchConsole implements AutoCloseable {
           new Command("hash/print", "", "print the hash table"),
           new Command("hash/find", "MAC [VLAN]", "MAC lookup"),
           new Command("hash/delete", "MAC [VLAN]", "delete a MAC table entry (kubevde)"),
+          new Command("fstp", "============", "FAST SPANNING TREE MENU"),
+          new Command("fstp/showinfo", "", "show fstp info"),
+          new Command("fstp/setfstp", "0/1", "Fast spanning tree protocol 1=ON 0=OFF"),
+          new Command("fstp/setedge", "VLAN PORT 1/0", "Define an edge port for a vlan 1=Y 0=N"),
+          new Command("fstp/bonus", "VLAN PORT COST", "set the port bonus for a vlan"),
+          new Command("fstp/print", "[N]", "print fst data for the defined vlan"),
           new Command("port", "============", "PORT STATUS MENU"),
           new Command("port/showinfo", "", "show port info"),
           new Command("port/setnumports", "N", "set the number of ports"),
@@ -92,6 +98,7 @@ public final class SwitchConsole implements AutoCloseable {
 
   private final Netnode node;
   private final VlanSwitchPolicy policy;
+  private final FstpCommands fstp;
   private final Path socketPath;
   private final ServerSocketChannel server;
   private final Runnable onShutdown;
@@ -152,6 +159,7 @@ public final class SwitchConsole implements AutoCloseable {
       throws IOException {
     this.node = node;
     this.policy = policy;
+    this.fstp = new FstpCommands(node, policy);
     this.socketPath = socketPath;
     policy.setNumPorts(numPorts);
     this.onShutdown = onShutdown;
@@ -462,6 +470,11 @@ public final class SwitchConsole implements AutoCloseable {
           policy.removePortConfig(p);
           yield Reply.ok();
         }
+        case "fstp/showinfo" -> fstp(fstp.showinfo());
+        case "fstp/setfstp" -> fstp(fstp.setfstp(a));
+        case "fstp/setedge" -> fstp(fstp.setedge(a));
+        case "fstp/bonus" -> fstp(fstp.bonus(a));
+        case "fstp/print" -> fstp(fstp.print(a));
         case "port/print" -> portPrint(a, false);
         case "port/allprint" -> portPrint(a, true);
         case "vlan/create" -> {
@@ -498,6 +511,10 @@ public final class SwitchConsole implements AutoCloseable {
     } catch (NumberFormatException | ArrayIndexOutOfBoundsException e) {
       return Reply.err(22);
     }
+  }
+
+  private static Reply fstp(FstpCommands.Result r) {
+    return r.lines() != null ? Reply.data(r.lines()) : Reply.err(r.errno());
   }
 
   private static int num(String[] a, int i) {

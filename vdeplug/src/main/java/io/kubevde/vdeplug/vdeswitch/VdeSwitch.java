@@ -18,7 +18,8 @@ import java.util.concurrent.CountDownLatch;
  *
  * <p>Differences from vde_switch 2.3.2: data sockets are named {@code fd<n>} (netnode style,
  * invisible to clients); the engine's host port is port 0 and receives nothing; several clients
- * requesting one port number become its "cables" (§9.2); no FSTP. Port admission (numports,
+ * requesting one port number become its "cables" (§9.2); the spanning tree is kubevde's ({@link
+ * io.kubevde.vdeplug.netnode.LoopProtection}, one tree for all VLANs). Port admission (numports,
  * allocatable ports, per-port user/group access, same-user cables) and the anti-flap rule (minimum
  * persistence, default 3 s) follow vde_switch ({@link VlanSwitchPolicy#admit}). Every port has
  * ingress policing and storm control ({@link PortLimits}, a kubevde extension; default: flooded

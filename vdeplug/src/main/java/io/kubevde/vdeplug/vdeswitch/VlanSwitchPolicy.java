@@ -439,6 +439,11 @@ public final class VlanSwitchPolicy implements ForwardingPolicy {
   }
 
   @Override
+  public synchronized void flushPort(NetnodePort port) {
+    table.removePort(port);
+  }
+
+  @Override
   public synchronized int macTableSize() {
     return table.size();
   }
