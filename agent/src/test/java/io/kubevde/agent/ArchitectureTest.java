@@ -26,7 +26,7 @@ class ArchitectureTest {
    */
   static final List<List<String>> LADDER =
       List.of(
-          List.of("model", "http", "netlink"),
+          List.of("model", "http", "netlink", "socket"),
           List.of("dataplane"),
           List.of("ipam"),
           List.of("attach"),

@@ -3,20 +3,15 @@ package io.kubevde.agent.capture;
 import io.kubevde.agent.dataplane.DataPlane;
 import io.kubevde.agent.dataplane.NetworkSwitch;
 import io.kubevde.agent.model.AttachmentRecord;
+import io.kubevde.agent.socket.LocalSocketServer;
 import io.kubevde.vdeplug.plugin.pcap.PcapngWriter;
 import java.io.ByteArrayOutputStream;
 import java.io.Closeable;
 import java.io.IOException;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
-import java.nio.channels.ClosedChannelException;
-import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -36,57 +31,34 @@ public final class CaptureServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(CaptureServer.class);
   private static final int MAX_REQUEST = 4096;
 
-  private final Path socket;
   private final DataPlane dataPlane;
-  private ServerSocketChannel server;
+  private final LocalSocketServer server;
 
   /**
    * @param socket the socket path (a stale socket file is replaced)
    * @param dataPlane where the networks' switches and attachments are
    */
   public CaptureServer(Path socket, DataPlane dataPlane) {
-    this.socket = socket;
     this.dataPlane = dataPlane;
+    this.server = new LocalSocketServer(socket, "capture", this::serve);
   }
 
   /**
-   * Binds the socket and starts accepting.
+   * Binds the socket (0600) and starts accepting.
    *
    * @throws IOException when the socket cannot be created
    */
-  public synchronized void start() throws IOException {
-    Path parent = socket.toAbsolutePath().getParent();
-    if (parent != null) Files.createDirectories(parent);
-    Files.deleteIfExists(socket);
-    server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-    server.bind(UnixDomainSocketAddress.of(socket), 16);
-    Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-------"));
-    ServerSocketChannel s = server;
-    Thread.ofPlatform().name("kubevde-capture-accept").daemon().start(() -> acceptLoop(s));
+  public void start() throws IOException {
+    server.start();
   }
 
   /** The socket path. */
   public Path socket() {
-    return socket;
+    return server.socket();
   }
 
-  private void acceptLoop(ServerSocketChannel s) {
-    while (true) {
-      SocketChannel ch;
-      try {
-        ch = s.accept();
-      } catch (ClosedChannelException e) {
-        return;
-      } catch (IOException e) {
-        LOG.warn("capture accept failed: " + e.getMessage());
-        continue;
-      }
-      Thread.ofVirtual().name("kubevde-capture").start(() -> serve(ch));
-    }
-  }
-
-  private void serve(SocketChannel ch) {
-    try (ch) {
+  private void serve(SocketChannel ch) throws IOException {
+    try {
       CaptureRequest req;
       try {
         req = CaptureRequest.parse(readLine(ch, MAX_REQUEST));
@@ -116,8 +88,6 @@ public final class CaptureServer implements AutoCloseable {
         filter = CaptureFilter.all();
       }
       run(ch, req, sw.get(), filter, what);
-    } catch (IOException e) {
-      LOG.debug("capture client went away: " + e.getMessage());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
@@ -188,13 +158,9 @@ public final class CaptureServer implements AutoCloseable {
     while (b.hasRemaining()) ch.write(b);
   }
 
+  /** Stops accepting and removes the socket file; running captures end at their next check. */
   @Override
-  public synchronized void close() {
-    try {
-      if (server != null) server.close();
-      Files.deleteIfExists(socket);
-    } catch (IOException e) {
-      LOG.warn("closing the capture socket: " + e.getMessage());
-    }
+  public void close() {
+    server.close();
   }
 }

@@ -2,21 +2,16 @@ package io.kubevde.agent.console;
 
 import io.kubevde.agent.dataplane.DataPlane;
 import io.kubevde.agent.dataplane.NetworkSwitch;
+import io.kubevde.agent.socket.LocalSocketServer;
 import io.kubevde.vdeplug.vdeswitch.NetnodeConsole;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
 import java.nio.channels.Channels;
-import java.nio.channels.ClosedChannelException;
-import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Optional;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -41,17 +36,16 @@ public final class ConsoleServer implements AutoCloseable {
   public static final Pattern NETWORK =
       Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?/[a-z0-9]([-.a-z0-9]{0,251}[a-z0-9])?");
 
-  private final Path socket;
   private final DataPlane dataPlane;
-  private ServerSocketChannel server;
+  private final LocalSocketServer server;
 
   /**
    * @param socket the socket path (a stale socket file is replaced)
    * @param dataPlane where the networks' switches are
    */
   public ConsoleServer(Path socket, DataPlane dataPlane) {
-    this.socket = socket;
     this.dataPlane = dataPlane;
+    this.server = new LocalSocketServer(socket, "console", this::serve);
   }
 
   /**
@@ -59,58 +53,32 @@ public final class ConsoleServer implements AutoCloseable {
    *
    * @throws IOException when the socket cannot be created
    */
-  public synchronized void start() throws IOException {
-    Path parent = socket.toAbsolutePath().getParent();
-    if (parent != null) Files.createDirectories(parent);
-    Files.deleteIfExists(socket);
-    server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-    server.bind(UnixDomainSocketAddress.of(socket), 16);
-    Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-------"));
-    ServerSocketChannel s = server;
-    Thread.ofPlatform().name("kubevde-console-accept").daemon().start(() -> acceptLoop(s));
+  public void start() throws IOException {
+    server.start();
   }
 
   /** The socket path. */
   public Path socket() {
-    return socket;
+    return server.socket();
   }
 
-  private void acceptLoop(ServerSocketChannel s) {
-    while (true) {
-      SocketChannel ch;
-      try {
-        ch = s.accept();
-      } catch (ClosedChannelException e) {
-        return;
-      } catch (IOException e) {
-        LOG.warn("console accept failed: " + e.getMessage());
-        continue;
-      }
-      Thread.ofVirtual().name("kubevde-console").start(() -> serve(ch));
+  private void serve(SocketChannel ch) throws IOException {
+    InputStream in = Channels.newInputStream(ch);
+    OutputStream out = Channels.newOutputStream(ch);
+    String network = readLine(in, MAX_REQUEST);
+    if (network == null || !NETWORK.matcher(network).matches()) {
+      reply(out, "ERROR network must be namespace/name");
+      return;
     }
-  }
-
-  private void serve(SocketChannel ch) {
-    try (ch) {
-      InputStream in = Channels.newInputStream(ch);
-      OutputStream out = Channels.newOutputStream(ch);
-      String network = readLine(in, MAX_REQUEST);
-      if (network == null || !NETWORK.matcher(network).matches()) {
-        reply(out, "ERROR network must be namespace/name");
-        return;
-      }
-      Optional<NetworkSwitch> sw = dataPlane.network(network);
-      if (sw.isEmpty()) {
-        reply(out, "ERROR network " + network + " is not on this node");
-        return;
-      }
-      reply(out, "OK network " + network);
-      LOG.info("console session on network " + network + " started");
-      new NetnodeConsole(sw.get().node(), network).session(in, out);
-      LOG.info("console session on network " + network + " ended");
-    } catch (IOException e) {
-      LOG.debug("console client went away: " + e.getMessage());
+    Optional<NetworkSwitch> sw = dataPlane.network(network);
+    if (sw.isEmpty()) {
+      reply(out, "ERROR network " + network + " is not on this node");
+      return;
     }
+    reply(out, "OK network " + network);
+    LOG.info("console session on network " + network + " started");
+    new NetnodeConsole(sw.get().node(), network).session(in, out);
+    LOG.info("console session on network " + network + " ended");
   }
 
   /**
@@ -136,13 +104,9 @@ public final class ConsoleServer implements AutoCloseable {
     out.flush();
   }
 
+  /** Stops accepting and removes the socket file (sessions already running go on). */
   @Override
-  public synchronized void close() {
-    try {
-      if (server != null) server.close();
-      Files.deleteIfExists(socket);
-    } catch (IOException e) {
-      LOG.warn("closing the console socket: " + e.getMessage());
-    }
+  public void close() {
+    server.close();
   }
 }
