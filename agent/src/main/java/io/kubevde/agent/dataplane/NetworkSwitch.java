@@ -161,12 +161,7 @@ public final class NetworkSwitch implements AutoCloseable {
    * (clients whose description starts with {@value #LINK_DESCRIPTION_PREFIX}) are tree ports.
    */
   static io.kubevde.vdeplug.netnode.LoopProtectionConfig loopProtection(Path directory) {
-    String host;
-    try {
-      host = java.net.InetAddress.getLocalHost().getHostName();
-    } catch (IOException e) {
-      host = "localhost";
-    }
+    String host = HostName.VALUE;
     byte[] h;
     try {
       h =
@@ -184,6 +179,22 @@ public final class NetworkSwitch implements AutoCloseable {
         io.kubevde.vdeplug.netnode.stp.StpTimers.DEFAULT,
         true,
         LINK_DESCRIPTION_PREFIX);
+  }
+
+  /**
+   * This host's name, looked up once per process ({@code InetAddress.getLocalHost} may wait for a
+   * resolver; every switch the agent opens, the crash path's early start included, needs it).
+   */
+  private static final class HostName {
+    static final String VALUE = lookup();
+
+    private static String lookup() {
+      try {
+        return java.net.InetAddress.getLocalHost().getHostName();
+      } catch (IOException e) {
+        return "localhost";
+      }
+    }
   }
 
   /** The spanning tree's state (roles, blocked ports, BPDU counters). */
