@@ -105,7 +105,7 @@ final class EarlyStart {
           != NetnsCheck.State.PRESENT) continue;
       try {
         String ifName = rec.key().ifName();
-        taps.put(rec.key(), Netns.call(rec.netns(), () -> TapDevice.attach(ifName)));
+        taps.put(rec.key(), Netns.call(rec.netns(), () -> DataPlane.attachPodTap(ifName)));
         restorable.add(rec);
       } catch (IOException | RuntimeException e) {
         LOG.warn("early re-attach of " + rec.key() + ": " + e.getMessage() + " (retried later)");
@@ -163,7 +163,7 @@ final class EarlyStart {
     }
 
     @Override
-    public Optional<Plug> takeUplink(String network, String vnl) {
+    public Optional<Plug> takeUplink(String network, String vnl, String openVnl) {
       return Optional.empty();
     }
 

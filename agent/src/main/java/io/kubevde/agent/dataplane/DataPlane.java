@@ -339,7 +339,7 @@ public final class DataPlane implements AutoCloseable {
         handed != null
             ? handed
             : Netns.call(
-                rec.netns(), () -> TapDevice.attach(ifName)); // outside the lock: ADDs in parallel
+                rec.netns(), () -> attachPodTap(ifName)); // outside the lock: ADDs in parallel
     boolean[] created = {false};
     try {
       // no switch recreation between the lookup and the record (re-attach sees it)
@@ -358,6 +358,24 @@ public final class DataPlane implements AutoCloseable {
     } finally {
       // a re-attach inside apply (lock held) never creates a switch: apply made it and notifies
       if (created[0] && !Thread.holdsLock(this)) networksChanged();
+    }
+  }
+
+  /**
+   * Opens a pod's persistent tap {@code ifName} in the calling thread's netns with {@code
+   * IFF_VNET_HDR} and offloads (CSUM, TSO4/6, USO4/6 where the kernel has it; offloads.md §1): the
+   * pod's kernel hands the switch 64 KiB super-frames and takes coalesced ones (issue 14). Where
+   * the kernel refuses TUNSETOFFLOAD the tap is opened without offloads (logged).
+   *
+   * @throws IOException when there is no such interface or it cannot be opened
+   */
+  public static TapDevice attachPodTap(String ifName) throws IOException {
+    try {
+      return TapDevice.attach(ifName, true);
+    } catch (IOException e) {
+      if (e.getMessage() == null || !e.getMessage().startsWith("TUNSETOFFLOAD")) throw e;
+      LOG.warn("tap " + ifName + ": " + e.getMessage() + "; opened without offloads");
+      return TapDevice.attach(ifName, false);
     }
   }
 

@@ -21,7 +21,7 @@ public interface InheritedFds {
         }
 
         @Override
-        public Optional<Plug> takeUplink(String network, String vnl) {
+        public Optional<Plug> takeUplink(String network, String vnl, String openVnl) {
           return Optional.empty();
         }
       };
@@ -35,9 +35,10 @@ public interface InheritedFds {
 
   /**
    * The uplink plug of network {@code network} ({@code <ns>/<name>}) built on the handed-over
-   * sockets, if they were handed over for exactly this uplink {@code vnl}.
+   * sockets, if they were handed over for exactly this uplink {@code vnl}; the plug is configured
+   * as {@code openVnl} says ({@code vnl} with the options this agent adds, e.g. {@code offload}).
    *
    * @throws IOException when the received fds cannot be used
    */
-  Optional<Plug> takeUplink(String network, String vnl) throws IOException;
+  Optional<Plug> takeUplink(String network, String vnl, String openVnl) throws IOException;
 }

@@ -335,18 +335,33 @@ public final class NetworkSwitch implements AutoCloseable {
     uplinkSeal = null;
     uplinkVxvde = null;
     if (vnl == null) return;
-    Plug p = inherited.takeUplink(config.key(), vnl).orElse(null);
+    byte[] gatewayMac = EgressGateway.macOf(config);
+    String open = offloadVnl(vnl, config.vlan() == null && gatewayMac == null);
+    Plug p = inherited.takeUplink(config.key(), vnl, open).orElse(null);
     if (p == null)
-      p = Plugs.open(vnl, OpenArgs.DEFAULT.withDescription("kubevde uplink " + config.key()));
+      p = Plugs.open(open, OpenArgs.DEFAULT.withDescription("kubevde uplink " + config.key()));
     uplinkSeal = p instanceof SealPlug seal ? seal : null;
     Plug transport = uplinkSeal != null ? uplinkSeal.inner() : p;
     uplinkVxvde = transport instanceof VxvdePlug vx ? vx : null;
     if (config.vlan() != null) p = new VlanPlug(p, config.vlan());
-    byte[] gatewayMac = EgressGateway.macOf(config);
     if (gatewayMac != null) p = new GatewayGuardPlug(p, gatewayMac);
     uplinkPort = node.addPort(p, "uplink " + vnl, limits.uplink());
     uplinkPlug = p;
     uplinkVnl = vnl;
+  }
+
+  /**
+   * The VNL the agent opens for uplink {@code vnl}: a plain {@code vxvde} uplink gets the {@code
+   * offload} option (issue 14, offloads.md §3, §4: {@code UDP_GRO} reads coalesced into
+   * super-frames for the pods' offload taps, super-frames from them sent as MTU-sized datagrams in
+   * one {@code UDP_SEGMENT} call; the datagrams on the wire stay those of vde-protocols.md §5, so C
+   * peers are unaffected). Other transports, and a vxvde uplink behind a wrapper that rewrites
+   * frames (a network VLAN, the egress guard: {@code direct} false), are opened as they are.
+   */
+  static String offloadVnl(String vnl, boolean direct) {
+    if (!direct || !vnl.startsWith("vxvde://") || vnl.matches(".*/offload(=[a-z]*)?(/.*)?$"))
+      return vnl;
+    return (vnl.endsWith("/") ? vnl.substring(0, vnl.length() - 1) : vnl) + "/offload";
   }
 
   /**

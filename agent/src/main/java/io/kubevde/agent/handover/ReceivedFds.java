@@ -55,10 +55,11 @@ public final class ReceivedFds implements InheritedFds {
   }
 
   @Override
-  public synchronized Optional<Plug> takeUplink(String network, String vnl) throws IOException {
+  public synchronized Optional<Plug> takeUplink(String network, String vnl, String openVnl)
+      throws IOException {
     HandoverMessage.Uplink u = uplinks.get(network);
     if (u == null || !u.vnl().equals(vnl)) return Optional.empty();
-    Vnl parsed = Vnl.parse(vnl);
+    Vnl parsed = Vnl.parse(openVnl);
     if (!parsed.scheme().equals("vxvde")) return Optional.empty();
     uplinks.remove(network);
     int g = u.firstFd();

@@ -1,5 +1,6 @@
 package io.kubevde.vdeplug.netnode;
 
+import io.kubevde.vdeplug.GsoInfo;
 import io.kubevde.vdeplug.Plug;
 import io.kubevde.vdeplug.PlugStats;
 import io.kubevde.vdeplug.plugin.vde.VdeRequest;
@@ -30,11 +31,18 @@ import java.util.concurrent.locks.ReentrantLock;
  * socket (MSG_DONTWAIT; a full receiver drops, counted in that port's stats); frames shorter than
  * 14 bytes are dropped (counted on the source port). Ports, and nodes, never share a reader: a
  * flooding port costs its own thread's CPU and the forwarding lock of its own node only.
+ *
+ * <p>Super-frames (offloads.md; issue 14): a port whose plug has offloads on (a tap with {@code
+ * IFF_VNET_HDR}, vxvde with {@code offload}) feeds the node TCP/UDP super-frames of up to 64 KiB;
+ * the policy routes them by their Ethernet header like any frame, ports whose plugs take them get
+ * them whole, every other port gets them cut into ordinary frames once per frame ({@code
+ * SuperFrames}; {@link #superFrameCounters}).
  */
 public final class Netnode implements Plug {
   private final NetnodeKind kind;
   private final ForwardingPolicy policy;
   private final HostPort host = new HostPort();
+  private final Delivery delivery = new Delivery();
   private final ReentrantLock lock = new ReentrantLock();
   private volatile NetnodePort[] ports = new NetnodePort[0];
   private volatile FrameObserver[] observers = new FrameObserver[0];
@@ -53,6 +61,7 @@ public final class Netnode implements Plug {
     this.kind = kind;
     this.policy = policy;
     this.limits = config.limits();
+    host.delivery = delivery;
     this.rendezvous =
         config.directory().isPresent()
             ? Rendezvous.open(config.directory().get(), config, this)
@@ -444,6 +453,7 @@ public final class Netnode implements Plug {
   }
 
   private void add(NetnodePort port, Boolean edge) {
+    port.delivery = delivery;
     NetnodePort[] cur = ports;
     NetnodePort[] next = Arrays.copyOf(cur, cur.length + 1);
     next[cur.length] = port;
@@ -459,6 +469,18 @@ public final class Netnode implements Plug {
    * counters), before the forwarding lock. The buffer's position is not moved.
    */
   void input(NetnodePort source, ByteBuffer frame) {
+    input(source, frame, null, false);
+  }
+
+  /**
+   * As {@link #input(NetnodePort, ByteBuffer)} for a frame that may be a super-frame ({@code gso}
+   * non-null and {@link GsoInfo#isGso}; offloads.md): the policy routes it by its Ethernet header
+   * like any frame; each destination gets it whole or cut ({@link NetnodePort#deliver}). Ingress
+   * policing and the port's counters see it as one frame of its full length. With {@code batched}
+   * the caller is a reader draining a batch: destinations may keep ordinary frames until it calls
+   * {@link #flushBatch}.
+   */
+  void input(NetnodePort source, ByteBuffer frame, GsoInfo gso, boolean batched) {
     int len = frame.remaining();
     if (len < MIN_FRAME) {
       source.stats().dropped();
@@ -474,10 +496,39 @@ public final class Netnode implements Plug {
       for (FrameObserver o : obs) o.observe(source.id(), frame);
       LoopProtection lp = loop;
       if (lp != null && lp.consume(source, frame)) return;
-      policy.forward(source, frame, ports, host);
+      delivery.begin(frame, gso, batched);
+      try {
+        policy.forward(source, frame, ports, host);
+      } finally {
+        delivery.end();
+      }
     } finally {
       lock.unlock();
     }
+  }
+
+  /**
+   * Sends every frame destinations kept during the calling reader's batch ({@link #input} with
+   * {@code batched}); a reader calls it before it waits for more input.
+   */
+  void flushBatch() {
+    lock.lock();
+    try {
+      delivery.flush();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Super-frame counters (offloads.md): {@code [0]} super-frames that entered the node from ports
+   * whose plugs deliver them (offload taps, vxvde with {@code offload}), {@code [1]} of those cut
+   * into ordinary frames for at least one destination that does not take super-frames, {@code [2]}
+   * dropped because they did not parse as their GSO description said (frames).
+   */
+  public long[] superFrameCounters() {
+    SuperFrames sf = delivery.superFrames();
+    return new long[] {sf.received(), sf.cut(), sf.malformed()};
   }
 
   /**

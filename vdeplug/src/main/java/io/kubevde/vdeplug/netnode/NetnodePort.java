@@ -21,6 +21,10 @@ public abstract sealed class NetnodePort permits HostPort, UnixClientPort, PlugP
   private volatile boolean blocked;
   private volatile long blockedIn;
   private volatile long blockedOut;
+  // the owning node's delivery context (set before the port is published; null for a bare port)
+  Delivery delivery;
+  // guarded by the node's forwarding lock: this port is in the delivery's pending list
+  boolean flushPending;
 
   NetnodePort(int id, String description, PortLimits limits) {
     this.id = id;
@@ -99,14 +103,41 @@ public abstract sealed class NetnodePort permits HostPort, UnixClientPort, PlugP
    * Hands one frame (between position and limit) to this port without blocking; a full receiver
    * drops it (counted). A port the spanning tree blocks drops it too (counted in {@link
    * #blockedDrops()}). Must not move {@code frame}'s position or limit. Called with the engine's
-   * forwarding lock held.
+   * forwarding lock held. While the node forwards a super-frame (offloads.md), a port whose plug
+   * takes it gets it whole, every other port gets it cut into ordinary frames.
    */
   public final void deliver(ByteBuffer frame) {
     if (blocked) {
       blockedOut++;
       return;
     }
-    transmit(frame);
+    Delivery d = delivery;
+    if (d == null) transmit(frame);
+    else d.deliver(this, frame);
+  }
+
+  /**
+   * Sends one ordinary frame, possibly keeping it until {@link #flushLater} ({@link
+   * io.kubevde.vdeplug.Plug#sendLater}); must not move {@code frame}'s position or limit.
+   *
+   * @return false when the port cannot keep frames (it did nothing; the default)
+   */
+  boolean transmitLater(ByteBuffer frame) {
+    return false;
+  }
+
+  /** Sends the frames {@link #transmitLater} kept. The default does nothing. */
+  void flushLater() {}
+
+  /**
+   * Sends a super-frame ({@link io.kubevde.vdeplug.OffloadPlug}) as it is when this port's plug
+   * takes super-frames of {@code gso}'s kind; must not move {@code frame}'s position or limit.
+   *
+   * @return false when the port does not take it (the node then delivers it cut into ordinary
+   *     frames); the default
+   */
+  boolean transmitSuper(ByteBuffer frame, io.kubevde.vdeplug.GsoInfo gso) {
+    return false;
   }
 
   /** Sends one frame out of the port, whatever the spanning tree says (BPDUs, deliveries). */

@@ -1,6 +1,9 @@
 package io.kubevde.vdeplug.netnode;
 
+import io.kubevde.vdeplug.GsoInfo;
+import io.kubevde.vdeplug.OffloadPlug;
 import io.kubevde.vdeplug.Plug;
+import io.kubevde.vdeplug.offload.Segmenter;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import org.slf4j.Logger;
@@ -11,10 +14,29 @@ import org.slf4j.LoggerFactory;
  * another switch): a reader thread pumps the plug's frames into the node; deliveries call {@link
  * Plug#send}. When the plug reports {@link Plug#CLOSED} or fails, the port leaves the node. Closing
  * the port closes the plug.
+ *
+ * <p>A plug opened with offloads ({@link OffloadPlug#offloadEnabled}: a tap with {@code
+ * IFF_VNET_HDR}, vxvde with {@code offload}) is read with {@link OffloadPlug#receiveOffload} into a
+ * buffer of {@link OffloadPlug#MAX_SUPER_FRAME} bytes: its super-frames enter the node whole
+ * ({@link Netnode#input(NetnodePort, ByteBuffer, GsoInfo)}), an ordinary frame whose checksum the
+ * kernel left to complete is completed here first (one that cannot be is dropped and counted
+ * malformed); super-frames delivered to it go out with {@link OffloadPlug#sendOffload} (UDP ones
+ * only when it {@linkplain OffloadPlug#takesUdpSuperFrames takes them}).
+ *
+ * <p>Batches (issue 14): after each blocking read the reader takes up to {@value #BATCH} - 1 more
+ * frames that are ready at once ({@link Plug#receiveNow}); deliveries to plug ports during the
+ * batch use {@link Plug#sendLater}, flushed when the batch ends, so a vxvde uplink sends a batch
+ * with one {@code sendmmsg}. A policer that refuses a frame ends the batch (flushed, then the
+ * reader is paused as {@link NetnodePort#pauseIfOverLimit} does).
  */
 final class PlugPort extends NetnodePort {
   private static final Logger LOG = LoggerFactory.getLogger(PlugPort.class);
+
+  /** Frames a reader takes per batch: one blocking read, then those ready at once. */
+  static final int BATCH = 32;
+
   private final Plug plug;
+  private final OffloadPlug offload;
   private final Netnode node;
   private final Thread reader;
   private volatile boolean stopping;
@@ -24,6 +46,7 @@ final class PlugPort extends NetnodePort {
   PlugPort(int id, String description, PortLimits limits, Plug plug, Netnode node) {
     super(id, description, limits);
     this.plug = plug;
+    this.offload = plug instanceof OffloadPlug o && o.offloadEnabled() ? o : null;
     this.node = node;
     this.reader = Thread.ofPlatform().daemon().name("netnode-port" + id).unstarted(this::pump);
   }
@@ -41,20 +64,85 @@ final class PlugPort extends NetnodePort {
   }
 
   private void pump() {
+    if (offload != null) {
+      pumpOffload();
+      return;
+    }
     ByteBuffer buf = ByteBuffer.allocateDirect(Plug.MAX_FRAME + 2);
     try {
       // until the plug says CLOSED: after a quiesce it first hands out what it already read
-      while (true) {
-        buf.clear();
-        int n = plug.receive(buf);
-        if (n == Plug.CLOSED) break;
-        if (n < Plug.MIN_FRAME) continue;
-        buf.flip();
-        node.input(this, buf);
-        pauseIfOverLimit();
+      boolean closed = false;
+      while (!closed) {
+        // one blocking read, then up to BATCH - 1 frames that are ready at once
+        for (int k = 0; k < BATCH; k++) {
+          buf.clear();
+          int n = k == 0 ? plug.receive(buf) : plug.receiveNow(buf);
+          if (n == Plug.AGAIN) break;
+          if (n == Plug.CLOSED) {
+            closed = true;
+            break;
+          }
+          if (n < Plug.MIN_FRAME) continue;
+          buf.flip();
+          node.input(this, buf, null, true);
+          if (!admitMore()) break;
+        }
+        node.flushBatch();
       }
     } catch (IOException | RuntimeException e) {
       if (!stopping) LOG.warn(this + " failed: " + e.getMessage());
+    } finally {
+      node.flushBatch();
+    }
+    if (!stopping && !quiescing) node.remove(this);
+  }
+
+  /**
+   * After a frame of a batch: false when the port's policer refused it and wants the reader paused:
+   * the batch is flushed, then the reader parks ({@link #pauseIfOverLimit}).
+   */
+  private boolean admitMore() {
+    long nanos = policer().pauseNanos();
+    if (nanos <= 0) return true;
+    node.flushBatch();
+    java.util.concurrent.locks.LockSupport.parkNanos(nanos);
+    return false;
+  }
+
+  private void pumpOffload() {
+    ByteBuffer buf = ByteBuffer.allocateDirect(OffloadPlug.HEADROOM + OffloadPlug.MAX_SUPER_FRAME);
+    GsoInfo info = new GsoInfo();
+    Segmenter checksums = new Segmenter();
+    try {
+      boolean closed = false;
+      while (!closed) {
+        for (int k = 0; k < BATCH; k++) {
+          buf.clear().position(OffloadPlug.HEADROOM);
+          int n = k == 0 ? offload.receiveOffload(buf, info) : offload.receiveOffloadNow(buf, info);
+          if (n == Plug.AGAIN) break;
+          if (n == Plug.CLOSED) {
+            closed = true;
+            break;
+          }
+          if (n < Plug.MIN_FRAME) continue;
+          buf.limit(OffloadPlug.HEADROOM + n).position(OffloadPlug.HEADROOM);
+          if (info.isGso()) {
+            node.input(this, buf, info, true);
+          } else if (n > Plug.MAX_FRAME
+              || !checksums.completeChecksum(buf, OffloadPlug.HEADROOM, n, info)) {
+            stats().malformed();
+            continue;
+          } else {
+            node.input(this, buf, null, true);
+          }
+          if (!admitMore()) break;
+        }
+        node.flushBatch();
+      }
+    } catch (IOException | RuntimeException e) {
+      if (!stopping) LOG.warn(this + " failed: " + e.getMessage());
+    } finally {
+      node.flushBatch();
     }
     if (!stopping && !quiescing) node.remove(this);
   }
@@ -104,6 +192,50 @@ final class PlugPort extends NetnodePort {
     } finally {
       frame.position(pos);
     }
+  }
+
+  @Override
+  boolean transmitLater(ByteBuffer frame) {
+    int pos = frame.position();
+    int len = frame.remaining();
+    try {
+      plug.sendLater(frame);
+      stats().sent(len);
+    } catch (IOException | RuntimeException e) {
+      stats().dropped();
+    } finally {
+      frame.position(pos);
+    }
+    return true;
+  }
+
+  @Override
+  void flushLater() {
+    try {
+      plug.flush();
+    } catch (IOException | RuntimeException e) {
+      stats().dropped();
+    }
+  }
+
+  @Override
+  boolean transmitSuper(ByteBuffer frame, GsoInfo gso) {
+    OffloadPlug o = offload;
+    if (o == null) return false;
+    if ((gso.gsoType & ~GsoInfo.GSO_ECN) == GsoInfo.GSO_UDP_L4 && !o.takesUdpSuperFrames())
+      return false;
+    int pos = frame.position();
+    int lim = frame.limit();
+    int len = frame.remaining();
+    try {
+      o.sendOffload(frame, gso);
+      stats().sent(len);
+    } catch (IOException | RuntimeException e) {
+      stats().dropped();
+    } finally {
+      frame.limit(lim).position(pos);
+    }
+    return true;
   }
 
   @Override

@@ -283,6 +283,19 @@ public final class UdpSocket implements AutoCloseable {
   }
 
   /**
+   * Turns {@code UDP_GRO} off (a socket received from a process that had it on, opened here without
+   * offload); best effort.
+   */
+  public void disableGro() {
+    try {
+      setInt(LibC.SOL_UDP, LibC.UDP_GRO, 0, "UDP_GRO");
+    } catch (IOException e) {
+      // a kernel without UDP_GRO never had it on
+    }
+    gro = false;
+  }
+
+  /**
    * The size of each datagram coalesced into slot {@code i} ({@code UDP_GRO} control message), or 0
    * when the slot holds one datagram. Malformed control data counts as 0.
    */

@@ -176,12 +176,7 @@ public final class TapDevice implements AutoCloseable {
       String actualName = new String(actual, StandardCharsets.UTF_8);
       int offloads = 0;
       if ((extraFlags & IFF_VNET_HDR) != 0) {
-        offloads = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_USO4 | TUN_F_USO6;
-        if (C.ioctl(fd, TUNSETOFFLOAD, offloads) < 0) {
-          offloads = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6; // kernels before 6.2 have no USO
-          if (C.ioctl(fd, TUNSETOFFLOAD, offloads) < 0)
-            throw error("TUNSETOFFLOAD " + actualName, LibC.errno());
-        }
+        offloads = setOffloads(fd, actualName);
         setTxQueueLen(actualName, OFFLOAD_TXQUEUELEN);
       }
       return new TapDevice(
@@ -202,9 +197,37 @@ public final class TapDevice implements AutoCloseable {
    * @throws IOException when no interface of that name exists, or as {@link #open}
    */
   public static TapDevice attach(String name) throws IOException {
+    return attach(name, false);
+  }
+
+  /**
+   * As {@link #attach(String)}, with {@code IFF_VNET_HDR} and offloads when {@code offload} (see
+   * {@link #open(String, boolean)}): the kernel then hands over super-frames. Every fd of one tap
+   * must agree: the tap's offload features stay set after the fd is closed, so a tap once opened
+   * with offloads must be opened with them again.
+   *
+   * @throws IOException as {@link #attach(String)}, or when TUNSETOFFLOAD is refused
+   */
+  public static TapDevice attach(String name, boolean offload) throws IOException {
     String n = new String(truncate(name), StandardCharsets.UTF_8);
     if (ifIndex(n) == 0) throw new IOException("no interface '" + n + "' to attach to");
-    return open(n);
+    return open(n, offload);
+  }
+
+  /**
+   * TUNSETOFFLOAD with CSUM, TSO4, TSO6 and, where the kernel has them (≥ 6.2), USO4 and USO6.
+   *
+   * @return the offload flags the kernel took
+   * @throws IOException when even CSUM + TSO is refused
+   */
+  private static int setOffloads(int fd, String name) throws IOException {
+    int offloads = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_USO4 | TUN_F_USO6;
+    if (C.ioctl(fd, TUNSETOFFLOAD, offloads) < 0) {
+      offloads = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6; // kernels before 6.2 have no USO
+      if (C.ioctl(fd, TUNSETOFFLOAD, offloads) < 0)
+        throw error("TUNSETOFFLOAD " + name, LibC.errno());
+    }
+    return offloads;
   }
 
   private static void setTxQueueLen(String name, int len) {
@@ -238,7 +261,11 @@ public final class TapDevice implements AutoCloseable {
    *
    * @param fd an fd of {@code /dev/net/tun} on which TUNSETIFF was done
    * @param name the interface name (for messages)
-   * @throws IOException when the fd is not a tap of that name (TUNGETIFF), or fcntl fails
+   *     <p>A tap the other process opened with {@code IFF_VNET_HDR} (offload) stays so: the device
+   *     then {@linkplain #vnetHeader has vnet headers} (its offloads announced again with
+   *     TUNSETOFFLOAD).
+   * @throws IOException when the fd is not a tap of that name (TUNGETIFF), or fcntl or
+   *     TUNSETOFFLOAD fails
    */
   public static TapDevice adopt(int fd, String name) throws IOException {
     ByteBuffer ifr = ByteBuffer.allocateDirect(IFREQ_SIZE).order(ByteOrder.nativeOrder());
@@ -250,12 +277,12 @@ public final class TapDevice implements AutoCloseable {
     if (!java.util.Arrays.equals(actual, truncate(name)) || (ifr.getShort(16) & IFF_TAP) == 0)
       throw new IOException(
           "fd " + fd + " is " + new String(actual, StandardCharsets.UTF_8) + ", not tap " + name);
-    if ((ifr.getShort(16) & IFF_VNET_HDR) != 0)
-      throw new IOException(
-          "tap " + name + " was opened with IFF_VNET_HDR (offload): not adoptable");
+    int offloads = 0;
+    if ((ifr.getShort(16) & IFF_VNET_HDR) != 0) offloads = setOffloads(fd, name);
     if (C.fcntl(fd, F_SETFL, LibC.O_RDWR | LibC.O_NONBLOCK) < 0)
       throw error("fcntl(F_SETFL) tap " + name, LibC.errno());
-    return new TapDevice(fd, FdPlugLifecycle.withEventFd("tap " + name, Plug.MAX_FRAME), name, 0);
+    return new TapDevice(
+        fd, FdPlugLifecycle.withEventFd("tap " + name, Plug.MAX_FRAME), name, offloads);
   }
 
   private static final int F_SETFL = 4;

@@ -33,8 +33,8 @@ public final class TapPlug implements OffloadPlug {
   private final GsoInfo plainInfo = new GsoInfo();
   private final GsoInfo rxInfo;
   private final Segmenter segmenter;
-  private final ByteBuffer superFrame;
-  private final ByteBuffer segments;
+  private ByteBuffer superFrame;
+  private ByteBuffer segments;
   private int pendingNext;
   private int pendingCount;
 
@@ -42,17 +42,16 @@ public final class TapPlug implements OffloadPlug {
   public TapPlug(TapDevice device) {
     this.device = device;
     this.offload = device.vnetHeader();
-    if (offload) {
-      rxInfo = new GsoInfo();
-      segmenter = new Segmenter();
-      superFrame = ByteBuffer.allocateDirect(HEADROOM + MAX_SUPER_FRAME);
-      segments = ByteBuffer.allocateDirect(MAX_SUPER_FRAME + Segmenter.MAX_SEGMENTS * 256);
-    } else {
-      rxInfo = null;
-      segmenter = null;
-      superFrame = null;
-      segments = null;
-    }
+    this.rxInfo = offload ? new GsoInfo() : null;
+    this.segmenter = offload ? new Segmenter() : null;
+  }
+
+  // the plain receive path of an offload tap reads super-frames here and cuts them: allocated at
+  // its first use (a netnode port reads with receiveOffload and never needs them)
+  private void allocatePlainReceive() {
+    if (superFrame != null) return;
+    superFrame = ByteBuffer.allocateDirect(HEADROOM + MAX_SUPER_FRAME);
+    segments = ByteBuffer.allocateDirect(MAX_SUPER_FRAME + Segmenter.MAX_SEGMENTS * 256);
   }
 
   /** The underlying device. */
@@ -142,6 +141,7 @@ public final class TapPlug implements OffloadPlug {
       return n;
     }
     if (pendingNext < pendingCount) return nextSegment(frame);
+    allocatePlainReceive();
     superFrame.clear().position(HEADROOM);
     int n = wait ? device.readVnet(superFrame, rxInfo) : device.readVnetNow(superFrame, rxInfo);
     if (n == CLOSED || n == AGAIN) return n;

@@ -229,7 +229,8 @@ public final class VxvdePlug implements OffloadPlug {
   /**
    * Builds a node around sockets another process opened for the same {@code c} (received over
    * {@code SCM_RIGHTS}; agent hand-over): no bind, no join, so no datagram is refused meanwhile.
-   * This plug owns the fds from now on.
+   * This plug owns the fds from now on. {@code UDP_GRO} is turned on or off as {@code c.offload()}
+   * says, whatever the other process did (an agent upgrade may change it).
    *
    * @param groupFd the group socket ({@link #socketFds()}[0])
    * @param unicastFd the unicast socket ({@link #socketFds()}[1]; equal to {@code groupFd} in
@@ -238,9 +239,15 @@ public final class VxvdePlug implements OffloadPlug {
    */
   public static VxvdePlug adopt(VxvdeConfig c, int groupFd, int unicastFd) throws IOException {
     boolean v6 = c.family() == java.net.StandardProtocolFamily.INET6;
-    UdpSocket g = UdpSocket.adopt(groupFd, v6, DATAGRAM);
-    UdpSocket u = unicastFd == groupFd ? g : UdpSocket.adopt(unicastFd, v6, DATAGRAM);
+    int slot = c.offload() ? GRO_DATAGRAM : DATAGRAM;
+    UdpSocket g = UdpSocket.adopt(groupFd, v6, slot);
+    UdpSocket u = unicastFd == groupFd ? g : UdpSocket.adopt(unicastFd, v6, slot);
     try {
+      // UDP_GRO is a socket option: the other process may have opened them with or without it
+      for (UdpSocket s : u == g ? new UdpSocket[] {g} : new UdpSocket[] {g, u}) {
+        if (c.offload()) s.enableGro();
+        else s.disableGro();
+      }
       InetSocketAddress local = u.localAddress();
       FdPlugLifecycle life = FdPlugLifecycle.withEventFd("vxvde plug", Plug.MAX_FRAME);
       SelfEcho selfEcho = new SelfEcho(local.getPort());
