@@ -328,7 +328,7 @@ public final class DataPlane implements AutoCloseable {
   /**
    * Opens the attachment's persistent tap by name inside its netns and adds it to its network's
    * switch: an access or trunk port ({@link PortVlanPlug}) when the record has VLANs, else a plain
-   * port.
+   * port in no VLAN ({@link UntaggedPortPlug}: tagged frames neither enter nor leave it).
    *
    * @throws IOException when the netns cannot be entered or the tap cannot be opened
    */
@@ -346,7 +346,10 @@ public final class DataPlane implements AutoCloseable {
       synchronized (this) {
         try {
           Plug port = new TapPlug(tap);
-          if (rec.vlans() != null) port = new PortVlanPlug(port, rec.vlans());
+          port =
+              rec.vlans() != null
+                  ? new PortVlanPlug(port, rec.vlans())
+                  : new UntaggedPortPlug(port);
           switchFor(rec.vdeNetwork(), created).attach(rec.key(), port);
         } catch (IOException | RuntimeException e) {
           tap.close();

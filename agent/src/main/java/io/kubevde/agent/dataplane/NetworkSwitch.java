@@ -43,7 +43,7 @@ public final class NetworkSwitch implements AutoCloseable {
   private volatile String wantedUplink;
   private volatile String uplinkError;
   private final Map<AttachmentKey, Integer> taps = new ConcurrentHashMap<>();
-  private final Map<AttachmentKey, PortVlanPlug> vlanPorts = new ConcurrentHashMap<>();
+  private final Map<AttachmentKey, VlanEdge> vlanPorts = new ConcurrentHashMap<>();
   private final java.util.concurrent.atomic.LongAdder vlanDropsGone =
       new java.util.concurrent.atomic.LongAdder();
   private volatile InheritedFds inherited = InheritedFds.NONE;
@@ -376,8 +376,7 @@ public final class NetworkSwitch implements AutoCloseable {
         node.addPort(
             plug, "pod " + key.containerId() + "/" + key.ifName(), node.limits(), /* edge */ true);
     Integer old = taps.put(key, id);
-    PortVlanPlug oldVlans =
-        plug instanceof PortVlanPlug v ? vlanPorts.put(key, v) : vlanPorts.remove(key);
+    VlanEdge oldVlans = plug instanceof VlanEdge v ? vlanPorts.put(key, v) : vlanPorts.remove(key);
     if (oldVlans != null) vlanDropsGone.add(oldVlans.vlanDrops());
     if (old != null) node.removePort(old);
   }
@@ -401,26 +400,26 @@ public final class NetworkSwitch implements AutoCloseable {
   /** Removes (and closes) the attachment's port; false when it had none. */
   public boolean detach(AttachmentKey key) {
     Integer id = taps.remove(key);
-    PortVlanPlug v = vlanPorts.remove(key);
+    VlanEdge v = vlanPorts.remove(key);
     if (v != null) vlanDropsGone.add(v.vlanDrops());
     return id != null && node.removePort(id);
   }
 
   /**
    * Frames from pods dropped on entry because of their VLAN (a tagged frame of a VID their access
-   * or trunk port does not carry; {@link PortVlanPlug#vlanDrops}), over the pod ports of this
-   * switch and those that left it: never goes down while the switch runs.
+   * or trunk port does not carry, {@link PortVlanPlug#vlanDrops}; any tagged frame from a plain
+   * port, {@link UntaggedPortPlug#vlanDrops}), over the pod ports of this switch and those that
+   * left it: never goes down while the switch runs.
    */
   public long vlanDrops() {
     long n = vlanDropsGone.sum();
-    for (PortVlanPlug v : vlanPorts.values()) n += v.vlanDrops();
+    for (VlanEdge v : vlanPorts.values()) n += v.vlanDrops();
     return n;
   }
 
   /** The VLANs of the attachment's port, or null for a plain port (or no port). */
   public io.kubevde.agent.model.PortVlans vlansOf(AttachmentKey key) {
-    PortVlanPlug v = vlanPorts.get(key);
-    return v == null ? null : v.vlans();
+    return vlanPorts.get(key) instanceof PortVlanPlug v ? v.vlans() : null;
   }
 
   /** Number of pod attachments with a port. */

@@ -28,7 +28,7 @@ import java.util.BitSet;
  * must be read are dropped. One reused direct buffer per direction (no per-frame allocation); sends
  * are serialised (the switch may deliver from several port readers).
  */
-public final class PortVlanPlug implements Plug {
+public final class PortVlanPlug implements Plug, VlanEdge {
   private static final int TPID = 0x8100;
 
   private final Plug inner;
@@ -58,6 +58,7 @@ public final class PortVlanPlug implements Plug {
   }
 
   /** Frames from the pod dropped because of their VLAN (a tag of a VID the port does not carry). */
+  @Override
   public long vlanDrops() {
     return vlanDrops.sum();
   }

@@ -53,6 +53,13 @@ class TwoNodeTest {
     Dirs.deleteTree(dir);
   }
 
+  /**
+   * Uses {@code dir} for the nodes' state (for other tests reusing {@link #node}, {@link #addPod}).
+   */
+  void adopt(Path dir) {
+    this.dir = dir;
+  }
+
   AgentConfig node(String name, String address) {
     AgentConfig c = AgentConfig.standalone(dir.resolve(name), name);
     return new AgentConfig(

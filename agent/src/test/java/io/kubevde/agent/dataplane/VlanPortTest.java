@@ -240,6 +240,26 @@ class VlanPortTest {
         } else {
           Sh.run("ip", "-n", a10, "link", "del", "net1.20");
         }
+        // a plain port is in no VLAN (vde_switch semantics): the plain pod tagging VID 20 itself
+        // reaches neither the access VLAN 20 pod on its node nor the trunk, and is counted
+        NetworkSwitch plainSw = n2.dataPlane().network("default/dp").orElseThrow();
+        long plainBefore = plainSw.vlanDrops();
+        Process forged = vlanIfs(plain, List.of(20), List.of("10.20.0.4/24"));
+        assertThat(DataPlaneTest.ping(plain, "10.20.0.2", 2))
+            .as("plain pod tagging VID 20 -> access VLAN 20 pod on the same node")
+            .isFalse();
+        assertThat(DataPlaneTest.ping(plain, "10.20.0.1", 2))
+            .as("plain pod tagging VID 20 -> the trunk's net1.20 on n1")
+            .isFalse();
+        assertThat(plainSw.vlanDrops())
+            .as("the plain pod's tagged frames dropped and counted")
+            .isGreaterThan(plainBefore);
+        if (forged != null) {
+          forged.destroy();
+          forged.waitFor(5, java.util.concurrent.TimeUnit.SECONDS);
+        } else {
+          Sh.run("ip", "-n", plain, "link", "del", "net1.20");
+        }
 
         // node 2's agent restarts: its access ports come back from the records as access ports
         n2.close();
