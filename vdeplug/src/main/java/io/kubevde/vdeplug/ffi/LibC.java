@@ -225,6 +225,10 @@ public interface LibC {
   @SaveError
   int setsockopt(int fd, int level, int optname, @In ByteBuffer optval, int optlen);
 
+  /** getsockopt; {@code len[0]} holds the buffer size in and the option's size out. */
+  @SaveError
+  int getsockopt(int fd, int level, int optname, @Out ByteBuffer optval, int[] len);
+
   /** getsockname; {@code len[0]} holds the buffer size in and the address size out. */
   @SaveError
   int getsockname(int fd, @Out ByteBuffer addr, int[] len);

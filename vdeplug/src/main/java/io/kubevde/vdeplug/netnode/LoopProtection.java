@@ -31,6 +31,7 @@ public final class LoopProtection {
   private final LoopProtectionConfig config;
   private final SpanningTree tree;
   private final ByteBuffer out = ByteBuffer.allocateDirect(64);
+  private static final long SELF_PID = ProcessHandle.current().pid();
   private final Map<Integer, Boolean> edge = new HashMap<>();
   private final Set<Integer> blocked = new HashSet<>();
   private volatile boolean enabled;
@@ -116,7 +117,10 @@ public final class LoopProtection {
     if (e != null) return e;
     if (!(p instanceof UnixClientPort)) return false;
     String prefix = config.treeClientPrefix();
-    if (prefix != null && p.description().startsWith(prefix)) return false;
+    if (prefix != null
+        && p.description().startsWith(prefix)
+        && p instanceof UnixClientPort u
+        && u.peerPid() == SELF_PID) return false;
     return config.clientsAreEdge();
   }
 

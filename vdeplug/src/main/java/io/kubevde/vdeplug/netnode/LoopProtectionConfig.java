@@ -11,10 +11,13 @@ import io.kubevde.vdeplug.netnode.stp.StpTimers;
  * @param clientsAreEdge whether {@code vde://} clients of the rendezvous are edge ports (the agent:
  *     its clients are pods and VMs) or tree ports (vde_switch mode, as vde-2, where a cable to
  *     another switch is a client too)
- * @param treeClientPrefix clients whose request description starts with it are tree ports even when
- *     {@code clientsAreEdge} (the agent's links to another network's switch open their {@code
- *     vde://} plug with the description {@code "kubevde link ..."}); null = none. A client can
- *     claim it: it then only gets what every client of a vde_switch has (taking part in the tree)
+ * @param treeClientPrefix clients <em>of this very process</em> whose request description starts
+ *     with it are tree ports even when {@code clientsAreEdge} (the agent's links to another
+ *     network's switch open their {@code vde://} plug with the description {@code "kubevde link
+ *     ..."}); null = none. The process is the one that connected the client's control socket
+ *     ({@code SO_PEERCRED}): another process (a pod, a VM, a {@code vde_plug}) claiming the prefix
+ *     stays an edge port, its BPDUs dropped and counted, so it cannot take part in the tree (win
+ *     the root election, block the uplink)
  */
 public record LoopProtectionConfig(
     int priority, long mac, StpTimers timers, boolean clientsAreEdge, String treeClientPrefix) {

@@ -25,6 +25,7 @@ final class UnixClientPort extends NetnodePort {
   private final UnixSocket data;
   private final Path dataPath;
   private final ClientIdentity identity;
+  private final long peerPid;
   private final Netnode node;
   private final FdWaiter waiter;
   private final Thread reader;
@@ -41,12 +42,21 @@ final class UnixClientPort extends NetnodePort {
       Netnode node) {
     super(id, description, limits);
     this.identity = identity;
+    this.peerPid = ctl.peerPid();
     this.ctl = ctl;
     this.data = data;
     this.dataPath = dataPath;
     this.node = node;
     this.waiter = new FdWaiter(data.fd());
     this.reader = Thread.ofPlatform().daemon().name("netnode-fd" + ctl.fd()).unstarted(this::pump);
+  }
+
+  /**
+   * The pid of the process that connected this client ({@code SO_PEERCRED} of its control
+   * connection, in this process's pid namespace; 0 = not visible from here, -1 = unknown).
+   */
+  long peerPid() {
+    return peerPid;
   }
 
   void start() {

@@ -30,6 +30,7 @@ public final class UnixSocket implements AutoCloseable {
 
   private static final int SOL_SOCKET = 1;
   private static final int SO_SNDBUF = 7;
+  private static final int SO_PEERCRED = 17;
   private static final int SO_SNDBUFFORCE = 32;
 
   /**
@@ -75,6 +76,21 @@ public final class UnixSocket implements AutoCloseable {
     return C.bind(fd, new SockaddrUn(path.toString()).toBytes(), SockaddrUn.SIZE) < 0
         ? -LibC.errno()
         : 0;
+  }
+
+  /**
+   * The process id of the peer of this connected stream socket, as the kernel recorded it at
+   * connect time ({@code SO_PEERCRED}, unix(7)), in this process's pid namespace.
+   *
+   * @return the pid, 0 when the peer's process is not visible from this pid namespace, or -1 when
+   *     the kernel does not say (not a connected unix socket)
+   */
+  public long peerPid() {
+    java.nio.ByteBuffer cred =
+        java.nio.ByteBuffer.allocateDirect(12).order(java.nio.ByteOrder.nativeOrder());
+    int[] len = {12};
+    if (C.getsockopt(fd, SOL_SOCKET, SO_PEERCRED, cred, len) < 0 || len[0] < 4) return -1;
+    return cred.getInt(0);
   }
 
   /** connect(2) to {@code path}; throws with errno on failure. */
