@@ -68,14 +68,14 @@ final class PlugPort extends NetnodePort {
       pumpOffload();
       return;
     }
-    ByteBuffer buf = ByteBuffer.allocateDirect(Plug.MAX_FRAME + 2);
+    ByteBuffer buf = PumpBuffers.take(false);
     try {
       // until the plug says CLOSED: after a quiesce it first hands out what it already read
       boolean closed = false;
       while (!closed) {
         // one blocking read, then up to BATCH - 1 frames that are ready at once
         for (int k = 0; k < BATCH; k++) {
-          buf.clear();
+          buf.clear().position(OffloadPlug.HEADROOM);
           int n = k == 0 ? plug.receive(buf) : plug.receiveNow(buf);
           if (n == Plug.AGAIN) break;
           if (n == Plug.CLOSED) {
@@ -83,7 +83,7 @@ final class PlugPort extends NetnodePort {
             break;
           }
           if (n < Plug.MIN_FRAME) continue;
-          buf.flip();
+          buf.limit(buf.position()).position(OffloadPlug.HEADROOM);
           node.input(this, buf, null, true);
           if (!admitMore()) break;
         }
@@ -93,6 +93,7 @@ final class PlugPort extends NetnodePort {
       if (!stopping) LOG.warn(this + " failed: " + e.getMessage());
     } finally {
       node.flushBatch();
+      PumpBuffers.give(buf);
     }
     if (!stopping && !quiescing) node.remove(this);
   }
@@ -110,7 +111,7 @@ final class PlugPort extends NetnodePort {
   }
 
   private void pumpOffload() {
-    ByteBuffer buf = ByteBuffer.allocateDirect(OffloadPlug.HEADROOM + OffloadPlug.MAX_SUPER_FRAME);
+    ByteBuffer buf = PumpBuffers.take(true);
     GsoInfo info = new GsoInfo();
     Segmenter checksums = new Segmenter();
     try {
@@ -143,6 +144,7 @@ final class PlugPort extends NetnodePort {
       if (!stopping) LOG.warn(this + " failed: " + e.getMessage());
     } finally {
       node.flushBatch();
+      PumpBuffers.give(buf);
     }
     if (!stopping && !quiescing) node.remove(this);
   }

@@ -84,13 +84,22 @@ final class UnixClientPort extends NetnodePort {
   }
 
   private void pump() {
-    ByteBuffer buf = ByteBuffer.allocateDirect(Plug.MAX_FRAME + 2);
+    ByteBuffer buf = PumpBuffers.take(false);
+    try {
+      pump(buf);
+    } finally {
+      PumpBuffers.give(buf);
+    }
+  }
+
+  private void pump(ByteBuffer buf) {
+    int head = io.kubevde.vdeplug.OffloadPlug.HEADROOM;
     while (!stopping) {
       int mask = waiter.await(-1);
       if ((mask & FdWaiter.WOKEN) != 0) break;
       if ((mask & 1) == 0) continue;
       while (true) {
-        buf.clear();
+        buf.clear().position(head);
         long n = data.tryReceive(buf);
         if (n == -LibC.EAGAIN || n == -LibC.EINTR) break;
         if (n < 0) {
@@ -101,7 +110,7 @@ final class UnixClientPort extends NetnodePort {
           stats().dropped();
           continue;
         }
-        buf.flip();
+        buf.limit(buf.position()).position(head);
         node.input(this, buf);
         pauseIfOverLimit();
       }

@@ -76,9 +76,10 @@ public final class TapDevice implements AutoCloseable {
   private final int fd;
   private final FdPlugLifecycle life;
   private final String name;
-  private final ByteBuffer bounceIn = ByteBuffer.allocateDirect(Plug.MAX_FRAME);
-  private final ByteBuffer bounceOut =
-      ByteBuffer.allocateDirect(Plug.MAX_FRAME + GsoInfo.VNET_HDR_LEN);
+  // copies for heap buffers (and vnet writes without headroom), allocated at their first use: the
+  // agent's switch always hands direct buffers with headroom, so a pod's tap never needs them
+  private ByteBuffer bounceIn;
+  private ByteBuffer bounceOut;
   private volatile boolean gone;
   private final int offloads;
 
@@ -394,6 +395,7 @@ public final class TapDevice implements AutoCloseable {
         if (buf.isDirect()) {
           n = C.read(fd, buf, buf.remaining());
         } else {
+          if (bounceIn == null) bounceIn = ByteBuffer.allocateDirect(Plug.MAX_FRAME);
           bounceIn.clear();
           n = C.read(fd, bounceIn, Math.min(buf.remaining(), bounceIn.capacity()));
           if (n > 0) buf.put(pos, bounceIn, 0, (int) n);
@@ -455,6 +457,7 @@ public final class TapDevice implements AutoCloseable {
     int pos = buf.position();
     int end = buf.limit();
     if (!buf.isDirect() || pos < GsoInfo.VNET_HDR_LEN) {
+      bounceOut();
       int len = Math.min(buf.remaining(), bounceOut.capacity() - GsoInfo.VNET_HDR_LEN);
       bounceOut.clear();
       bounceOut.put(GsoInfo.VNET_HDR_LEN, buf, pos, len);
@@ -469,6 +472,11 @@ public final class TapDevice implements AutoCloseable {
     return n > 0 ? n - GsoInfo.VNET_HDR_LEN : n;
   }
 
+  private void bounceOut() {
+    if (bounceOut == null)
+      bounceOut = ByteBuffer.allocateDirect(Plug.MAX_FRAME + GsoInfo.VNET_HDR_LEN);
+  }
+
   private int writeFrame(ByteBuffer buf) throws IOException {
     life.enter();
     try {
@@ -478,6 +486,7 @@ public final class TapDevice implements AutoCloseable {
       if (buf.isDirect()) {
         n = C.write(fd, buf, len);
       } else {
+        bounceOut();
         bounceOut.clear();
         bounceOut.put(
             bounceOut.position(), buf, buf.position(), Math.min(len, bounceOut.capacity()));
