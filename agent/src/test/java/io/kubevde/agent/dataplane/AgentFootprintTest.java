@@ -35,7 +35,8 @@ class AgentFootprintTest {
           "-Xss256k",
           "-XX:ReservedCodeCacheSize=32m",
           "-XX:MaxDirectMemorySize=96m",
-          "-XX:-UsePerfData");
+          "-XX:-UsePerfData",
+          "-XX:TrimNativeHeapInterval=1000");
 
   record Sample(int attachments, long rssKib, long heapUsedKib, int threads, int fds) {}
 
