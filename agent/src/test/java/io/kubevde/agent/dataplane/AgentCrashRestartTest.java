@@ -206,6 +206,9 @@ class AgentCrashRestartTest {
                 "--metrics-port",
                 "-1"));
     if (address != null) cmd.addAll(List.of("--node-address", address));
+    // more JVM options for a diagnosis (bench/upgrade), e.g. -Xlog:class+load:file=/tmp/cl.log:uptime
+    String extra = System.getProperty("kubevde.crash.jvm", "");
+    if (!extra.isBlank()) cmd.addAll(1, List.of(extra.trim().split("\\s+")));
     Process p = new ProcessBuilder(cmd).redirectError(dir.resolve(errFile).toFile()).start();
     BufferedReader out =
         new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
