@@ -109,8 +109,12 @@ class AgentCrashRestartTest {
       List<String> timeline = timeline(n1.resolve("agent2.err"));
       timeline.forEach(l -> System.out.println("TIMELINE " + l));
       System.out.printf(
-          "RESULT kill9_gap_ms=%d replies=%d/%d last_seq=%d%n",
-          Math.round(maxSilence * 1000), replies, count, last);
+          "RESULT kill9_gap_ms=%d replies=%d/%d last_seq=%d aot=%s%n",
+          Math.round(maxSilence * 1000),
+          replies,
+          count,
+          last,
+          Boolean.getBoolean("kubevde.crash.aot") ? "on" : "off");
       assertThat(timeline)
           .as("the restarted agent restored its data plane before parsing its flags")
           .anyMatch(l -> l.contains("data plane restored") && l.contains("1 tap(s)"));
@@ -206,9 +210,17 @@ class AgentCrashRestartTest {
                 "--metrics-port",
                 "-1"));
     if (address != null) cmd.addAll(List.of("--node-address", address));
-    // more JVM options for a diagnosis (bench/upgrade), e.g. -Xlog:class+load:file=/tmp/cl.log:uptime
+    // more JVM options for a diagnosis (bench/upgrade), e.g.
+    // -Xlog:class+load:file=/tmp/cl.log:uptime
     String extra = System.getProperty("kubevde.crash.jvm", "");
     if (!extra.isBlank()) cmd.addAll(1, List.of(extra.trim().split("\\s+")));
+    if (Boolean.getBoolean("kubevde.crash.aot")) {
+      // as in the agent image: the class path as jars, the AOT cache of AotTraining
+      Aot aot = Aot.get();
+      int cp = cmd.indexOf("-cp");
+      cmd.set(cp + 1, aot.classPath());
+      cmd.add(1, "-XX:AOTCache=" + aot.cache());
+    }
     Process p = new ProcessBuilder(cmd).redirectError(dir.resolve(errFile).toFile()).start();
     BufferedReader out =
         new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
@@ -289,5 +301,56 @@ class AgentCrashRestartTest {
             + "\",\"rangeEnd\":\""
             + ip
             + "\"}}");
+  }
+
+  /**
+   * {@code -Dkubevde.crash.aot=true} (bench/upgrade {@code AOT=1}): the agents run from jars (every
+   * directory of this JVM's class path packed into one) with an AOT cache made once by a training
+   * run of {@link io.kubevde.agent.AotTraining} with the same JVM options, as the agent image does.
+   */
+  record Aot(String classPath, Path cache) {
+    private static Aot instance;
+
+    static synchronized Aot get() throws Exception {
+      if (instance != null) return instance;
+      Path dir = Files.createTempDirectory("kvaot");
+      List<String> jars = new ArrayList<>();
+      int n = 0;
+      for (String e : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+        Path p = Path.of(e);
+        if (!Files.isDirectory(p)) {
+          jars.add(e);
+          continue;
+        }
+        Path jar = dir.resolve("cp" + n++ + ".jar");
+        try (var out = new java.util.jar.JarOutputStream(Files.newOutputStream(jar));
+            var files = Files.walk(p)) {
+          for (Path f : files.filter(Files::isRegularFile).sorted().toList()) {
+            out.putNextEntry(new java.util.jar.JarEntry(p.relativize(f).toString()));
+            Files.copy(f, out);
+            out.closeEntry();
+          }
+        }
+        jars.add(jar.toString());
+      }
+      String cp = String.join(java.io.File.pathSeparator, jars);
+      Path cache = dir.resolve("agent.aot");
+      String java = ProcessHandle.current().info().command().orElse("java");
+      Sh.Result r =
+          Sh.exec(
+              Duration.ofMinutes(5),
+              List.of(
+                  java,
+                  "-XX:+UseSerialGC",
+                  "-XX:-UsePerfData",
+                  "-XX:AOTCacheOutput=" + cache,
+                  "-cp",
+                  cp,
+                  io.kubevde.agent.AotTraining.class.getName()));
+      assertThat(r.exitCode()).as("AOT training run: " + r.output()).isZero();
+      assertThat(cache).as("AOT cache written: " + r.output()).exists();
+      instance = new Aot(cp, cache);
+      return instance;
+    }
   }
 }
