@@ -40,11 +40,13 @@ class ImageArchiveIT {
   void agentImageCarriesTheAgentTheCniBinaryAndItsInstaller() throws Exception {
     ImageArchive img = ImageArchive.open(IMAGES.resolve("kubevde-agent.tar"), dir("agent"));
     assertThat(img.repoTags()).containsExactly("ghcr.io/kubevde/agent:0.1.0");
-    assertThat(img.entrypoint()).startsWith("java").endsWith("io.kubevde.agent.AgentMain");
+    assertThat(img.entrypoint()).containsExactly("/opt/kubevde/bin/agent");
     assertThat(img.files())
         .contains(
             "opt/kubevde/bin/install-cni",
             "opt/kubevde/bin/kubevde-agent",
+            "opt/kubevde/bin/agent",
+            "opt/kubevde/agent.aot",
             "opt/kubevde/cni/kubevde",
             "opt/kubevde/cni/kubevde.d/runtime/bin/java",
             "bin/ip",
@@ -57,6 +59,21 @@ class ImageArchiveIT {
     // the agent's own entrypoint starts (picocli usage), and iproute2 runs from the image's
     // libraries
     assertThat(runInImage(img, rootfs, "0", "--help")).contains("kubevde-agent");
+    // the crash path's AOT cache fits the image's runtime, class path and jars: with AOTMode=on the
+    // JVM refuses to start otherwise (agent/README.md "Crash path")
+    assertThat(
+            chroot(
+                img,
+                rootfs,
+                "0",
+                List.of(
+                    "/bin/sh",
+                    "-c",
+                    "JAVA_TOOL_OPTIONS='-XX:AOTMode=on -XX:+UseSerialGC -Xms16m -Xmx64m -Xss256k"
+                        + " -XX:ReservedCodeCacheSize=32m -XX:MaxDirectMemorySize=96m"
+                        + " -XX:-UsePerfData -XX:TrimNativeHeapInterval=1000'"
+                        + " exec /opt/kubevde/bin/agent --help")))
+        .contains("kubevde-agent");
     assertThat(chroot(img, rootfs, "0", List.of("/bin/ip", "-V"))).contains("iproute2");
     // nft for the egress rules (agent/README.md "Egress")
     assertThat(chroot(img, rootfs, "0", List.of("/usr/sbin/nft", "--version")))
