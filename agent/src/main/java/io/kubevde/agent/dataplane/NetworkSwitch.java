@@ -240,6 +240,14 @@ public final class NetworkSwitch implements AutoCloseable {
     this.config = newConfig;
     this.fromOperator = operator;
     if (vlanChanged || !java.util.Objects.equals(uplink, wantedUplink)) {
+      LOG.info(
+          "network "
+              + newConfig.key()
+              + ": uplink "
+              + wantedUplink
+              + " replaced by "
+              + uplink
+              + (vlanChanged ? " (vlan or egress gateway changed)" : ""));
       wantedUplink = uplink;
       uplinkVnl = null;
       if (uplinkPort >= 0) node.removePort(uplinkPort);
@@ -338,8 +346,15 @@ public final class NetworkSwitch implements AutoCloseable {
     byte[] gatewayMac = EgressGateway.macOf(config);
     String open = offloadVnl(vnl, config.vlan() == null && gatewayMac == null);
     Plug p = inherited.takeUplink(config.key(), vnl, open).orElse(null);
+    boolean taken = p != null;
     if (p == null)
       p = Plugs.open(open, OpenArgs.DEFAULT.withDescription("kubevde uplink " + config.key()));
+    LOG.info(
+        "network "
+            + config.key()
+            + ": uplink "
+            + open
+            + (taken ? " on the sockets handed over by the previous agent" : " opened"));
     uplinkSeal = p instanceof SealPlug seal ? seal : null;
     Plug transport = uplinkSeal != null ? uplinkSeal.inner() : p;
     uplinkVxvde = transport instanceof VxvdePlug vx ? vx : null;
