@@ -67,6 +67,16 @@ public final class GatewayGuardPlug implements Plug {
     return stats;
   }
 
+  /**
+   * Stops the uplink's receiving ({@link Plug#shutdownReceive} of the inner plug), so an agent
+   * hand-over quiesces this port without closing it (a closed vxvde uplink would send its peers a
+   * goodbye from the sockets the next agent reads).
+   */
+  @Override
+  public boolean shutdownReceive() {
+    return inner.shutdownReceive();
+  }
+
   @Override
   public void close() throws IOException {
     inner.close();
