@@ -1,7 +1,6 @@
 package io.kubevde.agent.dataplane;
 
 import io.kubevde.vdeplug.Plug;
-import io.kubevde.vdeplug.PlugStats;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 
@@ -14,18 +13,16 @@ import java.nio.ByteBuffer;
  * pod's frame to its own node's gateway flooded before its switch learned). Drops are counted in
  * {@link #stats()}; other frames pass unchanged, without a copy.
  */
-public final class GatewayGuardPlug implements Plug {
-  private final Plug inner;
+public final class GatewayGuardPlug extends WrapperPlug {
   private final long mac;
-  private final PlugStats stats = new PlugStats();
 
   /**
    * @param inner the uplink plug (owned: closed with this one)
    * @param gatewayMac the gateway's MAC, six bytes
    */
   public GatewayGuardPlug(Plug inner, byte[] gatewayMac) {
+    super(inner);
     if (gatewayMac.length != 6) throw new IllegalArgumentException("a MAC has 6 bytes");
-    this.inner = inner;
     long m = 0;
     for (byte b : gatewayMac) m = (m << 8) | (b & 0xff);
     this.mac = m;
@@ -60,26 +57,6 @@ public final class GatewayGuardPlug implements Plug {
     }
     stats.received(n);
     return n;
-  }
-
-  @Override
-  public PlugStats stats() {
-    return stats;
-  }
-
-  /**
-   * Stops the uplink's receiving ({@link Plug#shutdownReceive} of the inner plug), so an agent
-   * hand-over quiesces this port without closing it (a closed vxvde uplink would send its peers a
-   * goodbye from the sockets the next agent reads).
-   */
-  @Override
-  public boolean shutdownReceive() {
-    return inner.shutdownReceive();
-  }
-
-  @Override
-  public void close() throws IOException {
-    inner.close();
   }
 
   @Override

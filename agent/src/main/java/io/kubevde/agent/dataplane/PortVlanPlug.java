@@ -28,13 +28,11 @@ import java.util.BitSet;
  * must be read are dropped. One reused direct buffer per direction (no per-frame allocation); sends
  * are serialised (the switch may deliver from several port readers).
  */
-public final class PortVlanPlug implements Plug, VlanEdge {
+public final class PortVlanPlug extends WrapperPlug implements VlanEdge {
   private static final int TPID = 0x8100;
 
-  private final Plug inner;
   private final PortVlans vlans;
   private final BitSet tagged = new BitSet(4095);
-  private final PlugStats stats = new PlugStats();
   private final ByteBuffer out = ByteBuffer.allocateDirect(Plug.MAX_FRAME);
   private final ByteBuffer in = ByteBuffer.allocateDirect(Plug.MAX_FRAME);
   private final java.util.concurrent.atomic.LongAdder vlanDrops =
@@ -47,7 +45,7 @@ public final class PortVlanPlug implements Plug, VlanEdge {
    * @param vlans the port's VLANs
    */
   public PortVlanPlug(Plug inner, PortVlans vlans) {
-    this.inner = inner;
+    super(inner);
     this.vlans = vlans;
     for (int v : vlans.tagged()) tagged.set(v);
   }
@@ -146,26 +144,6 @@ public final class PortVlanPlug implements Plug, VlanEdge {
     frame.position(p + n + 4);
     stats.received(n + 4);
     return n + 4;
-  }
-
-  @Override
-  public PlugStats stats() {
-    return stats;
-  }
-
-  /**
-   * Stops the pod's tap's receiving ({@link Plug#shutdownReceive} of the inner plug), so an agent
-   * hand-over quiesces this port without closing it (a closed vxvde uplink would send its peers a
-   * goodbye from the sockets the next agent reads).
-   */
-  @Override
-  public boolean shutdownReceive() {
-    return inner.shutdownReceive();
-  }
-
-  @Override
-  public void close() throws IOException {
-    inner.close();
   }
 
   @Override

@@ -25,12 +25,10 @@ import java.util.concurrent.atomic.LongAdder;
  * the tap is, so the switch still moves 64 KiB TSO frames through it (issue 14). No copy, no
  * allocation per frame.
  */
-public final class UntaggedPortPlug implements OffloadPlug, VlanEdge {
+public final class UntaggedPortPlug extends WrapperPlug implements OffloadPlug, VlanEdge {
   private static final int TPID = 0x8100;
 
-  private final Plug inner;
   private final OffloadPlug offload;
-  private final PlugStats stats = new PlugStats();
   private final LongAdder vlanDrops = new LongAdder();
   private final LongAdder filtered = new LongAdder();
 
@@ -38,7 +36,7 @@ public final class UntaggedPortPlug implements OffloadPlug, VlanEdge {
    * @param inner the pod's tap plug (owned: closed with this one)
    */
   public UntaggedPortPlug(Plug inner) {
-    this.inner = inner;
+    super(inner);
     this.offload = inner instanceof OffloadPlug o ? o : null;
   }
 
@@ -136,25 +134,6 @@ public final class UntaggedPortPlug implements OffloadPlug, VlanEdge {
   @Override
   public void peerTakesUdpSuperFrames(boolean yes) {
     if (offload != null) offload.peerTakesUdpSuperFrames(yes);
-  }
-
-  /**
-   * This port's own counters: only {@link PlugStats#dropped} (tagged frames from the pod); the
-   * tap's traffic is counted by the tap plug and by the switch port.
-   */
-  @Override
-  public PlugStats stats() {
-    return stats;
-  }
-
-  @Override
-  public boolean shutdownReceive() {
-    return inner.shutdownReceive();
-  }
-
-  @Override
-  public void close() throws IOException {
-    inner.close();
   }
 
   @Override

@@ -12,12 +12,10 @@ import java.nio.ByteBuffer;
  * PlugStats#dropped}). Frames that would exceed {@link Plug#MAX_FRAME} once tagged are dropped. One
  * reused direct buffer per direction (no per-frame allocation); sends are serialised.
  */
-public final class VlanPlug implements Plug {
+public final class VlanPlug extends WrapperPlug {
   private static final short TPID = (short) 0x8100;
 
-  private final Plug inner;
   private final int vid;
-  private final PlugStats stats = new PlugStats();
   private final ByteBuffer out = ByteBuffer.allocateDirect(Plug.MAX_FRAME + 4);
   private final ByteBuffer in = ByteBuffer.allocateDirect(Plug.MAX_FRAME + 4);
 
@@ -26,9 +24,9 @@ public final class VlanPlug implements Plug {
    * @param vid VLAN id 1..4094
    */
   public VlanPlug(Plug inner, int vid) {
+    super(inner);
     if (vid < 1 || vid > 4094)
       throw new IllegalArgumentException("VLAN id must be 1..4094, got " + vid);
-    this.inner = inner;
     this.vid = vid;
   }
 
@@ -67,22 +65,6 @@ public final class VlanPlug implements Plug {
     frame.position(p + n - 4);
     stats.received(n - 4);
     return n - 4;
-  }
-
-  @Override
-  public PlugStats stats() {
-    return stats;
-  }
-
-  /** Stops the uplink's receiving ({@link Plug#shutdownReceive} of the inner plug). */
-  @Override
-  public boolean shutdownReceive() {
-    return inner.shutdownReceive();
-  }
-
-  @Override
-  public void close() throws IOException {
-    inner.close();
   }
 
   @Override

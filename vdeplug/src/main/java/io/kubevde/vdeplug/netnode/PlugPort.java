@@ -64,11 +64,9 @@ final class PlugPort extends NetnodePort {
   }
 
   private void pump() {
-    if (offload != null) {
-      pumpOffload();
-      return;
-    }
-    ByteBuffer buf = PumpBuffers.take(false);
+    GsoInfo info = offload != null ? new GsoInfo() : null;
+    Segmenter checksums = offload != null ? new Segmenter() : null;
+    ByteBuffer buf = PumpBuffers.take(offload != null);
     try {
       // until the plug says CLOSED: after a quiesce it first hands out what it already read
       boolean closed = false;
@@ -76,7 +74,7 @@ final class PlugPort extends NetnodePort {
         // one blocking read, then up to BATCH - 1 frames that are ready at once
         for (int k = 0; k < BATCH; k++) {
           buf.clear().position(OffloadPlug.HEADROOM);
-          int n = k == 0 ? plug.receive(buf) : plug.receiveNow(buf);
+          int n = read(buf, info, k == 0);
           if (n == Plug.AGAIN) break;
           if (n == Plug.CLOSED) {
             closed = true;
@@ -84,8 +82,7 @@ final class PlugPort extends NetnodePort {
           }
           if (n < Plug.MIN_FRAME) continue;
           buf.limit(buf.position()).position(OffloadPlug.HEADROOM);
-          node.input(this, buf, null, true);
-          if (!admitMore()) break;
+          if (enter(buf, info, checksums) && !admitMore()) break;
         }
         node.flushBatch();
       }
@@ -96,6 +93,34 @@ final class PlugPort extends NetnodePort {
       PumpBuffers.give(buf);
     }
     if (!stopping && !quiescing) node.remove(this);
+  }
+
+  /** One frame from the plug (a super-frame into {@code info} when it has offloads on). */
+  private int read(ByteBuffer buf, GsoInfo info, boolean wait) throws IOException {
+    if (info == null) return wait ? plug.receive(buf) : plug.receiveNow(buf);
+    return wait ? offload.receiveOffload(buf, info) : offload.receiveOffloadNow(buf, info);
+  }
+
+  /**
+   * Hands the frame just read to the node: a super-frame whole; an ordinary frame of an offload
+   * plug with its checksum completed first.
+   *
+   * @return false when it was dropped (longer than {@link Plug#MAX_FRAME} without GSO, or checksum
+   *     offsets outside the frame: counted malformed)
+   */
+  private boolean enter(ByteBuffer buf, GsoInfo info, Segmenter checksums) {
+    if (info != null && info.isGso()) {
+      node.input(this, buf, info, true);
+      return true;
+    }
+    int n = buf.remaining();
+    if (info != null
+        && (n > Plug.MAX_FRAME || !checksums.completeChecksum(buf, buf.position(), n, info))) {
+      stats().malformed();
+      return false;
+    }
+    node.input(this, buf, null, true);
+    return true;
   }
 
   /**
@@ -108,45 +133,6 @@ final class PlugPort extends NetnodePort {
     node.flushBatch();
     java.util.concurrent.locks.LockSupport.parkNanos(nanos);
     return false;
-  }
-
-  private void pumpOffload() {
-    ByteBuffer buf = PumpBuffers.take(true);
-    GsoInfo info = new GsoInfo();
-    Segmenter checksums = new Segmenter();
-    try {
-      boolean closed = false;
-      while (!closed) {
-        for (int k = 0; k < BATCH; k++) {
-          buf.clear().position(OffloadPlug.HEADROOM);
-          int n = k == 0 ? offload.receiveOffload(buf, info) : offload.receiveOffloadNow(buf, info);
-          if (n == Plug.AGAIN) break;
-          if (n == Plug.CLOSED) {
-            closed = true;
-            break;
-          }
-          if (n < Plug.MIN_FRAME) continue;
-          buf.limit(OffloadPlug.HEADROOM + n).position(OffloadPlug.HEADROOM);
-          if (info.isGso()) {
-            node.input(this, buf, info, true);
-          } else if (n > Plug.MAX_FRAME
-              || !checksums.completeChecksum(buf, OffloadPlug.HEADROOM, n, info)) {
-            stats().malformed();
-            continue;
-          } else {
-            node.input(this, buf, null, true);
-          }
-          if (!admitMore()) break;
-        }
-        node.flushBatch();
-      }
-    } catch (IOException | RuntimeException e) {
-      if (!stopping) LOG.warn(this + " failed: " + e.getMessage());
-    } finally {
-      node.flushBatch();
-      PumpBuffers.give(buf);
-    }
-    if (!stopping && !quiescing) node.remove(this);
   }
 
   /**
