@@ -174,6 +174,18 @@ class VlanPortTest {
     return p;
   }
 
+  /**
+   * Removes a sub-interface made by {@link #vlanIfs}: stops its helper, or deletes the kernel's.
+   */
+  private static void removeVlanIf(Process helper, String ns, String dev) throws Exception {
+    if (helper != null) {
+      helper.destroy();
+      helper.waitFor(5, java.util.concurrent.TimeUnit.SECONDS);
+    } else {
+      Sh.run("ip", "-n", ns, "link", "del", dev);
+    }
+  }
+
   @Test
   void trunkPodReachesAccessPodsOnTwoVlansAcrossNodesAndAccessPodsAreIsolated() throws Exception {
     int port = ThreadLocalRandom.current().nextInt(20000, 40000);
@@ -234,12 +246,7 @@ class VlanPortTest {
         assertThat(DataPlaneTest.ping(a10, "10.20.0.2", 2))
             .as("access VLAN 10 pod tagging VID 20 itself")
             .isFalse();
-        if (own != null) {
-          own.destroy();
-          own.waitFor(5, java.util.concurrent.TimeUnit.SECONDS);
-        } else {
-          Sh.run("ip", "-n", a10, "link", "del", "net1.20");
-        }
+        removeVlanIf(own, a10, "net1.20");
         // a plain port is in no VLAN (vde_switch semantics): the plain pod tagging VID 20 itself
         // reaches neither the access VLAN 20 pod on its node nor the trunk, and is counted
         NetworkSwitch plainSw = n2.dataPlane().network("default/dp").orElseThrow();
@@ -254,12 +261,7 @@ class VlanPortTest {
         assertThat(plainSw.vlanDrops())
             .as("the plain pod's tagged frames dropped and counted")
             .isGreaterThan(plainBefore);
-        if (forged != null) {
-          forged.destroy();
-          forged.waitFor(5, java.util.concurrent.TimeUnit.SECONDS);
-        } else {
-          Sh.run("ip", "-n", plain, "link", "del", "net1.20");
-        }
+        removeVlanIf(forged, plain, "net1.20");
 
         // node 2's agent restarts: its access ports come back from the records as access ports
         n2.close();
