@@ -349,8 +349,10 @@ public final class SpanningTree {
       if (p.edge || h == null || h.bridgeId() == bridgeId) continue;
       if (Long.compareUnsigned(h.rootId(), bridgeId) >= 0) continue;
       long cost = Math.min(MAX_COST, h.rootCost() + p.cost);
-      if (best == null
-          || compare(
+      int c =
+          best == null
+              ? -1
+              : compare(
                   h.rootId(),
                   cost,
                   h.bridgeId(),
@@ -358,19 +360,8 @@ public final class SpanningTree {
                   best.heard.rootId(),
                   bestCost,
                   best.heard.bridgeId(),
-                  best.heard.portId())
-              < 0
-          || (compare(
-                      h.rootId(),
-                      cost,
-                      h.bridgeId(),
-                      h.portId(),
-                      best.heard.rootId(),
-                      bestCost,
-                      best.heard.bridgeId(),
-                      best.heard.portId())
-                  == 0
-              && p.id < best.id)) {
+                  best.heard.portId());
+      if (c < 0 || (c == 0 && p.id < best.id)) {
         best = p;
         bestCost = cost;
       }
