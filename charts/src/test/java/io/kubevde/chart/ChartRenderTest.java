@@ -384,26 +384,10 @@ class ChartRenderTest {
     assertThat(agent.getReadinessProbe().getHttpGet()).isNull();
     assertThat(agent.getReadinessProbe().getExec().getCommand())
         .containsExactly("/bin/cat", "/run/kubevde-pod/ready");
-    assertThat(agent.getVolumeMounts())
-        .filteredOn(m -> m.getMountPath().equals("/run/kubevde-pod"))
-        .singleElement()
-        .satisfies(
-            m ->
-                assertThat(pod.getVolumes())
-                    .filteredOn(v -> v.getName().equals(m.getName()))
-                    .singleElement()
-                    .satisfies(v -> assertThat(v.getEmptyDir()).isNotNull()));
+    assertThat(volumeMountedAt(pod, agent, "/run/kubevde-pod").getEmptyDir()).isNotNull();
     // the hand-over socket is in the run dir both pods mount from the host
-    assertThat(agent.getVolumeMounts())
-        .filteredOn(m -> m.getMountPath().equals("/run/kubevde"))
-        .singleElement()
-        .satisfies(
-            m ->
-                assertThat(pod.getVolumes())
-                    .filteredOn(v -> v.getName().equals(m.getName()))
-                    .singleElement()
-                    .satisfies(
-                        v -> assertThat(v.getHostPath().getPath()).isEqualTo("/run/kubevde")));
+    assertThat(volumeMountedAt(pod, agent, "/run/kubevde").getHostPath().getPath())
+        .isEqualTo("/run/kubevde");
     assertThat(agent.getEnv())
         .anySatisfy(
             e -> {
@@ -732,5 +716,24 @@ class ChartRenderTest {
         .hasMessageContaining("stormPps");
     assertThatThrownBy(() -> Chart.render("kv", "ns", Map.of("agent.portLimits.burstMs", "0")))
         .hasMessageContaining("burstMs");
+  }
+
+  /**
+   * The pod volume that {@code container} mounts at {@code path} (exactly one mount, one volume).
+   */
+  private static io.fabric8.kubernetes.api.model.Volume volumeMountedAt(
+      io.fabric8.kubernetes.api.model.PodSpec pod,
+      io.fabric8.kubernetes.api.model.Container container,
+      String path) {
+    String name =
+        assertThat(container.getVolumeMounts())
+            .filteredOn(m -> m.getMountPath().equals(path))
+            .singleElement()
+            .actual()
+            .getName();
+    return assertThat(pod.getVolumes())
+        .filteredOn(v -> v.getName().equals(name))
+        .singleElement()
+        .actual();
   }
 }

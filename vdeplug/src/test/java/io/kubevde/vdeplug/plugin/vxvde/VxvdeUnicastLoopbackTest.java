@@ -43,6 +43,27 @@ class VxvdeUnicastLoopbackTest {
     return f.flip();
   }
 
+  /**
+   * Starts a {@code receive} on {@code p} in another thread and asserts it blocks (nothing has
+   * arrived after 200 ms); returns it for the caller to end.
+   */
+  static CompletableFuture<Integer> blockedReceive(Plug p) {
+    CompletableFuture<Integer> r =
+        CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return p.receive(ByteBuffer.allocateDirect(Plug.MAX_FRAME));
+              } catch (IOException e) {
+                throw new RuntimeException(e);
+              }
+            });
+    Awaitility.await("receive blocks while nothing arrives")
+        .during(Duration.ofMillis(200))
+        .atMost(Duration.ofSeconds(2))
+        .until(() -> !r.isDone());
+    return r;
+  }
+
   /** Receives until a frame arrives (skipping NO_FRAME events), at most 5 s. */
   static int receiveFrame(Plug p, ByteBuffer buf) throws Exception {
     return CompletableFuture.supplyAsync(
@@ -156,19 +177,7 @@ class VxvdeUnicastLoopbackTest {
       ByteBuffer buf = ByteBuffer.allocateDirect(Plug.MAX_FRAME);
       b.send(frame(0xFFFF_FFFF_FFFFL, MAC_B, 60));
       assertThat(receiveFrame(a, buf)).isEqualTo(60); // a learns MAC_B at b's socket
-      CompletableFuture<Integer> blocked =
-          CompletableFuture.supplyAsync(
-              () -> {
-                try {
-                  return b.receive(ByteBuffer.allocateDirect(Plug.MAX_FRAME));
-                } catch (IOException e) {
-                  throw new RuntimeException(e);
-                }
-              });
-      Awaitility.await("receive blocks while nothing arrives")
-          .during(Duration.ofMillis(200))
-          .atMost(Duration.ofSeconds(2))
-          .until(() -> !blocked.isDone());
+      CompletableFuture<Integer> blocked = blockedReceive(b);
       assertThat(b.shutdownReceive()).isTrue();
       assertThat(blocked.get(2, TimeUnit.SECONDS)).isEqualTo(Plug.CLOSED);
       a.send(frame(MAC_B, MAC_A, 80)); // queued in b's socket, read by nobody yet
@@ -204,19 +213,7 @@ class VxvdeUnicastLoopbackTest {
         Plugs.open(
             "vxvde:///port=" + p + "/bind=127.0.0.1/peers=127.0.0.1:" + freePort(),
             OpenArgs.DEFAULT);
-    CompletableFuture<Integer> r =
-        CompletableFuture.supplyAsync(
-            () -> {
-              try {
-                return n.receive(ByteBuffer.allocateDirect(Plug.MAX_FRAME));
-              } catch (IOException e) {
-                throw new RuntimeException(e);
-              }
-            });
-    Awaitility.await("receive blocks while nothing arrives")
-        .during(Duration.ofMillis(200))
-        .atMost(Duration.ofSeconds(2))
-        .until(() -> !r.isDone());
+    CompletableFuture<Integer> r = blockedReceive(n);
     n.close();
     assertThat(r.get(2, TimeUnit.SECONDS)).isEqualTo(Plug.CLOSED);
   }
