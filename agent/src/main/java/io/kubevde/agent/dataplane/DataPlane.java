@@ -373,13 +373,10 @@ public final class DataPlane implements AutoCloseable {
    * @throws IOException when there is no such interface or it cannot be opened
    */
   public static TapDevice attachPodTap(String ifName) throws IOException {
-    try {
-      return TapDevice.attach(ifName, true);
-    } catch (IOException e) {
-      if (e.getMessage() == null || !e.getMessage().startsWith("TUNSETOFFLOAD")) throw e;
-      LOG.warn("tap " + ifName + ": " + e.getMessage() + "; opened without offloads");
-      return TapDevice.attach(ifName, false);
-    }
+    TapDevice tap = TapDevice.attachPreferringOffload(ifName);
+    if (!tap.vnetHeader())
+      LOG.warn("tap " + ifName + ": the kernel refused TUNSETOFFLOAD; opened without offloads");
+    return tap;
   }
 
   /**

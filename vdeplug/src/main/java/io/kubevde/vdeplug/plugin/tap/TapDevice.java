@@ -226,9 +226,31 @@ public final class TapDevice implements AutoCloseable {
     if (C.ioctl(fd, TUNSETOFFLOAD, offloads) < 0) {
       offloads = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6; // kernels before 6.2 have no USO
       if (C.ioctl(fd, TUNSETOFFLOAD, offloads) < 0)
-        throw error("TUNSETOFFLOAD " + name, LibC.errno());
+        throw new OffloadRefused(error("TUNSETOFFLOAD " + name, LibC.errno()).getMessage());
     }
     return offloads;
+  }
+
+  /** The kernel refused TUNSETOFFLOAD (even without USO): the tap can only run without offloads. */
+  private static final class OffloadRefused extends IOException {
+    OffloadRefused(String message) {
+      super(message);
+    }
+  }
+
+  /**
+   * As {@link #attach(String, boolean)} with offloads, but where the kernel refuses TUNSETOFFLOAD
+   * the tap is attached without them ({@link #vnetHeader} then false): for callers that want
+   * offloads when there are any, not an error when there are none.
+   *
+   * @throws IOException as {@link #attach(String)}
+   */
+  public static TapDevice attachPreferringOffload(String name) throws IOException {
+    try {
+      return attach(name, true);
+    } catch (OffloadRefused e) {
+      return attach(name, false);
+    }
   }
 
   private static void setTxQueueLen(String name, int len) {
