@@ -46,6 +46,8 @@ import java.util.Map;
  *   <li>{@code vde_switch_vlan_drop_total} {@code {network, node}} — frames from pods with VLAN
  *       ports (access, trunk) dropped on entry because of their tag (a VID the port does not
  *       carry);
+ *   <li>{@code vde_switch_mac_moves_total}, {@code vde_stp_blocked_drop_total{direction=in|out}},
+ *       {@code vde_vxvde_self_echo_total} (counters);
  *   <li>{@code vde_stp_blocked_ports}, {@code vde_stp_root} (gauges), {@code
  *       vde_stp_topology_changes_total}, {@code vde_stp_bpdu_drop_total{reason=edge|malformed}}
  *       {@code {network, node}} — the switch's spanning tree (loop protection);
@@ -260,6 +262,30 @@ public final class AgentMetrics {
         Gauge.builder("vde.switch.mac.entries", sw, s -> s.node().macTableSize())
             .tags(base)
             .description("MAC table size of the network switch")
+            .register(registry));
+    out.add(
+        FunctionCounter.builder("vde.switch.mac.moves", sw, s -> s.node().macMoves())
+            .tags(base)
+            .description(
+                "learned MACs seen on another port (a moved host, a loop or a forged source MAC)")
+            .register(registry));
+    out.add(
+        FunctionCounter.builder("vde.stp.blocked.drop", sw, s -> s.loopStatus().blockedIn())
+            .tags(base.and("direction", "in"))
+            .description("data frames dropped because the spanning tree blocked their port")
+            .register(registry));
+    out.add(
+        FunctionCounter.builder("vde.stp.blocked.drop", sw, s -> s.loopStatus().blockedOut())
+            .tags(base.and("direction", "out"))
+            .description("data frames dropped because the spanning tree blocked their port")
+            .register(registry));
+    out.add(
+        FunctionCounter.builder(
+                "vde.vxvde.self.echo",
+                sw,
+                s -> s.vxvdeStats() == null ? 0 : s.vxvdeStats().selfEcho())
+            .tags(base)
+            .description("the uplink's own multicast datagrams looped back and ignored")
             .register(registry));
     out.add(
         Gauge.builder("vde.stp.blocked.ports", sw, s -> s.loopStatus().blockedPorts())

@@ -226,6 +226,13 @@ class DataPlaneTest {
       assertThat(metric(m, "vde_switch_ports{network=\"default/dp\"")).isEqualTo(2);
       assertThat(metric(m, "vde_switch_mac_entries{network=\"default/dp\""))
           .isGreaterThanOrEqualTo(1);
+      assertThat(metric(m, "vde_switch_mac_moves_total{network=\"default/dp\"")).isZero();
+      assertThat(m)
+          .contains(
+              "vde_switch_mac_moves_total{network=\"default/dp\"",
+              "vde_stp_blocked_drop_total{direction=\"in\",network=\"default/dp\"",
+              "vde_stp_blocked_drop_total{direction=\"out\",network=\"default/dp\"",
+              "vde_vxvde_self_echo_total{network=\"default/dp\"");
       assertThat(metric(m, "vde_cni_requests_total{command=\"ADD\",result=\"success\"}"))
           .isEqualTo(2);
       assertThat(metric(m, "vde_cni_request_duration_seconds_count{command=\"ADD\"}")).isEqualTo(2);

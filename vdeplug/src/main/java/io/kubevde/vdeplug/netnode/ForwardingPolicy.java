@@ -65,6 +65,14 @@ public interface ForwardingPolicy {
    */
   default void tick(NetnodePort[] ports, NetnodePort host) {}
 
+  /**
+   * Times a learned MAC moved to another port ({@link MacTable#moves}; 0 for policies that do not
+   * learn).
+   */
+  default long macMoves() {
+    return 0;
+  }
+
   /** Live MAC table entries (0 for policies that do not learn). */
   default int macTableSize() {
     return 0;

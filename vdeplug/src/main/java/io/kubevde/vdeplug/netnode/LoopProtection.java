@@ -37,6 +37,8 @@ public final class LoopProtection {
   private volatile boolean enabled;
   private long malformed;
   private long bpduOnEdgeTotal;
+  private long blockedInGone;
+  private long blockedOutGone;
 
   LoopProtection(Netnode node, LoopProtectionConfig config) {
     this.node = node;
@@ -140,6 +142,9 @@ public final class LoopProtection {
 
   /** Called by the node (lock held) when a port left: the tree forgets it with its last cable. */
   void portRemoved(NetnodePort p) {
+    long[] d = p.blockedDrops();
+    blockedInGone += d[0];
+    blockedOutGone += d[1];
     for (NetnodePort q : node.portArray()) if (q.id() == p.id()) return;
     if (enabled) tree.removePort(p.id(), nowMillis());
   }
@@ -212,6 +217,9 @@ public final class LoopProtection {
    * @param malformedBpdus BPDUs dropped as malformed (or from a port not in the tree)
    * @param bpduOnEdge BPDUs dropped because they came from an edge port (a pod)
    * @param ports per-port role, state and BPDU counters
+   * @param blockedIn data frames dropped on entry because their port was blocked (every port the
+   *     node had)
+   * @param blockedOut data frames not delivered to a port because it was blocked
    */
   public record Status(
       boolean enabled,
@@ -222,7 +230,9 @@ public final class LoopProtection {
       long topologyChanges,
       long malformedBpdus,
       long bpduOnEdge,
-      List<SpanningTree.PortView> ports) {
+      List<SpanningTree.PortView> ports,
+      long blockedIn,
+      long blockedOut) {
 
     /** How many tree ports are blocked (not forwarding). */
     public long blockedPorts() {
@@ -230,6 +240,12 @@ public final class LoopProtection {
           .filter(v -> v.state() != io.kubevde.vdeplug.netnode.stp.PortState.FORWARDING)
           .count();
     }
+  }
+
+  private long blocked(int direction) {
+    long n = 0;
+    for (NetnodePort p : node.portArray()) n += p.blockedDrops()[direction];
+    return n;
   }
 
   /** The tree as it is now. */
@@ -245,7 +261,9 @@ public final class LoopProtection {
           tree.topologyChanges(),
           malformed,
           bpduOnEdgeTotal,
-          tree.ports());
+          tree.ports(),
+          blockedInGone + blocked(0),
+          blockedOutGone + blocked(1));
     } finally {
       node.lock().unlock();
     }

@@ -24,6 +24,7 @@ public final class MacTable<P> {
   private final long seed;
   private long expire;
   private long minPersistence = -1;
+  private long moves;
   private final LongSupplier clock;
 
   /**
@@ -111,9 +112,19 @@ public final class MacTable<P> {
         && now - seen[i] <= minPersistence) {
       return;
     }
+    if (keys[i] == key && ports[i] != port && now - seen[i] < expire) moves++;
     keys[i] = key;
     ports[i] = port;
     seen[i] = now;
+  }
+
+  /**
+   * How many times a live entry moved to another port (a host that moved, or a frame with its
+   * source MAC arriving where the host is not: a loop or a forged source; switches call this MAC
+   * flapping).
+   */
+  public long moves() {
+    return moves;
   }
 
   /** The port {@code key} was last seen on, or null when unknown or expired. */

@@ -188,6 +188,19 @@ public final class Netnode implements Plug {
     return Optional.ofNullable(rendezvous).map(Rendezvous::directory);
   }
 
+  /**
+   * Times a learned MAC moved to another port (switch kinds; {@link MacTable#moves}), 0 for other
+   * kinds.
+   */
+  public long macMoves() {
+    lock.lock();
+    try {
+      return policy.macMoves();
+    } finally {
+      lock.unlock();
+    }
+  }
+
   /** Live MAC table entries (switch), 0 for other kinds. */
   public int macTableSize() {
     lock.lock();

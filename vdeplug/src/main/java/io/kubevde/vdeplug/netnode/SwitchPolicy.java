@@ -68,6 +68,11 @@ public final class SwitchPolicy implements ForwardingPolicy {
   }
 
   @Override
+  public long macMoves() {
+    return table.moves();
+  }
+
+  @Override
   public int macTableSize() {
     return table.size();
   }

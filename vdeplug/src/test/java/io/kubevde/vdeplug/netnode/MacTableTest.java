@@ -48,6 +48,24 @@ class MacTableTest {
   }
 
   @Test
+  void movesCountALiveEntrySeenOnAnotherPortOnly() {
+    MacTable<String> t = new MacTable<>(16, 0, 10, now::get);
+    long k = MacTable.key(MAC, 0);
+    t.learn(k, "a");
+    t.learn(k, "a");
+    assertThat(t.moves()).as("first sighting and refreshes are no move").isZero();
+    t.learn(k, "b");
+    assertThat(t.moves()).isEqualTo(1);
+    now.addAndGet(10);
+    t.learn(k, "c");
+    assertThat(t.moves()).as("an expired entry is learned anew").isEqualTo(1);
+    t.setMinPersistence(5);
+    t.learn(k, "d");
+    assertThat(t.moves()).as("a move the anti-flap rule refuses is no move").isEqualTo(1);
+    assertThat(t.lookup(k)).isEqualTo("c");
+  }
+
+  @Test
   void learnsLooksUpAndExpires() {
     MacTable<String> t = new MacTable<>(256, 0, 120, now::get);
     t.learn(MacTable.key(MAC, 0), "p1");
