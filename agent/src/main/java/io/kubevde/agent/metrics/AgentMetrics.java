@@ -228,6 +228,15 @@ public final class AgentMetrics {
               "vde.port.receive.drop", t, totals, kind, 4, "received frames dropped (malformed)"));
       out.add(
           counter("vde.port.transmit.drop", t, totals, kind, 5, "frames not delivered to a port"));
+      out.add(
+          counter(
+              "vde.port.plug.drop",
+              t,
+              totals,
+              kind,
+              PortTotals.PLUG_DROP,
+              "frames the port's plug dropped itself (a tap write the kernel refused, a frame it"
+                  + " could not take)"));
     }
     for (String kind : KINDS) {
       for (DropReason r : DropReason.values()) {
@@ -366,7 +375,8 @@ public final class AgentMetrics {
   /** Live ports' counters plus the last seen counters of ports that left (kept monotonic). */
   private static final class PortTotals {
     static final int STATS_FIELDS = 6;
-    static final int FIELDS = STATS_FIELDS + DropReason.values().length;
+    static final int PLUG_DROP = STATS_FIELDS + DropReason.values().length;
+    static final int FIELDS = PLUG_DROP + 1;
     private final NetworkSwitch sw;
     private final Map<Integer, Netnode.PortInfo> seen = new HashMap<>();
     private final Map<Integer, String> kinds = new HashMap<>();
@@ -377,6 +387,7 @@ public final class AgentMetrics {
     }
 
     static long field(Netnode.PortInfo p, int i) {
+      if (i == PLUG_DROP) return p.plugStats() == null ? 0 : p.plugStats().droppedCount();
       if (i >= STATS_FIELDS) return p.policer().dropped(DropReason.values()[i - STATS_FIELDS]);
       PlugStats s = p.stats();
       return switch (i) {

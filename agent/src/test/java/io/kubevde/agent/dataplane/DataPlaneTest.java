@@ -230,6 +230,7 @@ class DataPlaneTest {
       assertThat(m)
           .contains(
               "vde_switch_mac_moves_total{network=\"default/dp\"",
+              "vde_port_plug_drop_total{network=\"default/dp\"",
               "vde_stp_blocked_drop_total{direction=\"in\",network=\"default/dp\"",
               "vde_stp_blocked_drop_total{direction=\"out\",network=\"default/dp\"",
               "vde_vxvde_self_echo_total{network=\"default/dp\"");

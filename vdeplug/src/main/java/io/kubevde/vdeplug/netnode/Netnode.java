@@ -227,6 +227,10 @@ public final class Netnode implements Plug {
   /**
    * What one port is, for listings: id, kind ({@code unix}/{@code plug}), description and live
    * counters.
+   *
+   * @param stats the port's counters (what the node handed to it and took from it)
+   * @param plugStats the counters of the plug behind a plug port (its own drops: a tap write the
+   *     kernel refused, a frame it could not take), null for other kinds
    */
   public record PortInfo(
       int id,
@@ -235,7 +239,8 @@ public final class Netnode implements Plug {
       PlugStats stats,
       PortPolicer policer,
       int endpoint,
-      ClientIdentity identity) {}
+      ClientIdentity identity,
+      PlugStats plugStats) {}
 
   /** The current ports (without the host), in attachment order. */
   public List<PortInfo> ports() {
@@ -249,7 +254,8 @@ public final class Netnode implements Plug {
               p.stats(),
               p.policer(),
               p.endpoint(),
-              p.identity()));
+              p.identity(),
+              p instanceof PlugPort pp ? pp.plugStats() : null));
     }
     return out;
   }

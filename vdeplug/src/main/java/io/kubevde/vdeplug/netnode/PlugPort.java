@@ -3,6 +3,7 @@ package io.kubevde.vdeplug.netnode;
 import io.kubevde.vdeplug.GsoInfo;
 import io.kubevde.vdeplug.OffloadPlug;
 import io.kubevde.vdeplug.Plug;
+import io.kubevde.vdeplug.PlugStats;
 import io.kubevde.vdeplug.offload.Segmenter;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -61,6 +62,11 @@ final class PlugPort extends NetnodePort {
   @Override
   public String kind() {
     return "plug";
+  }
+
+  /** The plug's own counters (its drops are not the port's: see {@link Netnode.PortInfo}). */
+  PlugStats plugStats() {
+    return plug.stats();
   }
 
   private void pump() {
