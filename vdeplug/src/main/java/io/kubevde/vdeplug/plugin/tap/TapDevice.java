@@ -10,6 +10,8 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A Linux tap interface opened through {@code /dev/net/tun} (vde-protocols.md §5): TUNSETIFF with
@@ -34,6 +36,10 @@ import java.nio.charset.StandardCharsets;
  * is thread-safe.
  */
 public final class TapDevice implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(TapDevice.class);
+  private long lastRefusalLog;
+  private long refusedSinceLog;
+
   /** {@code _IOW('T', 202, int)}. */
   static final long TUNSETIFF = 0x400454caL;
 
@@ -517,8 +523,10 @@ public final class TapDevice implements AutoCloseable {
       buf.position(buf.limit());
       if (n >= 0) return (int) n;
       int err = LibC.errno();
-      if (err == LibC.EIO || err == LibC.EAGAIN || err == LibC.EINTR || err == LibC.EINVAL)
+      if (err == LibC.EIO || err == LibC.EAGAIN || err == LibC.EINTR || err == LibC.EINVAL) {
+        refused(err);
         return 0;
+      }
       if (err == LibC.EBADFD || err == LibC.ENODEV || err == LibC.EBADF) {
         gone = true;
         throw new IOException("tap " + name + " is gone (" + LibC.message(err) + ")");
@@ -527,6 +535,26 @@ public final class TapDevice implements AutoCloseable {
     } finally {
       life.leave();
     }
+  }
+
+  /**
+   * A write the kernel refused (the frame is dropped and counted by the plug): logged with its
+   * errno, at most once a minute per tap with the number refused since the last line.
+   */
+  private void refused(int err) {
+    refusedSinceLog++;
+    long now = System.nanoTime();
+    if (lastRefusalLog != 0 && now - lastRefusalLog < 60_000_000_000L) return;
+    LOG.warn(
+        "tap "
+            + name
+            + ": the kernel refused "
+            + refusedSinceLog
+            + " frame(s) since the last such line, the last with "
+            + LibC.message(err)
+            + " (dropped, counted in the port's plug drops)");
+    lastRefusalLog = now;
+    refusedSinceLog = 0;
   }
 
   /**
