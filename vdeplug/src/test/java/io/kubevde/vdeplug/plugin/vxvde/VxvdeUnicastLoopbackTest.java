@@ -3,6 +3,8 @@ package io.kubevde.vdeplug.plugin.vxvde;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.kubevde.vdeplug.GsoInfo;
+import io.kubevde.vdeplug.OffloadPlug;
 import io.kubevde.vdeplug.OpenArgs;
 import io.kubevde.vdeplug.Plug;
 import io.kubevde.vdeplug.Plugs;
@@ -199,6 +201,56 @@ class VxvdeUnicastLoopbackTest {
       assertThat(a.vxvdeStats().goodbyes()).as("no goodbye from a handed-off plug").isZero();
       assertThat(a.table().lookup(MacTable.key(MAC_B, 1), System.currentTimeMillis()))
           .isEqualTo(b.unicastAddress());
+    } finally {
+      a.close();
+      b.close();
+      if (next != null) next.close();
+    }
+  }
+
+  /**
+   * With offloads, a run of equal frames leaves in one {@code UDP_SEGMENT} send and may wait in the
+   * socket as one {@code UDP_GRO} read: the node that adopts the socket (agent hand-over) hands out
+   * every frame of it, after the single datagrams queued before it.
+   */
+  @Test
+  void anAdoptedOffloadSocketHandsOutEveryFrameQueuedForIt() throws Exception {
+    int pa = freePort();
+    int pb = freePort();
+    String vnlB = "vxvde:///port=" + pb + "/bind=127.0.0.1/peers=127.0.0.1:" + pa + "/offload";
+    VxvdePlug a =
+        (VxvdePlug)
+            Plugs.open(
+                "vxvde:///port=" + pa + "/bind=127.0.0.1/peers=127.0.0.1:" + pb + "/offload",
+                OpenArgs.DEFAULT);
+    VxvdePlug b = (VxvdePlug) Plugs.open(vnlB, OpenArgs.DEFAULT);
+    VxvdePlug next = null;
+    try {
+      ByteBuffer buf = ByteBuffer.allocateDirect(OffloadPlug.MAX_SUPER_FRAME + 64);
+      b.send(frame(0xFFFF_FFFF_FFFFL, MAC_B, 60));
+      assertThat(receiveFrame(a, buf)).isEqualTo(60); // a learns MAC_B: the run goes to b only
+      assertThat(b.shutdownReceive()).isTrue();
+      a.send(frame(MAC_B, MAC_A, 98));
+      a.send(frame(MAC_B, MAC_A, 98));
+      for (int i = 0; i < 11; i++) a.sendLater(frame(MAC_B, MAC_A, 98));
+      a.flush();
+      assertThat(a.vxvdeStats().sendCalls()).as("two single sends, the run in one").isEqualTo(3);
+      int dup = io.kubevde.vdeplug.ffi.LibC.INSTANCE.dup(b.socketFds()[0]);
+      next =
+          VxvdePlug.adopt(
+              VxvdeConfig.parse(
+                  io.kubevde.vdeplug.vnl.Vnl.parse(vnlB).text(),
+                  io.kubevde.vdeplug.vnl.Vnl.parse(vnlB).argument()),
+              dup,
+              dup);
+      b.close();
+      GsoInfo info = new GsoInfo();
+      for (int i = 0; i < 13; i++) {
+        buf.clear().position(OffloadPlug.HEADROOM);
+        assertThat(next.receiveOffload(buf, info)).as("frame %d of 13", i + 1).isEqualTo(98);
+        assertThat(info.isGso()).isFalse();
+      }
+      assertThat(next.vxvdeStats().malformed()).isZero();
     } finally {
       a.close();
       b.close();
