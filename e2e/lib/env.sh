@@ -55,7 +55,7 @@ kv_apt() {
 KV_TEST_PACKAGES=(vdeplug vde-switch vde2 iperf3 iproute2 iputils-ping tcpdump procps psmisc ethtool nftables)
 # e2e/node/run: containerd + runc + CNI plugins, image tools, a static C toolchain for the pause image, PKI, probes.
 KV_NODE_PACKAGES=(containerd runc containernetworking-plugins umoci skopeo gcc libc6-dev openssl curl util-linux tcpdump
-  openssh-server openssh-client vde-switch vdeplug)   # the external-link step: a "lab" host with sshd and vde_switch
+  openssh-server openssh-client vde-switch vdeplug iputils-ping) # + the external-link step (sshd, vde_switch), the rollout pings
 # e2e/images/build (and the images module's tests, which run the images with containerd).
 KV_IMAGE_PACKAGES=(umoci skopeo containerd runc)
 
