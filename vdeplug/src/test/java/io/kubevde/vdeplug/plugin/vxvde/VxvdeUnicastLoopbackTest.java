@@ -66,6 +66,16 @@ class VxvdeUnicastLoopbackTest {
     return r;
   }
 
+  /**
+   * A node on a duplicate of unicast-mode node {@code b}'s socket, as an agent hand-over builds it
+   * ({@link VxvdePlug#adopt}).
+   */
+  static VxvdePlug adoptCopy(VxvdePlug b, String vnl) throws IOException {
+    int dup = io.kubevde.vdeplug.ffi.LibC.INSTANCE.dup(b.socketFds()[0]);
+    io.kubevde.vdeplug.vnl.Vnl v = io.kubevde.vdeplug.vnl.Vnl.parse(vnl);
+    return VxvdePlug.adopt(VxvdeConfig.parse(v.text(), v.argument()), dup, dup);
+  }
+
   /** Receives until a frame arrives (skipping NO_FRAME events), at most 5 s. */
   static int receiveFrame(Plug p, ByteBuffer buf) throws Exception {
     return CompletableFuture.supplyAsync(
@@ -185,15 +195,7 @@ class VxvdeUnicastLoopbackTest {
       a.send(frame(MAC_B, MAC_A, 80)); // queued in b's socket, read by nobody yet
       b.send(frame(MAC_A, MAC_B, 70)); // b still sends
       assertThat(receiveFrame(a, buf)).isEqualTo(70);
-      int[] fds = b.socketFds();
-      int dup = io.kubevde.vdeplug.ffi.LibC.INSTANCE.dup(fds[0]);
-      next =
-          VxvdePlug.adopt(
-              VxvdeConfig.parse(
-                  io.kubevde.vdeplug.vnl.Vnl.parse(vnlB).text(),
-                  io.kubevde.vdeplug.vnl.Vnl.parse(vnlB).argument()),
-              dup,
-              dup);
+      next = adoptCopy(b, vnlB);
       b.close();
       assertThat(receiveFrame(next, buf))
           .as("the datagram waited for the next holder")
@@ -235,14 +237,7 @@ class VxvdeUnicastLoopbackTest {
       for (int i = 0; i < 11; i++) a.sendLater(frame(MAC_B, MAC_A, 98));
       a.flush();
       assertThat(a.vxvdeStats().sendCalls()).as("two single sends, the run in one").isEqualTo(3);
-      int dup = io.kubevde.vdeplug.ffi.LibC.INSTANCE.dup(b.socketFds()[0]);
-      next =
-          VxvdePlug.adopt(
-              VxvdeConfig.parse(
-                  io.kubevde.vdeplug.vnl.Vnl.parse(vnlB).text(),
-                  io.kubevde.vdeplug.vnl.Vnl.parse(vnlB).argument()),
-              dup,
-              dup);
+      next = adoptCopy(b, vnlB);
       b.close();
       GsoInfo info = new GsoInfo();
       for (int i = 0; i < 13; i++) {
