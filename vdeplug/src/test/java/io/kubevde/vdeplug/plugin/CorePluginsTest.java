@@ -12,6 +12,7 @@ import io.kubevde.vdeplug.plugin.cmd.CmdPlug;
 import io.kubevde.vdeplug.plugin.seqpacket.SeqpacketPlug;
 import io.kubevde.vdeplug.plugin.udp.UdpEndpoints;
 import io.kubevde.vdeplug.plugin.udp.UdpPlug;
+import io.kubevde.vdeplug.testing.Blocked;
 import io.kubevde.vdeplug.vnl.VnlException;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
@@ -59,18 +60,7 @@ class CorePluginsTest {
     Plug p = Plugs.open("null://", OpenArgs.DEFAULT);
     p.send(frame(60, 1));
     CompletableFuture<Integer> r =
-        CompletableFuture.supplyAsync(
-            () -> {
-              try {
-                return p.receive(ByteBuffer.allocate(Plug.MAX_FRAME));
-              } catch (Exception e) {
-                throw new RuntimeException(e);
-              }
-            });
-    Awaitility.await("receive blocks while nothing arrives")
-        .during(Duration.ofMillis(200))
-        .atMost(Duration.ofSeconds(2))
-        .until(() -> !r.isDone());
+        Blocked.start("receive", 200, () -> p.receive(ByteBuffer.allocate(Plug.MAX_FRAME)));
     p.close();
     assertThat(r.get(5, TimeUnit.SECONDS)).isEqualTo(Plug.CLOSED);
     assertThat(p.stats().droppedCount()).isEqualTo(1);
@@ -137,18 +127,7 @@ class CorePluginsTest {
   void udpReceiveReturnsClosedOnClose() throws Exception {
     Plug p = Plugs.open("udp://0->127.0.0.1:9", OpenArgs.DEFAULT);
     CompletableFuture<Integer> r =
-        CompletableFuture.supplyAsync(
-            () -> {
-              try {
-                return p.receive(ByteBuffer.allocate(Plug.MAX_FRAME));
-              } catch (Exception e) {
-                throw new RuntimeException(e);
-              }
-            });
-    Awaitility.await("receive blocks while nothing arrives")
-        .during(Duration.ofMillis(200))
-        .atMost(Duration.ofSeconds(2))
-        .until(() -> !r.isDone());
+        Blocked.start("receive", 200, () -> p.receive(ByteBuffer.allocate(Plug.MAX_FRAME)));
     p.close();
     assertThat(r.get(5, TimeUnit.SECONDS)).isEqualTo(Plug.CLOSED);
   }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.kubevde.vdeplug.OpenArgs;
 import io.kubevde.vdeplug.Plug;
 import io.kubevde.vdeplug.Plugs;
+import io.kubevde.vdeplug.testing.Blocked;
 import io.kubevde.vdeplug.testing.InNetns;
 import io.kubevde.vdeplug.testing.NetnsPair;
 import io.kubevde.vdeplug.testing.Requirements;
@@ -88,18 +89,7 @@ class TapDeviceTest {
     try (NetnsPair pair = NetnsPair.create()) {
       TapDevice dev = InNetns.call(pair.a(), () -> TapDevice.open("kvtapw"));
       CompletableFuture<Integer> r =
-          CompletableFuture.supplyAsync(
-              () -> {
-                try {
-                  return dev.read(ByteBuffer.allocateDirect(Plug.MAX_FRAME));
-                } catch (IOException e) {
-                  throw new RuntimeException(e);
-                }
-              });
-      Awaitility.await("read blocks while nothing arrives")
-          .during(Duration.ofMillis(300))
-          .atMost(Duration.ofSeconds(2))
-          .until(() -> !r.isDone());
+          Blocked.start("read", 300, () -> dev.read(ByteBuffer.allocateDirect(Plug.MAX_FRAME)));
       long t0 = System.nanoTime();
       dev.close();
       assertThat(r.get(2, TimeUnit.SECONDS)).isEqualTo(Plug.CLOSED);

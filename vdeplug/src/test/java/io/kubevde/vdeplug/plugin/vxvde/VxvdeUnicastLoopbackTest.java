@@ -9,6 +9,7 @@ import io.kubevde.vdeplug.OpenArgs;
 import io.kubevde.vdeplug.Plug;
 import io.kubevde.vdeplug.Plugs;
 import io.kubevde.vdeplug.plugin.overlay.MacTable;
+import io.kubevde.vdeplug.testing.Blocked;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -16,7 +17,6 @@ import java.nio.channels.DatagramChannel;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -50,20 +50,8 @@ class VxvdeUnicastLoopbackTest {
    * arrived after 200 ms); returns it for the caller to end.
    */
   static CompletableFuture<Integer> blockedReceive(Plug p) {
-    CompletableFuture<Integer> r =
-        CompletableFuture.supplyAsync(
-            () -> {
-              try {
-                return p.receive(ByteBuffer.allocateDirect(Plug.MAX_FRAME));
-              } catch (IOException e) {
-                throw new RuntimeException(e);
-              }
-            });
-    Awaitility.await("receive blocks while nothing arrives")
-        .during(Duration.ofMillis(200))
-        .atMost(Duration.ofSeconds(2))
-        .until(() -> !r.isDone());
-    return r;
+    return Blocked.start(
+        "receive", 200, () -> p.receive(ByteBuffer.allocateDirect(Plug.MAX_FRAME)));
   }
 
   /**
