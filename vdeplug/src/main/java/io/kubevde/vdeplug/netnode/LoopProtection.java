@@ -242,16 +242,17 @@ public final class LoopProtection {
     }
   }
 
-  private long blocked(int direction) {
-    long n = 0;
-    for (NetnodePort p : node.portArray()) n += p.blockedDrops()[direction];
-    return n;
-  }
-
   /** The tree as it is now. */
   public Status status() {
     node.lock().lock();
     try {
+      long blockedIn = blockedInGone;
+      long blockedOut = blockedOutGone;
+      for (NetnodePort p : node.portArray()) {
+        long[] d = p.blockedDrops();
+        blockedIn += d[0];
+        blockedOut += d[1];
+      }
       return new Status(
           enabled,
           tree.bridgeId(),
@@ -262,8 +263,8 @@ public final class LoopProtection {
           malformed,
           bpduOnEdgeTotal,
           tree.ports(),
-          blockedInGone + blocked(0),
-          blockedOutGone + blocked(1));
+          blockedIn,
+          blockedOut);
     } finally {
       node.lock().unlock();
     }
